@@ -1,0 +1,23 @@
+"""bksb_integration's tables. Every table name starts with bksb_ (see BKSB Tables)."""
+
+from bksb_integration.models.config import BksbSettings
+from bksb_integration.models.links import BksbLink
+from bksb_integration.models.mappings import Level, LevelMapping, Subject, SubjectMapping
+from bksb_integration.models.results import DiagnosticAssessmentResult, InitialAssessmentResult
+from bksb_integration.models.runs import Run, RunLearner
+from bksb_integration.models.users import Invite, UserCreationRequest
+
+__all__ = [
+    "BksbLink",
+    "BksbSettings",
+    "DiagnosticAssessmentResult",
+    "InitialAssessmentResult",
+    "Invite",
+    "Level",
+    "LevelMapping",
+    "Run",
+    "RunLearner",
+    "Subject",
+    "SubjectMapping",
+    "UserCreationRequest",
+]

@@ -1,0 +1,107 @@
+"""The integration's settings: one row, edited on Integrations > bksb."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from bksb_integration import crypto
+
+DEFAULT_API_URL = "https://live2api.bksblive2.co.uk/"
+
+
+def default_learning_statuses() -> list[str]:
+    return ["in_learning"]
+
+
+class BksbSettings(models.Model):
+    """Integration settings. Secrets are stored encrypted and never shown again.
+
+    Read it with BksbSettings.load(): every read goes to the database, so a
+    change takes effect at once in every process.
+    """
+
+    integration_enabled = models.BooleanField("Integration Enabled", default=False)
+    api_url = models.URLField("BKSB API url", max_length=300, default=DEFAULT_API_URL)
+    access_key_id = models.CharField("Access Key ID", max_length=200, blank=True)
+    secret_access_key_encrypted = models.TextField(blank=True, editable=False)
+    default_password_encrypted = models.TextField(blank=True, editable=False)
+    auto_enrol_courses = models.BooleanField("Auto Enrol on Courses", default=False)
+
+    last_tested_at = models.DateTimeField(null=True, blank=True)
+    last_test_ok = models.BooleanField(null=True, blank=True)
+    last_test_outcome = models.CharField(max_length=300, blank=True)
+
+    # Downloads (bulk runs and the shared request budget).
+    requests_per_second = models.FloatField("Requests per second limit", default=10.0)
+    eligible_learning_statuses = models.JSONField(default=default_learning_statuses)
+    eligible_end_within_days = models.PositiveIntegerField(
+        "Also include learners whose end date is within (days)", default=31
+    )
+    include_applicants = models.BooleanField("Include applicants", default=True)
+    run_history_days = models.PositiveIntegerField("Keep run history for (days)", default=90)
+
+    # Learner Hub: Settings > System configuration > Learner Login > Action Widget.
+    hub_bksb_url_enabled = models.BooleanField("BKSB URL", default=False)
+    hub_bksb_url = models.URLField("BKSB URL address", max_length=300, blank=True)
+    hub_bksb_sso = models.BooleanField("Single sign-on", default=False)
+    hub_show_levels = models.BooleanField("Show bksb levels on the dashboard", default=False)
+
+    # Invites to newly created bksb users.
+    invite_subject = models.CharField(max_length=200, default="Your bksb account")
+    invite_body = models.TextField(blank=True)
+
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(
+        excluded_fields=["secret_access_key_encrypted", "default_password_encrypted", "updated_at"]
+    )
+
+    class Meta:
+        db_table = "bksb_settings"
+        verbose_name = "bksb settings"
+        verbose_name_plural = "bksb settings"
+
+    def __str__(self) -> str:
+        return "bksb settings"
+
+    @classmethod
+    def load(cls) -> BksbSettings:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    @property
+    def secret_access_key(self) -> str:
+        return crypto.decrypt(self.secret_access_key_encrypted)
+
+    @secret_access_key.setter
+    def secret_access_key(self, value: str) -> None:
+        self.secret_access_key_encrypted = crypto.encrypt(value)
+
+    @property
+    def default_password(self) -> str:
+        return crypto.decrypt(self.default_password_encrypted)
+
+    @default_password.setter
+    def default_password(self, value: str) -> None:
+        self.default_password_encrypted = crypto.encrypt(value)
+
+    @property
+    def has_secret_access_key(self) -> bool:
+        return bool(self.secret_access_key_encrypted)
+
+    @property
+    def has_default_password(self) -> bool:
+        return bool(self.default_password_encrypted)
+
+    @property
+    def is_configured(self) -> bool:
+        """Enabled, with a URL and both keys: calls to bksb can be made."""
+        return bool(
+            self.integration_enabled and self.api_url and self.access_key_id and self.secret_access_key_encrypted
+        )
+
+    def end_date_cutoff(self, today: dt.date) -> dt.date:
+        return today - dt.timedelta(days=self.eligible_end_within_days)

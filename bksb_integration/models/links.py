@@ -1,0 +1,36 @@
+"""A learner's link to their bksb user."""
+
+from __future__ import annotations
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from learners.models import Learner
+
+
+class BksbLink(models.Model):
+    """What we know of a learner's bksb user beyond the record's own fields.
+
+    The record holds BKSB User and BKSB Username (as an MIS does); this row
+    holds the resolved bksb user id and the download state. The last-download
+    time lives on the web user account when there is one (WebUser.bksb_updated)
+    and here otherwise.
+    """
+
+    learner = models.OneToOneField(Learner, on_delete=models.CASCADE, related_name="bksb_link")
+    bksb_user_id = models.BigIntegerField("bksb user id", null=True, blank=True)
+    resolved_username = models.CharField(max_length=150, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    last_download_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=20, blank=True)
+    last_outcome_at = models.DateTimeField(null=True, blank=True)
+    last_message = models.CharField(max_length=500, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["last_outcome", "last_outcome_at", "last_message"])
+
+    class Meta:
+        db_table = "bksb_link"
+        indexes = [models.Index(fields=["bksb_user_id"], name="bksb_link_user_id")]
+
+    def __str__(self) -> str:
+        return f"{self.learner.learner_ref} → {self.bksb_user_id or 'unresolved'}"

@@ -1,0 +1,71 @@
+"""Admin-editable tables mapping bksb's wording to our scales."""
+
+from __future__ import annotations
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class Level(models.TextChoices):
+    """The UK functional-skills scale, lowest first (the rank is the order)."""
+
+    PRE_ENTRY = "pre_entry", "Pre-Entry"
+    ENTRY_1 = "entry_1", "Entry 1"
+    ENTRY_2 = "entry_2", "Entry 2"
+    ENTRY_3 = "entry_3", "Entry 3"
+    LEVEL_1 = "level_1", "Level 1"
+    LEVEL_2 = "level_2", "Level 2"
+    LEVEL_3 = "level_3", "Level 3"
+
+
+LEVEL_RANK: dict[str, int] = {value: rank for rank, value in enumerate(Level.values, start=1)}
+
+
+class Subject(models.TextChoices):
+    ENGLISH = "english", "English"
+    MATHS = "maths", "Maths"
+    ICT = "ict", "ICT/Digital"
+    OTHER = "other", "Other"
+
+
+class LevelMapping(models.Model):
+    """Result text (e.g. "Maths Entry 3") to a level.
+
+    An exact row matches the whole text; an ends-with row matches its end
+    ("Entry 3" matches "English Entry 3"). Matching ignores case and repeated
+    spaces; exact rows win, then the longest ends-with row.
+    """
+
+    class Match(models.TextChoices):
+        EXACT = "exact", "Whole text"
+        ENDS_WITH = "ends_with", "Ends with"
+
+    text = models.CharField(max_length=200)
+    match = models.CharField(max_length=10, choices=Match.choices, default=Match.EXACT)
+    level = models.CharField(max_length=20, choices=Level.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        db_table = "bksb_level_mapping"
+        ordering = ["match", "text"]
+        constraints = [models.UniqueConstraint(fields=["text", "match"], name="bksb_level_mapping_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.text} → {self.get_level_display()}"
+
+
+class SubjectMapping(models.Model):
+    """A bksb CourseSubject code (e.g. MATHS_NEW) to a subject."""
+
+    course_subject = models.CharField(max_length=100, unique=True)
+    subject = models.CharField(max_length=10, choices=Subject.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        db_table = "bksb_subject_mapping"
+        ordering = ["course_subject"]
+
+    def __str__(self) -> str:
+        return f"{self.course_subject} → {self.get_subject_display()}"

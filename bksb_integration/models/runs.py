@@ -1,0 +1,91 @@
+"""Download runs: one learner or many, with progress kept on the row."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from learners.models import Learner
+
+
+class Run(models.Model):
+    """A download of bksb results for one learner or for every eligible learner."""
+
+    class Kind(models.TextChoices):
+        SINGLE = "single", "Single learner"
+        BULK = "bulk", "All linked learners"
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        SCHEDULED = "scheduled", "Scheduled"
+        COMMAND = "command", "Command line"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Finished with failures"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    learners_total = models.PositiveIntegerField(default=0)
+    learners_done = models.PositiveIntegerField(default=0)
+    learners_failed = models.PositiveIntegerField(default=0)
+    learners_skipped = models.PositiveIntegerField(default=0)
+    skipped_reasons = models.JSONField(default=dict, blank=True)
+    results_created = models.PositiveIntegerField(default=0)
+    results_updated = models.PositiveIntegerField(default=0)
+    results_unchanged = models.PositiveIntegerField(default=0)
+    requests_made = models.PositiveIntegerField(default=0)
+    # Live progress for the results window, e.g. "Initial assessments page 2 of 3".
+    stage = models.CharField(max_length=200, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        db_table = "bksb_run"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["kind", "status"], name="bksb_run_kind_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} run {self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.SUCCEEDED, self.Status.PARTIAL, self.Status.FAILED}
+
+
+class RunLearner(models.Model):
+    """One learner's part in a run: the unit of work a task claims."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="learners")
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    results_created = models.PositiveIntegerField(default=0)
+    results_updated = models.PositiveIntegerField(default=0)
+    results_unchanged = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        db_table = "bksb_run_learner"
+        constraints = [models.UniqueConstraint(fields=["run", "learner"], name="bksb_run_learner_unique")]
+        indexes = [models.Index(fields=["run", "status"], name="bksb_run_learner_status")]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} learner {self.learner_id}: {self.status}"

@@ -1,0 +1,97 @@
+"""Learner records: learners and applicants, and their web (Hub) accounts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class Kind(models.TextChoices):
+    LEARNER = "learner", "Learner"
+    APPLICANT = "applicant", "Applicant"
+
+
+class SystemStatus(models.TextChoices):
+    LIVE = "live", "Live"
+    ARCHIVED = "archived", "Archived"
+
+
+class LearningStatus(models.TextChoices):
+    IN_LEARNING = "in_learning", "In Learning"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    BREAK_IN_LEARNING = "break_in_learning", "Break in Learning"
+    TRANSFERRED = "transferred", "Transferred"
+
+
+class Learner(models.Model):
+    """A person on the provider's books: a learner, or an applicant before enrolment.
+
+    Applicants are the same model with kind=applicant, so everything bksb does
+    (linking, downloads, user creation) serves both alike. The BKSB User and
+    BKSB Username fields mirror the MIS fields of the same names; the resolved
+    bksb user id and download state live in bksb_integration.
+    """
+
+    learner_ref = models.CharField("learner reference", max_length=30, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.LEARNER)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    system_status = models.CharField(max_length=10, choices=SystemStatus.choices, default=SystemStatus.LIVE)
+    learning_status = models.CharField(
+        max_length=20, choices=LearningStatus.choices, default=LearningStatus.IN_LEARNING
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    bksb_user = models.BooleanField("BKSB User", default=False)
+    bksb_username = models.CharField("BKSB Username", max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["last_name", "first_name", "learner_ref"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "learner_ref"], name="learner_name_order"),
+            models.Index(fields=["email"], name="learner_email"),
+            models.Index(fields=["system_status", "learning_status"], name="learner_statuses"),
+            models.Index(fields=["kind"], name="learner_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.learner_ref})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_applicant(self) -> bool:
+        return self.kind == Kind.APPLICANT
+
+
+class WebUser(models.Model):
+    """A learner's web (portal) account, used to log in to the learner Hub.
+
+    It wraps a Django user with no staff rights. bksb_updated is when this
+    learner's bksb results were last downloaded (Maytas's BKSBUPDATED):
+    null means "never", so the next download reads everything.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="web_user")
+    learner = models.OneToOneField(Learner, on_delete=models.CASCADE, related_name="web_user")
+    bksb_updated = models.DateTimeField("BKSB updated", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "web user"
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def username(self) -> str:
+        return self.user.get_username()

@@ -1,0 +1,172 @@
+"""Shared fixtures: personas, service markers, and the browser.
+
+Tests marked postgres/redis/browser run whenever that service is configured
+and are skipped otherwise, unless REQUIRE_SERVICES=1, when a missing service
+fails the test instead.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings as django_settings
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _require() -> bool:
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _missing_service(item: pytest.Item) -> str | None:
+    if item.get_closest_marker("postgres") and django_settings.DATABASES["default"]["ENGINE"].find("postgresql") < 0:
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    if item.get_closest_marker("redis"):
+        url = os.environ.get("REDIS_URL", "")
+        if not url or not _reachable(url, 6379):
+            return "needs Redis: set REDIS_URL=redis://... to a running server"
+    if item.get_closest_marker("browser") and not Path(CHROMIUM).exists():
+        return f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    reason = _missing_service(item)
+    if reason is None:
+        return
+    if _require():
+        pytest.fail(f"REQUIRE_SERVICES=1 but this test {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path: Path) -> None:
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if not os.environ.get("REDIS_URL"):
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture
+def roles(db):
+    from permissions.roles import roles_ensure
+
+    return roles_ensure()
+
+
+def _staff(django_user_model, username: str, *, groups=(), superuser: bool = False):
+    user = django_user_model.objects.create_user(
+        username=username, password="pw-" + username, is_staff=True, is_superuser=superuser
+    )
+    user.groups.add(*groups)
+    return user
+
+
+@pytest.fixture
+def admin_user(db, django_user_model, roles):
+    return _staff(django_user_model, "admin1", groups=[roles["Administrators"]], superuser=True)
+
+
+@pytest.fixture
+def manager(db, django_user_model, roles):
+    return _staff(django_user_model, "manager1", groups=[roles["Managers"]])
+
+
+@pytest.fixture
+def tutor(db, django_user_model, roles):
+    return _staff(django_user_model, "tutor1", groups=[roles["Tutors"]])
+
+
+@pytest.fixture
+def outsider(db, django_user_model):
+    """A staff account with no rights at all."""
+    return _staff(django_user_model, "outsider1")
+
+
+@pytest.fixture
+def staff_with(db, django_user_model):
+    """Make a staff user holding exactly the named permissions codenames."""
+    from django.contrib.auth.models import Permission
+
+    def make(*codenames: str, username: str = "custom1"):
+        user = _staff(django_user_model, username)
+        user.user_permissions.add(
+            *Permission.objects.filter(content_type__app_label="permissions", codename__in=codenames)
+        )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def learner(db):
+    from tests.factories import LearnerFactory
+
+    return LearnerFactory(learner_ref="L000001", first_name="Amira", last_name="Khan")
+
+
+@pytest.fixture
+def web_user(db, learner):
+    from tests.factories import WebUserFactory
+
+    return WebUserFactory(learner=learner, user__username="demo.learner0001")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def browser_login(page, live_server):
+    """Log in through the real login form as the given user."""
+
+    def login(username: str, password: str) -> None:
+        page.goto(live_server.url + "/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state("networkidle")
+
+    return login
