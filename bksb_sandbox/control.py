@@ -1,0 +1,73 @@
+"""The sandbox's own control endpoints under /_sandbox/ (test double only; no bksb auth).
+
+GET  /_sandbox/stats                      request counters
+POST /_sandbox/reset-stats                zero them
+GET  /_sandbox/config                     current knobs (secret hidden)
+POST /_sandbox/config                     JSON body of knobs to change
+GET  /_sandbox/users                      users made through createUser
+GET  /_sandbox/users/<username>           one user: created/auto-enrol flags, result counts
+POST /_sandbox/users/<username>/results   JSON {"kind": "initial", "count": 1} adds newest results
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bksb_sandbox.messages import Request, Response, as_json, text
+
+if TYPE_CHECKING:
+    from bksb_sandbox.server import SandboxServer
+
+PREFIX = "/_sandbox/"
+
+
+def answer(app: SandboxServer, req: Request) -> Response:
+    """Answer one control request."""
+    rest = req.path[len(PREFIX) :]
+    if (req.method, rest) == ("GET", "stats"):
+        return as_json(app.stats())
+    if (req.method, rest) == ("POST", "reset-stats"):
+        app.reset_stats()
+        return as_json(app.stats())
+    if rest == "config":
+        return _config(app, req)
+    if (req.method, rest) == ("GET", "users"):
+        return as_json(app.created_users())
+    if rest.startswith("users/"):
+        return _user(app, req, rest[len("users/") :])
+    return text(404, "Unknown sandbox control endpoint.")
+
+
+def _config(app: SandboxServer, req: Request) -> Response:
+    if req.method == "POST":
+        try:
+            knobs = req.json()
+            if not isinstance(knobs, dict):
+                raise ValueError("send a JSON object of knobs")
+            app.set_config(**knobs)
+        except ValueError as problem:
+            return text(400, str(problem))
+    return as_json(app.config.public_dict())
+
+
+def _user(app: SandboxServer, req: Request, rest: str) -> Response:
+    username, _, tail = rest.partition("/")
+    if req.method == "GET" and not tail:
+        details = app.user_details(username)
+        return as_json(details) if details else text(404, "No such user.")
+    if req.method == "POST" and tail == "results":
+        try:
+            body = req.json()
+            added = app.add_results(
+                username,
+                kind=body.get("kind", "initial"),
+                count=int(body.get("count", 1)),
+                subject=body.get("subject"),
+                result=body.get("result"),
+            )
+        except KeyError:
+            return text(404, "No such user.")
+        except (ValueError, TypeError, AttributeError) as problem:
+            return text(400, f"Bad request: {problem}")
+        return as_json({"added": added})
+    return text(404, "Unknown sandbox control endpoint.")

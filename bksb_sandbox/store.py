@@ -1,0 +1,213 @@
+"""What the sandbox (a test double) remembers on top of its generated population.
+
+Only overlays live here: users made through createUser, results added at
+runtime, and single-use auto-login tokens. With a state file, created users
+and added results survive a restart (JSON, written atomically).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bksb_sandbox import vocab
+from bksb_sandbox.population import (
+    KINDS,
+    Population,
+    PopUser,
+    make_item,
+    parse_bksb_time,
+    uk_now,
+)
+
+CREATED_ID_BASE = 3_000_000
+ADDED_SESSION_BASE = 1_000_000_000
+
+
+class Store:
+    """Thread-safe users, results and tokens: population plus overlays."""
+
+    def __init__(self, population: Population, state_file: str | None = None) -> None:
+        self.population = population
+        self.state_file = Path(state_file) if state_file else None
+        self._lock = threading.RLock()
+        self._created: dict[str, dict[str, Any]] = {}
+        self._created_ids: dict[int, str] = {}
+        self._added: dict[tuple[int, str], list[dict]] = {}
+        self._next_user_id = CREATED_ID_BASE + 1
+        self._next_session_id = ADDED_SESSION_BASE
+        self._tokens: dict[str, tuple[str, float]] = {}
+        self._injected: set[tuple[int, str]] = set()
+        self._load()
+
+    # -- users -------------------------------------------------------------
+
+    def user_by_name(self, username: str) -> PopUser | None:
+        """A generated or created user with exactly this username."""
+        with self._lock:
+            record = self._created.get(username)
+        if record:
+            return _as_user(record)
+        return self.population.by_username(username)
+
+    def user_by_id(self, user_id: int) -> PopUser | None:
+        """A generated or created user with this bksb user id."""
+        with self._lock:
+            name = self._created_ids.get(user_id)
+        return self.user_by_name(name) if name else self.population.by_id(user_id)
+
+    def create_user(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Record a new user from validated createUser fields; KeyError if taken."""
+        with self._lock:
+            if self.user_by_name(fields["Username"]):
+                raise KeyError(fields["Username"])
+            record = {"UserId": self._next_user_id, **fields}
+            record["CreatedAt"] = uk_now().isoformat(timespec="seconds")
+            self._next_user_id += 1
+            self._created[record["Username"]] = record
+            self._created_ids[record["UserId"]] = record["Username"]
+            self._save()
+            return dict(record)
+
+    def created_users(self) -> list[dict[str, Any]]:
+        """Every user made through createUser, oldest first."""
+        with self._lock:
+            return [dict(r) for r in self._created.values()]
+
+    def details(self, username: str) -> dict[str, Any] | None:
+        """Inspection view of one user for the control endpoints."""
+        user = self.user_by_name(username)
+        if user is None:
+            return None
+        with self._lock:
+            record = self._created.get(username)
+            added = {k: len(self._added.get((user.user_id, k), [])) for k in KINDS}
+        return {
+            "UserId": user.user_id,
+            "Username": user.username,
+            "Firstname": user.firstname,
+            "Lastname": user.lastname,
+            "Created": record is not None,
+            "AutoEnrolCourses": record["AutoEnrolCourses"] if record else None,
+            "Email": record["Email"] if record else None,
+            "InitialAssessmentResults": len(self.results(user, "initial")),
+            "DiagnosticAssessmentResults": len(self.results(user, "diagnostic")),
+            "AddedResults": added,
+        }
+
+    # -- results -----------------------------------------------------------
+
+    def results(self, user: PopUser, kind: str) -> list[dict]:
+        """All of a user's results of one kind, newest first."""
+        with self._lock:
+            added = [dict(i) for i in self._added.get((user.user_id, kind), [])]
+            created = user.user_id in self._created_ids
+        return added + ([] if created else self.population.results(user, kind))
+
+    def add_results(
+        self,
+        username: str,
+        kind: str = "initial",
+        count: int = 1,
+        subject: str | None = None,
+        result: str | None = None,
+    ) -> list[dict]:
+        """Add ``count`` new newest results; KeyError for an unknown user."""
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        if not 1 <= count <= 1000:
+            raise ValueError("count must be 1..1000")
+        if subject is not None and subject not in vocab.SUBJECT_BY_CODE:
+            raise ValueError(f"subject must be one of {', '.join(vocab.SUBJECT_BY_CODE)}")
+        user = self.user_by_name(username)
+        if user is None:
+            raise KeyError(username)
+        with self._lock:
+            newest = self.results(user, kind)[:1]
+            start = uk_now().replace(microsecond=0)
+            if newest:
+                start = max(start, parse_bksb_time(newest[0]["ResultDate"]) + timedelta(minutes=1))
+            items = [self._new_item(kind, start + timedelta(seconds=i), subject, result) for i in range(count)]
+            items.reverse()
+            self._added.setdefault((user.user_id, kind), [])[:0] = items
+            self._save()
+        return [dict(i) for i in items]
+
+    def _new_item(self, kind: str, when: Any, subject: str | None, result: str | None) -> dict:
+        self._next_session_id += 1
+        rng = random.Random(f"{self.population.seed}:added:{self._next_session_id}")
+        subj = vocab.SUBJECT_BY_CODE[subject] if subject else None
+        return make_item(rng, kind, self._next_session_id, when, subj, result)
+
+    def inject_once(self, user: PopUser, kind: str) -> bool:
+        """Add one result for duplicate_on_page_boundary, once per user and list."""
+        with self._lock:
+            if (user.user_id, kind) in self._injected:
+                return False
+            self._injected.add((user.user_id, kind))
+        self.add_results(user.username, kind, 1)
+        return True
+
+    def reset_injections(self) -> None:
+        """Let duplicate_on_page_boundary fire again for every user."""
+        with self._lock:
+            self._injected.clear()
+
+    # -- auto-login tokens ---------------------------------------------------
+
+    def issue_token(self, username: str, ttl_seconds: float = 300) -> str:
+        """A single-use token that signs ``username`` in until it expires."""
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = {t: v for t, v in self._tokens.items() if v[1] > now}
+            self._tokens[token] = (username, now + ttl_seconds)
+        return token
+
+    def redeem_token(self, token: str) -> str | None:
+        """The token's username if it is valid; the token is used up either way."""
+        with self._lock:
+            entry = self._tokens.pop(token, None)
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    # -- persistence ---------------------------------------------------------
+
+    def _save(self) -> None:
+        if self.state_file is None:
+            return
+        state = {
+            "created_users": list(self._created.values()),
+            "added_results": [
+                {"user_id": uid, "kind": kind, "items": items} for (uid, kind), items in self._added.items()
+            ],
+            "next_user_id": self._next_user_id,
+            "next_session_id": self._next_session_id,
+        }
+        tmp = self.state_file.with_name(self.state_file.name + ".tmp")
+        tmp.write_text(json.dumps(state, indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.state_file)
+
+    def _load(self) -> None:
+        if self.state_file is None or not self.state_file.exists():
+            return
+        state = json.loads(self.state_file.read_text(encoding="utf-8"))
+        for record in state.get("created_users", []):
+            self._created[record["Username"]] = record
+            self._created_ids[record["UserId"]] = record["Username"]
+        for entry in state.get("added_results", []):
+            self._added[(entry["user_id"], entry["kind"])] = entry["items"]
+        self._next_user_id = state.get("next_user_id", self._next_user_id)
+        self._next_session_id = state.get("next_session_id", self._next_session_id)
+
+
+def _as_user(record: dict[str, Any]) -> PopUser:
+    return PopUser(record["UserId"], record["Username"], record["Firstname"], record["Lastname"])
