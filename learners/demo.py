@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from learners.models import Kind, Learner, LearningStatus, SystemStatus, WebUser
+from learners.search import search_text_refresh
 from permissions.roles import roles_ensure
 
 FIRST_NAMES = [
@@ -101,6 +102,7 @@ def demo_seed(*, learners: int = 300) -> DemoLogins:
         update_fields=["first_name", "last_name", "email", "kind", "system_status", "learning_status"],
     )
     web_users = _web_users(learners, passwords[LEARNER_PASSWORD_KEY])
+    search_text_refresh()
     return DemoLogins(
         staff={name: passwords[name] for name, _, _ in STAFF},
         learner_password=passwords[LEARNER_PASSWORD_KEY],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -48,10 +50,12 @@ class Learner(models.Model):
     end_date = models.DateField(null=True, blank=True)
     bksb_user = models.BooleanField("BKSB User", default=False)
     bksb_username = models.CharField("BKSB Username", max_length=150, blank=True)
+    # Lower-cased reference, names, email and usernames: see learners.search.
+    search_text = models.TextField(default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "search_text"])
 
     class Meta:
         ordering = ["last_name", "first_name", "learner_ref"]
@@ -64,6 +68,16 @@ class Learner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.learner_ref})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from learners.search import search_text_for
+
+        web_user = WebUser.objects.filter(learner_id=self.pk).select_related("user").first() if self.pk else None
+        self.search_text = search_text_for(learner=self, web_username=web_user.username if web_user else "")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
@@ -91,6 +105,12 @@ class WebUser(models.Model):
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from learners.search import search_text_refresh
+
+        super().save(*args, **kwargs)
+        search_text_refresh(learner_ids=[self.learner_id])
 
     @property
     def username(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
 
@@ -21,15 +21,8 @@ def learner_search(*, filters: LearnerFilters) -> QuerySet[Learner]:
     """Learners matching every word of the query (in name, reference, email or
     web username) and the chosen statuses, ordered by name."""
     qs = Learner.objects.select_related("web_user__user")
-    for word in filters.query.split()[:6]:
-        qs = qs.filter(
-            Q(learner_ref__istartswith=word)
-            | Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(web_user__user__username__icontains=word)
-            | Q(bksb_username__icontains=word)
-        )
+    for word in filters.query.lower().split()[:6]:
+        qs = qs.filter(search_text__contains=word)
     if filters.system_status in SystemStatus.values:
         qs = qs.filter(system_status=filters.system_status)
     if filters.learning_status in LearningStatus.values:

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
+from learners.pagination import DeferredJoinPaginator
 from learners.selectors import LearnerFilters, learner_search
 from permissions.access import can_view_learners
 from permissions.decorators import staff_required
@@ -20,7 +20,7 @@ def learner_list(request: HttpRequest) -> HttpResponse:
         learning_status=request.GET.get("learning_status", ""),
         kind=request.GET.get("kind", ""),
     )
-    page = Paginator(learner_search(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeferredJoinPaginator(learner_search(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "filters": filters,

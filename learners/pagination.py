@@ -1,0 +1,22 @@
+"""Pagination that stays fast deep into a long list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+
+
+class DeferredJoinPaginator(Paginator):
+    """Find the page's ids first (an index-only walk), then load just those rows.
+
+    With OFFSET, PostgreSQL reads and joins every skipped row; reading only ids
+    for the skipped part keeps page 500 of 50,000 learners as quick as page 1.
+    """
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        rows = list(self.object_list.filter(pk__in=ids)) if ids else []
+        return self._get_page(rows, number, self)
