@@ -25,8 +25,20 @@ class BksbLink(models.Model):
     last_outcome = models.CharField(max_length=20, blank=True)
     last_outcome_at = models.DateTimeField(null=True, blank=True)
     last_message = models.CharField(max_length=500, blank=True)
+    # Single flight: a download holds this lease while it runs; an expired lease
+    # (a killed worker) is free to take, so no lock can stay stuck.
+    download_lease_until = models.DateTimeField(null=True, blank=True)
+    download_lease_owner = models.BigIntegerField(null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["last_outcome", "last_outcome_at", "last_message"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "last_outcome",
+            "last_outcome_at",
+            "last_message",
+            "download_lease_until",
+            "download_lease_owner",
+        ]
+    )
 
     class Meta:
         db_table = "bksb_link"

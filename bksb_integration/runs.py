@@ -1,0 +1,198 @@
+"""Download runs: starting them, claiming their work, recording progress.
+
+A run has one RunLearner per learner. Whatever process works on a learner
+first claims its RunLearner with a conditional update, then takes the
+learner's download lease; both expire if the process dies, so a killed worker
+leaves nothing stuck and the learner is simply done again. Counts on the run
+row move with atomic F() updates, so any number of workers can share a run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from bksb_integration.connection import IntegrationNotConfigured, client_for
+from bksb_integration.download import DownloadFailed, DownloadResult, failure_message, learner_download
+from bksb_integration.linking import link_for
+from bksb_integration.models import BksbLink, Run, RunLearner
+from learners.models import Learner
+
+logger = logging.getLogger(__name__)
+
+# Without a heartbeat for this long, a claimed learner or lease is free to take.
+STALE_AFTER = dt.timedelta(minutes=2)
+# A single download still queued after this long is presumed lost (no worker?).
+PENDING_STALE_AFTER = dt.timedelta(minutes=10)
+ACTIVE = (RunLearner.Status.PENDING, RunLearner.Status.RUNNING)
+
+
+def _fresh(when: dt.datetime | None) -> bool:
+    return when is not None and when > timezone.now() - STALE_AFTER
+
+
+def _attachable(part: RunLearner) -> bool:
+    """Is this learner's download still live (running, or queued not long ago)?"""
+    if part.status == RunLearner.Status.RUNNING:
+        return _fresh(part.claimed_at)
+    return part.run.created_at > timezone.now() - PENDING_STALE_AFTER
+
+
+def single_download_start(
+    *, learner: Learner, started_by: AbstractBaseUser | None, trigger: str = Run.Trigger.MANUAL
+) -> tuple[Run, bool]:
+    """Start a download of one learner's results, or attach to the one running.
+
+    Returns (run, started). The task is queued once the run row is committed.
+    """
+    from bksb_integration.tasks import run_learner_download
+
+    with transaction.atomic():
+        # Locking the link row serialises two clicks on the same learner.
+        link_for(learner)
+        BksbLink.objects.select_for_update().get(learner=learner)
+        active = (
+            RunLearner.objects.filter(learner=learner, run__kind=Run.Kind.SINGLE, status__in=ACTIVE)
+            .select_related("run")
+            .order_by("-pk")
+            .first()
+        )
+        if active and _attachable(active):
+            return active.run, False
+        run = Run.objects.create(
+            kind=Run.Kind.SINGLE, trigger=trigger, started_by=started_by, learners_total=1, stage="Queued"
+        )
+        part = RunLearner.objects.create(run=run, learner=learner)
+        transaction.on_commit(lambda: run_learner_download.delay(part.pk))
+    return run, True
+
+
+def run_learner_claim(*, run_learner_id: int) -> RunLearner | None:
+    """Claim a learner's part of a run for this process, or None if not ours to do."""
+    now = timezone.now()
+    claimable = Q(status=RunLearner.Status.PENDING) | Q(
+        status=RunLearner.Status.RUNNING, claimed_at__lt=now - STALE_AFTER
+    )
+    claimed = (
+        RunLearner.objects.filter(pk=run_learner_id)
+        .filter(claimable)
+        .update(status=RunLearner.Status.RUNNING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if claimed != 1:
+        return None
+    part = RunLearner.objects.select_related("run", "learner").get(pk=run_learner_id)
+    Run.objects.filter(pk=part.run_id, status=Run.Status.QUEUED).update(status=Run.Status.RUNNING, started_at=now)
+    return part
+
+
+def lease_take(*, learner: Learner, owner: int) -> bool:
+    """Take the learner's download lease (single flight across runs and workers)."""
+    link_for(learner)
+    now = timezone.now()
+    return (
+        BksbLink.objects.filter(learner=learner)
+        .filter(Q(download_lease_until__isnull=True) | Q(download_lease_until__lt=now) | Q(download_lease_owner=owner))
+        .update(download_lease_until=now + STALE_AFTER, download_lease_owner=owner)
+        == 1
+    )
+
+
+def lease_release(*, learner: Learner, owner: int) -> None:
+    BksbLink.objects.filter(learner=learner, download_lease_owner=owner).update(
+        download_lease_until=None, download_lease_owner=None
+    )
+
+
+def run_learner_process(*, run_learner_id: int, throttle=None) -> str:
+    """Download one learner's results as part of a run. Returns what happened.
+
+    Safe to call twice for the same id: the second call finds nothing to claim.
+    """
+    part = run_learner_claim(run_learner_id=run_learner_id)
+    if part is None:
+        return "not-claimed"
+    if not lease_take(learner=part.learner, owner=part.pk):
+        # Another download of this learner is running: hand the part back; the task retries.
+        RunLearner.objects.filter(pk=part.pk).update(status=RunLearner.Status.PENDING, claimed_at=None)
+        return "busy"
+    try:
+        result, error = _download(part, throttle)
+    finally:
+        lease_release(learner=part.learner, owner=part.pk)
+    run_learner_finish(part=part, result=result, error=error)
+    return "succeeded" if error is None else "failed"
+
+
+def _download(part: RunLearner, throttle) -> tuple[DownloadResult | None, str | None]:
+    single = part.run.kind == Run.Kind.SINGLE
+
+    def progress(stage: str) -> None:
+        now = timezone.now()
+        RunLearner.objects.filter(pk=part.pk).update(claimed_at=now)
+        BksbLink.objects.filter(learner=part.learner, download_lease_owner=part.pk).update(
+            download_lease_until=now + STALE_AFTER
+        )
+        if single:
+            Run.objects.filter(pk=part.run_id).update(stage=stage[:200], heartbeat_at=now)
+
+    try:
+        options = {"throttle": throttle} if throttle is not None else {}
+        client = client_for(**options)
+    except IntegrationNotConfigured as exc:
+        return None, str(exc)
+    try:
+        return learner_download(learner=part.learner, client=client, progress=progress), None
+    except DownloadFailed as exc:
+        return None, str(exc)
+    except Exception as exc:  # one learner's fault must never stop the others
+        logger.exception("download of learner %s failed", part.learner_id)
+        return None, failure_message(exc)
+    finally:
+        client.close()
+
+
+def run_learner_finish(*, part: RunLearner, result: DownloadResult | None, error: str | None) -> None:
+    """Record a learner's outcome on its part and the run's counts, then close the run if done."""
+    now = timezone.now()
+    counts = result.counts if result else None
+    with transaction.atomic():
+        RunLearner.objects.filter(pk=part.pk).update(
+            status=RunLearner.Status.FAILED if error else RunLearner.Status.SUCCEEDED,
+            finished_at=now,
+            error=(error or "")[:500],
+            results_created=counts.created if counts else 0,
+            results_updated=counts.updated if counts else 0,
+            results_unchanged=counts.unchanged if counts else 0,
+        )
+        Run.objects.filter(pk=part.run_id).update(
+            learners_done=F("learners_done") + 1,
+            learners_failed=F("learners_failed") + (1 if error else 0),
+            results_created=F("results_created") + (counts.created if counts else 0),
+            results_updated=F("results_updated") + (counts.updated if counts else 0),
+            results_unchanged=F("results_unchanged") + (counts.unchanged if counts else 0),
+            heartbeat_at=now,
+            message=(error or "")[:500] if part.run.kind == Run.Kind.SINGLE else F("message"),
+        )
+        run_close_if_done(run_id=part.run_id)
+
+
+def run_close_if_done(*, run_id: int) -> bool:
+    """Mark the run finished once every learner is done (exactly one caller wins)."""
+    now = timezone.now()
+    done = Run.objects.filter(pk=run_id, finished_at__isnull=True, learners_done__gte=F("learners_total"))
+    run = done.first()
+    if run is None:
+        return False
+    if run.learners_failed == 0:
+        status = Run.Status.SUCCEEDED
+    elif run.learners_failed >= run.learners_total:
+        status = Run.Status.FAILED
+    else:
+        status = Run.Status.PARTIAL
+    stage = "Finished" if status == Run.Status.SUCCEEDED else "Finished with failures"
+    return done.update(status=status, finished_at=now, stage=stage) == 1
