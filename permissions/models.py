@@ -5,6 +5,8 @@ union of their own and their groups'. The model holds no rows: it only
 anchors the permissions to a content type.
 """
 
+from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import models
 
 MODULE_PERMISSIONS = [
@@ -32,3 +34,26 @@ class Right(models.Model):  # noqa: DJ008 - never instantiated
         managed = False
         default_permissions = ()
         permissions = MODULE_PERMISSIONS + COMMAND_PERMISSIONS + GENERAL_PERMISSIONS
+
+
+class PermissionChange(models.Model):
+    """Who changed whose rights on Edit Permissions, and how (the audit trail reads it)."""
+
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Kept as text too, so the trail still reads after the user or group is deleted.
+    target_label = models.CharField(max_length=200)
+    added = models.JSONField(default=list)
+    removed = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.target_label}: +{len(self.added)} -{len(self.removed)}"

@@ -1,3 +1,10 @@
+from django.urls import path
+
+from permissions import views
+
 app_name = "permissions"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("permissions/", views.edit, name="edit"),
+    path("audit/", views.audit, name="audit"),
+]

@@ -1,0 +1,119 @@
+"""Validating and saving the integration's settings.
+
+The Settings form and the `bksb_settings` command both describe what to change
+as a `SettingsChange` and go through `settings_change_validate` and
+`settings_update`, so the two can never disagree about what is allowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from bksb_integration.models import BksbSettings
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def api_url_validate(url: str) -> str:
+    """The BKSB API url cleaned, or ValidationError: https, or http to this machine only."""
+    url = (url or "").strip()
+    if not url:
+        raise ValidationError("Enter the BKSB API url.")
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except (ValidationError, ValueError):
+        raise ValidationError("Enter a full address, such as https://live2api.bksblive2.co.uk/.") from None
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValidationError("The BKSB API url must not contain a user name, password, query or fragment.")
+    if parts.scheme == "http" and host not in LOCAL_HOSTS:
+        raise ValidationError(
+            "The BKSB API url must start with https:// (plain http:// is only allowed for localhost)."
+        )
+    return url if url.endswith("/") else url + "/"
+
+
+@dataclass
+class SettingsChange:
+    """What to change; None leaves a setting as it is.
+
+    A secret is replaced only by a non-empty value, and removed only by its clear flag.
+    """
+
+    integration_enabled: bool | None = None
+    api_url: str | None = None
+    access_key_id: str | None = None
+    auto_enrol_courses: bool | None = None
+    secret_access_key: str | None = None
+    clear_secret_access_key: bool = False
+    default_password: str | None = None
+    clear_default_password: bool = False
+
+
+def settings_change_validate(*, settings: BksbSettings, change: SettingsChange) -> SettingsChange:
+    """The change with its values cleaned; ValidationError({field: message}) when not allowed."""
+    errors: dict[str, str] = {}
+    cleaned = SettingsChange(**vars(change))
+    if change.api_url is not None:
+        try:
+            cleaned.api_url = api_url_validate(change.api_url)
+        except ValidationError as exc:
+            errors["api_url"] = exc.messages[0]
+    if change.access_key_id is not None:
+        cleaned.access_key_id = change.access_key_id.strip()
+        if len(cleaned.access_key_id) > 200:
+            errors["access_key_id"] = "The Access Key ID is too long."
+    for name in ("secret_access_key", "default_password"):
+        if getattr(change, name) and getattr(change, f"clear_{name}"):
+            errors[name] = "Enter a new value or clear it, not both."
+    if errors:
+        raise ValidationError(errors)
+    _require_keys_when_enabled(settings, cleaned)
+    return cleaned
+
+
+def _require_keys_when_enabled(settings: BksbSettings, change: SettingsChange) -> None:
+    enabled = settings.integration_enabled if change.integration_enabled is None else change.integration_enabled
+    if not enabled:
+        return
+    key_id = settings.access_key_id if change.access_key_id is None else change.access_key_id
+    if change.secret_access_key:
+        has_secret = True
+    else:
+        has_secret = settings.has_secret_access_key and not change.clear_secret_access_key
+    if not key_id or not has_secret:
+        raise ValidationError(
+            {"integration_enabled": "Enter the Access Key ID and Secret Access Key to enable the integration."}
+        )
+
+
+def settings_update(*, settings: BksbSettings, change: SettingsChange, reason: str = "") -> list[str]:
+    """Validate and save a change; the names of the fields that changed.
+
+    Saved at once with `update_fields`: every process reads the row afresh
+    (BksbSettings.load()), so the change takes effect immediately.
+    """
+    change = settings_change_validate(settings=settings, change=change)
+    changed: list[str] = []
+    for name in ("integration_enabled", "api_url", "access_key_id", "auto_enrol_courses"):
+        value = getattr(change, name)
+        if value is not None and value != getattr(settings, name):
+            setattr(settings, name, value)
+            changed.append(name)
+    for name in ("secret_access_key", "default_password"):
+        if getattr(change, name):
+            setattr(settings, name, getattr(change, name))
+            changed.append(f"{name}_encrypted")
+        elif getattr(change, f"clear_{name}") and getattr(settings, f"has_{name}"):
+            setattr(settings, name, "")
+            changed.append(f"{name}_encrypted")
+    if changed:
+        if reason:
+            settings._change_reason = reason
+        settings.save(update_fields=[*changed, "updated_at"])
+    return changed

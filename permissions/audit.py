@@ -1,0 +1,195 @@
+"""The audit trail: who changed what and when, read from django-simple-history and PermissionChange.
+
+Each source reads its latest rows (a bounded number, see `limit`), works out the
+field differences against each row's previous version in Python (one extra query
+per source), and yields plain `AuditEntry`s. Fields whose names suggest a secret
+are never shown, even if a model forgot to exclude them from its history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from bksb_integration.models import BksbLink, BksbSettings, LevelMapping, SubjectMapping, UserCreationRequest
+from learners.models import Learner
+from permissions.models import PermissionChange
+from permissions.services import RIGHT_LABELS
+
+HIDDEN_WORDS = ("secret", "password", "encrypted", "token")
+LIMIT = 300
+LEARNER_SCAN = 3000
+ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    when: dt.datetime
+    who: str
+    source: str
+    what: str
+    action: str
+    changes: tuple[FieldChange, ...]
+    note: str = ""
+
+
+def is_hidden(name: str) -> bool:
+    return any(word in name.lower() for word in HIDDEN_WORDS)
+
+
+@dataclass(frozen=True)
+class HistorySource:
+    """One model's simple-history table; `fields` limits which fields count (None: all)."""
+
+    key: str
+    title: str
+    model: type[models.Model]
+    describe: Callable[[Any], str]
+    fields: tuple[str, ...] | None = None
+    related: tuple[str, ...] = ()
+    limit: int = LIMIT
+
+    def entries(self) -> list[AuditEntry]:
+        history = self.model.history.model  # type: ignore[attr-defined]
+        recent = list(
+            history.objects.select_related("history_user", *self.related).order_by("-history_date", "-history_id")[
+                : self.limit
+            ]
+        )
+        previous = self._previous_versions(history, recent)
+        found = []
+        for record in recent:
+            changes = self._changes(previous.get(record.history_id), record)
+            if self.fields is not None and not changes and record.history_type != "-":
+                continue  # a learner change that did not touch the bksb fields
+            found.append(self._entry(record, changes))
+        return found
+
+    def _previous_versions(self, history: type[models.Model], recent: list[Any]) -> dict[int, Any]:
+        ids = {record.id for record in recent}
+        names = ["history_id", "id", *(f.attname for f in self._tracked())]
+        rows = history.objects.filter(id__in=ids).order_by("id", "history_date", "history_id").only(*names)
+        previous, last_of = {}, {}
+        for row in rows:
+            if row.id in last_of:
+                previous[row.history_id] = last_of[row.id]
+            last_of[row.id] = row
+        return previous
+
+    def _tracked(self) -> list[models.Field]:
+        on_history = {f.name for f in self.model.history.model._meta.concrete_fields}  # type: ignore[attr-defined]
+        return [
+            f
+            for f in self.model._meta.concrete_fields
+            if f.name in on_history
+            and not f.primary_key
+            and not is_hidden(f.name)
+            and (self.fields is None or f.name in self.fields)
+        ]
+
+    def _changes(self, before: Any, after: Any) -> tuple[FieldChange, ...]:
+        if after.history_type == "-":
+            return ()
+        changes = []
+        for field in self._tracked():
+            new = getattr(after, field.attname)
+            old = getattr(before, field.attname) if before is not None else None
+            if before is None and new in (None, "", False, [], {}):
+                continue
+            if before is None or old != new:
+                changes.append(FieldChange(str(field.verbose_name), _shown(field, old), _shown(field, new)))
+        return tuple(changes)
+
+    def _entry(self, record: Any, changes: tuple[FieldChange, ...]) -> AuditEntry:
+        user = record.history_user
+        return AuditEntry(
+            when=record.history_date,
+            who=user.get_username() if user else "system (command line or background task)",
+            source=self.title,
+            what=self.describe(record),
+            action=ACTIONS.get(record.history_type, record.history_type),
+            changes=changes,
+            note=record.history_change_reason or "",
+        )
+
+
+def _shown(field: models.Field, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if field.flatchoices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, dt.datetime):
+        return f"{timezone.localtime(value):%d %b %Y %H:%M}"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "—"
+    text = str(value)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _learner_of(record: Any) -> str:
+    try:
+        return f"Learner {record.learner.learner_ref}"
+    except Learner.DoesNotExist:
+        return f"Learner #{record.learner_id} (deleted)"
+
+
+HISTORY_SOURCES = [
+    HistorySource("settings", "bksb settings", BksbSettings, lambda r: "bksb settings"),
+    HistorySource(
+        "learners",
+        "Learner BKSB fields",
+        Learner,
+        lambda r: f"Learner {r.learner_ref} ({r.first_name} {r.last_name})",
+        fields=("bksb_user", "bksb_username"),
+        limit=LEARNER_SCAN,
+    ),
+    HistorySource("links", "BKSB links", BksbLink, _learner_of, related=("learner",)),
+    HistorySource("levels", "Level mappings", LevelMapping, lambda r: f"Level mapping “{r.text}”"),
+    HistorySource("subjects", "Subject mappings", SubjectMapping, lambda r: f"Subject mapping {r.course_subject}"),
+    HistorySource("creation", "BKSB user creation", UserCreationRequest, _learner_of, related=("learner",)),
+]
+
+SOURCE_CHOICES = [(s.key, s.title) for s in HISTORY_SOURCES] + [("permissions", "Permissions")]
+
+
+def permission_entries(limit: int = LIMIT) -> list[AuditEntry]:
+    rows = PermissionChange.objects.select_related("changed_by")[:limit]
+    return [
+        AuditEntry(
+            when=row.changed_at,
+            who=row.changed_by.get_username() if row.changed_by else "—",
+            source="Permissions",
+            what=row.target_label,
+            action="Rights changed",
+            changes=tuple(
+                [FieldChange(RIGHT_LABELS.get(c, c), "No", "Yes") for c in row.added]
+                + [FieldChange(RIGHT_LABELS.get(c, c), "Yes", "No") for c in row.removed]
+            ),
+        )
+        for row in rows
+    ]
+
+
+def audit_entries(*, source: str = "") -> list[AuditEntry]:
+    """The latest changes, newest first, from one source or (source="") all of them."""
+    entries: list[AuditEntry] = []
+    for history_source in HISTORY_SOURCES:
+        if source in ("", history_source.key):
+            entries += history_source.entries()
+    if source in ("", "permissions"):
+        entries += permission_entries()
+    return sorted(entries, key=lambda e: e.when, reverse=True)

@@ -1,0 +1,51 @@
+"""Tools > Edit Permissions and Tools > Audit trail."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.models import Group
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from permissions.access import can_edit_permissions, can_view_audit
+from permissions.audit import SOURCE_CHOICES, audit_entries
+from permissions.decorators import staff_required
+from permissions.forms import RightsForm, TargetForm
+from permissions.services import RIGHT_LABELS, rights_apply, rights_from_groups, rights_of, target_label
+
+AUDIT_PAGE_SIZE = 50
+
+
+@staff_required(can_edit_permissions)
+def edit(request: HttpRequest) -> HttpResponse:
+    picker = TargetForm(request.GET if "target" in request.GET else None)
+    if not picker.is_valid():
+        return render(request, "permissions/edit.html", {"picker": picker})
+    target = picker.chosen()
+    rights = rights_of(target)
+    form = RightsForm(request.POST if request.method == "POST" else None, initial=RightsForm.initial_for(rights))
+    if request.method == "POST" and form.is_valid():
+        change = rights_apply(actor=request.user, target=target, codenames=form.codenames())
+        messages.success(request, f"Rights of {target_label(target)} saved." if change else "Nothing changed.")
+        return redirect(f"{request.path}?target={picker.cleaned_data['target']}")
+    from_groups = {} if isinstance(target, Group) else rights_from_groups(target)
+    context = {
+        "picker": picker,
+        "target": target,
+        "target_label": target_label(target),
+        "form": form,
+        "from_groups": [(RIGHT_LABELS[code], groups) for code, groups in from_groups.items()],
+        "module_from_groups": from_groups.get("bksb_module", []),
+    }
+    return render(request, "permissions/edit.html", context, status=400 if form.errors else 200)
+
+
+@staff_required(can_view_audit)
+def audit(request: HttpRequest) -> HttpResponse:
+    source = request.GET.get("source", "")
+    if source not in dict(SOURCE_CHOICES):
+        source = ""
+    page = Paginator(audit_entries(source=source), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "source": source, "sources": SOURCE_CHOICES}
+    return render(request, "permissions/audit.html", context)
