@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "learners",
     "permissions",
     "bksb_integration",
+    "hub",
 ]
 
 MIDDLEWARE = [

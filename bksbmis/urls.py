@@ -11,5 +11,6 @@ urlpatterns = [
     path("learners/", include("learners.urls")),
     path("tools/", include("permissions.urls")),
     path("", include("bksb_integration.urls")),
+    path("hub/", include("hub.urls")),
     path("admin/", admin.site.urls),
 ]
