@@ -1,10 +1,11 @@
 from django.urls import path
 
-from learners import views
+from learners import views, views_import
 
 app_name = "learners"
 
 urlpatterns = [
     path("", views.learner_list, name="list"),
     path("<int:pk>/", views.learner_detail, name="detail"),
+    path("import/", views_import.learner_import, name="import"),
 ]

@@ -1,0 +1,285 @@
+"""Learner CSV import: check every row, then upsert the good ones in bulk, in one transaction.
+
+learners_import_plan reads and checks a file against itself and the database without
+writing; learners_import writes a plan. The import_learners command and the staff import
+pages both go through learners_import (the pages' preview is a dry run).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from learners.import_rows import COLUMNS, LEARNER_FIELDS, CheckedRow, RowError, row_check
+from learners.models import Learner, WebUser
+
+BATCH_SIZE = 1000
+LOOKUP_CHUNK = 900  # refs per IN (...) lookup: under SQLite's classic 999-parameter limit
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (encoding, header): no row is looked at."""
+
+
+@dataclass
+class ImportPlan:
+    """What importing a file would do. Learner instances carry the row's values."""
+
+    create: list[Learner] = field(default_factory=list)
+    update: list[Learner] = field(default_factory=list)
+    unchanged: list[Learner] = field(default_factory=list)
+    new_web_users: list[tuple[Learner, str]] = field(default_factory=list)
+    renames: list[tuple[int, str]] = field(default_factory=list)  # (user id, new username)
+    refused: list[RowError] = field(default_factory=list)
+    existing_pks: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return len(self.create) + len(self.update) + len(self.unchanged)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """Counts describe the good rows; written says whether they reached the database."""
+
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    web_users_created: int
+    web_users_renamed: int
+    refused: list[RowError]
+    written: bool
+
+    @classmethod
+    def of(cls, plan: ImportPlan, *, written: bool) -> ImportSummary:
+        return cls(
+            rows=plan.rows,
+            created=len(plan.create),
+            updated=len(plan.update),
+            unchanged=len(plan.unchanged),
+            web_users_created=len(plan.new_web_users),
+            web_users_renamed=len(plan.renames),
+            refused=plan.refused,
+            written=written,
+        )
+
+
+def csv_text_decode(data: bytes) -> str:
+    """The file's text, without a UTF-8 byte order mark; a clear error for other encodings."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFileError(
+            f"The file is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}). "
+            "Save it from your spreadsheet as “CSV UTF-8” and try again."
+        ) from None
+
+
+def learners_import(*, rows: Iterable[Mapping[str, str]] | TextIO, skip_invalid: bool, dry_run: bool) -> ImportSummary:
+    """Create or update learners (by learner_ref) and their web users from CSV rows.
+
+    A file with any bad row is refused whole unless skip_invalid. Everything is read and
+    written inside one transaction, in batches: never a query per row. Raises
+    ImportFileError when the file itself is unreadable or its header is wrong.
+    """
+    with transaction.atomic():
+        plan = learners_import_plan(rows=rows)
+        if dry_run or (plan.refused and not skip_invalid):
+            return ImportSummary.of(plan, written=False)
+        _learners_write(plan)
+        _web_users_write(plan)
+    return ImportSummary.of(plan, written=True)
+
+
+def learners_import_plan(*, rows: Iterable[Mapping[str, str]] | TextIO) -> ImportPlan:
+    """Check every row, on its own and against the rest of the file and the database."""
+    plan = ImportPlan()
+    checked: list[CheckedRow] = []
+    seen_refs: dict[str, int] = {}
+    seen_usernames: dict[str, int] = {}
+    for line, raw in _rows_read(rows):
+        result = row_check(line=line, raw=raw, seen_refs=seen_refs, seen_usernames=seen_usernames)
+        if isinstance(result, RowError):
+            plan.refused.append(result)
+        else:
+            checked.append(result)
+
+    existing = _existing_learners([row.learner.learner_ref for row in checked])
+    web_users = _existing_web_users([row.learner.learner_ref for row in checked if row.web_username])
+    owners = _username_owners([row.web_username for row in checked if row.web_username])
+    for row in checked:
+        ref, username = row.learner.learner_ref, row.web_username
+        if username and (reason := _username_refusal(username, ref, owners)):
+            plan.refused.append(RowError(line=row.line, learner_ref=ref, reasons=(reason,)))
+            continue
+        _plan_learner(plan, row.learner, existing.get(ref))
+        if username:
+            _plan_web_user(plan, row.learner, username, web_users.get(ref))
+    plan.refused.sort(key=lambda error: error.line)
+    return plan
+
+
+def _rows_read(rows: Iterable[Mapping[str, str]] | TextIO) -> Iterator[tuple[int, Mapping[str, str | None]]]:
+    """(line number, row) pairs, the header being line 1; header problems refuse the file."""
+    if isinstance(rows, io.TextIOBase) or hasattr(rows, "read"):
+        yield from _csv_read(rows)  # type: ignore[arg-type]
+        return
+    for index, row in enumerate(rows):
+        if index == 0:
+            _header_check(list(row))
+        yield index + 2, row
+
+
+def _csv_read(stream: TextIO) -> Iterator[tuple[int, Mapping[str, str | None]]]:
+    reader = csv.DictReader(stream)
+    try:
+        if reader.fieldnames is None:
+            raise ImportFileError("The file is empty: it needs a header row naming the columns.")
+        reader.fieldnames = [name.lstrip("\ufeff").strip().lower() for name in reader.fieldnames]
+        _header_check(reader.fieldnames)
+        for raw in reader:
+            yield reader.line_num, raw
+    except csv.Error as exc:
+        raise ImportFileError(f"Line {reader.line_num} cannot be read as CSV: {exc}.") from None
+
+
+def _header_check(names: list[str]) -> None:
+    problems = []
+    if missing := [name for name in COLUMNS if name not in names]:
+        problems.append(f"missing columns: {', '.join(missing)}")
+    if unknown := [name or "(blank)" for name in names if name not in COLUMNS]:
+        problems.append(f"unknown columns: {', '.join(unknown)}")
+    if repeated := sorted({name for name in names if name and names.count(name) > 1}):
+        problems.append(f"repeated columns: {', '.join(repeated)}")
+    if problems:
+        raise ImportFileError(
+            f"The header row is wrong ({'; '.join(problems)}). Expected these columns: {', '.join(COLUMNS)}."
+        )
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        yield values[start : start + LOOKUP_CHUNK]
+
+
+def _existing_learners(refs: list[str]) -> dict[str, tuple[int, tuple[object, ...]]]:
+    """learner_ref -> (pk, current values of LEARNER_FIELDS)."""
+    found = {}
+    for chunk in _chunks(refs):
+        for pk, ref, *values in Learner.objects.filter(learner_ref__in=chunk).values_list(
+            "pk", "learner_ref", *LEARNER_FIELDS
+        ):
+            found[ref] = (pk, tuple(values))
+    return found
+
+
+def _existing_web_users(refs: list[str]) -> dict[str, tuple[int, str]]:
+    """learner_ref -> (user id, username) of the learner's current web user."""
+    found = {}
+    for chunk in _chunks(refs):
+        rows = WebUser.objects.filter(learner__learner_ref__in=chunk).values_list(
+            "learner__learner_ref", "user_id", "user__username"
+        )
+        found.update({ref: (user_id, username) for ref, user_id, username in rows})
+    return found
+
+
+def _username_owners(usernames: list[str]) -> dict[str, tuple[bool, str | None]]:
+    """username -> (is staff, learner_ref of the learner whose web user it is, if any)."""
+    found = {}
+    for chunk in _chunks(usernames):
+        rows = (
+            get_user_model()
+            .objects.filter(username__in=chunk)
+            .values_list("username", "is_staff", "web_user__learner__learner_ref")
+        )
+        found.update({username: (is_staff, ref) for username, is_staff, ref in rows})
+    return found
+
+
+def _username_refusal(username: str, ref: str, owners: dict[str, tuple[bool, str | None]]) -> str | None:
+    if username not in owners:
+        return None
+    is_staff, owner_ref = owners[username]
+    if owner_ref == ref:
+        return None
+    if owner_ref is not None:
+        return f"web_username: {username} already belongs to learner {owner_ref}."
+    if is_staff:
+        return f"web_username: {username} belongs to a staff user."
+    return f"web_username: {username} is already taken by another account."
+
+
+def _plan_learner(plan: ImportPlan, learner: Learner, existing: tuple[int, tuple[object, ...]] | None) -> None:
+    if existing is None:
+        plan.create.append(learner)
+        return
+    pk, current = existing
+    plan.existing_pks[learner.learner_ref] = pk
+    if current == tuple(getattr(learner, name) for name in LEARNER_FIELDS):
+        learner.pk = pk  # never written, so it can carry its key now
+        plan.unchanged.append(learner)
+    else:
+        plan.update.append(learner)
+
+
+def _plan_web_user(plan: ImportPlan, learner: Learner, username: str, current: tuple[int, str] | None) -> None:
+    if current is None:
+        plan.new_web_users.append((learner, username))
+    elif current[1] != username:
+        plan.renames.append((current[0], username))
+
+
+def _learners_write(plan: ImportPlan) -> None:
+    """Upsert by learner_ref, then record history in bulk (bulk_create skips signals)."""
+    Learner.objects.bulk_create(
+        plan.create + plan.update,
+        batch_size=BATCH_SIZE,
+        update_conflicts=True,
+        unique_fields=["learner_ref"],
+        update_fields=[*LEARNER_FIELDS, "updated_at"],
+    )
+    for learner in plan.update:
+        learner.pk = plan.existing_pks[learner.learner_ref]
+    _missing_pks_fill(plan.create)
+    Learner.history.bulk_history_create(plan.create, batch_size=BATCH_SIZE)
+    Learner.history.bulk_history_create(plan.update, batch_size=BATCH_SIZE, update=True)
+
+
+def _missing_pks_fill(learners: list[Learner]) -> None:
+    """Backends that cannot return keys from a bulk insert leave them unset: look them up."""
+    missing = {learner.learner_ref: learner for learner in learners if learner.pk is None}
+    for chunk in _chunks(list(missing)):
+        for ref, pk in Learner.objects.filter(learner_ref__in=chunk).values_list("learner_ref", "pk"):
+            missing[ref].pk = pk
+
+
+def _web_users_write(plan: ImportPlan) -> None:
+    """Web users get unusable passwords: they log in once a password is set for them."""
+    user_model = get_user_model()
+    if plan.renames:
+        renamed = [user_model(pk=user_id, username=username) for user_id, username in plan.renames]
+        user_model.objects.bulk_update(renamed, ["username"], batch_size=BATCH_SIZE)
+    users = [user_model(username=username, password=make_password(None)) for _, username in plan.new_web_users]
+    user_model.objects.bulk_create(users, batch_size=BATCH_SIZE)
+    if any(user.pk is None for user in users):
+        by_name = {user.username: user for user in users}
+        for chunk in _chunks(list(by_name)):
+            for username, pk in user_model.objects.filter(username__in=chunk).values_list("username", "pk"):
+                by_name[username].pk = pk
+    WebUser.objects.bulk_create(
+        [
+            WebUser(user_id=user.pk, learner_id=learner.pk)
+            for user, (learner, _) in zip(users, plan.new_web_users, strict=True)
+        ],
+        batch_size=BATCH_SIZE,
+    )
