@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from bksb_integration.models import BksbLink, BksbSettings, LevelMapping, SubjectMapping, UserCreationRequest
 from learners.models import Learner
@@ -29,8 +30,10 @@ ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
 
 @dataclass(frozen=True)
 class FieldChange:
+    """One field's change; `old` is None when there is no earlier version to compare with."""
+
     label: str
-    old: str
+    old: str | None
     new: str
 
 
@@ -108,8 +111,10 @@ class HistorySource:
             old = getattr(before, field.attname) if before is not None else None
             if before is None and new in (None, "", False, [], {}):
                 continue
-            if before is None or old != new:
-                changes.append(FieldChange(str(field.verbose_name), _shown(field, old), _shown(field, new)))
+            if before is None:
+                changes.append(FieldChange(capfirst(field.verbose_name), None, _shown(field, new)))
+            elif old != new:
+                changes.append(FieldChange(capfirst(field.verbose_name), _shown(field, old), _shown(field, new)))
         return tuple(changes)
 
     def _entry(self, record: Any, changes: tuple[FieldChange, ...]) -> AuditEntry:
