@@ -70,12 +70,16 @@ def learner_download(
     try:
         return _download(learner, client, progress, mapper or Mapper.load())
     except DownloadFailed as exc:
-        _record_outcome(learner, "failed", str(exc))
+        download_outcome_record(learner=learner, outcome="failed", message=str(exc))
         raise
     except (BksbError, LinkError, IntegrationNotConfigured) as exc:
         message = failure_message(exc)
-        _record_outcome(learner, "failed", message)
+        download_outcome_record(learner=learner, outcome="failed", message=message)
         raise DownloadFailed(message) from exc
+    except Exception as exc:
+        # A bug or a lost database connection: still tell staff, then let it be logged.
+        download_outcome_record(learner=learner, outcome="failed", message=failure_message(exc))
+        raise
 
 
 def _download(learner: Learner, client: BksbClient, progress: Progress, mapper: Mapper) -> DownloadResult:
@@ -106,7 +110,7 @@ def _download(learner: Learner, client: BksbClient, progress: Progress, mapper: 
         # The new high-water mark is when reading began: anything recorded in
         # bksb while we were paging is read again next time.
         last_download_set(learner, link, started)
-        _record_outcome(learner, "succeeded", _summary(result), link=link)
+        download_outcome_record(learner=learner, outcome="succeeded", message=_summary(result), link=link)
     return result
 
 
@@ -124,7 +128,8 @@ def _summary(result: DownloadResult) -> str:
     return f"{c.created} new, {c.updated} updated, {c.unchanged} unchanged."
 
 
-def _record_outcome(learner: Learner, outcome: str, message: str, link: BksbLink | None = None) -> None:
+def download_outcome_record(*, learner: Learner, outcome: str, message: str, link: BksbLink | None = None) -> None:
+    """The last download's outcome and message, as the BKSB tab shows them."""
     link = link or link_for(learner)
     link.last_outcome, link.last_outcome_at, link.last_message = outcome, timezone.now(), message[:500]
     link.save(update_fields=["last_outcome", "last_outcome_at", "last_message"])

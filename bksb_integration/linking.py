@@ -25,6 +25,7 @@ def unknown_user_message(username: str) -> str:
 
 def link_for(learner: Learner) -> BksbLink:
     link, _ = BksbLink.objects.get_or_create(learner=learner)
+    link.learner = learner  # share the caller's object (and its cached web user)
     return link
 
 
@@ -39,8 +40,14 @@ def bksb_user_id_resolve(*, link: BksbLink, username: str, client: BksbClient) -
         user_id = client.get_user_id(username)
     except BksbUserNotFound:
         raise LinkError(unknown_user_message(username)) from None
-    link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, username, timezone.now()
-    link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at"])
+    with transaction.atomic():
+        changed = link.bksb_user_id not in (None, user_id)
+        link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, username, timezone.now()
+        link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at"])
+        if changed:
+            # A different bksb user: their whole history is new to us, even if
+            # this download fails and is tried again later.
+            last_download_set(link.learner, link, None)
     return user_id
 
 
@@ -91,7 +98,21 @@ def link_apply(
     points at a different bksb user than the learner's stored results and the
     change is not yet confirmed. Old results keep their bksb user id.
     """
-    username = username.strip()
+    before = (learner.bksb_user, learner.bksb_username)
+    try:
+        outcome = _link_apply(learner, bksb_user, username.strip(), client, confirmed)
+    except BaseException:
+        learner.bksb_user, learner.bksb_username = before
+        raise
+    if not outcome.applied:
+        # Nothing was saved: leave the caller's object as the database has it.
+        learner.bksb_user, learner.bksb_username = before
+    return outcome
+
+
+def _link_apply(
+    learner: Learner, bksb_user: bool, username: str, client: BksbClient | None, confirmed: bool
+) -> LinkOutcome:
     learner.bksb_user, learner.bksb_username = bksb_user, username
     effective, _ = username_in_effect(learner)
     if not bksb_user:
