@@ -19,6 +19,7 @@ from django.db import transaction
 
 from learners.import_rows import COLUMNS, LEARNER_FIELDS, CheckedRow, RowError, row_check
 from learners.models import Learner, WebUser
+from learners.search import search_text_refresh
 
 BATCH_SIZE = 1000
 LOOKUP_CHUNK = 900  # refs per IN (...) lookup: under SQLite's classic 999-parameter limit
@@ -97,6 +98,7 @@ def learners_import(*, rows: Iterable[Mapping[str, str]] | TextIO, skip_invalid:
             return ImportSummary.of(plan, written=False)
         _learners_write(plan)
         _web_users_write(plan)
+        _search_text_write(plan)
     return ImportSummary.of(plan, written=True)
 
 
@@ -253,6 +255,18 @@ def _learners_write(plan: ImportPlan) -> None:
     _missing_pks_fill(plan.create)
     Learner.history.bulk_history_create(plan.create, batch_size=BATCH_SIZE)
     Learner.history.bulk_history_create(plan.update, batch_size=BATCH_SIZE, update=True)
+
+
+def _search_text_write(plan: ImportPlan) -> None:
+    """Bulk writes skip Learner.save(): refresh the list's search column for every touched record."""
+    touched = {learner.pk for learner in plan.create + plan.update}
+    touched |= {learner.pk for learner, _ in plan.new_web_users}
+    renamed_users = [user_id for user_id, _ in plan.renames]
+    for chunk in _chunks([str(user_id) for user_id in renamed_users]):
+        touched |= set(WebUser.objects.filter(user_id__in=chunk).values_list("learner_id", flat=True))
+    ids = sorted(pk for pk in touched if pk is not None)
+    for start in range(0, len(ids), BATCH_SIZE):
+        search_text_refresh(learner_ids=ids[start : start + BATCH_SIZE])
 
 
 def _missing_pks_fill(learners: list[Learner]) -> None:

@@ -294,3 +294,25 @@ def test_ten_thousand_rows_import_in_batches_not_a_query_per_row(tmp_path, djang
     assert WebUser.objects.count() == 6666
     assert Learner.objects.get(learner_ref="L0009998").web_user.user.username == "learner.9998"
     assert Learner.history.count() == rows + 1
+
+
+def test_imported_learners_are_found_by_the_list_search(client, tutor, tmp_path):
+    path = csv_file(
+        tmp_path,
+        [
+            row("L000101", first_name="Imogen", last_name="Fairweather", web_username="ifair01"),
+            row("L000102", first_name="Osman", last_name="Baptiste"),
+        ],
+    )
+    run(path)
+    client.force_login(tutor)
+    expected = {"fairweather": "Fairweather, Imogen", "ifair01": "Fairweather, Imogen"}
+    expected |= {"L000102": "Baptiste, Osman", "osman baptiste": "Baptiste, Osman"}
+    for query, name in expected.items():
+        assert name in client.get("/learners/", {"q": query}).text, query
+    renamed = csv_file(
+        tmp_path, [row("L000101", first_name="Imogen", last_name="Fairweather", web_username="imogen.f")]
+    )
+    run(renamed)
+    assert "Fairweather, Imogen" in client.get("/learners/", {"q": "imogen.f"}).text
+    assert "Fairweather, Imogen" not in client.get("/learners/", {"q": "ifair01"}).text
