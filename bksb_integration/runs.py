@@ -11,16 +11,26 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 
+import requests
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from requests.adapters import HTTPAdapter
 
 from bksb_integration.connection import IntegrationNotConfigured, client_for
-from bksb_integration.download import DownloadFailed, DownloadResult, failure_message, learner_download
+from bksb_integration.download import (
+    DownloadFailed,
+    DownloadResult,
+    download_outcome_record,
+    failure_message,
+    learner_download,
+)
 from bksb_integration.linking import link_for
-from bksb_integration.models import BksbLink, Run, RunLearner
+from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
+from bksb_integration.throttle import CountingThrottle, shared_throttle
 from learners.models import Learner
 
 logger = logging.getLogger(__name__)
@@ -44,11 +54,17 @@ def _attachable(part: RunLearner) -> bool:
 
 
 def single_download_start(
-    *, learner: Learner, started_by: AbstractBaseUser | None, trigger: str = Run.Trigger.MANUAL
+    *,
+    learner: Learner,
+    started_by: AbstractBaseUser | None,
+    trigger: str = Run.Trigger.MANUAL,
+    queue: bool = True,
 ) -> tuple[Run, bool]:
     """Start a download of one learner's results, or attach to the one running.
 
-    Returns (run, started). The task is queued once the run row is committed.
+    Returns (run, started). The task is queued once the run row is committed;
+    with queue=False the caller processes the run's learner itself
+    (run_learner_process), as the command line does.
     """
     from bksb_integration.tasks import run_learner_download
 
@@ -65,10 +81,16 @@ def single_download_start(
         if active and _attachable(active):
             return active.run, False
         run = Run.objects.create(
-            kind=Run.Kind.SINGLE, trigger=trigger, started_by=started_by, learners_total=1, stage="Queued"
+            kind=Run.Kind.SINGLE,
+            trigger=trigger,
+            started_by=started_by,
+            learners_total=1,
+            stage="Queued",
+            planned_at=timezone.now(),
         )
         part = RunLearner.objects.create(run=run, learner=learner)
-        transaction.on_commit(lambda: run_learner_download.delay(part.pk))
+        if queue:
+            transaction.on_commit(lambda: run_learner_download.delay(part.pk))
     return run, True
 
 
@@ -108,10 +130,11 @@ def lease_release(*, learner: Learner, owner: int) -> None:
     )
 
 
-def run_learner_process(*, run_learner_id: int, throttle=None) -> str:
+def run_learner_process(*, run_learner_id: int) -> str:
     """Download one learner's results as part of a run. Returns what happened.
 
     Safe to call twice for the same id: the second call finds nothing to claim.
+    Every request goes through the budget all workers share (throttle.py).
     """
     part = run_learner_claim(run_learner_id=run_learner_id)
     if part is None:
@@ -120,15 +143,32 @@ def run_learner_process(*, run_learner_id: int, throttle=None) -> str:
         # Another download of this learner is running: hand the part back; the task retries.
         RunLearner.objects.filter(pk=part.pk).update(status=RunLearner.Status.PENDING, claimed_at=None)
         return "busy"
+    settings = BksbSettings.load()
+    counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second))
     try:
-        result, error = _download(part, throttle)
+        result, error = _download(part, settings, counter)
     finally:
         lease_release(learner=part.learner, owner=part.pk)
-    run_learner_finish(part=part, result=result, error=error)
+    run_learner_finish(part=part, result=result, error=error, requests=counter.count)
     return "succeeded" if error is None else "failed"
 
 
-def _download(part: RunLearner, throttle) -> tuple[DownloadResult | None, str | None]:
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """One pooled HTTP session per worker thread, reused across learners (keep-alive)."""
+    if getattr(_local, "session", None) is None:
+        session = requests.Session()
+        session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=8))
+        session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=8))
+        _local.session = session
+    return _local.session
+
+
+def _download(
+    part: RunLearner, settings: BksbSettings, throttle: CountingThrottle
+) -> tuple[DownloadResult | None, str | None]:
     single = part.run.kind == Run.Kind.SINGLE
 
     def progress(stage: str) -> None:
@@ -141,9 +181,9 @@ def _download(part: RunLearner, throttle) -> tuple[DownloadResult | None, str | 
             Run.objects.filter(pk=part.run_id).update(stage=stage[:200], heartbeat_at=now)
 
     try:
-        options = {"throttle": throttle} if throttle is not None else {}
-        client = client_for(**options)
+        client = client_for(settings, throttle=throttle, session=_session())
     except IntegrationNotConfigured as exc:
+        download_outcome_record(learner=part.learner, outcome="failed", message=str(exc))
         return None, str(exc)
     try:
         return learner_download(learner=part.learner, client=client, progress=progress), None
@@ -152,11 +192,11 @@ def _download(part: RunLearner, throttle) -> tuple[DownloadResult | None, str | 
     except Exception as exc:  # one learner's fault must never stop the others
         logger.exception("download of learner %s failed", part.learner_id)
         return None, failure_message(exc)
-    finally:
-        client.close()
 
 
-def run_learner_finish(*, part: RunLearner, result: DownloadResult | None, error: str | None) -> None:
+def run_learner_finish(
+    *, part: RunLearner, result: DownloadResult | None, error: str | None, requests: int = 0
+) -> None:
     """Record a learner's outcome on its part and the run's counts, then close the run if done."""
     now = timezone.now()
     counts = result.counts if result else None
@@ -175,6 +215,7 @@ def run_learner_finish(*, part: RunLearner, result: DownloadResult | None, error
             results_created=F("results_created") + (counts.created if counts else 0),
             results_updated=F("results_updated") + (counts.updated if counts else 0),
             results_unchanged=F("results_unchanged") + (counts.unchanged if counts else 0),
+            requests_made=F("requests_made") + requests,
             heartbeat_at=now,
             message=(error or "")[:500] if part.run.kind == Run.Kind.SINGLE else F("message"),
         )
@@ -184,7 +225,9 @@ def run_learner_finish(*, part: RunLearner, result: DownloadResult | None, error
 def run_close_if_done(*, run_id: int) -> bool:
     """Mark the run finished once every learner is done (exactly one caller wins)."""
     now = timezone.now()
-    done = Run.objects.filter(pk=run_id, finished_at__isnull=True, learners_done__gte=F("learners_total"))
+    done = Run.objects.filter(
+        pk=run_id, finished_at__isnull=True, planned_at__isnull=False, learners_done__gte=F("learners_total")
+    )
     run = done.first()
     if run is None:
         return False

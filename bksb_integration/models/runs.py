@@ -35,6 +35,8 @@ class Run(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When every learner of the run had its RunLearner row; a run closes only after that.
+    planned_at = models.DateTimeField(null=True, blank=True)
 
     learners_total = models.PositiveIntegerField(default=0)
     learners_done = models.PositiveIntegerField(default=0)

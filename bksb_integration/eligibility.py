@@ -1,0 +1,56 @@
+"""Which learners a bulk Get Results run downloads, and why others are skipped.
+
+Eligible (as PICSWeb does it): learners and applicants marked BKSB User with a
+username in effect, whose system status is Live, and who are in learning (the
+statuses chosen in the bksb settings) or whose end date is within the last
+month (the number of days is a setting too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet
+
+from bksb_integration.models import BksbSettings
+from learners.models import Kind, Learner, SystemStatus
+
+SKIP_REASONS = {
+    "no_username": "BKSB User ticked but no BKSB Username and no web user account",
+    "archived": "System status is not Live",
+    "not_in_learning": "Not in learning and ended more than the allowed days ago (or no end date)",
+    "applicant": "Applicants are excluded in the bksb settings",
+}
+
+
+def _has_username() -> Q:
+    return ~Q(bksb_username="") | Q(web_user__isnull=False)
+
+
+def _in_window(settings: BksbSettings, today: dt.date) -> Q:
+    return Q(learning_status__in=settings.eligible_learning_statuses) | Q(
+        end_date__gte=settings.end_date_cutoff(today)
+    )
+
+
+def eligible_learners(*, settings: BksbSettings, today: dt.date) -> QuerySet[Learner]:
+    qs = Learner.objects.filter(bksb_user=True, system_status=SystemStatus.LIVE).filter(_has_username())
+    qs = qs.filter(_in_window(settings, today))
+    if not settings.include_applicants:
+        qs = qs.exclude(kind=Kind.APPLICANT)
+    return qs
+
+
+def skipped_counts(*, settings: BksbSettings, today: dt.date) -> dict[str, int]:
+    """How many BKSB Users a run skips, by first reason, in one query."""
+    no_name = ~_has_username()
+    archived = ~no_name & ~Q(system_status=SystemStatus.LIVE)
+    outside = ~no_name & Q(system_status=SystemStatus.LIVE) & ~_in_window(settings, today)
+    filters = {"no_username": no_name, "archived": archived, "not_in_learning": outside}
+    if not settings.include_applicants:
+        live = ~no_name & Q(system_status=SystemStatus.LIVE) & _in_window(settings, today)
+        filters["applicant"] = live & Q(kind=Kind.APPLICANT)
+    counts = Learner.objects.filter(bksb_user=True).aggregate(
+        **{reason: Count("pk", filter=condition) for reason, condition in filters.items()}
+    )
+    return {reason: n for reason, n in counts.items() if n}
