@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET
 
 from bksb_integration.models import BksbSettings
 from hub.forms import HubSettingsForm
@@ -39,7 +39,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @web_user_required
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_GET
 def bksb(request: HttpRequest) -> HttpResponse:
     """The BKSB button: off to bksb, signed in when single sign-on works."""
     learner = _own_learner(request)

@@ -23,7 +23,7 @@ def _set_up(bksb_settings, learner, *, configured: bool, username: bool, url_opt
 
 
 def _button_shown(response) -> bool:
-    return b'action="/hub/bksb/"' in response.content and b">BKSB</button>" in response.content
+    return b'href="/hub/bksb/"' in response.content and b">BKSB</a>" in response.content
 
 
 @pytest.mark.parametrize(("configured", "username", "url_option"), COMBINATIONS)
@@ -44,7 +44,7 @@ def test_button_address_goes_to_the_bksb_url_only_when_the_button_shows(
 ):
     _set_up(bksb_settings, web_user.learner, configured=configured, username=username, url_option=url_option)
 
-    response = hub_client.post(reverse("hub:bksb"))
+    response = hub_client.get(reverse("hub:bksb"))
 
     if configured and username and url_option:
         assert response.status_code == 302
@@ -64,7 +64,7 @@ def test_no_button_when_the_deployment_has_no_bksb_module(hub_client, bksb_setti
     settings.BKSB_INTEGRATION_AVAILABLE = False
 
     assert not _button_shown(hub_client.get(reverse("hub:dashboard")))
-    assert hub_client.post(reverse("hub:bksb")).status_code == 404
+    assert hub_client.get(reverse("hub:bksb")).status_code == 404
 
 
 def test_no_button_when_the_option_is_on_but_the_stored_address_is_not_a_web_address(
@@ -78,7 +78,9 @@ def test_no_button_when_the_option_is_on_but_the_stored_address_is_not_a_web_add
     assert hub_client.get(reverse("hub:bksb")).status_code == 404
 
 
-def test_plain_button_also_answers_a_get_and_is_never_cached(hub_client, bksb_settings, bksb_learner):
+def test_button_address_is_never_cached_and_takes_no_post(hub_client, bksb_settings, bksb_learner):
+    assert hub_client.post(reverse("hub:bksb")).status_code == 405
+
     response = hub_client.get(reverse("hub:bksb"))
 
     assert response.status_code == 302
