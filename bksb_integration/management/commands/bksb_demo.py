@@ -1,0 +1,54 @@
+"""Point the embedded default at the bksb sandbox and link some demo records.
+
+Used by `make demo`; reads the sandbox's key pair from the environment
+(BKSB_SANDBOX_ACCESS_KEY_ID / BKSB_SANDBOX_SECRET_ACCESS_KEY), never argv.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from bksb_integration.models import BksbSettings
+from learners.models import Kind, Learner
+
+# Sandbox users that match no web user: linked by an explicit BKSB Username.
+EXPLICIT = {"L000002": "other.user01", "L000005": "o'brien.test", "L000008": "name with space"}
+
+
+class Command(BaseCommand):
+    help = "Configure the bksb integration against the local bksb sandbox and link demo learners."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--sandbox-url", default="http://127.0.0.1:8765/")
+
+    def handle(self, *args: object, sandbox_url: str, **options: object) -> None:
+        key_id = os.environ.get("BKSB_SANDBOX_ACCESS_KEY_ID", "")
+        secret = os.environ.get("BKSB_SANDBOX_SECRET_ACCESS_KEY", "")
+        if not key_id or not secret:
+            raise CommandError("Set BKSB_SANDBOX_ACCESS_KEY_ID and BKSB_SANDBOX_SECRET_ACCESS_KEY first.")
+        with transaction.atomic():
+            settings = BksbSettings.load()
+            settings.integration_enabled = True
+            settings.api_url = sandbox_url
+            settings.access_key_id = key_id
+            settings.secret_access_key = secret
+            if not settings.has_default_password:
+                settings.default_password = secrets.token_urlsafe(12)
+            settings.auto_enrol_courses = True
+            settings.hub_bksb_url_enabled = True
+            settings.hub_bksb_url = sandbox_url
+            settings.hub_bksb_sso = True
+            settings.hub_show_levels = True
+            settings.requests_per_second = 50
+            settings.save()
+            for ref, username in EXPLICIT.items():
+                Learner.objects.filter(learner_ref=ref).update(bksb_user=True, bksb_username=username)
+            applicant = Learner.objects.filter(kind=Kind.APPLICANT, web_user__isnull=False).order_by("pk").first()
+            if applicant is not None:
+                Learner.objects.filter(pk=applicant.pk).update(bksb_user=True)
+        linked = Learner.objects.filter(bksb_user=True).count()
+        self.stdout.write(f"bksb integration: enabled against the sandbox at {sandbox_url}; {linked} BKSB Users.")
