@@ -81,15 +81,23 @@ class HistorySource:
         return found
 
     def _previous_versions(self, history: type[models.Model], recent: list[Any]) -> dict[int, Any]:
-        ids = {record.id for record in recent}
+        ids = sorted({record.id for record in recent})
         names = ["history_id", "id", *(f.attname for f in self._tracked())]
-        rows = history.objects.filter(id__in=ids).order_by("id", "history_date", "history_id").only(*names)
         previous, last_of = {}, {}
-        for row in rows:
+        for row in self._versions_of(history, ids, names):
             if row.id in last_of:
                 previous[row.history_id] = last_of[row.id]
             last_of[row.id] = row
         return previous
+
+    @staticmethod
+    def _versions_of(history: type[models.Model], ids: list[int], names: list[str]) -> list[Any]:
+        """Every version of these objects, oldest first per object (in batches of ids)."""
+        rows: list[Any] = []
+        for start in range(0, len(ids), 500):
+            batch = history.objects.filter(id__in=ids[start : start + 500]).only(*names)
+            rows += batch.order_by("id", "history_date", "history_id")
+        return rows
 
     def _tracked(self) -> list[models.Field]:
         on_history = {f.name for f in self.model.history.model._meta.concrete_fields}  # type: ignore[attr-defined]
