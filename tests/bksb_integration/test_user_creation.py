@@ -1,0 +1,276 @@
+"""Creating a bksb user from a record: what is sent, and never two users for one record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+
+import pytest
+import responses
+
+from bksb_integration import user_creation as uc
+from bksb_integration.bulk_creation import bksb_users_bulk_create, bulk_summary
+from bksb_integration.connection import client_for
+from bksb_integration.models import BksbLink, UserCreationRequest
+from learners.models import Kind
+from tests.bksb_integration.creation_fakes import PASSWORD, SECRET, FakeBksb, configured
+from tests.factories import LearnerFactory, WebUserFactory
+
+pytestmark = pytest.mark.django_db
+Status = UserCreationRequest.Status
+
+
+@pytest.fixture
+def bksb() -> Iterator[FakeBksb]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield FakeBksb(mock).install()
+
+
+@pytest.fixture
+def settings_row():
+    return configured()
+
+
+@pytest.fixture
+def client(settings_row):
+    made = client_for(settings_row, sleep=lambda _: None)
+    yield made
+    made.close()
+
+
+def _create(learner, client, *, username="akhan1", email="amira@example.ac.uk", auto_enrol=False, by=None):
+    return uc.bksb_user_create(
+        learner=learner, username=username, email=email, auto_enrol=auto_enrol, requested_by=by, client=client
+    )
+
+
+@pytest.mark.parametrize("auto_enrol", [True, False])
+def test_sends_the_contract_form_with_nested_date_of_birth_and_auto_enrol(learner, bksb, client, auto_enrol):
+    learner.date_of_birth = dt.date(2004, 5, 17)
+    learner.save()
+    outcome = _create(learner, client, auto_enrol=auto_enrol)
+    assert outcome.result == uc.CREATED
+    assert bksb.creates == [
+        [
+            ("Username", "akhan1"),
+            ("Firstname", "Amira"),
+            ("Lastname", "Khan"),
+            ("Password", PASSWORD),
+            ("Email", "amira@example.ac.uk"),
+            ("DateOfBirth[Year]", "2004"),
+            ("DateOfBirth[Month]", "5"),
+            ("DateOfBirth[Day]", "17"),
+            ("DateOfBirth[Hour]", "0"),
+            ("DateOfBirth[Minute]", "0"),
+            ("DateOfBirth[Second]", "0"),
+            ("DateOfBirth[Millisecond]", "0"),
+            ("AutoEnrolCourses", "true" if auto_enrol else "false"),
+        ]
+    ]
+
+
+def test_created_user_links_the_record_and_records_who_asked(learner, bksb, client, admin_user):
+    outcome = _create(learner, client, by=admin_user)
+    learner.refresh_from_db()
+    link = BksbLink.objects.get(learner=learner)
+    row = UserCreationRequest.objects.get(learner=learner)
+    assert (learner.bksb_user, learner.bksb_username) == (True, "akhan1")
+    assert (link.bksb_user_id, link.resolved_username) == (outcome.bksb_user_id, "akhan1")
+    assert (row.status, row.bksb_user_id, row.attempts) == (Status.CREATED, outcome.bksb_user_id, 1)
+    assert row.history.filter(status=Status.CREATED).get().history_user == admin_user
+
+
+def test_checks_the_name_before_creating(learner, bksb, client):
+    _create(learner, client)
+    assert bksb.calls == ["isUsernameExists", "createUser"]
+
+
+def test_taken_name_is_refused_with_a_free_suggestion_and_nothing_is_created(learner, bksb, client):
+    bksb.users.update({"akhan1": 77, "akhan12": 78})
+    outcome = _create(learner, client)
+    assert outcome.result == uc.TAKEN
+    assert outcome.suggestion == "akhan13"
+    assert "already has a user called “akhan1”" in outcome.message
+    assert bksb.creates == []
+    assert UserCreationRequest.objects.get(learner=learner).status == Status.REFUSED
+
+
+def test_a_timeout_after_the_create_reached_bksb_never_makes_a_second_user(learner, bksb, client):
+    bksb.create_mode = "lost"
+    first = _create(learner, client)
+    assert first.result == uc.UNCERTAIN
+    assert "we'll check before trying again" in first.message
+    assert UserCreationRequest.objects.get(learner=learner).status == Status.UNCERTAIN
+
+    bksb.create_mode = "ok"
+    retry = _create(learner, client)
+    assert retry.result == uc.FOUND_AFTER_TIMEOUT
+    assert retry.bksb_user_id == bksb.users["akhan1"]
+    assert len(bksb.creates) == 1
+    learner.refresh_from_db()
+    assert (learner.bksb_user, learner.bksb_username) == (True, "akhan1")
+
+
+def test_a_retry_after_a_timeout_checks_the_name_first_sent(learner, bksb, client):
+    bksb.create_mode = "lost"
+    _create(learner, client, username="akhan1")
+    retry = _create(learner, client, username="amira.khan")
+    assert retry.result == uc.FOUND_AFTER_TIMEOUT
+    assert retry.username == "akhan1"
+    assert len(bksb.creates) == 1
+
+
+def test_a_timeout_before_bksb_created_anything_is_tried_again_once_checked(learner, bksb, client):
+    UserCreationRequest.objects.create(learner=learner, username="akhan1", email="a@b.cd", status=Status.UNCERTAIN)
+    outcome = _create(learner, client)
+    assert outcome.result == uc.CREATED
+    assert bksb.calls == ["isUsernameExists", "createUser"]
+
+
+def test_double_submit_creates_one_user(learner, bksb, client):
+    first = _create(learner, client)
+    second = _create(learner, client)
+    assert (first.result, second.result) == (uc.CREATED, uc.ALREADY_CREATED)
+    assert second.bksb_user_id == first.bksb_user_id
+    assert len(bksb.creates) == 1
+
+
+def test_a_request_being_sent_by_someone_else_is_not_sent_again(learner, bksb, client):
+    UserCreationRequest.objects.create(learner=learner, username="akhan1", email="a@b.cd", status=Status.SENDING)
+    outcome = _create(learner, client)
+    assert outcome.result == uc.IN_PROGRESS
+    assert bksb.calls == []
+
+
+def test_a_lost_claim_by_a_dead_process_is_checked_then_retried(learner, bksb, client):
+    row = UserCreationRequest.objects.create(learner=learner, username="akhan1", email="a@b.cd", status=Status.SENDING)
+    stale = dt.datetime.now(dt.UTC) - uc.SENDING_STALE_AFTER - dt.timedelta(seconds=5)
+    UserCreationRequest.objects.filter(pk=row.pk).update(updated_at=stale)
+    outcome = _create(learner, client)
+    assert outcome.result == uc.CREATED
+    assert bksb.calls == ["isUsernameExists", "createUser"]
+
+
+def test_a_claim_taken_by_another_process_is_not_sent(learner, bksb, client, monkeypatch):
+    """Two staff at once: the second compare-and-set finds the attempt count moved."""
+    real_claim = uc._claim
+
+    def rival_first(row, **kwargs):
+        assert real_claim(UserCreationRequest.objects.get(pk=row.pk), **kwargs)
+        return real_claim(row, **kwargs)
+
+    monkeypatch.setattr(uc, "_claim", rival_first)
+    outcome = _create(learner, client)
+    assert outcome.result == uc.IN_PROGRESS
+    assert bksb.calls == []
+
+
+def test_bksb_refusal_is_shown_in_its_own_words(learner, bksb, client):
+    bksb.create_mode = "refuse"
+    bksb.refusal = "Firstname contains characters that are not allowed."
+    outcome = _create(learner, client)
+    assert outcome.result == uc.REFUSED
+    assert outcome.message == "bksb refused to create the user: Firstname contains characters that are not allowed."
+    assert UserCreationRequest.objects.get(learner=learner).last_error == outcome.message
+
+
+def test_creation_is_not_possible_without_a_default_password(learner, bksb, settings_row, client):
+    settings_row.default_password_encrypted = ""
+    settings_row.save()
+    with pytest.raises(uc.CreationNotPossible, match="Integrations > bksb > Settings"):
+        _create(learner, client)
+    assert bksb.calls == []
+
+
+def test_linking_to_an_existing_user_instead(learner, bksb, client):
+    bksb.users["akhan1"] = 77
+    outcome = uc.bksb_link_existing(learner=learner, username="akhan1", client=client)
+    learner.refresh_from_db()
+    assert (outcome.ok, outcome.bksb_user_id) == (True, 77)
+    assert (learner.bksb_user, learner.bksb_username) == (True, "akhan1")
+    assert bksb.creates == []
+
+
+def test_the_password_and_secret_never_reach_the_logs(learner, bksb, client, caplog):
+    caplog.set_level(logging.DEBUG)
+    bksb.create_mode = "lost"
+    _create(learner, client)
+    bksb.create_mode = "refuse"
+    bksb.refusal = f"Password {PASSWORD} is too weak"
+    other = LearnerFactory()
+    outcome = _create(other, client, username="other1")
+    assert PASSWORD not in outcome.message
+    assert PASSWORD not in caplog.text
+    assert SECRET not in caplog.text
+
+
+# Defaults and validation.
+
+
+def test_username_defaults_to_the_web_user_account_name(learner, web_user):
+    learner.bksb_username = "typed.name"
+    assert uc.username_default(learner) == "demo.learner0001"
+
+
+def test_username_defaults_next_to_the_existing_bksb_username(learner):
+    learner.bksb_username = "amira.k"
+    assert uc.username_default(learner) == "amira.k"
+
+
+def test_username_suggestion_is_ascii_initial_surname_and_reference_number(db):
+    learner = LearnerFactory(learner_ref="L000042", first_name="Émile", last_name="O'Brien-Núñez")
+    assert uc.username_default(learner) == "eobriennunez42"
+
+
+@pytest.mark.parametrize(
+    ("username", "email", "dob", "expected"),
+    [
+        ("ab", "a@b.cd", dt.date(2000, 1, 1), "3 to 100 characters"),
+        ("has space", "a@b.cd", dt.date(2000, 1, 1), "only letters, digits"),
+        ("fine.name", "", dt.date(2000, 1, 1), "email address is required"),
+        ("fine.name", "not-an-email", dt.date(2000, 1, 1), "not a valid email address"),
+        ("fine.name", "a@b.cd", None, "no date of birth"),
+    ],
+)
+def test_bad_data_is_explained_before_anything_is_sent(learner, username, email, dob, expected):
+    learner.date_of_birth = dob
+    problems = uc.creation_problems(learner=learner, username=username, email=email)
+    assert any(expected in message for _, message in problems)
+
+
+# Bulk.
+
+
+def test_bulk_create_reports_each_outcome(bksb, client, settings_row):
+    created = LearnerFactory(first_name="Ben", last_name="Baker", learner_ref="L000010")
+    applicant = LearnerFactory(first_name="Cara", last_name="Clarke", learner_ref="L000011", kind=Kind.APPLICANT)
+    taken = WebUserFactory(learner__last_name="Davies", user__username="taken.name").learner
+    no_dob = LearnerFactory(last_name="Evans", date_of_birth=None)
+    linked = LearnerFactory(last_name="Fletcher", bksb_user=True, bksb_username="fletch")
+    BksbLink.objects.create(learner=linked, bksb_user_id=99, resolved_username="fletch")
+    refused = LearnerFactory(last_name="Green", email="ok@example.ac.uk")
+    bksb.users["taken.name"] = 70
+
+    bksb.refuse_lastnames["Green"] = "Email domain is blocked."
+
+    ids = [x.pk for x in (created, applicant, taken, no_dob, linked, refused)]
+    lines = {
+        line.learner.pk: line for line in bksb_users_bulk_create(learner_ids=ids, requested_by=None, client=client)
+    }
+    assert lines[created.pk].label == "Created"
+    assert lines[applicant.pk].label == "Created"
+    assert lines[taken.pk].label == "Username taken"
+    assert lines[no_dob.pk].label == "Not sent"
+    assert "no date of birth" in lines[no_dob.pk].message
+    assert lines[linked.pk].label == "Already had a bksb user"
+    assert lines[refused.pk].label == "Refused by bksb"
+    assert "Email domain is blocked." in lines[refused.pk].message
+    assert bulk_summary(lines.values()) == {
+        "Created": 2,
+        "Already had a bksb user": 1,
+        "Username taken": 1,
+        "Refused by bksb": 1,
+        "Not sent": 1,
+    }
+    assert [dict(form)["Lastname"] for form in bksb.creates] == ["Baker", "Clarke", "Green"]
