@@ -1,11 +1,21 @@
 from django.urls import path
 
-from bksb_integration import views_mappings, views_settings
+from bksb_integration import views_mappings, views_settings, views_tab
 
 app_name = "bksb"
 
 urlpatterns = [
     path("integrations/bksb/", views_settings.summary, name="summary"),
+    # A learner's BKSB tab, the BKSB Results window, export and BKSB Tables (views_tab).
+    path("learners/<int:pk>/bksb/", views_tab.tab, name="tab"),
+    path("learners/<int:pk>/bksb/results/", views_tab.tab_results, name="tab_results"),
+    path("learners/<int:pk>/bksb/link/", views_tab.link, name="link"),
+    path("learners/<int:pk>/bksb/download/", views_tab.download, name="download"),
+    path("learners/<int:pk>/bksb/reset/", views_tab.reset, name="reset"),
+    path("learners/<int:pk>/bksb/export.csv", views_tab.export_learner, name="export_learner"),
+    path("bksb/runs/<int:run_id>/status/", views_tab.run_status, name="run_status"),
+    path("integrations/bksb/tables/", views_tab.tables, name="tables"),
+    path("integrations/bksb/export.csv", views_tab.export_all, name="export_all"),
     path("integrations/bksb/settings/", views_settings.settings_edit, name="settings"),
     path("integrations/bksb/settings/downloads/", views_settings.download_options_edit, name="download_options"),
     path("integrations/bksb/test/", views_settings.test_connection, name="test_connection"),

@@ -1,0 +1,29 @@
+"""Export stored bksb results as CSV on stdout, with the learner reference.
+
+python manage.py bksb_export_results [--learner REF] > results.csv
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from bksb_integration.export import csv_lines
+from learners.models import Learner
+
+
+class Command(BaseCommand):
+    help = "Write stored bksb results as CSV to stdout (cells that look like formulas are neutralised)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--learner", metavar="REF", help="only this learner's results")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        learner = None
+        if options["learner"]:
+            learner = Learner.objects.filter(learner_ref=options["learner"].strip()).first()
+            if learner is None:
+                raise CommandError(f"No learner with reference {options['learner']}.")
+        for line in csv_lines(learner=learner):
+            self.stdout.write(line, ending="")
