@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bksb_integration import views_mappings, views_settings, views_tab
+from bksb_integration import views_mappings, views_settings, views_tab, views_users
 
 app_name = "bksb"
 
@@ -40,4 +40,11 @@ urlpatterns = [
         {"kind": "subjects"},
         name="subjects_delete",
     ),
+    # Creating bksb users and inviting learners to them (views_users).
+    path("learners/<int:pk>/bksb/create-user/", views_users.create_user, name="create_user"),
+    path("learners/<int:pk>/bksb/link-existing/", views_users.link_existing, name="link_existing"),
+    path("learners/<int:pk>/bksb/first-download/", views_users.first_download, name="first_download"),
+    path("learners/<int:pk>/bksb/invite/", views_users.invite, name="invite"),
+    path("learners/bksb/bulk-create/", views_users.bulk_create, name="bulk_create"),
+    path("integrations/bksb/invite-template/", views_users.invite_template, name="invite_template"),
 ]

@@ -1,0 +1,30 @@
+"""Template helpers for the bksb actions on learner pages."""
+
+from __future__ import annotations
+
+from django import template
+
+from bksb_integration.bulk_creation import BULK_LIMIT
+from bksb_integration.models import BksbSettings
+from bksb_integration.user_creation import is_linked
+from bksb_integration.usernames import effective_bksb_username
+from learners.models import Learner
+
+register = template.Library()
+
+
+@register.simple_tag
+def bksb_integration_enabled() -> bool:
+    """{% bksb_integration_enabled as enabled %}: is the bksb integration switched on?"""
+    return BksbSettings.objects.filter(pk=1, integration_enabled=True).exists()
+
+
+@register.simple_tag
+def bksb_record_actions(learner: Learner) -> dict[str, bool]:
+    """Which of BKSB | Create user and Send invite fit this record."""
+    return {"create": not is_linked(learner), "invite": bool(effective_bksb_username(learner))}
+
+
+@register.simple_tag
+def bksb_bulk_limit() -> int:
+    return BULK_LIMIT

@@ -1,0 +1,301 @@
+"""BKSB | Create user, Send invite, bulk creation and the invite template, as each persona sees them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+import responses
+from django.core import mail
+from django.urls import reverse
+
+from bksb_integration.models import BksbLink, Invite, UserCreationRequest
+from tests.bksb_integration.creation_fakes import PASSWORD, SECRET, FakeBksb, configured
+from tests.factories import LearnerFactory
+
+pytestmark = pytest.mark.django_db
+
+AUTO_ENROL_TICKED = re.compile(r'<input type="checkbox" name="auto_enrol_courses"[^>]* checked>')
+CREATE_RIGHTS = ("bksb_module", "view_learners", "create_bksb_user")
+
+
+@pytest.fixture
+def bksb() -> Iterator[FakeBksb]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield FakeBksb(mock).install()
+
+
+@pytest.fixture
+def creator(staff_with):
+    return staff_with(*CREATE_RIGHTS, username="creator1")
+
+
+@pytest.fixture
+def enabled(db):
+    return configured()
+
+
+def _pages(learner) -> list[tuple[str, str, dict]]:
+    return [
+        ("get", reverse("bksb:create_user", args=[learner.pk]), {}),
+        ("post", reverse("bksb:create_user", args=[learner.pk]), {"username": "akhan1", "email": "a@example.ac.uk"}),
+        ("post", reverse("bksb:link_existing", args=[learner.pk]), {"username": "akhan1"}),
+        ("get", reverse("bksb:invite", args=[learner.pk]), {}),
+        ("post", reverse("bksb:invite", args=[learner.pk]), {}),
+        ("post", reverse("bksb:bulk_create"), {"learner": [learner.pk]}),
+    ]
+
+
+def test_anonymous_visitor_is_sent_to_log_in(client, learner, enabled):
+    for method, url, data in [*_pages(learner), ("get", reverse("bksb:invite_template"), {})]:
+        response = getattr(client, method)(url, data)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_web_user_is_refused_everywhere(client, web_user, enabled):
+    client.force_login(web_user.user)
+    for method, url, data in [*_pages(web_user.learner), ("get", reverse("bksb:invite_template"), {})]:
+        assert getattr(client, method)(url, data).status_code == 403, url
+
+
+@pytest.mark.parametrize("persona", ["tutor", "outsider"])
+def test_staff_without_create_bksb_user_are_refused(client, learner, enabled, request, persona, bksb):
+    client.force_login(request.getfixturevalue(persona))
+    for method, url, data in _pages(learner):
+        assert getattr(client, method)(url, data).status_code == 403, url
+    assert bksb.calls == []
+
+
+def test_staff_with_create_bksb_user_but_not_the_bksb_module_are_refused(client, learner, enabled, staff_with):
+    client.force_login(staff_with("view_learners", "create_bksb_user"))
+    assert client.get(reverse("bksb:create_user", args=[learner.pk])).status_code == 403
+
+
+def test_invite_template_needs_manage_bksb_settings(client, creator, admin_user, enabled):
+    client.force_login(creator)
+    assert client.get(reverse("bksb:invite_template")).status_code == 403
+    client.force_login(admin_user)
+    assert client.get(reverse("bksb:invite_template")).status_code == 200
+
+
+def test_record_shows_create_user_only_to_holders_when_enabled(client, learner, creator, tutor, db):
+    detail = reverse("learners:detail", args=[learner.pk])
+    client.force_login(creator)
+    configured(integration_enabled=False)
+    assert "BKSB | Create user" not in client.get(detail).content.decode()
+    configured()
+    assert "BKSB | Create user" in client.get(detail).content.decode()
+    client.force_login(tutor)
+    assert "BKSB | Create user" not in client.get(detail).content.decode()
+
+
+def test_form_defaults_to_the_web_user_name_email_and_auto_enrol_setting(client, creator, web_user, db):
+    configured(auto_enrol_courses=True)
+    client.force_login(creator)
+    page = client.get(reverse("bksb:create_user", args=[web_user.learner.pk])).content.decode()
+    assert 'value="demo.learner0001"' in page
+    assert f'value="{web_user.learner.email}"' in page
+    assert AUTO_ENROL_TICKED.search(page)
+    assert "17 May 2004" in page
+    assert PASSWORD not in page
+
+
+def test_auto_enrol_is_unticked_when_the_setting_is_off(client, creator, learner, enabled):
+    client.force_login(creator)
+    page = client.get(reverse("bksb:create_user", args=[learner.pk])).content.decode()
+    assert not AUTO_ENROL_TICKED.search(page)
+    assert 'value="akhan1"' in page
+
+
+def test_create_with_edited_values_links_and_confirms(client, creator, learner, enabled, bksb):
+    client.force_login(creator)
+    url = reverse("bksb:create_user", args=[learner.pk])
+    data = {"username": "amira.k", "email": "amira.k@example.ac.uk", "auto_enrol_courses": "on"}
+    response = client.post(url, data, follow=True)
+    page = response.content.decode()
+    assert "bksb user amira.k created" in page
+    assert "Get BKSB Results" not in page  # creator lacks Get BKSB Results
+    form = dict(bksb.creates[0])
+    assert (form["Username"], form["Email"], form["AutoEnrolCourses"]) == (
+        "amira.k",
+        "amira.k@example.ac.uk",
+        "true",
+    )
+    learner.refresh_from_db()
+    assert (learner.bksb_user, learner.bksb_username) == (True, "amira.k")
+    assert UserCreationRequest.objects.get(learner=learner).requested_by == creator
+    for text in (PASSWORD, SECRET):
+        assert text not in page
+
+
+def test_double_submit_creates_one_user_and_shows_the_confirmation_again(client, creator, learner, enabled, bksb):
+    client.force_login(creator)
+    url = reverse("bksb:create_user", args=[learner.pk])
+    data = {"username": "akhan1", "email": "a@example.ac.uk"}
+    client.post(url, data)
+    again = client.post(url, data)
+    assert again.status_code == 200
+    assert "bksb user created" in again.content.decode()
+    assert len(bksb.creates) == 1
+
+
+def test_taken_name_offers_linking_and_a_free_name(client, creator, learner, enabled, bksb):
+    bksb.users["akhan1"] = 77
+    client.force_login(creator)
+    url = reverse("bksb:create_user", args=[learner.pk])
+    page = client.post(url, {"username": "akhan1", "email": "a@example.ac.uk"}).content.decode()
+    assert "bksb already has a user called “akhan1”" in page
+    assert "Link to akhan1 instead" in page
+    assert 'value="akhan12"' in page
+    assert bksb.creates == []
+
+    response = client.post(reverse("bksb:link_existing", args=[learner.pk]), {"username": "akhan1"}, follow=True)
+    assert "Linked to bksb user akhan1 (id 77)" in response.content.decode()
+    assert BksbLink.objects.get(learner=learner).bksb_user_id == 77
+
+
+@pytest.mark.parametrize(
+    ("change", "data", "expected"),
+    [
+        ({"date_of_birth": None}, {}, "no date of birth"),
+        ({}, {"email": ""}, "email address is required"),
+        ({}, {"email": "nope"}, "not a valid email address"),
+        ({}, {"username": "two words"}, "only letters, digits"),
+    ],
+)
+def test_bad_data_is_explained_before_anything_is_sent(client, creator, learner, enabled, bksb, change, data, expected):
+    for name, value in change.items():
+        setattr(learner, name, value)
+    learner.save()
+    client.force_login(creator)
+    posted = {"username": "akhan1", "email": "a@example.ac.uk", **data}
+    response = client.post(reverse("bksb:create_user", args=[learner.pk]), posted)
+    assert response.status_code == 400
+    assert expected in response.content.decode()
+    assert bksb.calls == []
+
+
+def test_missing_default_password_points_admins_to_the_settings(client, creator, learner, bksb, db):
+    configured(default_password_encrypted="")
+    client.force_login(creator)
+    response = client.post(reverse("bksb:create_user", args=[learner.pk]), {"username": "akhan1", "email": "a@b.cd"})
+    assert "Integrations &gt; bksb &gt; Settings" in response.content.decode()
+    assert bksb.calls == []
+
+
+def test_bksb_refusal_is_shown_in_plain_words(client, creator, learner, enabled, bksb):
+    bksb.create_mode = "refuse"
+    bksb.refusal = "Lastname is too long."
+    client.force_login(creator)
+    response = client.post(reverse("bksb:create_user", args=[learner.pk]), {"username": "akhan1", "email": "a@b.cd"})
+    assert "bksb refused to create the user: Lastname is too long." in response.content.decode()
+
+
+def test_timeout_tells_staff_it_will_be_checked(client, creator, learner, enabled, bksb):
+    bksb.create_mode = "lost"
+    client.force_login(creator)
+    url = reverse("bksb:create_user", args=[learner.pk])
+    response = client.post(url, {"username": "akhan1", "email": "a@b.cd"})
+    assert "we&#x27;ll check before trying again" in response.content.decode()
+    bksb.create_mode = "ok"
+    response = client.post(url, {"username": "akhan1", "email": "a@b.cd"}, follow=True)
+    assert "was created by the earlier attempt" in response.content.decode()
+    assert len(bksb.creates) == 1
+
+
+def test_disabled_integration_sends_staff_back_to_the_record(client, creator, learner, bksb, db):
+    configured(integration_enabled=False)
+    client.force_login(creator)
+    response = client.get(reverse("bksb:create_user", args=[learner.pk]))
+    assert response["Location"] == reverse("learners:detail", args=[learner.pk])
+
+
+def test_first_download_can_be_started_from_the_confirmation(client, learner, enabled, bksb, staff_with):
+    user = staff_with(*CREATE_RIGHTS, "get_bksb_results", username="both1")
+    client.force_login(user)
+    client.post(reverse("bksb:create_user", args=[learner.pk]), {"username": "akhan1", "email": "a@b.cd"})
+    assert "Get BKSB Results" in client.get(reverse("bksb:create_user", args=[learner.pk])).content.decode()
+    url = reverse("bksb:first_download", args=[learner.pk])
+    client.force_login(staff_with(*CREATE_RIGHTS, username="creator2"))
+    assert client.post(url).status_code == 403
+
+
+# Invites.
+
+
+def test_invite_is_sent_recorded_and_can_be_resent(client, creator, learner, enabled, bksb):
+    learner.bksb_user, learner.bksb_username = True, "akhan1"
+    learner.save()
+    client.force_login(creator)
+    url = reverse("bksb:invite", args=[learner.pk])
+    client.post(url, {})
+    page = client.post(url, {}, follow=True).content.decode()
+    assert "Invite sent to" in page
+    assert "Resend invite" in page
+    assert len(mail.outbox) == 2
+    assert Invite.objects.filter(learner=learner, sent_by=creator).count() == 2
+
+
+def test_invite_page_explains_a_record_without_a_bksb_user(client, creator, learner, enabled):
+    client.force_login(creator)
+    response = client.post(reverse("bksb:invite", args=[learner.pk]), {})
+    assert "no bksb user yet" in response.content.decode()
+    assert mail.outbox == []
+
+
+# Bulk.
+
+
+def test_bulk_create_lists_each_outcome(client, creator, enabled, bksb):
+    fine = LearnerFactory(last_name="Baker")
+    no_email = LearnerFactory(last_name="Clarke", email="")
+    client.force_login(creator)
+    response = client.post(reverse("bksb:bulk_create"), {"learner": [fine.pk, no_email.pk]})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Created" in page
+    assert "Not sent" in page
+    assert "email address is required" in page
+
+
+def test_bulk_create_refuses_too_many_records(client, creator, enabled, bksb):
+    client.force_login(creator)
+    response = client.post(reverse("bksb:bulk_create"), {"learner": [str(n) for n in range(1, 202)]}, follow=True)
+    assert "at most 200" in response.content.decode()
+    assert bksb.calls == []
+
+
+def test_learner_list_offers_selection_only_to_holders(client, creator, tutor, learner, enabled):
+    client.force_login(creator)
+    page = client.get(reverse("learners:list")).content.decode()
+    assert "Create bksb users" in page
+    assert f'name="learner" value="{learner.pk}" form="bksb-bulk-create"' in page
+    client.force_login(tutor)
+    page = client.get(reverse("learners:list")).content.decode()
+    assert "Create bksb users" not in page
+    assert 'form="bksb-bulk-create"' not in page
+
+
+# The invite template page.
+
+
+def test_invite_template_is_previewed_then_saved(client, admin_user, enabled):
+    client.force_login(admin_user)
+    url = reverse("bksb:invite_template")
+    data = {"invite_subject": "Welcome {{ first_name }}", "invite_body": "Hi {{ first_name }}, you are {{ username }}."}
+    page = client.post(url, {**data, "preview": "1"}).content.decode()
+    assert "Hi Amira, you are akhan1." in page
+    assert configured().invite_body == ""
+    client.post(url, {**data, "save": "1"})
+    assert configured().invite_body == data["invite_body"]
+
+
+def test_invite_template_refuses_a_broken_template(client, admin_user, enabled):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("bksb:invite_template"), {"invite_subject": "Hi", "invite_body": "{% if %}", "save": "1"}
+    )
+    assert response.status_code == 400
+    assert "not a valid template" in response.content.decode()
