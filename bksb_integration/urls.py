@@ -43,7 +43,6 @@ urlpatterns = [
     # Creating bksb users and inviting learners to them (views_users).
     path("learners/<int:pk>/bksb/create-user/", views_users.create_user, name="create_user"),
     path("learners/<int:pk>/bksb/link-existing/", views_users.link_existing, name="link_existing"),
-    path("learners/<int:pk>/bksb/first-download/", views_users.first_download, name="first_download"),
     path("learners/<int:pk>/bksb/invite/", views_users.invite, name="invite"),
     path("learners/bksb/bulk-create/", views_users.bulk_create, name="bulk_create"),
     path("integrations/bksb/invite-template/", views_users.invite_template, name="invite_template"),

@@ -14,7 +14,6 @@ from bksb_integration.forms_users import CreateBksbUserForm, InviteForm, InviteT
 from bksb_integration.guards import bksb_view
 from bksb_integration.invites import InviteError, invite_preview, invite_problems, invite_send
 from bksb_integration.models import BksbSettings, UserCreationRequest
-from bksb_integration.runs import single_download_start
 from bksb_integration.usernames import effective_bksb_username
 from learners.models import Learner
 from permissions import access
@@ -111,19 +110,6 @@ def link_existing(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, outcome.message)
         return redirect("bksb:create_user", pk)
     messages.success(request, outcome.message)
-    return redirect("learners:detail", pk)
-
-
-@bksb_view(access.can_get_bksb_results)
-@require_POST
-def first_download(request: HttpRequest, pk: int) -> HttpResponse:
-    """Get BKSB Results for a record whose bksb user was just created."""
-    learner = _learner(pk)
-    _run, started = single_download_start(learner=learner, started_by=request.user)
-    if started:
-        messages.success(request, "A download of this learner's bksb results has started.")
-    else:
-        messages.info(request, "A download of this learner's bksb results is already running.")
     return redirect("learners:detail", pk)
 
 
