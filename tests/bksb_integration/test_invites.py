@@ -1,0 +1,123 @@
+"""Invite emails: what the learner receives, what is recorded, and what is never kept."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+import responses
+from django.core import mail
+
+from bksb_integration.connection import client_for
+from bksb_integration.invites import InviteError, invite_send
+from bksb_integration.models import BksbLink, Invite
+from tests.bksb_integration.creation_fakes import AUTOLOGIN_PREFIX, PASSWORD, SECRET, FakeBksb, configured
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bksb() -> Iterator[FakeBksb]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield FakeBksb(mock, users={"akhan1": 4242}).install()
+
+
+@pytest.fixture
+def client(db):
+    made = client_for(configured(), sleep=lambda _: None)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def linked(learner):
+    learner.bksb_user, learner.bksb_username = True, "akhan1"
+    learner.save()
+    return learner
+
+
+def test_invite_without_a_link_names_the_username_and_how_to_log_in(linked, client, bksb, admin_user):
+    invite = invite_send(learner=linked, sent_by=admin_user, with_auto_login_link=False, client=client)
+    [email] = mail.outbox
+    assert email.to == [linked.email]
+    assert email.subject == "Your bksb account"
+    assert "Hello Amira," in email.body
+    assert "Your bksb username: akhan1" in email.body
+    assert "your provider's bksb site" in email.body
+    assert AUTOLOGIN_PREFIX not in email.body
+    assert bksb.calls == []
+    assert (invite.sent_by, invite.email, invite.username, invite.with_auto_login_link) == (
+        admin_user,
+        linked.email,
+        "akhan1",
+        False,
+    )
+
+
+def test_invite_with_a_link_makes_it_at_sending_and_never_stores_it(linked, client, bksb, caplog):
+    caplog.set_level(logging.DEBUG)
+    invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
+    [email] = mail.outbox
+    link = f"{AUTOLOGIN_PREFIX}token-4242-1"
+    assert link in email.body
+    assert bksb.calls == ["getUserId", "getAutoLoginLink"]
+    invite = Invite.objects.get()
+    assert invite.with_auto_login_link is True
+    assert link not in str(Invite.objects.values().get())
+    assert link not in str(BksbLink.objects.values().get())
+    assert link not in caplog.text
+
+
+def test_each_invite_gets_a_fresh_link_and_is_recorded(linked, client, bksb):
+    for _ in range(2):
+        invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
+    assert mail.outbox[0].body != mail.outbox[1].body
+    assert Invite.objects.filter(learner=linked).count() == 2
+
+
+def test_the_admin_edited_template_is_used(linked, client, bksb):
+    configured(
+        invite_subject="bksb for {{ first_name }}",
+        invite_body="Hi {{ first_name }} <3, log in as {{ username }} at {{ login_url }}.",
+        hub_bksb_url="https://college.bksblive2.co.uk/",
+    )
+    invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    [email] = mail.outbox
+    assert email.subject == "bksb for Amira"
+    assert email.body == "Hi Amira <3, log in as akhan1 at https://college.bksblive2.co.uk/.\n"
+
+
+def test_the_web_user_name_is_the_username_when_no_bksb_username_is_typed(learner, web_user, client, bksb):
+    learner.bksb_user = True
+    learner.save()
+    invite = invite_send(learner=learner, sent_by=None, with_auto_login_link=False, client=client)
+    assert invite.username == "demo.learner0001"
+    assert "Your bksb username: demo.learner0001" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [({"bksb_user": False}, "no bksb user yet"), ({"email": ""}, "no email address")],
+)
+def test_an_invite_that_cannot_be_sent_says_why_and_records_nothing(linked, client, bksb, change, expected):
+    for name, value in change.items():
+        setattr(linked, name, value)
+    linked.save()
+    with pytest.raises(InviteError, match=expected):
+        invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    assert mail.outbox == []
+    assert not Invite.objects.exists()
+
+
+def test_no_link_no_email_when_bksb_does_not_know_the_user(linked, client, bksb):
+    bksb.users.clear()
+    with pytest.raises(InviteError, match="bksb has no user called"):
+        invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
+    assert mail.outbox == []
+
+
+def test_the_password_and_secret_never_appear_in_an_invite(linked, client, bksb):
+    invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
+    for text in (PASSWORD, SECRET):
+        assert text not in mail.outbox[0].body
