@@ -15,6 +15,8 @@ from collections.abc import Iterator
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bksb_integration.eligibility import eligible_learners, skipped_counts
@@ -110,7 +112,8 @@ def bulk_run_plan(*, run_id: int, enqueue: bool = True) -> int:
         learners_skipped=sum(skipped.values()),
         skipped_reasons=skipped,
         planned_at=timezone.now(),
-        started_at=timezone.now(),
+        # Workers may have begun on the first batches already: keep their start time.
+        started_at=Coalesce("started_at", Value(timezone.now())),
         status=Run.Status.RUNNING,
         stage="Downloading",
         heartbeat_at=timezone.now(),
