@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 import responses
+from django.db import connection
 
 from bksb_integration import user_creation as uc
 from bksb_integration.bulk_creation import bksb_users_bulk_create, bulk_summary
 from bksb_integration.connection import client_for
 from bksb_integration.models import BksbLink, UserCreationRequest
-from learners.models import Kind
+from learners.models import Kind, Learner
 from tests.bksb_integration.creation_fakes import PASSWORD, SECRET, FakeBksb, configured
 from tests.factories import LearnerFactory, WebUserFactory
 
@@ -274,3 +277,74 @@ def test_bulk_create_reports_each_outcome(bksb, client, settings_row):
         "Not sent": 1,
     }
     assert [dict(form)["Lastname"] for form in bksb.creates] == ["Baker", "Clarke", "Green"]
+
+
+# Against the sandbox over a real socket.
+
+
+@pytest.fixture
+def sandbox():
+    from bksb_sandbox.server import SandboxConfig, SandboxServer
+
+    config = SandboxConfig(port=0, access_key_id="k", secret_access_key="s", users=5, latency_ms=0, jitter_ms=0)
+    with SandboxServer(config) as server:
+        yield server
+
+
+def _sandbox_client(sandbox, **options):
+    settings = configured(api_url=sandbox.url, access_key_id="k")
+    settings.secret_access_key = "s"
+    settings.save()
+    return client_for(settings, sleep=lambda _: None, **options)
+
+
+def test_a_create_that_times_out_but_lands_in_bksb_is_found_not_repeated(learner, sandbox):
+    client = _sandbox_client(sandbox, timeout=0.3)
+    real_create = client.create_user
+
+    def slow_create(user):
+        sandbox.set_config(hang_ms=800)
+        try:
+            return real_create(user)
+        finally:
+            sandbox.set_config(hang_ms=0)
+
+    client.create_user = slow_create
+    assert _create(learner, client).result == uc.UNCERTAIN
+    deadline = time.monotonic() + 5
+    while sandbox.user_id("akhan1") is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    client.create_user = real_create
+    retry = _create(learner, client)
+    assert retry.result == uc.FOUND_AFTER_TIMEOUT
+    assert retry.bksb_user_id == sandbox.user_id("akhan1")
+    assert [user["Username"] for user in sandbox.created_users()] == ["akhan1"]
+    client.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_at_once_make_one_bksb_user(sandbox):
+    learner = LearnerFactory(learner_ref="L000001", first_name="Amira", last_name="Khan")
+    _sandbox_client(sandbox).close()
+    sandbox.set_config(latency_ms=150)
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def staff_clicks():
+        client = client_for(sleep=lambda _: None)
+        start.wait()
+        try:
+            outcomes.append(_create(Learner.objects.get(pk=learner.pk), client).result)
+        finally:
+            client.close()
+            connection.close()
+
+    threads = [threading.Thread(target=staff_clicks) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert sorted(outcomes) == sorted([uc.CREATED, uc.IN_PROGRESS])
+    assert len(sandbox.created_users()) == 1
