@@ -127,10 +127,11 @@ def username_default(learner: Learner) -> str:
 
 
 def username_alternative(*, username: str, client: BksbClient) -> str:
-    """A free name close to a taken one (jsmith -> jsmith2), or '' if none of a few is free."""
+    """A free name close to a taken one (jsmith -> jsmith2, akhan1 -> akhan1-2), or '' if none of a few is."""
     stem = username[: USERNAME_MAX - 2]
+    joint = "-" if stem[-1:].isdigit() else ""
     for number in range(2, 10):
-        candidate = f"{stem}{number}"
+        candidate = f"{stem}{joint}{number}"
         if not client.username_exists(candidate):
             return candidate
     return ""

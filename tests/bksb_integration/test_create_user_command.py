@@ -51,7 +51,7 @@ def test_takes_username_email_and_no_auto_enrol(learner, enabled, bksb):
 
 def test_taken_name_exits_non_zero_with_a_free_name(learner, enabled, bksb):
     bksb.users["akhan1"] = 9
-    with pytest.raises(CommandError, match=r"already has a user called “akhan1”\. A free name: akhan12"):
+    with pytest.raises(CommandError, match=r"already has a user called “akhan1”\. A free name: akhan1-2"):
         run("--learner", "L000001")
     assert bksb.creates == []
 

@@ -90,13 +90,18 @@ def test_checks_the_name_before_creating(learner, bksb, client):
 
 
 def test_taken_name_is_refused_with_a_free_suggestion_and_nothing_is_created(learner, bksb, client):
-    bksb.users.update({"akhan1": 77, "akhan12": 78})
+    bksb.users.update({"akhan1": 77, "akhan1-2": 78})
     outcome = _create(learner, client)
     assert outcome.result == uc.TAKEN
-    assert outcome.suggestion == "akhan13"
+    assert outcome.suggestion == "akhan1-3"
     assert "already has a user called “akhan1”" in outcome.message
     assert bksb.creates == []
     assert UserCreationRequest.objects.get(learner=learner).status == Status.REFUSED
+
+
+def test_a_name_not_ending_in_a_digit_is_suggested_with_a_number(learner, bksb, client):
+    bksb.users["amira.k"] = 77
+    assert _create(learner, client, username="amira.k").suggestion == "amira.k2"
 
 
 def test_a_timeout_after_the_create_reached_bksb_never_makes_a_second_user(learner, bksb, client):
