@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bksb_integration import views_mappings, views_settings, views_tab, views_users
+from bksb_integration import views_bulk, views_mappings, views_settings, views_tab, views_users
 
 app_name = "bksb"
 
@@ -46,4 +46,11 @@ urlpatterns = [
     path("learners/<int:pk>/bksb/invite/", views_users.invite, name="invite"),
     path("learners/bksb/bulk-create/", views_users.bulk_create, name="bulk_create"),
     path("integrations/bksb/invite-template/", views_users.invite_template, name="invite_template"),
+    # Management > BKSB: Get Results for every eligible learner, schedule and run history (views_bulk).
+    path("management/bksb/", views_bulk.management, name="management"),
+    path("management/bksb/get-results/", views_bulk.get_results, name="get_results"),
+    path("management/bksb/runs/<int:run_id>/status/", views_bulk.bulk_status, name="bulk_status"),
+    path("management/bksb/schedule/", views_bulk.schedule, name="schedule"),
+    path("management/bksb/history/", views_bulk.history, name="history"),
+    path("management/bksb/history/<int:run_id>/", views_bulk.run_detail, name="run_detail"),
 ]

@@ -1,0 +1,178 @@
+"""Management > BKSB: Get Results for every eligible learner, its window, the schedule and run history.
+
+Get Results is a plain form: with htmx it opens the BKSB Results window,
+which polls the run's status; without JavaScript the management page shows
+the same status and refreshes itself while the run is going.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from bksb_integration.bulk import bulk_run_active, bulk_run_start
+from bksb_integration.eligibility import eligible_learners, skipped_counts
+from bksb_integration.forms_schedule import NightlyScheduleForm
+from bksb_integration.guards import bksb_view
+from bksb_integration.models import BksbSettings, Run, RunLearner
+from bksb_integration.run_display import (
+    RunRow,
+    percent_done,
+    skipped_reasons,
+    started_by_label,
+    time_left_text,
+)
+from bksb_integration.runs import STALE_AFTER
+from bksb_integration.schedule import nightly_schedule_get, nightly_schedule_set
+from learners.models import Learner, LearningStatus
+from permissions import access
+
+FAILURES_SHOWN = 20
+HISTORY_PAGE = 25
+FAILURES_PAGE = 50
+NOT_CONFIGURED = "The bksb integration is not switched on or has no keys yet (Integrations > bksb > Settings)."
+
+
+def _status_context(run: Run) -> dict[str, Any]:
+    """What the BKSB Results window shows about a run."""
+    now = timezone.now()
+    failures = (
+        RunLearner.objects.filter(run=run, status=RunLearner.Status.FAILED)
+        .select_related("learner")
+        .order_by("-finished_at", "-pk")[:FAILURES_SHOWN]
+    )
+    failures = list(failures)
+    quiet = run.heartbeat_at is not None and run.heartbeat_at < now - STALE_AFTER
+    return {
+        "run": run,
+        "percent": percent_done(run),
+        "time_left": time_left_text(run, now),
+        "failures": failures,
+        "failures_more": max(0, run.learners_failed - len(failures)),
+        "skipped": skipped_reasons(run.skipped_reasons),
+        "started_by": started_by_label(run),
+        "stalled": not run.is_finished and quiet,
+        "polling": not run.is_finished,
+    }
+
+
+@bksb_view(access.can_get_bksb_results)
+@require_GET
+def management(request: HttpRequest) -> HttpResponse:
+    settings = BksbSettings.load()
+    today = timezone.localdate()
+    active = bulk_run_active()
+    last = active or Run.objects.filter(kind=Run.Kind.BULK).select_related("started_by").order_by("-pk").first()
+    schedule = nightly_schedule_get()
+    context = {
+        **(_status_context(last) if last else {}),
+        "settings": settings,
+        "active": active,
+        "last": last,
+        "eligible": eligible_learners(settings=settings, today=today).count(),
+        "skipped_now": skipped_reasons(skipped_counts(settings=settings, today=today)),
+        "statuses": [label for value, label in LearningStatus.choices if value in settings.eligible_learning_statuses],
+        "schedule": schedule,
+        "schedule_form": NightlyScheduleForm.for_schedule(schedule),
+    }
+    return render(request, "bksb_integration/bulk_management.html", context)
+
+
+@bksb_view(access.can_get_bksb_results)
+@require_POST
+def get_results(request: HttpRequest) -> HttpResponse:
+    if not BksbSettings.load().is_configured:
+        if request.htmx:
+            return render(request, "bksb_integration/bulk_window.html", {"refused": NOT_CONFIGURED})
+        messages.error(request, NOT_CONFIGURED)
+        return redirect("bksb:management")
+    run, started = bulk_run_start(started_by=request.user, trigger=Run.Trigger.MANUAL)
+    if request.htmx:
+        run.refresh_from_db()
+        context = {**_status_context(run), "started": started}
+        return render(request, "bksb_integration/bulk_window.html", context)
+    if started:
+        messages.success(request, "Get Results started for every eligible learner.")
+    else:
+        messages.info(request, "Get Results is already running: this is its progress.")
+    return redirect("bksb:management")
+
+
+@bksb_view(access.can_get_bksb_results)
+@require_GET
+def bulk_status(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(Run.objects.select_related("started_by"), pk=run_id)
+    return render(request, "bksb_integration/_bulk_status.html", _status_context(run))
+
+
+def _runs(kind: str) -> QuerySet[Run]:
+    runs = Run.objects.select_related("started_by").order_by("-created_at", "-pk")
+    return runs.filter(kind=kind) if kind in Run.Kind.values else runs
+
+
+def _single_learners(run_ids: list[int]) -> dict[int, Learner]:
+    """The learner of each single-learner run, in one query."""
+    parts = RunLearner.objects.filter(run_id__in=run_ids).select_related("learner")
+    return {part.run_id: part.learner for part in parts}
+
+
+@bksb_view(access.can_get_bksb_results)
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    page = Paginator(_runs(kind), HISTORY_PAGE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    singles = _single_learners([run.pk for run in page if run.kind == Run.Kind.SINGLE])
+    context = {
+        "page": page,
+        "rows": [RunRow.of(run, now, learner=singles.get(run.pk)) for run in page],
+        "kind": kind if kind in Run.Kind.values else "",
+        "kinds": Run.Kind.choices,
+        "querystring": f"kind={kind}" if kind in Run.Kind.values else "",
+    }
+    return render(request, "bksb_integration/history.html", context)
+
+
+@bksb_view(access.can_get_bksb_results)
+@require_GET
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(Run.objects.select_related("started_by"), pk=run_id)
+    failed = (
+        RunLearner.objects.filter(run=run, status=RunLearner.Status.FAILED)
+        .select_related("learner")
+        .order_by("learner__last_name", "learner__first_name", "pk")
+    )
+    single = None
+    if run.kind == Run.Kind.SINGLE:
+        single = RunLearner.objects.filter(run=run).select_related("learner").first()
+    context = {
+        "row": RunRow.of(run, timezone.now(), learner=single.learner if single else None),
+        "run": run,
+        "single": single,
+        "skipped": skipped_reasons(run.skipped_reasons),
+        "page": Paginator(failed, FAILURES_PAGE).get_page(request.GET.get("page")),
+        "status": _status_context(run) if not run.is_finished else None,
+    }
+    return render(request, "bksb_integration/history_run.html", context)
+
+
+@bksb_view(access.can_manage_bksb_settings)
+def schedule(request: HttpRequest) -> HttpResponse:
+    current = nightly_schedule_get()
+    form = NightlyScheduleForm.for_schedule(current, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        saved = nightly_schedule_set(enabled=form.cleaned_data["enabled"], at=form.cleaned_data["at"])
+        if saved.enabled:
+            messages.success(request, f"Get Results will run every night at {saved.at:%H:%M} (UK time).")
+        else:
+            messages.success(request, "The nightly Get Results is switched off.")
+        return redirect("bksb:management")
+    status = 400 if form.errors else 200
+    return render(request, "bksb_integration/bulk_schedule.html", {"form": form, "schedule": current}, status=status)
