@@ -180,6 +180,8 @@ def run_status(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 def _run_response(request: HttpRequest, run: Run, template: str, *, started: bool) -> HttpResponse:
+    # Read afresh: with an eager (or quick) worker the run may have finished since it was started.
+    run.refresh_from_db()
     part = RunLearner.objects.select_related("learner").filter(run=run).first()
     if part is None:
         raise Http404("This run has no learner.")

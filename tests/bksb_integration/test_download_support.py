@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from bksb_integration import connection
+from bksb_integration import connection, runs
 from bksb_integration.client import BksbClient
+from bksb_integration.client_types import NoThrottle
 from bksb_integration.linking import last_download_time, link_for
-from bksb_integration.models import BksbSettings, DiagnosticAssessmentResult, InitialAssessmentResult
+from bksb_integration.models import (
+    BksbSettings,
+    DiagnosticAssessmentResult,
+    InitialAssessmentResult,
+    LevelMapping,
+    SubjectMapping,
+)
 from bksb_sandbox.server import SandboxConfig, SandboxServer
 from learners.models import Learner
 from tests.factories import LearnerFactory, WebUserFactory
@@ -47,14 +55,29 @@ def configure(url: str, *, key: str = KEY, secret: str = SECRET, enabled: bool =
 
 
 def fast_clients(monkeypatch, *, timeout: float = 5.0) -> None:
-    """Clients made by client_for never sleep between retries and time out quickly."""
+    """Clients made by client_for never sleep between retries and time out quickly.
+
+    Runs get no shared request budget either: a 429 here must not hold back
+    other test runs on this machine through the shared bucket file.
+    """
     monkeypatch.setattr(connection, "BksbClient", functools.partial(BksbClient, sleep=lambda _: None, timeout=timeout))
+    monkeypatch.setattr(runs, "shared_throttle", lambda **_: NoThrottle())
+
+
+def mappings_seed() -> None:
+    """The level and subject rows migration 0002 seeds (a transactional test flushes them)."""
+    seeded = importlib.import_module("bksb_integration.migrations.0002_seed_mappings")
+    for code, subject in seeded.SUBJECTS.items():
+        SubjectMapping.objects.get_or_create(course_subject=code, defaults={"subject": subject})
+    for text, match, level in seeded.LEVELS:
+        LevelMapping.objects.get_or_create(text=text, match=match, defaults={"level": level})
 
 
 def linked_learner(username: str, *, web_user: bool = True, **fields: object) -> Learner:
     """A BKSB User whose username in effect is `username` (through a web user, or typed)."""
     if web_user:
-        return WebUserFactory(user__username=username, learner__bksb_user=True, **fields).learner
+        learner_fields = {f"learner__{name}": value for name, value in fields.items()}
+        return WebUserFactory(user__username=username, learner__bksb_user=True, **learner_fields).learner
     return LearnerFactory(bksb_user=True, bksb_username=username, **fields)
 
 

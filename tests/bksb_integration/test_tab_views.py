@@ -1,0 +1,285 @@
+"""The BKSB tab as staff see it: results, summary, the BKSB Results window, Re-download all."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from bksb_integration.models import (
+    BksbLink,
+    DiagnosticAssessmentResult,
+    InitialAssessmentResult,
+    Run,
+    RunLearner,
+)
+from bksb_integration.runs import single_download_start
+from tests.bksb_integration.test_download_support import (
+    MULTI_PAGE_USER,
+    configure,
+    fast_clients,
+    last_download,
+    linked_learner,
+    remote_counts,
+    sandbox_running,
+)
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def sandbox(monkeypatch):
+    fast_clients(monkeypatch)
+    with sandbox_running(page_cap=10) as server:
+        configure(server.url)
+        yield server
+
+
+def _row(model, learner, *, session, when, result="Maths Entry 3", subject="maths", level="entry_3", rank=4, **extra):
+    now = timezone.now()
+    return model.objects.create(
+        learner=learner,
+        bksb_user_id=extra.pop("bksb_user_id", 2100001),
+        session_id=session,
+        assessment_id=extra.pop("assessment_id", 50000),
+        course_subject=extra.pop("course_subject", "MATHS_NEW"),
+        assessment_name=extra.pop("assessment_name", "Maths Initial Assessment"),
+        result=result,
+        result_date=when,
+        subject=subject,
+        level=level,
+        level_rank=rank,
+        first_seen_at=now,
+        last_changed_at=now,
+        **extra,
+    )
+
+
+def test_bksb_results_opens_the_window_which_ends_with_the_outcome_and_close(
+    client, tutor, sandbox, django_capture_on_commit_callbacks
+):
+    learner = linked_learner(MULTI_PAGE_USER)
+    client.force_login(tutor)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        window = client.post(reverse("bksb:download", args=[learner.pk]), headers=HX)
+    # The test's transaction defers the task until here; the window then polls the status.
+    assert window.status_code == 200
+    assert "<dialog data-open-modal" in window.content.decode()
+    assert "data-close-dialog>Close</button>" in window.content.decode()
+    run = Run.objects.get()
+    assert reverse("bksb:run_status", args=[run.pk]) in window.content.decode()
+
+    response = client.get(reverse("bksb:run_status", args=[run.pk]), headers=HX)
+
+    page = response.content.decode()
+    assert "Finished." in page
+    assert 'hx-trigger="load' not in page  # a finished run is not polled
+    assert response["HX-Trigger"] == "bksbResultsChanged"
+    total = sum(remote_counts(sandbox, MULTI_PAGE_USER).values())
+    run.refresh_from_db()
+    assert (run.status, run.results_created) == ("succeeded", total)
+    assert f"<strong>{total}</strong><span>new</span>" in page
+
+
+def test_results_show_on_the_tab_with_the_summary(client, tutor, sandbox, django_capture_on_commit_callbacks):
+    learner = linked_learner(MULTI_PAGE_USER)
+    client.force_login(tutor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("bksb:download", args=[learner.pk]), headers=HX)
+
+    section = client.get(reverse("bksb:tab_results", args=[learner.pk]), headers=HX).content.decode()
+
+    assert 'hx-trigger="bksbResultsChanged from:body"' in section
+    assert "Levels by subject" in section
+    assert section.count("<tr>") > InitialAssessmentResult.objects.filter(learner=learner).count()
+    assert "Succeeded" in section
+
+
+def test_without_javascript_the_button_leads_to_a_self_refreshing_status_page(client, tutor):
+    learner = linked_learner(MULTI_PAGE_USER)
+    client.force_login(tutor)
+    # No worker picks it up here (callbacks are not run): the page keeps refreshing.
+    response = client.post(reverse("bksb:download", args=[learner.pk]))
+    run = Run.objects.get()
+    assert response["Location"] == reverse("bksb:run_status", args=[run.pk])
+
+    page = client.get(response["Location"]).content.decode()
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert "Queued" in page
+    assert "Back to the BKSB tab" in page
+
+
+def test_the_window_polls_a_running_download_and_shows_its_stage(client, tutor):
+    learner = linked_learner(MULTI_PAGE_USER)
+    run, _ = single_download_start(learner=learner, started_by=None, queue=False)
+    RunLearner.objects.filter(run=run).update(status="running", claimed_at=timezone.now())
+    Run.objects.filter(pk=run.pk).update(status="running", stage="Initial assessments page 2 of 4")
+    client.force_login(tutor)
+
+    response = client.get(reverse("bksb:run_status", args=[run.pk]), headers=HX)
+
+    page = response.content.decode()
+    assert "Initial assessments page 2 of 4" in page
+    assert 'hx-trigger="load delay:700ms"' in page
+    assert '<progress max="100" value="30"' in page
+    assert "Closing this window does not stop the download." in page
+    assert "HX-Trigger" not in response
+
+
+def test_a_second_click_attaches_to_the_running_download(client, tutor):
+    learner = linked_learner(MULTI_PAGE_USER)
+    first, _ = single_download_start(learner=learner, started_by=None, queue=False)
+    RunLearner.objects.filter(run=first).update(status="running", claimed_at=timezone.now())
+    client.force_login(tutor)
+
+    response = client.post(reverse("bksb:download", args=[learner.pk]), headers=HX)
+
+    assert Run.objects.count() == 1
+    assert "already running" in response.content.decode()
+    assert reverse("bksb:run_status", args=[first.pk]) in response.content.decode()
+
+
+def test_a_download_whose_worker_stopped_is_reported_as_stalled(client, tutor):
+    learner = linked_learner(MULTI_PAGE_USER)
+    run, _ = single_download_start(learner=learner, started_by=None, queue=False)
+    RunLearner.objects.filter(run=run).update(status="running", claimed_at=timezone.now() - dt.timedelta(minutes=5))
+    client.force_login(tutor)
+
+    page = client.get(reverse("bksb:run_status", args=[run.pk]), headers=HX).content.decode()
+
+    assert "stopped reporting progress" in page
+    assert 'hx-trigger="load' not in page
+
+
+def test_a_failed_download_says_what_happened_in_the_window_and_on_the_tab(
+    client, tutor, sandbox, django_capture_on_commit_callbacks
+):
+    learner = linked_learner(MULTI_PAGE_USER)
+    configure(sandbox.url, secret="wrong")
+    client.force_login(tutor)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("bksb:download", args=[learner.pk]), headers=HX)
+    window = client.get(reverse("bksb:run_status", args=[Run.objects.get().pk]), headers=HX).content.decode()
+
+    assert "The download failed." in window
+    assert "bksb refused the key (HTTP 401)" in window
+    tab = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+    assert "Failed" in tab
+    assert "bksb refused the key (HTTP 401)" in tab
+
+
+def test_summary_shows_latest_and_highest_per_subject_across_assessment_ids_and_lists(client, tutor):
+    learner = linked_learner("demo.learner0001")
+    day = dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
+    _row(InitialAssessmentResult, learner, session=1, when=day, result="Maths Level 1", level="level_1", rank=5)
+    _row(
+        DiagnosticAssessmentResult,
+        learner,
+        session=2,
+        when=day + dt.timedelta(days=30),
+        result="Entry 3",
+        assessment_id=40000,
+        assessment_name="Maths Diagnostic",
+        percent_score=55,
+    )
+    _row(
+        InitialAssessmentResult,
+        learner,
+        session=3,
+        when=day + dt.timedelta(days=60),
+        result="??",
+        level=None,
+        rank=None,
+    )
+    client.force_login(tutor)
+
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+
+    maths = page[page.index('<th scope="row">Maths</th>') :].split("</tr>")[0]
+    latest, highest = maths.split("<td>")[1:3]
+    for text in ("Entry 3", "31 Mar 2026", "Diagnostic"):
+        assert text in latest
+    for text in ("Level 1", "1 Mar 2026", "Initial assessment"):
+        assert text in highest
+    english = page[page.index('<th scope="row">English</th>') :].split("</tr>")[0]
+    assert "No result" in english
+    assert 'title="No row of the Levels table maps this result text.' in page
+    assert ">unmapped<" in page
+    assert ">55<" in page
+
+
+def test_results_from_two_bksb_users_are_marked_with_their_user(client, tutor):
+    learner = linked_learner("demo.learner0001")
+    now = timezone.now()
+    _row(InitialAssessmentResult, learner, session=1, when=now, bksb_user_id=2100001)
+    _row(InitialAssessmentResult, learner, session=2, when=now, bksb_user_id=2100002)
+    client.force_login(tutor)
+
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+
+    assert ">bksb user</th>" in page
+    assert ">2100002<" in page
+
+
+def test_one_bksb_user_needs_no_user_column(client, tutor):
+    learner = linked_learner("demo.learner0001")
+    _row(InitialAssessmentResult, learner, session=1, when=timezone.now())
+    client.force_login(tutor)
+    assert ">bksb user</th>" not in client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+
+
+def test_html_from_bksb_is_escaped(client, tutor):
+    learner = linked_learner("demo.learner0001")
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    _row(InitialAssessmentResult, learner, session=1, when=timezone.now(), result=evil, assessment_name=evil)
+    BksbLink.objects.create(learner=learner, last_outcome="failed", last_message=evil, last_outcome_at=timezone.now())
+    client.force_login(tutor)
+
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+
+    assert "<script>alert" not in page
+    assert "<img src=x" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+
+
+def test_the_tab_says_which_username_is_in_effect_and_where_it_came_from(client, tutor):
+    learner = linked_learner("demo.learner0001")
+    client.force_login(tutor)
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+    assert 'demo.learner0001 <span class="muted">(from the web user account)</span>' in page
+    assert "Never (the next download reads every page)" in page
+
+
+def test_re_download_all_clears_the_last_download_time(client, manager):
+    learner = linked_learner("demo.learner0001")
+    learner.web_user.bksb_updated = timezone.now()
+    learner.web_user.save()
+    client.force_login(manager)
+
+    response = client.post(reverse("bksb:reset", args=[learner.pk]), follow=True)
+
+    assert last_download(learner) is None
+    assert "the next download reads every page again" in response.content.decode()
+    assert "data-confirm=" in client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+
+
+def test_tab_queries_stay_constant_with_200_results(client, tutor, django_assert_max_num_queries):
+    learner = linked_learner("demo.learner0001")
+    when = timezone.now()
+    for n in range(100):
+        _row(InitialAssessmentResult, learner, session=n, when=when - dt.timedelta(days=n))
+        _row(DiagnosticAssessmentResult, learner, session=n, when=when - dt.timedelta(days=n), percent_score=n)
+    client.force_login(tutor)
+    url = reverse("bksb:tab", args=[learner.pk])
+    client.get(url)
+
+    with django_assert_max_num_queries(15):
+        response = client.get(url)
+
+    assert response.content.decode().count("Maths Entry 3") == 200

@@ -1,0 +1,62 @@
+"""A manager links a learner to bksb and downloads their results, in real Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.bksb_integration.test_download_support import configure, fast_clients, mappings_seed, sandbox_running
+from tests.factories import WebUserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def sandbox(monkeypatch):
+    fast_clients(monkeypatch)
+    with sandbox_running(page_cap=20) as server:
+        configure(server.url)
+        mappings_seed()
+        yield server
+
+
+def test_manager_links_a_learner_downloads_results_and_sees_them(page, live_server, browser_login, manager, sandbox):
+    web_user = WebUserFactory(
+        user__username="demo.learner0012",
+        learner__first_name="Priya",
+        learner__last_name="Ramanathan",
+        learner__learner_ref="L000012",
+    )
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    browser_login("manager1", "pw-manager1")
+
+    page.goto(f"{live_server.url}/learners/{web_user.learner.pk}/")
+    page.get_by_role("link", name="BKSB", exact=True).click()
+    expect(page.get_by_role("link", name="BKSB", exact=True)).to_have_attribute("aria-current", "page")
+
+    page.get_by_label("BKSB User", exact=True).check()
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_text("Linked to bksb user demo.learner0012 (id 2100012).")).to_be_visible()
+    status = page.locator("#bksb-results")
+    expect(status.get_by_text("(from the web user account)")).to_be_visible()
+    expect(status.get_by_text("2100012")).to_be_visible()
+
+    expect(page.locator("#bksb-initial").get_by_text("No results downloaded yet.")).to_be_visible()
+    page.get_by_role("button", name="BKSB Results").click()
+    window = page.get_by_role("dialog", name="BKSB Results")
+    expect(window).to_be_visible()
+    expect(window.get_by_text("Finished.")).to_be_visible()
+    window.get_by_role("button", name="Close").click()
+    expect(window).to_be_hidden()
+
+    initial = page.locator("#bksb-initial tbody tr")
+    expect(initial.first).to_be_visible()
+    assert initial.count() >= 25
+    expect(page.locator("#bksb-diagnostic tbody tr").first).to_be_visible()
+    summary = page.locator("#bksb-summary")
+    for subject in ("English", "Maths", "ICT/Digital"):
+        expect(summary.get_by_role("rowheader", name=subject)).to_be_visible()
+    expect(summary.locator("strong").first).to_be_visible()
+    expect(status.get_by_text("Succeeded")).to_be_visible()
+    assert not [e for e in errors if "Content Security Policy" in e], errors
