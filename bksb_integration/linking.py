@@ -24,7 +24,11 @@ def unknown_user_message(username: str) -> str:
 
 
 def link_for(learner: Learner) -> BksbLink:
-    link, _ = BksbLink.objects.get_or_create(learner=learner)
+    """The learner's link row, created on first use (uses a select_related one when loaded)."""
+    try:
+        link = learner.bksb_link
+    except BksbLink.DoesNotExist:
+        link, _ = BksbLink.objects.get_or_create(learner=learner)
     link.learner = learner  # share the caller's object (and its cached web user)
     return link
 
@@ -64,7 +68,7 @@ def last_download_set(learner: Learner, link: BksbLink, when: dt.datetime | None
         type(web_user).objects.filter(pk=web_user.pk).update(bksb_updated=when)
     else:
         link.last_download_at = when
-        link.save(update_fields=["last_download_at"])
+        BksbLink.objects.filter(pk=link.pk).update(last_download_at=when)
 
 
 def download_reset(*, learner: Learner) -> None:

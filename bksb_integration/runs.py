@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 
 import requests
 from django.contrib.auth.models import AbstractBaseUser
@@ -24,11 +25,13 @@ from bksb_integration.connection import IntegrationNotConfigured, client_for
 from bksb_integration.download import (
     DownloadFailed,
     DownloadResult,
+    commit_without_waiting,
     download_outcome_record,
     failure_message,
     learner_download,
 )
 from bksb_integration.linking import link_for
+from bksb_integration.mapping import Mapper
 from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
 from bksb_integration.throttle import CountingThrottle, shared_throttle
 from learners.models import Learner
@@ -107,21 +110,22 @@ def run_learner_claim(*, run_learner_id: int) -> RunLearner | None:
     )
     if claimed != 1:
         return None
-    part = RunLearner.objects.select_related("run", "learner").get(pk=run_learner_id)
+    part = RunLearner.objects.select_related("run", "learner__web_user__user", "learner__bksb_link").get(
+        pk=run_learner_id
+    )
     Run.objects.filter(pk=part.run_id, status=Run.Status.QUEUED).update(status=Run.Status.RUNNING, started_at=now)
     return part
 
 
 def lease_take(*, learner: Learner, owner: int) -> bool:
     """Take the learner's download lease (single flight across runs and workers)."""
-    link_for(learner)
     now = timezone.now()
-    return (
-        BksbLink.objects.filter(learner=learner)
-        .filter(Q(download_lease_until__isnull=True) | Q(download_lease_until__lt=now) | Q(download_lease_owner=owner))
-        .update(download_lease_until=now + STALE_AFTER, download_lease_owner=owner)
-        == 1
-    )
+    free = Q(download_lease_until__isnull=True) | Q(download_lease_until__lt=now) | Q(download_lease_owner=owner)
+    lease = {"download_lease_until": now + STALE_AFTER, "download_lease_owner": owner}
+    if BksbLink.objects.filter(learner=learner).filter(free).update(**lease) == 1:
+        return True
+    link_for(learner)  # a first download: the link row did not exist yet
+    return BksbLink.objects.filter(learner=learner).filter(free).update(**lease) == 1
 
 
 def lease_release(*, learner: Learner, owner: int) -> None:
@@ -136,20 +140,35 @@ def run_learner_process(*, run_learner_id: int) -> str:
     Safe to call twice for the same id: the second call finds nothing to claim.
     Every request goes through the budget all workers share (throttle.py).
     """
-    part = run_learner_claim(run_learner_id=run_learner_id)
-    if part is None:
-        return "not-claimed"
-    if not lease_take(learner=part.learner, owner=part.pk):
-        # Another download of this learner is running: hand the part back; the task retries.
-        RunLearner.objects.filter(pk=part.pk).update(status=RunLearner.Status.PENDING, claimed_at=None)
-        return "busy"
+    with transaction.atomic():
+        commit_without_waiting()  # a lost claim is simply claimed again
+        part = run_learner_claim(run_learner_id=run_learner_id)
+        if part is None:
+            return "not-claimed"
+        if not lease_take(learner=part.learner, owner=part.pk):
+            # Another download of this learner is running: hand the part back; the task retries.
+            RunLearner.objects.filter(pk=part.pk).update(status=RunLearner.Status.PENDING, claimed_at=None)
+            return "busy"
     settings = BksbSettings.load()
     counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second))
-    try:
-        result, error = _download(part, settings, counter)
-    finally:
+    finished = False
+
+    def on_saved(result: DownloadResult) -> None:
+        # Inside the transaction that stores the results: one commit for everything.
+        nonlocal finished
+        run_learner_finish(part=part, result=result, error=None, requests=counter.count)
         lease_release(learner=part.learner, owner=part.pk)
-    run_learner_finish(part=part, result=result, error=error, requests=counter.count)
+        finished = True
+
+    try:
+        _result, error = _download(part, settings, counter, on_saved)
+    finally:
+        if not finished:
+            lease_release(learner=part.learner, owner=part.pk)
+    if not finished:
+        run_learner_finish(
+            part=part, result=None, error=error or "The download did not finish.", requests=counter.count
+        )
     return "succeeded" if error is None else "failed"
 
 
@@ -166,19 +185,39 @@ def _session() -> requests.Session:
     return _local.session
 
 
+HEARTBEAT_EVERY = dt.timedelta(seconds=30)
+MAPPER_TTL = dt.timedelta(seconds=30)
+
+
+def _mapper() -> Mapper:
+    """The mapping tables, read at most every 30 s per worker thread."""
+    now = timezone.now()
+    cached = getattr(_local, "mapper", None)
+    if cached is None or cached[0] < now - MAPPER_TTL:
+        _local.mapper = cached = (now, Mapper.load())
+    return cached[1]
+
+
 def _download(
-    part: RunLearner, settings: BksbSettings, throttle: CountingThrottle
+    part: RunLearner, settings: BksbSettings, throttle: CountingThrottle, on_saved: Callable[[DownloadResult], None]
 ) -> tuple[DownloadResult | None, str | None]:
     single = part.run.kind == Run.Kind.SINGLE
+    last_beat = timezone.now()
 
     def progress(stage: str) -> None:
+        # A single download shows every stage in its window; a bulk run only
+        # keeps its claim and lease alive (a learner rarely takes 30 s).
+        nonlocal last_beat
         now = timezone.now()
+        if single:
+            Run.objects.filter(pk=part.run_id).update(stage=stage[:200], heartbeat_at=now)
+        elif now - last_beat < HEARTBEAT_EVERY:
+            return
+        last_beat = now
         RunLearner.objects.filter(pk=part.pk).update(claimed_at=now)
         BksbLink.objects.filter(learner=part.learner, download_lease_owner=part.pk).update(
             download_lease_until=now + STALE_AFTER
         )
-        if single:
-            Run.objects.filter(pk=part.run_id).update(stage=stage[:200], heartbeat_at=now)
 
     try:
         client = client_for(settings, throttle=throttle, session=_session())
@@ -186,7 +225,10 @@ def _download(
         download_outcome_record(learner=part.learner, outcome="failed", message=str(exc))
         return None, str(exc)
     try:
-        return learner_download(learner=part.learner, client=client, progress=progress), None
+        result = learner_download(
+            learner=part.learner, client=client, progress=progress, mapper=_mapper(), on_saved=on_saved
+        )
+        return result, None
     except DownloadFailed as exc:
         return None, str(exc)
     except Exception as exc:  # one learner's fault must never stop the others

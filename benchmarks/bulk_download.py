@@ -1,0 +1,194 @@
+"""Benchmark: Get Results for many learners with real workers, PostgreSQL and Redis.
+
+Usage:
+    .venv/bin/python benchmarks/bulk_download.py [--learners 2000] [--latency-ms 30] [--rate-limit 200]
+        [--workers 2] [--concurrency 8] [--sequential-sample 300]
+
+Starts the bksb sandbox (a subprocess) with the chosen users, latency and
+per-key rate limit, points the integration at it, starts real Celery workers
+(subprocesses, threads pool) on Redis, runs a bulk download, then an
+incremental one straight after, then times a plain one-learner-at-a-time loop
+over the same client for comparison. Uses DATABASE_URL / REDIS_URL if set,
+otherwise a bksbmis_bench_bulk database on the local PostgreSQL and Redis db 9.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bksbmis_bench_bulk")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bksbmis.settings")
+os.environ["CELERY_BROKER_URL"] = os.environ["REDIS_URL"]
+
+from benchmarks.support import (  # noqa: E402
+    database_ensure,
+    free_port,
+    learners_ensure,
+    peak_rss_mb,
+    results_forget,
+    wait_for_http,
+)
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Benchmark bulk bksb downloads.")
+    parser.add_argument("--learners", type=int, default=2000)
+    parser.add_argument("--latency-ms", type=float, default=30.0)
+    parser.add_argument("--rate-limit", type=float, default=200.0, help="requests/s; 0 = no limit")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=8, help="threads per worker")
+    parser.add_argument("--sequential-sample", type=int, default=300, help="learners timed sequentially (0 = all)")
+    parser.add_argument("--skip-sequential", action="store_true")
+    return parser.parse_args()
+
+
+def _sandbox(args: argparse.Namespace, key: str, secret: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = os.environ | {"BKSB_SANDBOX_ACCESS_KEY_ID": key, "BKSB_SANDBOX_SECRET_ACCESS_KEY": secret}
+    command = [sys.executable, "-m", "bksb_sandbox", "--port", str(port), "--users", str(args.learners)]
+    command += ["--latency-ms", str(args.latency_ms), "--jitter-ms", "0", "--quiet"]
+    command += ["--rate-limit", str(args.rate_limit)]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    wait_for_http(url + "_sandbox/stats")
+    return proc, url
+
+
+def _workers(args: argparse.Namespace) -> list[subprocess.Popen]:
+    procs = []
+    for n in range(args.workers):
+        command = [str(ROOT / ".venv/bin/celery"), "-A", "bksbmis", "worker", "--pool=threads"]
+        command += [f"--concurrency={args.concurrency}", f"--hostname=bench{n}@%h", "--loglevel=WARNING"]
+        command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+        procs.append(subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return procs
+
+
+def _sandbox_stats(url: str) -> dict:
+    import requests
+
+    return requests.get(url + "_sandbox/stats", timeout=5).json()
+
+
+def _bulk(url: str, workers: list[subprocess.Popen], label: str) -> None:
+    import requests
+
+    from bksb_integration.bulk import bulk_run_start
+    from bksb_integration.models import Run
+
+    requests.post(url + "_sandbox/reset-stats", timeout=5)
+    started = time.perf_counter()
+    run, _ = bulk_run_start(started_by=None, trigger=Run.Trigger.COMMAND)
+    peak = 0.0
+    while True:
+        time.sleep(0.5)
+        peak = max(peak, max(peak_rss_mb(w.pid) for w in workers))
+        run.refresh_from_db()
+        if run.finished_at is not None:
+            break
+    wall = time.perf_counter() - started
+    stats = _sandbox_stats(url)
+    _report(label, run, wall, stats, peak)
+
+
+def _report(label: str, run, wall: float, stats: dict, peak: float) -> None:
+    from django.conf import settings as django_settings  # noqa: F401
+
+    from bksb_integration.models import BksbSettings
+
+    limit = BksbSettings.load().requests_per_second
+    requests_seen = stats["requests"]
+    stored = run.results_created + run.results_updated
+    print(f"\n== {label} ==")
+    print(f"learners            {run.learners_total} ({run.learners_failed} failed, {run.learners_skipped} skipped)")
+    print(f"requests            {requests_seen} ({requests_seen / max(run.learners_total, 1):.2f} per learner)")
+    print(f"results stored      {stored} new or changed, {run.results_unchanged} unchanged")
+    print(f"wall time           {wall:.1f} s")
+    print(f"learners per second {run.learners_total / wall:.1f}")
+    rps = requests_seen / wall
+    if limit < 1e5:
+        print(f"requests per second {rps:.1f} = {rps / limit:.0%} of the {limit:g}/s limit")
+    else:
+        print(f"requests per second {rps:.1f} (no limit)")
+    print(f"results per second  {stored / wall:.0f}")
+    print(f"429s received       {stats.get('throttled_429', 0)}")
+    print(f"peak worker memory  {peak:.0f} MB (RSS high-water mark, largest worker)")
+
+
+def _sequential(url: str, key: str, secret: str, sample: int) -> float:
+    from bksb_integration.client import BksbClient
+    from bksb_integration.download import learner_download
+    from learners.models import Learner
+
+    client = BksbClient(base_url=url, access_key_id=key, secret_access_key=secret)
+    learners = Learner.objects.filter(learner_ref__startswith="BENCH").order_by("pk")
+    total = learners.count()
+    chosen = list(learners[:sample] if sample else learners)
+    started = time.perf_counter()
+    for learner in chosen:
+        learner_download(learner=learner, client=client)
+    elapsed = time.perf_counter() - started
+    estimate = elapsed * total / len(chosen)
+    note = "" if len(chosen) == total else f" (timed {len(chosen)}, extrapolated to {total})"
+    print("\n== sequential loop, one learner at a time, same client ==")
+    print(f"wall time           {estimate:.1f} s{note}")
+    print(f"learners per second {len(chosen) / elapsed:.1f}")
+    return estimate
+
+
+def main() -> None:
+    args = _args()
+    database_ensure(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bksb_integration.models import BksbSettings
+
+    call_command("migrate", verbosity=0)
+    key, secret = "bench-" + secrets.token_hex(4), secrets.token_urlsafe(24)
+    learners_ensure(args.learners)
+    results_forget()
+    sandbox, url = _sandbox(args, key, secret)
+    settings = BksbSettings.load()
+    settings.integration_enabled, settings.api_url, settings.access_key_id = True, url, key
+    settings.secret_access_key = secret
+    settings.requests_per_second = args.rate_limit or 1e6
+    settings.save()
+    workers = _workers(args)
+    try:
+        time.sleep(4)  # workers connect to Redis
+        _bulk(url, workers, f"bulk download, first run ({args.workers} workers x {args.concurrency} threads)")
+        first_wall = None
+        from bksb_integration.models import Run
+
+        first = Run.objects.filter(kind=Run.Kind.BULK).order_by("-pk").first()
+        first_wall = (first.finished_at - first.created_at).total_seconds()
+        _bulk(url, workers, "incremental run straight after (nothing new in bksb)")
+        if not args.skip_sequential:
+            results_forget()
+            estimate = _sequential(url, key, secret, args.sequential_sample)
+            print(f"\nspeed-up of the bulk run over the sequential loop: {estimate / first_wall:.1f}x")
+    finally:
+        for proc in [*workers, sandbox]:
+            proc.send_signal(signal.SIGTERM)
+        for proc in [*workers, sandbox]:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+if __name__ == "__main__":
+    main()

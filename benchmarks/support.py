@@ -1,0 +1,94 @@
+"""Helpers shared by the benchmarks (not used by the product)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from urllib.parse import urlparse
+
+import psycopg2
+import requests
+
+
+def database_ensure(url: str) -> None:
+    """Create the benchmark's PostgreSQL database if it does not exist."""
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    conn = psycopg2.connect(
+        host=parsed.hostname,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname="postgres",
+    )
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's resident-memory high-water mark (VmHWM), in MB."""
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
+
+
+def learners_ensure(count: int) -> None:
+    """BENCH000001.. linked to the sandbox's demo.learnerNNNN users, in bulk."""
+    from learners.models import Learner
+    from learners.search import search_text_refresh
+
+    have = Learner.objects.filter(learner_ref__startswith="BENCH").count()
+    if have >= count:
+        Learner.objects.filter(learner_ref__startswith="BENCH").exclude(
+            learner_ref__in=[f"BENCH{n:06d}" for n in range(1, count + 1)]
+        ).delete()
+        return
+    rows = [
+        Learner(
+            learner_ref=f"BENCH{n:06d}",
+            first_name="Bench",
+            last_name=f"Learner{n}",
+            bksb_user=True,
+            bksb_username=f"demo.learner{n:04d}",
+        )
+        for n in range(have + 1, count + 1)
+    ]
+    Learner.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    search_text_refresh()
+
+
+def results_forget() -> None:
+    """Start from nothing: no results, links or runs (so the first run reads everything)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "TRUNCATE bksb_initial_assessment_result, bksb_diagnostic_assessment_result, "
+            "bksb_run_learner, bksb_run, bksb_link CASCADE"
+        )
