@@ -194,6 +194,8 @@ def _run_response(request: HttpRequest, run: Run, template: str, *, started: boo
         "percent": _percent(run),
         "stalled": stalled,
         "polling": not run.is_finished and not stalled,
+        # The window was closed: follow the run unseen, to refresh the results when it ends.
+        "closed": bool(request.htmx and request.GET.get("closed")),
     }
     response = render(request, template, context)
     if run.is_finished:

@@ -283,3 +283,20 @@ def test_tab_queries_stay_constant_with_200_results(client, tutor, django_assert
         response = client.get(url)
 
     assert response.content.decode().count("Maths Entry 3") == 200
+
+
+def test_a_closed_window_follows_the_run_unseen_until_it_ends(client, tutor):
+    learner = linked_learner(MULTI_PAGE_USER)
+    run, _ = single_download_start(learner=learner, started_by=None, queue=False)
+    RunLearner.objects.filter(run=run).update(status="running", claimed_at=timezone.now())
+    client.force_login(tutor)
+    url = reverse("bksb:run_status", args=[run.pk]) + "?closed=1"
+
+    running = client.get(url, headers=HX)
+    assert '<div id="bksb-run-follower" hidden hx-get=' in running.content.decode()
+    assert "<dialog" not in running.content.decode()
+
+    Run.objects.filter(pk=run.pk).update(status="succeeded", finished_at=timezone.now())
+    finished = client.get(url, headers=HX)
+    assert finished.content.decode().strip() == '<div id="bksb-run-follower" hidden></div>'
+    assert finished["HX-Trigger"] == "bksbResultsChanged"

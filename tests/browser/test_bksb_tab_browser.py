@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from bksb_integration.models import Run, RunLearner
+from bksb_integration.runs import run_learner_process, single_download_start
 from tests.bksb_integration.test_download_support import configure, fast_clients, mappings_seed, sandbox_running
 from tests.factories import WebUserFactory
 
@@ -60,3 +63,30 @@ def test_manager_links_a_learner_downloads_results_and_sees_them(page, live_serv
     expect(summary.locator("strong").first).to_be_visible()
     expect(status.get_by_text("Succeeded")).to_be_visible()
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_closing_the_window_early_leaves_the_download_running_and_the_results_still_appear(
+    page, live_server, browser_login, tutor, sandbox
+):
+    learner = WebUserFactory(user__username="demo.learner0003", learner__bksb_user=True).learner
+    run, _ = single_download_start(learner=learner, started_by=None, queue=False)
+    part = RunLearner.objects.get(run=run)
+    RunLearner.objects.filter(pk=part.pk).update(status=RunLearner.Status.RUNNING, claimed_at=timezone.now())
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING, stage="Initial assessments page 1 of 1")
+    browser_login("tutor1", "pw-tutor1")
+    page.goto(f"{live_server.url}/learners/{learner.pk}/bksb/")
+
+    page.get_by_role("button", name="BKSB Results").click()
+    window = page.get_by_role("dialog", name="BKSB Results")
+    expect(window.get_by_text("already running")).to_be_visible()
+    expect(window.get_by_text("Initial assessments page 1 of 1")).to_be_visible()
+    window.get_by_role("button", name="Close").click()
+    expect(window).to_be_hidden()
+
+    # The worker carries on and finishes while the window is closed.
+    RunLearner.objects.filter(pk=part.pk).update(status=RunLearner.Status.PENDING, claimed_at=None)
+    assert run_learner_process(run_learner_id=part.pk) == "succeeded"
+
+    expect(page.locator("#bksb-results").get_by_text("Succeeded")).to_be_visible()
+    expect(window).to_be_hidden()
+    assert Run.objects.count() == 1
