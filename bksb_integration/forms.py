@@ -88,8 +88,8 @@ class DownloadOptionsForm(forms.ModelForm):
     )
     requests_per_second = forms.FloatField(
         label="Requests per second limit",
-        min_value=0.1,
-        max_value=100,
+        min_value=0.5,
+        max_value=1000,
         help_text="Shared by every download, so bksb is never asked faster than this.",
     )
     eligible_end_within_days = forms.IntegerField(

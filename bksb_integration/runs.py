@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import urllib.request
 from collections.abc import Callable
 
 import requests
@@ -113,7 +114,8 @@ def run_learner_claim(*, run_learner_id: int) -> RunLearner | None:
     part = RunLearner.objects.select_related("run", "learner__web_user__user", "learner__bksb_link").get(
         pk=run_learner_id
     )
-    Run.objects.filter(pk=part.run_id, status=Run.Status.QUEUED).update(status=Run.Status.RUNNING, started_at=now)
+    if part.run.status == Run.Status.QUEUED:
+        Run.objects.filter(pk=part.run_id, status=Run.Status.QUEUED).update(status=Run.Status.RUNNING, started_at=now)
     return part
 
 
@@ -179,6 +181,9 @@ def _session() -> requests.Session:
     """One pooled HTTP session per worker thread, reused across learners (keep-alive)."""
     if getattr(_local, "session", None) is None:
         session = requests.Session()
+        # Without proxy settings there is nothing to look up in the environment on
+        # every request (a measurable cost at hundreds of requests a second).
+        session.trust_env = bool(urllib.request.getproxies())
         session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=8))
         session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=8))
         _local.session = session
@@ -242,7 +247,8 @@ def run_learner_finish(
     """Record a learner's outcome on its part and the run's counts, then close the run if done."""
     now = timezone.now()
     counts = result.counts if result else None
-    with transaction.atomic():
+    # Usually called inside the download's transaction: no savepoint needed.
+    with transaction.atomic(savepoint=False):
         RunLearner.objects.filter(pk=part.pk).update(
             status=RunLearner.Status.FAILED if error else RunLearner.Status.SUCCEEDED,
             finished_at=now,

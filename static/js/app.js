@@ -21,3 +21,9 @@ document.addEventListener("htmx:afterSettle", () => {
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("dialog[data-open-modal]:not([open])").forEach((d) => d.showModal());
 });
+// A results window closed by the user (Close or Escape) is removed, so that its
+// polling stops and a later htmx swap cannot reopen it. The download goes on.
+document.addEventListener("close", (event) => {
+  const dialog = event.target;
+  if (dialog instanceof HTMLDialogElement && dialog.hasAttribute("data-open-modal")) dialog.remove();
+}, true);
