@@ -122,6 +122,7 @@ def _report(label: str, run, wall: float, stats: dict, peak: float) -> None:
         print(f"requests per second {rps:.1f} (no limit)")
     print(f"results per second  {stored / wall:.0f}")
     print(f"429s received       {stats.get('throttled_429', 0)}")
+    print(f"bksb concurrency    {stats.get('max_concurrency', 0)} requests in flight at most")
     print(f"peak worker memory  {peak:.0f} MB (RSS high-water mark, largest worker)")
 
 

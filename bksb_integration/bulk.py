@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from bksb_integration.eligibility import eligible_learners, skipped_counts
 from bksb_integration.models import BksbSettings, Run, RunLearner
-from bksb_integration.runs import STALE_AFTER, run_close_if_done
+from bksb_integration.runs import STALE_AFTER, run_close_if_done, run_reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -138,14 +138,19 @@ def runs_sweep() -> int:
             continue
         running = RunLearner.objects.filter(run_id=run.pk, status=RunLearner.Status.RUNNING)
         parts = list(running.filter(claimed_at__lt=now - STALE_AFTER).values_list("pk", flat=True))
-        if run.heartbeat_at is None or run.heartbeat_at < now - STALE_AFTER:
+        stale = run.heartbeat_at is None or run.heartbeat_at < now - STALE_AFTER
+        if stale:
             # No learner finished for a while: the queued work was lost.
             pending = RunLearner.objects.filter(run_id=run.pk, status=RunLearner.Status.PENDING)
             parts += list(pending.values_list("pk", flat=True)[:5000])
         for start in range(0, len(parts), TASK_BATCH):
             run_learners_download.delay(run.pk, parts[start : start + TASK_BATCH])
         requeued += len(parts)
-        run_close_if_done(run_id=run.pk)
+        if stale:
+            # A worker may have died between a learner's commit and the run's counts.
+            run_reconcile(run_id=run.pk)
+        else:
+            run_close_if_done(run_id=run.pk)
     return requeued
 
 

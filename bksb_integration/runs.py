@@ -18,7 +18,8 @@ from collections.abc import Callable
 import requests
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
@@ -156,21 +157,22 @@ def run_learner_process(*, run_learner_id: int) -> str:
     finished = False
 
     def on_saved(result: DownloadResult) -> None:
-        # Inside the transaction that stores the results: one commit for everything.
+        # Inside the transaction that stores the results: they and the learner's
+        # outcome commit together, in one commit.
         nonlocal finished
-        run_learner_finish(part=part, result=result, error=None, requests=counter.count)
         lease_release(learner=part.learner, owner=part.pk)
+        run_learner_finish(part=part, result=result, error=None)
         finished = True
 
     try:
-        _result, error = _download(part, settings, counter, on_saved)
+        result, error = _download(part, settings, counter, on_saved)
     finally:
         if not finished:
             lease_release(learner=part.learner, owner=part.pk)
     if not finished:
-        run_learner_finish(
-            part=part, result=None, error=error or "The download did not finish.", requests=counter.count
-        )
+        error = error or "The download did not finish."
+        run_learner_finish(part=part, result=None, error=error)
+    run_counts_add(part=part, result=result, error=error, requests=counter.count)
     return "succeeded" if error is None else "failed"
 
 
@@ -241,33 +243,58 @@ def _download(
         return None, failure_message(exc)
 
 
-def run_learner_finish(
-    *, part: RunLearner, result: DownloadResult | None, error: str | None, requests: int = 0
-) -> None:
-    """Record a learner's outcome on its part and the run's counts, then close the run if done."""
-    now = timezone.now()
+def run_learner_finish(*, part: RunLearner, result: DownloadResult | None, error: str | None) -> None:
+    """Record a learner's outcome on its part of the run."""
     counts = result.counts if result else None
-    # Usually called inside the download's transaction: no savepoint needed.
-    with transaction.atomic(savepoint=False):
-        RunLearner.objects.filter(pk=part.pk).update(
-            status=RunLearner.Status.FAILED if error else RunLearner.Status.SUCCEEDED,
-            finished_at=now,
-            error=(error or "")[:500],
-            results_created=counts.created if counts else 0,
-            results_updated=counts.updated if counts else 0,
-            results_unchanged=counts.unchanged if counts else 0,
-        )
-        Run.objects.filter(pk=part.run_id).update(
-            learners_done=F("learners_done") + 1,
-            learners_failed=F("learners_failed") + (1 if error else 0),
-            results_created=F("results_created") + (counts.created if counts else 0),
-            results_updated=F("results_updated") + (counts.updated if counts else 0),
-            results_unchanged=F("results_unchanged") + (counts.unchanged if counts else 0),
-            requests_made=F("requests_made") + requests,
-            heartbeat_at=now,
-            message=(error or "")[:500] if part.run.kind == Run.Kind.SINGLE else F("message"),
-        )
-        run_close_if_done(run_id=part.run_id)
+    RunLearner.objects.filter(pk=part.pk).update(
+        status=RunLearner.Status.FAILED if error else RunLearner.Status.SUCCEEDED,
+        finished_at=timezone.now(),
+        error=(error or "")[:500],
+        results_created=counts.created if counts else 0,
+        results_updated=counts.updated if counts else 0,
+        results_unchanged=counts.unchanged if counts else 0,
+    )
+
+
+def run_counts_add(*, part: RunLearner, result: DownloadResult | None, error: str | None, requests: int) -> None:
+    """Add a finished learner to the run's counts, then close the run if it was the last.
+
+    Every worker updates this one row, so it is a single statement of its own
+    (the row is locked for microseconds, not for a whole transaction). If a
+    worker dies just before it, the sweeper's run_reconcile recounts the run.
+    """
+    counts = result.counts if result else None
+    Run.objects.filter(pk=part.run_id).update(
+        learners_done=F("learners_done") + 1,
+        learners_failed=F("learners_failed") + (1 if error else 0),
+        results_created=F("results_created") + (counts.created if counts else 0),
+        results_updated=F("results_updated") + (counts.updated if counts else 0),
+        results_unchanged=F("results_unchanged") + (counts.unchanged if counts else 0),
+        requests_made=F("requests_made") + requests,
+        heartbeat_at=timezone.now(),
+        message=(error or "")[:500] if part.run.kind == Run.Kind.SINGLE else F("message"),
+    )
+    run_close_if_done(run_id=part.run_id)
+
+
+def run_reconcile(*, run_id: int) -> None:
+    """Set a run's learner and result counts from its learners' rows, then close it if done."""
+    finished = (RunLearner.Status.SUCCEEDED, RunLearner.Status.FAILED)
+    totals = RunLearner.objects.filter(run_id=run_id).aggregate(
+        done=Count("pk", filter=Q(status__in=finished)),
+        failed=Count("pk", filter=Q(status=RunLearner.Status.FAILED)),
+        created=Coalesce(Sum("results_created"), 0),
+        updated=Coalesce(Sum("results_updated"), 0),
+        unchanged=Coalesce(Sum("results_unchanged"), 0),
+    )
+    Run.objects.filter(pk=run_id, finished_at__isnull=True).update(
+        learners_done=totals["done"],
+        learners_failed=totals["failed"],
+        results_created=totals["created"],
+        results_updated=totals["updated"],
+        results_unchanged=totals["unchanged"],
+    )
+    run_close_if_done(run_id=run_id)
 
 
 def run_close_if_done(*, run_id: int) -> bool:
