@@ -167,7 +167,10 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
     run, started = single_download_start(learner=learner, started_by=request.user)
     if not request.htmx:
         return redirect("bksb:run_status", run_id=run.pk)
-    return _run_response(request, run, "bksb_integration/_results_window.html", started=started)
+    response = _run_response(request, run, "bksb_integration/_results_window.html", started=started)
+    # The results section re-reads itself: it shows (and follows) the running download, or its results.
+    response["HX-Trigger"] = RESULTS_CHANGED
+    return response
 
 
 @bksb_view(can_get_results)
@@ -194,7 +197,7 @@ def _run_response(request: HttpRequest, run: Run, template: str, *, started: boo
         "percent": _percent(run),
         "stalled": stalled,
         "polling": not run.is_finished and not stalled,
-        # The window was closed: follow the run unseen, to refresh the results when it ends.
+        # The results section's follower: no window, only the refresh when the run ends.
         "closed": bool(request.htmx and request.GET.get("closed")),
     }
     response = render(request, template, context)

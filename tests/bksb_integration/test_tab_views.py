@@ -78,7 +78,7 @@ def test_bksb_results_opens_the_window_which_ends_with_the_outcome_and_close(
 
     page = response.content.decode()
     assert "Finished." in page
-    assert 'hx-trigger="load' not in page  # a finished run is not polled
+    assert 'hx-trigger="every' not in page  # a finished run is not polled
     assert response["HX-Trigger"] == "bksbResultsChanged"
     total = sum(remote_counts(sandbox, MULTI_PAGE_USER).values())
     run.refresh_from_db()
@@ -125,7 +125,7 @@ def test_the_window_polls_a_running_download_and_shows_its_stage(client, tutor):
 
     page = response.content.decode()
     assert "Initial assessments page 2 of 4" in page
-    assert 'hx-trigger="load delay:700ms"' in page
+    assert 'hx-trigger="every 700ms"' in page
     assert '<progress max="100" value="30"' in page
     assert "Closing this window does not stop the download." in page
     assert "HX-Trigger" not in response
@@ -153,7 +153,7 @@ def test_a_download_whose_worker_stopped_is_reported_as_stalled(client, tutor):
     page = client.get(reverse("bksb:run_status", args=[run.pk]), headers=HX).content.decode()
 
     assert "stopped reporting progress" in page
-    assert 'hx-trigger="load' not in page
+    assert 'hx-trigger="every' not in page
 
 
 def test_a_failed_download_says_what_happened_in_the_window_and_on_the_tab(
@@ -291,6 +291,9 @@ def test_a_closed_window_follows_the_run_unseen_until_it_ends(client, tutor):
     RunLearner.objects.filter(run=run).update(status="running", claimed_at=timezone.now())
     client.force_login(tutor)
     url = reverse("bksb:run_status", args=[run.pk]) + "?closed=1"
+
+    section = client.get(reverse("bksb:tab_results", args=[learner.pk]), headers=HX).content.decode()
+    assert f'hx-get="{url}" hx-trigger="every 2s"' in section
 
     running = client.get(url, headers=HX)
     assert '<div id="bksb-run-follower" hidden hx-get=' in running.content.decode()

@@ -87,6 +87,7 @@ def test_closing_the_window_early_leaves_the_download_running_and_the_results_st
     RunLearner.objects.filter(pk=part.pk).update(status=RunLearner.Status.PENDING, claimed_at=None)
     assert run_learner_process(run_learner_id=part.pk) == "succeeded"
 
-    expect(page.locator("#bksb-results").get_by_text("Succeeded")).to_be_visible()
+    expect(page.locator("#bksb-results").get_by_text("Succeeded")).to_be_visible(timeout=10_000)
+    expect(page.locator("#bksb-initial tbody tr").first).not_to_have_text("No results downloaded yet.")
     expect(window).to_be_hidden()
     assert Run.objects.count() == 1
