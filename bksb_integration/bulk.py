@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bksb_integration.eligibility import eligible_learners, skipped_counts
-from bksb_integration.models import BksbSettings, Run, RunLearner
+from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
 from bksb_integration.runs import STALE_AFTER, run_close_if_done, run_reconcile
 
 logger = logging.getLogger(__name__)
@@ -95,6 +95,8 @@ def bulk_run_plan(*, run_id: int, enqueue: bool = True) -> int:
         RunLearner.objects.bulk_create(
             [RunLearner(run_id=run_id, learner_id=learner_id) for learner_id in chunk], ignore_conflicts=True
         )
+        # Link rows made here in bulk spare each first download a get-or-create.
+        BksbLink.objects.bulk_create([BksbLink(learner_id=learner_id) for learner_id in chunk], ignore_conflicts=True)
         total = RunLearner.objects.filter(run_id=run_id).count()
         Run.objects.filter(pk=run_id).update(learners_total=total, heartbeat_at=timezone.now())
         if enqueue:
