@@ -149,8 +149,9 @@ _redis_clients: dict[str, redis.Redis] = {}
 def shared_throttle(*, rate: float) -> Throttle:
     """The bucket every worker shares: Redis when REDIS_URL is set, else a file in VAR_DIR."""
     url = settings.REDIS_URL
+    name = getattr(settings, "BKSB_THROTTLE_NAME", "bksb")
     if url:
         if url not in _redis_clients:
             _redis_clients[url] = redis.Redis.from_url(url)
-        return RedisTokenBucket(_redis_clients[url], rate=rate)
-    return FileTokenBucket(Path(settings.VAR_DIR) / "bksb-throttle.json", rate=rate)
+        return RedisTokenBucket(_redis_clients[url], rate=rate, name=name)
+    return FileTokenBucket(Path(settings.VAR_DIR) / f"{name}-throttle.json", rate=rate)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -70,6 +71,10 @@ def _test_settings(settings, tmp_path: Path) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test has its own bksb request budget (file or Redis key), so one
+    # test's 429s or rate limit never slow another down.
+    settings.VAR_DIR = tmp_path
+    settings.BKSB_THROTTLE_NAME = f"bksb-test-{uuid.uuid4().hex}"
     if not os.environ.get("REDIS_URL"):
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
