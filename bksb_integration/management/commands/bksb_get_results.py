@@ -1,6 +1,7 @@
 """Download learners' bksb results from the command line, in the foreground.
 
     python manage.py bksb_get_results --learner L000001 [--learner L000002 ...] [--json]
+    python manage.py bksb_get_results --all [--json] [--queue] [--threads 8]
 
 Each learner gets a run made by the same service as the BKSB Results button
 (runs.single_download_start) and is processed here, in this process, by the
@@ -13,11 +14,14 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections, connections
 
+from bksb_integration.bulk import bulk_run_plan, bulk_run_start
 from bksb_integration.models import Run, RunLearner
 from bksb_integration.runs import run_learner_process, single_download_start
 from learners.models import Learner
@@ -87,6 +91,50 @@ def learner_download_foreground(*, learner: Learner) -> LearnerOutcome:
     )
 
 
+def _process(run_learner_id: int) -> str:
+    try:
+        return run_learner_process(run_learner_id=run_learner_id)
+    finally:
+        connections.close_all()  # each thread has its own database connection
+
+
+def bulk_foreground(*, threads: int) -> Run:
+    """Get Results for every eligible learner in this process (threads share the request budget).
+
+    If a bulk run is already in progress, wait for it instead of starting another.
+    """
+    run, started = bulk_run_start(started_by=None, trigger=Run.Trigger.COMMAND, queue=False)
+    if started:
+        bulk_run_plan(run_id=run.pk, enqueue=False)
+        pending = RunLearner.objects.filter(run=run, status=RunLearner.Status.PENDING).order_by("pk")
+        ids = pending.values_list("pk", flat=True).iterator(chunk_size=2000)
+        if threads <= 1:
+            for run_learner_id in ids:
+                run_learner_process(run_learner_id=run_learner_id)
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                list(pool.map(_process, ids))
+            close_old_connections()
+    deadline = time.monotonic() + WAIT_LIMIT_SECONDS
+    run.refresh_from_db()
+    while run.finished_at is None and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        run.refresh_from_db()
+    return run
+
+
+def bulk_summary(run: Run) -> Summary:
+    failed = RunLearner.objects.filter(run=run, status=RunLearner.Status.FAILED).select_related("learner")
+    return Summary(
+        learners=run.learners_total,
+        succeeded=run.learners_done - run.learners_failed,
+        failed=[{"learner": part.learner.learner_ref, "reason": part.error} for part in failed.iterator()],
+        results_created=run.results_created,
+        results_updated=run.results_updated,
+        results_unchanged=run.results_unchanged,
+    )
+
+
 class Command(BaseCommand):
     help = "Download learners' bksb results now, in this process."
 
@@ -99,12 +147,48 @@ class Command(BaseCommand):
             metavar="REF",
             help="learner reference (repeat for several learners)",
         )
+        parser.add_argument("--all", action="store_true", help="every eligible linked learner (Get Results)")
+        parser.add_argument("--queue", action="store_true", help="with --all: hand the run to the workers and exit")
+        parser.add_argument("--threads", type=int, default=8, help="with --all in the foreground: parallel downloads")
         parser.add_argument("--json", action="store_true", dest="as_json", help="print a machine-readable summary")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["all"]:
+            if options["learners"]:
+                raise CommandError("Use either --all or --learner, not both.")
+            self.handle_all(options)
+            return
+        if options["queue"]:
+            raise CommandError("--queue goes with --all.")
         learners = self.targets(options)
         summary = Summary.of([learner_download_foreground(learner=learner) for learner in learners])
         self.report(summary, as_json=options["as_json"])
+        if summary.failed:
+            raise CommandError(f"{len(summary.failed)} of {summary.learners} learners failed.")
+
+    def handle_all(self, options: dict[str, Any]) -> None:
+        if options["queue"]:
+            run, started = bulk_run_start(started_by=None, trigger=Run.Trigger.COMMAND)
+            state = "queued" if started else "already in progress"
+            if options["as_json"]:
+                self.stdout.write(json.dumps({"run": run.pk, "queued": started}))
+            else:
+                self.stdout.write(f"Get Results run {run.pk} {state}; see Management > BKSB > History.")
+            return
+        run = bulk_foreground(threads=options["threads"])
+        summary = bulk_summary(run)
+        if options["as_json"]:
+            self.stdout.write(json.dumps({"run": run.pk, "skipped": run.skipped_reasons} | asdict(summary), indent=2))
+        else:
+            for failure in summary.failed:
+                self.stdout.write(f"{failure['learner']}: FAILED: {failure['reason']}")
+            self.stdout.write(
+                f"Run {run.pk}: {summary.succeeded} of {summary.learners} learners succeeded "
+                f"({run.learners_skipped} skipped); {summary.results_created} new, "
+                f"{summary.results_updated} updated, {summary.results_unchanged} unchanged results."
+            )
+        if run.finished_at is None:
+            raise CommandError(f"Run {run.pk} had not finished when this command stopped waiting.")
         if summary.failed:
             raise CommandError(f"{len(summary.failed)} of {summary.learners} learners failed.")
 
