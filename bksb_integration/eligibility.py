@@ -28,9 +28,7 @@ def _has_username() -> Q:
 
 
 def _in_window(settings: BksbSettings, today: dt.date) -> Q:
-    return Q(learning_status__in=settings.eligible_learning_statuses) | Q(
-        end_date__gte=settings.end_date_cutoff(today)
-    )
+    return Q(learning_status__in=settings.eligible_learning_statuses) | Q(end_date__gte=settings.end_date_cutoff(today))
 
 
 def eligible_learners(*, settings: BksbSettings, today: dt.date) -> QuerySet[Learner]:
