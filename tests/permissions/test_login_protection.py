@@ -48,3 +48,13 @@ def test_my_pages_carry_no_inline_scripts_or_styles(client, admin_user):
         assert "<script>" not in text, name
         assert "style=" not in text, name
         assert "onclick=" not in text, name
+
+
+def test_one_users_bad_passwords_do_not_lock_others_on_the_same_address(client, tutor, manager):
+    # A college behind NAT shares one address: only the guessed username is locked.
+    for _ in range(5):
+        _login(client, "tutor1", "wrong")
+    assert _login(client, "tutor1", "pw-tutor1").status_code == 429
+    response = _login(client, "manager1", "pw-manager1")
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(manager.pk)
