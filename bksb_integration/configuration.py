@@ -16,6 +16,21 @@ from django.core.validators import URLValidator
 from bksb_integration.models import BksbSettings
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+DEFAULT_PORTS = {"http": 80, "https": 443}
+URL_CHANGE_NEEDS_KEY = (
+    "Enter the Secret Access Key again when you change the BKSB API url: "
+    "it is only ever sent to the url it was entered for."
+)
+
+
+def api_url_origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of a url: where the Secret Access Key would be sent."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ("", url, None)
+    return (parts.scheme.lower(), (parts.hostname or "").lower(), port or DEFAULT_PORTS.get(parts.scheme.lower()))
 
 
 def api_url_validate(url: str) -> str:
@@ -71,10 +86,23 @@ def settings_change_validate(*, settings: BksbSettings, change: SettingsChange) 
     for name in ("secret_access_key", "default_password"):
         if getattr(change, name) and getattr(change, f"clear_{name}"):
             errors[name] = "Enter a new value or clear it, not both."
+    if "api_url" not in errors and _secret_would_follow_the_url(settings, cleaned):
+        errors["secret_access_key"] = URL_CHANGE_NEEDS_KEY
     if errors:
         raise ValidationError(errors)
     _require_keys_when_enabled(settings, cleaned)
     return cleaned
+
+
+def _secret_would_follow_the_url(settings: BksbSettings, change: SettingsChange) -> bool:
+    # Every call sends the secret to api_url, so a stored secret must never be kept
+    # when the url moves to another server: otherwise anyone who may change the url
+    # could point it at their own server, press Test connection and read the secret.
+    if change.api_url is None or api_url_origin(change.api_url) == api_url_origin(settings.api_url):
+        return False
+    if change.secret_access_key or change.clear_secret_access_key:
+        return False
+    return settings.has_secret_access_key
 
 
 def _require_keys_when_enabled(settings: BksbSettings, change: SettingsChange) -> None:

@@ -24,7 +24,11 @@ class BksbSettingsForm(forms.Form):
     """The connection settings. Secrets are write-only: never rendered back."""
 
     integration_enabled = forms.BooleanField(label="Integration Enabled", required=False)
-    api_url = forms.CharField(label="BKSB API url", max_length=300)
+    api_url = forms.CharField(
+        label="BKSB API url",
+        max_length=300,
+        help_text="Moving to another server needs the Secret Access Key entered again.",
+    )
     access_key_id = forms.CharField(
         label="Access Key ID", max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 import responses
 from django.urls import reverse
@@ -251,7 +253,7 @@ def test_unsafe_api_urls_are_refused(client, admin_user, url):
 def test_https_and_local_http_api_urls_are_accepted(client, admin_user, url, saved):
     _configured()
     client.force_login(admin_user)
-    assert client.post(reverse("bksb:settings"), _form(api_url=url)).status_code == 302
+    assert client.post(reverse("bksb:settings"), _form(api_url=url, secret_access_key="new-secret")).status_code == 302
     assert BksbSettings.load().api_url == saved
 
 
@@ -312,3 +314,57 @@ def test_test_connection_with_htmx_swaps_the_status_panel(client, admin_user):
 def test_test_connection_is_post_only(client, admin_user):
     client.force_login(admin_user)
     assert client.get(reverse("bksb:test_connection")).status_code == 405
+
+
+ELSEWHERE = "https://elsewhere.example.test/"
+
+
+@responses.activate
+def test_moving_the_url_without_the_secret_is_refused_and_the_secret_never_goes_there(client, admin_user):
+    _configured()
+    responses.get(PROBE, body="false")
+    elsewhere = responses.get(ELSEWHERE + "api/users/isUsernameExists", body="false")
+    client.force_login(admin_user)
+    response = client.post(reverse("bksb:settings"), _form(api_url=ELSEWHERE))
+    assert response.status_code == 400
+    assert "Enter the Secret Access Key again when you change the BKSB API url" in response.text
+    assert BksbSettings.load().api_url == URL
+    client.post(reverse("bksb:test_connection"))
+    assert elsewhere.call_count == 0
+    assert all(call.request.url.startswith(URL) for call in responses.calls)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://localhost:8765/", "https://bksb.example.test:8443/", "https://BKSB.example.test.evil/"]
+)
+def test_another_scheme_port_or_host_counts_as_moving(client, admin_user, url):
+    _configured()
+    client.force_login(admin_user)
+    assert client.post(reverse("bksb:settings"), _form(api_url=url)).status_code == 400
+    assert BksbSettings.load().api_url == URL
+
+
+def test_a_new_path_on_the_same_server_keeps_the_secret(client, admin_user):
+    _configured()
+    client.force_login(admin_user)
+    assert client.post(reverse("bksb:settings"), _form(api_url="https://BKSB.example.test:443/v2")).status_code == 302
+    settings = BksbSettings.load()
+    assert settings.api_url == "https://BKSB.example.test:443/v2/"
+    assert settings.secret_access_key == SECRET
+
+
+@responses.activate
+def test_moving_the_url_with_the_secret_entered_again_works(client, admin_user):
+    _configured()
+    elsewhere = responses.get(ELSEWHERE + "api/users/isUsernameExists", body="false")
+    client.force_login(admin_user)
+    response = client.post(reverse("bksb:settings"), _form(api_url=ELSEWHERE, secret_access_key="new-secret-2"))
+    assert response.status_code == 302
+    settings = BksbSettings.load()
+    assert settings.api_url == ELSEWHERE
+    assert settings.secret_access_key == "new-secret-2"
+    page = client.post(reverse("bksb:test_connection"), follow=True).text
+    assert "Connected: bksb accepted the key." in page
+    assert elsewhere.call_count == 1
+    scheme, credentials = elsewhere.calls[0].request.headers["Authorization"].split()
+    assert (scheme, base64.b64decode(credentials).decode()) == ("Basic", "key-id-1:new-secret-2")
