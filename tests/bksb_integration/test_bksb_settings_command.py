@@ -1,4 +1,4 @@
-"""manage.py bksb_settings: secrets from stdin or the environment only, never echoed."""
+"""manage.py bksb_settings: secrets from stdin or the environment only when asked, never echoed."""
 
 from __future__ import annotations
 
@@ -55,13 +55,50 @@ def test_sets_everything_with_secrets_from_stdin(stdin):
     assert "Integration Enabled: yes" in out
 
 
-def test_reads_secrets_from_the_environment(monkeypatch):
+def test_reads_secrets_from_the_environment_when_asked(monkeypatch):
     monkeypatch.setenv("BKSB_SECRET_ACCESS_KEY", SECRET)
     monkeypatch.setenv("BKSB_DEFAULT_PASSWORD", PASSWORD)
-    _run("--api-url", URL, "--access-key-id", "key-9", "--enable")
+    _run("--api-url", URL, "--access-key-id", "key-9", "--enable", "--secret-from-env", "--default-password-from-env")
     settings = BksbSettings.load()
     assert settings.secret_access_key == SECRET
     assert settings.default_password == PASSWORD
+
+
+def test_ignores_secrets_in_the_environment_unless_asked(monkeypatch):
+    monkeypatch.setenv("BKSB_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("BKSB_DEFAULT_PASSWORD", PASSWORD)
+    _run("--access-key-id", "key-9")
+    settings = BksbSettings.load()
+    assert not settings.has_secret_access_key
+    assert not settings.has_default_password
+
+
+def test_show_saves_nothing_even_with_secrets_exported(monkeypatch):
+    _run("--access-key-id", "key-9")
+    before = BksbSettings.history.count()
+    monkeypatch.setenv("BKSB_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("BKSB_DEFAULT_PASSWORD", PASSWORD)
+    out = _run("--show")
+    assert "Saved" not in out
+    assert BksbSettings.history.count() == before
+    assert not BksbSettings.load().has_secret_access_key
+
+
+def test_asking_for_an_unset_variable_is_refused():
+    with pytest.raises(CommandError, match="BKSB_SECRET_ACCESS_KEY is not set"):
+        _run("--access-key-id", "key-9", "--secret-from-env")
+    assert BksbSettings.load().access_key_id == ""
+
+
+def test_stdin_and_env_for_one_secret_are_refused():
+    with pytest.raises(CommandError):
+        _run("--secret-from-stdin", "--secret-from-env")
+
+
+def test_refuses_when_the_deployment_has_no_bksb_module(settings):
+    settings.BKSB_INTEGRATION_AVAILABLE = False
+    with pytest.raises(CommandError, match="not available in this deployment"):
+        _run("--show")
 
 
 def test_show_masks_secrets_when_not_set():
@@ -88,8 +125,7 @@ def test_refuses_enabling_without_keys():
 
 def test_disable_keeps_the_keys(monkeypatch):
     monkeypatch.setenv("BKSB_SECRET_ACCESS_KEY", SECRET)
-    _run("--api-url", URL, "--access-key-id", "key-9", "--enable")
-    monkeypatch.delenv("BKSB_SECRET_ACCESS_KEY")
+    _run("--api-url", URL, "--access-key-id", "key-9", "--enable", "--secret-from-env")
     _run("--disable")
     settings = BksbSettings.load()
     assert not settings.integration_enabled
@@ -100,7 +136,7 @@ def test_disable_keeps_the_keys(monkeypatch):
 def test_test_succeeds_quietly_and_fails_loudly(monkeypatch):
     monkeypatch.setenv("BKSB_SECRET_ACCESS_KEY", SECRET)
     responses.get(URL + "api/users/isUsernameExists", body="false")
-    out = _run("--api-url", URL, "--access-key-id", "key-9", "--enable", "--test")
+    out = _run("--api-url", URL, "--access-key-id", "key-9", "--enable", "--secret-from-env", "--test")
     assert "Connected: bksb accepted the key." in out
     responses.replace(responses.GET, URL + "api/users/isUsernameExists", status=401, body=SECRET)
     with pytest.raises(CommandError, match="bksb refused the key") as refused:
@@ -110,7 +146,29 @@ def test_test_succeeds_quietly_and_fails_loudly(monkeypatch):
 
 def test_changes_are_recorded_in_history_with_the_reason(monkeypatch):
     monkeypatch.setenv("BKSB_SECRET_ACCESS_KEY", SECRET)
-    _run("--api-url", URL, "--access-key-id", "key-9", "--enable")
+    _run("--api-url", URL, "--access-key-id", "key-9", "--enable", "--secret-from-env")
     latest = BksbSettings.history.latest()
     assert latest.history_change_reason == "bksb_settings command"
     assert latest.access_key_id == "key-9"
+
+
+def test_moving_the_url_to_another_server_needs_the_secret_again(monkeypatch, stdin):
+    stdin(f"{SECRET}\n")
+    _run("--api-url", URL, "--access-key-id", "key-9", "--enable", "--secret-from-stdin")
+    with pytest.raises(CommandError, match="Enter the Secret Access Key again when you change the BKSB API url"):
+        _run("--api-url", "https://elsewhere.example.test/")
+    assert BksbSettings.load().api_url == URL
+    monkeypatch.setenv("BKSB_SECRET_ACCESS_KEY", "new-secret-1")
+    _run("--api-url", "https://elsewhere.example.test/", "--secret-from-env")
+    settings = BksbSettings.load()
+    assert settings.api_url == "https://elsewhere.example.test/"
+    assert settings.secret_access_key == "new-secret-1"
+
+
+def test_a_new_path_on_the_same_server_keeps_the_secret(stdin):
+    stdin(f"{SECRET}\n")
+    _run("--api-url", URL, "--access-key-id", "key-9", "--enable", "--secret-from-stdin")
+    _run("--api-url", URL + "v2")
+    settings = BksbSettings.load()
+    assert settings.api_url == URL + "v2/"
+    assert settings.secret_access_key == SECRET

@@ -1,10 +1,15 @@
 """Set up the bksb integration from the command line (deployment scripts, first install).
 
 Secrets never come from the command line, where any user could read them in the
-process list: the Secret Access Key comes from stdin (--secret-from-stdin) or the
-BKSB_SECRET_ACCESS_KEY environment variable, the Default Password likewise from
-stdin or BKSB_DEFAULT_PASSWORD. With both read from stdin, the key is the first
-line and the password the second.
+process list, and are read only when asked for: the Secret Access Key from stdin
+(--secret-from-stdin) or the BKSB_SECRET_ACCESS_KEY environment variable
+(--secret-from-env), the Default Password from stdin (--default-password-from-stdin)
+or BKSB_DEFAULT_PASSWORD (--default-password-from-env). Without those flags the
+environment is ignored, so `--show` never saves anything. With both read from
+stdin, the key is the first line and the password the second.
+
+Changing the BKSB API url to another server needs the Secret Access Key again,
+as on the Settings page.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from bksb_integration.configuration import SettingsChange, settings_update
 from bksb_integration.connection import connection_test
 from bksb_integration.models import BksbSettings
+from permissions.access import bksb_available
 
 FIELD_LABELS = {
     "integration_enabled": "Integration Enabled",
@@ -28,6 +34,8 @@ FIELD_LABELS = {
     "secret_access_key": "Secret Access Key",
     "default_password": "Default Password",
 }
+KEY_VARIABLE = "BKSB_SECRET_ACCESS_KEY"
+DEFAULT_PW_VARIABLE = "BKSB_DEFAULT_PASSWORD"
 
 
 class Command(BaseCommand):
@@ -42,9 +50,19 @@ class Command(BaseCommand):
         enrol = parser.add_mutually_exclusive_group()
         enrol.add_argument("--auto-enrol", dest="auto_enrol", action="store_true", default=None)
         enrol.add_argument("--no-auto-enrol", dest="auto_enrol", action="store_false")
-        parser.add_argument("--secret-from-stdin", action="store_true", help="read the Secret Access Key from stdin")
-        parser.add_argument(
+        secret = parser.add_mutually_exclusive_group()
+        secret.add_argument("--secret-from-stdin", action="store_true", help="read the Secret Access Key from stdin")
+        secret.add_argument(
+            "--secret-from-env", action="store_true", help=f"read the Secret Access Key from ${KEY_VARIABLE}"
+        )
+        password = parser.add_mutually_exclusive_group()
+        password.add_argument(
             "--default-password-from-stdin", action="store_true", help="read the Default Password from stdin"
+        )
+        password.add_argument(
+            "--default-password-from-env",
+            action="store_true",
+            help=f"read the Default Password from ${DEFAULT_PW_VARIABLE}",
         )
         parser.add_argument("--clear-secret", action="store_true", help="remove the stored Secret Access Key")
         parser.add_argument("--clear-default-password", action="store_true", help="remove the stored Default Password")
@@ -52,6 +70,10 @@ class Command(BaseCommand):
         parser.add_argument("--show", action="store_true", help="print the settings (secrets shown as set/not set)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not bksb_available():
+            raise CommandError(
+                "The bksb module is not available in this deployment (BKSB_INTEGRATION_AVAILABLE is off)."
+            )
         settings = BksbSettings.load()
         change = self._change(options)
         try:
@@ -70,8 +92,12 @@ class Command(BaseCommand):
 
     def _change(self, options: dict[str, Any]) -> SettingsChange:
         lines = _stdin_lines(int(options["secret_from_stdin"]) + int(options["default_password_from_stdin"]))
-        secret = lines.pop(0) if options["secret_from_stdin"] else os.environ.get("BKSB_SECRET_ACCESS_KEY")
-        password = lines.pop(0) if options["default_password_from_stdin"] else os.environ.get("BKSB_DEFAULT_PASSWORD")
+        secret = lines.pop(0) if options["secret_from_stdin"] else _env(KEY_VARIABLE, options["secret_from_env"])
+        password = (
+            lines.pop(0)
+            if options["default_password_from_stdin"]
+            else _env(DEFAULT_PW_VARIABLE, options["default_password_from_env"])
+        )
         return SettingsChange(
             integration_enabled=options["enabled"],
             api_url=options["api_url"],
@@ -104,6 +130,15 @@ def _stdin_lines(count: int) -> list[str]:
     if not all(lines):
         raise CommandError(f"Expected {count} non-empty line(s) on stdin.")
     return lines
+
+
+def _env(name: str, asked: bool) -> str | None:
+    if not asked:
+        return None
+    value = os.environ.get(name, "")
+    if not value:
+        raise CommandError(f"{name} is not set or empty.")
+    return value
 
 
 def _label(name: str) -> str:
