@@ -6,11 +6,16 @@ to the broker; the services they call are idempotent, so running twice is safe.
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from bksb_integration import bulk
+from bksb_integration.management.availability import bksb_refusal
 from bksb_integration.models import Run
 from bksb_integration.runs import run_learner_process
+
+logger = logging.getLogger(__name__)
 
 TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
@@ -46,8 +51,15 @@ def bulk_run_plan(run_id: int) -> int:
 
 
 @shared_task(**TASK_OPTIONS)
-def bulk_run_scheduled() -> int:
-    """The nightly Get Results (django-celery-beat; time editable by admins)."""
+def bulk_run_scheduled() -> int | None:
+    """The nightly Get Results (django-celery-beat; time editable by admins).
+
+    Skipped, with no run recorded, while the integration is off or not configured.
+    """
+    refusal = bksb_refusal(need_configured=True)
+    if refusal:
+        logger.info("nightly Get Results skipped: %s", refusal)
+        return None
     run, _ = bulk.bulk_run_start(started_by=None, trigger=Run.Trigger.SCHEDULED)
     return run.pk
 

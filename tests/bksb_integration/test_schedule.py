@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from bksb_integration.models import Run
+from bksb_integration.models import BksbSettings, Run
 from bksb_integration.schedule import NIGHTLY_NAME, NIGHTLY_TASK, NightlySchedule, nightly_schedule_get
 from bksb_integration.tasks import bulk_run_scheduled
 
@@ -64,7 +64,15 @@ def test_staff_without_manage_bksb_settings_cannot_change_the_schedule(client, m
     assert nightly_schedule_get() == NightlySchedule(enabled=True, at=dt.time(2, 0))
 
 
+def _integration_on() -> None:
+    settings = BksbSettings.load()
+    settings.integration_enabled, settings.api_url, settings.access_key_id = True, "https://bksb.example/", "key"
+    settings.secret_access_key = "secret"
+    settings.save()
+
+
 def test_the_scheduled_task_starts_a_run_that_history_shows_as_the_schedule(client, manager):
+    _integration_on()
     bulk_run_scheduled.delay()
     run = Run.objects.get(kind=Run.Kind.BULK)
     assert run.trigger == Run.Trigger.SCHEDULED
@@ -74,6 +82,7 @@ def test_the_scheduled_task_starts_a_run_that_history_shows_as_the_schedule(clie
 
 
 def test_the_scheduled_run_does_not_start_a_second_run_beside_a_manual_one(manager):
+    _integration_on()
     manual = Run.objects.create(
         kind=Run.Kind.BULK, trigger=Run.Trigger.MANUAL, started_by=manager, heartbeat_at=timezone.now()
     )

@@ -11,6 +11,7 @@ from bksb_integration.client import BksbClient
 from bksb_integration.connection import IntegrationNotConfigured, client_for
 from bksb_integration.forms_users import CreateBksbUserForm
 from bksb_integration.invites import InviteError, invite_send
+from bksb_integration.management.availability import require_bksb
 from bksb_integration.models import BksbSettings
 from learners.models import Learner
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        require_bksb(need_configured=True)
         learner = Learner.objects.select_related("web_user__user").filter(learner_ref=options["learner"]).first()
         if learner is None:
             raise CommandError(f"No learner or applicant with reference {options['learner']}.")

@@ -12,6 +12,7 @@ import secrets
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from bksb_integration.management.availability import require_bksb
 from bksb_integration.models import BksbSettings
 from learners.models import Kind, Learner
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--sandbox-url", default="http://127.0.0.1:8765/")
 
     def handle(self, *args: object, sandbox_url: str, **options: object) -> None:
+        require_bksb(need_configured=False)
         key_id = os.environ.get("BKSB_SANDBOX_ACCESS_KEY_ID", "")
         secret = os.environ.get("BKSB_SANDBOX_SECRET_ACCESS_KEY", "")
         if not key_id or not secret:

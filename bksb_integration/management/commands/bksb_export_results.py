@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bksb_integration.export import csv_lines
+from bksb_integration.management.availability import require_bksb
 from learners.models import Learner
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--learner", metavar="REF", help="only this learner's results")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        require_bksb(need_configured=False)
         learner = None
         if options["learner"]:
             learner = Learner.objects.filter(learner_ref=options["learner"].strip()).first()

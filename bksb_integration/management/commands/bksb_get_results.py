@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connections
 
 from bksb_integration.bulk import bulk_run_plan, bulk_run_start
+from bksb_integration.management.availability import require_bksb
 from bksb_integration.models import Run, RunLearner
 from bksb_integration.runs import run_learner_process, single_download_start
 from learners.models import Learner
@@ -156,11 +157,13 @@ class Command(BaseCommand):
         if options["all"]:
             if options["learners"]:
                 raise CommandError("Use either --all or --learner, not both.")
+            require_bksb(need_configured=True)
             self.handle_all(options)
             return
         if options["queue"]:
             raise CommandError("--queue goes with --all.")
         learners = self.targets(options)
+        require_bksb(need_configured=True)
         summary = Summary.of([learner_download_foreground(learner=learner) for learner in learners])
         self.report(summary, as_json=options["as_json"])
         if summary.failed:
