@@ -23,6 +23,36 @@ def unknown_user_message(username: str) -> str:
     return f"bksb has no user called “{username}”; check the username or create a bksb user."
 
 
+def bksb_user_holder(*, bksb_user_id: int, exclude_learner: Learner) -> Learner | None:
+    """The other record linked to this bksb user that is still a BKSB User, if any.
+
+    Results are stored by bksb user id, so a second record linked to the same
+    bksb user would take the first one's results at its next download.
+    """
+    link = (
+        BksbLink.objects.filter(bksb_user_id=bksb_user_id, learner__bksb_user=True)
+        .exclude(learner_id=exclude_learner.pk)
+        .select_related("learner")
+        .order_by("learner__learner_ref")
+        .first()
+    )
+    return link.learner if link is not None else None
+
+
+def held_message(*, username: str, bksb_user_id: int, holder: Learner) -> str:
+    return (
+        f"bksb user “{username}” (id {bksb_user_id}) is already linked to {holder.full_name} ({holder.learner_ref}). "
+        "One bksb user can belong to one record: untick BKSB User there first, or check the username."
+    )
+
+
+def held_refuse(*, learner: Learner, username: str, bksb_user_id: int) -> None:
+    """Raise LinkError when another BKSB User record is linked to this bksb user."""
+    holder = bksb_user_holder(bksb_user_id=bksb_user_id, exclude_learner=learner)
+    if holder is not None:
+        raise LinkError(held_message(username=username, bksb_user_id=bksb_user_id, holder=holder))
+
+
 def link_for(learner: Learner) -> BksbLink:
     """The learner's link row, created on first use (uses a select_related one when loaded)."""
     try:
@@ -36,14 +66,18 @@ def link_for(learner: Learner) -> BksbLink:
 def bksb_user_id_resolve(*, link: BksbLink, username: str, client: BksbClient) -> int:
     """The bksb user id for username, asking bksb only when the name changed.
 
-    Raises LinkError when bksb has no such user; other BksbErrors propagate.
+    Raises LinkError when bksb has no such user, or when another record is
+    linked to that user (checked on every call, so links made before the check
+    existed are caught too); other BksbErrors propagate.
     """
     if link.bksb_user_id and link.resolved_username == username:
+        held_refuse(learner=link.learner, username=username, bksb_user_id=link.bksb_user_id)
         return link.bksb_user_id
     try:
         user_id = client.get_user_id(username)
     except BksbUserNotFound:
         raise LinkError(unknown_user_message(username)) from None
+    held_refuse(learner=link.learner, username=username, bksb_user_id=user_id)
     with transaction.atomic():
         changed = link.bksb_user_id not in (None, user_id)
         link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, username, timezone.now()
@@ -98,8 +132,8 @@ def link_apply(
 ) -> LinkOutcome:
     """Tick or untick BKSB User and set the BKSB Username, resolving it in bksb.
 
-    Nothing changes when bksb has no such user (LinkError), or when the name
-    points at a different bksb user than the learner's stored results and the
+    Nothing changes when bksb has no such user or another BKSB User record is
+    linked to it (LinkError), or when the name points at a different bksb user than the learner's stored results and the
     change is not yet confirmed. Old results keep their bksb user id.
     """
     before = (learner.bksb_user, learner.bksb_username)
@@ -134,6 +168,7 @@ def _link_apply(
             user_id = client.get_user_id(effective)
         except BksbUserNotFound:
             raise LinkError(unknown_user_message(effective)) from None
+    held_refuse(learner=learner, username=effective, bksb_user_id=user_id)
     if not confirmed and has_results_from_other_user(learner, user_id):
         return LinkOutcome(False, True, effective, user_id, "")
     with transaction.atomic():
