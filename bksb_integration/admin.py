@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from bksb_integration.models import (
@@ -19,6 +20,12 @@ from bksb_integration.models import (
     UserCreationRequest,
 )
 
+# The Django admin is a back door for superusers only. Staff, is_staff included, use
+# the product's own screens, where permissions/ decides who may do what and every
+# change goes through the same rules; model permissions granted for those screens
+# must not open raw tables here as well.
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+
 
 class ReadOnlyMixin:
     """Rows written only by the integration: look, never touch."""
@@ -33,19 +40,50 @@ class ReadOnlyMixin:
         return False
 
 
+CHANGE_THEM_ELSEWHERE = (
+    "Read only here: change these on Integrations > bksb > Settings, Settings > System configuration "
+    "or with manage.py bksb_settings."
+)
+
+
 @admin.register(BksbSettings)
 class BksbSettingsAdmin(SimpleHistoryAdmin):
-    # The encrypted secrets are not editable and stay out of every list and form:
-    # set them on Integrations > bksb > Settings or with `manage.py bksb_settings`.
+    """Look only: the settings change on Integrations > bksb > Settings and Settings > System
+    configuration, or with `manage.py bksb_settings`, whose shared rules (https only,
+    the Secret Access Key entered again for a new server, sane download options) a
+    plain admin form would skip. The encrypted secrets stay out of every list and form.
+    """
+
     exclude = ["secret_access_key_encrypted", "default_password_encrypted"]
-    readonly_fields = ["last_tested_at", "last_test_ok", "last_test_outcome", "updated_at"]
     list_display = ["__str__", "integration_enabled", "api_url", "access_key_id", "last_test_ok"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        # Every field read-only also empties the form simple_history builds for a past version.
+        return [field.name for field in BksbSettings._meta.fields if field.name not in self.exclude]
+
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return not BksbSettings.objects.exists()
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "subtitle": CHANGE_THEM_ELSEWHERE}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        # simple_history saves a POST here ("Revert") with only view permission: that
+        # would put back an old BKSB API url while keeping today's Secret Access Key.
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(LevelMapping)
