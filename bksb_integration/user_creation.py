@@ -27,7 +27,14 @@ from bksb_integration.client import BksbClient
 from bksb_integration.client_types import NewBksbUser
 from bksb_integration.crypto import SecretUnreadable
 from bksb_integration.errors import BksbError, BksbMalformedAnswer, BksbRefused, BksbTransientError
-from bksb_integration.linking import LinkError, last_download_set, link_apply, link_for
+from bksb_integration.linking import (
+    LinkError,
+    bksb_user_holder,
+    held_message,
+    last_download_set,
+    link_apply,
+    link_for,
+)
 from bksb_integration.models import BksbLink, BksbSettings, UserCreationRequest
 from bksb_integration.usernames import web_user_of
 from learners.models import Learner
@@ -244,9 +251,14 @@ def _attempt(
     checked_free = ""
     if earlier_status in (Status.UNCERTAIN, Status.SENDING):
         if client.username_exists(earlier_username):
-            # The earlier createUser reached bksb after all: that user is this record's.
+            # The earlier createUser reached bksb after all: that user is this record's,
+            # unless another record was linked to it meanwhile. Then stay UNCERTAIN, so the
+            # next attempt checks again (and links) once that record is sorted out.
             user_id = client.get_user_id(earlier_username)
             row.username = earlier_username
+            if holder := bksb_user_holder(bksb_user_id=user_id, exclude_learner=learner):
+                message = held_message(username=earlier_username, bksb_user_id=user_id, holder=holder)
+                return _finish(row, Status.UNCERTAIN, FAILED, message, also=("username",))
             message = f"bksb user {earlier_username} (id {user_id}) was created by the earlier attempt."
             return _created(row, learner, user_id, FOUND_AFTER_TIMEOUT, message)
         checked_free = earlier_username
@@ -278,9 +290,11 @@ def _attempt(
     return _created(row, learner, created.user_id, CREATED, message)
 
 
-def _finish(row: UserCreationRequest, status: str, result: str, message: str) -> CreationOutcome:
+def _finish(
+    row: UserCreationRequest, status: str, result: str, message: str, *, also: tuple[str, ...] = ()
+) -> CreationOutcome:
     row.status, row.last_error = status, message[:500]
-    row.save(update_fields=["status", "last_error", "updated_at"])
+    row.save(update_fields=["status", "last_error", "updated_at", *also])
     return CreationOutcome(result, message, row.username, row.bksb_user_id)
 
 
@@ -302,7 +316,10 @@ def _created(row: UserCreationRequest, learner: Learner, user_id: int, result: s
 
 
 def bksb_link_existing(*, learner: Learner, username: str, client: BksbClient) -> CreationOutcome:
-    """Link the record to a bksb user that already exists (the offer after a taken name)."""
+    """Link the record to a bksb user that already exists (the offer after a taken name).
+
+    link_apply refuses a bksb user another BKSB User record is linked to.
+    """
     try:
         outcome = link_apply(learner=learner, bksb_user=True, username=username, client=client)
     except LinkError as exc:

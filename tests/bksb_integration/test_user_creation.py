@@ -353,3 +353,48 @@ def test_two_staff_at_once_make_one_bksb_user(sandbox):
         thread.join(timeout=20)
     assert sorted(outcomes) == sorted([uc.CREATED, uc.IN_PROGRESS])
     assert len(sandbox.created_users()) == 1
+
+
+def _holder(bksb_user_id: int) -> Learner:
+    holder = LearnerFactory(learner_ref="L000123", first_name="Ada", last_name="Khan", bksb_user=True)
+    BksbLink.objects.create(learner=holder, bksb_user_id=bksb_user_id, resolved_username="akhan1")
+    return holder
+
+
+HELD = (
+    "bksb user “akhan1” (id 77) is already linked to Ada Khan (L000123). "
+    "One bksb user can belong to one record: untick BKSB User there first, or check the username."
+)
+
+
+def test_linking_to_an_existing_user_another_record_holds_is_refused(learner, bksb, client):
+    bksb.users["akhan1"] = 77
+    _holder(77)
+
+    outcome = uc.bksb_link_existing(learner=learner, username="akhan1", client=client)
+
+    assert (outcome.result, outcome.message) == (uc.FAILED, HELD)
+    learner.refresh_from_db()
+    assert (learner.bksb_user, learner.bksb_username) == (False, "")
+    assert not BksbLink.objects.filter(learner=learner, bksb_user_id__isnull=False).exists()
+
+
+def test_a_user_found_after_a_timeout_that_another_record_holds_is_not_linked_until_it_is_freed(learner, bksb, client):
+    bksb.create_mode = "lost"
+    _create(learner, client)
+    bksb.users["akhan1"] = 77  # the lost createUser made it; meanwhile another record was linked to it
+    holder = _holder(77)
+    bksb.create_mode = "ok"
+
+    refused = _create(learner, client, username="amira.khan")
+
+    assert (refused.result, refused.message) == (uc.FAILED, HELD)
+    row = UserCreationRequest.objects.get(learner=learner)
+    assert (row.status, row.username) == (Status.UNCERTAIN, "akhan1")
+    assert not BksbLink.objects.filter(learner=learner, bksb_user_id__isnull=False).exists()
+
+    holder.bksb_user = False
+    holder.save()
+    linked = _create(learner, client)
+    assert (linked.result, linked.bksb_user_id) == (uc.FOUND_AFTER_TIMEOUT, 77)
+    assert len(bksb.creates) == 1
