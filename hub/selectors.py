@@ -49,12 +49,19 @@ def latest_levels(*, learner: Learner) -> list[LatestLevel]:
 
     Latest by result date across initial and diagnostic results and across
     assessment ids; a result whose text no mapping row matches has no level
-    and is passed over.
+    and is passed over. Only results of the learner's current bksb user count:
+    those kept from a previous BKSB Username are not theirs to show, and a
+    record not linked to a bksb user shows none.
     """
     latest: dict[str, InitialAssessmentResult | DiagnosticAssessmentResult] = {}
     for model in (InitialAssessmentResult, DiagnosticAssessmentResult):
         rows = (
-            model.objects.filter(learner=learner, subject__in=list(HUB_SUBJECTS), level__isnull=False)
+            model.objects.filter(
+                learner=learner,
+                bksb_user_id=F("learner__bksb_link__bksb_user_id"),
+                subject__in=list(HUB_SUBJECTS),
+                level__isnull=False,
+            )
             .annotate(
                 newest=Window(RowNumber(), partition_by=[F("subject")], order_by=[F("result_date").desc(), F("pk")])
             )

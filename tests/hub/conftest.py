@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from bksb_integration.models import BksbSettings, DiagnosticAssessmentResult, InitialAssessmentResult
+from bksb_integration.models import BksbLink, BksbSettings, DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.models.mappings import LEVEL_RANK
 
 BKSB_SITE = "https://college.bksblive2.co.uk/"
@@ -21,6 +21,15 @@ def bksb_settings(db) -> BksbSettings:
     settings.integration_enabled = True
     settings.hub_bksb_url_enabled = True
     settings.hub_bksb_url = BKSB_SITE
+    settings.save()
+    return settings
+
+
+@pytest.fixture
+def levels_on(db) -> BksbSettings:
+    """The provider shows learners their levels on the Hub."""
+    settings = BksbSettings.load()
+    settings.hub_show_levels = True
     settings.save()
     return settings
 
@@ -41,7 +50,11 @@ def hub_client(client, web_user):
 
 
 def add_result(learner, *, kind: str = "initial", when: dt.datetime | None = None, **fields: Any):
-    """Store one downloaded result for a learner, as a download would."""
+    """Store one downloaded result for a learner, as a download would.
+
+    A download links the learner to the bksb user first: a learner with no
+    link yet is linked to the result's bksb user; an existing link is kept.
+    """
     model = InitialAssessmentResult if kind == "initial" else DiagnosticAssessmentResult
     now = timezone.now()
     level = fields.pop("level", "entry_3")
@@ -60,4 +73,5 @@ def add_result(learner, *, kind: str = "initial", when: dt.datetime | None = Non
         "last_changed_at": now,
         **fields,
     }
+    BksbLink.objects.get_or_create(learner=learner, defaults={"bksb_user_id": values["bksb_user_id"]})
     return model.objects.create(learner=learner, **values)

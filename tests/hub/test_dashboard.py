@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from bksb_integration.models import BksbSettings
 from tests.factories import WebUserFactory
 from tests.hub.conftest import add_result
 
@@ -33,14 +32,6 @@ def other_web_user(db):
         learner__email="zebedee.q@example.ac.uk",
         learner__bksb_user=True,
     )
-
-
-@pytest.fixture
-def levels_on(db):
-    settings = BksbSettings.load()
-    settings.hub_show_levels = True
-    settings.save()
-    return settings
 
 
 def test_learner_lands_on_their_dashboard_from_home(hub_client):
