@@ -15,6 +15,7 @@ otherwise a bksbmis_bench_bulk database on the local PostgreSQL and Redis db 9.
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import secrets
 import signal
@@ -29,6 +30,13 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bksbmi
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bksbmis.settings")
 os.environ["CELERY_BROKER_URL"] = os.environ["REDIS_URL"]
+# Production settings (DEBUG off: no query log kept per connection), with keys made
+# for this run only; the workers inherit them.
+os.environ["DEBUG"] = "False"
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("BKSB_ENCRYPTION_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
+os.environ.setdefault("ALLOWED_HOSTS", "localhost")
+os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
 
 from benchmarks.support import (  # noqa: E402
     database_ensure,
