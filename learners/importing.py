@@ -18,6 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from learners.import_rows import COLUMNS, LEARNER_FIELDS, CheckedRow, RowError, row_check
+from learners.import_warnings import RowWarning, bksb_username_warnings
 from learners.models import Learner, WebUser
 from learners.search import search_text_refresh
 
@@ -39,6 +40,7 @@ class ImportPlan:
     new_web_users: list[tuple[Learner, str]] = field(default_factory=list)
     renames: list[tuple[int, str]] = field(default_factory=list)  # (user id, new username)
     refused: list[RowError] = field(default_factory=list)
+    warnings: list[RowWarning] = field(default_factory=list)
     existing_pks: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -57,6 +59,7 @@ class ImportSummary:
     web_users_created: int
     web_users_renamed: int
     refused: list[RowError]
+    warnings: list[RowWarning]
     written: bool
 
     @classmethod
@@ -69,6 +72,7 @@ class ImportSummary:
             web_users_created=len(plan.new_web_users),
             web_users_renamed=len(plan.renames),
             refused=plan.refused,
+            warnings=plan.warnings,
             written=written,
         )
 
@@ -118,15 +122,18 @@ def learners_import_plan(*, rows: Iterable[Mapping[str, str]] | TextIO) -> Impor
     existing = _existing_learners([row.learner.learner_ref for row in checked])
     web_users = _existing_web_users([row.learner.learner_ref for row in checked if row.web_username])
     owners = _username_owners([row.web_username for row in checked if row.web_username])
+    planned: list[CheckedRow] = []
     for row in checked:
         ref, username = row.learner.learner_ref, row.web_username
         if username and (reason := _username_refusal(username, ref, owners)):
             plan.refused.append(RowError(line=row.line, learner_ref=ref, reasons=(reason,)))
             continue
+        planned.append(row)
         _plan_learner(plan, row.learner, existing.get(ref))
         if username:
             _plan_web_user(plan, row.learner, username, web_users.get(ref))
     plan.refused.sort(key=lambda error: error.line)
+    plan.warnings = bksb_username_warnings(rows=planned)
     return plan
 
 

@@ -27,6 +27,8 @@ class Command(BaseCommand):
         except ImportFileError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self._headline(summary, dry_run=dry_run))
+        for warning in summary.warnings:
+            self.stderr.write(f"warning: {warning}")
         if summary.refused:
             for error in summary.refused:
                 self.stderr.write(str(error))
