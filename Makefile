@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint format bench bench-list venv venv-dev clean
+.PHONY: demo test lint format bench bench-list bench-import bench-tab bench-bulk venv venv-dev clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +40,30 @@ format: venv-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## Benchmarks print numbers; they are never timed tests.
+## Benchmarks print numbers; they are never timed tests. They need PostgreSQL
+## (and Redis for the bulk run); each uses a database of its own, created if missing.
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432
+BENCH_REDIS ?= redis://127.0.0.1:6379/9
+
+bench: bench-list bench-import bench-tab bench-bulk
+
 bench-list: venv-dev
-	$(PY) benchmarks/learner_list.py
+	createdb -h 127.0.0.1 -U postgres bksbmis_bench 2>/dev/null || true
+	DATABASE_URL=$(BENCH_PG)/bksbmis_bench $(PY) benchmarks/learner_list.py --learners 50000
+
+bench-import: venv-dev
+	createdb -h 127.0.0.1 -U postgres bksbmis_bench_import 2>/dev/null || true
+	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_import $(PY) manage.py migrate --verbosity 0
+	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_import $(PY) benchmarks/import_learners.py --rows 10000
+
+bench-tab: venv-dev
+	createdb -h 127.0.0.1 -U postgres bksbmis_tabbench 2>/dev/null || true
+	DATABASE_URL=$(BENCH_PG)/bksbmis_tabbench $(PY) manage.py migrate --verbosity 0
+	DATABASE_URL=$(BENCH_PG)/bksbmis_tabbench $(PY) benchmarks/bksb_tab.py
+
+## BENCH_ARGS e.g. "--learners 50000 --latency-ms 0 --rate-limit 0 --skip-sequential"
+bench-bulk: venv-dev
+	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_bulk REDIS_URL=$(BENCH_REDIS) $(PY) benchmarks/bulk_download.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles
