@@ -16,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.template import Context, Template, TemplateSyntaxError
+from django.template import Context, Template, TemplateDoesNotExist
 from django.template.loader import get_template
 
 from bksb_integration.client import BksbClient
@@ -31,10 +31,21 @@ logger = logging.getLogger(__name__)
 DEFAULT_BODY_TEMPLATE = "bksb_integration/email/invite.txt"
 GENERIC_LOGIN_PLACE = "your provider's bksb site"
 SAMPLE_LINK = "https://bksb.example/autologin/(made when the email is sent)"
+TEMPLATE_PAGE = "Integrations > bksb > Invite email"
 
 
 class InviteError(Exception):
     """The invite was not sent; the message is fit to show staff."""
+
+
+class InviteTemplateError(InviteError):
+    """The admin-edited subject or body cannot be rendered; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"The invite template could not be rendered: {reason}; an admin can fix it at {TEMPLATE_PAGE}."
+        )
 
 
 @dataclass(frozen=True)
@@ -70,18 +81,28 @@ def invite_render(*, settings: BksbSettings, first_name: str, username: str, aut
         "login_url": login_url(settings),
         "auto_login_link": auto_login_link,
     }
-    try:
-        subject = Template(settings.invite_subject).render(Context(context, autoescape=False))
-        if settings.invite_body.strip():
-            body = Template(settings.invite_body).render(Context(context, autoescape=False))
-        else:
-            body = get_template(DEFAULT_BODY_TEMPLATE).render(context)
-    except TemplateSyntaxError as exc:
-        raise InviteError(f"The invite email template is not valid: {exc}") from None
+    subject = _admin_text_render(settings.invite_subject, context)
+    if settings.invite_body.strip():
+        body = _admin_text_render(settings.invite_body, context)
+    else:
+        body = get_template(DEFAULT_BODY_TEMPLATE).render(context)
     return InviteEmail(subject=" ".join(subject.split()) or "Your bksb account", body=body.strip() + "\n")
 
 
+def _admin_text_render(text: str, context: dict[str, str]) -> str:
+    """Render template text an admin wrote; raise InviteTemplateError when it fails."""
+    try:
+        return Template(text).render(Context(context, autoescape=False))
+    except TemplateDoesNotExist as exc:
+        raise InviteTemplateError(f"there is no template “{exc}”") from None
+    except Exception as exc:
+        # Whatever admin-written text raises (a bad tag, a missing url, a filter given the
+        # wrong kind of value) is the template's fault: say so rather than fail the page.
+        raise InviteTemplateError(str(exc) or type(exc).__name__) from None
+
+
 def invite_preview(*, settings: BksbSettings) -> InviteEmail:
+    """The email for a sample learner; raises InviteTemplateError when the template cannot be rendered."""
     return invite_render(settings=settings, first_name="Amira", username="akhan1", auto_login_link=SAMPLE_LINK)
 
 

@@ -121,3 +121,22 @@ def test_the_password_and_secret_never_appear_in_an_invite(linked, client, bksb)
     invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
     for text in (PASSWORD, SECRET):
         assert text not in mail.outbox[0].body
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('{% include "missing.html" %}', "there is no template “missing.html”"),
+        ("{{ first_name|divisibleby:2 }}", "invalid literal"),
+        ("{% if %}", "Unexpected end of expression"),
+    ],
+)
+def test_a_template_that_cannot_be_rendered_says_where_to_fix_it_and_sends_nothing(linked, client, bksb, body, reason):
+    configured(invite_body=body)
+    with pytest.raises(InviteError) as raised:
+        invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    assert str(raised.value).startswith("The invite template could not be rendered: ")
+    assert reason in str(raised.value)
+    assert str(raised.value).endswith("an admin can fix it at Integrations > bksb > Invite email.")
+    assert mail.outbox == []
+    assert not Invite.objects.exists()
