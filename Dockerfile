@@ -16,4 +16,4 @@ RUN DEBUG=False ALLOWED_HOSTS=build VAR_DIR=/tmp/build-var \
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "bksbmis.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "bksbmis.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]

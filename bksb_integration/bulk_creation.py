@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,9 +15,12 @@ from bksb_integration.models import BksbSettings
 from bksb_integration.usernames import effective_bksb_username
 from learners.models import Learner
 
-# Done in the request: two or three bksb calls per record keeps this well under a minute.
-BULK_LIMIT = 200
+# Done in the request, so it is kept small and stops sending after TIME_BUDGET seconds:
+# the record being created then still finishes well inside the web worker's 60 s timeout.
+BULK_LIMIT = 50
+TIME_BUDGET = 20.0
 NOT_SENT = "not_sent"
+OUT_OF_TIME = "out_of_time"
 LABELS = {
     uc.CREATED: "Created",
     uc.FOUND_AFTER_TIMEOUT: "Created",
@@ -27,6 +31,7 @@ LABELS = {
     uc.IN_PROGRESS: "In progress elsewhere",
     uc.FAILED: "Failed",
     NOT_SENT: "Not sent",
+    OUT_OF_TIME: "Not sent (time limit; submit them again)",
 }
 
 
@@ -59,21 +64,30 @@ def bksb_users_bulk_create(
     requested_by: AbstractBaseUser | None,
     client: BksbClient,
     settings: BksbSettings | None = None,
+    time_budget: float = TIME_BUDGET,
+    clock: Callable[[], float] = time.monotonic,
 ) -> list[BulkLine]:
     """Create a bksb user for each record with the defaults of the review form.
 
     Each record goes through bksb_user_create, so it is as safe to repeat as a
-    single creation. Raises CreationNotPossible when the settings forbid any.
+    single creation. Once `time_budget` seconds have passed no new creation is
+    started: the remaining records are reported as not sent, with nothing
+    written for them. Raises CreationNotPossible when the settings forbid any.
     """
     settings = settings or BksbSettings.load()
     problem = uc.settings_problem(settings)
     if problem:
         raise uc.CreationNotPossible(problem)
     learners = Learner.objects.filter(pk__in=learner_ids[:BULK_LIMIT]).select_related("web_user__user")
-    return [
-        _one(learner, requested_by, client, settings)
-        for learner in learners.order_by("last_name", "first_name", "learner_ref")
-    ]
+    deadline = clock() + time_budget
+    lines: list[BulkLine] = []
+    for learner in learners.order_by("last_name", "first_name", "learner_ref"):
+        if clock() < deadline:
+            lines.append(_one(learner, requested_by, client, settings))
+        else:
+            message = "Nothing was sent to bksb for this record: select it and submit again."
+            lines.append(BulkLine(learner, OUT_OF_TIME, message, ""))
+    return lines
 
 
 def _one(

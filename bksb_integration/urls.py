@@ -44,6 +44,7 @@ urlpatterns = [
     path("learners/<int:pk>/bksb/create-user/", views_users.create_user, name="create_user"),
     path("learners/<int:pk>/bksb/link-existing/", views_users.link_existing, name="link_existing"),
     path("learners/<int:pk>/bksb/invite/", views_users.invite, name="invite"),
+    path("learners/<int:pk>/bksb/record-actions/", views_users.record_actions, name="record_actions"),
     path("learners/bksb/bulk-create/", views_users.bulk_create, name="bulk_create"),
     path("integrations/bksb/invite-template/", views_users.invite_template, name="invite_template"),
     # Management > BKSB: Get Results for every eligible learner, schedule and run history (views_bulk).

@@ -28,6 +28,7 @@ from bksb_integration.runs import ACTIVE, PENDING_STALE_AFTER, STALE_AFTER, sing
 from bksb_integration.selectors import learner_results, subject_summary
 from bksb_integration.tables_doc import tables_documentation
 from bksb_integration.usernames import username_in_effect, web_user_of
+from bksb_integration.views_users import REQUEST_CLIENT_OPTIONS
 from learners.models import Learner
 from permissions import access
 from permissions.access import AnyUser
@@ -133,7 +134,7 @@ def _apply(form: LinkForm, learner: Learner) -> LinkOutcome | None:
     """link_apply with its failures turned into form errors (None then)."""
     data = form.cleaned_data
     try:
-        client = client_for()
+        client = client_for(**REQUEST_CLIENT_OPTIONS)
     except IntegrationNotConfigured:
         client = None  # link_apply explains, if it needs bksb at all
     try:

@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from bksb_integration import user_creation as uc
-from bksb_integration.bulk_creation import BULK_LIMIT, bksb_users_bulk_create, bulk_summary
+from bksb_integration.bulk_creation import BULK_LIMIT, OUT_OF_TIME, bksb_users_bulk_create, bulk_summary
 from bksb_integration.connection import IntegrationNotConfigured, client_for
 from bksb_integration.forms_users import CreateBksbUserForm, InviteForm, InviteTemplateForm
 from bksb_integration.guards import bksb_view
-from bksb_integration.invites import InviteError, invite_preview, invite_problems, invite_send
-from bksb_integration.models import BksbSettings, UserCreationRequest
+from bksb_integration.invites import (
+    InviteEmail,
+    InviteError,
+    InviteTemplateError,
+    invite_preview,
+    invite_problems,
+    invite_send,
+)
+from bksb_integration.models import BksbSettings, Invite, UserCreationRequest
 from bksb_integration.usernames import effective_bksb_username
 from learners.models import Learner
 from permissions import access
+from permissions.access import AnyUser
 
 NOT_ENABLED = "The bksb integration is not enabled: ask an administrator (Integrations > bksb > Settings)."
+# bksb calls made while a person waits: fail within seconds rather than outlast the web worker's timeout.
+REQUEST_CLIENT_OPTIONS: dict[str, Any] = {"timeout": 6.0, "max_retries": 1, "backoff_cap": 2.0}
+
+
+def _on_record(*checks: Callable[[AnyUser], bool]) -> Callable[[AnyUser], bool]:
+    """These pages show the record's name, email and date of birth: they need the record too."""
+    return lambda user: access.can_view_learners(user) and all(check(user) for check in checks)
+
+
+can_create_user = _on_record(access.can_create_bksb_user)
+# Linking to any existing bksb user is editing the link, whichever page offers it.
+can_link_existing = _on_record(access.can_create_bksb_user, access.can_edit_bksb_link)
 
 
 def _learner(pk: int) -> Learner:
@@ -32,7 +55,7 @@ def _not_enabled(request: HttpRequest, settings: BksbSettings) -> bool:
     return True
 
 
-@bksb_view(access.can_create_bksb_user)
+@bksb_view(can_create_user)
 def create_user(request: HttpRequest, pk: int) -> HttpResponse:
     learner, settings = _learner(pk), BksbSettings.load()
     if _not_enabled(request, settings):
@@ -66,7 +89,7 @@ def _create(
 ) -> uc.CreationOutcome:
     data = form.cleaned_data
     try:
-        client = client_for(settings)
+        client = client_for(settings, **REQUEST_CLIENT_OPTIONS)
     except IntegrationNotConfigured as exc:
         return uc.CreationOutcome(uc.FAILED, str(exc), data["username"])
     try:
@@ -85,7 +108,7 @@ def _create(
         client.close()
 
 
-@bksb_view(access.can_create_bksb_user)
+@bksb_view(can_link_existing)
 @require_POST
 def link_existing(request: HttpRequest, pk: int) -> HttpResponse:
     """The offer after a taken name: link the record to the bksb user of that name."""
@@ -98,7 +121,7 @@ def link_existing(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(problems) or "This record is already linked to a bksb user.")
         return redirect("learners:detail", pk)
     try:
-        client = client_for(settings)
+        client = client_for(settings, **REQUEST_CLIENT_OPTIONS)
     except IntegrationNotConfigured as exc:
         messages.error(request, str(exc))
         return redirect("bksb:create_user", pk)
@@ -113,7 +136,14 @@ def link_existing(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("learners:detail", pk)
 
 
-@bksb_view(access.can_create_bksb_user)
+@bksb_view(can_create_user)
+@require_GET
+def record_actions(request: HttpRequest, pk: int) -> HttpResponse:
+    """The record's BKSB | Create user and Send invite buttons, refreshed when its link changes."""
+    return render(request, "learners/_record_actions.html", {"learner": _learner(pk)})
+
+
+@bksb_view(can_create_user)
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
     learner, settings = _learner(pk), BksbSettings.load()
     if _not_enabled(request, settings):
@@ -138,11 +168,11 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "bksb_integration/invite.html", context, status=400 if form.errors else 200)
 
 
-def _invite_send(request: HttpRequest, learner: Learner, settings: BksbSettings, with_link: bool):
+def _invite_send(request: HttpRequest, learner: Learner, settings: BksbSettings, with_link: bool) -> Invite:
     client = None
     if with_link:
         try:
-            client = client_for(settings)
+            client = client_for(settings, **REQUEST_CLIENT_OPTIONS)
         except IntegrationNotConfigured as exc:
             raise InviteError(str(exc)) from None
     try:
@@ -154,7 +184,7 @@ def _invite_send(request: HttpRequest, learner: Learner, settings: BksbSettings,
             client.close()
 
 
-@bksb_view(access.can_create_bksb_user)
+@bksb_view(can_create_user)
 @require_POST
 def bulk_create(request: HttpRequest) -> HttpResponse:
     settings = BksbSettings.load()
@@ -168,7 +198,7 @@ def bulk_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"Select at most {BULK_LIMIT} records at a time.")
         return redirect("learners:list")
     try:
-        client = client_for(settings)
+        client = client_for(settings, **REQUEST_CLIENT_OPTIONS)
     except IntegrationNotConfigured as exc:
         messages.error(request, str(exc))
         return redirect("learners:list")
@@ -179,22 +209,34 @@ def bulk_create(request: HttpRequest) -> HttpResponse:
         return redirect("learners:list")
     finally:
         client.close()
-    context = {"lines": lines, "summary": bulk_summary(lines)}
+    out_of_time = [line.learner.pk for line in lines if line.result == OUT_OF_TIME]
+    context = {"lines": lines, "summary": bulk_summary(lines), "out_of_time": out_of_time}
     return render(request, "bksb_integration/bulk_create_result.html", context)
 
 
 @bksb_view(access.can_manage_bksb_settings)
 def invite_template(request: HttpRequest) -> HttpResponse:
+    """Edit the invite email; a template is saved only once it renders for a sample learner."""
     settings = BksbSettings.load()
     form = InviteTemplateForm(request.POST if request.method == "POST" else None, instance=settings)
-    preview = None
+    preview, problem = None, ""
     if request.method == "POST" and form.is_valid():
-        if "save" in request.POST:
+        preview, problem = _template_preview(form.instance)
+        if problem:
+            form.add_error(None, problem)
+        elif "save" in request.POST:
             form.instance.save(update_fields=["invite_subject", "invite_body", "updated_at"])
             messages.success(request, "Invite email saved.")
             return redirect("bksb:invite_template")
-        preview = invite_preview(settings=form.instance)
     elif request.method == "GET":
-        preview = invite_preview(settings=settings)
-    context = {"form": form, "preview": preview}
+        preview, problem = _template_preview(settings)
+    context = {"form": form, "preview": preview, "problem": problem}
     return render(request, "bksb_integration/invite_template.html", context, status=400 if form.errors else 200)
+
+
+def _template_preview(settings: BksbSettings) -> tuple[InviteEmail | None, str]:
+    """The preview, or why the template cannot be rendered."""
+    try:
+        return invite_preview(settings=settings), ""
+    except InviteTemplateError as exc:
+        return None, f"This template could not be rendered: {exc.reason}."

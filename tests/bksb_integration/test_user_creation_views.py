@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 import responses
 from django.core import mail
 from django.urls import reverse
 
+from bksb_integration import bulk_creation
 from bksb_integration.models import BksbLink, Invite, UserCreationRequest
 from tests.bksb_integration.creation_fakes import PASSWORD, SECRET, FakeBksb, configured
 from tests.factories import LearnerFactory
@@ -44,6 +46,7 @@ def _pages(learner) -> list[tuple[str, str, dict]]:
         ("get", reverse("bksb:invite", args=[learner.pk]), {}),
         ("post", reverse("bksb:invite", args=[learner.pk]), {}),
         ("post", reverse("bksb:bulk_create"), {"learner": [learner.pk]}),
+        ("get", reverse("bksb:record_actions", args=[learner.pk]), {}),
     ]
 
 
@@ -71,6 +74,24 @@ def test_staff_without_create_bksb_user_are_refused(client, learner, enabled, re
 def test_staff_with_create_bksb_user_but_not_the_bksb_module_are_refused(client, learner, enabled, staff_with):
     client.force_login(staff_with("view_learners", "create_bksb_user"))
     assert client.get(reverse("bksb:create_user", args=[learner.pk])).status_code == 403
+
+
+def test_staff_with_bksb_rights_but_not_view_learners_see_no_record(client, learner, enabled, staff_with, bksb):
+    client.force_login(staff_with("bksb_module", "create_bksb_user", "edit_bksb_link", "get_bksb_results"))
+    for method, url, data in _pages(learner):
+        response = getattr(client, method)(url, data)
+        assert response.status_code == 403, url
+        assert learner.last_name not in response.content.decode()
+    assert bksb.calls == []
+
+
+def test_create_bksb_user_alone_cannot_link_a_record_to_an_existing_user(client, creator, learner, enabled, bksb):
+    bksb.users["someone.else"] = 77
+    client.force_login(creator)
+    response = client.post(reverse("bksb:link_existing", args=[learner.pk]), {"username": "someone.else"})
+    assert response.status_code == 403
+    assert bksb.calls == []
+    assert not BksbLink.objects.filter(learner=learner, bksb_user_id=77).exists()
 
 
 def test_invite_template_needs_manage_bksb_settings(client, creator, admin_user, enabled):
@@ -141,9 +162,9 @@ def test_double_submit_creates_one_user_and_shows_the_confirmation_again(client,
     assert len(bksb.creates) == 1
 
 
-def test_taken_name_offers_linking_and_a_free_name(client, creator, learner, enabled, bksb):
+def test_taken_name_offers_linking_and_a_free_name(client, learner, enabled, bksb, staff_with):
     bksb.users["akhan1"] = 77
-    client.force_login(creator)
+    client.force_login(staff_with(*CREATE_RIGHTS, "edit_bksb_link", username="linker1"))
     url = reverse("bksb:create_user", args=[learner.pk])
     page = client.post(url, {"username": "akhan1", "email": "a@example.ac.uk"}).content.decode()
     assert "bksb already has a user called “akhan1”" in page
@@ -154,6 +175,16 @@ def test_taken_name_offers_linking_and_a_free_name(client, creator, learner, ena
     response = client.post(reverse("bksb:link_existing", args=[learner.pk]), {"username": "akhan1"}, follow=True)
     assert "Linked to bksb user akhan1 (id 77)" in response.content.decode()
     assert BksbLink.objects.get(learner=learner).bksb_user_id == 77
+
+
+def test_taken_name_without_edit_bksb_link_says_who_can_link(client, creator, learner, enabled, bksb):
+    bksb.users["akhan1"] = 77
+    client.force_login(creator)
+    data = {"username": "akhan1", "email": "a@example.ac.uk"}
+    page = client.post(reverse("bksb:create_user", args=[learner.pk]), data).content.decode()
+    assert "bksb already has a user called “akhan1”" in page
+    assert "Link to akhan1 instead" not in page
+    assert "someone with Edit BKSB Link can link the record to it" in page
 
 
 @pytest.mark.parametrize(
@@ -236,6 +267,19 @@ def test_invite_is_sent_recorded_and_can_be_resent(client, creator, learner, ena
     assert Invite.objects.filter(learner=learner, sent_by=creator).count() == 2
 
 
+def test_invite_with_a_template_that_cannot_be_rendered_explains_instead_of_failing(client, creator, learner, bksb):
+    configured(invite_body='{% include "missing.html" %}')
+    learner.bksb_user, learner.bksb_username = True, "akhan1"
+    learner.save()
+    client.force_login(creator)
+    response = client.post(reverse("bksb:invite", args=[learner.pk]), {})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The invite template could not be rendered: there is no template “missing.html”" in page
+    assert "an admin can fix it at Integrations &gt; bksb &gt; Invite email" in page
+    assert mail.outbox == []
+
+
 def test_invite_page_explains_a_record_without_a_bksb_user(client, creator, learner, enabled):
     client.force_login(creator)
     response = client.post(reverse("bksb:invite", args=[learner.pk]), {})
@@ -260,8 +304,25 @@ def test_bulk_create_lists_each_outcome(client, creator, enabled, bksb):
 
 def test_bulk_create_refuses_too_many_records(client, creator, enabled, bksb):
     client.force_login(creator)
-    response = client.post(reverse("bksb:bulk_create"), {"learner": [str(n) for n in range(1, 202)]}, follow=True)
-    assert "at most 200" in response.content.decode()
+    response = client.post(reverse("bksb:bulk_create"), {"learner": [str(n) for n in range(1, 52)]}, follow=True)
+    assert "at most 50" in response.content.decode()
+    assert bksb.calls == []
+
+
+def test_learner_list_says_how_many_records_one_submit_takes(client, creator, learner, enabled):
+    client.force_login(creator)
+    assert "up to 50 at a time" in client.get(reverse("learners:list")).content.decode()
+
+
+def test_bulk_create_out_of_time_offers_the_rest_again(client, creator, enabled, bksb, monkeypatch):
+    no_time = partial(bulk_creation.bksb_users_bulk_create, time_budget=0.0)
+    monkeypatch.setattr("bksb_integration.views_users.bksb_users_bulk_create", no_time)
+    late = LearnerFactory(last_name="Baker")
+    client.force_login(creator)
+    page = client.post(reverse("bksb:bulk_create"), {"learner": [late.pk]}).content.decode()
+    assert "Not sent (time limit; submit them again)" in page
+    assert "Submit the 1 record not sent" in page
+    assert f'<input type="hidden" name="learner" value="{late.pk}">' in page
     assert bksb.calls == []
 
 
@@ -297,3 +358,46 @@ def test_invite_template_refuses_a_broken_template(client, admin_user, enabled):
     )
     assert response.status_code == 400
     assert "not a valid template" in response.content.decode()
+
+
+def test_invite_template_refuses_one_that_fails_while_rendering(client, admin_user, enabled):
+    client.force_login(admin_user)
+    data = {"invite_subject": "Hi", "invite_body": 'Hello {% include "missing.html" %}'}
+    for action in ("preview", "save"):
+        response = client.post(reverse("bksb:invite_template"), {**data, action: "1"})
+        assert response.status_code == 400
+        assert "This template could not be rendered: there is no template “missing.html”" in response.content.decode()
+    assert configured().invite_body == ""
+
+
+def test_invite_template_page_shows_why_a_saved_template_fails(client, admin_user, db):
+    configured(invite_subject="{{ first_name|divisibleby:2 }}")
+    client.force_login(admin_user)
+    response = client.get(reverse("bksb:invite_template"))
+    assert response.status_code == 200
+    assert "This template could not be rendered: invalid literal" in response.content.decode()
+
+
+# The record's actions.
+
+
+def test_create_user_button_follows_the_link_without_a_reload(client, creator, learner, enabled):
+    client.force_login(creator)
+    actions_url = reverse("bksb:record_actions", args=[learner.pk])
+    page = client.get(reverse("learners:detail", args=[learner.pk])).content.decode()
+    assert f'hx-get="{actions_url}"' in page
+    assert 'hx-trigger="bksbResultsChanged from:body"' in page
+    assert "BKSB | Create user" in page
+
+    learner.bksb_user, learner.bksb_username = True, "akhan1"
+    learner.save()
+    BksbLink.objects.update_or_create(learner=learner, defaults={"bksb_user_id": 77})
+    actions = client.get(actions_url, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="bksb-record-actions"' in actions
+    assert "BKSB | Create user" not in actions
+    assert "Send invite" in actions
+    assert "<html" not in actions
+
+    # A button left on an open page without JavaScript still explains.
+    response = client.get(reverse("bksb:create_user", args=[learner.pk]), follow=True)
+    assert "This record is already linked to a bksb user." in response.content.decode()
