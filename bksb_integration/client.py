@@ -87,6 +87,7 @@ class BksbClient:
         session: requests.Session | None = None,
         throttle: Throttle | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        longest_wait: float = LONGEST_RETRY_AFTER,
     ) -> None:
         if not re.match(r"https?://", base_url, re.I):
             raise ValueError("the bksb API url must start with https:// or http://")
@@ -103,6 +104,9 @@ class BksbClient:
         self._session = session or _pooled_session()
         self._throttle: Throttle = throttle or NoThrottle()
         self._sleep = sleep
+        # A Retry-After longer than this is not waited for: the error is raised at once
+        # (a web page cannot wait minutes; a background task can reschedule itself).
+        self.longest_wait = longest_wait
 
     def __repr__(self) -> str:
         return f"BksbClient(base_url={self.base_url!r})"
@@ -244,7 +248,7 @@ class BksbClient:
                 wait = exc.retry_after
                 if exc.status == 429:
                     self._throttle.penalise(ceiling if wait is None else wait)
-                if attempt + 1 >= attempts or (wait or 0) > LONGEST_RETRY_AFTER:
+                if attempt + 1 >= attempts or (wait or 0) > self.longest_wait:
                     raise
                 delay = max(random.uniform(0, ceiling), wait or 0)
                 logger.warning("%s; retry %d of %d in %.1f s", exc, attempt + 1, attempts - 1, delay)

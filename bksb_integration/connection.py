@@ -68,7 +68,9 @@ def connection_test(*, settings: BksbSettings) -> ConnectionTestResult:
 
 def _probe(settings: BksbSettings) -> ConnectionTestResult:
     try:
-        client = client_for(settings, require_enabled=False, timeout=TEST_TIMEOUT, max_retries=1, backoff_base=0.2)
+        client = client_for(
+            settings, require_enabled=False, timeout=TEST_TIMEOUT, max_retries=1, backoff_base=0.2, longest_wait=5
+        )
     except IntegrationNotConfigured as exc:
         return ConnectionTestResult(False, str(exc))
     try:

@@ -31,7 +31,7 @@ from permissions.access import AnyUser
 
 NOT_ENABLED = "The bksb integration is not enabled: ask an administrator (Integrations > bksb > Settings)."
 # bksb calls made while a person waits: fail within seconds rather than outlast the web worker's timeout.
-REQUEST_CLIENT_OPTIONS: dict[str, Any] = {"timeout": 6.0, "max_retries": 1, "backoff_cap": 2.0}
+REQUEST_CLIENT_OPTIONS: dict[str, Any] = {"timeout": 6.0, "max_retries": 1, "backoff_cap": 2.0, "longest_wait": 5.0}
 
 
 def _on_record(*checks: Callable[[AnyUser], bool]) -> Callable[[AnyUser], bool]:

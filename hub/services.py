@@ -43,7 +43,7 @@ def bksb_destination(*, learner: Learner, settings: BksbSettings) -> Destination
     if not settings.hub_bksb_sso:
         return Destination(plain)
     try:
-        client = client_for(settings, timeout=SSO_TIMEOUT, max_retries=SSO_RETRIES, backoff_base=0.2)
+        client = client_for(settings, timeout=SSO_TIMEOUT, max_retries=SSO_RETRIES, backoff_base=0.2, longest_wait=2)
     except IntegrationNotConfigured:
         logger.info("bksb sso failed for learner %s: integration not configured", learner.pk)
         return Destination(plain, NOT_AVAILABLE)

@@ -645,3 +645,16 @@ def test_a_naive_stop_before_is_refused_before_any_request(
         bksb_client.initial_assessment_pages(77, stop_before=datetime(2026, 1, 1))
 
     assert len(bksb.calls) == 0
+
+
+@responses.activate
+def test_a_retry_after_longer_than_the_longest_wait_is_not_waited_for():
+    responses.add(responses.GET, f"{BASE}api/users/isUsernameExists", status=429, headers={"Retry-After": "60"})
+    slept: list[float] = []
+    client = BksbClient(
+        base_url=BASE, access_key_id="k", secret_access_key="s", max_retries=3, longest_wait=5, sleep=slept.append
+    )
+    with pytest.raises(BksbTransientError):
+        client.username_exists("x")
+    assert slept == []
+    assert len(responses.calls) == 1
