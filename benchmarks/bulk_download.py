@@ -42,7 +42,7 @@ from benchmarks.support import (  # noqa: E402
     database_ensure,
     free_port,
     learners_ensure,
-    peak_rss_mb,
+    peak_rss_tree_mb,
     results_forget,
     wait_for_http,
 )
@@ -54,7 +54,8 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=float, default=30.0)
     parser.add_argument("--rate-limit", type=float, default=200.0, help="requests/s; 0 = no limit")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=8, help="threads per worker")
+    parser.add_argument("--concurrency", type=int, default=12, help="threads (or processes) per worker")
+    parser.add_argument("--pool", default="threads", choices=["threads", "prefork"], help="Celery worker pool")
     parser.add_argument("--sequential-sample", type=int, default=300, help="learners timed sequentially (0 = all)")
     parser.add_argument("--skip-sequential", action="store_true")
     return parser.parse_args()
@@ -75,7 +76,7 @@ def _sandbox(args: argparse.Namespace, key: str, secret: str) -> tuple[subproces
 def _workers(args: argparse.Namespace) -> list[subprocess.Popen]:
     procs = []
     for n in range(args.workers):
-        command = [str(ROOT / ".venv/bin/celery"), "-A", "bksbmis", "worker", "--pool=threads"]
+        command = [str(ROOT / ".venv/bin/celery"), "-A", "bksbmis", "worker", f"--pool={args.pool}"]
         command += [f"--concurrency={args.concurrency}", f"--hostname=bench{n}@%h", "--loglevel=WARNING"]
         command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
         procs.append(subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -100,7 +101,7 @@ def _bulk(url: str, workers: list[subprocess.Popen], label: str) -> None:
     peak = 0.0
     while True:
         time.sleep(0.5)
-        peak = max(peak, max(peak_rss_mb(w.pid) for w in workers))
+        peak = max(peak, max(peak_rss_tree_mb(w.pid) for w in workers))
         run.refresh_from_db()
         if run.finished_at is not None:
             break

@@ -58,6 +58,17 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def peak_rss_tree_mb(pid: int) -> float:
+    """The largest VmHWM among a process and its children (prefork pools fork children)."""
+    peaks = [peak_rss_mb(pid)]
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            peaks += [peak_rss_mb(int(child)) for child in handle.read().split()]
+    except FileNotFoundError:
+        pass
+    return max(peaks)
+
+
 def learners_ensure(count: int) -> None:
     """BENCH000001.. linked to the sandbox's demo.learnerNNNN users, in bulk."""
     from learners.models import Learner
