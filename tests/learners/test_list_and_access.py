@@ -105,3 +105,9 @@ def test_web_user_logging_in_never_lands_on_staff_pages(client, web_user):
     assert response.status_code in (302, 403)
     if response.status_code == 302:
         assert not response["Location"].startswith("/learners")
+
+
+def test_list_tells_caches_that_htmx_fragments_differ_from_the_page(client, tutor):
+    client.force_login(tutor)
+    response = client.get(reverse("learners:list"), {"q": "x"}, HTTP_HX_REQUEST="true")
+    assert "HX-Request" in response["Vary"]
