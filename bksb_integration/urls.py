@@ -49,6 +49,7 @@ urlpatterns = [
     path("integrations/bksb/invite-template/", views_users.invite_template, name="invite_template"),
     # Management > BKSB: Get Results for every eligible learner, schedule and run history (views_bulk).
     path("management/bksb/", views_bulk.management, name="management"),
+    path("management/bksb/run/", views_bulk.run_panel, name="run_panel"),
     path("management/bksb/get-results/", views_bulk.get_results, name="get_results"),
     path("management/bksb/runs/<int:run_id>/status/", views_bulk.bulk_status, name="bulk_status"),
     path("management/bksb/schedule/", views_bulk.schedule, name="schedule"),

@@ -37,6 +37,8 @@ from permissions import access
 FAILURES_SHOWN = 20
 HISTORY_PAGE = 25
 FAILURES_PAGE = 50
+# Sent by the status partial once the run is over (and by its window when closed): the page's run panel redraws.
+RUN_FINISHED = "bksbRunFinished"
 NOT_CONFIGURED = "The bksb integration is not switched on or has no keys yet (Integrations > bksb > Settings)."
 
 
@@ -63,19 +65,21 @@ def _status_context(run: Run) -> dict[str, Any]:
     }
 
 
+def _run_panel_context(settings: BksbSettings) -> dict[str, Any]:
+    """The page's "current or last run" panel."""
+    active = bulk_run_active()
+    last = active or Run.objects.filter(kind=Run.Kind.BULK).select_related("started_by").order_by("-pk").first()
+    return {**(_status_context(last) if last else {}), "settings": settings, "active": active, "last": last}
+
+
 @bksb_view(access.can_get_bksb_results)
 @require_GET
 def management(request: HttpRequest) -> HttpResponse:
     settings = BksbSettings.load()
     today = timezone.localdate()
-    active = bulk_run_active()
-    last = active or Run.objects.filter(kind=Run.Kind.BULK).select_related("started_by").order_by("-pk").first()
     schedule = nightly_schedule_get()
     context = {
-        **(_status_context(last) if last else {}),
-        "settings": settings,
-        "active": active,
-        "last": last,
+        **_run_panel_context(settings),
         "eligible": eligible_learners(settings=settings, today=today).count(),
         "skipped_now": skipped_reasons(skipped_counts(settings=settings, today=today)),
         "statuses": [label for value, label in LearningStatus.choices if value in settings.eligible_learning_statuses],
@@ -83,6 +87,14 @@ def management(request: HttpRequest) -> HttpResponse:
         "schedule_form": NightlyScheduleForm.for_schedule(schedule),
     }
     return render(request, "bksb_integration/bulk_management.html", context)
+
+
+@bksb_view(access.can_get_bksb_results)
+@require_GET
+def run_panel(request: HttpRequest) -> HttpResponse:
+    """The management page's run panel alone, redrawn when a run finishes or its window closes."""
+    context = _run_panel_context(BksbSettings.load())
+    return render(request, "bksb_integration/_bulk_run_panel.html", context)
 
 
 @bksb_view(access.can_get_bksb_results)
@@ -109,7 +121,10 @@ def get_results(request: HttpRequest) -> HttpResponse:
 @require_GET
 def bulk_status(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run.objects.select_related("started_by"), pk=run_id)
-    return render(request, "bksb_integration/_bulk_status.html", _status_context(run))
+    response = render(request, "bksb_integration/_bulk_status.html", _status_context(run))
+    if run.is_finished:
+        response["HX-Trigger"] = RUN_FINISHED
+    return response
 
 
 def _runs(kind: str) -> QuerySet[Run]:

@@ -25,5 +25,8 @@ document.addEventListener("DOMContentLoaded", () => {
 // polling stops and a later htmx swap cannot reopen it. The download goes on.
 document.addEventListener("close", (event) => {
   const dialog = event.target;
-  if (dialog instanceof HTMLDialogElement && dialog.hasAttribute("data-open-modal")) dialog.remove();
+  if (!(dialog instanceof HTMLDialogElement) || !dialog.hasAttribute("data-open-modal")) return;
+  dialog.remove();
+  // data-closed-event="name": tell the page (hx-trigger="name from:body") that the window went away.
+  if (dialog.dataset.closedEvent) document.body.dispatchEvent(new CustomEvent(dialog.dataset.closedEvent));
 }, true);

@@ -34,6 +34,7 @@ def _pages(run: Run) -> list[tuple[str, str]]:
         ("get", reverse("bksb:management")),
         ("post", reverse("bksb:get_results")),
         ("get", reverse("bksb:bulk_status", args=[run.pk])),
+        ("get", reverse("bksb:run_panel")),
         ("get", reverse("bksb:history")),
         ("get", reverse("bksb:run_detail", args=[run.pk])),
         ("get", reverse("bksb:schedule")),
@@ -149,7 +150,32 @@ def test_after_a_run_the_page_shows_the_last_one_and_does_not_refresh(client, ma
     page = client.get(reverse("bksb:management")).content.decode()
     assert "Last run" in page
     assert "http-equiv" not in page
-    assert "hx-trigger" not in page
+    assert 'hx-trigger="load' not in page
+
+
+def test_the_run_panel_redraws_itself_when_the_window_says_the_run_finished(client, manager):
+    client.force_login(manager)
+    page = client.get(reverse("bksb:management")).content.decode()
+    assert "No Get Results run yet." in page
+    assert f'hx-get="{reverse("bksb:run_panel")}" hx-trigger="bksbRunFinished from:body"' in page
+    run = _running(learners_total=3, learners_done=1)
+    assert "HX-Trigger" not in client.get(reverse("bksb:bulk_status", args=[run.pk]), **HTMX)
+    run.status, run.finished_at, run.learners_done = Run.Status.SUCCEEDED, timezone.now(), 3
+    run.save()
+    status = client.get(reverse("bksb:bulk_status", args=[run.pk]), **HTMX)
+    assert status["HX-Trigger"] == "bksbRunFinished"
+    panel = client.get(reverse("bksb:run_panel"), **HTMX).content.decode()
+    assert "Last run" in panel
+    assert "Finished." in panel
+    assert "No Get Results run yet." not in panel
+
+
+def test_the_panel_shows_a_run_still_going_once_its_window_is_closed(client, manager):
+    run = _running(learners_total=3, learners_done=1)
+    client.force_login(manager)
+    panel = client.get(reverse("bksb:run_panel"), **HTMX).content.decode()
+    assert "Get Results is running" in panel
+    assert f'hx-get="{reverse("bksb:bulk_status", args=[run.pk])}"' in panel
 
 
 # -- Get Results --------------------------------------------------------------------------------
@@ -188,6 +214,7 @@ def test_the_window_polls_its_status_until_the_run_ends(client, manager):
     assert f'hx-get="{status_url}" hx-trigger="load delay:1500ms"' in page
     assert "Closing this window does not stop Get Results" in page
     assert 'hx-trigger="close" hx-swap="delete"' in page  # closing removes it, so polling cannot reopen it
+    assert 'data-closed-event="bksbRunFinished"' in page  # and the page redraws its run panel
     assert '<progress max="100" aria-label="Overall progress"></progress>' in page
 
 

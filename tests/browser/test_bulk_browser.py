@@ -39,6 +39,7 @@ def test_a_manager_gets_everyone_s_results_and_finds_the_run_in_history(page, br
     _menu(page, "Management", "Get Results")
     expect(page.get_by_role("heading", name="Get Results", exact=True)).to_be_visible()
     expect(page.get_by_text("eligible now")).to_be_visible()
+    expect(page.get_by_text("No Get Results run yet.")).to_be_visible()
     page.get_by_role("button", name="Get Results").click()
 
     window = page.get_by_role("dialog", name="BKSB Results")
@@ -49,6 +50,10 @@ def test_a_manager_gets_everyone_s_results_and_finds_the_run_in_history(page, br
     expect(window.get_by_text("bksb has no user called “nobody.at.all”")).to_be_visible()
     window.get_by_role("button", name="Close").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
+    # The page behind shows the run that just finished, without a reload.
+    expect(page.get_by_role("heading", name="Last run")).to_be_visible()
+    expect(page.get_by_text("No Get Results run yet.")).to_have_count(0)
+    expect(page.get_by_text("Finished with failures.")).to_be_visible()
 
     run = Run.objects.get(kind=Run.Kind.BULK)
     assert run.status == Run.Status.PARTIAL
@@ -98,4 +103,5 @@ def test_closing_the_window_leaves_the_run_going_and_the_page_follows_it(page, b
     )
     expect(page.get_by_text("Finished.")).to_be_visible()
     expect(page.get_by_text("5 of 5")).to_be_visible()
+    expect(page.get_by_role("heading", name="Last run")).to_be_visible()
     assert Run.objects.filter(kind=Run.Kind.BULK).count() == 1
