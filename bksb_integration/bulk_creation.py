@@ -110,6 +110,6 @@ def _one(
         settings=settings,
     )
     message = outcome.message
-    if outcome.result == uc.TAKEN:
+    if outcome.result == uc.TAKEN and outcome.held_by is None:
         message += " Open the record to link it to that user or choose another name."
     return BulkLine(learner, outcome.result, message, outcome.username, outcome.bksb_user_id)

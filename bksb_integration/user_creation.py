@@ -55,13 +55,15 @@ class CreationNotPossible(Exception):
 
 @dataclass(frozen=True)
 class CreationOutcome:
-    """What happened, in words staff can read. `suggestion` is offered when the name is taken."""
+    """What happened, in words staff can read. `suggestion` is offered when the name is taken;
+    `held_by` is the other record already linked to the bksb user of that name (no link is offered then)."""
 
     result: str  # one of the RESULT_* values below
     message: str
     username: str
     bksb_user_id: int | None = None
     suggestion: str = ""
+    held_by: Learner | None = None
 
     @property
     def ok(self) -> bool:
@@ -263,10 +265,7 @@ def _attempt(
             return _created(row, learner, user_id, FOUND_AFTER_TIMEOUT, message)
         checked_free = earlier_username
     if row.username != checked_free and client.username_exists(row.username):
-        suggestion = username_alternative(username=row.username, client=client)
-        message = f"bksb already has a user called “{row.username}”."
-        _finish(row, Status.REFUSED, TAKEN, message)
-        return CreationOutcome(TAKEN, message, row.username, suggestion=suggestion)
+        return _taken(row, learner, client)
     new_user = NewBksbUser(
         username=row.username,
         firstname=learner.first_name.strip(),
@@ -288,6 +287,33 @@ def _attempt(
         return _finish(row, Status.FAILED, FAILED, f"The bksb user was not created: {exc.message}")
     message = f"bksb user {row.username} created (id {created.user_id})."
     return _created(row, learner, created.user_id, CREATED, message)
+
+
+def _taken(row: UserCreationRequest, learner: Learner, client: BksbClient) -> CreationOutcome:
+    """The name is taken: say so, with a free alternative, and whether another record holds that user."""
+    holder = _taken_name_holder(row.username, learner, client)
+    suggestion = username_alternative(username=row.username, client=client)
+    if holder is None:
+        message = f"bksb already has a user called “{row.username}”."
+    else:
+        message = (
+            f"bksb user {row.username} is already linked to {holder.full_name} ({holder.learner_ref}); "
+            "choose another name."
+        )
+    _finish(row, Status.REFUSED, TAKEN, message)
+    return CreationOutcome(TAKEN, message, row.username, suggestion=suggestion, held_by=holder)
+
+
+def _taken_name_holder(username: str, learner: Learner, client: BksbClient) -> Learner | None:
+    """The other record linked to the bksb user called username, if bksb says who that is.
+
+    One extra call; if it fails, the link offer stays and linking itself refuses a held user.
+    """
+    try:
+        user_id = client.get_user_id(username)
+    except BksbError:
+        return None
+    return bksb_user_holder(bksb_user_id=user_id, exclude_learner=learner)
 
 
 def _finish(

@@ -99,6 +99,25 @@ def test_taken_name_is_refused_with_a_free_suggestion_and_nothing_is_created(lea
     assert UserCreationRequest.objects.get(learner=learner).status == Status.REFUSED
 
 
+def test_a_taken_name_held_by_another_record_says_whose_it_is(learner, bksb, client):
+    other = LearnerFactory(bksb_user=True, bksb_username="akhan1")
+    BksbLink.objects.update_or_create(learner=other, defaults={"bksb_user_id": 77})
+    bksb.users["akhan1"] = 77
+    outcome = _create(learner, client)
+    assert outcome.result == uc.TAKEN
+    assert outcome.held_by == other
+    assert outcome.suggestion == "akhan1-2"
+    assert outcome.message.endswith(
+        f"is already linked to {other.full_name} ({other.learner_ref}); choose another name."
+    )
+    assert bksb.creates == []
+
+
+def test_a_taken_name_nobody_here_holds_is_offered_for_linking(learner, bksb, client):
+    bksb.users["akhan1"] = 77
+    assert _create(learner, client).held_by is None
+
+
 def test_a_name_not_ending_in_a_digit_is_suggested_with_a_number(learner, bksb, client):
     bksb.users["amira.k"] = 77
     assert _create(learner, client, username="amira.k").suggestion == "amira.k2"

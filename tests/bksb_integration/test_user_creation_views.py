@@ -177,6 +177,25 @@ def test_taken_name_offers_linking_and_a_free_name(client, learner, enabled, bks
     assert BksbLink.objects.get(learner=learner).bksb_user_id == 77
 
 
+def test_taken_name_of_a_bksb_user_linked_to_another_record_offers_only_another_name(
+    client, learner, enabled, bksb, staff_with
+):
+    other = LearnerFactory(bksb_user=True, bksb_username="akhan1", first_name="Asha", last_name="Khan")
+    BksbLink.objects.update_or_create(learner=other, defaults={"bksb_user_id": 77})
+    bksb.users["akhan1"] = 77
+    client.force_login(staff_with(*CREATE_RIGHTS, "edit_bksb_link", username="linker1"))
+    data = {"username": "akhan1", "email": "a@example.ac.uk"}
+    response = client.post(reverse("bksb:create_user", args=[learner.pk]), data)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert f"bksb user akhan1 is already linked to Asha Khan ({other.learner_ref}); choose another name." in page
+    assert "Link to akhan1 instead" not in page
+    assert "someone with Edit BKSB Link" not in page
+    assert "“akhan1-2” is free" in page
+    assert 'value="akhan1-2"' in page
+    assert bksb.creates == []
+
+
 def test_taken_name_without_edit_bksb_link_says_who_can_link(client, creator, learner, enabled, bksb):
     bksb.users["akhan1"] = 77
     client.force_login(creator)
