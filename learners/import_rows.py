@@ -58,7 +58,7 @@ def _lookup(choices: type[models.TextChoices]) -> dict[str, str]:
     return {_key(text): value for value, label in choices.choices for text in (value, str(label))}
 
 
-KINDS, SYSTEM_STATUSES, LEARNING_STATUSES = _lookup(Kind), _lookup(SystemStatus), _lookup(LearningStatus)
+LOOKUPS = {choices: _lookup(choices) for choices in (Kind, SystemStatus, LearningStatus)}
 
 
 class _Fields:
@@ -79,14 +79,14 @@ class _Fields:
             self.fail(name, f"Ensure this value has at most {max_length} characters (it has {len(value)}).")
         return value
 
-    def choice(self, name: str, lookup: dict[str, str], *, default: str | None) -> str:
-        value = self.values[name]
+    def choice(self, name: str, choices: type[models.TextChoices], *, default: str | None) -> str:
+        value, lookup = self.values[name], LOOKUPS[choices]
         if not value and default is not None:
             return default
         if not value:
             self.fail(name, "This field is required.")
         elif _key(value) not in lookup:
-            self.fail(name, f"“{value}” is not one of: {', '.join(sorted(set(lookup.values())))}.")
+            self.fail(name, f"“{value}” is not one of: {', '.join(str(label) for label in choices.labels)}.")
         return lookup.get(_key(value), "")
 
     def date(self, name: str) -> dt.date | None:
@@ -135,14 +135,14 @@ def row_check(
         fields.fail("learner_ref", f"{ref} is already on line {seen_refs[ref]}.")
     elif ref:
         seen_refs[ref] = line
-    kind = fields.choice("kind", KINDS, default=None)
+    kind = fields.choice("kind", Kind, default=None)
     first_name = fields.text("first_name", max_length=100, required=True)
     last_name = fields.text("last_name", max_length=100, required=True)
     fields.text("email", max_length=254)
     fields.validated("email", validate_email)
     date_of_birth = fields.date("date_of_birth")
-    system_status = fields.choice("system_status", SYSTEM_STATUSES, default=SystemStatus.LIVE)
-    learning_status = fields.choice("learning_status", LEARNING_STATUSES, default=LearningStatus.IN_LEARNING)
+    system_status = fields.choice("system_status", SystemStatus, default=SystemStatus.LIVE)
+    learning_status = fields.choice("learning_status", LearningStatus, default=LearningStatus.IN_LEARNING)
     start, end = fields.date("start_date"), fields.date("end_date")
     if start and end and end < start:
         fields.fail("end_date", "The end date is before the start date.")

@@ -106,7 +106,7 @@ def test_file_with_bad_rows_is_refused_whole_with_line_numbers(tmp_path):
     path = csv_file(tmp_path, [row("L000001"), row("L000123", email="not-an-email"), row("L000003", kind="teacher")])
     out, err = refused(path)
     assert "line 3 (L000123): email: Enter a valid email address." in err
-    assert "line 4 (L000003): kind: “teacher” is not one of: applicant, learner." in err
+    assert "line 4 (L000003): kind: “teacher” is not one of: Learner, Applicant." in err
     assert "2 rows refused" in err
     assert "Nothing imported" in out
     assert not Learner.objects.exists()
@@ -195,7 +195,11 @@ def test_a_reference_or_web_username_repeated_in_the_file_is_a_bad_row(tmp_path)
         ({"start_date": "2025-09-01", "end_date": "2025-08-31"}, "end_date: The end date is before the start date."),
         ({"bksb_user": "maybe"}, "bksb_user: Enter yes or no"),
         ({"web_username": "x" * 151}, "web_username: Ensure this value has at most 150 characters (it has 151)."),
-        ({"learning_status": "asleep"}, "learning_status: “asleep” is not one of:"),
+        (
+            {"learning_status": "asleep"},
+            "learning_status: “asleep” is not one of: In Learning, Completed, Withdrawn, Break in Learning, "
+            "Transferred.",
+        ),
     ],
 )
 def test_each_bad_value_is_named_with_its_column(values, reason):
