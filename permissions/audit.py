@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from bksb_integration.models import BksbLink, BksbSettings, LevelMapping, SubjectMapping, UserCreationRequest
-from learners.models import Learner
+from learners.models import Learner, LearningStatus
 from permissions.models import PermissionChange
 from permissions.services import RIGHT_LABELS
 
@@ -26,6 +26,10 @@ HIDDEN_WORDS = ("secret", "password", "encrypted", "token")
 LIMIT = 300
 LEARNER_SCAN = 3000
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+# JSON list fields that hold choice values: shown by their labels, as the settings page shows them.
+LIST_LABELS: dict[str, dict[str, str]] = {
+    "eligible_learning_statuses": {value: str(label) for value, label in LearningStatus.choices},
+}
 
 
 @dataclass(frozen=True)
@@ -148,7 +152,8 @@ def _shown(field: models.Field, value: Any) -> str:
     if isinstance(value, dt.datetime):
         return f"{timezone.localtime(value):%d %b %Y %H:%M}"
     if isinstance(value, list):
-        return ", ".join(str(item) for item in value) or "—"
+        labels = LIST_LABELS.get(field.name, {})
+        return ", ".join(labels.get(item, str(item)) for item in value) or "—"
     text = str(value)
     return text if len(text) <= 200 else text[:199] + "…"
 

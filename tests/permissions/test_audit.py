@@ -53,6 +53,19 @@ def test_settings_changes_show_who_and_what_but_never_secrets(client, admin_user
     assert BksbSettings.load().secret_access_key_encrypted not in text
 
 
+def test_learning_statuses_are_shown_by_label_and_settings_named_once(client, admin_user):
+    settings = BksbSettings.load()
+    settings.eligible_learning_statuses = ["in_learning"]
+    settings.save()
+    settings.eligible_learning_statuses = ["in_learning", "break_in_learning"]
+    settings.save()
+    client.force_login(admin_user)
+    text = client.get(AUDIT + "?source=settings").text
+    assert "Eligible learning statuses: In Learning → In Learning, Break in Learning" in text
+    assert "in_learning" not in text
+    assert "bksb settings<br>" not in text
+
+
 def test_learner_bksb_fields_are_shown_other_fields_are_not(client, admin_user):
     learner = LearnerFactory(learner_ref="L777001", first_name="Ada", email="ada@example.test")
     learner.email = "changed@example.test"
