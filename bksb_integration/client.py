@@ -12,6 +12,7 @@ import logging
 import random
 import re
 import time
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -101,7 +102,7 @@ class BksbClient:
         self._auth = (access_key_id, secret_access_key)
         self._redactions = _secret_spellings(access_key_id, secret_access_key)
         self._owns_session = session is None
-        self._session = session or _pooled_session()
+        self._session = session or pooled_session()
         self._throttle: Throttle = throttle or NoThrottle()
         self._sleep = sleep
         # A Retry-After longer than this is not waited for: the error is raised at once
@@ -326,8 +327,12 @@ def _page_parser(kind: ResultKind, page: int) -> Callable[[Any], ResultPage]:
     return lambda payload: parse_result_page(kind, page, payload)
 
 
-def _pooled_session() -> requests.Session:
+def pooled_session() -> requests.Session:
+    """A keep-alive session for bksb calls (share one per thread to reuse connections)."""
     session = requests.Session()
+    # Without proxy settings there is nothing to look up in the environment on
+    # every request (a measurable cost at hundreds of requests a second).
+    session.trust_env = bool(urllib.request.getproxies())
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=20)
     session.mount("https://", adapter)
     session.mount("http://", adapter)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import urllib.request
 from collections.abc import Callable
 
 import requests
@@ -21,8 +20,8 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from requests.adapters import HTTPAdapter
 
+from bksb_integration.client import pooled_session
 from bksb_integration.connection import IntegrationNotConfigured, client_for
 from bksb_integration.download import (
     DownloadFailed,
@@ -182,13 +181,7 @@ _local = threading.local()
 def _session() -> requests.Session:
     """One pooled HTTP session per worker thread, reused across learners (keep-alive)."""
     if getattr(_local, "session", None) is None:
-        session = requests.Session()
-        # Without proxy settings there is nothing to look up in the environment on
-        # every request (a measurable cost at hundreds of requests a second).
-        session.trust_env = bool(urllib.request.getproxies())
-        session.mount("https://", HTTPAdapter(pool_connections=4, pool_maxsize=8))
-        session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=8))
-        _local.session = session
+        _local.session = pooled_session()
     return _local.session
 
 
