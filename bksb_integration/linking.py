@@ -63,6 +63,18 @@ def link_for(learner: Learner) -> BksbLink:
     return link
 
 
+def _user_id_lookup(*, link: BksbLink, username: str, client: BksbClient | None) -> int:
+    """The bksb user id for username: the stored one while the name is unchanged, else bksb's."""
+    if link.bksb_user_id and link.resolved_username == username:
+        return link.bksb_user_id
+    if client is None:
+        raise LinkError("The bksb integration is not configured, so the username cannot be checked.")
+    try:
+        return client.get_user_id(username)
+    except BksbUserNotFound:
+        raise LinkError(unknown_user_message(username)) from None
+
+
 def bksb_user_id_resolve(*, link: BksbLink, username: str, client: BksbClient) -> int:
     """The bksb user id for username, asking bksb only when the name changed.
 
@@ -70,14 +82,11 @@ def bksb_user_id_resolve(*, link: BksbLink, username: str, client: BksbClient) -
     linked to that user (checked on every call, so links made before the check
     existed are caught too); other BksbErrors propagate.
     """
-    if link.bksb_user_id and link.resolved_username == username:
-        held_refuse(learner=link.learner, username=username, bksb_user_id=link.bksb_user_id)
-        return link.bksb_user_id
-    try:
-        user_id = client.get_user_id(username)
-    except BksbUserNotFound:
-        raise LinkError(unknown_user_message(username)) from None
+    known = bool(link.bksb_user_id) and link.resolved_username == username
+    user_id = _user_id_lookup(link=link, username=username, client=client)
     held_refuse(learner=link.learner, username=username, bksb_user_id=user_id)
+    if known:
+        return user_id
     with transaction.atomic():
         changed = link.bksb_user_id not in (None, user_id)
         link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, username, timezone.now()
@@ -159,15 +168,7 @@ def _link_apply(
     if not effective:
         raise LinkError("Enter a BKSB Username: this record has no web user account whose name could be used.")
     link = link_for(learner)
-    if link.bksb_user_id and link.resolved_username == effective:
-        user_id = link.bksb_user_id
-    elif client is None:
-        raise LinkError("The bksb integration is not configured, so the username cannot be checked.")
-    else:
-        try:
-            user_id = client.get_user_id(effective)
-        except BksbUserNotFound:
-            raise LinkError(unknown_user_message(effective)) from None
+    user_id = _user_id_lookup(link=link, username=effective, client=client)
     held_refuse(learner=learner, username=effective, bksb_user_id=user_id)
     if not confirmed and has_results_from_other_user(learner, user_id):
         return LinkOutcome(False, True, effective, user_id, "")
