@@ -9,6 +9,7 @@ from typing import Any
 from bksb_integration.models import BksbSettings, DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_sandbox.server import SandboxConfig, SandboxServer
 from learners.models import Learner
+from tests.bksb_integration.test_download_support import configure as configure_integration
 from tests.factories import LearnerFactory
 
 KEY, SECRET = "bulk-key", "bulk-secret"
@@ -31,11 +32,7 @@ def running_sandbox(**overrides: Any) -> Iterator[SandboxServer]:
 
 def configure(url: str, **extra: Any) -> BksbSettings:
     """Switch the integration on against `url` (a sandbox)."""
-    settings = BksbSettings.load()
-    settings.integration_enabled = True
-    settings.api_url = url
-    settings.access_key_id = KEY
-    settings.secret_access_key = SECRET
+    settings = configure_integration(url, key=KEY, secret=SECRET)
     settings.requests_per_second = 200.0
     for name, value in extra.items():
         setattr(settings, name, value)

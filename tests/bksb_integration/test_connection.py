@@ -11,6 +11,7 @@ from bksb_integration.client import BksbClient
 from bksb_integration.connection import IntegrationNotConfigured, client_for, connection_test
 from bksb_integration.models import BksbSettings
 from bksb_sandbox.server import SandboxConfig, SandboxServer
+from tests.bksb_integration.test_download_support import configure
 
 pytestmark = pytest.mark.django_db
 
@@ -20,13 +21,7 @@ PROBE = URL + "api/users/isUsernameExists"
 
 
 def _settings(url: str = URL, *, key: str = "key-1", secret: str = SECRET, enabled: bool = True) -> BksbSettings:
-    settings = BksbSettings.load()
-    settings.integration_enabled = enabled
-    settings.api_url = url
-    settings.access_key_id = key
-    settings.secret_access_key = secret
-    settings.save()
-    return settings
+    return configure(url, key=key, secret=secret, enabled=enabled)
 
 
 def test_client_for_builds_a_client_from_the_current_row():
