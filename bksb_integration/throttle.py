@@ -144,6 +144,7 @@ class CountingThrottle:
 
 
 _redis_clients: dict[str, redis.Redis] = {}
+_redis_buckets: dict[tuple[str, str, float], RedisTokenBucket] = {}
 
 
 def shared_throttle(*, rate: float) -> Throttle:
@@ -151,7 +152,11 @@ def shared_throttle(*, rate: float) -> Throttle:
     url = settings.REDIS_URL
     name = getattr(settings, "BKSB_THROTTLE_NAME", "bksb")
     if url:
-        if url not in _redis_clients:
-            _redis_clients[url] = redis.Redis.from_url(url)
-        return RedisTokenBucket(_redis_clients[url], rate=rate, name=name)
+        # One bucket object per rate: its scripts are registered once, not per learner.
+        key = (url, name, rate)
+        if key not in _redis_buckets:
+            if url not in _redis_clients:
+                _redis_clients[url] = redis.Redis.from_url(url)
+            _redis_buckets[key] = RedisTokenBucket(_redis_clients[url], rate=rate, name=name)
+        return _redis_buckets[key]
     return FileTokenBucket(Path(settings.VAR_DIR) / f"{name}-throttle.json", rate=rate)
