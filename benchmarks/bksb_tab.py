@@ -36,7 +36,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bksb_integration.mapping import Mapper  # noqa: E402
+from bksb_integration.config.mapping import Mapper  # noqa: E402
 from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult  # noqa: E402
 from learners.models import Learner, WebUser  # noqa: E402
 from permissions.roles import roles_ensure  # noqa: E402

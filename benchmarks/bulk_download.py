@@ -92,12 +92,12 @@ def _sandbox_stats(url: str) -> dict:
 def _bulk(url: str, workers: list[subprocess.Popen], label: str) -> None:
     import requests
 
-    from bksb_integration.bulk import bulk_run_start
     from bksb_integration.models import Run
+    from bksb_integration.sync.get_results import get_results_start
 
     requests.post(url + "_sandbox/reset-stats", timeout=5)
     started = time.perf_counter()
-    run, _ = bulk_run_start(started_by=None, trigger=Run.Trigger.COMMAND)
+    run, _ = get_results_start(started_by=None, trigger=Run.Trigger.COMMAND)
     peak = 0.0
     while True:
         time.sleep(0.5)
@@ -136,8 +136,8 @@ def _report(label: str, run, wall: float, stats: dict, peak: float) -> None:
 
 
 def _sequential(url: str, key: str, secret: str, sample: int) -> float:
-    from bksb_integration.client import BksbClient
-    from bksb_integration.download import learner_download
+    from bksb_integration.api.client import BksbClient
+    from bksb_integration.sync.download import learner_download
     from learners.models import Learner
 
     client = BksbClient(base_url=url, access_key_id=key, secret_access_key=secret)

@@ -27,7 +27,7 @@ from benchmarks.support import database_ensure  # noqa: E402
 
 
 def _pages(user_id: int, count: int):
-    from bksb_integration.client_types import AssessmentResult
+    from bksb_integration.api.types import AssessmentResult
 
     base = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.UTC)
     items = []
@@ -54,9 +54,9 @@ def _store(learners, per_learner: int) -> float:
     from django.db import transaction
     from django.utils import timezone
 
-    from bksb_integration.download import commit_without_waiting
-    from bksb_integration.mapping import Mapper
-    from bksb_integration.results_store import results_upsert
+    from bksb_integration.config.mapping import Mapper
+    from bksb_integration.sync.download import commit_without_waiting
+    from bksb_integration.sync.results_store import results_upsert
 
     mapper = Mapper.load()
     stored = 0

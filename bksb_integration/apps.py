@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class BksbIntegrationConfig(AppConfig):
     name = "bksb_integration"
     verbose_name = "BKSB API Integration"
+
+    def ready(self) -> None:
+        # Register the Celery tasks in every process (web, commands, workers), so
+        # work queued by name (sync/queue.py) runs eagerly where Celery is set to.
+        from bksb_integration.sync import tasks  # noqa: F401

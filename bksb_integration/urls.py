@@ -1,6 +1,10 @@
 from django.urls import path
 
-from bksb_integration import views_bulk, views_mappings, views_settings, views_tab, views_users
+from bksb_integration.web import get_results as views_bulk
+from bksb_integration.web import mappings as views_mappings
+from bksb_integration.web import settings_page as views_settings
+from bksb_integration.web import tab as views_tab
+from bksb_integration.web import users as views_users
 
 app_name = "bksb"
 

@@ -1,4 +1,4 @@
-"""The Celery app. Tasks live in each app's tasks.py and are found automatically."""
+"""The Celery app. The bksb tasks live in bksb_integration/sync/tasks.py."""
 
 import os
 
@@ -8,4 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bksbmis.settings")
 
 app = Celery("bksbmis")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks(["bksb_integration.sync"])

@@ -23,7 +23,7 @@ DEBUG = env.bool("DEBUG", default=True)
 
 if DEBUG:
     SECRET_KEY = env("SECRET_KEY", default="") or local_key(VAR_DIR / "secret_key", "django")
-    # Fernet key that encrypts bksb secrets at rest (see bksb_integration.crypto).
+    # Fernet key that encrypts bksb secrets at rest (see bksb_integration.models.encryption).
     BKSB_ENCRYPTION_KEY = env("BKSB_ENCRYPTION_KEY", default="") or local_key(VAR_DIR / "encryption_key", "fernet")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 else:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
+from bksb_integration.accounts.usernames import effective_bksb_username
 from bksb_integration.models import BksbSettings, DiagnosticAssessmentResult, InitialAssessmentResult, Subject
-from bksb_integration.usernames import effective_bksb_username
 from hub.addresses import is_web_address
 from learners.models import Learner
 from permissions.access import bksb_available

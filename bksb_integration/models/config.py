@@ -7,7 +7,7 @@ import datetime as dt
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from bksb_integration import crypto
+from bksb_integration.models import encryption
 
 DEFAULT_API_URL = "https://live2api.bksblive2.co.uk/"
 
@@ -74,19 +74,19 @@ class BksbSettings(models.Model):
 
     @property
     def secret_access_key(self) -> str:
-        return crypto.decrypt(self.secret_access_key_encrypted)
+        return encryption.decrypt(self.secret_access_key_encrypted)
 
     @secret_access_key.setter
     def secret_access_key(self, value: str) -> None:
-        self.secret_access_key_encrypted = crypto.encrypt(value)
+        self.secret_access_key_encrypted = encryption.encrypt(value)
 
     @property
     def default_password(self) -> str:
-        return crypto.decrypt(self.default_password_encrypted)
+        return encryption.decrypt(self.default_password_encrypted)
 
     @default_password.setter
     def default_password(self, value: str) -> None:
-        self.default_password_encrypted = crypto.encrypt(value)
+        self.default_password_encrypted = encryption.encrypt(value)
 
     @property
     def has_secret_access_key(self) -> bool:

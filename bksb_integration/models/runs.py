@@ -20,6 +20,17 @@ class Run(models.Model):
         SCHEDULED = "scheduled", "Scheduled"
         COMMAND = "command", "Command line"
 
+    class Stage(models.TextChoices):
+        """Where a run is; the window words it from this and the numbers below."""
+
+        QUEUED = "queued", "Queued"
+        PLANNING = "planning", "Finding eligible learners"
+        RESOLVING = "resolving", "Checking the bksb user"
+        READING = "reading", "Reading results"
+        SAVING = "saving", "Saving results"
+        DOWNLOADING = "downloading", "Downloading"
+        FINISHED = "finished", "Finished"
+
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
@@ -47,8 +58,12 @@ class Run(models.Model):
     results_updated = models.PositiveIntegerField(default=0)
     results_unchanged = models.PositiveIntegerField(default=0)
     requests_made = models.PositiveIntegerField(default=0)
-    # Live progress for the results window, e.g. "Initial assessments page 2 of 3".
-    stage = models.CharField(max_length=200, blank=True)
+    # Live progress, as numbers the window words: the stage, and while reading
+    # one learner's lists, which list and which page of how many.
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.QUEUED)
+    progress_list = models.CharField(max_length=20, blank=True)
+    progress_page = models.PositiveIntegerField(default=0)
+    progress_pages = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=500, blank=True)
 
     class Meta:
@@ -77,6 +92,9 @@ class RunLearner(models.Model):
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Set by the claim that took this row: a worker claims a few rows in one
+    # update, then reads back the ones that carry its token.
+    claim_token = models.BigIntegerField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     results_created = models.PositiveIntegerField(default=0)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django import template
 
-from bksb_integration.bulk_creation import BULK_LIMIT
+from bksb_integration.accounts.create_users import BULK_LIMIT
+from bksb_integration.accounts.user_creation import is_linked
+from bksb_integration.accounts.usernames import effective_bksb_username
 from bksb_integration.models import BksbSettings
-from bksb_integration.user_creation import is_linked
-from bksb_integration.usernames import effective_bksb_username
 from learners.models import Learner
 
 register = template.Library()

@@ -18,7 +18,7 @@ def test_demo_configures_the_sandbox_links_the_hub_learner_and_queues_one_first_
     monkeypatch.setenv("BKSB_SANDBOX_ACCESS_KEY_ID", "demo-key")
     monkeypatch.setenv("BKSB_SANDBOX_SECRET_ACCESS_KEY", "demo-secret")
     learner = LearnerFactory(learner_ref="L000001", bksb_user=False)
-    with mock.patch("bksb_integration.tasks.bulk_run_plan.apply_async") as plan:
+    with mock.patch("bksb_integration.management.commands.bksb_demo.get_results_plan_queue") as plan:
         call_command("bksb_demo", "--sandbox-url", "http://127.0.0.1:8765/", stdout=io.StringIO())
         call_command("bksb_demo", "--sandbox-url", "http://127.0.0.1:8765/", stdout=io.StringIO())
     settings = BksbSettings.load()
@@ -28,7 +28,7 @@ def test_demo_configures_the_sandbox_links_the_hub_learner_and_queues_one_first_
     learner.refresh_from_db()
     assert learner.bksb_user
     run = Run.objects.get()  # the second start finds the first run and queues nothing
-    plan.assert_called_once_with((run.pk,), countdown=10)
+    plan.assert_called_once_with(run.pk, countdown=10)
 
 
 def test_demo_needs_the_sandbox_keys(monkeypatch):

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from bksb_integration.models import BksbSettings, Run
-from bksb_integration.tasks import bulk_run_scheduled
+from bksb_integration.sync.tasks import get_results_nightly_task as get_results_nightly
 from tests.bksb_integration.bulk_helpers import configure, linked_learners, running_sandbox
 from tests.factories import LearnerFactory
 
@@ -20,7 +20,7 @@ def test_the_nightly_run_is_skipped_while_the_integration_is_disabled():
     settings = BksbSettings.load()
     settings.integration_enabled = False
     settings.save()
-    assert bulk_run_scheduled() is None
+    assert get_results_nightly() is None
     assert not Run.objects.exists()
 
 
@@ -29,7 +29,7 @@ def test_the_nightly_run_is_skipped_when_the_module_is_not_deployed(settings):
         configure(server.url)
         linked_learners([1])
         settings.BKSB_INTEGRATION_AVAILABLE = False
-        assert bulk_run_scheduled() is None
+        assert get_results_nightly() is None
     assert not Run.objects.exists()
 
 
@@ -37,7 +37,7 @@ def test_the_nightly_run_downloads_when_configured(django_capture_on_commit_call
     with running_sandbox() as server, django_capture_on_commit_callbacks(execute=True):
         configure(server.url)
         linked_learners([1])
-        run_id = bulk_run_scheduled()
+        run_id = get_results_nightly()
     run = Run.objects.get(pk=run_id)
     assert (run.trigger, run.status) == (Run.Trigger.SCHEDULED, Run.Status.SUCCEEDED)
 
@@ -52,7 +52,7 @@ def test_the_nightly_run_downloads_when_configured(django_capture_on_commit_call
 )
 def test_commands_refuse_plainly_when_the_integration_is_not_configured(args):
     LearnerFactory(learner_ref="L1")
-    with pytest.raises(CommandError, match="not ready: switch on Integration Enabled"):
+    with pytest.raises(CommandError, match="not enabled: switch on Integration Enabled"):
         call_command(*args, stdout=io.StringIO())
 
 

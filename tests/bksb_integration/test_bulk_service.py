@@ -10,10 +10,16 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from bksb_integration.bulk import bulk_run_active, bulk_run_plan, bulk_run_start, runs_prune, runs_sweep
-from bksb_integration.eligibility import eligible_learners, skipped_counts
 from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
-from bksb_integration.runs import run_learner_process
+from bksb_integration.sync.download import run_learner_download
+from bksb_integration.sync.eligibility import eligible_learners, skipped_counts
+from bksb_integration.sync.get_results import (
+    get_results_active,
+    get_results_plan,
+    get_results_start,
+    runs_prune,
+    runs_sweep,
+)
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
 from tests.bksb_integration.bulk_helpers import (
     configure,
@@ -89,8 +95,8 @@ def test_a_bulk_run_counts_the_month_from_the_uk_date():
     # 23:30 UTC is already 16 June in the UK (BST).
     ended = _bksb_user(learning_status=LearningStatus.COMPLETED, end_date=dt.date(2026, 5, 16))  # 31 days
     too_old = _bksb_user(learning_status=LearningStatus.COMPLETED, end_date=dt.date(2026, 5, 15))  # 32 days
-    run, _ = bulk_run_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
-    bulk_run_plan(run_id=run.pk, enqueue=False)
+    run, _ = get_results_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
+    get_results_plan(run_id=run.pk, enqueue=False)
     planned = set(RunLearner.objects.filter(run=run).values_list("learner_id", flat=True))
     assert ended.pk in planned
     assert too_old.pk not in planned
@@ -164,8 +170,8 @@ def test_every_bksb_user_is_either_eligible_or_skipped_for_one_reason():
 
 
 def test_a_second_start_returns_the_run_in_progress(admin_user):
-    first, started = bulk_run_start(started_by=admin_user, trigger=Run.Trigger.MANUAL, queue=False)
-    second, started_again = bulk_run_start(started_by=None, trigger=Run.Trigger.SCHEDULED, queue=False)
+    first, started = get_results_start(started_by=admin_user, trigger=Run.Trigger.MANUAL, queue=False)
+    second, started_again = get_results_start(started_by=None, trigger=Run.Trigger.SCHEDULED, queue=False)
     assert started is True
     assert started_again is False
     assert second.pk == first.pk
@@ -173,20 +179,20 @@ def test_a_second_start_returns_the_run_in_progress(admin_user):
 
 
 def test_a_finished_run_does_not_block_a_new_one():
-    first, _ = bulk_run_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
-    bulk_run_plan(run_id=first.pk, enqueue=False)  # nobody eligible: it finishes at once
+    first, _ = get_results_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
+    get_results_plan(run_id=first.pk, enqueue=False)  # nobody eligible: it finishes at once
     first.refresh_from_db()
     assert first.is_finished
-    second, started = bulk_run_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
+    second, started = get_results_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
     assert started is True
     assert second.pk != first.pk
 
 
 def test_a_run_with_no_heartbeat_for_a_long_time_is_replaced():
-    dead, _ = bulk_run_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
+    dead, _ = get_results_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
     Run.objects.filter(pk=dead.pk).update(heartbeat_at=timezone.now() - dt.timedelta(hours=1))
-    assert bulk_run_active() is None
-    fresh, started = bulk_run_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
+    assert get_results_active() is None
+    fresh, started = get_results_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
     assert started is True
     assert fresh.pk != dead.pk
 
@@ -196,7 +202,7 @@ def test_a_run_with_no_heartbeat_for_a_long_time_is_replaced():
 
 def _start_and_run(django_capture_on_commit_callbacks) -> Run:
     with django_capture_on_commit_callbacks(execute=True):
-        run, started = bulk_run_start(started_by=None, trigger=Run.Trigger.MANUAL)
+        run, started = get_results_start(started_by=None, trigger=Run.Trigger.MANUAL)
     assert started
     run.refresh_from_db()
     return run
@@ -244,11 +250,11 @@ def test_a_killed_worker_s_learner_is_resumed_by_the_sweeper_and_stored_once():
     with running_sandbox() as server:
         configure(server.url)
         learners = linked_learners(range(1, 7))
-        run, _ = bulk_run_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
-        bulk_run_plan(run_id=run.pk, enqueue=False)
+        run, _ = get_results_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
+        get_results_plan(run_id=run.pk, enqueue=False)
         parts = list(RunLearner.objects.filter(run=run).order_by("pk"))
         for part in parts[:2]:
-            assert run_learner_process(run_learner_id=part.pk) == "succeeded"
+            assert run_learner_download(run_learner_id=part.pk) == "succeeded"
         # A worker claimed the third learner, took its lease, then was killed; its batch-mates' message was lost.
         killed = parts[2]
         long_ago = timezone.now() - dt.timedelta(minutes=5)
@@ -257,7 +263,8 @@ def test_a_killed_worker_s_learner_is_resumed_by_the_sweeper_and_stored_once():
         )
         BksbLink.objects.update_or_create(
             learner=killed.learner,
-            defaults={"download_lease_owner": killed.pk, "download_lease_until": timezone.now() + dt.timedelta(30)},
+            # Its lease lapsed with its last heartbeat, as the claim did.
+            defaults={"download_lease_owner": 1, "download_lease_until": long_ago + dt.timedelta(minutes=2)},
         )
         Run.objects.filter(pk=run.pk).update(heartbeat_at=long_ago)
 
@@ -275,8 +282,8 @@ def test_a_killed_worker_s_learner_is_resumed_by_the_sweeper_and_stored_once():
 
 def test_the_sweeper_leaves_a_healthy_run_alone():
     LearnerFactory(bksb_user=True, bksb_username="demo.learner0001")
-    run, _ = bulk_run_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
-    bulk_run_plan(run_id=run.pk, enqueue=False)
+    run, _ = get_results_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
+    get_results_plan(run_id=run.pk, enqueue=False)
     part = RunLearner.objects.get(run=run)
     RunLearner.objects.filter(pk=part.pk).update(status=RunLearner.Status.RUNNING, claimed_at=timezone.now())
     assert runs_sweep() == 0

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bksb_integration.models import Run, RunLearner
-from bksb_integration.run_display import time_left_text
+from bksb_integration.web.run_display import time_left_text
 from learners.models import LearningStatus
 from tests.bksb_integration.bulk_helpers import configure, linked_learners, running_sandbox
 from tests.factories import LearnerFactory
@@ -48,7 +48,7 @@ def _running(**fields) -> Run:
         "heartbeat_at": timezone.now(),
         "planned_at": timezone.now(),
         "started_at": timezone.now(),
-        "stage": "Downloading",
+        "stage": Run.Stage.DOWNLOADING,
     }
     values.update(fields)
     return Run.objects.create(**values)
@@ -245,7 +245,7 @@ def test_a_second_get_results_shows_the_run_in_progress(client, manager, tutor):
 def test_get_results_is_refused_while_the_integration_is_off(client, manager):
     client.force_login(manager)
     page = client.post(reverse("bksb:get_results"), **HTMX).content.decode()
-    assert "not switched on or has no keys yet" in page
+    assert "The bksb integration is not enabled: switch on Integration Enabled" in page
     assert not Run.objects.exists()
 
 

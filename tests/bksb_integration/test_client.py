@@ -16,10 +16,9 @@ import pytest
 import requests
 import responses
 
-from bksb_integration import client as client_module
-from bksb_integration.client import BksbClient
-from bksb_integration.client_types import BKSB_TIME_ZONE, NewBksbUser, parse_bksb_datetime
-from bksb_integration.errors import (
+from bksb_integration.api import client as client_module
+from bksb_integration.api.client import BksbClient
+from bksb_integration.api.errors import (
     BksbAuthError,
     BksbError,
     BksbMalformedAnswer,
@@ -29,6 +28,7 @@ from bksb_integration.errors import (
     BksbTransientError,
     BksbUserNotFound,
 )
+from bksb_integration.api.types import BKSB_TIME_ZONE, NewBksbUser, parse_bksb_datetime
 
 BASE = "https://bksb.test/"
 KEY_ID = "AKID-123"

@@ -7,8 +7,8 @@ import requests
 import responses
 from cryptography.fernet import Fernet
 
-from bksb_integration.client import BksbClient
-from bksb_integration.connection import IntegrationNotConfigured, client_for, connection_test
+from bksb_integration.api.client import BksbClient
+from bksb_integration.config.connection import BksbNotReady, client_for, connection_test
 from bksb_integration.models import BksbSettings
 from bksb_sandbox.server import SandboxConfig, SandboxServer
 from tests.bksb_integration.test_download_support import configure
@@ -40,7 +40,7 @@ def test_client_for_reads_changes_at_once():
 
 def test_client_for_refuses_when_disabled():
     _settings(enabled=False)
-    with pytest.raises(IntegrationNotConfigured, match="not enabled"):
+    with pytest.raises(BksbNotReady, match="not enabled"):
         client_for()
 
 
@@ -48,14 +48,14 @@ def test_client_for_refuses_without_keys():
     settings = _settings(secret="")
     settings.integration_enabled = True
     settings.save()
-    with pytest.raises(IntegrationNotConfigured, match="Secret Access Key"):
+    with pytest.raises(BksbNotReady, match="Secret Access Key"):
         client_for()
 
 
 def test_client_for_explains_an_unreadable_secret(settings):
     _settings()
     settings.BKSB_ENCRYPTION_KEY = Fernet.generate_key().decode()
-    with pytest.raises(IntegrationNotConfigured, match="cannot be read"):
+    with pytest.raises(BksbNotReady, match="cannot be read"):
         client_for()
 
 

@@ -7,10 +7,10 @@ import math
 
 import pytest
 
-from bksb_integration.connection import client_for
-from bksb_integration.download import DownloadFailed, learner_download
-from bksb_integration.linking import download_reset
+from bksb_integration.accounts.linking import download_reset
+from bksb_integration.config.connection import client_for
 from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult
+from bksb_integration.sync.download import DownloadFailed, learner_download
 from tests.bksb_integration.test_download_support import (
     BST_USER,
     MULTI_PAGE_USER,

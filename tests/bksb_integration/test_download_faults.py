@@ -9,9 +9,10 @@ import socket
 import pytest
 from django.utils import timezone
 
-from bksb_integration.client import BksbClient
+from bksb_integration.api.client import BksbClient
 from bksb_integration.models import BksbLink, InitialAssessmentResult, Run, RunLearner
-from bksb_integration.runs import run_learner_process, single_download_start
+from bksb_integration.sync.download import run_learner_download
+from bksb_integration.sync.runs import bksb_results_start
 from tests.bksb_integration.test_download_support import (
     MULTI_PAGE_USER,
     configure,
@@ -93,9 +94,9 @@ def downloaded(sandbox):
 
 
 def _run(learner) -> Run:
-    run, started = single_download_start(learner=learner, started_by=None, queue=False)
+    run, started = bksb_results_start(learner=learner, started_by=None, queue=False)
     assert started
-    run_learner_process(run_learner_id=RunLearner.objects.get(run=run).pk)
+    run_learner_download(run_learner_id=RunLearner.objects.get(run=run).pk)
     run.refresh_from_db()
     return run
 
@@ -145,10 +146,10 @@ def test_a_worker_killed_mid_download_loses_nothing_and_the_download_is_done_aga
         raise WorkerKilled
 
     monkeypatch.setattr(BksbClient, "diagnostic_assessment_pages", die_while_paging)
-    run, _ = single_download_start(learner=downloaded, started_by=None, queue=False)
+    run, _ = bksb_results_start(learner=downloaded, started_by=None, queue=False)
     part = RunLearner.objects.get(run=run)
     with pytest.raises(WorkerKilled):
-        run_learner_process(run_learner_id=part.pk)
+        run_learner_download(run_learner_id=part.pk)
 
     part.refresh_from_db()
     assert part.status == RunLearner.Status.RUNNING
@@ -157,10 +158,11 @@ def test_a_worker_killed_mid_download_loses_nothing_and_the_download_is_done_aga
 
     # Too soon: the part still looks alive, so nobody takes it over.
     monkeypatch.setattr(BksbClient, "diagnostic_assessment_pages", pages)
-    assert run_learner_process(run_learner_id=part.pk) == "not-claimed"
-    # Once its claim is stale, the redelivered task finishes the job.
+    assert run_learner_download(run_learner_id=part.pk) == "not-claimed"
+    # Once its claim and lease are stale, the redelivered task finishes the job.
     RunLearner.objects.filter(pk=part.pk).update(claimed_at=timezone.now() - dt.timedelta(minutes=5))
-    assert run_learner_process(run_learner_id=part.pk) == "succeeded"
+    BksbLink.objects.filter(learner=downloaded).update(download_lease_until=timezone.now() - dt.timedelta(minutes=3))
+    assert run_learner_download(run_learner_id=part.pk) == "succeeded"
 
     part.refresh_from_db()
     run.refresh_from_db()
@@ -173,7 +175,7 @@ def test_a_worker_killed_mid_download_loses_nothing_and_the_download_is_done_aga
 
 
 def test_after_a_killed_worker_a_new_click_starts_a_fresh_download(sandbox, downloaded):
-    dead, _ = single_download_start(learner=downloaded, started_by=None, queue=False)
+    dead, _ = bksb_results_start(learner=downloaded, started_by=None, queue=False)
     stale = timezone.now() - dt.timedelta(minutes=5)
     RunLearner.objects.filter(run=dead).update(status=RunLearner.Status.RUNNING, claimed_at=stale)
     BksbLink.objects.filter(learner=downloaded).update(

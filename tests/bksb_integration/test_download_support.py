@@ -11,10 +11,10 @@ import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from bksb_integration import connection, runs
-from bksb_integration.client import BksbClient
-from bksb_integration.client_types import NoThrottle
-from bksb_integration.linking import last_download_time, link_for
+from bksb_integration.accounts.linking import last_download_time, link_for
+from bksb_integration.api.client import BksbClient
+from bksb_integration.api.types import NoThrottle
+from bksb_integration.config import connection
 from bksb_integration.models import (
     BksbSettings,
     DiagnosticAssessmentResult,
@@ -22,6 +22,7 @@ from bksb_integration.models import (
     LevelMapping,
     SubjectMapping,
 )
+from bksb_integration.sync import download
 from bksb_sandbox.server import SandboxConfig, SandboxServer
 from learners.models import Learner
 from tests.factories import LearnerFactory, WebUserFactory
@@ -61,7 +62,7 @@ def fast_clients(monkeypatch, *, timeout: float = 5.0) -> None:
     other test runs on this machine through the shared bucket file.
     """
     monkeypatch.setattr(connection, "BksbClient", functools.partial(BksbClient, sleep=lambda _: None, timeout=timeout))
-    monkeypatch.setattr(runs, "shared_throttle", lambda **_: NoThrottle())
+    monkeypatch.setattr(download, "shared_throttle", lambda **_: NoThrottle())
 
 
 def mappings_seed() -> None:

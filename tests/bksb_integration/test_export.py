@@ -12,9 +12,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from bksb_integration.export import HEADER, neutralise
 from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult
-from bksb_integration.tables_doc import tables_markdown, undescribed_columns
+from bksb_integration.results.export import HEADER, neutralise
+from bksb_integration.results.tables_doc import tables_markdown, undescribed_columns
 from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_every_column_of_every_bksb_table_is_described():
 
 def test_docs_page_matches_the_models():
     assert DOC.read_text() == tables_markdown(), (
-        "docs/bksb-tables.md is out of date: python -m bksb_integration.tables_doc > docs/bksb-tables.md"
+        "docs/bksb-tables.md is out of date: python -m bksb_integration.results.tables_doc > docs/bksb-tables.md"
     )
 
 

@@ -63,7 +63,7 @@ def test_queue_hands_the_run_to_the_workers(django_capture_on_commit_callbacks):
         linked_learners([1, 2])
         output = io.StringIO()
         with (
-            mock.patch("bksb_integration.tasks.bulk_run_plan.delay") as plan,
+            mock.patch("bksb_integration.sync.get_results.get_results_plan_queue") as plan,
             django_capture_on_commit_callbacks(execute=True),
         ):
             call_command("bksb_get_results", "--all", "--queue", "--json", stdout=output)

@@ -9,8 +9,8 @@ import pytest
 import responses
 from django.core import mail
 
-from bksb_integration.connection import client_for
-from bksb_integration.invites import InviteError, invite_send
+from bksb_integration.accounts.invites import InviteError, invite_send
+from bksb_integration.config.connection import client_for
 from bksb_integration.models import BksbLink, Invite
 from tests.bksb_integration.creation_fakes import AUTOLOGIN_PREFIX, PASSWORD, SECRET, FakeBksb, configured
 

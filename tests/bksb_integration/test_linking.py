@@ -10,8 +10,8 @@ import responses
 from django.urls import reverse
 from django.utils import timezone
 
-from bksb_integration.connection import client_for
-from bksb_integration.linking import LinkError, link_apply
+from bksb_integration.accounts.linking import LinkError, link_apply
+from bksb_integration.config.connection import client_for
 from bksb_integration.models import BksbLink, InitialAssessmentResult
 from learners.models import Learner
 from tests.bksb_integration.test_download_support import URL, configure, linked_learner

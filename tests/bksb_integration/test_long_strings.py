@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from bksb_integration.client_types import AssessmentResult
-from bksb_integration.mapping import Mapper, results_remap
+from bksb_integration.api.types import AssessmentResult
+from bksb_integration.config.mapping import Mapper, results_remap
 from bksb_integration.models import InitialAssessmentResult
-from bksb_integration.results_store import results_upsert
+from bksb_integration.sync.results_store import results_upsert
 from tests.factories import LearnerFactory
 
 LONG = "Maths " + "<b>x</b> \"quoted\" 'q' 🙂 " * 800 + "Entry 3"

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from bksb_integration.mapping import (
+from bksb_integration.config.mapping import (
     Mapper,
     level_for,
     results_remap,

@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-from bksb_integration.connection import client_for
-from bksb_integration.download import DownloadFailed, learner_download
-from bksb_integration.linking import LinkError, bksb_user_holder, link_apply
+from bksb_integration.accounts.linking import LinkError, bksb_user_holder, link_apply
+from bksb_integration.config.connection import client_for
 from bksb_integration.models import BksbLink
+from bksb_integration.sync.download import DownloadFailed, learner_download
 from learners.models import Learner
 from tests.bksb_integration.test_download_support import (
     configure,

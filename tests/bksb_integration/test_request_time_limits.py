@@ -8,9 +8,9 @@ import pytest
 import responses
 from django.urls import reverse
 
-from bksb_integration import connection
-from bksb_integration.bulk_creation import OUT_OF_TIME, TIME_BUDGET, bksb_users_bulk_create
-from bksb_integration.client import BksbClient
+from bksb_integration.accounts.create_users import OUT_OF_TIME, TIME_BUDGET, bksb_users_bulk_create
+from bksb_integration.api.client import BksbClient
+from bksb_integration.config import connection
 from bksb_integration.models import UserCreationRequest
 from tests.bksb_integration.creation_fakes import FakeBksb, configured
 from tests.factories import LearnerFactory

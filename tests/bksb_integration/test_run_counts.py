@@ -8,9 +8,9 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from bksb_integration import runs
-from bksb_integration.bulk import bulk_run_plan, bulk_run_start, runs_sweep
 from bksb_integration.models import Run, RunLearner
+from bksb_integration.sync import download, runs
+from bksb_integration.sync.get_results import get_results_plan, get_results_start, runs_sweep
 from tests.bksb_integration.bulk_helpers import (
     configure,
     expected_results,
@@ -26,15 +26,15 @@ def test_run_finishes_with_exact_counts_when_a_worker_died_before_counting():
     with running_sandbox() as server:
         configure(server.url)
         learners = linked_learners([1, 3, 4])
-        run, _ = bulk_run_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
-        bulk_run_plan(run_id=run.pk, enqueue=False)
+        run, _ = get_results_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
+        get_results_plan(run_id=run.pk, enqueue=False)
         parts = list(RunLearner.objects.filter(run=run).order_by("pk"))
 
         # The first learner's results commit, then the worker dies before the run's counters move.
-        with mock.patch.object(runs, "run_counts_add", side_effect=SystemExit), pytest.raises(SystemExit):
-            runs.run_learner_process(run_learner_id=parts[0].pk)
+        with mock.patch.object(download, "run_counts_add", side_effect=SystemExit), pytest.raises(SystemExit):
+            download.run_learner_download(run_learner_id=parts[0].pk)
         for part in parts[1:]:
-            runs.run_learner_process(run_learner_id=part.pk)
+            download.run_learner_download(run_learner_id=part.pk)
 
         run.refresh_from_db()
         assert run.finished_at is None  # 2 of 3 counted: the run cannot know it is done
@@ -55,11 +55,11 @@ def test_a_finished_learner_moves_the_run_counts_and_checks_for_the_end():
     with running_sandbox() as server:
         configure(server.url)
         linked_learners([1])
-        run, _ = bulk_run_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
-        bulk_run_plan(run_id=run.pk, enqueue=False)
+        run, _ = get_results_start(started_by=None, trigger=Run.Trigger.MANUAL, queue=False)
+        get_results_plan(run_id=run.pk, enqueue=False)
         part = RunLearner.objects.get(run=run)
         with mock.patch.object(runs, "run_close_if_done") as close:
-            runs.run_learner_process(run_learner_id=part.pk)
+            download.run_learner_download(run_learner_id=part.pk)
         close.assert_called_once_with(run_id=run.pk)
         run.refresh_from_db()
         assert (run.learners_done, run.learners_failed) == (1, 0)

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from bksb_integration.models import BksbSettings, Run
-from bksb_integration.schedule import NIGHTLY_NAME, NIGHTLY_TASK, NightlySchedule, nightly_schedule_get
-from bksb_integration.tasks import bulk_run_scheduled
+from bksb_integration.sync.schedule import NIGHTLY_NAME, NIGHTLY_TASK, NightlySchedule, nightly_schedule_get
+from bksb_integration.sync.tasks import get_results_nightly_task as get_results_nightly
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def _integration_on() -> None:
 
 def test_the_scheduled_task_starts_a_run_that_history_shows_as_the_schedule(client, manager):
     _integration_on()
-    bulk_run_scheduled.delay()
+    get_results_nightly.delay()
     run = Run.objects.get(kind=Run.Kind.BULK)
     assert run.trigger == Run.Trigger.SCHEDULED
     assert run.started_by is None
@@ -86,5 +86,5 @@ def test_the_scheduled_run_does_not_start_a_second_run_beside_a_manual_one(manag
     manual = Run.objects.create(
         kind=Run.Kind.BULK, trigger=Run.Trigger.MANUAL, started_by=manager, heartbeat_at=timezone.now()
     )
-    assert bulk_run_scheduled.delay().get() == manual.pk
+    assert get_results_nightly.delay().get() == manual.pk
     assert Run.objects.filter(kind=Run.Kind.BULK).count() == 1

@@ -15,7 +15,7 @@ from bksb_integration.models import (
     Run,
     RunLearner,
 )
-from bksb_integration.runs import single_download_start
+from bksb_integration.sync.runs import bksb_results_start
 from tests.bksb_integration.test_download_support import (
     MULTI_PAGE_USER,
     configure,
@@ -116,9 +116,11 @@ def test_without_javascript_the_button_leads_to_a_self_refreshing_status_page(cl
 
 def test_the_window_polls_a_running_download_and_shows_its_stage(client, tutor):
     learner = linked_learner(MULTI_PAGE_USER)
-    run, _ = single_download_start(learner=learner, started_by=None, queue=False)
+    run, _ = bksb_results_start(learner=learner, started_by=None, queue=False)
     RunLearner.objects.filter(run=run).update(status="running", claimed_at=timezone.now())
-    Run.objects.filter(pk=run.pk).update(status="running", stage="Initial assessments page 2 of 4")
+    Run.objects.filter(pk=run.pk).update(
+        status="running", stage="reading", progress_list="initial", progress_page=2, progress_pages=4
+    )
     client.force_login(tutor)
 
     response = client.get(reverse("bksb:run_status", args=[run.pk]), headers=HX)
@@ -133,7 +135,7 @@ def test_the_window_polls_a_running_download_and_shows_its_stage(client, tutor):
 
 def test_a_second_click_attaches_to_the_running_download(client, tutor):
     learner = linked_learner(MULTI_PAGE_USER)
-    first, _ = single_download_start(learner=learner, started_by=None, queue=False)
+    first, _ = bksb_results_start(learner=learner, started_by=None, queue=False)
     RunLearner.objects.filter(run=first).update(status="running", claimed_at=timezone.now())
     client.force_login(tutor)
 
@@ -146,7 +148,7 @@ def test_a_second_click_attaches_to_the_running_download(client, tutor):
 
 def test_a_download_whose_worker_stopped_is_reported_as_stalled(client, tutor):
     learner = linked_learner(MULTI_PAGE_USER)
-    run, _ = single_download_start(learner=learner, started_by=None, queue=False)
+    run, _ = bksb_results_start(learner=learner, started_by=None, queue=False)
     RunLearner.objects.filter(run=run).update(status="running", claimed_at=timezone.now() - dt.timedelta(minutes=5))
     client.force_login(tutor)
 
@@ -287,7 +289,7 @@ def test_tab_queries_stay_constant_with_200_results(client, tutor, django_assert
 
 def test_a_closed_window_follows_the_run_unseen_until_it_ends(client, tutor):
     learner = linked_learner(MULTI_PAGE_USER)
-    run, _ = single_download_start(learner=learner, started_by=None, queue=False)
+    run, _ = bksb_results_start(learner=learner, started_by=None, queue=False)
     RunLearner.objects.filter(run=run).update(status="running", claimed_at=timezone.now())
     client.force_login(tutor)
     url = reverse("bksb:run_status", args=[run.pk]) + "?closed=1"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from bksb_integration.throttle import FileTokenBucket, RedisTokenBucket
+from bksb_integration.sync.budget import FileTokenBucket, RedisTokenBucket
 
 RATE = 40.0
 SECONDS = 1.5

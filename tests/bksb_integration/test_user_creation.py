@@ -12,9 +12,9 @@ import pytest
 import responses
 from django.db import connection
 
-from bksb_integration import user_creation as uc
-from bksb_integration.bulk_creation import bksb_users_bulk_create, bulk_summary
-from bksb_integration.connection import client_for
+from bksb_integration.accounts import user_creation as uc
+from bksb_integration.accounts.create_users import bksb_users_bulk_create, bulk_summary
+from bksb_integration.config.connection import client_for
 from bksb_integration.models import BksbLink, UserCreationRequest
 from learners.models import Kind, Learner
 from tests.bksb_integration.creation_fakes import PASSWORD, SECRET, FakeBksb, configured

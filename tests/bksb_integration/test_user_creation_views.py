@@ -11,7 +11,7 @@ import responses
 from django.core import mail
 from django.urls import reverse
 
-from bksb_integration import bulk_creation
+from bksb_integration.accounts import create_users as bulk_creation
 from bksb_integration.models import BksbLink, Invite, UserCreationRequest
 from tests.bksb_integration.creation_fakes import PASSWORD, SECRET, FakeBksb, configured
 from tests.factories import LearnerFactory
@@ -335,7 +335,7 @@ def test_learner_list_says_how_many_records_one_submit_takes(client, creator, le
 
 def test_bulk_create_out_of_time_offers_the_rest_again(client, creator, enabled, bksb, monkeypatch):
     no_time = partial(bulk_creation.bksb_users_bulk_create, time_budget=0.0)
-    monkeypatch.setattr("bksb_integration.views_users.bksb_users_bulk_create", no_time)
+    monkeypatch.setattr("bksb_integration.web.users.bksb_users_bulk_create", no_time)
     late = LearnerFactory(last_name="Baker")
     client.force_login(creator)
     page = client.post(reverse("bksb:bulk_create"), {"learner": [late.pk]}).content.decode()

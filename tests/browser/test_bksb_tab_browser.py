@@ -7,7 +7,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from bksb_integration.models import Run, RunLearner
-from bksb_integration.runs import run_learner_process, single_download_start
+from bksb_integration.sync.download import run_learner_download
+from bksb_integration.sync.runs import bksb_results_start
 from tests.bksb_integration.test_download_support import configure, fast_clients, mappings_seed, sandbox_running
 from tests.factories import WebUserFactory
 
@@ -69,10 +70,12 @@ def test_closing_the_window_early_leaves_the_download_running_and_the_results_st
     page, live_server, browser_login, tutor, sandbox
 ):
     learner = WebUserFactory(user__username="demo.learner0003", learner__bksb_user=True).learner
-    run, _ = single_download_start(learner=learner, started_by=None, queue=False)
+    run, _ = bksb_results_start(learner=learner, started_by=None, queue=False)
     part = RunLearner.objects.get(run=run)
     RunLearner.objects.filter(pk=part.pk).update(status=RunLearner.Status.RUNNING, claimed_at=timezone.now())
-    Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING, stage="Initial assessments page 1 of 1")
+    Run.objects.filter(pk=run.pk).update(
+        status=Run.Status.RUNNING, stage=Run.Stage.READING, progress_list="initial", progress_page=1, progress_pages=1
+    )
     browser_login("tutor1", "pw-tutor1")
     page.goto(f"{live_server.url}/learners/{learner.pk}/bksb/")
 
@@ -85,7 +88,7 @@ def test_closing_the_window_early_leaves_the_download_running_and_the_results_st
 
     # The worker carries on and finishes while the window is closed.
     RunLearner.objects.filter(pk=part.pk).update(status=RunLearner.Status.PENDING, claimed_at=None)
-    assert run_learner_process(run_learner_id=part.pk) == "succeeded"
+    assert run_learner_download(run_learner_id=part.pk) == "succeeded"
 
     expect(page.locator("#bksb-results").get_by_text("Succeeded")).to_be_visible(timeout=10_000)
     expect(page.locator("#bksb-initial tbody tr").first).not_to_have_text("No results downloaded yet.")

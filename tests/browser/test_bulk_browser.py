@@ -76,7 +76,7 @@ def test_closing_the_window_leaves_the_run_going_and_the_page_follows_it(page, b
         kind=Run.Kind.BULK,
         status=Run.Status.RUNNING,
         started_by=tutor,
-        stage="Downloading",
+        stage=Run.Stage.DOWNLOADING,
         created_at=now,
         started_at=now,
         planned_at=now,

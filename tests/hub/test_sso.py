@@ -48,7 +48,7 @@ def bksb() -> Iterator[responses.RequestsMock]:
 
 @pytest.fixture(autouse=True)
 def _no_backoff(monkeypatch):
-    monkeypatch.setattr("bksb_integration.client.time.sleep", lambda _seconds: None)
+    monkeypatch.setattr("bksb_integration.api.client.time.sleep", lambda _seconds: None)
 
 
 def _click(client):

@@ -6,13 +6,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bksb_integration import user_creation as uc
-from bksb_integration.client import BksbClient
-from bksb_integration.connection import IntegrationNotConfigured, client_for
-from bksb_integration.forms_users import CreateBksbUserForm
-from bksb_integration.invites import InviteError, invite_send
-from bksb_integration.management.availability import require_bksb
+from bksb_integration.accounts import user_creation as uc
+from bksb_integration.accounts.invites import InviteError, invite_send
+from bksb_integration.api.client import BksbClient
+from bksb_integration.config.connection import BksbNotReady, bksb_client, require_bksb
 from bksb_integration.models import BksbSettings
+from bksb_integration.web.forms_users import CreateBksbUserForm
 from learners.models import Learner
 
 
@@ -45,15 +44,12 @@ class Command(BaseCommand):
             errors = [message for messages in form.errors.values() for message in messages]
             raise CommandError("Not sent: " + " ".join(errors))
         try:
-            client = client_for(settings)
-        except IntegrationNotConfigured as exc:
+            with bksb_client(settings) as client:
+                self._create(learner, form.cleaned_data, client, settings)
+                if options["invite"]:
+                    self._invite(learner, client, settings, options["auto_login_link"])
+        except BksbNotReady as exc:
             raise CommandError(str(exc)) from None
-        try:
-            self._create(learner, form.cleaned_data, client, settings)
-            if options["invite"]:
-                self._invite(learner, client, settings, options["auto_login_link"])
-        finally:
-            client.close()
 
     def _form(self, learner: Learner, settings: BksbSettings, options: dict[str, Any]) -> CreateBksbUserForm:
         initial = CreateBksbUserForm(learner=learner, settings=settings).initial

@@ -12,10 +12,10 @@ import secrets
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from bksb_integration.bulk import bulk_run_start
-from bksb_integration.management.availability import require_bksb
+from bksb_integration.config.connection import require_bksb
 from bksb_integration.models import BksbSettings, Run
-from bksb_integration.tasks import bulk_run_plan as bulk_run_plan_task
+from bksb_integration.sync.get_results import get_results_start
+from bksb_integration.sync.queue import get_results_plan_queue
 from learners.models import Kind, Learner
 
 # Sandbox users that match no web user: linked by an explicit BKSB Username.
@@ -65,7 +65,7 @@ class Command(BaseCommand):
         """Queue a first Get Results to run once the worker and sandbox are up (only once)."""
         if Run.objects.filter(kind=Run.Kind.BULK).exists():
             return
-        run, started = bulk_run_start(started_by=None, trigger=Run.Trigger.COMMAND, queue=False)
+        run, started = get_results_start(started_by=None, trigger=Run.Trigger.COMMAND, queue=False)
         if started:
-            bulk_run_plan_task.apply_async((run.pk,), countdown=FIRST_RUN_DELAY_SECONDS)
+            get_results_plan_queue(run.pk, countdown=FIRST_RUN_DELAY_SECONDS)
             self.stdout.write(f"A first Get Results run starts in about {FIRST_RUN_DELAY_SECONDS} seconds.")

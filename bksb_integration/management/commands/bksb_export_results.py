@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bksb_integration.export import csv_lines
-from bksb_integration.management.availability import require_bksb
+from bksb_integration.config.connection import require_bksb
+from bksb_integration.results.export import csv_lines
 from learners.models import Learner
 
 

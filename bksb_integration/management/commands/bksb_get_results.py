@@ -1,11 +1,11 @@
 """Download learners' bksb results from the command line, in the foreground.
 
     python manage.py bksb_get_results --learner L000001 [--learner L000002 ...] [--json]
-    python manage.py bksb_get_results --all [--json] [--queue] [--threads 8]
+    python manage.py bksb_get_results --all [--json] [--queue] [--threads 16]
 
 Each learner gets a run made by the same service as the BKSB Results button
-(runs.single_download_start) and is processed here, in this process, by the
-same code a worker runs (runs.run_learner_process). A download already running
+(runs.bksb_results_start) and is processed here, in this process, by the
+same code a worker runs (download.run_learners_download). A download already running
 for a learner is waited for rather than doubled. Exits non-zero when any
 learner failed.
 """
@@ -21,16 +21,19 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connections
 
-from bksb_integration.bulk import bulk_run_plan, bulk_run_start
-from bksb_integration.management.availability import require_bksb
+from bksb_integration.config.connection import require_bksb
 from bksb_integration.models import Run, RunLearner
-from bksb_integration.runs import run_learner_process, single_download_start
+from bksb_integration.sync.download import BUSY, NOT_CLAIMED, run_learner_download, run_learners_download
+from bksb_integration.sync.get_results import get_results_plan, get_results_start
+from bksb_integration.sync.runs import bksb_results_start
 from learners.models import Learner
 
 # How long to wait for a download of the same learner that another process runs.
 WAIT_LIMIT_SECONDS = 15 * 60
 POLL_SECONDS = 1.0
 FINISHED = (RunLearner.Status.SUCCEEDED, RunLearner.Status.FAILED)
+# Learners a foreground thread downloads on one database connection.
+FOREGROUND_CHUNK = 20
 
 
 @dataclass
@@ -71,12 +74,12 @@ class Summary:
 
 def learner_download_foreground(*, learner: Learner) -> LearnerOutcome:
     """One learner's download, done in this process (or waited for, if already running)."""
-    run, _ = single_download_start(learner=learner, started_by=None, trigger=Run.Trigger.COMMAND, queue=False)
+    run, _ = bksb_results_start(learner=learner, started_by=None, trigger=Run.Trigger.COMMAND, queue=False)
     part = RunLearner.objects.get(run=run, learner=learner)
     deadline = time.monotonic() + WAIT_LIMIT_SECONDS
     while part.status not in FINISHED:
         # "not-claimed" (a worker has it) or "busy" (another run holds the learner): wait and look again.
-        if run_learner_process(run_learner_id=part.pk) in ("not-claimed", "busy"):
+        if run_learner_download(run_learner_id=part.pk) in (NOT_CLAIMED, BUSY):
             if time.monotonic() > deadline:
                 return LearnerOutcome(learner.learner_ref, run.pk, False, "Gave up waiting for the running download.")
             time.sleep(POLL_SECONDS)
@@ -92,9 +95,9 @@ def learner_download_foreground(*, learner: Learner) -> LearnerOutcome:
     )
 
 
-def _process(run_learner_id: int) -> str:
+def _chunk_download(run_id: int, run_learner_ids: list[int]) -> None:
     try:
-        return run_learner_process(run_learner_id=run_learner_id)
+        run_learners_download(run_id=run_id, run_learner_ids=run_learner_ids)
     finally:
         connections.close_all()  # each thread has its own database connection
 
@@ -102,19 +105,20 @@ def _process(run_learner_id: int) -> str:
 def bulk_foreground(*, threads: int) -> Run:
     """Get Results for every eligible learner in this process (threads share the request budget).
 
-    If a bulk run is already in progress, wait for it instead of starting another.
+    If a Get Results run is already in progress, wait for it instead of starting another.
     """
-    run, started = bulk_run_start(started_by=None, trigger=Run.Trigger.COMMAND, queue=False)
+    run, started = get_results_start(started_by=None, trigger=Run.Trigger.COMMAND, queue=False)
     if started:
-        bulk_run_plan(run_id=run.pk, enqueue=False)
+        get_results_plan(run_id=run.pk, enqueue=False)
         pending = RunLearner.objects.filter(run=run, status=RunLearner.Status.PENDING).order_by("pk")
-        ids = pending.values_list("pk", flat=True).iterator(chunk_size=2000)
+        ids = list(pending.values_list("pk", flat=True))
+        chunks = [ids[start : start + FOREGROUND_CHUNK] for start in range(0, len(ids), FOREGROUND_CHUNK)]
         if threads <= 1:
-            for run_learner_id in ids:
-                run_learner_process(run_learner_id=run_learner_id)
+            for chunk in chunks:
+                run_learners_download(run_id=run.pk, run_learner_ids=chunk)
         else:
             with ThreadPoolExecutor(max_workers=threads) as pool:
-                list(pool.map(_process, ids))
+                list(pool.map(lambda chunk: _chunk_download(run.pk, chunk), chunks))
             close_old_connections()
     deadline = time.monotonic() + WAIT_LIMIT_SECONDS
     run.refresh_from_db()
@@ -150,7 +154,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--all", action="store_true", help="every eligible linked learner (Get Results)")
         parser.add_argument("--queue", action="store_true", help="with --all: hand the run to the workers and exit")
-        parser.add_argument("--threads", type=int, default=8, help="with --all in the foreground: parallel downloads")
+        parser.add_argument("--threads", type=int, default=16, help="with --all in the foreground: parallel downloads")
         parser.add_argument("--json", action="store_true", dest="as_json", help="print a machine-readable summary")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -171,7 +175,7 @@ class Command(BaseCommand):
 
     def handle_all(self, options: dict[str, Any]) -> None:
         if options["queue"]:
-            run, started = bulk_run_start(started_by=None, trigger=Run.Trigger.COMMAND)
+            run, started = get_results_start(started_by=None, trigger=Run.Trigger.COMMAND)
             state = "queued" if started else "already in progress"
             if options["as_json"]:
                 self.stdout.write(json.dumps({"run": run.pk, "queued": started}))

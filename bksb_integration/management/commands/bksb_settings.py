@@ -21,8 +21,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bksb_integration.configuration import SettingsChange, settings_update
-from bksb_integration.connection import connection_test
+from bksb_integration.config.connection import connection_test
+from bksb_integration.config.settings_change import SettingsChange, settings_update
 from bksb_integration.models import BksbSettings
 from permissions.access import bksb_available
 

@@ -1,0 +1,150 @@
+"""Invite emails: telling a learner about their bksb account.
+
+The optional auto-login link logs the learner straight in, so it is made by
+bksb at the moment of sending, goes into the email and nowhere else: it is
+never stored, logged or shown to staff.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+
+from django.conf import settings as django_settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.template import Context, Template, TemplateDoesNotExist
+from django.template.loader import get_template
+
+from bksb_integration.accounts.linking import LinkError, bksb_user_id_resolve, link_for
+from bksb_integration.accounts.usernames import effective_bksb_username
+from bksb_integration.api.client import BksbClient
+from bksb_integration.api.errors import BksbError
+from bksb_integration.models import BksbSettings, Invite
+from learners.models import Learner
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BODY_TEMPLATE = "bksb_integration/email/invite.txt"
+GENERIC_LOGIN_PLACE = "your provider's bksb site"
+SAMPLE_LINK = "https://bksb.example/autologin/(made when the email is sent)"
+TEMPLATE_PAGE = "Integrations > bksb > Invite email"
+
+
+class InviteError(Exception):
+    """The invite was not sent; the message is fit to show staff."""
+
+
+class InviteTemplateError(InviteError):
+    """The admin-edited subject or body cannot be rendered; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"The invite template could not be rendered: {reason}; an admin can fix it at {TEMPLATE_PAGE}."
+        )
+
+
+@dataclass(frozen=True)
+class InviteEmail:
+    subject: str
+    body: str
+
+
+def invite_problems(*, learner: Learner) -> list[str]:
+    """Why no invite can be sent to this record (before asking bksb anything)."""
+    problems = []
+    if not effective_bksb_username(learner):
+        problems.append("The record has no bksb user yet: create one first.")
+    if not learner.email:
+        problems.append("The record has no email address.")
+    else:
+        try:
+            validate_email(learner.email)
+        except ValidationError:
+            problems.append(f"The record's email address “{learner.email}” is not valid.")
+    return problems
+
+
+def login_url(settings: BksbSettings) -> str:
+    return settings.hub_bksb_url if settings.hub_bksb_url else GENERIC_LOGIN_PLACE
+
+
+def invite_render(*, settings: BksbSettings, first_name: str, username: str, auto_login_link: str = "") -> InviteEmail:
+    """The email from the admin-edited subject and body (or the built-in body when blank)."""
+    context = {
+        "first_name": first_name,
+        "username": username,
+        "login_url": login_url(settings),
+        "auto_login_link": auto_login_link,
+    }
+    subject = _admin_text_render(settings.invite_subject, context)
+    if settings.invite_body.strip():
+        body = _admin_text_render(settings.invite_body, context)
+    else:
+        body = get_template(DEFAULT_BODY_TEMPLATE).render(context)
+    return InviteEmail(subject=" ".join(subject.split()) or "Your bksb account", body=body.strip() + "\n")
+
+
+def _admin_text_render(text: str, context: dict[str, str]) -> str:
+    """Render template text an admin wrote; raise InviteTemplateError when it fails."""
+    try:
+        return Template(text).render(Context(context, autoescape=False))
+    except TemplateDoesNotExist as exc:
+        raise InviteTemplateError(f"there is no template “{exc}”") from None
+    except Exception as exc:
+        # Whatever admin-written text raises (a bad tag, a missing url, a filter given the
+        # wrong kind of value) is the template's fault: say so rather than fail the page.
+        raise InviteTemplateError(str(exc) or type(exc).__name__) from None
+
+
+def invite_preview(*, settings: BksbSettings) -> InviteEmail:
+    """The email for a sample learner; raises InviteTemplateError when the template cannot be rendered."""
+    return invite_render(settings=settings, first_name="Amira", username="akhan1", auto_login_link=SAMPLE_LINK)
+
+
+def invite_send(
+    *,
+    learner: Learner,
+    sent_by: AbstractBaseUser | None,
+    with_auto_login_link: bool,
+    client: BksbClient | None,
+    settings: BksbSettings | None = None,
+) -> Invite:
+    """Email the learner their bksb username and how to log in, and record the invite."""
+    settings = settings or BksbSettings.load()
+    problems = invite_problems(learner=learner)
+    if problems:
+        raise InviteError(" ".join(problems))
+    username = effective_bksb_username(learner)
+    link = _auto_login_link(learner, username, client) if with_auto_login_link else ""
+    email = invite_render(settings=settings, first_name=learner.first_name, username=username, auto_login_link=link)
+    try:
+        send_mail(email.subject, email.body, django_settings.DEFAULT_FROM_EMAIL, [learner.email])
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.warning("bksb invite to learner %s not sent: %s", learner.learner_ref, type(exc).__name__)
+        raise InviteError("The email could not be sent: check the email settings and try again.") from None
+    invite = Invite.objects.create(
+        learner=learner,
+        sent_by=sent_by,
+        email=learner.email,
+        username=username,
+        with_auto_login_link=bool(link),
+    )
+    logger.info("bksb invite sent to learner %s (auto-login link: %s)", learner.learner_ref, bool(link))
+    return invite
+
+
+def _auto_login_link(learner: Learner, username: str, client: BksbClient | None) -> str:
+    if client is None:
+        raise InviteError("The bksb integration is not configured, so no auto-login link can be made.")
+    try:
+        user_id = bksb_user_id_resolve(link=link_for(learner), username=username, client=client)
+        return client.get_auto_login_link(user_id).link
+    except LinkError as exc:
+        raise InviteError(str(exc)) from None
+    except BksbError as exc:
+        raise InviteError(f"bksb could not make an auto-login link ({exc.message}); nothing was sent.") from None

@@ -1,0 +1,187 @@
+"""Linking a learner (or applicant) to their bksb user, and their download state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from bksb_integration.accounts.usernames import username_in_effect, web_user_of
+from bksb_integration.api.client import BksbClient
+from bksb_integration.api.errors import BksbUserNotFound
+from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult
+from learners.models import Learner
+
+
+class LinkError(Exception):
+    """A link could not be made; the message is fit to show staff."""
+
+
+def unknown_user_message(username: str) -> str:
+    return f"bksb has no user called “{username}”; check the username or create a bksb user."
+
+
+def bksb_user_holder(*, bksb_user_id: int, exclude_learner: Learner) -> Learner | None:
+    """The other record linked to this bksb user that is still a BKSB User, if any.
+
+    Results are stored by bksb user id, so a second record linked to the same
+    bksb user would take the first one's results at its next download.
+    """
+    link = (
+        BksbLink.objects.filter(bksb_user_id=bksb_user_id, learner__bksb_user=True)
+        .exclude(learner_id=exclude_learner.pk)
+        .select_related("learner")
+        .order_by("learner__learner_ref")
+        .first()
+    )
+    return link.learner if link is not None else None
+
+
+def held_message(*, username: str, bksb_user_id: int, holder: Learner) -> str:
+    return (
+        f"bksb user “{username}” (id {bksb_user_id}) is already linked to {holder.full_name} ({holder.learner_ref}). "
+        "One bksb user can belong to one record: untick BKSB User there first, or check the username."
+    )
+
+
+def held_refuse(*, learner: Learner, username: str, bksb_user_id: int) -> None:
+    """Raise LinkError when another BKSB User record is linked to this bksb user."""
+    holder = bksb_user_holder(bksb_user_id=bksb_user_id, exclude_learner=learner)
+    if holder is not None:
+        raise LinkError(held_message(username=username, bksb_user_id=bksb_user_id, holder=holder))
+
+
+def link_for(learner: Learner) -> BksbLink:
+    """The learner's link row, created on first use (uses a select_related one when loaded)."""
+    try:
+        link = learner.bksb_link
+    except BksbLink.DoesNotExist:
+        link, _ = BksbLink.objects.get_or_create(learner=learner)
+    link.learner = learner  # share the caller's object (and its cached web user)
+    return link
+
+
+def _user_id_lookup(*, link: BksbLink, username: str, client: BksbClient | None) -> int:
+    """The bksb user id for username: the stored one while the name is unchanged, else bksb's."""
+    if link.bksb_user_id and link.resolved_username == username:
+        return link.bksb_user_id
+    if client is None:
+        raise LinkError("The bksb integration is not configured, so the username cannot be checked.")
+    try:
+        return client.get_user_id(username)
+    except BksbUserNotFound:
+        raise LinkError(unknown_user_message(username)) from None
+
+
+def bksb_user_id_resolve(*, link: BksbLink, username: str, client: BksbClient) -> int:
+    """The bksb user id for username, asking bksb only when the name changed.
+
+    Raises LinkError when bksb has no such user, or when another record is
+    linked to that user (checked on every call, so links made before the check
+    existed are caught too); other BksbErrors propagate.
+    """
+    known = bool(link.bksb_user_id) and link.resolved_username == username
+    user_id = _user_id_lookup(link=link, username=username, client=client)
+    held_refuse(learner=link.learner, username=username, bksb_user_id=user_id)
+    if known:
+        return user_id
+    with transaction.atomic():
+        changed = link.bksb_user_id not in (None, user_id)
+        link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, username, timezone.now()
+        link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at"])
+        if changed:
+            # A different bksb user: their whole history is new to us, even if
+            # this download fails and is tried again later.
+            last_download_set(link.learner, link, None)
+    return user_id
+
+
+def last_download_time(learner: Learner, link: BksbLink) -> dt.datetime | None:
+    """On the web user account when there is one (BKSBUPDATED), else on the link."""
+    web_user = web_user_of(learner)
+    return web_user.bksb_updated if web_user is not None else link.last_download_at
+
+
+def last_download_set(learner: Learner, link: BksbLink, when: dt.datetime | None) -> None:
+    web_user = web_user_of(learner)
+    if web_user is not None:
+        web_user.bksb_updated = when
+        type(web_user).objects.filter(pk=web_user.pk).update(bksb_updated=when)
+    else:
+        link.last_download_at = when
+        BksbLink.objects.filter(pk=link.pk).update(last_download_at=when)
+
+
+def download_reset(*, learner: Learner) -> None:
+    """Re-download all: forget the last-download time so the next download reads every page."""
+    with transaction.atomic():
+        last_download_set(learner, link_for(learner), None)
+
+
+def has_results_from_other_user(learner: Learner, bksb_user_id: int) -> bool:
+    return any(
+        model.objects.filter(learner=learner).exclude(bksb_user_id=bksb_user_id).exists()
+        for model in (InitialAssessmentResult, DiagnosticAssessmentResult)
+    )
+
+
+@dataclass(frozen=True)
+class LinkOutcome:
+    applied: bool
+    needs_confirmation: bool
+    username: str
+    bksb_user_id: int | None
+    message: str
+
+
+def link_apply(
+    *, learner: Learner, bksb_user: bool, username: str, client: BksbClient | None, confirmed: bool = False
+) -> LinkOutcome:
+    """Tick or untick BKSB User and set the BKSB Username, resolving it in bksb.
+
+    Nothing changes when bksb has no such user or another BKSB User record is
+    linked to it (LinkError), or when the name points at a different bksb user than the learner's stored results and the
+    change is not yet confirmed. Old results keep their bksb user id.
+    """
+    before = (learner.bksb_user, learner.bksb_username)
+    try:
+        outcome = _link_apply(learner, bksb_user, username.strip(), client, confirmed)
+    except BaseException:
+        learner.bksb_user, learner.bksb_username = before
+        raise
+    if not outcome.applied:
+        # Nothing was saved: leave the caller's object as the database has it.
+        learner.bksb_user, learner.bksb_username = before
+    return outcome
+
+
+def _link_apply(
+    learner: Learner, bksb_user: bool, username: str, client: BksbClient | None, confirmed: bool
+) -> LinkOutcome:
+    learner.bksb_user, learner.bksb_username = bksb_user, username
+    effective, _ = username_in_effect(learner)
+    if not bksb_user:
+        _save_learner(learner)
+        return LinkOutcome(True, False, "", None, "BKSB User is off for this record; its results are kept.")
+    if not effective:
+        raise LinkError("Enter a BKSB Username: this record has no web user account whose name could be used.")
+    link = link_for(learner)
+    user_id = _user_id_lookup(link=link, username=effective, client=client)
+    held_refuse(learner=learner, username=effective, bksb_user_id=user_id)
+    if not confirmed and has_results_from_other_user(learner, user_id):
+        return LinkOutcome(False, True, effective, user_id, "")
+    with transaction.atomic():
+        _save_learner(learner)
+        changed = link.bksb_user_id != user_id
+        link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, effective, timezone.now()
+        link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at"])
+        if changed:
+            # A different bksb user: their whole history is new to us.
+            last_download_set(learner, link, None)
+    return LinkOutcome(True, False, effective, user_id, f"Linked to bksb user {effective} (id {user_id}).")
+
+
+def _save_learner(learner: Learner) -> None:
+    learner.save(update_fields=["bksb_user", "bksb_username", "updated_at"])

@@ -1,0 +1,152 @@
+"""Is bksb ready to call? A client for the current settings, and Test connection."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from bksb_integration.api.client import BksbClient
+from bksb_integration.api.errors import BksbAuthError, BksbError
+from bksb_integration.models import BksbSettings
+from bksb_integration.models.encryption import SecretUnreadable
+from permissions.access import bksb_available
+
+logger = logging.getLogger(__name__)
+
+# A harmless authenticated call: asks whether a name nobody uses exists.
+PROBE_USERNAME = "bksbmis-connection-test"
+TEST_TIMEOUT = 8.0
+# bksb calls made while a person waits: fail within seconds rather than outlast the web worker's timeout.
+REQUEST_CLIENT_OPTIONS: dict[str, Any] = {"timeout": 6.0, "max_retries": 1, "backoff_cap": 2.0, "longest_wait": 5.0}
+
+
+NOT_AVAILABLE = "The bksb module is not available in this deployment (BKSB_INTEGRATION_AVAILABLE is off)."
+NOT_ENABLED = "The bksb integration is not enabled: switch on Integration Enabled (Integrations > bksb > Settings)."
+NO_KEYS = (
+    "Enter the BKSB API url, Access Key ID and Secret Access Key first "
+    "(Integrations > bksb > Settings, or manage.py bksb_settings)."
+)
+SECRET_UNREADABLE = "The stored Secret Access Key cannot be read (the encryption key changed): enter it again."  # noqa: S105
+
+
+class BksbNotReady(Exception):
+    """bksb cannot be called now; the message says why, in words fit to show staff."""
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether bksb can be called now, and if not, why (in words staff can act on)."""
+
+    reason: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return not self.reason
+
+
+def bksb_readiness(settings: BksbSettings | None = None, *, need_enabled: bool = True) -> Readiness:
+    """The one answer to "is bksb ready?", for views, commands, tasks and templates alike.
+
+    With need_enabled=False the keys may be checked while the integration is
+    still switched off (Test connection).
+    """
+    if not bksb_available():
+        return Readiness(NOT_AVAILABLE)
+    settings = settings or BksbSettings.load()
+    if need_enabled and not settings.integration_enabled:
+        return Readiness(NOT_ENABLED)
+    if not settings.api_url or not settings.access_key_id or not settings.has_secret_access_key:
+        return Readiness(NO_KEYS)
+    return Readiness()
+
+
+def require_bksb(*, need_configured: bool = True) -> None:
+    """Stop a command with the readiness reason when bksb cannot be used."""
+    readiness = bksb_readiness(need_enabled=True) if need_configured else _availability()
+    if not readiness.ready:
+        raise CommandError(readiness.reason)
+
+
+def _availability() -> Readiness:
+    return Readiness() if bksb_available() else Readiness(NOT_AVAILABLE)
+
+
+@contextmanager
+def bksb_client(
+    settings: BksbSettings | None = None, *, need_enabled: bool = True, **options: Any
+) -> Iterator[BksbClient]:
+    """A client for the current settings (read afresh unless given), closed on leaving.
+
+    `options` go to BksbClient (timeout, max_retries, throttle, session, ...).
+    Raises BksbNotReady with the readiness reason.
+    """
+    client = client_for(settings, need_enabled=need_enabled, **options)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def client_for(settings: BksbSettings | None = None, *, need_enabled: bool = True, **options: Any) -> BksbClient:
+    """The client bksb_client yields, for a caller that closes it itself (tests, long-lived helpers)."""
+    settings = settings or BksbSettings.load()
+    readiness = bksb_readiness(settings, need_enabled=need_enabled)
+    if not readiness.ready:
+        raise BksbNotReady(readiness.reason)
+    try:
+        secret = settings.secret_access_key
+    except SecretUnreadable:
+        raise BksbNotReady(SECRET_UNREADABLE) from None
+    return BksbClient(
+        base_url=settings.api_url, access_key_id=settings.access_key_id, secret_access_key=secret, **options
+    )
+
+
+@dataclass(frozen=True)
+class ConnectionTestResult:
+    ok: bool
+    message: str
+
+
+def connection_test(*, settings: BksbSettings) -> ConnectionTestResult:
+    """Make one harmless authenticated call and record the outcome on the settings row.
+
+    Works while the integration is still switched off, so keys can be checked
+    before turning it on.
+    """
+    result = _probe(settings)
+    settings.last_tested_at = timezone.now()
+    settings.last_test_ok = result.ok
+    settings.last_test_outcome = result.message[:300]
+    settings.save(update_fields=["last_tested_at", "last_test_ok", "last_test_outcome"])
+    return result
+
+
+def _probe(settings: BksbSettings) -> ConnectionTestResult:
+    options = {"timeout": TEST_TIMEOUT, "max_retries": 1, "backoff_base": 0.2, "longest_wait": 5}
+    try:
+        with bksb_client(settings, need_enabled=False, **options) as client:
+            client.username_exists(PROBE_USERNAME)
+    except BksbNotReady as exc:
+        return ConnectionTestResult(False, str(exc))
+    except BksbError as exc:
+        logger.info("bksb connection test failed: %s", exc)
+        return ConnectionTestResult(False, _explain(exc, settings.api_url))
+    return ConnectionTestResult(True, "Connected: bksb accepted the key.")
+
+
+def _explain(exc: BksbError, url: str) -> str:
+    if isinstance(exc, BksbAuthError) and exc.status == 403:
+        return "The key is disabled or the permission for this call is not set to Allow in bksb."
+    if isinstance(exc, BksbAuthError):
+        return "bksb refused the key: check the Access Key ID and Secret Access Key."
+    if exc.status is None:
+        reason = exc.detail or "the request failed"
+        return f"bksb could not be reached at {url}: {reason}."
+    return f"bksb answered something unexpected (HTTP {exc.status})."

@@ -1,0 +1,254 @@
+"""The BKSB Tables reference: every reporting table and column, for people who report with SQL.
+
+Columns, types and allowed values come from the models' _meta, so the page and
+docs/bksb-tables.md never drift from the schema; only the plain-words
+descriptions are written here. Regenerate the Markdown with:
+
+    python -m bksb_integration.results.tables_doc > docs/bksb-tables.md
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db import models
+
+# Models, in the order the reference lists their tables (looked up once Django is ready).
+TABLES = [
+    "InitialAssessmentResult",
+    "DiagnosticAssessmentResult",
+    "BksbLink",
+    "Run",
+    "RunLearner",
+    "LevelMapping",
+    "SubjectMapping",
+]
+
+_RESULT_COLUMNS = {
+    "id": "Our row id.",
+    "learner_id": "The learner or applicant (learners_learner.id); join it for the learner reference.",
+    "bksb_user_id": "The bksb user the result came from. Results keep it when the BKSB Username later changes.",
+    "session_id": "bksb's SessionId of the assessment sitting.",
+    "assessment_id": "bksb's AssessmentID. One subject can sit under an old and a new id (40000/50000 maths).",
+    "course_subject": "bksb's CourseSubject code as sent (e.g. MATHS_NEW, ENG_NEW, OZ_DIGI).",
+    "course_name": "bksb's CourseName as sent.",
+    "assessment_name": "bksb's AssessmentName as sent.",
+    "result": "bksb's Result text as sent (e.g. “Maths Entry 3”). Untrusted text: escape it when you show it.",
+    "result_date": "When the result was taken, in UTC (bksb sends UK local time; it is converted on download).",
+    "subject": "The subject the CourseSubject code maps to (bksb_subject_mapping); empty when no row maps it.",
+    "level": "The level the Result text maps to (bksb_level_mapping); empty when no row maps it (“unmapped”).",
+    "level_rank": "The level's place on the scale, lowest 1 (Pre-Entry) to 7 (Level 3): use it to find the highest.",
+    "raw": "The whole result as bksb sent it (JSON), including any fields not copied into columns.",
+    "first_seen_at": "When a download first stored the result.",
+    "last_changed_at": "When a download last found the result changed in bksb (or first stored it).",
+}
+
+DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "bksb_initial_assessment_result": {
+        "": "One row per initial assessment result downloaded from bksb. A result is identified by "
+        "(bksb_user_id, session_id, assessment_id).",
+        **_RESULT_COLUMNS,
+    },
+    "bksb_diagnostic_assessment_result": {
+        "": "One row per diagnostic assessment result downloaded from bksb, identified as initial results are.",
+        **_RESULT_COLUMNS,
+        "percent_score": "bksb's PercentScore, 0 to 100; empty when bksb sent none.",
+    },
+    "bksb_link": {
+        "": "A learner's link to their bksb user, and the state of their downloads (at most one row per learner).",
+        "id": "Our row id.",
+        "learner_id": "The learner or applicant (learners_learner.id).",
+        "bksb_user_id": "The bksb user id the BKSB Username in effect resolved to; empty until resolved.",
+        "resolved_username": "The username that was resolved to bksb_user_id.",
+        "resolved_at": "When the username was last resolved in bksb.",
+        "last_download_at": "When results were last downloaded, for records with no web user account "
+        "(otherwise the web user's BKSB updated time is used). Empty means the next download reads every page.",
+        "last_outcome": "How the last download ended: succeeded or failed.",
+        "last_outcome_at": "When the last download ended.",
+        "last_message": "The last download's outcome in plain words, as the BKSB tab shows it.",
+        "download_lease_until": "While a download of this learner runs: until when it holds the learner. "
+        "An expired lease (a stopped worker) is free to take.",
+        "download_lease_owner": "The claim token (bksb_run_learner.claim_token) of the download holding the lease.",
+    },
+    "bksb_run": {
+        "": "A download of bksb results: of one learner (BKSB Results button, command line) or of every "
+        "eligible linked learner (bulk).",
+        "id": "Our row id.",
+        "kind": "single or bulk.",
+        "trigger": "What started it: manual, scheduled or command.",
+        "started_by_id": "The member of staff who started it (auth_user.id); empty for scheduled runs.",
+        "status": "queued, running, succeeded, partial (some learners failed) or failed.",
+        "created_at": "When the run was asked for.",
+        "started_at": "When the first learner's download began.",
+        "finished_at": "When the last learner's download ended.",
+        "heartbeat_at": "The last sign of life from a worker on this run.",
+        "planned_at": "When every learner of the run had its bksb_run_learner row; a run closes only after that.",
+        "learners_total": "How many learners the run covers.",
+        "learners_done": "How many of them have finished, successfully or not.",
+        "learners_failed": "How many of them failed.",
+        "learners_skipped": "How many eligible learners were left out (see skipped_reasons).",
+        "skipped_reasons": "Why learners were left out, as JSON: reason to count.",
+        "results_created": "Results stored for the first time.",
+        "results_updated": "Stored results that bksb had changed.",
+        "results_unchanged": "Results read again and found unchanged.",
+        "requests_made": "Requests sent to bksb.",
+        "stage": "Where the run is; the window words it with the numbers below.",
+        "progress_list": "While a single-learner run reads results: the list being read (initial or diagnostic).",
+        "progress_page": "The page of that list just read.",
+        "progress_pages": "How many pages that list has, as bksb said on its last page read.",
+        "message": "For a single-learner run that failed: why, in plain words.",
+    },
+    "bksb_run_learner": {
+        "": "One learner's part in a run: the unit of work a worker claims.",
+        "id": "Our row id.",
+        "run_id": "The run (bksb_run.id).",
+        "learner_id": "The learner (learners_learner.id).",
+        "status": "pending, running, succeeded or failed.",
+        "attempts": "How many times a worker claimed it (more than one after a worker stopped mid-way).",
+        "claim_token": "Set by the claim that took the row; the worker reads back the rows that carry it.",
+        "claimed_at": "When a worker last claimed it or reported progress.",
+        "finished_at": "When the learner's download ended.",
+        "results_created": "Results stored for the first time.",
+        "results_updated": "Stored results that bksb had changed.",
+        "results_unchanged": "Results read again and found unchanged.",
+        "error": "Why the learner's download failed, in plain words.",
+    },
+    "bksb_level_mapping": {
+        "": "Admin-editable rules turning bksb's Result text into a level (Integrations > bksb > Levels).",
+        "id": "Our row id.",
+        "text": "The text to match, ignoring case and repeated spaces.",
+        "match": "exact (the whole text) or ends_with (the end of the text, on a word boundary).",
+        "level": "The level it maps to.",
+    },
+    "bksb_subject_mapping": {
+        "": "Admin-editable rules turning bksb's CourseSubject code into a subject (Integrations > bksb > Subjects).",
+        "id": "Our row id.",
+        "course_subject": "The CourseSubject code, ignoring case.",
+        "subject": "The subject it maps to.",
+    },
+}
+
+# Portable names for Django's field types (PostgreSQL's spelling).
+SQL_TYPES = {
+    "AutoField": "integer",
+    "BigAutoField": "bigint",
+    "BigIntegerField": "bigint",
+    "BooleanField": "boolean",
+    "CharField": "varchar({max_length})",
+    "DateField": "date",
+    "DateTimeField": "timestamp with time zone",
+    "FloatField": "double precision",
+    "ForeignKey": "bigint",
+    "IntegerField": "integer",
+    "JSONField": "jsonb",
+    "OneToOneField": "bigint",
+    "PositiveIntegerField": "integer",
+    "PositiveSmallIntegerField": "smallint",
+    "TextField": "text",
+}
+
+
+@dataclass(frozen=True)
+class ColumnDoc:
+    name: str
+    sql_type: str
+    nullable: bool
+    description: str
+    values: str
+    references: str
+
+
+@dataclass(frozen=True)
+class TableDoc:
+    name: str
+    description: str
+    columns: list[ColumnDoc]
+
+
+def tables_documentation() -> list[TableDoc]:
+    """Every reporting table with its columns, straight from the models."""
+    return [_table(apps.get_model("bksb_integration", name)) for name in TABLES]
+
+
+def _table(model: type[models.Model]) -> TableDoc:
+    table = model._meta.db_table
+    words = DESCRIPTIONS.get(table, {})
+    columns = [_column(field, words) for field in model._meta.concrete_fields]
+    return TableDoc(table, words.get("", ""), columns)
+
+
+def _column(field: models.Field, words: dict[str, str]) -> ColumnDoc:
+    kind = field.get_internal_type()
+    sql_type = SQL_TYPES.get(kind, kind).format(max_length=getattr(field, "max_length", ""))
+    references = ""
+    if field.is_relation and field.related_model is not None:
+        target = field.related_model._meta
+        references = f"{target.db_table}.{target.pk.column}"
+    values = ", ".join(f"{value} ({label})" for value, label in field.choices) if field.choices else ""
+    return ColumnDoc(
+        name=field.column,
+        sql_type=sql_type + (" primary key" if field.primary_key else ""),
+        nullable=field.null,
+        description=words.get(field.column, ""),
+        values=values,
+        references=references,
+    )
+
+
+def undescribed_columns() -> list[str]:
+    """table.column of every column with no description (a test keeps this empty)."""
+    return [
+        f"{table.name}.{column.name}"
+        for table in tables_documentation()
+        for column in table.columns
+        if not column.description
+    ] + [table.name for table in tables_documentation() if not table.description]
+
+
+def tables_markdown() -> str:
+    """docs/bksb-tables.md: the same reference as the BKSB Tables page."""
+    lines = [
+        "# BKSB Tables",
+        "",
+        "The tables the bksb integration stores, for reporting with SQL. Every name starts with `bksb_`.",
+        "Times are stored in UTC. Text that came from bksb is untrusted: escape it wherever you show it.",
+        "This page is generated from the models",
+        "(`python -m bksb_integration.results.tables_doc > docs/bksb-tables.md`);",
+        "the same reference is on Integrations > bksb > BKSB Tables (`/integrations/bksb/tables/`).",
+        "",
+        "Export every stored result as CSV, with the learner reference, with",
+        "`python manage.py bksb_export_results [--learner REF] > results.csv`.",
+        "",
+    ]
+    for table in tables_documentation():
+        lines += [f"## `{table.name}`", "", table.description, ""]
+        lines += ["| column | type | null | description |", "|---|---|---|---|"]
+        for column in table.columns:
+            lines.append(f"| `{column.name}` | {column.sql_type} | {_yes(column.nullable)} | {_describe(column)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _describe(column: ColumnDoc) -> str:
+    text = column.description
+    if column.references:
+        text += f" References `{column.references}`."
+    if column.values:
+        text += f" Values: {column.values}."
+    return text.replace("|", "\\|")
+
+
+if __name__ == "__main__":
+    import os
+    import sys
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bksbmis.settings")
+    django.setup()
+    sys.stdout.write(tables_markdown())

@@ -1,0 +1,162 @@
+"""One shared budget of bksb requests for every worker.
+
+A token bucket: `rate` requests per second on average, bursts up to `burst`.
+In production it lives in Redis, so every worker on every host draws from the
+same bucket, and a 429 from bksb pauses them all (penalise). On the embedded
+default (no Redis) the same bucket lives in a locked file under ./var, shared
+by the processes of one machine.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import redis
+from django.conf import settings
+
+from bksb_integration.api.types import Throttle
+
+# KEYS[1] bucket hash, KEYS[2] penalty key; ARGV rate, burst.
+# Returns milliseconds to wait (0 = a token was taken). Uses Redis's clock so
+# that hosts with skewed clocks still share one budget.
+_TAKE = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
+local penalty = tonumber(redis.call('GET', KEYS[2]) or '0')
+if penalty > now then return penalty - now end
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tokens = tonumber(redis.call('HGET', KEYS[1], 't') or ARGV[2])
+local stamp = tonumber(redis.call('HGET', KEYS[1], 's') or now)
+tokens = math.min(burst, tokens + (now - stamp) * rate / 1000)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) * 1000 / rate) end
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 's', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 60000)
+return wait
+"""
+
+_PENALISE = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
+local until_ms = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if until_ms > current then redis.call('SET', KEYS[1], until_ms, 'PX', tonumber(ARGV[1]) + 1000) end
+return until_ms
+"""
+
+MAX_PENALTY = 300.0
+
+
+class RedisTokenBucket:
+    """The shared bucket in Redis (production)."""
+
+    def __init__(self, client: redis.Redis, *, rate: float, burst: float | None = None, name: str = "bksb") -> None:
+        self.rate = max(rate, 0.1)
+        self.burst = burst if burst is not None else max(1.0, self.rate / 10)
+        self._keys = [f"{name}:bucket", f"{name}:penalty"]
+        self._take = client.register_script(_TAKE)
+        self._penalise = client.register_script(_PENALISE)
+
+    def acquire(self) -> None:
+        while True:
+            wait_ms = int(self._take(keys=self._keys, args=[self.rate, self.burst]))
+            if wait_ms <= 0:
+                return
+            time.sleep(wait_ms / 1000)
+
+    def penalise(self, seconds: float) -> None:
+        millis = int(min(max(seconds, 0.0), MAX_PENALTY) * 1000)
+        if millis:
+            self._penalise(keys=self._keys[1:], args=[millis])
+
+
+class FileTokenBucket:
+    """The same bucket in a locked file, for one machine without Redis (embedded default)."""
+
+    def __init__(self, path: Path, *, rate: float, burst: float | None = None) -> None:
+        self.rate = max(rate, 0.1)
+        self.burst = burst if burst is not None else max(1.0, self.rate / 10)
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def _update(self, change: Callable[[dict[str, float], float], float]) -> float:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            raw = os.read(fd, 4096)
+            state = json.loads(raw) if raw else {}
+            result = change(state, time.time())
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps(state).encode())
+            return result
+        finally:
+            os.close(fd)
+
+    def _take(self, state: dict[str, float], now: float) -> float:
+        if state.get("penalty", 0) > now:
+            return state["penalty"] - now
+        tokens = min(self.burst, state.get("tokens", self.burst) + (now - state.get("stamp", now)) * self.rate)
+        wait = 0.0
+        if tokens >= 1:
+            tokens -= 1
+        else:
+            wait = (1 - tokens) / self.rate
+        state.update(tokens=tokens, stamp=now)
+        return wait
+
+    def acquire(self) -> None:
+        while (wait := self._update(self._take)) > 0:
+            time.sleep(wait)
+
+    def penalise(self, seconds: float) -> None:
+        until = time.time() + min(max(seconds, 0.0), MAX_PENALTY)
+
+        def change(state: dict[str, float], now: float) -> float:
+            state["penalty"] = max(state.get("penalty", 0), until)
+            return 0.0
+
+        self._update(change)
+
+
+class CountingThrottle:
+    """Counts the requests that pass through another throttle (for run statistics)."""
+
+    def __init__(self, inner: Throttle) -> None:
+        self.inner = inner
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        self.inner.acquire()
+        with self._lock:
+            self.count += 1
+
+    def penalise(self, seconds: float) -> None:
+        self.inner.penalise(seconds)
+
+
+_redis_clients: dict[str, redis.Redis] = {}
+_redis_buckets: dict[tuple[str, str, float], RedisTokenBucket] = {}
+
+
+def shared_throttle(*, rate: float) -> Throttle:
+    """The bucket every worker shares: Redis when REDIS_URL is set, else a file in VAR_DIR."""
+    url = settings.REDIS_URL
+    name = getattr(settings, "BKSB_THROTTLE_NAME", "bksb")
+    if url:
+        # One bucket object per rate: its scripts are registered once, not per learner.
+        key = (url, name, rate)
+        if key not in _redis_buckets:
+            if url not in _redis_clients:
+                _redis_clients[url] = redis.Redis.from_url(url)
+            _redis_buckets[key] = RedisTokenBucket(_redis_clients[url], rate=rate, name=name)
+        return _redis_buckets[key]
+    return FileTokenBucket(Path(settings.VAR_DIR) / f"{name}-throttle.json", rate=rate)

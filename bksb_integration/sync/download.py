@@ -1,0 +1,375 @@
+"""Downloading learners' bksb results: only what changed since last time.
+
+One flow, read top-down in run_learners_download:
+
+    claim -> lease -> read pages -> one transaction -> release
+
+bksb's result lists are newest first and have no "changed since" filter, so
+a download reads pages until it reaches results older than the learner's last
+download (less a safety overlap). One transaction then stores everything read,
+moves the last-download time, records the outcome on the link and on the
+learner's row of the run, and releases the lease. A failure part-way stores
+nothing and leaves the time where it was; trying again completes the job.
+Claims and leases expire (progress.STALE_AFTER), so a killed worker leaves
+nothing stuck; the run's counts move once per chunk of learners (runs.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import threading
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+import requests
+from django.db import connection, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+
+from bksb_integration.accounts.linking import LinkError, bksb_user_id_resolve, last_download_set, last_download_time
+from bksb_integration.accounts.usernames import username_in_effect
+from bksb_integration.api.client import BksbClient, pooled_session
+from bksb_integration.api.errors import (
+    BksbAuthError,
+    BksbError,
+    BksbMalformedAnswer,
+    BksbNotFound,
+    BksbTransientError,
+)
+from bksb_integration.api.types import AssessmentResult
+from bksb_integration.config.connection import BksbNotReady, bksb_client
+from bksb_integration.config.mapping import Mapper
+from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
+from bksb_integration.sync.budget import CountingThrottle, shared_throttle
+from bksb_integration.sync.progress import STALE_AFTER
+from bksb_integration.sync.results_store import UpsertCounts, results_upsert
+from bksb_integration.sync.runs import Tally, bksb_results_start, run_counts_add
+from learners.models import Learner
+
+logger = logging.getLogger(__name__)
+
+# Results are read back this far before the last download, so that nothing is
+# missed around clock changes or when bksb records a result a little late.
+OVERLAP = dt.timedelta(days=2)
+RECORDS_PER_PAGE = 100
+# A Get Results learner renews its claim and lease this often while it downloads.
+HEARTBEAT_EVERY = dt.timedelta(seconds=30)
+MAPPER_TTL = dt.timedelta(seconds=30)
+LISTS = ("initial", "diagnostic")
+NOT_A_BKSB_USER = "This record is not a BKSB User, or has no BKSB Username or web user account."
+
+SUCCEEDED, FAILED, BUSY, NOT_CLAIMED = "succeeded", "failed", "busy", "not-claimed"
+
+
+class DownloadFailed(Exception):
+    """A learner's download failed; the message is fit to show staff."""
+
+
+@dataclass
+class DownloadResult:
+    counts: UpsertCounts = field(default_factory=UpsertCounts)
+
+
+def run_learners_download(
+    *, run_id: int, run_learner_ids: list[int], client: BksbClient | None = None
+) -> dict[int, str]:
+    """Download the results of some of a run's learners, one after another.
+
+    Returns what happened to each id: succeeded, failed, busy (another download
+    of the learner holds its lease: try again shortly) or not-claimed (another
+    worker has it, or it is done). Safe to call twice for the same ids. Every
+    request draws on the budget all workers share (budget.py), unless a
+    `client` is given (a download in the foreground).
+    """
+    token = secrets.randbits(62)
+    parts, busy = _claim(run_learner_ids, token)
+    outcomes = dict.fromkeys(run_learner_ids, NOT_CLAIMED) | dict.fromkeys(busy, BUSY)
+    if not parts:
+        return outcomes
+    settings = BksbSettings.load()
+    counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second))
+    tally = Tally()
+    with ExitStack() as stack:
+        not_ready = ""
+        if client is None:
+            try:
+                client = stack.enter_context(bksb_client(settings, throttle=counter, session=_session()))
+            except BksbNotReady as exc:
+                not_ready = str(exc)
+        for part in parts:
+            outcomes[part.pk] = _learner_download(part, client, not_ready, token, tally)
+    tally.requests = counter.count
+    run_counts_add(run_id=run_id, tally=tally)
+    return outcomes
+
+
+def run_learner_download(*, run_learner_id: int) -> str:
+    """One learner of a run (a BKSB Results click, a retry): what happened to it, as above."""
+    run_id = RunLearner.objects.filter(pk=run_learner_id).values_list("run_id", flat=True).first()
+    if run_id is None:
+        return NOT_CLAIMED  # the run was deleted from history meanwhile
+    return run_learners_download(run_id=run_id, run_learner_ids=[run_learner_id])[run_learner_id]
+
+
+def learner_download(*, learner: Learner, client: BksbClient) -> DownloadResult:
+    """One learner's download now, in this process, as a BKSB Results run of its own.
+
+    Raises DownloadFailed with the message staff would see.
+    """
+    run, _ = bksb_results_start(learner=learner, started_by=None, trigger=Run.Trigger.COMMAND, queue=False)
+    part = RunLearner.objects.get(run=run, learner=learner)
+    outcome = run_learners_download(run_id=run.pk, run_learner_ids=[part.pk], client=client)[part.pk]
+    part.refresh_from_db()
+    if outcome != SUCCEEDED:
+        raise DownloadFailed(part.error or "Another download of this learner is running.")
+    counts = UpsertCounts(part.results_created, part.results_updated, part.results_unchanged)
+    return DownloadResult(counts)
+
+
+# -- claim and lease ---------------------------------------------------------------------------
+
+
+def _claim(run_learner_ids: list[int], token: int) -> tuple[list[RunLearner], list[int]]:
+    """Claim what is free of these learners, and take their download leases.
+
+    Returns (the parts this process now holds, the ids handed back because
+    another download holds the learner's lease).
+    """
+    now = timezone.now()
+    claimable = Q(status=RunLearner.Status.PENDING) | Q(
+        status=RunLearner.Status.RUNNING, claimed_at__lt=now - STALE_AFTER
+    )
+    with transaction.atomic():
+        commit_without_waiting()  # a lost claim is simply claimed again
+        claimed = (
+            RunLearner.objects.filter(pk__in=run_learner_ids)
+            .filter(claimable)
+            .update(status=RunLearner.Status.RUNNING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1)
+        )
+        if not claimed:
+            return [], []
+        mine = RunLearner.objects.filter(pk__in=run_learner_ids, claim_token=token)
+        free = Q(download_lease_until__isnull=True) | Q(download_lease_until__lt=now)
+        BksbLink.objects.filter(learner_id__in=mine.values("learner_id")).filter(free).update(
+            download_lease_until=now + STALE_AFTER, download_lease_owner=token
+        )
+        parts = list(mine.select_related("run", "learner__web_user__user", "learner__bksb_link").order_by("pk"))
+        busy = [part.pk for part in parts if not _leased(part, token)]
+        if busy:
+            mine.filter(pk__in=busy).update(status=RunLearner.Status.PENDING, claimed_at=None, claim_token=None)
+        queued = {part.run_id for part in parts if part.run.status == Run.Status.QUEUED}
+        if queued:
+            Run.objects.filter(pk__in=queued, status=Run.Status.QUEUED).update(
+                status=Run.Status.RUNNING, started_at=now
+            )
+    return [part for part in parts if part.pk not in busy], busy
+
+
+def _leased(part: RunLearner, token: int) -> bool:
+    try:
+        return part.learner.bksb_link.download_lease_owner == token
+    except BksbLink.DoesNotExist:
+        return False  # a link appears with a first download's start; handed back, it is tried again
+
+
+# -- one learner: read pages, then one transaction ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    learner: Learner
+    bksb_user_id: int
+    stop_before: dt.datetime | None
+    started: dt.datetime
+
+
+def _learner_download(part: RunLearner, client: BksbClient | None, not_ready: str, token: int, tally: Tally) -> str:
+    """Download one claimed learner and record the outcome; every error is handled here."""
+    progress = _Progress(part, token)
+    try:
+        if client is None:
+            raise DownloadFailed(not_ready)
+        plan = _plan(part.learner, client, progress)
+        pages = _read(client, plan, progress)
+        progress.stage(Run.Stage.SAVING)
+        with transaction.atomic():
+            commit_without_waiting()
+            counts = _store(plan, pages)
+            # The new high-water mark is when reading began: anything recorded
+            # in bksb while we were paging is read again next time.
+            last_download_set(part.learner, part.learner.bksb_link, plan.started)
+            counted = _finish(part, token, counts=counts, error="")
+    except Exception as exc:  # one learner's fault must never stop the others
+        error = failure_message(exc)
+        if not isinstance(exc, (DownloadFailed, LinkError, BksbError)):
+            logger.exception("download of learner %s failed", part.learner_id)
+        if not _finish(part, token, counts=None, error=error):
+            return NOT_CLAIMED
+        tally.add(failed=True, message=error if part.run.kind == Run.Kind.SINGLE else "")
+        return FAILED
+    if not counted:
+        return NOT_CLAIMED
+    tally.add(counts=counts)
+    return SUCCEEDED
+
+
+def _plan(learner: Learner, client: BksbClient, progress: _Progress) -> _Plan:
+    """Which bksb user to read, and from when."""
+    username, _ = username_in_effect(learner)
+    if not username:
+        raise DownloadFailed(NOT_A_BKSB_USER)
+    link = learner.bksb_link
+    previous_user_id = link.bksb_user_id
+    if not (previous_user_id and link.resolved_username == username):
+        progress.stage(Run.Stage.RESOLVING)
+    user_id = bksb_user_id_resolve(link=link, username=username, client=client)
+    # A different bksb user (the username was changed elsewhere): read their whole history.
+    since = last_download_time(learner, link) if previous_user_id in (None, user_id) else None
+    return _Plan(learner, user_id, since - OVERLAP if since else None, timezone.now())
+
+
+def _read(client: BksbClient, plan: _Plan, progress: _Progress) -> dict[str, list[AssessmentResult]]:
+    """Every page of both lists back to the plan's stop time (the client stops paging there)."""
+    fetch = {"initial": client.initial_assessment_pages, "diagnostic": client.diagnostic_assessment_pages}
+    read: dict[str, list[AssessmentResult]] = {}
+    for kind in LISTS:
+        read[kind] = []
+        for page in fetch[kind](plan.bksb_user_id, stop_before=plan.stop_before, records_per_page=RECORDS_PER_PAGE):
+            progress.page(kind, page.page, page.total_pages)
+            read[kind].extend(page.results)
+    return read
+
+
+def _store(plan: _Plan, pages: dict[str, list[AssessmentResult]]) -> UpsertCounts:
+    counts = UpsertCounts()
+    mapper = _mapper()
+    for kind in LISTS:
+        counts.add(
+            results_upsert(
+                kind=kind,
+                learner_id=plan.learner.pk,
+                bksb_user_id=plan.bksb_user_id,
+                results=pages[kind],
+                mapper=mapper,
+                now=plan.started,
+            )
+        )
+    return counts
+
+
+def _finish(part: RunLearner, token: int, *, counts: UpsertCounts | None, error: str) -> bool:
+    """Record the outcome on the link and the run's row, and release the lease.
+
+    Returns False when this process no longer held the learner's claim
+    (another worker took it over): then nothing is counted twice.
+    """
+    now = timezone.now()
+    ours = Q(download_lease_owner=token)
+    BksbLink.objects.filter(learner_id=part.learner_id).update(
+        last_outcome="failed" if error else "succeeded",
+        last_outcome_at=now,
+        last_message=(error or _summary(counts))[:500],
+        download_lease_until=Case(When(ours, then=Value(None)), default=F("download_lease_until")),
+        download_lease_owner=Case(When(ours, then=Value(None)), default=F("download_lease_owner")),
+    )
+    counts = counts or UpsertCounts()
+    return (
+        RunLearner.objects.filter(pk=part.pk, claim_token=token).update(
+            status=RunLearner.Status.FAILED if error else RunLearner.Status.SUCCEEDED,
+            finished_at=now,
+            error=error[:500],
+            results_created=counts.created,
+            results_updated=counts.updated,
+            results_unchanged=counts.unchanged,
+        )
+        == 1
+    )
+
+
+def _summary(counts: UpsertCounts | None) -> str:
+    c = counts or UpsertCounts()
+    return f"{c.created} new, {c.updated} updated, {c.unchanged} unchanged."
+
+
+class _Progress:
+    """Keeps a learner's claim and lease alive while it downloads.
+
+    A BKSB Results run also shows every step in its window (stage, list,
+    page of pages, as numbers on the run row); a Get Results learner only
+    renews its claim every HEARTBEAT_EVERY (one rarely takes that long).
+    """
+
+    def __init__(self, part: RunLearner, token: int) -> None:
+        self.part, self.token = part, token
+        self.shown = part.run.kind == Run.Kind.SINGLE
+        self.beat = timezone.now()
+
+    def stage(self, stage: str) -> None:
+        self._report(stage=stage)
+
+    def page(self, kind: str, page: int, pages: int) -> None:
+        self._report(stage=Run.Stage.READING, progress_list=kind, progress_page=page, progress_pages=max(pages, 1))
+
+    def _report(self, **shown: object) -> None:
+        now = timezone.now()
+        if self.shown:
+            Run.objects.filter(pk=self.part.run_id).update(heartbeat_at=now, **shown)
+        elif now - self.beat < HEARTBEAT_EVERY:
+            return
+        self.beat = now
+        RunLearner.objects.filter(pk=self.part.pk, claim_token=self.token).update(claimed_at=now)
+        BksbLink.objects.filter(learner_id=self.part.learner_id, download_lease_owner=self.token).update(
+            download_lease_until=now + STALE_AFTER
+        )
+
+
+# -- per worker thread ---------------------------------------------------------------------------
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """One pooled HTTP session per worker thread, reused across learners (keep-alive)."""
+    if getattr(_local, "session", None) is None:
+        _local.session = pooled_session()
+    session: requests.Session = _local.session
+    return session
+
+
+def _mapper() -> Mapper:
+    """The mapping tables, read at most every 30 s per worker thread."""
+    now = timezone.now()
+    cached: tuple[dt.datetime, Mapper] | None = getattr(_local, "mapper", None)
+    if cached is None or cached[0] < now - MAPPER_TTL:
+        _local.mapper = cached = (now, Mapper.load())
+    return cached[1]
+
+
+def commit_without_waiting() -> None:
+    """Let PostgreSQL commit this transaction without waiting for its disk flush.
+
+    Safe here: results and the last-download time commit together, so a crash
+    that loses the commit loses both, and the next download reads them again.
+    It saves a disk flush per learner, which is most of a run's database time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def failure_message(exc: Exception) -> str:
+    """Plain words for staff; never a secret (the client's errors carry none)."""
+    if isinstance(exc, (LinkError, BksbNotReady, BksbAuthError, DownloadFailed)):
+        return str(exc)
+    if isinstance(exc, BksbTransientError):
+        return "bksb did not answer in time or is busy right now; nothing was changed. Try again later."
+    if isinstance(exc, BksbMalformedAnswer):
+        return "bksb answered something unexpected; nothing was changed. Try again later."
+    if isinstance(exc, BksbNotFound):
+        return "bksb does not know this learner's bksb user any more; check the BKSB Username."
+    if isinstance(exc, BksbError):
+        status = f" (HTTP {exc.status})" if exc.status else ""
+        return f"bksb refused the request{status}; nothing was changed."
+    return "The download failed unexpectedly; nothing was changed."

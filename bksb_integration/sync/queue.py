@@ -1,0 +1,41 @@
+"""Queuing work on the workers, by the tasks' registered names.
+
+Services that fan work out (planning a run, the sweeper, a BKSB Results
+click) queue it through here, so no service imports the tasks module that
+calls it. The names are the ones beat's stored schedules use: they stay the
+same when modules move.
+"""
+
+from __future__ import annotations
+
+from celery import current_app
+
+TASK_PREFIX = "bksb_integration.tasks."
+RUN_LEARNER_DOWNLOAD = TASK_PREFIX + "run_learner_download"
+RUN_LEARNERS_DOWNLOAD = TASK_PREFIX + "run_learners_download"
+GET_RESULTS_PLAN = TASK_PREFIX + "bulk_run_plan"
+GET_RESULTS_NIGHTLY = TASK_PREFIX + "bulk_run_scheduled"
+RUNS_SWEEP = TASK_PREFIX + "runs_sweep"
+RUNS_PRUNE = TASK_PREFIX + "runs_prune"
+
+# Learners per task message: enough to spread a run's messaging cost, few
+# enough that every worker thread gets a share of a small run.
+LEARNERS_PER_TASK = 5
+
+
+def _queue(name: str, *args: object, countdown: float | None = None) -> None:
+    current_app.signature(name, args=args).apply_async(countdown=countdown)
+
+
+def run_learner_download_queue(run_learner_id: int, *, countdown: float | None = None) -> None:
+    _queue(RUN_LEARNER_DOWNLOAD, run_learner_id, countdown=countdown)
+
+
+def run_learners_download_queue(run_id: int, run_learner_ids: list[int]) -> None:
+    """Queue a run's learners, a few to a message."""
+    for start in range(0, len(run_learner_ids), LEARNERS_PER_TASK):
+        _queue(RUN_LEARNERS_DOWNLOAD, run_id, run_learner_ids[start : start + LEARNERS_PER_TASK])
+
+
+def get_results_plan_queue(run_id: int, *, countdown: float | None = None) -> None:
+    _queue(GET_RESULTS_PLAN, run_id, countdown=countdown)

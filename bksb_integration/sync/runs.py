@@ -1,0 +1,143 @@
+"""Download runs: starting a BKSB Results run, counting finished learners, closing runs.
+
+A run has one RunLearner per learner; download.py does their work. Counts on
+the run row move with atomic F() updates, one per finished chunk of learners,
+so any number of workers can share a run; if a worker dies before counting,
+run_reconcile recounts from the learners' rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from bksb_integration.accounts.linking import link_for
+from bksb_integration.models import BksbLink, Run, RunLearner
+from bksb_integration.sync.progress import ACTIVE, run_stall
+from bksb_integration.sync.queue import run_learner_download_queue
+from bksb_integration.sync.results_store import UpsertCounts
+from learners.models import Learner
+
+
+@dataclass
+class Tally:
+    """What a chunk of learners added to a run, counted once when the chunk ends."""
+
+    done: int = 0
+    failed: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    requests: int = 0
+    message: str = ""
+
+    def add(self, *, counts: UpsertCounts | None = None, failed: bool = False, message: str = "") -> None:
+        """One more learner finished: its result counts, or its failure."""
+        self.done += 1
+        self.failed += int(failed)
+        if counts is not None:
+            self.created += counts.created
+            self.updated += counts.updated
+            self.unchanged += counts.unchanged
+        self.message = message or self.message
+
+
+def bksb_results_start(
+    *,
+    learner: Learner,
+    started_by: AbstractBaseUser | AnonymousUser | None,
+    trigger: str = Run.Trigger.MANUAL,
+    queue: bool = True,
+) -> tuple[Run, bool]:
+    """Start a BKSB Results download of one learner, or attach to the one running.
+
+    Returns (run, started). The task is queued once the run row is committed;
+    with queue=False the caller downloads the run's learner itself, as the
+    command line does.
+    """
+    with transaction.atomic():
+        # Locking the link row serialises two clicks on the same learner.
+        link_for(learner)
+        BksbLink.objects.select_for_update().get(learner=learner)
+        active = (
+            RunLearner.objects.filter(learner=learner, run__kind=Run.Kind.SINGLE, status__in=ACTIVE)
+            .select_related("run")
+            .order_by("-pk")
+            .first()
+        )
+        if active and run_stall(active.run, part=active) is None:
+            return active.run, False
+        run = Run.objects.create(
+            kind=Run.Kind.SINGLE,
+            trigger=trigger,
+            started_by=started_by if isinstance(started_by, AbstractBaseUser) else None,
+            learners_total=1,
+            planned_at=timezone.now(),
+        )
+        part = RunLearner.objects.create(run=run, learner=learner)
+        if queue:
+            transaction.on_commit(lambda: run_learner_download_queue(part.pk))
+    return run, True
+
+
+def run_counts_add(*, run_id: int, tally: Tally) -> None:
+    """Add a chunk of finished learners to the run's counts, then close the run if it was the last.
+
+    Every worker updates this one row, so it is a single statement of its own
+    (the row is locked for microseconds, not for a whole transaction).
+    """
+    update: dict[str, object] = {
+        "learners_done": F("learners_done") + tally.done,
+        "learners_failed": F("learners_failed") + tally.failed,
+        "results_created": F("results_created") + tally.created,
+        "results_updated": F("results_updated") + tally.updated,
+        "results_unchanged": F("results_unchanged") + tally.unchanged,
+        "requests_made": F("requests_made") + tally.requests,
+        "heartbeat_at": timezone.now(),
+    }
+    if tally.message:
+        update["message"] = tally.message[:500]
+    Run.objects.filter(pk=run_id).update(**update)
+    run_close_if_done(run_id=run_id)
+
+
+def run_reconcile(*, run_id: int) -> None:
+    """Set a run's learner and result counts from its learners' rows, then close it if done."""
+    finished = (RunLearner.Status.SUCCEEDED, RunLearner.Status.FAILED)
+    totals = RunLearner.objects.filter(run_id=run_id).aggregate(
+        done=Count("pk", filter=Q(status__in=finished)),
+        failed=Count("pk", filter=Q(status=RunLearner.Status.FAILED)),
+        created=Coalesce(Sum("results_created"), 0),
+        updated=Coalesce(Sum("results_updated"), 0),
+        unchanged=Coalesce(Sum("results_unchanged"), 0),
+    )
+    Run.objects.filter(pk=run_id, finished_at__isnull=True).update(
+        learners_done=totals["done"],
+        learners_failed=totals["failed"],
+        results_created=totals["created"],
+        results_updated=totals["updated"],
+        results_unchanged=totals["unchanged"],
+    )
+    run_close_if_done(run_id=run_id)
+
+
+def run_close_if_done(*, run_id: int) -> bool:
+    """Mark the run finished once every learner is done (exactly one caller wins)."""
+    done = Run.objects.filter(
+        pk=run_id, finished_at__isnull=True, planned_at__isnull=False, learners_done__gte=F("learners_total")
+    )
+    run = done.first()
+    if run is None:
+        return False
+    if run.learners_failed == 0:
+        status = Run.Status.SUCCEEDED
+    elif run.learners_failed >= run.learners_total:
+        status = Run.Status.FAILED
+    else:
+        status = Run.Status.PARTIAL
+    return done.update(status=status, finished_at=timezone.now(), stage=Run.Stage.FINISHED) == 1

@@ -1,0 +1,77 @@
+"""Celery tasks: thin wrappers that take ids and call one service.
+
+All are acknowledged late, so a worker killed mid-task hands its message back
+to the broker; the services they call are idempotent, so running twice is
+safe. Each task keeps the name beat's stored schedules know it by (queue.py),
+and is named here with a _task suffix, so a task and its service never share
+a name.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, shared_task
+
+from bksb_integration.config.connection import bksb_readiness
+from bksb_integration.models import Run
+from bksb_integration.sync import queue
+from bksb_integration.sync.download import BUSY, run_learner_download, run_learners_download
+from bksb_integration.sync.get_results import get_results_plan, get_results_start, runs_prune, runs_sweep
+
+logger = logging.getLogger(__name__)
+
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+# Another download holds the learner's lease: look again after this long.
+BUSY_RETRY_SECONDS = 10
+
+
+@shared_task(name=queue.RUN_LEARNER_DOWNLOAD, bind=True, max_retries=30, **TASK_OPTIONS)
+def run_learner_download_task(self: Task, run_learner_id: int) -> str:
+    """One learner's BKSB Results download; if another download holds the learner, try again shortly."""
+    outcome = run_learner_download(run_learner_id=run_learner_id)
+    if outcome == BUSY:
+        raise self.retry(countdown=BUSY_RETRY_SECONDS)
+    return outcome
+
+
+@shared_task(name=queue.RUN_LEARNERS_DOWNLOAD, **TASK_OPTIONS)
+def run_learners_download_task(run_id: int, run_learner_ids: list[int]) -> dict[int, str]:
+    """A chunk of a Get Results run's learners, one after another."""
+    outcomes = run_learners_download(run_id=run_id, run_learner_ids=run_learner_ids)
+    for run_learner_id, outcome in outcomes.items():
+        if outcome == BUSY:
+            queue.run_learner_download_queue(run_learner_id, countdown=BUSY_RETRY_SECONDS)
+    return outcomes
+
+
+@shared_task(name=queue.GET_RESULTS_PLAN, **TASK_OPTIONS)
+def get_results_plan_task(run_id: int) -> int:
+    """List a Get Results run's eligible learners and queue their downloads."""
+    return get_results_plan(run_id=run_id)
+
+
+@shared_task(name=queue.GET_RESULTS_NIGHTLY, **TASK_OPTIONS)
+def get_results_nightly_task() -> int | None:
+    """The nightly Get Results (django-celery-beat; time editable by admins).
+
+    Skipped, with no run recorded, while bksb is not ready (off, or no keys).
+    """
+    readiness = bksb_readiness()
+    if not readiness.ready:
+        logger.info("nightly Get Results skipped: %s", readiness.reason)
+        return None
+    run, _ = get_results_start(started_by=None, trigger=Run.Trigger.SCHEDULED)
+    return run.pk
+
+
+@shared_task(name=queue.RUNS_SWEEP, **TASK_OPTIONS)
+def runs_sweep_task() -> int:
+    """Re-queue work lost with a killed worker, so interrupted runs finish."""
+    return runs_sweep()
+
+
+@shared_task(name=queue.RUNS_PRUNE, **TASK_OPTIONS)
+def runs_prune_task() -> int:
+    """Delete run history older than the configured number of days."""
+    return runs_prune()

@@ -1,0 +1,103 @@
+"""Forms for creating bksb users, sending invites and editing the invite email."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.template import Template, TemplateSyntaxError
+
+from bksb_integration.accounts.user_creation import (
+    USERNAME_MAX,
+    creation_problems,
+    settings_problem,
+    username_default,
+    username_problems,
+)
+from bksb_integration.models import BksbSettings
+from learners.models import Learner
+
+
+class CreateBksbUserForm(forms.Form):
+    """The review form of BKSB | Create user. Everything bksb would refuse is caught here first."""
+
+    username = forms.CharField(label="Username", max_length=USERNAME_MAX)
+    email = forms.CharField(label="Email", max_length=254, required=False)
+    auto_enrol_courses = forms.BooleanField(
+        label="Auto Enrol Courses",
+        required=False,
+        help_text="bksb enrols the new user on its auto-enrol courses.",
+    )
+
+    def __init__(self, *args: Any, learner: Learner, settings: BksbSettings, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "username": username_default(learner),
+                "email": learner.email,
+                "auto_enrol_courses": settings.auto_enrol_courses,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.learner = learner
+        self.settings = settings
+        self.fields["username"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.fields["email"].widget = forms.EmailInput(attrs={"autocomplete": "off"})
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        problems = username_problems(username)
+        if problems:
+            raise ValidationError(problems)
+        return username
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        problem = settings_problem(self.settings)
+        if problem:
+            raise ValidationError(problem)
+        if "username" not in data:
+            return data
+        for field, message in creation_problems(learner=self.learner, username=data["username"], email=data["email"]):
+            self.add_error(field, message)
+        return data
+
+
+class InviteForm(forms.Form):
+    with_auto_login_link = forms.BooleanField(
+        label="Include a one-time auto-login link",
+        required=False,
+        help_text="Made by bksb at the moment of sending; it expires and is never stored here.",
+    )
+
+
+class InviteTemplateForm(forms.ModelForm):
+    """The invite email's subject and body, in Django's template language."""
+
+    class Meta:
+        model = BksbSettings
+        fields = ["invite_subject", "invite_body"]
+        labels = {"invite_subject": "Subject", "invite_body": "Body"}
+        help_texts = {
+            "invite_body": "Leave blank to use the built-in text. "
+            "Placeholders: {{ first_name }}, {{ username }}, {{ login_url }}, {{ auto_login_link }}."
+        }
+        widgets = {"invite_body": forms.Textarea(attrs={"rows": 14})}
+
+    def clean_invite_subject(self) -> str:
+        return _template_text(" ".join(self.cleaned_data["invite_subject"].split()))
+
+    def clean_invite_body(self) -> str:
+        return _template_text(self.cleaned_data["invite_body"])
+
+
+def _template_text(text: str) -> str:
+    try:
+        Template(text)
+    except TemplateSyntaxError as exc:
+        raise ValidationError(f"This is not a valid template: {exc}") from None
+    return text

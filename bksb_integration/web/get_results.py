@@ -1,0 +1,196 @@
+"""Management > BKSB: Get Results for every eligible learner, its window, the schedule and run history.
+
+Get Results is a plain form: with htmx it opens the BKSB Results window,
+which polls the run's status; without JavaScript the management page shows
+the same status and refreshes itself while the run is going.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from bksb_integration.config.connection import bksb_readiness
+from bksb_integration.models import BksbSettings, Run, RunLearner
+from bksb_integration.sync.eligibility import eligible_learners, skipped_counts
+from bksb_integration.sync.get_results import get_results_active, get_results_start
+from bksb_integration.sync.progress import run_progress, run_stall
+from bksb_integration.sync.schedule import nightly_schedule_get, nightly_schedule_set
+from bksb_integration.web.forms_schedule import NightlyScheduleForm
+from bksb_integration.web.guards import bksb_view
+from bksb_integration.web.run_display import (
+    RunRow,
+    skipped_reasons,
+    started_by_label,
+    time_left_text,
+)
+from learners.models import Learner, LearningStatus
+from permissions import access
+
+FAILURES_SHOWN = 20
+HISTORY_PAGE = 25
+FAILURES_PAGE = 50
+# Sent by the status partial once the run is over (and by its window when closed): the page's run panel redraws.
+RUN_FINISHED = "bksbRunFinished"
+
+
+def _status_context(run: Run) -> dict[str, Any]:
+    """What the BKSB Results window shows about a run."""
+    now = timezone.now()
+    failures = (
+        RunLearner.objects.filter(run=run, status=RunLearner.Status.FAILED)
+        .select_related("learner")
+        .order_by("-finished_at", "-pk")[:FAILURES_SHOWN]
+    )
+    failures = list(failures)
+    progress, stall = run_progress(run), run_stall(run)
+    return {
+        "run": run,
+        "progress": progress.label,
+        "percent": progress.percent,
+        "time_left": time_left_text(run, now),
+        "failures": failures,
+        "failures_more": max(0, run.learners_failed - len(failures)),
+        "skipped": skipped_reasons(run.skipped_reasons),
+        "started_by": started_by_label(run),
+        "stalled": stall.reason if stall else "",
+        "polling": not run.is_finished,
+    }
+
+
+def _run_panel_context(settings: BksbSettings) -> dict[str, Any]:
+    """The page's "current or last run" panel."""
+    active = get_results_active()
+    last = active or Run.objects.filter(kind=Run.Kind.BULK).select_related("started_by").order_by("-pk").first()
+    context = _status_context(last) if last else {}
+    readiness = bksb_readiness(settings)
+    return {**context, "settings": settings, "readiness": readiness, "active": active, "last": last}
+
+
+@bksb_view(access.can_get_bksb_results)
+@require_GET
+def management(request: HttpRequest) -> HttpResponse:
+    settings = BksbSettings.load()
+    today = timezone.localdate()
+    schedule = nightly_schedule_get()
+    context = {
+        **_run_panel_context(settings),
+        "eligible": eligible_learners(settings=settings, today=today).count(),
+        "skipped_now": skipped_reasons(skipped_counts(settings=settings, today=today)),
+        "statuses": [label for value, label in LearningStatus.choices if value in settings.eligible_learning_statuses],
+        "schedule": schedule,
+        "schedule_form": NightlyScheduleForm.for_schedule(schedule),
+    }
+    return render(request, "bksb_integration/bulk_management.html", context)
+
+
+@bksb_view(access.can_get_bksb_results)
+@require_GET
+def run_panel(request: HttpRequest) -> HttpResponse:
+    """The management page's run panel alone, redrawn when a run finishes or its window closes."""
+    context = _run_panel_context(BksbSettings.load())
+    return render(request, "bksb_integration/_bulk_run_panel.html", context)
+
+
+@bksb_view(access.can_get_bksb_results)
+@require_POST
+def get_results(request: HttpRequest) -> HttpResponse:
+    readiness = bksb_readiness()
+    if not readiness.ready:
+        if request.htmx:
+            return render(request, "bksb_integration/bulk_window.html", {"refused": readiness.reason})
+        messages.error(request, readiness.reason)
+        return redirect("bksb:management")
+    run, started = get_results_start(started_by=request.user, trigger=Run.Trigger.MANUAL)
+    if request.htmx:
+        run.refresh_from_db()
+        context = {**_status_context(run), "started": started}
+        return render(request, "bksb_integration/bulk_window.html", context)
+    if started:
+        messages.success(request, "Get Results started for every eligible learner.")
+    else:
+        messages.info(request, "Get Results is already running: this is its progress.")
+    return redirect("bksb:management")
+
+
+@bksb_view(access.can_get_bksb_results)
+@require_GET
+def bulk_status(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(Run.objects.select_related("started_by"), pk=run_id)
+    response = render(request, "bksb_integration/_bulk_status.html", _status_context(run))
+    if run.is_finished:
+        response["HX-Trigger"] = RUN_FINISHED
+    return response
+
+
+def _runs(kind: str) -> QuerySet[Run]:
+    runs = Run.objects.select_related("started_by").order_by("-created_at", "-pk")
+    return runs.filter(kind=kind) if kind in Run.Kind.values else runs
+
+
+def _single_learners(run_ids: list[int]) -> dict[int, Learner]:
+    """The learner of each single-learner run, in one query."""
+    parts = RunLearner.objects.filter(run_id__in=run_ids).select_related("learner")
+    return {part.run_id: part.learner for part in parts}
+
+
+@bksb_view(access.can_get_bksb_results)
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    page = Paginator(_runs(kind), HISTORY_PAGE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    singles = _single_learners([run.pk for run in page if run.kind == Run.Kind.SINGLE])
+    context = {
+        "page": page,
+        "rows": [RunRow.of(run, now, learner=singles.get(run.pk)) for run in page],
+        "kind": kind if kind in Run.Kind.values else "",
+        "kinds": Run.Kind.choices,
+        "querystring": f"kind={kind}" if kind in Run.Kind.values else "",
+    }
+    return render(request, "bksb_integration/history.html", context)
+
+
+@bksb_view(access.can_get_bksb_results)
+@require_GET
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(Run.objects.select_related("started_by"), pk=run_id)
+    failed = (
+        RunLearner.objects.filter(run=run, status=RunLearner.Status.FAILED)
+        .select_related("learner")
+        .order_by("learner__last_name", "learner__first_name", "pk")
+    )
+    single = None
+    if run.kind == Run.Kind.SINGLE:
+        single = RunLearner.objects.filter(run=run).select_related("learner").first()
+    context = {
+        "row": RunRow.of(run, timezone.now(), learner=single.learner if single else None),
+        "run": run,
+        "single": single,
+        "skipped": skipped_reasons(run.skipped_reasons),
+        "page": Paginator(failed, FAILURES_PAGE).get_page(request.GET.get("page")),
+        "status": _status_context(run) if not run.is_finished else None,
+    }
+    return render(request, "bksb_integration/history_run.html", context)
+
+
+@bksb_view(access.can_manage_bksb_settings)
+def schedule(request: HttpRequest) -> HttpResponse:
+    current = nightly_schedule_get()
+    form = NightlyScheduleForm.for_schedule(current, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        saved = nightly_schedule_set(enabled=form.cleaned_data["enabled"], at=form.cleaned_data["at"])
+        if saved.enabled:
+            messages.success(request, f"Get Results will run every night at {saved.at:%H:%M} (UK time).")
+        else:
+            messages.success(request, "The nightly Get Results is switched off.")
+        return redirect("bksb:management")
+    status = 400 if form.errors else 200
+    return render(request, "bksb_integration/bulk_schedule.html", {"form": form, "schedule": current}, status=status)
