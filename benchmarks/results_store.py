@@ -55,15 +55,14 @@ def _store(learners, per_learner: int) -> float:
     from django.utils import timezone
 
     from bksb_integration.config.mapping import Mapper
-    from bksb_integration.sync.download import commit_without_waiting
+    from bksb_integration.sync.download import commits_without_waiting
     from bksb_integration.sync.results_store import results_upsert
 
     mapper = Mapper.load()
     stored = 0
     started = time.perf_counter()
     for learner in learners:
-        with transaction.atomic():
-            commit_without_waiting()
+        with commits_without_waiting(), transaction.atomic():
             for page in _pages(2_000_000 + learner.pk, per_learner):
                 counts = results_upsert(
                     kind="initial",

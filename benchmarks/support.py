@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from urllib.parse import urlparse
@@ -67,6 +68,25 @@ def peak_rss_tree_mb(pid: int) -> float:
     except FileNotFoundError:
         pass
     return max(peaks)
+
+
+def cpu_seconds_tree(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (every thread counted)."""
+    pids = [pid]
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            pids += [int(child) for child in handle.read().split()]
+    except FileNotFoundError:
+        pass
+    total = 0
+    for one in pids:
+        try:
+            with open(f"/proc/{one}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def learners_ensure(count: int) -> None:

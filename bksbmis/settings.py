@@ -182,6 +182,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Get Results spends most of a learner's time waiting on bksb, so a worker runs
+# many threads in one process: a plain `celery -A bksbmis worker` gets this pool
+# and concurrency without flags (the flags, or these variables, override them).
+CELERY_WORKER_POOL = env("CELERY_WORKER_POOL", default="threads")
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=12)
 
 # Deployment-level switch: providers who have not taken up the bksb module
 # do not see it at all.

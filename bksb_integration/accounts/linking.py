@@ -39,6 +39,24 @@ def bksb_user_holder(*, bksb_user_id: int, exclude_learner: Learner) -> Learner 
     return link.learner if link is not None else None
 
 
+def bksb_user_holders(*, links: list[BksbLink]) -> dict[int, Learner]:
+    """For each of these links (by learner id), the other BKSB User record linked to its bksb user, if any.
+
+    One query for them all: what bksb_user_holder answers for one link.
+    """
+    user_ids = {link.bksb_user_id for link in links if link.bksb_user_id}
+    holding: dict[int, list[Learner]] = {}
+    rows = BksbLink.objects.filter(bksb_user_id__in=user_ids, learner__bksb_user=True).select_related("learner")
+    for row in rows.order_by("learner__learner_ref"):
+        holding.setdefault(row.bksb_user_id or 0, []).append(row.learner)
+    holders = {}
+    for link in links:
+        others = [held for held in holding.get(link.bksb_user_id or 0, []) if held.pk != link.learner_id]
+        if others:
+            holders[link.learner_id] = others[0]
+    return holders
+
+
 def held_message(*, username: str, bksb_user_id: int, holder: Learner) -> str:
     return (
         f"bksb user “{username}” (id {bksb_user_id}) is already linked to {holder.full_name} ({holder.learner_ref}). "
@@ -75,6 +93,11 @@ def _user_id_lookup(*, link: BksbLink, username: str, client: BksbClient | None)
         raise LinkError(unknown_user_message(username)) from None
 
 
+def is_resolved(link: BksbLink, username: str) -> bool:
+    """Is the link's stored bksb user id the one for this username (no need to ask bksb)?"""
+    return bool(link.bksb_user_id) and link.resolved_username == username
+
+
 def bksb_user_id_resolve(*, link: BksbLink, username: str, client: BksbClient) -> int:
     """The bksb user id for username, asking bksb only when the name changed.
 
@@ -82,7 +105,7 @@ def bksb_user_id_resolve(*, link: BksbLink, username: str, client: BksbClient) -
     linked to that user (checked on every call, so links made before the check
     existed are caught too); other BksbErrors propagate.
     """
-    known = bool(link.bksb_user_id) and link.resolved_username == username
+    known = is_resolved(link, username)
     user_id = _user_id_lookup(link=link, username=username, client=client)
     held_refuse(learner=link.learner, username=username, bksb_user_id=user_id)
     if known:

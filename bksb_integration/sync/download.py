@@ -20,15 +20,24 @@ import datetime as dt
 import logging
 import secrets
 import threading
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 
 import requests
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from bksb_integration.accounts.linking import LinkError, bksb_user_id_resolve, last_download_set, last_download_time
+from bksb_integration.accounts.linking import (
+    LinkError,
+    bksb_user_holders,
+    bksb_user_id_resolve,
+    held_message,
+    is_resolved,
+    last_download_set,
+    last_download_time,
+)
 from bksb_integration.accounts.usernames import username_in_effect
 from bksb_integration.api.client import BksbClient, pooled_session
 from bksb_integration.api.errors import (
@@ -84,24 +93,26 @@ def run_learners_download(
     `client` is given (a download in the foreground).
     """
     token = secrets.randbits(62)
-    parts, busy = _claim(run_learner_ids, token)
-    outcomes = dict.fromkeys(run_learner_ids, NOT_CLAIMED) | dict.fromkeys(busy, BUSY)
-    if not parts:
-        return outcomes
-    settings = BksbSettings.load()
-    counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second))
-    tally = Tally()
     with ExitStack() as stack:
+        stack.enter_context(commits_without_waiting())
+        parts, busy = _claim(run_learner_ids, token)
+        outcomes = dict.fromkeys(run_learner_ids, NOT_CLAIMED) | dict.fromkeys(busy, BUSY)
+        if not parts:
+            return outcomes
+        settings = BksbSettings.load()
+        counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second))
+        tally = Tally()
         not_ready = ""
         if client is None:
             try:
                 client = stack.enter_context(bksb_client(settings, throttle=counter, session=_session()))
             except BksbNotReady as exc:
                 not_ready = str(exc)
+        holders = bksb_user_holders(links=[part.learner.bksb_link for part in parts])
         for part in parts:
-            outcomes[part.pk] = _learner_download(part, client, not_ready, token, tally)
-    tally.requests = counter.count
-    run_counts_add(run_id=run_id, tally=tally)
+            outcomes[part.pk] = _learner_download(part, client, not_ready, token, holders, tally)
+        tally.requests = counter.count
+        run_counts_add(run_id=run_id, tally=tally)
     return outcomes
 
 
@@ -142,7 +153,6 @@ def _claim(run_learner_ids: list[int], token: int) -> tuple[list[RunLearner], li
         status=RunLearner.Status.RUNNING, claimed_at__lt=now - STALE_AFTER
     )
     with transaction.atomic():
-        commit_without_waiting()  # a lost claim is simply claimed again
         claimed = (
             RunLearner.objects.filter(pk__in=run_learner_ids)
             .filter(claimable)
@@ -185,17 +195,18 @@ class _Plan:
     started: dt.datetime
 
 
-def _learner_download(part: RunLearner, client: BksbClient | None, not_ready: str, token: int, tally: Tally) -> str:
+def _learner_download(
+    part: RunLearner, client: BksbClient | None, not_ready: str, token: int, holders: dict[int, Learner], tally: Tally
+) -> str:
     """Download one claimed learner and record the outcome; every error is handled here."""
     progress = _Progress(part, token)
     try:
         if client is None:
             raise DownloadFailed(not_ready)
-        plan = _plan(part.learner, client, progress)
+        plan = _plan(part.learner, client, progress, holders.get(part.learner_id))
         pages = _read(client, plan, progress)
         progress.stage(Run.Stage.SAVING)
         with transaction.atomic():
-            commit_without_waiting()
             counts = _store(plan, pages)
             # The new high-water mark is when reading began: anything recorded
             # in bksb while we were paging is read again next time.
@@ -215,16 +226,21 @@ def _learner_download(part: RunLearner, client: BksbClient | None, not_ready: st
     return SUCCEEDED
 
 
-def _plan(learner: Learner, client: BksbClient, progress: _Progress) -> _Plan:
+def _plan(learner: Learner, client: BksbClient, progress: _Progress, holder: Learner | None) -> _Plan:
     """Which bksb user to read, and from when."""
     username, _ = username_in_effect(learner)
     if not username:
         raise DownloadFailed(NOT_A_BKSB_USER)
     link = learner.bksb_link
     previous_user_id = link.bksb_user_id
-    if not (previous_user_id and link.resolved_username == username):
+    if is_resolved(link, username) and previous_user_id:
+        # The other-holder check for resolved links was made for the whole chunk at once.
+        if holder is not None:
+            raise LinkError(held_message(username=username, bksb_user_id=previous_user_id, holder=holder))
+        user_id = previous_user_id
+    else:
         progress.stage(Run.Stage.RESOLVING)
-    user_id = bksb_user_id_resolve(link=link, username=username, client=client)
+        user_id = bksb_user_id_resolve(link=link, username=username, client=client)
     # A different bksb user (the username was changed elsewhere): read their whole history.
     since = last_download_time(learner, link) if previous_user_id in (None, user_id) else None
     return _Plan(learner, user_id, since - OVERLAP if since else None, timezone.now())
@@ -347,16 +363,26 @@ def _mapper() -> Mapper:
     return cached[1]
 
 
-def commit_without_waiting() -> None:
-    """Let PostgreSQL commit this transaction without waiting for its disk flush.
+@contextmanager
+def commits_without_waiting() -> Iterator[None]:
+    """While downloading, PostgreSQL commits without waiting for each disk flush.
 
-    Safe here: results and the last-download time commit together, so a crash
-    that loses the commit loses both, and the next download reads them again.
-    It saves a disk flush per learner, which is most of a run's database time.
+    Safe here: a learner's results, last-download time and outcome commit
+    together, so a crash that loses a commit loses all three, and the learner
+    is simply downloaded again; a lost claim is claimed again. It saves a disk
+    flush per learner, which is most of a run's database time. Set for the
+    session once per chunk of learners, and reset after.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
 
 
 def failure_message(exc: Exception) -> str:

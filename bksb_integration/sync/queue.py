@@ -20,7 +20,7 @@ RUNS_PRUNE = TASK_PREFIX + "runs_prune"
 
 # Learners per task message: enough to spread a run's messaging cost, few
 # enough that every worker thread gets a share of a small run.
-LEARNERS_PER_TASK = 5
+LEARNERS_PER_TASK = 10
 
 
 def _queue(name: str, *args: object, countdown: float | None = None) -> None:
