@@ -58,6 +58,8 @@ DEFAULT_BASE_URL = "https://live2api.bksblive2.co.uk/"
 MAX_PAGES = 10_000
 # Asked to wait longer than this, give up at once and let the caller reschedule.
 LONGEST_RETRY_AFTER = 300.0
+# An answer that cannot be read is asked for again this many times.
+MALFORMED_RETRIES = 2
 
 _USER_NOT_FOUND = re.compile(r"A user with username '.*' not found", re.I | re.S)
 _NETWORK_ERRORS = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
@@ -120,27 +122,32 @@ class BksbClient:
     def username_exists(self, username: str) -> bool:
         """Whether bksb already has a user with this BKSB Username."""
         call = "isUsernameExists"
-        response = self._request(call, "api/users/isUsernameExists", {"username": username})
-        answer = _scalar_text(response).lower()
-        if answer not in ("true", "false"):
-            raise self._malformed(call, response, "the answer is not true or false")
-        return answer == "true"
+
+        def read(response: requests.Response) -> bool:
+            answer = _scalar_text(response).lower()
+            if answer not in ("true", "false"):
+                raise self._malformed(call, response, "the answer is not true or false")
+            return answer == "true"
+
+        return self._get(call, "api/users/isUsernameExists", {"username": username}, read)
 
     def get_user_id(self, username: str) -> int:
         """The bksb user id of a BKSB Username; `BksbUserNotFound` if there is none."""
         call = "getUserId"
-        path = "api/users/user/getUserId"
-        response = self._request(call, path, {"username": username}, passthrough=404)
-        answer, status = _scalar_text(response), response.status_code
-        if _USER_NOT_FOUND.search(answer):
-            message = describe(call, status, "bksb has no user with that username")
-            raise BksbUserNotFound(message, call=call, status=status, username=username)
-        if status == 404:
-            detail = self._excerpt(_body_text(response))
-            raise error_for_status(call, status, detail)
-        if not re.fullmatch(r"\d+", answer):
-            raise self._malformed(call, response, "the answer is not a user id")
-        return int(answer)
+
+        def read(response: requests.Response) -> int:
+            answer, status = _scalar_text(response), response.status_code
+            if _USER_NOT_FOUND.search(answer):
+                message = describe(call, status, "bksb has no user with that username")
+                raise BksbUserNotFound(message, call=call, status=status, username=username)
+            if status == 404:
+                detail = self._excerpt(_body_text(response))
+                raise error_for_status(call, status, detail)
+            if not re.fullmatch(r"\d+", answer):
+                raise self._malformed(call, response, "the answer is not a user id")
+            return int(answer)
+
+        return self._get(call, "api/users/user/getUserId", {"username": username}, read, passthrough=404)
 
     def create_user(self, user: NewBksbUser) -> CreatedBksbUser:
         """Create a bksb user; a refusal (name taken, bad field) raises `BksbRefused`.
@@ -163,8 +170,7 @@ class BksbClient:
     def get_auto_login_link(self, user_id: int) -> AutoLoginLink:
         """A fresh sign-on link for a bksb user: use it at once, never store it."""
         call = "getAutoLoginLink"
-        response = self._request(call, f"api/users/user/{int(user_id)}/{call}")
-        return self._read(call, response, parse_auto_login_link)
+        return self._get(call, f"api/users/user/{int(user_id)}/{call}", None, self._reader(call, parse_auto_login_link))
 
     def initial_assessment_pages(
         self, user_id: int, *, stop_before: datetime | None = None, records_per_page: int = 100
@@ -194,8 +200,8 @@ class BksbClient:
         path = f"api/results/{call}/{user_id}/all"
         page, last_page = 1, 1
         while page <= last_page:
-            response = self._request(call, path, {"page": page, "recordsPerPage": size})
-            found = self._read(call, response, _page_parser(kind, page))
+            params = {"page": page, "recordsPerPage": size}
+            found = self._get(call, path, params, self._reader(call, _page_parser(kind, page)))
             yield found
             results = found.results
             if not results or (stop_before and any(r.result_date < stop_before for r in results)):
@@ -210,15 +216,42 @@ class BksbClient:
         """A user's finished V5 assessment sessions for one course subject code."""
         call = "getAssessmentSessionsForCourseV5"
         params: Params = {"courseSubject": course_subject, "userId": int(user_id)}
-        response = self._request(call, f"api/assessmentSessions/{call}", params)
-        return self._read(call, response, parse_assessment_sessions)
+        return self._get(call, f"api/assessmentSessions/{call}", params, self._reader(call, parse_assessment_sessions))
 
     def eoa_report_v5(self, user_id: int, session_id: int) -> list[EoaItem]:
         """The per-skill (end of assessment) breakdown of one V5 session."""
         call = "GetEOAReportDataForAssessmentSessionV5"
         params: Params = {"sessionId": int(session_id), "userId": int(user_id)}
-        response = self._request(call, f"api/assessmentSessions/{call}", params)
-        return self._read(call, response, parse_eoa_items)
+        return self._get(call, f"api/assessmentSessions/{call}", params, self._reader(call, parse_eoa_items))
+
+    def _get(
+        self,
+        call: str,
+        path: str,
+        params: Params | None,
+        read: Callable[[requests.Response], T],
+        *,
+        passthrough: int | None = None,
+    ) -> T:
+        """A GET and the reading of its answer.
+
+        An answer that cannot be read (cut off, not JSON, the wrong shape) is
+        asked for again, up to MALFORMED_RETRIES times, as a transient failure
+        would be: one bad answer must not fail a learner.
+        """
+        for attempt in range(MALFORMED_RETRIES + 1):
+            response = self._request(call, path, params, passthrough=passthrough)
+            try:
+                return read(response)
+            except BksbMalformedAnswer as exc:
+                if attempt >= MALFORMED_RETRIES:
+                    raise
+                logger.warning("%s; asking again (%d of %d)", exc, attempt + 1, MALFORMED_RETRIES)
+                self._sleep(min(self.backoff_cap, self.backoff_base * 2**attempt))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _reader(self, call: str, parse: Callable[[Any], T]) -> Callable[[requests.Response], T]:
+        return lambda response: self._read(call, response, parse)
 
     def _request(
         self,

@@ -4,6 +4,7 @@ how it reads answers, and how it fails, retries and keeps secrets."""
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import pickle
 from collections.abc import Iterator
@@ -374,7 +375,21 @@ def test_an_answer_of_the_wrong_shape_is_malformed(
     with pytest.raises(BksbMalformedAnswer):
         list(bksb_client.initial_assessment_pages(77))
 
-    assert (len(bksb.calls), sleeps) == (1, [])
+    # Asked again twice, as a transient failure is, before giving up.
+    assert (len(bksb.calls), len(sleeps)) == (3, 2)
+
+
+def test_one_cut_off_answer_is_asked_for_again_and_the_next_one_read(
+    bksb: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
+) -> None:
+    good = page_body([result(1, "2026-10-01T10:00:00")], total=1)
+    bksb.get(INITIAL, body=json.dumps(good)[:-7])
+    bksb.get(INITIAL, json=good)
+
+    pages = list(bksb_client.initial_assessment_pages(77))
+
+    assert [item.session_id for item in pages[0].results] == [1]
+    assert (len(bksb.calls), len(sleeps)) == (2, 1)
 
 
 def test_html_answer_to_username_exists_is_malformed(bksb: responses.RequestsMock, bksb_client: BksbClient) -> None:
