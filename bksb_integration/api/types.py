@@ -45,6 +45,9 @@ class NoThrottle:
     def acquire(self) -> None:
         return None
 
+    def take(self) -> float:
+        return 0.0
+
     def penalise(self, seconds: float) -> None:
         return None
 

@@ -29,6 +29,7 @@ class Run(models.Model):
         READING = "reading", "Reading results"
         SAVING = "saving", "Saving results"
         DOWNLOADING = "downloading", "Downloading"
+        PAUSED = "paused", "Paused: bksb is not answering"
         FINISHED = "finished", "Finished"
 
     class Status(models.TextChoices):
@@ -37,6 +38,7 @@ class Run(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         PARTIAL = "partial", "Finished with failures"
         FAILED = "failed", "Failed"
+        STOPPED = "stopped", "Stopped"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
@@ -53,6 +55,8 @@ class Run(models.Model):
     learners_done = models.PositiveIntegerField(default=0)
     learners_failed = models.PositiveIntegerField(default=0)
     learners_skipped = models.PositiveIntegerField(default=0)
+    # Learners a stopped run never tried (bksb unavailable, or the key refused); Resume tries them.
+    learners_not_tried = models.PositiveIntegerField(default=0)
     skipped_reasons = models.JSONField(default=dict, blank=True)
     results_created = models.PositiveIntegerField(default=0)
     results_updated = models.PositiveIntegerField(default=0)
@@ -65,6 +69,11 @@ class Run(models.Model):
     progress_page = models.PositiveIntegerField(default=0)
     progress_pages = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=500, blank=True)
+    # The circuit breaker every worker shares: consecutive failures to reach bksb,
+    # and while paused, since when and until when the next probe.
+    transport_failures = models.PositiveIntegerField(default=0)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "bksb_run"
@@ -76,7 +85,11 @@ class Run(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {self.Status.SUCCEEDED, self.Status.PARTIAL, self.Status.FAILED}
+        return self.status in {self.Status.SUCCEEDED, self.Status.PARTIAL, self.Status.FAILED, self.Status.STOPPED}
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_until is not None and not self.is_finished
 
 
 class RunLearner(models.Model):
@@ -87,6 +100,7 @@ class RunLearner(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        NOT_TRIED = "not_tried", "Not tried"
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="learners")
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="+")

@@ -97,6 +97,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "progress_list": "While a single-learner run reads results: the list being read (initial or diagnostic).",
         "progress_page": "The page of that list just read.",
         "progress_pages": "How many pages that list has, as bksb said on its last page read.",
+        "learners_not_tried": "Learners a stopped run never tried (bksb unavailable, or the key refused).",
+        "transport_failures": "Learners in a row that could not reach bksb (the circuit breaker pauses at 5).",
+        "paused_at": "While bksb is not answering: when the run paused.",
+        "paused_until": "While paused: when bksb is asked again whether it is back.",
         "message": "For a single-learner run that failed: why, in plain words.",
     },
     "bksb_run_learner": {

@@ -16,11 +16,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import redis
 from django.conf import settings
-
-from bksb_integration.api.types import Throttle
 
 # KEYS[1] bucket hash, KEYS[2] penalty key; ARGV rate, burst.
 # Returns milliseconds to wait (0 = a token was taken). Uses Redis's clock so
@@ -64,12 +63,13 @@ class RedisTokenBucket:
         self._take = client.register_script(_TAKE)
         self._penalise = client.register_script(_PENALISE)
 
+    def take(self) -> float:
+        """Take a token now (0.0), or say how many seconds to wait before asking again."""
+        return max(0, int(self._take(keys=self._keys, args=[self.rate, self.burst]))) / 1000
+
     def acquire(self) -> None:
-        while True:
-            wait_ms = int(self._take(keys=self._keys, args=[self.rate, self.burst]))
-            if wait_ms <= 0:
-                return
-            time.sleep(wait_ms / 1000)
+        while (wait := self.take()) > 0:
+            time.sleep(wait)
 
     def penalise(self, seconds: float) -> None:
         millis = int(min(max(seconds, 0.0), MAX_PENALTY) * 1000)
@@ -112,8 +112,12 @@ class FileTokenBucket:
         state.update(tokens=tokens, stamp=now)
         return wait
 
+    def take(self) -> float:
+        """Take a token now (0.0), or say how many seconds to wait before asking again."""
+        return max(0.0, self._update(self._take))
+
     def acquire(self) -> None:
-        while (wait := self._update(self._take)) > 0:
+        while (wait := self.take()) > 0:
             time.sleep(wait)
 
     def penalise(self, seconds: float) -> None:
@@ -126,16 +130,30 @@ class FileTokenBucket:
         self._update(change)
 
 
-class CountingThrottle:
-    """Counts the requests that pass through another throttle (for run statistics)."""
+class Bucket(Protocol):
+    """A shared budget: take a token, or learn how long to wait; pause everyone after a 429."""
 
-    def __init__(self, inner: Throttle) -> None:
+    def take(self) -> float: ...
+
+    def penalise(self, seconds: float) -> None: ...
+
+
+class CountingThrottle:
+    """A run's view of the shared budget: counts its requests, and waits through `sleep`.
+
+    The run's `sleep` keeps its claims alive while it waits for the budget
+    (a shared pause after a 429 can last minutes).
+    """
+
+    def __init__(self, inner: Bucket, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.inner = inner
+        self.sleep = sleep
         self.count = 0
         self._lock = threading.Lock()
 
     def acquire(self) -> None:
-        self.inner.acquire()
+        while (wait := self.inner.take()) > 0:
+            self.sleep(wait)
         with self._lock:
             self.count += 1
 
@@ -147,7 +165,7 @@ _redis_clients: dict[str, redis.Redis] = {}
 _redis_buckets: dict[tuple[str, str, float], RedisTokenBucket] = {}
 
 
-def shared_throttle(*, rate: float) -> Throttle:
+def shared_throttle(*, rate: float) -> Bucket:
     """The bucket every worker shares: Redis when REDIS_URL is set, else a file in VAR_DIR."""
     url = settings.REDIS_URL
     name = getattr(settings, "BKSB_THROTTLE_NAME", "bksb")

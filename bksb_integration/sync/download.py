@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
@@ -51,10 +52,11 @@ from bksb_integration.api.types import AssessmentResult
 from bksb_integration.config.connection import BksbNotReady, bksb_client
 from bksb_integration.config.mapping import Mapper
 from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
+from bksb_integration.sync.breaker import run_transport_failure
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
 from bksb_integration.sync.progress import STALE_AFTER
 from bksb_integration.sync.results_store import UpsertCounts, results_upsert
-from bksb_integration.sync.runs import Tally, bksb_results_start, run_counts_add
+from bksb_integration.sync.runs import KEY_REFUSED, Tally, bksb_results_start, run_counts_add, run_stop
 from learners.models import Learner
 
 logger = logging.getLogger(__name__)
@@ -70,6 +72,10 @@ LISTS = ("initial", "diagnostic")
 NOT_A_BKSB_USER = "This record is not a BKSB User, or has no BKSB Username or web user account."
 
 SUCCEEDED, FAILED, BUSY, NOT_CLAIMED = "succeeded", "failed", "busy", "not-claimed"
+# What stops a chunk part-way: the run paused (bksb is not answering) or stopped (bksb refused the key).
+PAUSED, STOPPED = "paused", "stopped"
+# A worker waiting (for the budget, a Retry-After or a backoff) renews its claims at least this often.
+NAP = 10.0
 
 
 class DownloadFailed(Exception):
@@ -88,9 +94,11 @@ def run_learners_download(
 
     Returns what happened to each id: succeeded, failed, busy (another download
     of the learner holds its lease: try again shortly) or not-claimed (another
-    worker has it, or it is done). Safe to call twice for the same ids. Every
-    request draws on the budget all workers share (budget.py), unless a
-    `client` is given (a download in the foreground).
+    worker has it, it is done, or its run is paused or stopped). Safe to call
+    twice for the same ids. Every request draws on the budget all workers
+    share (budget.py), unless a `client` is given (a download in the
+    foreground). In a Get Results run, learners that cannot reach bksb feed
+    the run's circuit breaker (breaker.py), and a refused key stops the run.
     """
     token = secrets.randbits(62)
     with ExitStack() as stack:
@@ -100,17 +108,28 @@ def run_learners_download(
         if not parts:
             return outcomes
         settings = BksbSettings.load()
-        counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second))
+        keepalive = _Keepalive()
+        counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second), sleep=keepalive.sleep)
         tally = Tally()
         not_ready = ""
         if client is None:
+            options = {"throttle": counter, "session": _session(), "sleep": keepalive.sleep}
             try:
-                client = stack.enter_context(bksb_client(settings, throttle=counter, session=_session()))
+                client = stack.enter_context(bksb_client(settings, **options))
             except BksbNotReady as exc:
                 not_ready = str(exc)
         holders = bksb_user_holders(links=[part.learner.bksb_link for part in parts])
-        for part in parts:
-            outcomes[part.pk] = _learner_download(part, client, not_ready, token, holders, tally)
+        for index, part in enumerate(parts):
+            keepalive.current = _Progress(part, token)
+            outcome = _learner_download(part, client, not_ready, keepalive.current, holders, tally)
+            outcomes[part.pk] = outcome
+            if outcome in (PAUSED, STOPPED):
+                untried = parts[index + 1 :] if outcome == PAUSED else parts[index:]
+                _hand_back(untried, token)
+                outcomes |= dict.fromkeys((left.pk for left in parts[index + 1 :]), NOT_CLAIMED)
+                if outcome == STOPPED:
+                    run_stop(run_id=run_id, reason=KEY_REFUSED)
+                break
         tally.requests = counter.count
         run_counts_add(run_id=run_id, tally=tally)
     return outcomes
@@ -154,8 +173,8 @@ def _claim(run_learner_ids: list[int], token: int) -> tuple[list[RunLearner], li
     )
     with transaction.atomic():
         claimed = (
-            RunLearner.objects.filter(pk__in=run_learner_ids)
-            .filter(claimable)
+            RunLearner.objects.filter(pk__in=run_learner_ids, run__finished_at__isnull=True)
+            .filter(claimable, run__paused_until__isnull=True)
             .update(status=RunLearner.Status.RUNNING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1)
         )
         if not claimed:
@@ -177,6 +196,17 @@ def _claim(run_learner_ids: list[int], token: int) -> tuple[list[RunLearner], li
     return [part for part in parts if part.pk not in busy], busy
 
 
+def _hand_back(parts: list[RunLearner], token: int) -> None:
+    """Give up the claims and leases of learners this process will not download now."""
+    ids = [part.pk for part in parts]
+    RunLearner.objects.filter(pk__in=ids, claim_token=token).update(
+        status=RunLearner.Status.PENDING, claimed_at=None, claim_token=None
+    )
+    BksbLink.objects.filter(learner_id__in=[part.learner_id for part in parts], download_lease_owner=token).update(
+        download_lease_until=None, download_lease_owner=None
+    )
+
+
 def _leased(part: RunLearner, token: int) -> bool:
     try:
         return part.learner.bksb_link.download_lease_owner == token
@@ -196,10 +226,15 @@ class _Plan:
 
 
 def _learner_download(
-    part: RunLearner, client: BksbClient | None, not_ready: str, token: int, holders: dict[int, Learner], tally: Tally
+    part: RunLearner,
+    client: BksbClient | None,
+    not_ready: str,
+    progress: _Progress,
+    holders: dict[int, Learner],
+    tally: Tally,
 ) -> str:
     """Download one claimed learner and record the outcome; every error is handled here."""
-    progress = _Progress(part, token)
+    token, get_results = progress.token, part.run.kind == Run.Kind.BULK
     try:
         if client is None:
             raise DownloadFailed(not_ready)
@@ -213,12 +248,16 @@ def _learner_download(
             last_download_set(part.learner, part.learner.bksb_link, plan.started)
             counted = _finish(part, token, counts=counts, error="")
     except Exception as exc:  # one learner's fault must never stop the others
+        if get_results and isinstance(exc, BksbAuthError):
+            return STOPPED  # the key, not the learner: no other learner would fare better
         error = failure_message(exc)
         if not isinstance(exc, (DownloadFailed, LinkError, BksbError)):
             logger.exception("download of learner %s failed", part.learner_id)
         if not _finish(part, token, counts=None, error=error):
             return NOT_CLAIMED
-        tally.add(failed=True, message=error if part.run.kind == Run.Kind.SINGLE else "")
+        tally.add(failed=True, message="" if get_results else error)
+        if get_results and isinstance(exc, BksbTransientError) and run_transport_failure(run_id=part.run_id):
+            return PAUSED
         return FAILED
     if not counted:
         return NOT_CLAIMED
@@ -328,17 +367,48 @@ class _Progress:
     def page(self, kind: str, page: int, pages: int) -> None:
         self._report(stage=Run.Stage.READING, progress_list=kind, progress_page=page, progress_pages=max(pages, 1))
 
+    def keep_alive(self) -> None:
+        """Renew the claim and lease if due (called while waiting, too)."""
+        self._report()
+
     def _report(self, **shown: object) -> None:
         now = timezone.now()
         if self.shown:
             Run.objects.filter(pk=self.part.run_id).update(heartbeat_at=now, **shown)
         elif now - self.beat < HEARTBEAT_EVERY:
             return
+        else:
+            Run.objects.filter(pk=self.part.run_id).update(heartbeat_at=now)
         self.beat = now
         RunLearner.objects.filter(pk=self.part.pk, claim_token=self.token).update(claimed_at=now)
         BksbLink.objects.filter(learner_id=self.part.learner_id, download_lease_owner=self.token).update(
             download_lease_until=now + STALE_AFTER
         )
+
+
+class _Keepalive:
+    """The sleep a chunk's client and budget wait with: in naps, renewing the current learner's claim.
+
+    Waits can be long (a Retry-After, a shared pause after a 429: up to five
+    minutes), far longer than a claim stays fresh; without this, the sweeper
+    would hand a waiting learner to a second worker.
+    """
+
+    def __init__(self) -> None:
+        self.current: _Progress | None = None
+
+    def sleep(self, seconds: float) -> None:
+        left = seconds
+        while left > 0:
+            nap = min(left, NAP)
+            _nap(nap)
+            left -= nap
+            if self.current is not None:
+                self.current.keep_alive()
+
+
+def _nap(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 # -- per worker thread ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.utils import timezone
 from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
 from bksb_integration.sync.eligibility import eligible_learners, skipped_counts
 from bksb_integration.sync.progress import GET_RESULTS_REPLACE_AFTER, STALE_AFTER, run_stall
-from bksb_integration.sync.queue import get_results_plan_queue, run_learners_download_queue
+from bksb_integration.sync.queue import get_results_plan_queue, get_results_probe_queue, run_learners_download_queue
 from bksb_integration.sync.runs import run_close_if_done, run_reconcile
 
 logger = logging.getLogger(__name__)
@@ -120,6 +120,43 @@ def get_results_plan(*, run_id: int, enqueue: bool = True) -> int:
     return total
 
 
+def get_results_resume(*, run_id: int) -> bool:
+    """Resume a stopped Get Results run: its learners not tried are queued again.
+
+    Single flight as a start is; False when another run is in progress or the
+    run was not stopped.
+    """
+    with transaction.atomic():
+        BksbSettings.load()
+        BksbSettings.objects.select_for_update().get(pk=1)
+        if get_results_active() is not None:
+            return False
+        resumed = Run.objects.filter(pk=run_id, kind=Run.Kind.BULK, status=Run.Status.STOPPED).update(
+            status=Run.Status.RUNNING,
+            stage=Run.Stage.DOWNLOADING,
+            finished_at=None,
+            message="",
+            learners_not_tried=0,
+            transport_failures=0,
+            paused_at=None,
+            paused_until=None,
+            heartbeat_at=timezone.now(),
+        )
+        if resumed != 1:
+            return False
+        RunLearner.objects.filter(run_id=run_id, status=RunLearner.Status.NOT_TRIED).update(
+            status=RunLearner.Status.PENDING
+        )
+        waiting = list(
+            RunLearner.objects.filter(run_id=run_id, status=RunLearner.Status.PENDING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        transaction.on_commit(lambda: run_learners_download_queue(run_id, waiting))
+    run_close_if_done(run_id=run_id)
+    return True
+
+
 def runs_sweep() -> int:
     """Re-queue learners of live runs whose work was lost (a killed worker, a lost message).
 
@@ -127,7 +164,13 @@ def runs_sweep() -> int:
     """
     now = timezone.now()
     requeued = 0
-    for run in Run.objects.filter(finished_at__isnull=True).only("pk", "planned_at", "created_at", "heartbeat_at"):
+    fields = ("pk", "planned_at", "created_at", "heartbeat_at", "paused_until")
+    for run in Run.objects.filter(finished_at__isnull=True).only(*fields):
+        if run.paused_until is not None:
+            # Paused: the probe resumes it; queue another if that probe was lost.
+            if run.paused_until < now - STALE_AFTER:
+                get_results_probe_queue(run.pk)
+            continue
         if run.planned_at is None:
             if run.created_at < now - STALE_AFTER:
                 get_results_plan_queue(run.pk)

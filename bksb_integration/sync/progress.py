@@ -55,8 +55,8 @@ def run_stall(run: Run, *, part: RunLearner | None = None, now: dt.datetime | No
     read); a Get Results run by its heartbeat, which every finished chunk of
     learners moves.
     """
-    if run.is_finished:
-        return None
+    if run.is_finished or run.is_paused:
+        return None  # a paused run is waiting on purpose: its window says so
     now = now or timezone.now()
     if run.kind == Run.Kind.SINGLE:
         part = part or run.learners.first()
@@ -83,9 +83,15 @@ class RunProgress:
 
 def run_progress(run: Run) -> RunProgress:
     """The window's words and bar, from the stage, list, page and learner numbers on the run."""
+    if run.status == Run.Status.STOPPED:
+        return RunProgress(run.message or "Stopped", _learners_percent(run))
     if run.is_finished:
         label = "Finished" if run.status == Run.Status.SUCCEEDED else "Finished with failures"
         return RunProgress(label, 100)
+    if run.is_paused and run.paused_until is not None:
+        when = timezone.localtime(run.paused_until)
+        label = f"Paused: bksb is not answering. Asking again at {when:%H:%M:%S}; the run resumes when it does."
+        return RunProgress(label, _learners_percent(run))
     if run.kind == Run.Kind.BULK:
         return RunProgress(Run.Stage(run.stage).label, _learners_percent(run))
     if run.stage == Run.Stage.READING and run.progress_list in LIST_LABELS:

@@ -17,6 +17,7 @@ GET_RESULTS_PLAN = TASK_PREFIX + "bulk_run_plan"
 GET_RESULTS_NIGHTLY = TASK_PREFIX + "bulk_run_scheduled"
 RUNS_SWEEP = TASK_PREFIX + "runs_sweep"
 RUNS_PRUNE = TASK_PREFIX + "runs_prune"
+GET_RESULTS_PROBE = TASK_PREFIX + "get_results_probe"
 
 # Learners per task message: enough to spread a run's messaging cost, few
 # enough that every worker thread gets a share of a small run.
@@ -39,3 +40,7 @@ def run_learners_download_queue(run_id: int, run_learner_ids: list[int]) -> None
 
 def get_results_plan_queue(run_id: int, *, countdown: float | None = None) -> None:
     _queue(GET_RESULTS_PLAN, run_id, countdown=countdown)
+
+
+def get_results_probe_queue(run_id: int, *, countdown: float | None = None) -> None:
+    _queue(GET_RESULTS_PROBE, run_id, countdown=countdown)

@@ -23,6 +23,9 @@ from bksb_integration.sync.queue import run_learner_download_queue
 from bksb_integration.sync.results_store import UpsertCounts
 from learners.models import Learner
 
+KEY_REFUSED = "Stopped: bksb refused the key. Check the Access Key ID and Secret Access Key, then Resume."
+UNAVAILABLE = "Stopped: bksb unavailable. Resume when bksb answers again."
+
 
 @dataclass
 class Tally:
@@ -102,6 +105,8 @@ def run_counts_add(*, run_id: int, tally: Tally) -> None:
     }
     if tally.message:
         update["message"] = tally.message[:500]
+    if tally.done > tally.failed:
+        update["transport_failures"] = 0  # bksb answered: the breaker's count starts again
     Run.objects.filter(pk=run_id).update(**update)
     run_close_if_done(run_id=run_id)
 
@@ -124,6 +129,22 @@ def run_reconcile(*, run_id: int) -> None:
         results_unchanged=totals["unchanged"],
     )
     run_close_if_done(run_id=run_id)
+
+
+def run_stop(*, run_id: int, reason: str) -> None:
+    """Stop a run at once; its learners not yet tried are marked so, for Resume."""
+    with transaction.atomic():
+        not_tried = RunLearner.objects.filter(run_id=run_id, status=RunLearner.Status.PENDING).update(
+            status=RunLearner.Status.NOT_TRIED
+        )
+        Run.objects.filter(pk=run_id, finished_at__isnull=True).update(
+            status=Run.Status.STOPPED,
+            stage=Run.Stage.FINISHED,
+            finished_at=timezone.now(),
+            message=reason[:500],
+            learners_not_tried=not_tried,
+            paused_until=None,
+        )
 
 
 def run_close_if_done(*, run_id: int) -> bool:

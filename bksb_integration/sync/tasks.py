@@ -16,6 +16,7 @@ from celery import Task, shared_task
 from bksb_integration.config.connection import bksb_readiness
 from bksb_integration.models import Run
 from bksb_integration.sync import queue
+from bksb_integration.sync.breaker import run_probe
 from bksb_integration.sync.download import BUSY, run_learner_download, run_learners_download
 from bksb_integration.sync.get_results import get_results_plan, get_results_start, runs_prune, runs_sweep
 
@@ -63,6 +64,12 @@ def get_results_nightly_task() -> int | None:
         return None
     run, _ = get_results_start(started_by=None, trigger=Run.Trigger.SCHEDULED)
     return run.pk
+
+
+@shared_task(name=queue.GET_RESULTS_PROBE, **TASK_OPTIONS)
+def get_results_probe_task(run_id: int) -> str:
+    """A paused Get Results run asks whether bksb is back: resume, wait, or stop."""
+    return run_probe(run_id=run_id)
 
 
 @shared_task(name=queue.RUNS_SWEEP, **TASK_OPTIONS)
