@@ -33,6 +33,7 @@ from bksb_integration.web.run_display import (
 )
 from learners.models import Learner, LearningStatus
 from permissions import access
+from permissions.decorators import StaffRequest
 
 FAILURES_SHOWN = 20
 HISTORY_PAGE = 25
@@ -101,7 +102,7 @@ def run_panel(request: HttpRequest) -> HttpResponse:
 
 @bksb_view(access.can_get_bksb_results)
 @require_POST
-def get_results(request: HttpRequest) -> HttpResponse:
+def get_results(request: StaffRequest) -> HttpResponse:
     readiness = bksb_readiness()
     if not readiness.ready:
         if request.htmx:
