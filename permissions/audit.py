@@ -87,7 +87,8 @@ class HistorySource:
     def _previous_versions(self, history: type[models.Model], recent: list[Any]) -> dict[int, Any]:
         ids = sorted({record.id for record in recent})
         names = ["history_id", "id", *(f.attname for f in self._tracked())]
-        previous, last_of = {}, {}
+        previous: dict[int, Any] = {}
+        last_of: dict[int, Any] = {}
         for row in self._versions_of(history, ids, names):
             if row.id in last_of:
                 previous[row.history_id] = last_of[row.id]
@@ -99,7 +100,8 @@ class HistorySource:
         """Every version of these objects, oldest first per object (in batches of ids)."""
         rows: list[Any] = []
         for start in range(0, len(ids), 500):
-            batch = history.objects.filter(id__in=ids[start : start + 500]).only(*names)
+            # The historical model is built at run time: its manager is the default one.
+            batch = history._default_manager.filter(id__in=ids[start : start + 500]).only(*names)
             rows += batch.order_by("id", "history_date", "history_id")
         return rows
 
@@ -124,9 +126,9 @@ class HistorySource:
             if before is None and new in (None, "", False, [], {}):
                 continue
             if before is None:
-                changes.append(FieldChange(capfirst(field.verbose_name), None, _shown(field, new)))
+                changes.append(FieldChange(str(capfirst(field.verbose_name)), None, _shown(field, new)))
             elif old != new:
-                changes.append(FieldChange(capfirst(field.verbose_name), _shown(field, old), _shown(field, new)))
+                changes.append(FieldChange(str(capfirst(field.verbose_name)), _shown(field, old), _shown(field, new)))
         return tuple(changes)
 
     def _entry(self, record: Any, changes: tuple[FieldChange, ...]) -> AuditEntry:
