@@ -16,6 +16,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
+from simple_history.utils import get_history_manager_for_model
 
 from bksb_integration.models import BksbLink, BksbSettings, LevelMapping, SubjectMapping, UserCreationRequest
 from learners.models import Learner, LearningStatus
@@ -69,7 +70,7 @@ class HistorySource:
     limit: int = LIMIT
 
     def entries(self) -> list[AuditEntry]:
-        history = self.model.history.model  # type: ignore[attr-defined]
+        history = get_history_manager_for_model(self.model).model
         recent = list(
             history.objects.select_related("history_user", *self.related).order_by("-history_date", "-history_id")[
                 : self.limit
@@ -106,7 +107,7 @@ class HistorySource:
         return rows
 
     def _tracked(self) -> list[models.Field]:
-        on_history = {f.name for f in self.model.history.model._meta.concrete_fields}  # type: ignore[attr-defined]
+        on_history = {f.name for f in get_history_manager_for_model(self.model).model._meta.concrete_fields}
         return [
             f
             for f in self.model._meta.concrete_fields
