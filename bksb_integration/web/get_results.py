@@ -45,12 +45,11 @@ RUN_FINISHED = "bksbRunFinished"
 def _status_context(run: Run) -> dict[str, Any]:
     """What the BKSB Results window shows about a run."""
     now = timezone.now()
-    failures = (
+    failures = list(
         RunLearner.objects.filter(run=run, status=RunLearner.Status.FAILED)
         .select_related("learner")
         .order_by("-finished_at", "-pk")[:FAILURES_SHOWN]
     )
-    failures = list(failures)
     progress, stall = run_progress(run), run_stall(run)
     return {
         "run": run,
