@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 
 class TaskOptions(TypedDict):
+    """What every task here is registered with; typed, so shared_task's overloads can check it."""
+
     acks_late: bool
     reject_on_worker_lost: bool
     ignore_result: bool
