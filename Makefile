@@ -31,9 +31,11 @@ test: venv-dev
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+## mypy checks the packages listed in pyproject.toml ([tool.mypy] files).
 lint: venv-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: venv-dev

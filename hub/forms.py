@@ -35,7 +35,8 @@ class HubSettingsForm(forms.ModelForm):
         return web_address_check(value) if value else ""
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if (
             cleaned.get("hub_bksb_url_enabled")
             and not cleaned.get("hub_bksb_url")

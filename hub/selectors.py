@@ -53,7 +53,7 @@ def latest_levels(*, learner: Learner) -> list[LatestLevel]:
     those kept from a previous BKSB Username are not theirs to show, and a
     record not linked to a bksb user shows none.
     """
-    latest: dict[str, InitialAssessmentResult | DiagnosticAssessmentResult] = {}
+    latest: dict[str | None, InitialAssessmentResult | DiagnosticAssessmentResult] = {}
     for model in (InitialAssessmentResult, DiagnosticAssessmentResult):
         rows = (
             model.objects.filter(

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from bksb_integration.models import BksbSettings
 from hub.forms import HubSettingsForm
-from hub.guards import web_user_required
+from hub.guards import WebUserRequest, web_user_required
 from hub.selectors import bksb_button_shown, latest_levels, levels_shown
 from hub.services import bksb_destination
 from learners.models import Learner, WebUser
@@ -18,13 +18,13 @@ from permissions import access
 from permissions.decorators import staff_required
 
 
-def _own_learner(request: HttpRequest) -> Learner:
+def _own_learner(request: WebUserRequest) -> Learner:
     """The signed-in web user's own record: the Hub never takes a learner id from the URL."""
     return WebUser.objects.select_related("learner", "user").get(user=request.user).learner
 
 
 @web_user_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: WebUserRequest) -> HttpResponse:
     learner = _own_learner(request)
     settings = BksbSettings.load()
     show_levels = levels_shown(settings)
@@ -40,7 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @web_user_required
 @never_cache
 @require_GET
-def bksb(request: HttpRequest) -> HttpResponse:
+def bksb(request: WebUserRequest) -> HttpResponse:
     """The BKSB button: off to bksb, signed in when single sign-on works."""
     learner = _own_learner(request)
     settings = BksbSettings.load()

@@ -58,7 +58,9 @@ def _lookup(choices: type[models.TextChoices]) -> dict[str, str]:
     return {_key(text): value for value, label in choices.choices for text in (value, str(label))}
 
 
-LOOKUPS = {choices: _lookup(choices) for choices in (Kind, SystemStatus, LearningStatus)}
+LOOKUPS: dict[type[models.TextChoices], dict[str, str]] = {
+    choices: _lookup(choices) for choices in (Kind, SystemStatus, LearningStatus)
+}
 
 
 class _Fields:

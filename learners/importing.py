@@ -16,6 +16,7 @@ from typing import TextIO
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from simple_history.utils import get_history_manager_for_model
 
 from learners.import_rows import COLUMNS, LEARNER_FIELDS, CheckedRow, RowError, row_check
 from learners.import_warnings import RowWarning, bksb_username_warnings
@@ -204,7 +205,7 @@ def _existing_web_users(refs: list[str]) -> dict[str, tuple[int, str]]:
 
 def _username_owners(usernames: list[str]) -> dict[str, tuple[bool, str | None]]:
     """username -> (is staff, learner_ref of the learner whose web user it is, if any)."""
-    found = {}
+    found: dict[str, tuple[bool, str | None]] = {}
     for chunk in _chunks(usernames):
         rows = (
             get_user_model()
@@ -260,8 +261,9 @@ def _learners_write(plan: ImportPlan) -> None:
     for learner in plan.update:
         learner.pk = plan.existing_pks[learner.learner_ref]
     _missing_pks_fill(plan.create)
-    Learner.history.bulk_history_create(plan.create, batch_size=BATCH_SIZE)
-    Learner.history.bulk_history_create(plan.update, batch_size=BATCH_SIZE, update=True)
+    history = get_history_manager_for_model(Learner)
+    history.bulk_history_create(plan.create, batch_size=BATCH_SIZE)
+    history.bulk_history_create(plan.update, batch_size=BATCH_SIZE, update=True)
 
 
 def _search_text_write(plan: ImportPlan) -> None:

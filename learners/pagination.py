@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 
 
 class DeferredJoinPaginator(Paginator):
@@ -14,9 +15,11 @@ class DeferredJoinPaginator(Paginator):
     for the skipped part keeps page 500 of 50,000 learners as quick as page 1.
     """
 
+    object_list: QuerySet[Any]
+
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
         rows = list(self.object_list.filter(pk__in=ids)) if ids else []
-        return self._get_page(rows, number, self)
+        return Page(rows, number, self)

@@ -7,13 +7,13 @@ from learners.models import Kind, Learner, LearningStatus, SystemStatus
 from learners.pagination import DeferredJoinPaginator
 from learners.selectors import LearnerFilters, learner_search
 from permissions.access import can_view_learners
-from permissions.decorators import staff_required
+from permissions.decorators import StaffRequest, staff_required
 
 PAGE_SIZE = 50
 
 
 @staff_required(can_view_learners)
-def learner_list(request: HttpRequest) -> HttpResponse:
+def learner_list(request: StaffRequest) -> HttpResponse:
     filters = LearnerFilters(
         query=request.GET.get("q", "").strip()[:100],
         system_status=request.GET.get("system_status", ""),

@@ -6,9 +6,10 @@ Views never check group or permission names themselves: they ask here.
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
-AnyUser = AbstractBaseUser | AnonymousUser
+# What request.user is: an account, or nobody signed in.
+AnyUser = User | AnonymousUser
 
 
 def _has(user: AnyUser, codename: str) -> bool:

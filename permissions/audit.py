@@ -16,6 +16,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
+from simple_history.utils import get_history_manager_for_model
 
 from bksb_integration.models import BksbLink, BksbSettings, LevelMapping, SubjectMapping, UserCreationRequest
 from learners.models import Learner, LearningStatus
@@ -69,7 +70,7 @@ class HistorySource:
     limit: int = LIMIT
 
     def entries(self) -> list[AuditEntry]:
-        history = self.model.history.model  # type: ignore[attr-defined]
+        history = get_history_manager_for_model(self.model).model
         recent = list(
             history.objects.select_related("history_user", *self.related).order_by("-history_date", "-history_id")[
                 : self.limit
@@ -87,7 +88,8 @@ class HistorySource:
     def _previous_versions(self, history: type[models.Model], recent: list[Any]) -> dict[int, Any]:
         ids = sorted({record.id for record in recent})
         names = ["history_id", "id", *(f.attname for f in self._tracked())]
-        previous, last_of = {}, {}
+        previous: dict[int, Any] = {}
+        last_of: dict[int, Any] = {}
         for row in self._versions_of(history, ids, names):
             if row.id in last_of:
                 previous[row.history_id] = last_of[row.id]
@@ -99,12 +101,13 @@ class HistorySource:
         """Every version of these objects, oldest first per object (in batches of ids)."""
         rows: list[Any] = []
         for start in range(0, len(ids), 500):
-            batch = history.objects.filter(id__in=ids[start : start + 500]).only(*names)
+            # The historical model is built at run time: its manager is the default one.
+            batch = history._default_manager.filter(id__in=ids[start : start + 500]).only(*names)
             rows += batch.order_by("id", "history_date", "history_id")
         return rows
 
     def _tracked(self) -> list[models.Field]:
-        on_history = {f.name for f in self.model.history.model._meta.concrete_fields}  # type: ignore[attr-defined]
+        on_history = {f.name for f in get_history_manager_for_model(self.model).model._meta.concrete_fields}
         return [
             f
             for f in self.model._meta.concrete_fields
@@ -124,9 +127,9 @@ class HistorySource:
             if before is None and new in (None, "", False, [], {}):
                 continue
             if before is None:
-                changes.append(FieldChange(capfirst(field.verbose_name), None, _shown(field, new)))
+                changes.append(FieldChange(str(capfirst(field.verbose_name)), None, _shown(field, new)))
             elif old != new:
-                changes.append(FieldChange(capfirst(field.verbose_name), _shown(field, old), _shown(field, new)))
+                changes.append(FieldChange(str(capfirst(field.verbose_name)), _shown(field, old), _shown(field, new)))
         return tuple(changes)
 
     def _entry(self, record: Any, changes: tuple[FieldChange, ...]) -> AuditEntry:

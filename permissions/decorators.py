@@ -6,13 +6,26 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django_htmx.middleware import HtmxDetails
 
 from permissions.access import AnyUser, is_staff_user
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
+
+
+class StaffRequest(HttpRequest):
+    """The request a view behind staff_required gets: a signed-in staff account.
+
+    Only an annotation (requests stay Django's own); htmx is set by django-htmx's middleware.
+    """
+
+    user: User
+    htmx: HtmxDetails
 
 
 def staff_required(check: Callable[[AnyUser], bool] = is_staff_user) -> Callable[[View], View]:
@@ -23,7 +36,7 @@ def staff_required(check: Callable[[AnyUser], bool] = is_staff_user) -> Callable
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not is_staff_user(request.user) or not check(request.user):

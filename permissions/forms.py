@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
+from django.db.models import QuerySet
 
 from permissions.models import COMMAND_PERMISSIONS, GENERAL_PERMISSIONS
 from permissions.services import Target
@@ -14,7 +15,7 @@ from permissions.services import Target
 VISIBLE, HIDDEN = "visible", "hidden"
 
 
-def staff_accounts() -> Any:
+def staff_accounts() -> QuerySet[User]:
     """Accounts whose rights can be edited: staff, never a learner's web user."""
     return get_user_model().objects.filter(is_staff=True, web_user__isnull=True).order_by("username")
 
@@ -28,7 +29,7 @@ class TargetForm(forms.Form):
         super().__init__(*args, **kwargs)
         groups = [(f"g{g.pk}", g.name) for g in Group.objects.order_by("name")]
         users = [(f"u{u.pk}", _user_label(u)) for u in staff_accounts()]
-        self.fields["target"].choices = [("", "Choose…"), ("Groups", groups), ("Users", users)]
+        cast(forms.ChoiceField, self.fields["target"]).choices = [("", "Choose…"), ("Groups", groups), ("Users", users)]
 
     def chosen(self) -> Target:
         value = self.cleaned_data["target"]
@@ -37,7 +38,7 @@ class TargetForm(forms.Form):
         return staff_accounts().get(pk=int(value[1:]))
 
 
-def _user_label(user: AbstractBaseUser) -> str:
+def _user_label(user: User) -> str:
     name = user.get_full_name() if hasattr(user, "get_full_name") else ""
     return f"{user.get_username()} ({name})" if name else user.get_username()
 

@@ -33,7 +33,7 @@ class Right(models.Model):  # noqa: DJ008 - never instantiated
     class Meta:
         managed = False
         default_permissions = ()
-        permissions = MODULE_PERMISSIONS + COMMAND_PERMISSIONS + GENERAL_PERMISSIONS
+        permissions = [*MODULE_PERMISSIONS, *COMMAND_PERMISSIONS, *GENERAL_PERMISSIONS]
 
 
 class PermissionChange(models.Model):

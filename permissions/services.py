@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -13,7 +13,7 @@ from permissions.models import COMMAND_PERMISSIONS, GENERAL_PERMISSIONS, MODULE_
 
 RIGHT_LABELS: dict[str, str] = dict(MODULE_PERMISSIONS + COMMAND_PERMISSIONS + GENERAL_PERMISSIONS)
 
-Target = AbstractBaseUser | Group
+Target = User | Group
 
 
 def _perms_of(target: Target) -> Any:  # the permissions related manager
@@ -29,7 +29,7 @@ def rights_of(target: Target) -> set[str]:
     return set(_named(_perms_of(target).all()).values_list("codename", flat=True))
 
 
-def rights_from_groups(user: AbstractBaseUser) -> dict[str, list[str]]:
+def rights_from_groups(user: User) -> dict[str, list[str]]:
     """For a user: each named right their groups give them, with the groups' names."""
     found: dict[str, list[str]] = defaultdict(list)
     rows = _named(Permission.objects.filter(group__user=user)).values_list("codename", "group__name")
@@ -38,7 +38,7 @@ def rights_from_groups(user: AbstractBaseUser) -> dict[str, list[str]]:
     return dict(found)
 
 
-def rights_apply(*, actor: AbstractBaseUser, target: Target, codenames: set[str]) -> PermissionChange | None:
+def rights_apply(*, actor: User, target: Target, codenames: set[str]) -> PermissionChange | None:
     """Give the target exactly these named rights (others are untouched); record what changed.
 
     Effective on the target's next request: Django reads permissions afresh per request.
@@ -52,11 +52,10 @@ def rights_apply(*, actor: AbstractBaseUser, target: Target, codenames: set[str]
         perms = _named(Permission.objects.all())
         _perms_of(target).add(*perms.filter(codename__in=added))
         _perms_of(target).remove(*perms.filter(codename__in=removed))
-        is_group = isinstance(target, Group)
         return PermissionChange.objects.create(
             changed_by=actor,
-            target_user=None if is_group else target,
-            target_group=target if is_group else None,
+            target_user=None if isinstance(target, Group) else target,
+            target_group=target if isinstance(target, Group) else None,
             target_label=target_label(target),
             added=added,
             removed=removed,

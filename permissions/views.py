@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 
 from permissions.access import can_edit_permissions, can_view_audit
 from permissions.audit import SOURCE_CHOICES, audit_entries
-from permissions.decorators import staff_required
+from permissions.decorators import StaffRequest, staff_required
 from permissions.forms import RightsForm, TargetForm
 from permissions.services import RIGHT_LABELS, rights_apply, rights_from_groups, rights_of, target_label
 
@@ -18,7 +18,7 @@ AUDIT_PAGE_SIZE = 50
 
 
 @staff_required(can_edit_permissions)
-def edit(request: HttpRequest) -> HttpResponse:
+def edit(request: StaffRequest) -> HttpResponse:
     picker = TargetForm(request.GET if "target" in request.GET else None)
     if not picker.is_valid():
         return render(request, "permissions/edit.html", {"picker": picker})

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from bksb_integration.accounts import user_creation as uc
 from bksb_integration.accounts.usernames import effective_bksb_username
@@ -61,7 +61,7 @@ def bulk_summary(lines: Iterable[BulkLine]) -> dict[str, int]:
 def bksb_users_bulk_create(
     *,
     learner_ids: list[int],
-    requested_by: AbstractBaseUser | None,
+    requested_by: User | None,
     client: BksbClient,
     settings: BksbSettings | None = None,
     time_budget: float = TIME_BUDGET,
@@ -90,9 +90,7 @@ def bksb_users_bulk_create(
     return lines
 
 
-def _one(
-    learner: Learner, requested_by: AbstractBaseUser | None, client: BksbClient, settings: BksbSettings
-) -> BulkLine:
+def _one(learner: Learner, requested_by: User | None, client: BksbClient, settings: BksbSettings) -> BulkLine:
     if uc.is_linked(learner):
         username = effective_bksb_username(learner)
         return BulkLine(learner, uc.ALREADY_CREATED, f"Already linked to bksb user {username}.", username)

@@ -12,7 +12,7 @@ import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings as django_settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -109,7 +109,7 @@ def invite_preview(*, settings: BksbSettings) -> InviteEmail:
 def invite_send(
     *,
     learner: Learner,
-    sent_by: AbstractBaseUser | None,
+    sent_by: User | None,
     with_auto_login_link: bool,
     client: BksbClient | None,
     settings: BksbSettings | None = None,

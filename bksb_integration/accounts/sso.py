@@ -10,6 +10,7 @@ import logging
 
 from bksb_integration.accounts.linking import LinkError, bksb_user_id_resolve, link_for
 from bksb_integration.accounts.usernames import effective_bksb_username
+from bksb_integration.api.client import ClientOptions
 from bksb_integration.api.errors import BksbError
 from bksb_integration.config.connection import BksbNotReady, bksb_client
 from bksb_integration.models import BksbSettings
@@ -18,7 +19,7 @@ from learners.models import Learner
 logger = logging.getLogger(__name__)
 
 # A learner is waiting on the click: give up quickly.
-SSO_CLIENT_OPTIONS = {"timeout": 5.0, "max_retries": 1, "backoff_base": 0.2, "longest_wait": 2.0}
+SSO_CLIENT_OPTIONS: ClientOptions = {"timeout": 5.0, "max_retries": 1, "backoff_base": 0.2, "longest_wait": 2.0}
 
 
 class SsoNotAvailable(Exception):

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -159,7 +159,7 @@ def bksb_user_create(
     username: str,
     email: str,
     auto_enrol: bool,
-    requested_by: AbstractBaseUser | None,
+    requested_by: User | None,
     client: BksbClient,
     settings: BksbSettings | None = None,
 ) -> CreationOutcome:
@@ -197,7 +197,7 @@ def bksb_user_create(
 
 
 def _request_row(
-    learner: Learner, username: str, email: str, auto_enrol: bool, requested_by: AbstractBaseUser | None
+    learner: Learner, username: str, email: str, auto_enrol: bool, requested_by: User | None
 ) -> UserCreationRequest:
     defaults = {"username": username, "email": email, "auto_enrol_courses": auto_enrol, "requested_by": requested_by}
     try:
@@ -221,9 +221,7 @@ def _already(row: UserCreationRequest) -> CreationOutcome:
     return CreationOutcome(ALREADY_CREATED, message, row.username, row.bksb_user_id)
 
 
-def _claim(
-    row: UserCreationRequest, *, username: str, email: str, auto_enrol: bool, requested_by: AbstractBaseUser | None
-) -> bool:
+def _claim(row: UserCreationRequest, *, username: str, email: str, auto_enrol: bool, requested_by: User | None) -> bool:
     """Take the row for this attempt. The attempt count is the version: one claimant wins."""
     claimed = (
         UserCreationRequest.objects.filter(pk=row.pk, attempts=row.attempts)

@@ -15,7 +15,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 from urllib.parse import quote, quote_plus, urlencode, urljoin
 
 import requests
@@ -50,7 +50,7 @@ from .types import (
     parse_result_page,
 )
 
-__all__ = ["DEFAULT_BASE_URL", "BksbClient", "Throttle"]
+__all__ = ["DEFAULT_BASE_URL", "BksbClient", "ClientOptions", "Throttle"]
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,19 @@ _RESULT_CALLS: dict[ResultKind, str] = {"initial": "initialAssessment", "diagnos
 
 T = TypeVar("T")
 Params = Mapping[str, str | int]
+
+
+class ClientOptions(TypedDict, total=False):
+    """BksbClient's tuning keywords, for callers that pass them on (`**options`)."""
+
+    timeout: float
+    max_retries: int
+    backoff_base: float
+    backoff_cap: float
+    session: requests.Session | None
+    throttle: Throttle | None
+    sleep: Callable[[float], None]
+    longest_wait: float
 
 
 class BksbClient:

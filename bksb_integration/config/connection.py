@@ -6,12 +6,12 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Unpack
 
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from bksb_integration.api.client import BksbClient
+from bksb_integration.api.client import BksbClient, ClientOptions
 from bksb_integration.api.errors import BksbAuthError, BksbError
 from bksb_integration.models import BksbSettings
 from bksb_integration.models.encryption import SecretUnreadable
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 PROBE_USERNAME = "bksbmis-connection-test"
 TEST_TIMEOUT = 8.0
 # bksb calls made while a person waits: fail within seconds rather than outlast the web worker's timeout.
-REQUEST_CLIENT_OPTIONS: dict[str, Any] = {"timeout": 6.0, "max_retries": 1, "backoff_cap": 2.0, "longest_wait": 5.0}
+REQUEST_CLIENT_OPTIONS: ClientOptions = {"timeout": 6.0, "max_retries": 1, "backoff_cap": 2.0, "longest_wait": 5.0}
 
 
 NOT_AVAILABLE = "The bksb module is not available in this deployment (BKSB_INTEGRATION_AVAILABLE is off)."
@@ -79,7 +79,7 @@ def _availability() -> Readiness:
 
 @contextmanager
 def bksb_client(
-    settings: BksbSettings | None = None, *, need_enabled: bool = True, **options: Any
+    settings: BksbSettings | None = None, *, need_enabled: bool = True, **options: Unpack[ClientOptions]
 ) -> Iterator[BksbClient]:
     """A client for the current settings (read afresh unless given), closed on leaving.
 
@@ -93,7 +93,9 @@ def bksb_client(
         client.close()
 
 
-def client_for(settings: BksbSettings | None = None, *, need_enabled: bool = True, **options: Any) -> BksbClient:
+def client_for(
+    settings: BksbSettings | None = None, *, need_enabled: bool = True, **options: Unpack[ClientOptions]
+) -> BksbClient:
     """The client bksb_client yields, for a caller that closes it itself (tests, long-lived helpers)."""
     settings = settings or BksbSettings.load()
     readiness = bksb_readiness(settings, need_enabled=need_enabled)
@@ -129,7 +131,7 @@ def connection_test(*, settings: BksbSettings) -> ConnectionTestResult:
 
 
 def _probe(settings: BksbSettings) -> ConnectionTestResult:
-    options = {"timeout": TEST_TIMEOUT, "max_retries": 1, "backoff_base": 0.2, "longest_wait": 5}
+    options: ClientOptions = {"timeout": TEST_TIMEOUT, "max_retries": 1, "backoff_base": 0.2, "longest_wait": 5}
     try:
         with bksb_client(settings, need_enabled=False, **options) as client:
             client.username_exists(PROBE_USERNAME)

@@ -58,6 +58,8 @@ class BksbSettings(models.Model):
     history = HistoricalRecords(
         excluded_fields=["secret_access_key_encrypted", "default_password_encrypted", "updated_at"]
     )
+    # Set before a save, django-simple-history records it as the change's reason (the audit trail's note).
+    _change_reason: str
 
     class Meta:
         db_table = "bksb_settings"

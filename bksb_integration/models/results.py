@@ -27,6 +27,9 @@ class AssessmentResult(models.Model):
     first_seen_at = models.DateTimeField()
     last_changed_at = models.DateTimeField()
 
+    # Django's default manager, named here so code that takes either result model can use it.
+    objects = models.Manager()
+
     class Meta:
         abstract = True
         ordering = ["-result_date", "-session_id"]

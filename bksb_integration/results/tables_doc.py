@@ -186,7 +186,7 @@ def _column(field: models.Field, words: dict[str, str]) -> ColumnDoc:
     kind = field.get_internal_type()
     sql_type = SQL_TYPES.get(kind, kind).format(max_length=getattr(field, "max_length", ""))
     references = ""
-    if field.is_relation and field.related_model is not None:
+    if field.is_relation and isinstance(field.related_model, type):  # not None, nor an unresolved "self"
         target = field.related_model._meta
         references = f"{target.db_table}.{target.pk.column}"
     values = ", ".join(f"{value} ({label})" for value, label in field.choices) if field.choices else ""

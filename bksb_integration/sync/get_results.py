@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
@@ -42,7 +42,7 @@ def get_results_active() -> Run | None:
     return None if stall is not None and stall.replaceable else run
 
 
-def get_results_start(*, started_by: AbstractBaseUser | None, trigger: str, queue: bool = True) -> tuple[Run, bool]:
+def get_results_start(*, started_by: User | None, trigger: str, queue: bool = True) -> tuple[Run, bool]:
     """Start Get Results for all eligible learners, or return the run in progress.
 
     Returns (run, started). With queue=True planning happens on a worker.

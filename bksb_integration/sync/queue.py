@@ -24,11 +24,12 @@ GET_RESULTS_PROBE = TASK_PREFIX + "get_results_probe"
 LEARNERS_PER_TASK = 10
 
 
-def _queue(name: str, *args: object, countdown: float | None = None) -> None:
+def _queue(name: str, *args: object, countdown: float = 0) -> None:
+    """Queue the named task; a countdown of 0 (celery's "no countdown") runs it as soon as a worker is free."""
     current_app.signature(name, args=args).apply_async(countdown=countdown)
 
 
-def run_learner_download_queue(run_learner_id: int, *, countdown: float | None = None) -> None:
+def run_learner_download_queue(run_learner_id: int, *, countdown: float = 0) -> None:
     _queue(RUN_LEARNER_DOWNLOAD, run_learner_id, countdown=countdown)
 
 
@@ -38,7 +39,7 @@ def run_learners_download_queue(run_id: int, run_learner_ids: list[int]) -> None
         _queue(RUN_LEARNERS_DOWNLOAD, run_id, run_learner_ids[start : start + LEARNERS_PER_TASK])
 
 
-def get_results_plan_queue(run_id: int, *, countdown: float | None = None) -> None:
+def get_results_plan_queue(run_id: int, *, countdown: float = 0) -> None:
     _queue(GET_RESULTS_PLAN, run_id, countdown=countdown)
 
 

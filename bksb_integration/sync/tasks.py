@@ -10,6 +10,7 @@ a name.
 from __future__ import annotations
 
 import logging
+from typing import TypedDict
 
 from celery import Task, shared_task
 
@@ -22,13 +23,22 @@ from bksb_integration.sync.get_results import get_results_plan, get_results_star
 
 logger = logging.getLogger(__name__)
 
-TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
+class TaskOptions(TypedDict):
+    """What every task here is registered with; typed, so shared_task's overloads can check it."""
+
+    acks_late: bool
+    reject_on_worker_lost: bool
+    ignore_result: bool
+
+
+TASK_OPTIONS: TaskOptions = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 # Another download holds the learner's lease: look again after this long.
 BUSY_RETRY_SECONDS = 10
 
 
 @shared_task(name=queue.RUN_LEARNER_DOWNLOAD, bind=True, max_retries=30, **TASK_OPTIONS)
-def run_learner_download_task(self: Task, run_learner_id: int) -> str:
+def run_learner_download_task(self: Task[[int], str], run_learner_id: int) -> str:
     """One learner's BKSB Results download; if another download holds the learner, try again shortly."""
     outcome = run_learner_download(run_learner_id=run_learner_id)
     if outcome == BUSY:

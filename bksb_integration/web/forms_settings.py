@@ -59,7 +59,8 @@ class BksbSettingsForm(forms.Form):
         self.fields["default_password"].help_text += ". Given to bksb users created from records."
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         try:
@@ -125,7 +126,8 @@ class LevelMappingForm(forms.ModelForm):
         return text
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         text, match = data.get("text"), data.get("match")
         same = LevelMapping.objects.filter(text__iexact=text, match=match).exclude(pk=self.instance.pk)
         if text and match and same.exists():

@@ -56,7 +56,8 @@ class CreateBksbUserForm(forms.Form):
         return self.cleaned_data["email"].strip()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         problem = settings_problem(self.settings)
         if problem:
             raise ValidationError(problem)

@@ -33,6 +33,7 @@ from bksb_integration.web.run_display import (
 )
 from learners.models import Learner, LearningStatus
 from permissions import access
+from permissions.decorators import StaffRequest
 
 FAILURES_SHOWN = 20
 HISTORY_PAGE = 25
@@ -44,12 +45,11 @@ RUN_FINISHED = "bksbRunFinished"
 def _status_context(run: Run) -> dict[str, Any]:
     """What the BKSB Results window shows about a run."""
     now = timezone.now()
-    failures = (
+    failures = list(
         RunLearner.objects.filter(run=run, status=RunLearner.Status.FAILED)
         .select_related("learner")
         .order_by("-finished_at", "-pk")[:FAILURES_SHOWN]
     )
-    failures = list(failures)
     progress, stall = run_progress(run), run_stall(run)
     return {
         "run": run,
@@ -101,7 +101,7 @@ def run_panel(request: HttpRequest) -> HttpResponse:
 
 @bksb_view(access.can_get_bksb_results)
 @require_POST
-def get_results(request: HttpRequest) -> HttpResponse:
+def get_results(request: StaffRequest) -> HttpResponse:
     readiness = bksb_readiness()
     if not readiness.ready:
         if request.htmx:

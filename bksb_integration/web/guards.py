@@ -6,7 +6,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from permissions.access import AnyUser, bksb_available
 from permissions.decorators import View, staff_required
@@ -19,7 +20,7 @@ def bksb_view(check: Callable[[AnyUser], bool]) -> Callable[[View], View]:
         guarded = staff_required(check)(view)
 
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not bksb_available():
                 raise Http404("The bksb module is not available here.")
             return guarded(request, *args, **kwargs)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -27,7 +26,7 @@ from permissions.access import can_manage_bksb_settings
 class Table:
     kind: str
     title: str
-    model: type[models.Model]
+    model: type[LevelMapping | SubjectMapping]
     form_class: type[forms.ModelForm]
     unmapped: Callable[[], list[tuple[str, int]]]
     unmapped_title: str

@@ -13,6 +13,7 @@ from bksb_integration.models import BksbSettings
 from bksb_integration.web.forms_settings import BksbSettingsForm, DownloadOptionsForm
 from bksb_integration.web.guards import bksb_view
 from permissions import access
+from permissions.decorators import StaffRequest
 
 # (label, check) for the "Your access" panel: what this member of staff may do here.
 YOUR_RIGHTS = [
@@ -67,7 +68,7 @@ def _settings_page(
 
 @bksb_view(access.can_manage_bksb_settings)
 @require_POST
-def test_connection(request: HttpRequest) -> HttpResponse:
+def test_connection(request: StaffRequest) -> HttpResponse:
     settings = BksbSettings.load()
     result = connection_test(settings=settings)
     if request.htmx:

@@ -31,6 +31,7 @@ from bksb_integration.web.guards import bksb_view
 from learners.models import Learner
 from permissions import access
 from permissions.access import AnyUser
+from permissions.decorators import StaffRequest
 
 RESULTS_CHANGED = "bksbResultsChanged"
 
@@ -108,7 +109,7 @@ def tab_results(request: HttpRequest, pk: int) -> HttpResponse:
 
 @bksb_view(can_edit_link)
 @require_POST
-def link(request: HttpRequest, pk: int) -> HttpResponse:
+def link(request: StaffRequest, pk: int) -> HttpResponse:
     """Apply BKSB User and BKSB Username, resolving the name in bksb."""
     learner = _learner(pk)
     form = LinkForm(request.POST)
@@ -161,7 +162,7 @@ def _link_section(request: HttpRequest, learner: Learner, form: LinkForm, **extr
 
 @bksb_view(can_get_results)
 @require_POST
-def download(request: HttpRequest, pk: int) -> HttpResponse:
+def download(request: StaffRequest, pk: int) -> HttpResponse:
     """Start a download (or attach to the running one) and show the BKSB Results window."""
     learner = _learner(pk)
     run, started = bksb_results_start(learner=learner, started_by=request.user)
@@ -175,14 +176,14 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @bksb_view(can_get_results)
 @require_GET
-def run_status(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_status(request: StaffRequest, run_id: int) -> HttpResponse:
     """The window's live part (htmx polls it), or a self-refreshing page without JavaScript."""
     run = get_object_or_404(Run, pk=run_id, kind=Run.Kind.SINGLE)
     template = "bksb_integration/_run_status.html" if request.htmx else "bksb_integration/tab_run.html"
     return _run_response(request, run, template, started=True)
 
 
-def _run_response(request: HttpRequest, run: Run, template: str, *, started: bool) -> HttpResponse:
+def _run_response(request: StaffRequest, run: Run, template: str, *, started: bool) -> HttpResponse:
     # Read afresh: with an eager (or quick) worker the run may have finished since it was started.
     run.refresh_from_db()
     part = RunLearner.objects.select_related("learner").filter(run=run).first()

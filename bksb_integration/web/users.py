@@ -27,6 +27,7 @@ from bksb_integration.web.guards import bksb_view
 from learners.models import Learner
 from permissions import access
 from permissions.access import AnyUser
+from permissions.decorators import StaffRequest
 
 
 def _on_record(*checks: Callable[[AnyUser], bool]) -> Callable[[AnyUser], bool]:
@@ -52,7 +53,7 @@ def _not_ready(request: HttpRequest, settings: BksbSettings) -> bool:
 
 
 @bksb_view(can_create_user)
-def create_user(request: HttpRequest, pk: int) -> HttpResponse:
+def create_user(request: StaffRequest, pk: int) -> HttpResponse:
     learner, settings = _learner(pk), BksbSettings.load()
     if _not_ready(request, settings):
         return redirect("learners:detail", pk)
@@ -81,7 +82,7 @@ def create_user(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _create(
-    request: HttpRequest, learner: Learner, form: CreateBksbUserForm, settings: BksbSettings
+    request: StaffRequest, learner: Learner, form: CreateBksbUserForm, settings: BksbSettings
 ) -> uc.CreationOutcome:
     data = form.cleaned_data
     try:
@@ -132,7 +133,7 @@ def record_actions(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @bksb_view(can_create_user)
-def invite(request: HttpRequest, pk: int) -> HttpResponse:
+def invite(request: StaffRequest, pk: int) -> HttpResponse:
     learner, settings = _learner(pk), BksbSettings.load()
     if _not_ready(request, settings):
         return redirect("learners:detail", pk)
@@ -156,7 +157,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "bksb_integration/invite.html", context, status=400 if form.errors else 200)
 
 
-def _invite_send(request: HttpRequest, learner: Learner, settings: BksbSettings, with_link: bool) -> Invite:
+def _invite_send(request: StaffRequest, learner: Learner, settings: BksbSettings, with_link: bool) -> Invite:
     if not with_link:
         return invite_send(
             learner=learner, sent_by=request.user, with_auto_login_link=False, client=None, settings=settings
@@ -172,7 +173,7 @@ def _invite_send(request: HttpRequest, learner: Learner, settings: BksbSettings,
 
 @bksb_view(can_create_user)
 @require_POST
-def bulk_create(request: HttpRequest) -> HttpResponse:
+def bulk_create(request: StaffRequest) -> HttpResponse:
     settings = BksbSettings.load()
     ids = [int(value) for value in request.POST.getlist("learner") if value.isdigit()]
     if _not_ready(request, settings):

@@ -41,7 +41,7 @@ class Command(BaseCommand):
         settings = BksbSettings.load()
         form = self._form(learner, settings, options)
         if not form.is_valid():
-            errors = [message for messages in form.errors.values() for message in messages]
+            errors = [str(message) for messages in form.errors.values() for message in messages]
             raise CommandError("Not sent: " + " ".join(errors))
         try:
             with bksb_client(settings) as client:
