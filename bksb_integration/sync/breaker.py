@@ -16,6 +16,7 @@ import logging
 from django.db.models import F
 from django.utils import timezone
 
+from bksb_integration.api.client import ClientOptions
 from bksb_integration.api.errors import BksbAuthError, BksbError
 from bksb_integration.config.connection import PROBE_USERNAME, BksbNotReady, bksb_client
 from bksb_integration.models import Run, RunLearner
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 BREAKER_THRESHOLD = 5
 PROBE_EVERY = dt.timedelta(seconds=30)
 GIVE_UP_AFTER = dt.timedelta(minutes=15)
-PROBE_CLIENT_OPTIONS = {"timeout": 10.0, "max_retries": 0, "longest_wait": 0.0}
+PROBE_CLIENT_OPTIONS: ClientOptions = {"timeout": 10.0, "max_retries": 0, "longest_wait": 0.0}
 
 
 def run_transport_failure(*, run_id: int) -> bool:

@@ -113,9 +113,10 @@ def run_learners_download(
         tally = Tally()
         not_ready = ""
         if client is None:
-            options = {"throttle": counter, "session": _session(), "sleep": keepalive.sleep}
             try:
-                client = stack.enter_context(bksb_client(settings, **options))
+                client = stack.enter_context(
+                    bksb_client(settings, throttle=counter, session=_session(), sleep=keepalive.sleep)
+                )
             except BksbNotReady as exc:
                 not_ready = str(exc)
         holders = bksb_user_holders(links=[part.learner.bksb_link for part in parts])

@@ -43,5 +43,5 @@ def get_results_plan_queue(run_id: int, *, countdown: float = 0) -> None:
     _queue(GET_RESULTS_PLAN, run_id, countdown=countdown)
 
 
-def get_results_probe_queue(run_id: int, *, countdown: float | None = None) -> None:
+def get_results_probe_queue(run_id: int, *, countdown: float = 0) -> None:
     _queue(GET_RESULTS_PROBE, run_id, countdown=countdown)

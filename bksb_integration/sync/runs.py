@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
@@ -53,7 +53,7 @@ class Tally:
 def bksb_results_start(
     *,
     learner: Learner,
-    started_by: AbstractBaseUser | AnonymousUser | None,
+    started_by: User | AnonymousUser | None,
     trigger: str = Run.Trigger.MANUAL,
     queue: bool = True,
 ) -> tuple[Run, bool]:
@@ -78,7 +78,7 @@ def bksb_results_start(
         run = Run.objects.create(
             kind=Run.Kind.SINGLE,
             trigger=trigger,
-            started_by=started_by if isinstance(started_by, AbstractBaseUser) else None,
+            started_by=started_by if isinstance(started_by, User) else None,
             learners_total=1,
             planned_at=timezone.now(),
         )
