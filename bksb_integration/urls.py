@@ -55,6 +55,7 @@ urlpatterns = [
     path("management/bksb/", views_bulk.management, name="management"),
     path("management/bksb/run/", views_bulk.run_panel, name="run_panel"),
     path("management/bksb/get-results/", views_bulk.get_results, name="get_results"),
+    path("management/bksb/runs/<int:run_id>/resume/", views_bulk.resume, name="get_results_resume"),
     path("management/bksb/runs/<int:run_id>/status/", views_bulk.bulk_status, name="bulk_status"),
     path("management/bksb/schedule/", views_bulk.schedule, name="schedule"),
     path("management/bksb/history/", views_bulk.history, name="history"),

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from bksb_integration.config.connection import bksb_readiness
 from bksb_integration.models import BksbSettings, Run, RunLearner
 from bksb_integration.sync.eligibility import eligible_learners, skipped_counts
-from bksb_integration.sync.get_results import get_results_active, get_results_start
+from bksb_integration.sync.get_results import get_results_active, get_results_resume, get_results_start
 from bksb_integration.sync.progress import run_progress, run_stall
 from bksb_integration.sync.schedule import nightly_schedule_get, nightly_schedule_set
 from bksb_integration.web.forms_schedule import NightlyScheduleForm
@@ -117,6 +117,20 @@ def get_results(request: StaffRequest) -> HttpResponse:
         messages.success(request, "Get Results started for every eligible learner.")
     else:
         messages.info(request, "Get Results is already running: this is its progress.")
+    return redirect("bksb:management")
+
+
+@bksb_view(access.can_get_bksb_results)
+@require_POST
+def resume(request: StaffRequest, run_id: int) -> HttpResponse:
+    """Resume a Get Results run that stopped (bksb unavailable, or the key refused): try who it did not reach."""
+    readiness = bksb_readiness()
+    if not readiness.ready:
+        messages.error(request, readiness.reason)
+    elif get_results_resume(run_id=run_id):
+        messages.success(request, "Get Results resumed: the learners it did not reach are being downloaded.")
+    else:
+        messages.info(request, "That run cannot be resumed now: another Get Results is running, or it has not stopped.")
     return redirect("bksb:management")
 
 

@@ -171,3 +171,27 @@ def test_a_refused_key_stops_the_run_at_once_instead_of_trying_every_learner(bks
     assert (run.status, run.learners_failed, run.learners_not_tried) == (Run.Status.STOPPED, 0, 8)
     assert run.message.startswith("Stopped: bksb refused the key.")
     assert run_learners_download(run_id=run.pk, run_learner_ids=ids) == dict.fromkeys(ids, NOT_CLAIMED)
+
+
+def test_management_says_a_run_stopped_because_bksb_was_unavailable_and_resumes_it(client, manager, monkeypatch):
+    from django.urls import reverse
+
+    from bksb_integration.sync.runs import UNAVAILABLE, run_stop
+
+    queued: list[list[int]] = []
+    monkeypatch.setattr(
+        "bksb_integration.sync.get_results.run_learners_download_queue", lambda run_id, ids: queued.append(ids)
+    )
+    run, ids = _get_results(2)
+    run_stop(run_id=run.pk, reason=UNAVAILABLE)
+    client.force_login(manager)
+
+    panel = client.get(reverse("bksb:management")).content.decode()
+    assert "Stopped: bksb unavailable. Resume when bksb answers again." in panel
+    assert "Tries the 2 learners this run did not reach." in panel
+
+    response = client.post(reverse("bksb:get_results_resume", args=[run.pk]), follow=True)
+    assert "Get Results resumed" in response.content.decode()
+    run.refresh_from_db()
+    assert run.status == Run.Status.RUNNING
+    assert sorted(sum(queued, [])) == ids
