@@ -173,7 +173,9 @@ def test_a_refused_key_stops_the_run_at_once_instead_of_trying_every_learner(bks
     assert run_learners_download(run_id=run.pk, run_learner_ids=ids) == dict.fromkeys(ids, NOT_CLAIMED)
 
 
-def test_management_says_a_run_stopped_because_bksb_was_unavailable_and_resumes_it(client, manager, monkeypatch):
+def test_management_says_a_run_stopped_because_bksb_was_unavailable_and_resumes_it(
+    client, manager, monkeypatch, django_capture_on_commit_callbacks
+):
     from django.urls import reverse
 
     from bksb_integration.sync.runs import UNAVAILABLE, run_stop
@@ -190,8 +192,9 @@ def test_management_says_a_run_stopped_because_bksb_was_unavailable_and_resumes_
     assert "Stopped: bksb unavailable. Resume when bksb answers again." in panel
     assert "Tries the 2 learners this run did not reach." in panel
 
-    response = client.post(reverse("bksb:get_results_resume", args=[run.pk]), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("bksb:get_results_resume", args=[run.pk]), follow=True)
     assert "Get Results resumed" in response.content.decode()
     run.refresh_from_db()
     assert run.status == Run.Status.RUNNING
-    assert sorted(sum(queued, [])) == ids
+    assert sorted(pk for batch in queued for pk in batch) == ids
