@@ -20,7 +20,6 @@ import datetime as dt
 import logging
 import secrets
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
@@ -54,6 +53,7 @@ from bksb_integration.config.mapping import Mapper
 from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
 from bksb_integration.sync.breaker import run_transport_failure
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
+from bksb_integration.sync.heartbeat import Heartbeat, Keepalive
 from bksb_integration.sync.progress import STALE_AFTER
 from bksb_integration.sync.results_store import UpsertCounts, results_upsert
 from bksb_integration.sync.runs import KEY_REFUSED, Tally, bksb_results_start, run_counts_add, run_stop
@@ -65,8 +65,6 @@ logger = logging.getLogger(__name__)
 # missed around clock changes or when bksb records a result a little late.
 OVERLAP = dt.timedelta(days=2)
 RECORDS_PER_PAGE = 100
-# A Get Results learner renews its claim and lease this often while it downloads.
-HEARTBEAT_EVERY = dt.timedelta(seconds=30)
 MAPPER_TTL = dt.timedelta(seconds=30)
 LISTS = ("initial", "diagnostic")
 NOT_A_BKSB_USER = "This record is not a BKSB User, or has no BKSB Username or web user account."
@@ -74,8 +72,6 @@ NOT_A_BKSB_USER = "This record is not a BKSB User, or has no BKSB Username or we
 SUCCEEDED, FAILED, BUSY, NOT_CLAIMED = "succeeded", "failed", "busy", "not-claimed"
 # What stops a chunk part-way: the run paused (bksb is not answering) or stopped (bksb refused the key).
 PAUSED, STOPPED = "paused", "stopped"
-# A worker waiting (for the budget, a Retry-After or a backoff) renews its claims at least this often.
-NAP = 10.0
 
 
 class DownloadFailed(Exception):
@@ -108,7 +104,7 @@ def run_learners_download(
         if not parts:
             return outcomes
         settings = BksbSettings.load()
-        keepalive = _Keepalive()
+        keepalive = Keepalive()
         counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second), sleep=keepalive.sleep)
         tally = Tally()
         not_ready = ""
@@ -121,7 +117,7 @@ def run_learners_download(
                 not_ready = str(exc)
         holders = bksb_user_holders(links=[part.learner.bksb_link for part in parts])
         for index, part in enumerate(parts):
-            keepalive.current = _Progress(part, token)
+            keepalive.current = Heartbeat(part, token)
             outcome = _learner_download(part, client, not_ready, keepalive.current, holders, tally)
             outcomes[part.pk] = outcome
             if outcome in (PAUSED, STOPPED):
@@ -230,7 +226,7 @@ def _learner_download(
     part: RunLearner,
     client: BksbClient | None,
     not_ready: str,
-    progress: _Progress,
+    progress: Heartbeat,
     holders: dict[int, Learner],
     tally: Tally,
 ) -> str:
@@ -266,7 +262,7 @@ def _learner_download(
     return SUCCEEDED
 
 
-def _plan(learner: Learner, client: BksbClient, progress: _Progress, holder: Learner | None) -> _Plan:
+def _plan(learner: Learner, client: BksbClient, progress: Heartbeat, holder: Learner | None) -> _Plan:
     """Which bksb user to read, and from when."""
     username, _ = username_in_effect(learner)
     if not username:
@@ -286,7 +282,7 @@ def _plan(learner: Learner, client: BksbClient, progress: _Progress, holder: Lea
     return _Plan(learner, user_id, since - OVERLAP if since else None, timezone.now())
 
 
-def _read(client: BksbClient, plan: _Plan, progress: _Progress) -> dict[str, list[AssessmentResult]]:
+def _read(client: BksbClient, plan: _Plan, progress: Heartbeat) -> dict[str, list[AssessmentResult]]:
     """Every page of both lists back to the plan's stop time (the client stops paging there)."""
     fetch = {"initial": client.initial_assessment_pages, "diagnostic": client.diagnostic_assessment_pages}
     read: dict[str, list[AssessmentResult]] = {}
@@ -347,69 +343,6 @@ def _finish(part: RunLearner, token: int, *, counts: UpsertCounts | None, error:
 def _summary(counts: UpsertCounts | None) -> str:
     c = counts or UpsertCounts()
     return f"{c.created} new, {c.updated} updated, {c.unchanged} unchanged."
-
-
-class _Progress:
-    """Keeps a learner's claim and lease alive while it downloads.
-
-    A BKSB Results run also shows every step in its window (stage, list,
-    page of pages, as numbers on the run row); a Get Results learner only
-    renews its claim every HEARTBEAT_EVERY (one rarely takes that long).
-    """
-
-    def __init__(self, part: RunLearner, token: int) -> None:
-        self.part, self.token = part, token
-        self.shown = part.run.kind == Run.Kind.SINGLE
-        self.beat = timezone.now()
-
-    def stage(self, stage: str) -> None:
-        self._report(stage=stage)
-
-    def page(self, kind: str, page: int, pages: int) -> None:
-        self._report(stage=Run.Stage.READING, progress_list=kind, progress_page=page, progress_pages=max(pages, 1))
-
-    def keep_alive(self) -> None:
-        """Renew the claim and lease if due (called while waiting, too)."""
-        self._report()
-
-    def _report(self, **shown: object) -> None:
-        now = timezone.now()
-        if self.shown:
-            Run.objects.filter(pk=self.part.run_id).update(heartbeat_at=now, **shown)
-        elif now - self.beat < HEARTBEAT_EVERY:
-            return
-        else:
-            Run.objects.filter(pk=self.part.run_id).update(heartbeat_at=now)
-        self.beat = now
-        RunLearner.objects.filter(pk=self.part.pk, claim_token=self.token).update(claimed_at=now)
-        BksbLink.objects.filter(learner_id=self.part.learner_id, download_lease_owner=self.token).update(
-            download_lease_until=now + STALE_AFTER
-        )
-
-
-class _Keepalive:
-    """The sleep a chunk's client and budget wait with: in naps, renewing the current learner's claim.
-
-    Waits can be long (a Retry-After, a shared pause after a 429: up to five
-    minutes), far longer than a claim stays fresh; without this, the sweeper
-    would hand a waiting learner to a second worker.
-    """
-
-    def __init__(self) -> None:
-        self.current: _Progress | None = None
-
-    def sleep(self, seconds: float) -> None:
-        left = seconds
-        while left > 0:
-            nap = min(left, NAP)
-            _nap(nap)
-            left -= nap
-            if self.current is not None:
-                self.current.keep_alive()
-
-
-def _nap(seconds: float) -> None:
-    time.sleep(seconds)
 
 
 # -- per worker thread ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from bksb_integration.models import Run, RunLearner
-from bksb_integration.sync import download
+from bksb_integration.sync import download, heartbeat
 from bksb_integration.sync.progress import NO_WORKER, RUN_QUIET, WORKER_LOST, run_progress, run_stall
 from bksb_integration.sync.runs import bksb_results_start
 from tests.factories import LearnerFactory
@@ -92,7 +92,7 @@ def test_a_learner_whose_bksb_user_is_known_is_never_shown_as_being_checked(monk
     learner.bksb_link.bksb_user_id, learner.bksb_link.resolved_username = 42, "known.user"
     learner.bksb_link.save()
     stages: list[str] = []
-    monkeypatch.setattr(download._Progress, "stage", lambda self, stage: stages.append(stage))
-    plan = download._plan(learner, client=None, progress=download._Progress(run.learners.get(), 1), holder=None)
+    monkeypatch.setattr(heartbeat.Heartbeat, "stage", lambda self, stage: stages.append(stage))
+    plan = download._plan(learner, client=None, progress=heartbeat.Heartbeat(run.learners.get(), 1), holder=None)
     assert plan.bksb_user_id == 42
     assert Run.Stage.RESOLVING not in stages
