@@ -44,4 +44,12 @@ def get_results_plan_queue(run_id: int, *, countdown: float = 0) -> None:
 
 
 def get_results_probe_queue(run_id: int, *, countdown: float = 0) -> None:
+    """Ask bksb again after `countdown` whether a paused run may resume.
+
+    Celery set to run tasks eagerly (the tests) ignores countdowns: a probe
+    would run at once, and again and again while bksb is down. There it is
+    not queued; the sweeper queues a probe for a paused run whose time has come.
+    """
+    if current_app.conf.task_always_eager:
+        return
     _queue(GET_RESULTS_PROBE, run_id, countdown=countdown)
