@@ -3,8 +3,10 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/app/var STATIC_ROOT=/app/staticfiles
 WORKDIR /app
 
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+# Hash-checked installs: pip at its pinned version first, then the runtime set.
+COPY requirements-pip.txt requirements.txt ./
+RUN pip install --no-cache-dir --require-hashes -r requirements-pip.txt \
+ && pip install --no-cache-dir --require-hashes -r requirements.txt
 
 COPY . .
 # collectstatic needs settings to load; the keys made here are thrown away with the layer.

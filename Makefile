@@ -4,18 +4,25 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint format bench bench-list bench-import bench-tab bench-bulk venv venv-dev clean
+.PHONY: demo test lint format requirements bench bench-list bench-import bench-tab bench-bulk venv venv-dev clean
 
+# Installs are hash-checked: the requirements*.txt files pin every package, transitive
+# ones included, with its hashes (compiled from the *.in files by `make requirements`).
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(VENV)/bin/activate
-	$(PY) -m pip install --quiet -r requirements.txt
+# pip itself first, at the version requirements-pip.txt pins.
+$(VENV)/.pip: requirements-pip.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet --require-hashes -r requirements-pip.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/activate
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.runtime: requirements.txt | $(VENV)/.pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
+	touch $@
+
+# requirements-dev.txt is the whole set: the runtime one at the same versions, plus the tools.
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/.pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
 venv: $(VENV)/.runtime
@@ -41,6 +48,18 @@ lint: venv-dev
 format: venv-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## Compile requirements*.in into the hash-pinned requirements*.txt, for Python 3.11 on
+## Linux x86_64. Pins already in a .txt are kept unless UV_ARGS says otherwise, e.g.
+## UV_ARGS="--upgrade-package urllib3" (one package) or UV_ARGS="--upgrade" (everything
+## not pinned in a .in file).
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make requirements" $(UV_ARGS)
+
+requirements: venv-dev
+	$(UV_COMPILE) requirements-pip.in -o requirements-pip.txt
+	$(UV_COMPILE) requirements.in -o requirements.txt
+	$(UV_COMPILE) requirements-dev.in -o requirements-dev.txt
 
 ## Benchmarks print numbers; they are never timed tests. They need PostgreSQL
 ## (and Redis for the bulk run); each uses a database of its own, created if missing.
