@@ -1,21 +1,30 @@
-"""Shared fixtures: personas, service markers, and the browser.
+"""Shared fixtures: personas, service markers, bksb (the sandbox and responses), and the browser.
 
 Tests marked postgres/redis/browser run whenever that service is configured
 and are skipped otherwise, unless REQUIRE_SERVICES=1, when a missing service
 fails the test instead.
+
+The sandbox's own tests run without Django too (-p no:django): import nothing
+from Django or the product at the top of this file.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+import responses
 from django.conf import settings as django_settings
+
+from bksb_sandbox.server import SandboxServer
+from tests.fakes import running_sandbox
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -30,6 +39,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sandbox(**knobs): how the sandbox fixture runs (see its docstring)")
 
 
 def _require() -> bool:
@@ -142,6 +155,61 @@ def web_user(db, learner):
     from tests.factories import WebUserFactory
 
     return WebUserFactory(learner=learner, user__username="demo.learner0001")
+
+
+# -- bksb ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sandbox(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
+    """The bksb sandbox on a free port: no latency, 300 demo learners, tests.fakes.KEY and SECRET.
+
+    ``@pytest.mark.sandbox(...)`` on a module or a test (the test's words win) sets
+    SandboxConfig knobs such as ``page_cap=10`` or ``latency_ms=5``, and:
+
+    - ``switched_on=True``: the integration is switched on against the sandbox;
+    - ``fast_clients=True``: clients made by client_for never sleep between retries, share
+      no request budget with other runs, and time out after ``client_timeout`` seconds (5).
+    """
+    knobs: dict[str, Any] = {}
+    for marker in reversed(list(request.node.iter_markers("sandbox"))):
+        knobs.update(marker.kwargs)
+    switched_on = knobs.pop("switched_on", False)
+    if knobs.pop("fast_clients", False):
+        _fast_clients(monkeypatch, timeout=knobs.pop("client_timeout", 5.0))
+    with running_sandbox(**knobs) as server:
+        if switched_on:
+            from tests.support import configure
+
+            configure(server.url)
+        yield server
+
+
+@pytest.fixture
+def fast_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clients made by client_for never sleep between retries and time out after 5 s."""
+    _fast_clients(monkeypatch, timeout=5.0)
+
+
+def _fast_clients(monkeypatch: pytest.MonkeyPatch, *, timeout: float) -> None:
+    # No shared request budget either: a 429 here must not hold back other runs on this machine.
+    from bksb_integration.api.client import BksbClient
+    from bksb_integration.api.types import NoThrottle
+    from bksb_integration.config import connection
+    from bksb_integration.sync import download
+
+    monkeypatch.setattr(connection, "BksbClient", functools.partial(BksbClient, sleep=lambda _: None, timeout=timeout))
+    monkeypatch.setattr(download, "shared_throttle", lambda **_: NoThrottle())
+
+
+@pytest.fixture
+def bksb_http() -> Iterator[responses.RequestsMock]:
+    """bksb faked with responses at the HTTP boundary: register its answers; any other call fails."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+# -- the browser ------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,10 @@ from django.core.management import CommandError, call_command
 
 from bksb_integration.models import BksbSettings, Run
 from bksb_integration.sync.tasks import get_results_nightly_task as get_results_nightly
-from tests.bksb_integration.bulk_helpers import configure, linked_learners, running_sandbox
 from tests.factories import LearnerFactory
+from tests.support import linked_learners
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sandbox(switched_on=True)]
 
 
 def test_the_nightly_run_is_skipped_while_the_integration_is_disabled():
@@ -24,18 +24,15 @@ def test_the_nightly_run_is_skipped_while_the_integration_is_disabled():
     assert not Run.objects.exists()
 
 
-def test_the_nightly_run_is_skipped_when_the_module_is_not_deployed(settings):
-    with running_sandbox() as server:
-        configure(server.url)
-        linked_learners([1])
-        settings.BKSB_INTEGRATION_AVAILABLE = False
-        assert get_results_nightly() is None
+def test_the_nightly_run_is_skipped_when_the_module_is_not_deployed(settings, sandbox):
+    linked_learners([1])
+    settings.BKSB_INTEGRATION_AVAILABLE = False
+    assert get_results_nightly() is None
     assert not Run.objects.exists()
 
 
-def test_the_nightly_run_downloads_when_configured(django_capture_on_commit_callbacks):
-    with running_sandbox() as server, django_capture_on_commit_callbacks(execute=True):
-        configure(server.url)
+def test_the_nightly_run_downloads_when_configured(sandbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
         linked_learners([1])
         run_id = get_results_nightly()
     run = Run.objects.get(pk=run_id)

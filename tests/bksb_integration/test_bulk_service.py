@@ -21,24 +21,13 @@ from bksb_integration.sync.get_results import (
     runs_sweep,
 )
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
-from tests.bksb_integration.bulk_helpers import (
-    configure,
-    expected_results,
-    linked_learners,
-    running_sandbox,
-    stored_results,
-)
 from tests.factories import LearnerFactory, WebUserFactory
+from tests.fakes import running_sandbox
+from tests.support import configure, expected_results, linked_learners, stored_results
 
 pytestmark = pytest.mark.django_db
 
 LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture(autouse=True)
-def _own_throttle_file(settings, tmp_path):
-    """Each test gets its own request budget, so one test's 429 pause never slows another."""
-    settings.VAR_DIR = tmp_path
 
 
 def _eligible_ids(settings: BksbSettings | None = None) -> set[int]:

@@ -11,17 +11,12 @@ from django.utils import timezone
 from bksb_integration.models import Run, RunLearner
 from bksb_integration.web.run_display import time_left_text
 from learners.models import LearningStatus
-from tests.bksb_integration.bulk_helpers import configure, linked_learners, running_sandbox
 from tests.factories import LearnerFactory
+from tests.support import configure, linked_learners
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sandbox(switched_on=True)]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _own_throttle_file(settings, tmp_path):
-    settings.VAR_DIR = tmp_path
 
 
 @pytest.fixture
@@ -181,13 +176,13 @@ def test_the_panel_shows_a_run_still_going_once_its_window_is_closed(client, man
 # -- Get Results --------------------------------------------------------------------------------
 
 
-def test_get_results_opens_the_window_and_downloads_everyone(client, manager, django_capture_on_commit_callbacks):
-    with running_sandbox() as server:
-        configure(server.url)
-        linked_learners([3, 4, 5])
-        client.force_login(manager)
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("bksb:get_results"), **HTMX)
+def test_get_results_opens_the_window_and_downloads_everyone(
+    client, manager, sandbox, django_capture_on_commit_callbacks
+):
+    linked_learners([3, 4, 5])
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("bksb:get_results"), **HTMX)
     page = response.content.decode()
     run = Run.objects.get(kind=Run.Kind.BULK)
     assert response.status_code == 200

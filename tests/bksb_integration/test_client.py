@@ -30,6 +30,7 @@ from bksb_integration.api.errors import (
     BksbUserNotFound,
 )
 from bksb_integration.api.types import BKSB_TIME_ZONE, NewBksbUser, parse_bksb_datetime
+from tests.fakes import RecordingThrottle
 
 BASE = "https://bksb.test/"
 KEY_ID = "AKID-123"
@@ -42,24 +43,6 @@ USER_ID = f"{BASE}api/users/user/getUserId"
 EXISTS = f"{BASE}api/users/isUsernameExists"
 CREATE = f"{BASE}api/users/createUser"
 PASSWORD = "pw-12345"
-
-
-class RecordingThrottle:
-    def __init__(self) -> None:
-        self.acquired = 0
-        self.penalties: list[float] = []
-
-    def acquire(self) -> None:
-        self.acquired += 1
-
-    def penalise(self, seconds: float) -> None:
-        self.penalties.append(seconds)
-
-
-@pytest.fixture
-def bksb() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture
@@ -105,41 +88,43 @@ def page_body(results: list[dict[str, Any]], total: int, per_page: int = 100, ke
     }
 
 
-def asked_pages(bksb: responses.RequestsMock) -> list[str]:
-    return [parse_qs(urlsplit(call.request.url or "").query)["page"][0] for call in bksb.calls]
+def asked_pages(bksb_http: responses.RequestsMock) -> list[str]:
+    return [parse_qs(urlsplit(call.request.url or "").query)["page"][0] for call in bksb_http.calls]
 
 
 # Requests as sent
 
 
 def test_sends_basic_auth_and_json_accept_to_the_contract_url(
-    bksb: responses.RequestsMock, bksb_client: BksbClient
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient
 ) -> None:
-    bksb.get(EXISTS, body="true")
+    bksb_http.get(EXISTS, body="true")
 
     assert bksb_client.username_exists("jo.bloggs") is True
 
-    sent = bksb.calls[0].request
+    sent = bksb_http.calls[0].request
     assert sent.url == f"{EXISTS}?username=jo.bloggs"
     assert sent.headers["Authorization"] == BASIC
     assert sent.headers["Accept"] == "application/json"
 
 
-def test_encodes_hostile_usernames_fully_in_the_query(bksb: responses.RequestsMock, bksb_client: BksbClient) -> None:
-    bksb.get(USER_ID, body="2148453")
+def test_encodes_hostile_usernames_fully_in_the_query(
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient
+) -> None:
+    bksb_http.get(USER_ID, body="2148453")
 
     bksb_client.get_user_id(HOSTILE)
 
-    url = bksb.calls[0].request.url or ""
+    url = bksb_http.calls[0].request.url or ""
     assert url == f"{USER_ID}?username=o%27brien%20test%26x%3D1%2B%C3%BC%2F%23"
     assert parse_qs(urlsplit(url).query) == {"username": [HOSTILE]}
 
 
 @pytest.mark.parametrize("auto_enrol", [True, False])
 def test_creates_a_user_with_the_contract_form_fields(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, auto_enrol: bool
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, auto_enrol: bool
 ) -> None:
-    bksb.post(CREATE, json={"UserId": 2148453, "Username": HOSTILE, "Extra": 1})
+    bksb_http.post(CREATE, json={"UserId": 2148453, "Username": HOSTILE, "Extra": 1})
     user = NewBksbUser(
         username=HOSTILE,
         firstname="Zoë",
@@ -153,7 +138,7 @@ def test_creates_a_user_with_the_contract_form_fields(
     created = bksb_client.create_user(user)
 
     assert (created.user_id, created.username, created.raw["Extra"]) == (2148453, HOSTILE, 1)
-    sent = bksb.calls[0].request
+    sent = bksb_http.calls[0].request
     assert sent.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert parse_qsl(str(sent.body)) == [
         ("Username", HOSTILE),
@@ -178,16 +163,16 @@ def test_creates_a_user_with_the_contract_form_fields(
 
 @pytest.mark.parametrize(("body", "expected"), [("true", True), ("false", False), ("True", True), ('"False"', False)])
 def test_reads_username_exists_in_any_spelling(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, body: str, expected: bool
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, body: str, expected: bool
 ) -> None:
-    bksb.get(EXISTS, body=body)
+    bksb_http.get(EXISTS, body=body)
 
     assert bksb_client.username_exists("x") is expected
 
 
 @pytest.mark.parametrize("body", ["2148453", " 2148453\r\n", '"2148453"'])
-def test_reads_a_user_id_bare_or_quoted(bksb: responses.RequestsMock, bksb_client: BksbClient, body: str) -> None:
-    bksb.get(USER_ID, body=body)
+def test_reads_a_user_id_bare_or_quoted(bksb_http: responses.RequestsMock, bksb_client: BksbClient, body: str) -> None:
+    bksb_http.get(USER_ID, body=body)
 
     assert bksb_client.get_user_id("jo") == 2148453
 
@@ -195,21 +180,23 @@ def test_reads_a_user_id_bare_or_quoted(bksb: responses.RequestsMock, bksb_clien
 @pytest.mark.parametrize("status", [200, 404])
 @pytest.mark.parametrize("quoted", [False, True])
 def test_recognises_user_not_found_text_whatever_the_status_or_quoting(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, status: int, quoted: bool
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, status: int, quoted: bool
 ) -> None:
     text = f"A user with username '{HOSTILE}' not found."
-    bksb.get(USER_ID, body=f'"{text}"' if quoted else text, status=status)
+    bksb_http.get(USER_ID, body=f'"{text}"' if quoted else text, status=status)
 
     with pytest.raises(BksbUserNotFound) as caught:
         bksb_client.get_user_id(HOSTILE)
 
     assert caught.value.username == HOSTILE
     assert (caught.value.call, caught.value.status) == ("getUserId", status)
-    assert len(bksb.calls) == 1
+    assert len(bksb_http.calls) == 1
 
 
-def test_other_404_from_get_user_id_is_plain_not_found(bksb: responses.RequestsMock, bksb_client: BksbClient) -> None:
-    bksb.get(USER_ID, body="Not Found", status=404)
+def test_other_404_from_get_user_id_is_plain_not_found(
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient
+) -> None:
+    bksb_http.get(USER_ID, body="Not Found", status=404)
 
     with pytest.raises(BksbNotFound) as caught:
         bksb_client.get_user_id("jo")
@@ -218,9 +205,9 @@ def test_other_404_from_get_user_id_is_plain_not_found(bksb: responses.RequestsM
 
 
 def test_refused_create_user_carries_bksb_text_and_is_not_retried(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
 ) -> None:
-    bksb.post(CREATE, body="Username already exists. Password was hunter22", status=400)
+    bksb_http.post(CREATE, body="Username already exists. Password was hunter22", status=400)
 
     with pytest.raises(BksbRefused) as caught:
         bksb_client.create_user(_new_user(password="hunter22"))
@@ -229,23 +216,23 @@ def test_refused_create_user_carries_bksb_text_and_is_not_retried(
     assert "Username already exists" in str(caught.value)
     assert "hunter22" not in str(caught.value)
     assert "hunter22" not in caught.value.detail
-    assert (len(bksb.calls), sleeps) == (1, [])
+    assert (len(bksb_http.calls), sleeps) == (1, [])
 
 
 @pytest.mark.parametrize("failure", [{"status": 503}, {"body": requests.exceptions.ReadTimeout()}])
 def test_create_user_is_never_retried_on_transient_failure(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float], failure: dict[str, Any]
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float], failure: dict[str, Any]
 ) -> None:
-    bksb.post(CREATE, **failure)
+    bksb_http.post(CREATE, **failure)
 
     with pytest.raises(BksbTransientError):
         bksb_client.create_user(_new_user())
 
-    assert (len(bksb.calls), sleeps) == (1, [])
+    assert (len(bksb_http.calls), sleeps) == (1, [])
 
 
-def test_gets_an_auto_login_link_with_aware_expiry(bksb: responses.RequestsMock, bksb_client: BksbClient) -> None:
-    bksb.get(
+def test_gets_an_auto_login_link_with_aware_expiry(bksb_http: responses.RequestsMock, bksb_client: BksbClient) -> None:
+    bksb_http.get(
         f"{BASE}api/users/user/2148453/getAutoLoginLink",
         json={"Link": "https://bksb.test/sso?t=abc", "Expiry": "2026-11-22T15:04:05"},
     )
@@ -257,8 +244,10 @@ def test_gets_an_auto_login_link_with_aware_expiry(bksb: responses.RequestsMock,
     assert "t=abc" not in repr(link)
 
 
-def test_auto_login_link_that_is_not_http_is_malformed(bksb: responses.RequestsMock, bksb_client: BksbClient) -> None:
-    bksb.get(
+def test_auto_login_link_that_is_not_http_is_malformed(
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient
+) -> None:
+    bksb_http.get(
         f"{BASE}api/users/user/1/getAutoLoginLink",
         json={"Link": "javascript:alert(1)", "Expiry": "2026-11-22T15:04:05"},
     )
@@ -270,11 +259,11 @@ def test_auto_login_link_that_is_not_http_is_malformed(bksb: responses.RequestsM
 # Results and paging
 
 
-def test_reads_every_page_of_initial_results(bksb: responses.RequestsMock, bksb_client: BksbClient) -> None:
+def test_reads_every_page_of_initial_results(bksb_http: responses.RequestsMock, bksb_client: BksbClient) -> None:
     for page, session in ((1, 3), (2, 2), (3, 1)):
         query = {"page": str(page), "recordsPerPage": "100"}
         body = page_body([result(session, f"2026-10-0{session}T10:00:00")], total=250)
-        bksb.get(INITIAL, json=body, match=[responses.matchers.query_param_matcher(query)])
+        bksb_http.get(INITIAL, json=body, match=[responses.matchers.query_param_matcher(query)])
 
     pages = list(bksb_client.initial_assessment_pages(77))
 
@@ -283,45 +272,47 @@ def test_reads_every_page_of_initial_results(bksb: responses.RequestsMock, bksb_
     assert {(p.kind, p.total_pages, p.total_records) for p in pages} == {("initial", 3, 250)}
 
 
-def test_trusts_the_answers_page_size_over_the_one_asked(bksb: responses.RequestsMock, bksb_client: BksbClient) -> None:
-    bksb.get(INITIAL, json=page_body([result(1, "2026-10-01T10:00:00")], total=250, per_page=100))
+def test_trusts_the_answers_page_size_over_the_one_asked(
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient
+) -> None:
+    bksb_http.get(INITIAL, json=page_body([result(1, "2026-10-01T10:00:00")], total=250, per_page=100))
 
     pages = list(bksb_client.initial_assessment_pages(77, records_per_page=500))
 
-    assert asked_pages(bksb) == ["1", "2", "3"]
+    assert asked_pages(bksb_http) == ["1", "2", "3"]
     assert pages[0].records_per_page == 100
 
 
 def test_stops_paging_after_a_page_with_results_older_than_stop_before(
-    bksb: responses.RequestsMock, bksb_client: BksbClient
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient
 ) -> None:
     newer = page_body([result(5, "2026-10-05T10:00:00")], total=300)
     mixed = page_body([result(4, "2026-10-04T10:00:00"), result(3, "2026-09-01T10:00:00")], total=300)
-    bksb.get(INITIAL, json=newer)
-    bksb.get(INITIAL, json=mixed)
+    bksb_http.get(INITIAL, json=newer)
+    bksb_http.get(INITIAL, json=mixed)
 
     since = datetime(2026, 10, 1, tzinfo=UTC)
     pages = list(bksb_client.initial_assessment_pages(77, stop_before=since))
 
-    assert asked_pages(bksb) == ["1", "2"]
+    assert asked_pages(bksb_http) == ["1", "2"]
     assert [r.session_id for r in pages[1].results] == [4, 3]
 
 
-def test_stops_paging_at_an_empty_page(bksb: responses.RequestsMock, bksb_client: BksbClient) -> None:
-    bksb.get(INITIAL, json=page_body([result(2, "2026-10-01T10:00:00")], total=500))
-    bksb.get(INITIAL, json=page_body([], total=500))
+def test_stops_paging_at_an_empty_page(bksb_http: responses.RequestsMock, bksb_client: BksbClient) -> None:
+    bksb_http.get(INITIAL, json=page_body([result(2, "2026-10-01T10:00:00")], total=500))
+    bksb_http.get(INITIAL, json=page_body([], total=500))
 
     pages = list(bksb_client.initial_assessment_pages(77))
 
-    assert asked_pages(bksb) == ["1", "2"]
+    assert asked_pages(bksb_http) == ["1", "2"]
     assert pages[1].results == []
 
 
 def test_caps_an_absurd_page_count(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, monkeypatch: pytest.MonkeyPatch
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(client_module, "MAX_PAGES", 4)
-    bksb.get(INITIAL, json=page_body([result(1, "2026-10-01T10:00:00")], total=10**15, per_page=1))
+    bksb_http.get(INITIAL, json=page_body([result(1, "2026-10-01T10:00:00")], total=10**15, per_page=1))
 
     pages = list(bksb_client.initial_assessment_pages(77))
 
@@ -329,20 +320,24 @@ def test_caps_an_absurd_page_count(
     assert pages[0].total_pages == 10**15
 
 
-def test_reads_diagnostic_results_with_percent_score(bksb: responses.RequestsMock, bksb_client: BksbClient) -> None:
+def test_reads_diagnostic_results_with_percent_score(
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient
+) -> None:
     items = [result(1, "2026-10-01T10:00:00", PercentScore=64), result(2, "2026-10-01T10:00:00", PercentScore=None)]
-    bksb.get(DIAGNOSTIC, json=page_body(items, total=2, key="Diagnostic"))
+    bksb_http.get(DIAGNOSTIC, json=page_body(items, total=2, key="Diagnostic"))
 
     [page] = bksb_client.diagnostic_assessment_pages(77)
 
     assert [(r.kind, r.percent_score) for r in page.results] == [("diagnostic", 64.0), ("diagnostic", None)]
 
 
-def test_keeps_unknown_keys_and_hostile_strings_verbatim(bksb: responses.RequestsMock, bksb_client: BksbClient) -> None:
+def test_keeps_unknown_keys_and_hostile_strings_verbatim(
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient
+) -> None:
     hostile = "<script>alert('x')</script> \"q\" 😀 \u202e" + "é" * 5000
     item = result(9, "2026-10-05T10:21:33.17", CourseName=hostile, Result=hostile, NewKey={"nested": [1]})
     del item["CourseSubject"]
-    bksb.get(INITIAL, json=page_body([item], total=1))
+    bksb_http.get(INITIAL, json=page_body([item], total=1))
 
     [page] = bksb_client.initial_assessment_pages(77)
 
@@ -354,10 +349,10 @@ def test_keeps_unknown_keys_and_hostile_strings_verbatim(bksb: responses.Request
 
 @pytest.mark.parametrize("broken", [{"SessionId": None}, {"AssessmentID": "abc"}, {"ResultDate": "yesterday"}])
 def test_a_malformed_result_names_the_call_not_the_body(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, broken: dict[str, Any]
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, broken: dict[str, Any]
 ) -> None:
     item = result(1, "2026-10-01T10:00:00", CourseName="SECRET-LOOKING BODY TEXT") | broken
-    bksb.get(INITIAL, json=page_body([item], total=1))
+    bksb_http.get(INITIAL, json=page_body([item], total=1))
 
     with pytest.raises(BksbMalformedAnswer) as caught:
         list(bksb_client.initial_assessment_pages(77))
@@ -368,32 +363,34 @@ def test_a_malformed_result_names_the_call_not_the_body(
 
 @pytest.mark.parametrize("body", ["<html><body>Login</body></html>", "[1, 2]", '{"Pagination": null}'])
 def test_an_answer_of_the_wrong_shape_is_malformed(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float], body: str
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float], body: str
 ) -> None:
-    bksb.get(INITIAL, body=body)
+    bksb_http.get(INITIAL, body=body)
 
     with pytest.raises(BksbMalformedAnswer):
         list(bksb_client.initial_assessment_pages(77))
 
     # Asked again twice, as a transient failure is, before giving up.
-    assert (len(bksb.calls), len(sleeps)) == (3, 2)
+    assert (len(bksb_http.calls), len(sleeps)) == (3, 2)
 
 
 def test_one_cut_off_answer_is_asked_for_again_and_the_next_one_read(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
 ) -> None:
     good = page_body([result(1, "2026-10-01T10:00:00")], total=1)
-    bksb.get(INITIAL, body=json.dumps(good)[:-7])
-    bksb.get(INITIAL, json=good)
+    bksb_http.get(INITIAL, body=json.dumps(good)[:-7])
+    bksb_http.get(INITIAL, json=good)
 
     pages = list(bksb_client.initial_assessment_pages(77))
 
     assert [item.session_id for item in pages[0].results] == [1]
-    assert (len(bksb.calls), len(sleeps)) == (2, 1)
+    assert (len(bksb_http.calls), len(sleeps)) == (2, 1)
 
 
-def test_html_answer_to_username_exists_is_malformed(bksb: responses.RequestsMock, bksb_client: BksbClient) -> None:
-    bksb.get(EXISTS, body="<html>maintenance</html>")
+def test_html_answer_to_username_exists_is_malformed(
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient
+) -> None:
+    bksb_http.get(EXISTS, body="<html>maintenance</html>")
 
     with pytest.raises(BksbMalformedAnswer, match="isUsernameExists"):
         bksb_client.username_exists("jo")
@@ -420,10 +417,10 @@ def test_reads_result_dates_as_uk_local_time(text: str, expected_utc: datetime) 
 
 
 def test_result_dates_carry_the_summer_and_winter_offsets(
-    bksb: responses.RequestsMock, bksb_client: BksbClient
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient
 ) -> None:
     items = [result(2, "2026-07-01T12:00:00.5"), result(1, "2026-12-01T12:00:00")]
-    bksb.get(INITIAL, json=page_body(items, total=2))
+    bksb_http.get(INITIAL, json=page_body(items, total=2))
 
     [page] = bksb_client.initial_assessment_pages(77)
 
@@ -433,7 +430,7 @@ def test_result_dates_carry_the_summer_and_winter_offsets(
 # V5 sessions
 
 
-def test_lists_finished_v5_sessions_only(bksb: responses.RequestsMock, bksb_client: BksbClient) -> None:
+def test_lists_finished_v5_sessions_only(bksb_http: responses.RequestsMock, bksb_client: BksbClient) -> None:
     sessions = [
         {
             "SessionId": 1,
@@ -448,33 +445,33 @@ def test_lists_finished_v5_sessions_only(bksb: responses.RequestsMock, bksb_clie
             "AssessmentType": 2,
         },
     ]
-    bksb.get(f"{BASE}api/assessmentSessions/getAssessmentSessionsForCourseV5", json=sessions)
+    bksb_http.get(f"{BASE}api/assessmentSessions/getAssessmentSessionsForCourseV5", json=sessions)
 
     found = bksb_client.assessment_sessions_v5(77, "ENG_NEW")
 
     assert [(s.session_id, s.assessment_type) for s in found] == [(1, 1)]
-    assert bksb.calls[0].request.url.endswith("?courseSubject=ENG_NEW&userId=77")  # type: ignore[union-attr]
+    assert bksb_http.calls[0].request.url.endswith("?courseSubject=ENG_NEW&userId=77")  # type: ignore[union-attr]
 
 
-def test_reads_an_eoa_report(bksb: responses.RequestsMock, bksb_client: BksbClient) -> None:
+def test_reads_an_eoa_report(bksb_http: responses.RequestsMock, bksb_client: BksbClient) -> None:
     data = {"AssessmentEOAData": [{"CourseComponentName": "Spelling", "AbilityMeasurement": 3, "MeasuredAt": "E3"}]}
-    bksb.get(f"{BASE}api/assessmentSessions/GetEOAReportDataForAssessmentSessionV5", json=data)
+    bksb_http.get(f"{BASE}api/assessmentSessions/GetEOAReportDataForAssessmentSessionV5", json=data)
 
     [item] = bksb_client.eoa_report_v5(77, 9913)
 
     assert (item.course_component_name, item.ability_measurement, item.measured_at) == ("Spelling", "3", "E3")
     assert item.measuring_assessment_name == ""
-    assert bksb.calls[0].request.url.endswith("?sessionId=9913&userId=77")  # type: ignore[union-attr]
+    assert bksb_http.calls[0].request.url.endswith("?sessionId=9913&userId=77")  # type: ignore[union-attr]
 
 
 # Failures and retries
 
 
 def test_waits_for_retry_after_on_429_then_succeeds(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float], throttle: RecordingThrottle
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float], throttle: RecordingThrottle
 ) -> None:
-    bksb.get(EXISTS, status=429, headers={"Retry-After": "7"})
-    bksb.get(EXISTS, body="false")
+    bksb_http.get(EXISTS, status=429, headers={"Retry-After": "7"})
+    bksb_http.get(EXISTS, body="false")
 
     assert bksb_client.username_exists("jo") is False
 
@@ -484,11 +481,11 @@ def test_waits_for_retry_after_on_429_then_succeeds(
 
 
 def test_honours_an_http_date_retry_after(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
 ) -> None:
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=40), usegmt=True)
-    bksb.get(EXISTS, status=503, headers={"Retry-After": later})
-    bksb.get(EXISTS, body="true")
+    bksb_http.get(EXISTS, status=503, headers={"Retry-After": later})
+    bksb_http.get(EXISTS, body="true")
 
     assert bksb_client.username_exists("jo") is True
 
@@ -496,10 +493,10 @@ def test_honours_an_http_date_retry_after(
 
 
 def test_retries_a_503_then_succeeds(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
 ) -> None:
-    bksb.get(USER_ID, status=503, body="Service Unavailable")
-    bksb.get(USER_ID, body="5")
+    bksb_http.get(USER_ID, status=503, body="Service Unavailable")
+    bksb_http.get(USER_ID, body="5")
 
     assert bksb_client.get_user_id("jo") == 5
 
@@ -508,23 +505,23 @@ def test_retries_a_503_then_succeeds(
 
 
 def test_gives_up_after_max_retries_with_jittered_backoff(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
 ) -> None:
-    bksb.get(USER_ID, status=502, body="Bad Gateway")
+    bksb_http.get(USER_ID, status=502, body="Bad Gateway")
 
     with pytest.raises(BksbTransientError) as caught:
         bksb_client.get_user_id("jo")
 
     assert caught.value.status == 502
-    assert len(bksb.calls) == 5
+    assert len(bksb_http.calls) == 5
     assert len(sleeps) == 4
     assert all(0 <= wait <= 0.5 * 2**attempt for attempt, wait in enumerate(sleeps))
 
 
 def test_a_retry_after_too_long_to_wait_is_handed_to_the_caller(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
 ) -> None:
-    bksb.get(EXISTS, status=429, headers={"Retry-After": "3600"})
+    bksb_http.get(EXISTS, status=429, headers={"Retry-After": "3600"})
 
     with pytest.raises(BksbTransientError) as caught:
         bksb_client.username_exists("jo")
@@ -538,15 +535,15 @@ def test_a_retry_after_too_long_to_wait_is_handed_to_the_caller(
     [requests.exceptions.ConnectTimeout(), requests.exceptions.ReadTimeout(), requests.exceptions.ConnectionError()],
 )
 def test_timeouts_and_lost_connections_are_transient_and_retried(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, failure: Exception
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, failure: Exception
 ) -> None:
-    bksb.get(EXISTS, body=failure)
+    bksb_http.get(EXISTS, body=failure)
 
     with pytest.raises(BksbTransientError) as caught:
         bksb_client.username_exists("jo")
 
     assert caught.value.status is None
-    assert len(bksb.calls) == 5
+    assert len(bksb_http.calls) == 5
 
 
 @pytest.mark.parametrize(
@@ -557,21 +554,21 @@ def test_timeouts_and_lost_connections_are_transient_and_retried(
     ],
 )
 def test_a_refused_key_gives_a_plain_message_and_no_retry(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float], status: int, advice: str
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float], status: int, advice: str
 ) -> None:
-    bksb.get(USER_ID, status=status, body="Unauthorized")
+    bksb_http.get(USER_ID, status=status, body="Unauthorized")
 
     with pytest.raises(BksbAuthError) as caught:
         bksb_client.get_user_id("jo")
 
     assert str(caught.value).startswith(f"bksb refused the key (HTTP {status}): {advice}")
-    assert (len(bksb.calls), sleeps) == (1, [])
+    assert (len(bksb_http.calls), sleeps) == (1, [])
 
 
 def test_a_bad_request_is_permanent_and_not_retried(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
 ) -> None:
-    bksb.get(USER_ID, status=400, body="Bad\x00 request\n\x1b[31m" + "x" * 1000)
+    bksb_http.get(USER_ID, status=400, body="Bad\x00 request\n\x1b[31m" + "x" * 1000)
 
     with pytest.raises(BksbPermanentError) as caught:
         bksb_client.get_user_id("jo")
@@ -581,31 +578,31 @@ def test_a_bad_request_is_permanent_and_not_retried(
     assert "HTTP 400" in str(error)
     assert error.detail.startswith("Bad request [31m")
     assert len(error.detail) <= 200
-    assert (len(bksb.calls), sleeps) == (1, [])
+    assert (len(bksb_http.calls), sleeps) == (1, [])
 
 
 def test_the_throttle_is_asked_before_every_request_and_told_of_429(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, throttle: RecordingThrottle
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, throttle: RecordingThrottle
 ) -> None:
-    bksb.get(EXISTS, status=429)
-    bksb.get(EXISTS, status=500)
-    bksb.get(EXISTS, body="true")
+    bksb_http.get(EXISTS, status=429)
+    bksb_http.get(EXISTS, status=500)
+    bksb_http.get(EXISTS, body="true")
 
     bksb_client.username_exists("jo")
 
-    assert throttle.acquired == len(bksb.calls) == 3
+    assert throttle.acquired == len(bksb_http.calls) == 3
     assert len(throttle.penalties) == 1
     assert 0 < throttle.penalties[0] <= 0.5
 
 
 def test_the_secret_never_appears_in_errors_or_logs(
-    bksb: responses.RequestsMock, bksb_client: BksbClient, caplog: pytest.LogCaptureFixture
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     echo = f"Authorization: {BASIC}\r\nX-Secret: {SECRET}\r\nEncoded: s3cret%2FKey%2Bwith%3Dchars"
-    bksb.get(USER_ID, status=500, body=echo)
-    bksb.get(EXISTS, status=401, body=echo)
-    bksb.get(f"{BASE}api/users/user/1/getAutoLoginLink", body=echo)
-    bksb.post(CREATE, status=400, body=echo + " pw=hunter22")
+    bksb_http.get(USER_ID, status=500, body=echo)
+    bksb_http.get(EXISTS, status=401, body=echo)
+    bksb_http.get(f"{BASE}api/users/user/1/getAutoLoginLink", body=echo)
+    bksb_http.post(CREATE, status=400, body=echo + " pw=hunter22")
     caplog.set_level(logging.DEBUG)
 
     errors: list[BksbError] = []
@@ -654,12 +651,12 @@ def _new_user(password: str = PASSWORD) -> NewBksbUser:
 
 
 def test_a_naive_stop_before_is_refused_before_any_request(
-    bksb: responses.RequestsMock, bksb_client: BksbClient
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient
 ) -> None:
     with pytest.raises(ValueError, match="aware"):
         bksb_client.initial_assessment_pages(77, stop_before=datetime(2026, 1, 1))
 
-    assert len(bksb.calls) == 0
+    assert len(bksb_http.calls) == 0
 
 
 @responses.activate

@@ -11,27 +11,11 @@ from bksb_integration.accounts.linking import download_reset
 from bksb_integration.config.connection import client_for
 from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.sync.download import DownloadFailed, learner_download
-from tests.bksb_integration.test_download_support import (
-    BST_USER,
-    MULTI_PAGE_USER,
-    configure,
-    last_download,
-    linked_learner,
-    remote_counts,
-    sandbox_running,
-    stored,
-)
-
-pytestmark = pytest.mark.django_db
+from tests.support import BST_USER, MULTI_PAGE_USER, last_download, linked_learner, remote_counts, stored
 
 PAGE = 10
 
-
-@pytest.fixture
-def sandbox():
-    with sandbox_running(page_cap=PAGE) as server:
-        configure(server.url)
-        yield server
+pytestmark = [pytest.mark.django_db, pytest.mark.sandbox(page_cap=PAGE, switched_on=True)]
 
 
 def _download(learner):

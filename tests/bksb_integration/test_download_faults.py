@@ -13,18 +13,12 @@ from bksb_integration.api.client import BksbClient
 from bksb_integration.models import BksbLink, InitialAssessmentResult, Run, RunLearner
 from bksb_integration.sync.download import run_learner_download
 from bksb_integration.sync.runs import bksb_results_start
-from tests.bksb_integration.test_download_support import (
-    MULTI_PAGE_USER,
-    configure,
-    fast_clients,
-    last_download,
-    linked_learner,
-    remote_counts,
-    sandbox_running,
-    stored,
-)
+from tests.support import MULTI_PAGE_USER, configure, last_download, linked_learner, remote_counts, stored
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.sandbox(page_cap=10, switched_on=True, fast_clients=True, client_timeout=0.3),
+]
 
 TRANSIENT = "bksb did not answer in time or is busy right now; nothing was changed. Try again later."
 
@@ -74,14 +68,6 @@ FAULTS = [
     pytest.param(_rate_limited, TRANSIENT, id="429"),
     pytest.param(_nonsense, "bksb answered something unexpected; nothing was changed.", id="garbage"),
 ]
-
-
-@pytest.fixture
-def sandbox(monkeypatch):
-    fast_clients(monkeypatch, timeout=0.3)
-    with sandbox_running(page_cap=10) as server:
-        configure(server.url)
-        yield server
 
 
 @pytest.fixture

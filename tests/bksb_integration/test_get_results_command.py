@@ -9,23 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from bksb_integration.models import InitialAssessmentResult, Run
-from tests.bksb_integration.test_download_support import (
-    configure,
-    fast_clients,
-    linked_learner,
-    remote_counts,
-    sandbox_running,
-)
+from tests.support import configure, linked_learner, remote_counts
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sandbox(monkeypatch):
-    fast_clients(monkeypatch)
-    with sandbox_running(page_cap=10) as server:
-        configure(server.url)
-        yield server
+pytestmark = [pytest.mark.django_db, pytest.mark.sandbox(page_cap=10, switched_on=True, fast_clients=True)]
 
 
 def _command(*args: str) -> str:

@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
-import responses
 from django.core import mail
 
 from bksb_integration.accounts.invites import InviteError, invite_send
 from bksb_integration.config.connection import client_for
 from bksb_integration.models import BksbLink, Invite
-from tests.bksb_integration.creation_fakes import AUTOLOGIN_PREFIX, PASSWORD, SECRET, FakeBksb, configured
+from tests.fakes import AUTOLOGIN_PREFIX, PASSWORD, SECRET, FakeBksb
+from tests.support import configure
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def bksb() -> Iterator[FakeBksb]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield FakeBksb(mock, users={"akhan1": 4242}).install()
+def bksb(bksb: FakeBksb) -> FakeBksb:
+    bksb.users["akhan1"] = 4242
+    return bksb
 
 
 @pytest.fixture
-def client(db):
-    made = client_for(configured(), sleep=lambda _: None)
+def client(integration):
+    made = client_for(integration, sleep=lambda _: None)
     yield made
     made.close()
 
@@ -77,7 +76,7 @@ def test_each_invite_gets_a_fresh_link_and_is_recorded(linked, client, bksb):
 
 
 def test_the_admin_edited_template_is_used(linked, client, bksb):
-    configured(
+    configure(
         invite_subject="bksb for {{ first_name }}",
         invite_body="Hi {{ first_name }} <3, log in as {{ username }} at {{ login_url }}.",
         hub_bksb_url="https://college.bksblive2.co.uk/",
@@ -132,7 +131,7 @@ def test_the_password_and_secret_never_appear_in_an_invite(linked, client, bksb)
     ],
 )
 def test_a_template_that_cannot_be_rendered_says_where_to_fix_it_and_sends_nothing(linked, client, bksb, body, reason):
-    configured(invite_body=body)
+    configure(invite_body=body)
     with pytest.raises(InviteError) as raised:
         invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
     assert str(raised.value).startswith("The invite template could not be rendered: ")

@@ -14,8 +14,9 @@ from bksb_integration.accounts.linking import LinkError, link_apply
 from bksb_integration.config.connection import client_for
 from bksb_integration.models import BksbLink, InitialAssessmentResult
 from learners.models import Learner
-from tests.bksb_integration.test_download_support import URL, configure, linked_learner
 from tests.factories import LearnerFactory, WebUserFactory
+from tests.fakes import URL
+from tests.support import configure, linked_learner
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +24,10 @@ GET_USER_ID = URL + "api/users/user/getUserId"
 
 
 @pytest.fixture(autouse=True)
-def bksb():
+def _switched_on(bksb_http):
+    """Switched on against URL; every answer a test registers on bksb_http must be asked for."""
     configure(URL)
-    with responses.RequestsMock() as mock:
-        yield mock
+    bksb_http.assert_all_requests_are_fired = True
 
 
 def _known(mock, username: str, user_id: int) -> None:
@@ -56,9 +57,9 @@ def _result(learner: Learner, user_id: int, session: int = 1) -> InitialAssessme
     )
 
 
-def test_blank_username_uses_the_web_user_account_name(bksb):
+def test_blank_username_uses_the_web_user_account_name(bksb_http):
     web_user = WebUserFactory(user__username="demo.learner0001")
-    _known(bksb, "demo.learner0001", 2100001)
+    _known(bksb_http, "demo.learner0001", 2100001)
 
     outcome = link_apply(learner=web_user.learner, bksb_user=True, username="", client=client_for())
 
@@ -69,9 +70,9 @@ def test_blank_username_uses_the_web_user_account_name(bksb):
     assert Learner.objects.get(pk=web_user.learner.pk).bksb_user is True
 
 
-def test_typed_username_wins_over_the_web_user_name_and_works_for_applicants(bksb):
+def test_typed_username_wins_over_the_web_user_name_and_works_for_applicants(bksb_http):
     applicant = LearnerFactory(kind="applicant")
-    _known(bksb, "o'brien.test", 1950001)
+    _known(bksb_http, "o'brien.test", 1950001)
 
     outcome = link_apply(learner=applicant, bksb_user=True, username="  o'brien.test ", client=client_for())
 
@@ -81,9 +82,9 @@ def test_typed_username_wins_over_the_web_user_name_and_works_for_applicants(bks
     assert BksbLink.objects.get(learner=applicant).bksb_user_id == 1950001
 
 
-def test_unknown_username_gives_a_clear_message_and_changes_nothing(bksb):
+def test_unknown_username_gives_a_clear_message_and_changes_nothing(bksb_http):
     learner = LearnerFactory()
-    _unknown(bksb, "nobody.here")
+    _unknown(bksb_http, "nobody.here")
 
     with pytest.raises(
         LinkError, match=re.escape("bksb has no user called “nobody.here”; check the username or create a bksb user")
@@ -96,11 +97,11 @@ def test_unknown_username_gives_a_clear_message_and_changes_nothing(bksb):
     assert not BksbLink.objects.filter(learner=learner, bksb_user_id__isnull=False).exists()
 
 
-def test_changing_the_username_of_a_learner_with_results_asks_first_and_keeps_the_old_results(bksb):
+def test_changing_the_username_of_a_learner_with_results_asks_first_and_keeps_the_old_results(bksb_http):
     learner = linked_learner("demo.learner0001", web_user=False)
     BksbLink.objects.create(learner=learner, bksb_user_id=2100001, resolved_username="demo.learner0001")
     old = _result(learner, 2100001)
-    _known(bksb, "demo.learner0002", 2100002)
+    _known(bksb_http, "demo.learner0002", 2100002)
 
     asked = link_apply(learner=learner, bksb_user=True, username="demo.learner0002", client=client_for())
     assert asked.needs_confirmation
@@ -114,7 +115,7 @@ def test_changing_the_username_of_a_learner_with_results_asks_first_and_keeps_th
     assert old.bksb_user_id == 2100001
 
 
-def test_unticking_bksb_user_needs_no_bksb_and_keeps_results(bksb):
+def test_unticking_bksb_user_needs_no_bksb_and_keeps_results(bksb_http):
     learner = linked_learner("demo.learner0001", web_user=False)
     _result(learner, 2100001)
 
@@ -128,9 +129,9 @@ def test_unticking_bksb_user_needs_no_bksb_and_keeps_results(bksb):
 # --- the tab's Apply -----------------------------------------------------------------------------
 
 
-def test_apply_on_the_tab_links_and_says_so(client, manager, bksb):
+def test_apply_on_the_tab_links_and_says_so(client, manager, bksb_http):
     web_user = WebUserFactory(user__username="demo.learner0001")
-    _known(bksb, "demo.learner0001", 2100001)
+    _known(bksb_http, "demo.learner0001", 2100001)
     client.force_login(manager)
 
     response = client.post(reverse("bksb:link", args=[web_user.learner.pk]), {"bksb_user": "on"}, follow=True)
@@ -141,9 +142,9 @@ def test_apply_on_the_tab_links_and_says_so(client, manager, bksb):
     assert "2100001" in page
 
 
-def test_apply_with_htmx_returns_the_link_section_and_refreshes_the_results(client, manager, bksb):
+def test_apply_with_htmx_returns_the_link_section_and_refreshes_the_results(client, manager, bksb_http):
     web_user = WebUserFactory(user__username="demo.learner0001")
-    _known(bksb, "demo.learner0001", 2100001)
+    _known(bksb_http, "demo.learner0001", 2100001)
     client.force_login(manager)
 
     response = client.post(
@@ -155,9 +156,9 @@ def test_apply_with_htmx_returns_the_link_section_and_refreshes_the_results(clie
     assert 'id="bksb-link"' in response.content.decode()
 
 
-def test_unknown_username_on_the_tab_is_shown_beside_the_field(client, manager, bksb):
+def test_unknown_username_on_the_tab_is_shown_beside_the_field(client, manager, bksb_http):
     learner = LearnerFactory()
-    _unknown(bksb, "nobody.here")
+    _unknown(bksb_http, "nobody.here")
     client.force_login(manager)
 
     response = client.post(reverse("bksb:link", args=[learner.pk]), {"bksb_user": "on", "bksb_username": "nobody.here"})
@@ -167,11 +168,11 @@ def test_unknown_username_on_the_tab_is_shown_beside_the_field(client, manager, 
     assert Learner.objects.get(pk=learner.pk).bksb_user is False
 
 
-def test_a_change_of_bksb_user_on_the_tab_asks_for_confirmation(client, manager, bksb):
+def test_a_change_of_bksb_user_on_the_tab_asks_for_confirmation(client, manager, bksb_http):
     learner = linked_learner("demo.learner0001", web_user=False)
     BksbLink.objects.create(learner=learner, bksb_user_id=2100001, resolved_username="demo.learner0001")
     _result(learner, 2100001)
-    _known(bksb, "demo.learner0002", 2100002)
+    _known(bksb_http, "demo.learner0002", 2100002)
     client.force_login(manager)
     url = reverse("bksb:link", args=[learner.pk])
 
@@ -183,7 +184,7 @@ def test_a_change_of_bksb_user_on_the_tab_asks_for_confirmation(client, manager,
     assert Learner.objects.get(pk=learner.pk).bksb_username == "demo.learner0002"
 
 
-def test_apply_while_the_integration_is_off_explains(client, manager, bksb):
+def test_apply_while_the_integration_is_off_explains(client, manager, bksb_http):
     configure(URL, enabled=False)
     learner = LearnerFactory()
     client.force_login(manager)
@@ -194,12 +195,9 @@ def test_apply_while_the_integration_is_off_explains(client, manager, bksb):
     assert "not configured" in response.content.decode()
 
 
-def test_bksb_down_while_applying_is_explained(client, manager, bksb, monkeypatch):
-    from tests.bksb_integration.test_download_support import fast_clients
-
-    fast_clients(monkeypatch)
+def test_bksb_down_while_applying_is_explained(client, manager, bksb_http, fast_clients):
     learner = LearnerFactory()
-    bksb.get(GET_USER_ID, status=503, body="Service Unavailable")
+    bksb_http.get(GET_USER_ID, status=503, body="Service Unavailable")
     client.force_login(manager)
 
     response = client.post(reverse("bksb:link", args=[learner.pk]), {"bksb_user": "on", "bksb_username": "x.y"})

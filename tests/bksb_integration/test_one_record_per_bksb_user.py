@@ -14,25 +14,12 @@ from bksb_integration.config.connection import client_for
 from bksb_integration.models import BksbLink
 from bksb_integration.sync.download import DownloadFailed, learner_download
 from learners.models import Learner
-from tests.bksb_integration.test_download_support import (
-    configure,
-    last_download,
-    linked_learner,
-    sandbox_running,
-    stored,
-)
 from tests.factories import LearnerFactory
+from tests.support import last_download, linked_learner, stored
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sandbox(switched_on=True)]
 
 USERNAME = "demo.learner0003"
-
-
-@pytest.fixture
-def sandbox():
-    with sandbox_running() as server:
-        configure(server.url)
-        yield server
 
 
 @pytest.fixture

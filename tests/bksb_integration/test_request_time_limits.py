@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-import responses
 from django.urls import reverse
 
 from bksb_integration.accounts.create_users import OUT_OF_TIME, TIME_BUDGET, bksb_users_bulk_create
 from bksb_integration.api.client import BksbClient
 from bksb_integration.config import connection
 from bksb_integration.models import UserCreationRequest
-from tests.bksb_integration.creation_fakes import FakeBksb, configured
 from tests.factories import LearnerFactory
+from tests.support import configure
 
 pytestmark = pytest.mark.django_db
 
 WORKER_TIMEOUT = 60.0
-
-
-@pytest.fixture
-def bksb() -> Iterator[FakeBksb]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield FakeBksb(mock).install()
-
-
-@pytest.fixture
-def clients_made(monkeypatch) -> list[BksbClient]:
-    made: list[BksbClient] = []
-
-    def recording(**options) -> BksbClient:
-        client = BksbClient(**options)
-        made.append(client)
-        return client
-
-    monkeypatch.setattr(connection, "BksbClient", recording)
-    return made
 
 
 def _longest_call(client: BksbClient) -> float:
@@ -45,7 +23,7 @@ def _longest_call(client: BksbClient) -> float:
 
 
 def test_every_page_that_calls_bksb_gives_up_within_seconds(client, bksb, clients_made, staff_with):
-    configured()
+    configure()
     learner = LearnerFactory(bksb_user=True, bksb_username="akhan1")
     bksb.users["akhan1"] = 77
     rights = ("bksb_module", "view_learners", "create_bksb_user", "edit_bksb_link")
@@ -65,7 +43,7 @@ def test_every_page_that_calls_bksb_gives_up_within_seconds(client, bksb, client
 
 
 def test_bulk_create_stops_sending_when_its_time_is_up_and_leaves_the_rest_untouched(bksb):
-    settings = configured()
+    settings = configure()
     first, second, third = (LearnerFactory(last_name=name) for name in ("Adams", "Baker", "Clarke"))
     ticks = iter([0.0, 1.0, 21.0, 22.0])
 
@@ -85,7 +63,7 @@ def test_bulk_create_stops_sending_when_its_time_is_up_and_leaves_the_rest_untou
 
 
 def test_bulk_create_in_time_sends_every_record(bksb):
-    settings = configured()
+    settings = configure()
     learners = [LearnerFactory() for _ in range(3)]
     lines = bksb_users_bulk_create(
         learner_ids=[learner.pk for learner in learners], requested_by=None, client=_client(settings), settings=settings

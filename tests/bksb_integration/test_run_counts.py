@@ -11,13 +11,8 @@ from django.utils import timezone
 from bksb_integration.models import Run, RunLearner
 from bksb_integration.sync import download, runs
 from bksb_integration.sync.get_results import get_results_plan, get_results_start, runs_sweep
-from tests.bksb_integration.bulk_helpers import (
-    configure,
-    expected_results,
-    linked_learners,
-    running_sandbox,
-    stored_results,
-)
+from tests.fakes import running_sandbox
+from tests.support import configure, expected_results, linked_learners, stored_results
 
 pytestmark = pytest.mark.django_db
 

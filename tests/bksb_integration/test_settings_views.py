@@ -9,7 +9,8 @@ import responses
 from django.urls import reverse
 
 from bksb_integration.models import BksbSettings
-from tests.bksb_integration.creation_fakes import PASSWORD, SECRET, URL, configured
+from tests.fakes import PASSWORD, SECRET, URL
+from tests.support import configure
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,7 @@ def test_staff_with_manage_bksb_settings_opens_settings_pages(client, staff_with
 
 
 def test_tutor_sees_the_summary_without_settings_buttons(client, tutor):
-    configured()
+    configure()
     client.force_login(tutor)
     response = client.get(reverse("bksb:summary"))
     assert response.status_code == 200
@@ -81,7 +82,7 @@ def test_tutor_sees_the_summary_without_settings_buttons(client, tutor):
 
 
 def test_summary_shows_the_status_to_an_admin(client, admin_user):
-    configured(auto_enrol_courses=True)
+    configure(auto_enrol_courses=True)
     client.force_login(admin_user)
     text = client.get(reverse("bksb:summary")).text
     assert "Test connection" in text
@@ -117,7 +118,7 @@ def test_module_switched_off_hides_the_menu(client, admin_user, settings):
 
 
 def test_settings_form_has_the_labelled_fields_and_never_shows_secrets(client, admin_user):
-    configured()
+    configure()
     client.force_login(admin_user)
     text = client.get(reverse("bksb:settings")).text
     for label in [
@@ -162,7 +163,7 @@ def test_saving_sets_keys_encrypted_and_takes_effect_at_once(client, admin_user)
 
 
 def test_blank_secret_keeps_the_stored_one(client, admin_user):
-    configured()
+    configure()
     client.force_login(admin_user)
     response = client.post(reverse("bksb:settings"), _form(access_key_id="key-id-2"))
     assert response.status_code == 302
@@ -173,7 +174,7 @@ def test_blank_secret_keeps_the_stored_one(client, admin_user):
 
 
 def test_clear_removes_a_secret(client, admin_user):
-    configured()
+    configure()
     client.force_login(admin_user)
     client.post(reverse("bksb:settings"), _form(clear_default_password="on"))
     settings = BksbSettings.load()
@@ -182,7 +183,7 @@ def test_clear_removes_a_secret(client, admin_user):
 
 
 def test_new_value_and_clear_together_are_refused(client, admin_user):
-    configured()
+    configure()
     client.force_login(admin_user)
     response = client.post(reverse("bksb:settings"), _form(default_password="new-one", clear_default_password="on"))
     assert response.status_code == 400
@@ -219,7 +220,7 @@ def test_a_refused_form_never_renders_the_typed_secrets(client, admin_user):
     ],
 )
 def test_unsafe_api_urls_are_refused(client, admin_user, url):
-    configured()
+    configure()
     client.force_login(admin_user)
     response = client.post(reverse("bksb:settings"), _form(api_url=url))
     assert response.status_code == 400
@@ -236,14 +237,14 @@ def test_unsafe_api_urls_are_refused(client, admin_user, url):
     ],
 )
 def test_https_and_local_http_api_urls_are_accepted(client, admin_user, url, saved):
-    configured()
+    configure()
     client.force_login(admin_user)
     assert client.post(reverse("bksb:settings"), _form(api_url=url, secret_access_key="new-secret")).status_code == 302
     assert BksbSettings.load().api_url == saved
 
 
 def test_plain_http_refusal_explains_why(client, admin_user):
-    configured()
+    configure()
     client.force_login(admin_user)
     response = client.post(reverse("bksb:settings"), _form(api_url="http://bksb.example.test/"))
     assert "must start with https://" in response.text
@@ -276,7 +277,7 @@ def test_download_options_are_validated(client, admin_user):
 
 @responses.activate
 def test_test_connection_without_js_redirects_with_the_outcome(client, admin_user):
-    configured()
+    configure()
     responses.get(PROBE, body="false")
     client.force_login(admin_user)
     response = client.post(reverse("bksb:test_connection"), follow=True)
@@ -286,7 +287,7 @@ def test_test_connection_without_js_redirects_with_the_outcome(client, admin_use
 
 @responses.activate
 def test_test_connection_with_htmx_swaps_the_status_panel(client, admin_user):
-    configured()
+    configure()
     responses.get(PROBE, status=401, body="Unauthorized")
     client.force_login(admin_user)
     response = client.post(reverse("bksb:test_connection"), headers={"HX-Request": "true"})
@@ -306,7 +307,7 @@ ELSEWHERE = "https://elsewhere.example.test/"
 
 @responses.activate
 def test_moving_the_url_without_the_secret_is_refused_and_the_secret_never_goes_there(client, admin_user):
-    configured()
+    configure()
     responses.get(PROBE, body="false")
     elsewhere = responses.get(ELSEWHERE + "api/users/isUsernameExists", body="false")
     client.force_login(admin_user)
@@ -323,14 +324,14 @@ def test_moving_the_url_without_the_secret_is_refused_and_the_secret_never_goes_
     "url", ["http://localhost:8765/", "https://bksb.example.test:8443/", "https://BKSB.example.test.evil/"]
 )
 def test_another_scheme_port_or_host_counts_as_moving(client, admin_user, url):
-    configured()
+    configure()
     client.force_login(admin_user)
     assert client.post(reverse("bksb:settings"), _form(api_url=url)).status_code == 400
     assert BksbSettings.load().api_url == URL
 
 
 def test_a_new_path_on_the_same_server_keeps_the_secret(client, admin_user):
-    configured()
+    configure()
     client.force_login(admin_user)
     assert client.post(reverse("bksb:settings"), _form(api_url="https://BKSB.example.test:443/v2")).status_code == 302
     settings = BksbSettings.load()
@@ -340,7 +341,7 @@ def test_a_new_path_on_the_same_server_keeps_the_secret(client, admin_user):
 
 @responses.activate
 def test_moving_the_url_with_the_secret_entered_again_works(client, admin_user):
-    configured()
+    configure()
     elsewhere = responses.get(ELSEWHERE + "api/users/isUsernameExists", body="false")
     client.force_login(admin_user)
     response = client.post(reverse("bksb:settings"), _form(api_url=ELSEWHERE, secret_access_key="new-secret-2"))

@@ -16,27 +16,11 @@ from bksb_integration.models import (
     RunLearner,
 )
 from bksb_integration.sync.runs import bksb_results_start
-from tests.bksb_integration.test_download_support import (
-    MULTI_PAGE_USER,
-    configure,
-    fast_clients,
-    last_download,
-    linked_learner,
-    remote_counts,
-    sandbox_running,
-)
+from tests.support import MULTI_PAGE_USER, configure, last_download, linked_learner, remote_counts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sandbox(page_cap=10, switched_on=True, fast_clients=True)]
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def sandbox(monkeypatch):
-    fast_clients(monkeypatch)
-    with sandbox_running(page_cap=10) as server:
-        configure(server.url)
-        yield server
 
 
 def _row(model, learner, *, session, when, result="Maths Entry 3", subject="maths", level="entry_3", rank=4, **extra):

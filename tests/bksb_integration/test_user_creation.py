@@ -6,10 +6,8 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
-import responses
 from django.db import connection
 
 from bksb_integration.accounts import user_creation as uc
@@ -17,27 +15,17 @@ from bksb_integration.accounts.create_users import bksb_users_bulk_create, bulk_
 from bksb_integration.config.connection import client_for
 from bksb_integration.models import BksbLink, UserCreationRequest
 from learners.models import Kind, Learner
-from tests.bksb_integration.creation_fakes import PASSWORD, SECRET, FakeBksb, configured
 from tests.factories import LearnerFactory, WebUserFactory
+from tests.fakes import PASSWORD, SECRET
+from tests.support import configure
 
 pytestmark = pytest.mark.django_db
 Status = UserCreationRequest.Status
 
 
 @pytest.fixture
-def bksb() -> Iterator[FakeBksb]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield FakeBksb(mock).install()
-
-
-@pytest.fixture
-def settings_row():
-    return configured()
-
-
-@pytest.fixture
-def client(settings_row):
-    made = client_for(settings_row, sleep=lambda _: None)
+def client(integration):
+    made = client_for(integration, sleep=lambda _: None)
     yield made
     made.close()
 
@@ -202,9 +190,9 @@ def test_bksb_refusal_is_shown_in_its_own_words(learner, bksb, client):
     assert UserCreationRequest.objects.get(learner=learner).last_error == outcome.message
 
 
-def test_creation_is_not_possible_without_a_default_password(learner, bksb, settings_row, client):
-    settings_row.default_password_encrypted = ""
-    settings_row.save()
+def test_creation_is_not_possible_without_a_default_password(learner, bksb, integration, client):
+    integration.default_password_encrypted = ""
+    integration.save()
     with pytest.raises(uc.CreationNotPossible, match="Integrations > bksb > Settings"):
         _create(learner, client)
     assert bksb.calls == []
@@ -269,7 +257,7 @@ def test_bad_data_is_explained_before_anything_is_sent(learner, username, email,
 # Bulk.
 
 
-def test_bulk_create_reports_each_outcome(bksb, client, settings_row):
+def test_bulk_create_reports_each_outcome(bksb, client, integration):
     created = LearnerFactory(first_name="Ben", last_name="Baker", learner_ref="L000010")
     applicant = LearnerFactory(first_name="Cara", last_name="Clarke", learner_ref="L000011", kind=Kind.APPLICANT)
     taken = WebUserFactory(learner__last_name="Davies", user__username="taken.name").learner
@@ -306,19 +294,8 @@ def test_bulk_create_reports_each_outcome(bksb, client, settings_row):
 # Against the sandbox over a real socket.
 
 
-@pytest.fixture
-def sandbox():
-    from bksb_sandbox.server import SandboxConfig, SandboxServer
-
-    config = SandboxConfig(port=0, access_key_id="k", secret_access_key="s", users=5, latency_ms=0, jitter_ms=0)
-    with SandboxServer(config) as server:
-        yield server
-
-
 def _sandbox_client(sandbox, **options):
-    settings = configured(api_url=sandbox.url, access_key_id="k")
-    settings.secret_access_key = "s"
-    settings.save()
+    settings = configure(sandbox.url)
     return client_for(settings, sleep=lambda _: None, **options)
 
 

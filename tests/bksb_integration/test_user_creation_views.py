@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import partial
 
 import pytest
-import responses
 from django.core import mail
 from django.urls import reverse
 
 from bksb_integration.accounts import create_users as bulk_creation
 from bksb_integration.models import BksbLink, Invite, UserCreationRequest
-from tests.bksb_integration.creation_fakes import PASSWORD, SECRET, FakeBksb, configured
 from tests.factories import LearnerFactory
+from tests.fakes import PASSWORD, SECRET
+from tests.support import configure
 
 pytestmark = pytest.mark.django_db
 
@@ -23,19 +22,8 @@ CREATE_RIGHTS = ("bksb_module", "view_learners", "create_bksb_user")
 
 
 @pytest.fixture
-def bksb() -> Iterator[FakeBksb]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield FakeBksb(mock).install()
-
-
-@pytest.fixture
 def creator(staff_with):
     return staff_with(*CREATE_RIGHTS, username="creator1")
-
-
-@pytest.fixture
-def enabled(db):
-    return configured()
 
 
 def _pages(learner) -> list[tuple[str, str, dict]]:
@@ -50,33 +38,33 @@ def _pages(learner) -> list[tuple[str, str, dict]]:
     ]
 
 
-def test_anonymous_visitor_is_sent_to_log_in(client, learner, enabled):
+def test_anonymous_visitor_is_sent_to_log_in(client, learner, integration):
     for method, url, data in [*_pages(learner), ("get", reverse("bksb:invite_template"), {})]:
         response = getattr(client, method)(url, data)
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("login"))
 
 
-def test_web_user_is_refused_everywhere(client, web_user, enabled):
+def test_web_user_is_refused_everywhere(client, web_user, integration):
     client.force_login(web_user.user)
     for method, url, data in [*_pages(web_user.learner), ("get", reverse("bksb:invite_template"), {})]:
         assert getattr(client, method)(url, data).status_code == 403, url
 
 
 @pytest.mark.parametrize("persona", ["tutor", "outsider"])
-def test_staff_without_create_bksb_user_are_refused(client, learner, enabled, request, persona, bksb):
+def test_staff_without_create_bksb_user_are_refused(client, learner, integration, request, persona, bksb):
     client.force_login(request.getfixturevalue(persona))
     for method, url, data in _pages(learner):
         assert getattr(client, method)(url, data).status_code == 403, url
     assert bksb.calls == []
 
 
-def test_staff_with_create_bksb_user_but_not_the_bksb_module_are_refused(client, learner, enabled, staff_with):
+def test_staff_with_create_bksb_user_but_not_the_bksb_module_are_refused(client, learner, integration, staff_with):
     client.force_login(staff_with("view_learners", "create_bksb_user"))
     assert client.get(reverse("bksb:create_user", args=[learner.pk])).status_code == 403
 
 
-def test_staff_with_bksb_rights_but_not_view_learners_see_no_record(client, learner, enabled, staff_with, bksb):
+def test_staff_with_bksb_rights_but_not_view_learners_see_no_record(client, learner, integration, staff_with, bksb):
     client.force_login(staff_with("bksb_module", "create_bksb_user", "edit_bksb_link", "get_bksb_results"))
     for method, url, data in _pages(learner):
         response = getattr(client, method)(url, data)
@@ -85,7 +73,7 @@ def test_staff_with_bksb_rights_but_not_view_learners_see_no_record(client, lear
     assert bksb.calls == []
 
 
-def test_create_bksb_user_alone_cannot_link_a_record_to_an_existing_user(client, creator, learner, enabled, bksb):
+def test_create_bksb_user_alone_cannot_link_a_record_to_an_existing_user(client, creator, learner, integration, bksb):
     bksb.users["someone.else"] = 77
     client.force_login(creator)
     response = client.post(reverse("bksb:link_existing", args=[learner.pk]), {"username": "someone.else"})
@@ -94,7 +82,7 @@ def test_create_bksb_user_alone_cannot_link_a_record_to_an_existing_user(client,
     assert not BksbLink.objects.filter(learner=learner, bksb_user_id=77).exists()
 
 
-def test_invite_template_needs_manage_bksb_settings(client, creator, admin_user, enabled):
+def test_invite_template_needs_manage_bksb_settings(client, creator, admin_user, integration):
     client.force_login(creator)
     assert client.get(reverse("bksb:invite_template")).status_code == 403
     client.force_login(admin_user)
@@ -104,16 +92,16 @@ def test_invite_template_needs_manage_bksb_settings(client, creator, admin_user,
 def test_record_shows_create_user_only_to_holders_when_enabled(client, learner, creator, tutor, db):
     detail = reverse("learners:detail", args=[learner.pk])
     client.force_login(creator)
-    configured(integration_enabled=False)
+    configure(integration_enabled=False)
     assert "BKSB | Create user" not in client.get(detail).content.decode()
-    configured()
+    configure()
     assert "BKSB | Create user" in client.get(detail).content.decode()
     client.force_login(tutor)
     assert "BKSB | Create user" not in client.get(detail).content.decode()
 
 
 def test_form_defaults_to_the_web_user_name_email_and_auto_enrol_setting(client, creator, web_user, db):
-    configured(auto_enrol_courses=True)
+    configure(auto_enrol_courses=True)
     client.force_login(creator)
     page = client.get(reverse("bksb:create_user", args=[web_user.learner.pk])).content.decode()
     assert 'value="demo.learner0001"' in page
@@ -123,14 +111,14 @@ def test_form_defaults_to_the_web_user_name_email_and_auto_enrol_setting(client,
     assert PASSWORD not in page
 
 
-def test_auto_enrol_is_unticked_when_the_setting_is_off(client, creator, learner, enabled):
+def test_auto_enrol_is_unticked_when_the_setting_is_off(client, creator, learner, integration):
     client.force_login(creator)
     page = client.get(reverse("bksb:create_user", args=[learner.pk])).content.decode()
     assert not AUTO_ENROL_TICKED.search(page)
     assert 'value="akhan1"' in page
 
 
-def test_create_with_edited_values_links_and_confirms(client, creator, learner, enabled, bksb):
+def test_create_with_edited_values_links_and_confirms(client, creator, learner, integration, bksb):
     client.force_login(creator)
     url = reverse("bksb:create_user", args=[learner.pk])
     data = {"username": "amira.k", "email": "amira.k@example.ac.uk", "auto_enrol_courses": "on"}
@@ -151,7 +139,7 @@ def test_create_with_edited_values_links_and_confirms(client, creator, learner, 
         assert text not in page
 
 
-def test_double_submit_creates_one_user_and_shows_the_confirmation_again(client, creator, learner, enabled, bksb):
+def test_double_submit_creates_one_user_and_shows_the_confirmation_again(client, creator, learner, integration, bksb):
     client.force_login(creator)
     url = reverse("bksb:create_user", args=[learner.pk])
     data = {"username": "akhan1", "email": "a@example.ac.uk"}
@@ -162,7 +150,7 @@ def test_double_submit_creates_one_user_and_shows_the_confirmation_again(client,
     assert len(bksb.creates) == 1
 
 
-def test_taken_name_offers_linking_and_a_free_name(client, learner, enabled, bksb, staff_with):
+def test_taken_name_offers_linking_and_a_free_name(client, learner, integration, bksb, staff_with):
     bksb.users["akhan1"] = 77
     client.force_login(staff_with(*CREATE_RIGHTS, "edit_bksb_link", username="linker1"))
     url = reverse("bksb:create_user", args=[learner.pk])
@@ -178,7 +166,7 @@ def test_taken_name_offers_linking_and_a_free_name(client, learner, enabled, bks
 
 
 def test_taken_name_of_a_bksb_user_linked_to_another_record_offers_only_another_name(
-    client, learner, enabled, bksb, staff_with
+    client, learner, integration, bksb, staff_with
 ):
     other = LearnerFactory(bksb_user=True, bksb_username="akhan1", first_name="Asha", last_name="Khan")
     BksbLink.objects.update_or_create(learner=other, defaults={"bksb_user_id": 77})
@@ -196,7 +184,7 @@ def test_taken_name_of_a_bksb_user_linked_to_another_record_offers_only_another_
     assert bksb.creates == []
 
 
-def test_taken_name_without_edit_bksb_link_says_who_can_link(client, creator, learner, enabled, bksb):
+def test_taken_name_without_edit_bksb_link_says_who_can_link(client, creator, learner, integration, bksb):
     bksb.users["akhan1"] = 77
     client.force_login(creator)
     data = {"username": "akhan1", "email": "a@example.ac.uk"}
@@ -215,7 +203,9 @@ def test_taken_name_without_edit_bksb_link_says_who_can_link(client, creator, le
         ({}, {"username": "two words"}, "only letters, digits"),
     ],
 )
-def test_bad_data_is_explained_before_anything_is_sent(client, creator, learner, enabled, bksb, change, data, expected):
+def test_bad_data_is_explained_before_anything_is_sent(
+    client, creator, learner, integration, bksb, change, data, expected
+):
     for name, value in change.items():
         setattr(learner, name, value)
     learner.save()
@@ -228,14 +218,14 @@ def test_bad_data_is_explained_before_anything_is_sent(client, creator, learner,
 
 
 def test_missing_default_password_points_admins_to_the_settings(client, creator, learner, bksb, db):
-    configured(default_password_encrypted="")
+    configure(default_password_encrypted="")
     client.force_login(creator)
     response = client.post(reverse("bksb:create_user", args=[learner.pk]), {"username": "akhan1", "email": "a@b.cd"})
     assert "Integrations &gt; bksb &gt; Settings" in response.content.decode()
     assert bksb.calls == []
 
 
-def test_bksb_refusal_is_shown_in_plain_words(client, creator, learner, enabled, bksb):
+def test_bksb_refusal_is_shown_in_plain_words(client, creator, learner, integration, bksb):
     bksb.create_mode = "refuse"
     bksb.refusal = "Lastname is too long."
     client.force_login(creator)
@@ -243,7 +233,7 @@ def test_bksb_refusal_is_shown_in_plain_words(client, creator, learner, enabled,
     assert "bksb refused to create the user: Lastname is too long." in response.content.decode()
 
 
-def test_timeout_tells_staff_it_will_be_checked(client, creator, learner, enabled, bksb):
+def test_timeout_tells_staff_it_will_be_checked(client, creator, learner, integration, bksb):
     bksb.create_mode = "lost"
     client.force_login(creator)
     url = reverse("bksb:create_user", args=[learner.pk])
@@ -256,13 +246,13 @@ def test_timeout_tells_staff_it_will_be_checked(client, creator, learner, enable
 
 
 def test_disabled_integration_sends_staff_back_to_the_record(client, creator, learner, bksb, db):
-    configured(integration_enabled=False)
+    configure(integration_enabled=False)
     client.force_login(creator)
     response = client.get(reverse("bksb:create_user", args=[learner.pk]))
     assert response["Location"] == reverse("learners:detail", args=[learner.pk])
 
 
-def test_first_download_can_be_started_from_the_confirmation(client, learner, enabled, bksb, staff_with):
+def test_first_download_can_be_started_from_the_confirmation(client, learner, integration, bksb, staff_with):
     client.force_login(staff_with(*CREATE_RIGHTS, "get_bksb_results", username="both1"))
     client.post(reverse("bksb:create_user", args=[learner.pk]), {"username": "akhan1", "email": "a@b.cd"})
     page = client.get(reverse("bksb:create_user", args=[learner.pk])).content.decode()
@@ -273,7 +263,7 @@ def test_first_download_can_be_started_from_the_confirmation(client, learner, en
 # Invites.
 
 
-def test_invite_is_sent_recorded_and_can_be_resent(client, creator, learner, enabled, bksb):
+def test_invite_is_sent_recorded_and_can_be_resent(client, creator, learner, integration, bksb):
     learner.bksb_user, learner.bksb_username = True, "akhan1"
     learner.save()
     client.force_login(creator)
@@ -287,7 +277,7 @@ def test_invite_is_sent_recorded_and_can_be_resent(client, creator, learner, ena
 
 
 def test_invite_with_a_template_that_cannot_be_rendered_explains_instead_of_failing(client, creator, learner, bksb):
-    configured(invite_body='{% include "missing.html" %}')
+    configure(invite_body='{% include "missing.html" %}')
     learner.bksb_user, learner.bksb_username = True, "akhan1"
     learner.save()
     client.force_login(creator)
@@ -299,7 +289,7 @@ def test_invite_with_a_template_that_cannot_be_rendered_explains_instead_of_fail
     assert mail.outbox == []
 
 
-def test_invite_page_explains_a_record_without_a_bksb_user(client, creator, learner, enabled):
+def test_invite_page_explains_a_record_without_a_bksb_user(client, creator, learner, integration):
     client.force_login(creator)
     response = client.post(reverse("bksb:invite", args=[learner.pk]), {})
     assert "no bksb user yet" in response.content.decode()
@@ -309,7 +299,7 @@ def test_invite_page_explains_a_record_without_a_bksb_user(client, creator, lear
 # Bulk.
 
 
-def test_bulk_create_lists_each_outcome(client, creator, enabled, bksb):
+def test_bulk_create_lists_each_outcome(client, creator, integration, bksb):
     fine = LearnerFactory(last_name="Baker")
     no_email = LearnerFactory(last_name="Clarke", email="")
     client.force_login(creator)
@@ -321,19 +311,19 @@ def test_bulk_create_lists_each_outcome(client, creator, enabled, bksb):
     assert "email address is required" in page
 
 
-def test_bulk_create_refuses_too_many_records(client, creator, enabled, bksb):
+def test_bulk_create_refuses_too_many_records(client, creator, integration, bksb):
     client.force_login(creator)
     response = client.post(reverse("bksb:bulk_create"), {"learner": [str(n) for n in range(1, 52)]}, follow=True)
     assert "at most 50" in response.content.decode()
     assert bksb.calls == []
 
 
-def test_learner_list_says_how_many_records_one_submit_takes(client, creator, learner, enabled):
+def test_learner_list_says_how_many_records_one_submit_takes(client, creator, learner, integration):
     client.force_login(creator)
     assert "up to 50 at a time" in client.get(reverse("learners:list")).content.decode()
 
 
-def test_bulk_create_out_of_time_offers_the_rest_again(client, creator, enabled, bksb, monkeypatch):
+def test_bulk_create_out_of_time_offers_the_rest_again(client, creator, integration, bksb, monkeypatch):
     no_time = partial(bulk_creation.bksb_users_bulk_create, time_budget=0.0)
     monkeypatch.setattr("bksb_integration.web.users.bksb_users_bulk_create", no_time)
     late = LearnerFactory(last_name="Baker")
@@ -345,7 +335,7 @@ def test_bulk_create_out_of_time_offers_the_rest_again(client, creator, enabled,
     assert bksb.calls == []
 
 
-def test_learner_list_offers_selection_only_to_holders(client, creator, tutor, learner, enabled):
+def test_learner_list_offers_selection_only_to_holders(client, creator, tutor, learner, integration):
     client.force_login(creator)
     page = client.get(reverse("learners:list")).content.decode()
     assert "Create bksb users" in page
@@ -359,18 +349,18 @@ def test_learner_list_offers_selection_only_to_holders(client, creator, tutor, l
 # The invite template page.
 
 
-def test_invite_template_is_previewed_then_saved(client, admin_user, enabled):
+def test_invite_template_is_previewed_then_saved(client, admin_user, integration):
     client.force_login(admin_user)
     url = reverse("bksb:invite_template")
     data = {"invite_subject": "Welcome {{ first_name }}", "invite_body": "Hi {{ first_name }}, you are {{ username }}."}
     page = client.post(url, {**data, "preview": "1"}).content.decode()
     assert "Hi Amira, you are akhan1." in page
-    assert configured().invite_body == ""
+    assert configure().invite_body == ""
     client.post(url, {**data, "save": "1"})
-    assert configured().invite_body == data["invite_body"]
+    assert configure().invite_body == data["invite_body"]
 
 
-def test_invite_template_refuses_a_broken_template(client, admin_user, enabled):
+def test_invite_template_refuses_a_broken_template(client, admin_user, integration):
     client.force_login(admin_user)
     response = client.post(
         reverse("bksb:invite_template"), {"invite_subject": "Hi", "invite_body": "{% if %}", "save": "1"}
@@ -379,18 +369,18 @@ def test_invite_template_refuses_a_broken_template(client, admin_user, enabled):
     assert "not a valid template" in response.content.decode()
 
 
-def test_invite_template_refuses_one_that_fails_while_rendering(client, admin_user, enabled):
+def test_invite_template_refuses_one_that_fails_while_rendering(client, admin_user, integration):
     client.force_login(admin_user)
     data = {"invite_subject": "Hi", "invite_body": 'Hello {% include "missing.html" %}'}
     for action in ("preview", "save"):
         response = client.post(reverse("bksb:invite_template"), {**data, action: "1"})
         assert response.status_code == 400
         assert "This template could not be rendered: there is no template “missing.html”" in response.content.decode()
-    assert configured().invite_body == ""
+    assert configure().invite_body == ""
 
 
 def test_invite_template_page_shows_why_a_saved_template_fails(client, admin_user, db):
-    configured(invite_subject="{{ first_name|divisibleby:2 }}")
+    configure(invite_subject="{{ first_name|divisibleby:2 }}")
     client.force_login(admin_user)
     response = client.get(reverse("bksb:invite_template"))
     assert response.status_code == 200
@@ -400,7 +390,7 @@ def test_invite_template_page_shows_why_a_saved_template_fails(client, admin_use
 # The record's actions.
 
 
-def test_create_user_button_follows_the_link_without_a_reload(client, creator, learner, enabled):
+def test_create_user_button_follows_the_link_without_a_reload(client, creator, learner, integration):
     client.force_login(creator)
     actions_url = reverse("bksb:record_actions", args=[learner.pk])
     page = client.get(reverse("learners:detail", args=[learner.pk])).content.decode()

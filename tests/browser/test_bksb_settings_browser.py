@@ -6,18 +6,9 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import expect
 
-from bksb_sandbox.server import SandboxConfig, SandboxServer
+from tests.fakes import KEY, SECRET
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-KEY, SECRET = "browser-key", "browser-secret-5150"
-
-
-@pytest.fixture
-def sandbox():
-    config = SandboxConfig(port=0, access_key_id=KEY, secret_access_key=SECRET, users=10, latency_ms=0, jitter_ms=0)
-    with SandboxServer(config) as server:
-        yield server
 
 
 def _menu(page, name: str) -> None:

@@ -9,19 +9,19 @@ from playwright.sync_api import expect
 from bksb_integration.models import Run, RunLearner
 from bksb_integration.sync.download import run_learner_download
 from bksb_integration.sync.runs import bksb_results_start
-from tests.bksb_integration.test_download_support import configure, fast_clients, mappings_seed, sandbox_running
 from tests.factories import WebUserFactory
+from tests.support import mappings_seed
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.sandbox(page_cap=20, switched_on=True, fast_clients=True),
+]
 
 
-@pytest.fixture
-def sandbox(monkeypatch):
-    fast_clients(monkeypatch)
-    with sandbox_running(page_cap=20) as server:
-        configure(server.url)
-        mappings_seed()
-        yield server
+@pytest.fixture(autouse=True)
+def _mappings(transactional_db):
+    mappings_seed()
 
 
 def test_manager_links_a_learner_downloads_results_and_sees_them(page, live_server, browser_login, manager, sandbox):
@@ -56,6 +56,7 @@ def test_manager_links_a_learner_downloads_results_and_sees_them(page, live_serv
 
     initial = page.locator("#bksb-initial tbody tr")
     expect(initial.first).to_be_visible()
+    expect(initial.first).not_to_have_text("No results downloaded yet.")  # redrawn, not the empty table
     assert initial.count() >= 25
     expect(page.locator("#bksb-diagnostic tbody tr").first).to_be_visible()
     summary = page.locator("#bksb-summary")

@@ -10,18 +10,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from bksb_integration.models import Run
-from tests.bksb_integration.bulk_helpers import configure, linked_learners, running_sandbox
 from tests.factories import LearnerFactory
+from tests.support import linked_learners
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def sandbox(settings, tmp_path):
-    settings.VAR_DIR = tmp_path  # a request budget of its own
-    with running_sandbox(latency_ms=5) as server:
-        configure(server.url)
-        yield server
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.sandbox(latency_ms=5, switched_on=True),
+]
 
 
 def _menu(page, menu: str, item: str) -> None:

@@ -5,22 +5,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from bksb_integration.models import BksbSettings
-from bksb_sandbox.server import SandboxConfig, SandboxServer
 from learners.demo import demo_seed
 from learners.models import Learner
+from tests.fakes import PASSWORD, SECRET
+from tests.support import configure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-KEY, SECRET = "browser-key", "browser-secret-5150"
-PASSWORD = "Welcome-2026!"
-
-
-@pytest.fixture
-def sandbox():
-    config = SandboxConfig(port=0, access_key_id=KEY, secret_access_key=SECRET, users=10, latency_ms=0, jitter_ms=0)
-    with SandboxServer(config) as server:
-        yield server
 
 
 @pytest.fixture
@@ -32,28 +22,16 @@ def mail_dir(settings, tmp_path):
 
 
 @pytest.fixture
-def demo_learner(settings, tmp_path, roles):
-    settings.VAR_DIR = tmp_path
+def demo_learner(roles):
     demo_seed(learners=6)
     # L000002 is a demo learner without a web user account or bksb user.
     return Learner.objects.get(learner_ref="L000002")
 
 
-def _configure(sandbox: SandboxServer) -> None:
-    bksb = BksbSettings.load()
-    bksb.integration_enabled = True
-    bksb.api_url = sandbox.url
-    bksb.access_key_id = KEY
-    bksb.secret_access_key = SECRET
-    bksb.default_password = PASSWORD
-    bksb.auto_enrol_courses = True
-    bksb.save()
-
-
 def test_staff_create_a_bksb_user_and_send_an_invite(
     page, live_server, browser_login, admin_user, sandbox, mail_dir, demo_learner
 ):
-    _configure(sandbox)
+    configure(sandbox.url, auto_enrol_courses=True)
     browser_login("admin1", "pw-admin1")
     page.goto(f"{live_server.url}/learners/{demo_learner.pk}/")
     page.get_by_role("link", name="BKSB | Create user").click()

@@ -9,7 +9,8 @@ from bksb_integration.models import Run, RunLearner
 from bksb_integration.sync.breaker import run_probe
 from bksb_integration.sync.get_results import get_results_plan
 from bksb_integration.sync.runs import UNAVAILABLE, run_stop
-from tests.bksb_integration.bulk_helpers import configure, linked_learners, running_sandbox
+from tests.fakes import running_sandbox
+from tests.support import configure, linked_learners
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

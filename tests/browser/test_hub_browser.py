@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import expect
 
 from bksb_integration.models import BksbSettings
-from bksb_sandbox import SandboxConfig, SandboxServer
+from tests.fakes import KEY, SECRET
+from tests.support import BKSB_SITE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-BKSB_SITE = "https://college.bksblive2.co.uk/"
-KEY_ID, SECRET = "hub-browser-key", "hub-browser-secret"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(
-        SandboxConfig(port=0, access_key_id=KEY_ID, secret_access_key=SECRET, latency_ms=0, jitter_ms=0)
-    )
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -83,7 +69,7 @@ def test_with_single_sign_on_the_learner_lands_signed_in_to_bksb(
     page, live_server, browser_login, admin_user, web_user, bksb_switched_on, sandbox
 ):
     bksb_switched_on.api_url = sandbox.url
-    bksb_switched_on.access_key_id = KEY_ID
+    bksb_switched_on.access_key_id = KEY
     bksb_switched_on.secret_access_key = SECRET
     bksb_switched_on.save()
     web_user.learner.bksb_user = True  # BKSB Username blank: the web user name, demo.learner0001

@@ -7,7 +7,7 @@ import itertools
 import pytest
 from django.urls import reverse
 
-from tests.hub.conftest import BKSB_SITE
+from tests.support import BKSB_SITE
 
 pytestmark = pytest.mark.django_db
 

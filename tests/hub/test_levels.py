@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from bksb_integration.models import BksbLink
 from hub.selectors import latest_levels
-from tests.hub.conftest import add_result
+from tests.support import add_result
 
 pytestmark = pytest.mark.django_db
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 import requests
-import responses
 from django.urls import reverse
 
 from bksb_integration.models import BksbLink
 from hub.services import NO_ANSWER, NOT_AVAILABLE
-from tests.hub.conftest import BKSB_SITE
+from tests.support import BKSB_SITE
 
 pytestmark = pytest.mark.django_db
 
@@ -40,12 +38,6 @@ def linked_learner(bksb_learner):
     return bksb_learner
 
 
-@pytest.fixture
-def bksb() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
 @pytest.fixture(autouse=True)
 def _no_backoff(monkeypatch):
     monkeypatch.setattr("bksb_integration.api.client.time.sleep", lambda _seconds: None)
@@ -62,8 +54,8 @@ def _assert_fallback(response, reason: str) -> None:
     assert f'content="4;url={BKSB_SITE}"'.encode() in response.content
 
 
-def test_click_signs_the_learner_in_with_a_fresh_link(hub_client, sso_settings, linked_learner, bksb, caplog):
-    bksb.get(AUTO_LOGIN, json=ANSWER)
+def test_click_signs_the_learner_in_with_a_fresh_link(hub_client, sso_settings, linked_learner, bksb_http, caplog):
+    bksb_http.get(AUTO_LOGIN, json=ANSWER)
     caplog.set_level(logging.DEBUG)
 
     response = _click(hub_client)
@@ -71,46 +63,48 @@ def test_click_signs_the_learner_in_with_a_fresh_link(hub_client, sso_settings, 
     assert response.status_code == 302
     assert response["Location"] == LINK
     assert "no-store" in response["Cache-Control"]
-    assert [call.request.url for call in bksb.calls] == [AUTO_LOGIN]
+    assert [call.request.url for call in bksb_http.calls] == [AUTO_LOGIN]
     assert "sso ok" in caplog.text
     assert "tok-9f8e7d6c5b4a" not in caplog.text
 
 
-def test_link_is_made_at_every_click_and_never_stored(hub_client, sso_settings, linked_learner, bksb):
-    bksb.get(AUTO_LOGIN, json=ANSWER)
+def test_link_is_made_at_every_click_and_never_stored(hub_client, sso_settings, linked_learner, bksb_http):
+    bksb_http.get(AUTO_LOGIN, json=ANSWER)
 
     _click(hub_client)
     _click(hub_client)
 
-    assert len(bksb.calls) == 2
+    assert len(bksb_http.calls) == 2
     stored = [*BksbLink.objects.values(), *BksbLink.history.values()]
     assert "tok-9f8e7d6c5b4a" not in repr(stored)
 
 
-def test_bksb_down_sends_the_learner_to_the_sign_in_page(hub_client, sso_settings, linked_learner, bksb, caplog):
-    bksb.get(AUTO_LOGIN, status=503, body="Service Unavailable")
+def test_bksb_down_sends_the_learner_to_the_sign_in_page(hub_client, sso_settings, linked_learner, bksb_http, caplog):
+    bksb_http.get(AUTO_LOGIN, status=503, body="Service Unavailable")
 
     response = _click(hub_client)
 
     _assert_fallback(response, NO_ANSWER)
-    assert len(bksb.calls) == 2  # one retry, then give up: the learner is waiting
+    assert len(bksb_http.calls) == 2  # one retry, then give up: the learner is waiting
     assert "sso failed" in caplog.text
 
 
-def test_bksb_timing_out_sends_the_learner_to_the_sign_in_page(hub_client, sso_settings, linked_learner, bksb):
-    bksb.get(AUTO_LOGIN, body=requests.exceptions.ReadTimeout("read timed out"))
+def test_bksb_timing_out_sends_the_learner_to_the_sign_in_page(hub_client, sso_settings, linked_learner, bksb_http):
+    bksb_http.get(AUTO_LOGIN, body=requests.exceptions.ReadTimeout("read timed out"))
 
     _assert_fallback(_click(hub_client), NO_ANSWER)
 
 
-def test_bksb_refusing_the_key_sends_the_learner_to_the_sign_in_page(hub_client, sso_settings, linked_learner, bksb):
-    bksb.get(AUTO_LOGIN, status=401, body="Authorization has been denied for this request.")
+def test_bksb_refusing_the_key_sends_the_learner_to_the_sign_in_page(
+    hub_client, sso_settings, linked_learner, bksb_http
+):
+    bksb_http.get(AUTO_LOGIN, status=401, body="Authorization has been denied for this request.")
 
     _assert_fallback(_click(hub_client), NO_ANSWER)
 
 
-def test_a_link_that_is_not_a_web_address_is_never_followed(hub_client, sso_settings, linked_learner, bksb):
-    bksb.get(AUTO_LOGIN, json={"Link": "javascript:alert(1)", "Expiry": "2026-11-22T15:04:05"})
+def test_a_link_that_is_not_a_web_address_is_never_followed(hub_client, sso_settings, linked_learner, bksb_http):
+    bksb_http.get(AUTO_LOGIN, json={"Link": "javascript:alert(1)", "Expiry": "2026-11-22T15:04:05"})
 
     response = _click(hub_client)
 
@@ -118,53 +112,55 @@ def test_a_link_that_is_not_a_web_address_is_never_followed(hub_client, sso_sett
     assert b"javascript:" not in response.content
 
 
-def test_learner_with_no_bksb_user_id_is_resolved_once_and_remembered(hub_client, sso_settings, bksb_learner, bksb):
-    bksb.get(GET_USER_ID, body=str(USER_ID))
-    bksb.get(AUTO_LOGIN, json=ANSWER)
+def test_learner_with_no_bksb_user_id_is_resolved_once_and_remembered(
+    hub_client, sso_settings, bksb_learner, bksb_http
+):
+    bksb_http.get(GET_USER_ID, body=str(USER_ID))
+    bksb_http.get(AUTO_LOGIN, json=ANSWER)
 
     first, second = _click(hub_client), _click(hub_client)
 
     assert (first["Location"], second["Location"]) == (LINK, LINK)
-    assert [call.request.url.split("?")[0] for call in bksb.calls] == [GET_USER_ID, AUTO_LOGIN, AUTO_LOGIN]
-    assert "username=demo.learner0001" in bksb.calls[0].request.url
+    assert [call.request.url.split("?")[0] for call in bksb_http.calls] == [GET_USER_ID, AUTO_LOGIN, AUTO_LOGIN]
+    assert "username=demo.learner0001" in bksb_http.calls[0].request.url
     link = BksbLink.objects.get(learner=bksb_learner)
     assert (link.bksb_user_id, link.resolved_username) == (USER_ID, "demo.learner0001")
 
 
-def test_learner_unknown_to_bksb_goes_to_the_sign_in_page(hub_client, sso_settings, bksb_learner, bksb):
-    bksb.get(GET_USER_ID, body="A user with username 'demo.learner0001' not found.", status=404)
+def test_learner_unknown_to_bksb_goes_to_the_sign_in_page(hub_client, sso_settings, bksb_learner, bksb_http):
+    bksb_http.get(GET_USER_ID, body="A user with username 'demo.learner0001' not found.", status=404)
 
     _assert_fallback(_click(hub_client), NOT_AVAILABLE)
     assert not BksbLink.objects.filter(learner=bksb_learner, bksb_user_id__isnull=False).exists()
 
 
 def test_changed_bksb_username_is_resolved_again_not_signed_in_as_the_old_user(
-    hub_client, sso_settings, linked_learner, bksb
+    hub_client, sso_settings, linked_learner, bksb_http
 ):
     linked_learner.bksb_username = "amira.k"
     linked_learner.save()
-    bksb.get(GET_USER_ID, body="2100077")
+    bksb_http.get(GET_USER_ID, body="2100077")
     new_link = f"{API}api/users/user/2100077/getAutoLoginLink"
-    bksb.get(new_link, json=ANSWER)
+    bksb_http.get(new_link, json=ANSWER)
 
     _click(hub_client)
 
-    assert [call.request.url.split("?")[0] for call in bksb.calls] == [GET_USER_ID, new_link]
+    assert [call.request.url.split("?")[0] for call in bksb_http.calls] == [GET_USER_ID, new_link]
 
 
-def test_single_sign_on_without_api_keys_uses_the_plain_address(hub_client, bksb_settings, bksb_learner, bksb):
+def test_single_sign_on_without_api_keys_uses_the_plain_address(hub_client, bksb_settings, bksb_learner, bksb_http):
     bksb_settings.hub_bksb_sso = True
     bksb_settings.save()
 
     _assert_fallback(_click(hub_client), NOT_AVAILABLE)
-    assert not bksb.calls
+    assert not bksb_http.calls
 
 
-def test_single_sign_on_off_never_calls_bksb(hub_client, sso_settings, linked_learner, bksb):
+def test_single_sign_on_off_never_calls_bksb(hub_client, sso_settings, linked_learner, bksb_http):
     sso_settings.hub_bksb_sso = False
     sso_settings.save()
 
     response = _click(hub_client)
 
     assert response["Location"] == BKSB_SITE
-    assert not bksb.calls
+    assert not bksb_http.calls

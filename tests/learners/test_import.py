@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from pathlib import Path
@@ -13,42 +12,9 @@ from django.core.management import CommandError, call_command
 from learners.importing import COLUMNS, learners_import
 from learners.models import Kind, Learner, LearningStatus, SystemStatus, WebUser
 from tests.factories import LearnerFactory, UserFactory, WebUserFactory
+from tests.support import csv_file, row, run
 
 pytestmark = pytest.mark.django_db
-
-
-def row(ref: str = "L000001", **values: str) -> dict[str, str]:
-    base = {
-        "learner_ref": ref,
-        "kind": "learner",
-        "first_name": "Amira",
-        "last_name": "Khan",
-        "email": f"{ref.lower()}@example.ac.uk",
-        "date_of_birth": "2004-05-17",
-        "system_status": "live",
-        "learning_status": "in_learning",
-        "start_date": "2025-09-01",
-        "end_date": "",
-        "web_username": "",
-        "bksb_user": "no",
-        "bksb_username": "",
-    }
-    return base | values
-
-
-def csv_file(tmp_path: Path, rows: list[dict[str, str]], *, header: list[str] | None = None, **options) -> Path:
-    path = tmp_path / "learners.csv"
-    with path.open("w", newline="", encoding=options.get("encoding", "utf-8")) as handle:
-        writer = csv.DictWriter(handle, fieldnames=header or list(COLUMNS), lineterminator=options.get("eol", "\n"))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def run(path: Path, *args: str) -> tuple[str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    call_command("import_learners", str(path), *args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
 
 
 def refused(path: Path, *args: str) -> tuple[str, str]:

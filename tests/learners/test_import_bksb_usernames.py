@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from learners.models import Learner
 from tests.factories import LearnerFactory
-from tests.learners.test_import import csv_file, row, run
-from tests.learners.test_import_views import line, upload
+from tests.support import csv_file, line, row, run, upload
 
 pytestmark = pytest.mark.django_db
 

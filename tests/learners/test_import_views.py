@@ -10,6 +10,7 @@ from learners import views_import
 from learners.importing import COLUMNS
 from learners.models import Learner
 from tests.factories import LearnerFactory, WebUserFactory
+from tests.support import line, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -20,21 +21,6 @@ URL = reverse("learners:import")
 def var_dir(settings, tmp_path: Path) -> Path:
     settings.VAR_DIR = tmp_path
     return tmp_path
-
-
-def line(ref: str, first_name: str = "Amira", **values: str) -> str:
-    row = {
-        "learner_ref": ref, "kind": "Learner", "first_name": first_name, "last_name": "Khan",
-        "email": f"{ref.lower()}@example.ac.uk", "date_of_birth": "2004-05-17", "system_status": "Live",
-        "learning_status": "In Learning", "start_date": "2025-09-01", "end_date": "", "web_username": "",
-        "bksb_user": "no", "bksb_username": "",
-    }  # fmt: skip
-    return ",".join((row | values)[name] for name in COLUMNS)
-
-
-def upload(*lines: str, name: str = "learners.csv", encoding: str = "utf-8") -> SimpleUploadedFile:
-    text = "\n".join([",".join(COLUMNS), *lines]) + "\n"
-    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
 
 
 def pending_files(var_dir: Path) -> list[Path]:

@@ -1,4 +1,4 @@
-"""Fixtures for the bksb sandbox tests: an in-process sandbox on a free port."""
+"""Fixtures for the bksb sandbox tests (the shared `sandbox` fixture runs the server)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,13 @@ import pytest
 import requests
 
 from bksb_sandbox.server import SandboxServer
-from tests.sandbox.helpers import KEY, SECRET, make_config
+from tests.fakes import KEY, SECRET
 
 
 @pytest.fixture(autouse=True)
 def _test_settings() -> None:
     """The sandbox needs no Django: shadow the project's autouse settings fixture
     so these tests also run with ``-p no:django``."""
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    """A running sandbox with 300 demo learners and no latency."""
-    with SandboxServer(make_config()) as srv:
-        yield srv
 
 
 @pytest.fixture

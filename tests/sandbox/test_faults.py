@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from bksb_sandbox.server import SandboxServer
-from tests.sandbox.helpers import KEY, SECRET, api
+from tests.fakes import KEY, SECRET, api
 
 
 def exists(bksb: requests.Session) -> requests.Response:

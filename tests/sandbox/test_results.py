@@ -8,7 +8,7 @@ import requests
 
 from bksb_sandbox.population import DEMO_ID_BASE
 from bksb_sandbox.server import SandboxServer
-from tests.sandbox.helpers import KEY, SECRET, api, make_config, read_all
+from tests.fakes import KEY, SECRET, api, read_all, running_sandbox
 
 MULTI_PAGE = DEMO_ID_BASE + 12  # every learner whose number ends in 2 has a long history
 FIELDS = {"SessionId", "CourseSubject", "CourseName", "ResultDate", "AssessmentName", "AssessmentID", "Result"}
@@ -106,7 +106,7 @@ def test_population_has_the_awkward_cases_a_client_must_handle(bksb: requests.Se
 
 def test_same_seed_gives_same_answers_and_another_seed_does_not(bksb: requests.Session) -> None:
     def history(seed: int) -> list[dict]:
-        with SandboxServer(make_config(seed=seed)) as srv, requests.Session() as s:
+        with running_sandbox(seed=seed) as srv, requests.Session() as s:
             s.auth, s.base_url = (KEY, SECRET), srv.url
             return read_all(s, MULTI_PAGE)
 
@@ -115,7 +115,7 @@ def test_same_seed_gives_same_answers_and_another_seed_does_not(bksb: requests.S
 
 
 def test_user_49999_of_50000_is_generated_on_demand(bksb: requests.Session) -> None:
-    with SandboxServer(make_config(users=50_000)) as srv, requests.Session() as s:
+    with running_sandbox(users=50_000) as srv, requests.Session() as s:
         s.auth, s.base_url = (KEY, SECRET), srv.url
         user_id = api(s, "users/user/getUserId", username="demo.learner49999").json()
         assert user_id == DEMO_ID_BASE + 49_999

@@ -7,7 +7,7 @@ import json
 import requests
 
 from bksb_sandbox.server import SandboxServer
-from tests.sandbox.helpers import KEY, api, make_config
+from tests.fakes import KEY, SECRET, api, running_sandbox
 
 DOB = {"DateOfBirth[Year]": "2004", "DateOfBirth[Month]": "2", "DateOfBirth[Day]": "29"}
 
@@ -37,7 +37,7 @@ def test_calls_without_or_with_wrong_credentials_are_refused_401(sandbox: Sandbo
     wrong = requests.get(url, params={"username": "x"}, auth=(KEY, "nope"), timeout=5)
     assert wrong.status_code == 401
     assert "denied" in wrong.text
-    assert "test-secret" not in wrong.text
+    assert SECRET not in wrong.text
 
 
 def test_disabled_key_or_call_answers_403(sandbox: SandboxServer, bksb: requests.Session) -> None:
@@ -106,12 +106,12 @@ def test_create_user_refuses_taken_names_and_bad_fields(bksb: requests.Session) 
 
 def test_created_users_survive_a_restart_with_a_state_file(tmp_path) -> None:
     state = tmp_path / "state.json"
-    with SandboxServer(make_config(state_file=str(state))) as first, requests.Session() as s:
-        s.auth, s.base_url = (KEY, "test-secret"), first.url
+    with running_sandbox(state_file=str(state)) as first, requests.Session() as s:
+        s.auth, s.base_url = (KEY, SECRET), first.url
         user_id = create(s, new_user_form("kept.learner")).json()["UserId"]
         first.add_results("kept.learner", kind="diagnostic", count=2)
     assert "Secr3t" not in state.read_text()
-    with SandboxServer(make_config(state_file=str(state))) as second:
+    with running_sandbox(state_file=str(state)) as second:
         assert second.user_id("kept.learner") == user_id
         assert second.user_details("kept.learner")["DiagnosticAssessmentResults"] == 2
 

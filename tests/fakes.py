@@ -1,38 +1,77 @@
-"""A stateful fake of bksb's user calls over `responses`, for the user creation tests."""
+"""Stand-ins for bksb and for the things that talk to it.
+
+bksb is faked two ways: with `responses` at the HTTP boundary (FakeBksb, for unit
+tests) and by the bundled sandbox over a real socket (running_sandbox, for
+integration tests). Both accept the same keys. Nothing here imports Django or the
+product, so the sandbox's own tests can use it without Django.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import requests
 import responses
 
-from bksb_integration.models import BksbSettings
+from bksb_sandbox.server import SandboxConfig, SandboxServer
 
-URL = "https://bksb.example.test/"
+# The keys both fakes accept, the default password, and where the responses fake answers.
+KEY = "key-id-1"
 SECRET = "s3cr3t-Access-Key-value"
 PASSWORD = "Default-Pa55word-value"
+URL = "https://bksb.example.test/"
+
 EXISTS = URL + "api/users/isUsernameExists"
 GET_ID = URL + "api/users/user/getUserId"
 CREATE = URL + "api/users/createUser"
-AUTOLOGIN_PREFIX = "https://bksb.example.test/autologin/"
+AUTOLOGIN_PREFIX = URL + "autologin/"
 AUTOLOGIN_CALL = re.compile(re.escape(URL) + r"api/users/user/\d+/getAutoLoginLink")
 
 
-def configured(**extra: object) -> BksbSettings:
-    settings = BksbSettings.load()
-    settings.integration_enabled = True
-    settings.api_url = URL
-    settings.access_key_id = "key-id-1"
-    settings.secret_access_key = SECRET
-    settings.default_password = PASSWORD
-    for name, value in extra.items():
-        setattr(settings, name, value)
-    settings.save()
-    return settings
+# -- the sandbox over a real socket ----------------------------------------------------------------
+
+
+def running_sandbox(**knobs: Any) -> SandboxServer:
+    """A sandbox to start with `with`: a free port, no latency, 300 demo learners, KEY and SECRET.
+
+    Knobs are SandboxConfig fields (page_cap, latency_ms, users, rate_limit, seed, ...) and win.
+    """
+    options: dict[str, Any] = {
+        "port": 0,
+        "access_key_id": KEY,
+        "secret_access_key": SECRET,
+        "users": 300,
+        "latency_ms": 0,
+        "jitter_ms": 0,
+        **knobs,
+    }
+    return SandboxServer(SandboxConfig(**options))
+
+
+def api(session: requests.Session, path: str, **params: object) -> requests.Response:
+    """GET a sandbox api path as a bare client would (the session carries `base_url`)."""
+    return session.get(f"{session.base_url}api/{path}", params=params, timeout=5)  # type: ignore[attr-defined]
+
+
+def read_all(session: requests.Session, user_id: int, kind: str = "initial", per_page: int = 20) -> list[dict]:
+    """Every result of a user, reading page after page as a careful client would."""
+    key = "InitialAssessmentResults" if kind == "initial" else "DiagnosticAssessmentResults"
+    items: list[dict] = []
+    page = 1
+    while True:
+        body = api(session, f"results/{kind}Assessment/{user_id}/all", page=page, recordsPerPage=per_page).json()
+        items += body[key]
+        pagination = body["Pagination"]
+        if page * pagination["RecordsPerPage"] >= pagination["TotalRecords"]:
+            return items
+        page += 1
+
+
+# -- bksb's user calls over responses ----------------------------------------------------------
 
 
 @dataclass
@@ -97,3 +136,33 @@ class FakeBksb:
         self.links_made += 1
         link = f"{AUTOLOGIN_PREFIX}token-{user_id}-{self.links_made}"
         return 200, {}, json.dumps({"Link": link, "Expiry": "2026-11-22T16:04:05"})
+
+
+# -- the client's collaborators ----------------------------------------------------------------
+
+
+class RecordingThrottle:
+    """A throttle that never waits and remembers what it was asked."""
+
+    def __init__(self) -> None:
+        self.acquired = 0
+        self.penalties: list[float] = []
+
+    def acquire(self) -> None:
+        self.acquired += 1
+
+    def penalise(self, seconds: float) -> None:
+        self.penalties.append(seconds)
+
+
+class ClientsMade(list):
+    """Stands in for the client class: makes real clients as asked, and keeps each one in order."""
+
+    def __init__(self, client_class: Any) -> None:
+        super().__init__()
+        self.client_class = client_class
+
+    def __call__(self, **options: Any) -> Any:
+        client = self.client_class(**options)
+        self.append(client)
+        return client
