@@ -27,7 +27,10 @@ class BksbSettingsForm(forms.Form):
     api_url = forms.CharField(
         label="BKSB API url",
         max_length=300,
-        help_text="Moving to another server needs the Secret Access Key entered again.",
+        help_text=(
+            "Moving to another server needs the Secret Access Key entered again, "
+            "and clears the stored Default Password unless you enter it again too."
+        ),
     )
     access_key_id = forms.CharField(
         label="Access Key ID", max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})

@@ -38,8 +38,10 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     settings = BksbSettings.load()
     form = BksbSettingsForm(request.POST if request.method == "POST" else None, settings=settings)
     if request.method == "POST" and form.is_valid():
-        changed = settings_update(settings=settings, change=form.change)
-        messages.success(request, "Settings saved." if changed else "Nothing changed.")
+        saved = settings_update(settings=settings, change=form.change)
+        messages.success(request, "Settings saved." if saved.changed else "Nothing changed.")
+        if saved.notice:
+            messages.warning(request, saved.notice)
         return redirect("bksb:summary")
     return _settings_page(request, settings, form, DownloadOptionsForm(instance=settings))
 

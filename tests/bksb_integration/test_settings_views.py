@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from bksb_integration.models import BksbSettings
 from tests.bksb_integration.creation_fakes import PASSWORD, SECRET, URL, configured
+from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -353,3 +354,37 @@ def test_moving_the_url_with_the_secret_entered_again_works(client, admin_user):
     assert elsewhere.call_count == 1
     scheme, credentials = elsewhere.calls[0].request.headers["Authorization"].split()
     assert (scheme, base64.b64decode(credentials).decode()) == ("Basic", "key-id-1:new-secret-2")
+
+
+@responses.activate
+def test_moving_the_url_clears_the_default_password_so_create_user_never_sends_it_there(client, admin_user):
+    configured()
+    learner = LearnerFactory(email="a@example.ac.uk")
+    create = responses.post(ELSEWHERE + "api/users/createUser", json={"UserId": 1, "Username": "akhan1"})
+    responses.get(ELSEWHERE + "api/users/isUsernameExists", body="false")
+    client.force_login(admin_user)
+    form = _form(api_url=ELSEWHERE, secret_access_key="new-secret-2")
+    page = client.post(reverse("bksb:settings"), form, follow=True).text
+    assert "the stored Default Password was cleared" in page
+    settings = BksbSettings.load()
+    assert not settings.has_default_password
+    data = {"username": "akhan1", "email": "a@example.ac.uk", "auto_enrol_courses": "on"}
+    page = client.post(reverse("bksb:create_user", args=[learner.pk]), data).text
+    assert "No Default Password is set" in page
+    assert create.call_count == 0
+    assert all(PASSWORD not in str(call.request.body) for call in responses.calls)
+
+
+def test_moving_the_url_keeps_a_default_password_entered_with_it(client, admin_user):
+    configured()
+    client.force_login(admin_user)
+    form = _form(api_url=ELSEWHERE, secret_access_key="new-secret-2", default_password="New-Default-1")
+    page = client.post(reverse("bksb:settings"), form, follow=True).text
+    assert "cleared" not in page
+    assert BksbSettings.load().default_password == "New-Default-1"
+
+
+def test_the_settings_form_says_moving_clears_the_default_password(client, admin_user):
+    client.force_login(admin_user)
+    page = client.get(reverse("bksb:settings")).text
+    assert "clears the stored Default Password" in page

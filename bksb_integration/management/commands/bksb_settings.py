@@ -9,7 +9,8 @@ environment is ignored, so `--show` never saves anything. With both read from
 stdin, the key is the first line and the password the second.
 
 Changing the BKSB API url to another server needs the Secret Access Key again,
-as on the Settings page.
+as on the Settings page, and clears the stored Default Password unless a new one
+is given with it: no secret is ever sent to a server it was not entered for.
 """
 
 from __future__ import annotations
@@ -42,7 +43,11 @@ class Command(BaseCommand):
     help = "Show or change the bksb integration settings, and test the connection."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--api-url", help="BKSB API url (https, or http for localhost only)")
+        parser.add_argument(
+            "--api-url",
+            help="BKSB API url (https, or http for localhost only); another server needs the Secret Access Key "
+            "again and clears the stored Default Password unless one is given too",
+        )
         parser.add_argument("--access-key-id", help="Access Key ID")
         enabled = parser.add_mutually_exclusive_group()
         enabled.add_argument("--enable", dest="enabled", action="store_true", default=None)
@@ -77,11 +82,13 @@ class Command(BaseCommand):
         settings = BksbSettings.load()
         change = self._change(options)
         try:
-            changed = settings_update(settings=settings, change=change, reason="bksb_settings command")
+            saved = settings_update(settings=settings, change=change, reason="bksb_settings command")
         except ValidationError as exc:
             raise CommandError(_describe(exc)) from None
-        if changed:
-            self.stdout.write("Saved: " + ", ".join(_label(name) for name in changed))
+        if saved.changed:
+            self.stdout.write("Saved: " + ", ".join(_label(name) for name in saved.changed))
+        if saved.notice:
+            self.stdout.write(saved.notice)
         if options["show"]:
             self._show(settings)
         if options["test"]:
