@@ -1,8 +1,10 @@
 """Settings for bksbmis, read from the environment (see .env.example).
 
-With nothing set, the project runs on embedded defaults: an SQLite file and
-kombu's filesystem broker under ./var, a generated SECRET_KEY and encryption
-key stored there, and email written to files in ./var/mail.
+DEBUG is off unless DEBUG=True is set (as `make demo`, bin/demo and the tests do).
+With DEBUG on and nothing else set, the project runs on embedded defaults: an
+SQLite file and kombu's filesystem broker under ./var, a generated SECRET_KEY and
+encryption key stored there, and email written to files in ./var/mail. With DEBUG
+off, SECRET_KEY, BKSB_ENCRYPTION_KEY and ALLOWED_HOSTS have no defaults.
 """
 
 from pathlib import Path
@@ -19,7 +21,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: the debug page shows every local variable, secrets included.
+DEBUG = env.bool("DEBUG", default=False)
 
 if DEBUG:
     SECRET_KEY = env("SECRET_KEY", default="") or local_key(VAR_DIR / "secret_key", "django")

@@ -124,6 +124,10 @@ class BksbMalformedAnswer(BksbPermanentError):
     """bksb answered success with something that is not the documented shape."""
 
 
+class BksbEncodingError(BksbPermanentError):
+    """The request could not be put into HTTP (a credential HTTP Basic authentication cannot carry)."""
+
+
 class BksbRefused(BksbPermanentError):
     """bksb refused to create a user (name taken, bad field); `detail` is its text."""
 

@@ -10,9 +10,10 @@ from typing import Any
 
 from django.core.management.base import CommandError
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
-from bksb_integration.api.client import BksbClient
-from bksb_integration.api.errors import BksbAuthError, BksbError
+from bksb_integration.api.client import BksbClient, basic_auth_can_carry
+from bksb_integration.api.errors import BksbAuthError, BksbEncodingError, BksbError
 from bksb_integration.models import BksbSettings
 from bksb_integration.models.encryption import SecretUnreadable
 from permissions.access import bksb_available
@@ -33,6 +34,10 @@ NO_KEYS = (
     "(Integrations > bksb > Settings, or manage.py bksb_settings)."
 )
 SECRET_UNREADABLE = "The stored Secret Access Key cannot be read (the encryption key changed): enter it again."  # noqa: S105
+KEY_UNSENDABLE = (
+    "The stored Access Key ID or Secret Access Key holds a character HTTP Basic authentication cannot carry: "
+    "enter the key again (Integrations > bksb > Settings)."
+)
 
 
 class BksbNotReady(Exception):
@@ -93,6 +98,7 @@ def bksb_client(
         client.close()
 
 
+@sensitive_variables()
 def client_for(settings: BksbSettings | None = None, *, need_enabled: bool = True, **options: Any) -> BksbClient:
     """The client bksb_client yields, for a caller that closes it itself (tests, long-lived helpers)."""
     settings = settings or BksbSettings.load()
@@ -103,6 +109,8 @@ def client_for(settings: BksbSettings | None = None, *, need_enabled: bool = Tru
         secret = settings.secret_access_key
     except SecretUnreadable:
         raise BksbNotReady(SECRET_UNREADABLE) from None
+    if not (basic_auth_can_carry(settings.access_key_id) and basic_auth_can_carry(secret)):
+        raise BksbNotReady(KEY_UNSENDABLE)
     return BksbClient(
         base_url=settings.api_url, access_key_id=settings.access_key_id, secret_access_key=secret, **options
     )
@@ -114,6 +122,7 @@ class ConnectionTestResult:
     message: str
 
 
+@sensitive_variables()
 def connection_test(*, settings: BksbSettings) -> ConnectionTestResult:
     """Make one harmless authenticated call and record the outcome on the settings row.
 
@@ -146,6 +155,8 @@ def _explain(exc: BksbError, url: str) -> str:
         return "The key is disabled or the permission for this call is not set to Allow in bksb."
     if isinstance(exc, BksbAuthError):
         return "bksb refused the key: check the Access Key ID and Secret Access Key."
+    if isinstance(exc, BksbEncodingError):
+        return f"Nothing was sent to bksb: {exc.detail}."
     if exc.status is None:
         reason = exc.detail or "the request failed"
         return f"bksb could not be reached at {url}: {reason}."

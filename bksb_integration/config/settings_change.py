@@ -16,7 +16,9 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.views.decorators.debug import sensitive_variables
 
+from bksb_integration.api.client import basic_auth_can_carry
 from bksb_integration.models import BksbSettings
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -70,9 +72,9 @@ class SettingsChange:
     api_url: str | None = None
     access_key_id: str | None = None
     auto_enrol_courses: bool | None = None
-    secret_access_key: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
     clear_secret_access_key: bool = False
-    default_password: str | None = None
+    default_password: str | None = field(default=None, repr=False)
     clear_default_password: bool = False
     # Filled in by validation: stored secrets cleared because the url moves to another server.
     cleared_for_new_server: tuple[str, ...] = field(default=())
@@ -101,6 +103,7 @@ def moved_server_notice(cleared: tuple[str, ...]) -> str:
     )
 
 
+@sensitive_variables()
 def settings_change_validate(*, settings: BksbSettings, change: SettingsChange) -> SettingsChange:
     """The change with its values cleaned; ValidationError({field: message}) when not allowed."""
     errors: dict[str, str] = {}
@@ -114,6 +117,7 @@ def settings_change_validate(*, settings: BksbSettings, change: SettingsChange) 
         cleaned.access_key_id = change.access_key_id.strip()
         if len(cleaned.access_key_id) > 200:
             errors["access_key_id"] = "The Access Key ID is too long."
+    errors.update(_credential_problems(cleaned))
     for name in SECRET_LABELS:
         if getattr(change, name) and getattr(change, f"clear_{name}"):
             errors[name] = "Enter a new value or clear it, not both."
@@ -127,6 +131,22 @@ def settings_change_validate(*, settings: BksbSettings, change: SettingsChange) 
         raise ValidationError(errors)
     _require_keys_when_enabled(settings, cleaned)
     return cleaned
+
+
+def _credential_problems(change: SettingsChange) -> dict[str, str]:
+    # Both go to bksb in HTTP Basic authentication, as "key id:secret". The value is
+    # never repeated in the message: it is (or may be mistaken for) a secret.
+    problems = {}
+    for name, label in (("access_key_id", "Access Key ID"), ("secret_access_key", "Secret Access Key")):
+        value = getattr(change, name)
+        if value and not basic_auth_can_carry(value):
+            problems[name] = (
+                f"The {label} holds a character HTTP Basic authentication cannot carry: only plain ASCII "
+                "letters, digits and symbols can be sent to bksb. Copy it again from bksb."
+            )
+    if change.access_key_id and ":" in change.access_key_id:
+        problems.setdefault("access_key_id", "The Access Key ID cannot hold a colon (:). Copy it again from bksb.")
+    return problems
 
 
 def _moves_server(settings: BksbSettings, change: SettingsChange) -> bool:
@@ -165,6 +185,7 @@ def _require_keys_when_enabled(settings: BksbSettings, change: SettingsChange) -
         )
 
 
+@sensitive_variables()
 def settings_update(*, settings: BksbSettings, change: SettingsChange, reason: str = "") -> SettingsSaved:
     """Validate and save a change; which fields changed and which secrets a move cleared.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.views.decorators.debug import sensitive_variables
 from simple_history.models import HistoricalRecords
 
 from bksb_integration.models import encryption
@@ -77,6 +78,7 @@ class BksbSettings(models.Model):
         return encryption.decrypt(self.secret_access_key_encrypted)
 
     @secret_access_key.setter
+    @sensitive_variables("value")
     def secret_access_key(self, value: str) -> None:
         self.secret_access_key_encrypted = encryption.encrypt(value)
 
@@ -85,6 +87,7 @@ class BksbSettings(models.Model):
         return encryption.decrypt(self.default_password_encrypted)
 
     @default_password.setter
+    @sensitive_variables("value")
     def default_password(self, value: str) -> None:
         self.default_password_encrypted = encryption.encrypt(value)
 

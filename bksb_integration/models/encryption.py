@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 
 class SecretUnreadable(Exception):
@@ -18,10 +19,12 @@ def _fernet() -> Fernet:
     return Fernet(settings.BKSB_ENCRYPTION_KEY.encode())
 
 
+@sensitive_variables()
 def encrypt(plain: str) -> str:
     return _fernet().encrypt(plain.encode()).decode() if plain else ""
 
 
+@sensitive_variables()
 def decrypt(token: str) -> str:
     if not token:
         return ""

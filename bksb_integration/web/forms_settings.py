@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.config.settings_change import SettingsChange, settings_change_validate
 from bksb_integration.models import BksbSettings, LevelMapping, SubjectMapping
@@ -61,6 +62,7 @@ class BksbSettingsForm(forms.Form):
         self.fields["default_password"].help_text = STORED_HELP if settings.has_default_password else NOT_STORED_HELP
         self.fields["default_password"].help_text += ". Given to bksb users created from records."
 
+    @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if self.errors:
@@ -71,6 +73,7 @@ class BksbSettingsForm(forms.Form):
             self.add_error(None, exc)
         return data
 
+    @sensitive_variables()
     def _change(self, data: dict[str, Any]) -> SettingsChange:
         return SettingsChange(
             integration_enabled=data["integration_enabled"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from bksb_integration.config.connection import connection_test
@@ -33,6 +34,9 @@ def summary(request: HttpRequest) -> HttpResponse:
     return render(request, "bksb_integration/summary.html", context)
 
 
+# The secrets typed here, and everything below this view while it saves them, stay out of error reports.
+@sensitive_post_parameters("secret_access_key", "default_password")
+@sensitive_variables()
 @bksb_view(access.can_manage_bksb_settings)
 def settings_edit(request: HttpRequest) -> HttpResponse:
     settings = BksbSettings.load()
@@ -67,6 +71,7 @@ def _settings_page(
     return render(request, "bksb_integration/settings.html", context, status=status)
 
 
+@sensitive_variables()
 @bksb_view(access.can_manage_bksb_settings)
 @require_POST
 def test_connection(request: HttpRequest) -> HttpResponse:

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.config.connection import connection_test
 from bksb_integration.config.settings_change import SettingsChange, settings_update
@@ -97,6 +98,7 @@ class Command(BaseCommand):
                 raise CommandError(result.message)
             self.stdout.write(result.message)
 
+    @sensitive_variables()
     def _change(self, options: dict[str, Any]) -> SettingsChange:
         lines = _stdin_lines(int(options["secret_from_stdin"]) + int(options["default_password_from_stdin"]))
         secret = lines.pop(0) if options["secret_from_stdin"] else _env(KEY_VARIABLE, options["secret_from_env"])

@@ -1,0 +1,54 @@
+"""bksbmis.settings as production loads it: in a fresh process, from the environment alone."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION = {
+    "SECRET_KEY": "x7Gq2vR9mK4pL8sT1wY6zB3nC5dF0hJ-aE2uI9oP7rS4tV6",
+    "BKSB_ENCRYPTION_KEY": base64.urlsafe_b64encode(b"k" * 32).decode(),
+    "ALLOWED_HOSTS": "mis.example.ac.uk",
+}
+
+pytestmark = pytest.mark.skipif(
+    (ROOT / ".env").exists(), reason="a local .env would change what the settings read from the environment"
+)
+
+
+def _run(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "bksbmis.settings", "VAR_DIR": str(tmp_path)}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_debug_is_off_unless_set(tmp_path):
+    done = _run("from django.conf import settings; print(settings.DEBUG)", tmp_path, **PRODUCTION)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+def test_without_debug_there_is_no_made_up_secret_key(tmp_path):
+    done = _run("pass", tmp_path, BKSB_ENCRYPTION_KEY=PRODUCTION["BKSB_ENCRYPTION_KEY"], ALLOWED_HOSTS="x")
+    assert done.returncode != 0
+    assert "SECRET_KEY" in done.stderr
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_debug_on_runs_on_the_embedded_defaults(tmp_path):
+    done = _run("from django.conf import settings; print(settings.DEBUG)", tmp_path, DEBUG="True")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
+    assert (tmp_path / "secret_key").exists()
