@@ -16,7 +16,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
-from urllib.parse import quote, quote_plus, urlencode, urljoin
+from urllib.parse import quote, quote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -25,6 +25,7 @@ from .errors import (
     BksbEncodingError,
     BksbMalformedAnswer,
     BksbPermanentError,
+    BksbRedirected,
     BksbTransientError,
     BksbUserNotFound,
     describe,
@@ -249,6 +250,8 @@ class BksbClient:
             ceiling = min(self.backoff_cap, self.backoff_base * 2**attempt)
             try:
                 response = self._send(call, method, path, params, data)
+                if response.is_redirect or 300 <= response.status_code < 400:
+                    raise self._redirected(call, response)
                 if response.ok or response.status_code == passthrough:
                     return response
                 raise self._error(call, response, refusals, redact)
@@ -294,7 +297,11 @@ class BksbClient:
                 # %20 rather than "+", and nothing left unencoded: user names are free text.
                 url += "?" + urlencode(params, quote_via=quote)
             headers = {"Accept": "application/json"}
-            return self._session.request(method, url, data=data, headers=headers, auth=self._auth, timeout=self.timeout)
+            # Never follow a redirect: a 307 would send the createUser body (and the key) on to
+            # wherever it points. A redirect is an error for _request to report.
+            return self._session.request(
+                method, url, data=data, headers=headers, auth=self._auth, timeout=self.timeout, allow_redirects=False
+            )
         except UnicodeError:
             pass
         # Raised here, outside the handler, so that the UnicodeError (which holds the
@@ -304,6 +311,13 @@ class BksbClient:
     def _unsendable(self, call: str) -> BksbEncodingError:
         what = _UNSENDABLE if self._auth_sendable else _UNSENDABLE_KEY
         return BksbEncodingError(describe(call, None, what), call=call, detail=what)
+
+    def _redirected(self, call: str, response: requests.Response) -> BksbRedirected:
+        status = response.status_code
+        location = _where_to(response.url or self.base_url, response.headers.get("Location", ""))
+        shown = self._excerpt(location) if location else "no Location given"
+        what = f"bksb answered with a redirect to {shown}, which is not followed: check the BKSB API url"
+        return BksbRedirected(describe(call, status, what), call=call, status=status, detail=what, location=location)
 
     def _error(self, call: str, response: requests.Response, refusals: bool, redact: tuple[str, ...]) -> Exception:
         status = response.status_code
@@ -359,6 +373,20 @@ def pooled_session() -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def _where_to(request_url: str, location: str) -> str:
+    """A redirect's Location made absolute, without user info, query or fragment (they may hold tokens)."""
+    if not location.strip():
+        return ""
+    try:
+        parts = urlsplit(urljoin(request_url, location.strip()))
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "an address that is not valid"
+    host = f"[{host}]" if ":" in host else host
+    return urlunsplit((parts.scheme, host + port, parts.path, "", ""))
 
 
 def basic_auth_can_carry(text: str) -> bool:

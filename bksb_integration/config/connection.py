@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.api.client import BksbClient, basic_auth_can_carry
-from bksb_integration.api.errors import BksbAuthError, BksbEncodingError, BksbError
+from bksb_integration.api.errors import BksbAuthError, BksbEncodingError, BksbError, BksbRedirected
 from bksb_integration.models import BksbSettings
 from bksb_integration.models.encryption import SecretUnreadable
 from permissions.access import bksb_available
@@ -157,6 +157,8 @@ def _explain(exc: BksbError, url: str) -> str:
         return "bksb refused the key: check the Access Key ID and Secret Access Key."
     if isinstance(exc, BksbEncodingError):
         return f"Nothing was sent to bksb: {exc.detail}."
+    if isinstance(exc, BksbRedirected):
+        return f"{exc.detail[:1].upper()}{exc.detail[1:]}."
     if exc.status is None:
         reason = exc.detail or "the request failed"
         return f"bksb could not be reached at {url}: {reason}."

@@ -388,3 +388,14 @@ def test_the_settings_form_says_moving_clears_the_default_password(client, admin
     client.force_login(admin_user)
     page = client.get(reverse("bksb:settings")).text
     assert "clears the stored Default Password" in page
+
+
+@responses.activate
+def test_test_connection_names_where_a_redirect_points_and_does_not_follow_it(client, admin_user):
+    configured()
+    responses.get(PROBE, status=307, headers={"Location": ELSEWHERE + "api/users/isUsernameExists?x=1"})
+    elsewhere = responses.get(ELSEWHERE + "api/users/isUsernameExists", body="false")
+    client.force_login(admin_user)
+    page = client.post(reverse("bksb:test_connection"), follow=True).text
+    assert f"redirect to {ELSEWHERE}api/users/isUsernameExists, which is not followed" in page
+    assert elsewhere.call_count == 0
