@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 
 from bksbmis.local_keys import local_key
+from bksbmis.private_files import private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -93,6 +94,11 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    _sqlite_file = str(DATABASES["default"]["NAME"])
+    if _sqlite_file and _sqlite_file != ":memory:" and not _sqlite_file.startswith("file:"):
+        # Learner records and encrypted secrets: made 0600 before SQLite creates it
+        # (its -wal and -shm files take the same mode).
+        private_file(Path(_sqlite_file))
     # Several processes (web, worker, beat) share the file: wait for locks.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
