@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -52,3 +53,31 @@ def test_debug_on_runs_on_the_embedded_defaults(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
     assert (tmp_path / "secret_key").exists()
+
+
+def test_the_filesystem_broker_keeps_every_file_under_the_var_folder(tmp_path):
+    # The web process and the worker run from wherever they were started: nothing may land there.
+    started_in, var = tmp_path / "cwd", tmp_path / "var"
+    started_in.mkdir()
+    code = (
+        "import django; django.setup();"
+        "from django.conf import settings; from bksbmis.celery import app;"
+        "app.send_task('bksb_integration.sync.tasks.nothing');"
+        "import json; options = settings.CELERY_BROKER_TRANSPORT_OPTIONS;"
+        "print(json.dumps([value for key, value in options.items() if 'folder' in key]))"
+    )
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "bksbmis.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=started_in,
+        env={**env, "DEBUG": "True", "VAR_DIR": str(var)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert list(started_in.iterdir()) == []
+    folders = json.loads(done.stdout.strip().splitlines()[-1])
+    assert {"control", "broker", "processed"} <= {Path(folder).name for folder in folders}
+    assert all(Path(folder).is_relative_to(var) for folder in folders)
+    assert (var / "celery" / "control" / "celery.exchange").exists()
