@@ -1,4 +1,4 @@
-"""System checks: BKSB_ENCRYPTION_KEY is set, is a Fernet key, and reads the stored secrets.
+"""System checks: BKSB_ENCRYPTION_KEY (and any old keys) are Fernet keys that read the stored secrets.
 
 A bad key otherwise shows only when a page needs a secret. Every command warns;
 `manage.py check --deploy` makes the same findings errors.
@@ -22,8 +22,8 @@ NEW_KEY_HINT = (
     "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 )
 UNREADABLE_HINT = (
-    "Set BKSB_ENCRYPTION_KEY back to the key they were saved with, or enter them again "
-    "on Integrations > bksb > Settings (or with manage.py bksb_settings)."
+    "List the key they were saved with in BKSB_ENCRYPTION_OLD_KEYS (then run manage.py bksb_rotate_key), "
+    "or enter them again on Integrations > bksb > Settings (or with manage.py bksb_settings)."
 )
 STORED = {"secret_access_key_encrypted": "Secret Access Key", "default_password_encrypted": "Default Password"}
 

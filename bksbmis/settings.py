@@ -35,6 +35,10 @@ else:
     BKSB_ENCRYPTION_KEY = env("BKSB_ENCRYPTION_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
+# Earlier encryption keys, comma-separated: they still decrypt (never encrypt) while
+# `manage.py bksb_rotate_key` re-encrypts what is stored with BKSB_ENCRYPTION_KEY.
+BKSB_ENCRYPTION_OLD_KEYS = env.list("BKSB_ENCRYPTION_OLD_KEYS", default=[])
+
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [

@@ -81,3 +81,13 @@ def test_the_filesystem_broker_keeps_every_file_under_the_var_folder(tmp_path):
     assert {"control", "broker", "processed"} <= {Path(folder).name for folder in folders}
     assert all(Path(folder).is_relative_to(var) for folder in folders)
     assert (var / "celery" / "control" / "celery.exchange").exists()
+
+
+def test_old_encryption_keys_are_a_comma_separated_list(tmp_path):
+    old = [base64.urlsafe_b64encode(bytes([n]) * 32).decode() for n in (1, 2)]
+    code = "from bksb_integration.models.encryption import key_problem; print(repr(key_problem()))"
+    done = _run(code, tmp_path, **PRODUCTION, BKSB_ENCRYPTION_OLD_KEYS=f"{old[0]}, {old[1]}")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "''"
+    done = _run(code, tmp_path, **PRODUCTION, BKSB_ENCRYPTION_OLD_KEYS=f"{old[0]},not-a-key")
+    assert "BKSB_ENCRYPTION_OLD_KEYS holds a value that is not a valid Fernet key" in done.stdout
