@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,35 @@ def test_old_encryption_keys_are_a_comma_separated_list(tmp_path):
     assert done.stdout.strip() == "''"
     done = _run(code, tmp_path, **PRODUCTION, BKSB_ENCRYPTION_OLD_KEYS=f"{old[0]},not-a-key")
     assert "BKSB_ENCRYPTION_OLD_KEYS holds a value that is not a valid Fernet key" in done.stdout
+
+
+# Commented examples in .env.example that production sets (besides the two keys, given above).
+PLACEHOLDERS = ("ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS")
+
+
+def _env_example() -> dict[str, str]:
+    """.env.example's settings, with real-looking values for its placeholders."""
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        match = re.fullmatch(r"(#\s*)?([A-Z_]+)=(.*)", line.strip())
+        if match and (not match.group(1) or match.group(2) in ("SECRET_KEY", "BKSB_ENCRYPTION_KEY", *PLACEHOLDERS)):
+            values[match.group(2)] = match.group(3)
+    return {**values, **PRODUCTION}
+
+
+def test_check_deploy_with_the_production_settings_of_env_example_finds_no_errors(tmp_path):
+    example = _env_example()
+    assert example["DEBUG"] == "False"
+    assert set(PLACEHOLDERS) <= set(example)
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "bksbmis.settings", "VAR_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env={**env, **example},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ERRORS" not in done.stderr + done.stdout
+    assert "bksb." not in done.stderr + done.stdout
