@@ -14,6 +14,7 @@ from django.core import checks
 from django.db import DatabaseError, transaction
 
 from bksb_integration.models import BksbSettings
+from bksb_integration.models.config import ENCRYPTED_FIELDS
 from bksb_integration.models.encryption import NOT_SET, key_problem, readable
 
 TAG = "bksb"
@@ -25,7 +26,6 @@ UNREADABLE_HINT = (
     "List the key they were saved with in BKSB_ENCRYPTION_OLD_KEYS (then run manage.py bksb_rotate_key), "
     "or enter them again on Integrations > bksb > Settings (or with manage.py bksb_settings)."
 )
-STORED = {"secret_access_key_encrypted": "Secret Access Key", "default_password_encrypted": "Default Password"}
 
 
 @checks.register(TAG)
@@ -48,10 +48,10 @@ def _findings(
         code = "001" if problem == NOT_SET else "002"
         return [level(problem, hint=NEW_KEY_HINT, id=f"{TAG}.{prefix}{code}")]
     tokens = _stored_tokens()
-    unreadable = [label for field, label in STORED.items() if not readable(tokens.get(field, ""))]
+    unreadable = [label for field, label in ENCRYPTED_FIELDS.items() if not readable(tokens.get(field, ""))]
     if unreadable:
         what = " and ".join(unreadable)
-        message = f"BKSB_ENCRYPTION_KEY cannot decrypt the stored {what}."
+        message = f"BKSB_ENCRYPTION_KEY (or a key in BKSB_ENCRYPTION_OLD_KEYS) cannot decrypt the stored {what}."
         return [level(message, hint=UNREADABLE_HINT, id=f"{TAG}.{prefix}003")]
     return []
 
@@ -61,7 +61,7 @@ def _stored_tokens() -> dict[str, str]:
     try:
         # A savepoint: a failed query must not break a transaction around the checks.
         with transaction.atomic():
-            row = BksbSettings.objects.filter(pk=1).values(*STORED).first()
+            row = BksbSettings.objects.filter(pk=1).values(*ENCRYPTED_FIELDS).first()
     except DatabaseError:
         return {}
     return row or {}

@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.models import BksbSettings
+from bksb_integration.models.config import ENCRYPTED_FIELDS
 from bksb_integration.models.encryption import SecretUnreadable, is_current, rotate
-
-# The encrypted columns of the settings row, with the words staff see.
-STORED_SECRETS = {"secret_access_key_encrypted": "Secret Access Key", "default_password_encrypted": "Default Password"}
 
 
 @dataclass
@@ -33,8 +31,8 @@ def stored_secrets_rotate() -> Rotation:
     nothing anyone can see changes.
     """
     rotation = Rotation()
-    row = BksbSettings.objects.filter(pk=1).values(*STORED_SECRETS).first() or {}
-    for column, label in STORED_SECRETS.items():
+    row = BksbSettings.objects.filter(pk=1).values(*ENCRYPTED_FIELDS).first() or {}
+    for column, label in ENCRYPTED_FIELDS.items():
         token = row.get(column, "")
         if not token:
             continue

@@ -11,6 +11,11 @@ from simple_history.models import HistoricalRecords
 from bksb_integration.models import encryption
 
 DEFAULT_API_URL = "https://live2api.bksblive2.co.uk/"
+# The columns holding encrypted secrets, with the words staff see for them.
+ENCRYPTED_FIELDS = {
+    "secret_access_key_encrypted": "Secret Access Key",
+    "default_password_encrypted": "Default Password",
+}
 
 
 def default_learning_statuses() -> list[str]:
@@ -56,9 +61,7 @@ class BksbSettings(models.Model):
 
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(
-        excluded_fields=["secret_access_key_encrypted", "default_password_encrypted", "updated_at"]
-    )
+    history = HistoricalRecords(excluded_fields=[*ENCRYPTED_FIELDS, "updated_at"])
 
     class Meta:
         db_table = "bksb_settings"
