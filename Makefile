@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_WORKERS ?= 2
+# These targets are for development: they run on the embedded defaults (keys made
+# under ./var), which need DEBUG on. Production (docker compose, .env) has it off.
+export DEBUG ?= True
 
 .PHONY: demo test lint format requirements bench bench-list bench-import bench-tab bench-bulk venv venv-dev clean
 

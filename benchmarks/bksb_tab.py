@@ -23,6 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bksbmis.settings")
+# The embedded defaults (keys made under ./var), as `make demo` runs them.
+os.environ.setdefault("DEBUG", "True")
 
 import django
 

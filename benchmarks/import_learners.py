@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bksbmis.settings")
+# The embedded defaults (keys made under ./var), as `make demo` runs them.
+os.environ.setdefault("DEBUG", "True")
 
 
 def csv_write(path: Path, *, rows: int, run: str, surname: str) -> None:

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bksbmis_bench_store")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bksbmis.settings")
+# The embedded defaults (keys made under ./var), as `make demo` runs them.
+os.environ.setdefault("DEBUG", "True")
 
 from benchmarks.support import database_ensure  # noqa: E402
 

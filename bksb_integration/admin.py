@@ -19,6 +19,7 @@ from bksb_integration.models import (
     SubjectMapping,
     UserCreationRequest,
 )
+from bksb_integration.models.config import ENCRYPTED_FIELDS
 
 # The Django admin is a back door for superusers only. Staff, is_staff included, use
 # the product's own screens, where permissions/ decides who may do what and every
@@ -55,7 +56,7 @@ class BksbSettingsAdmin(SimpleHistoryAdmin):
     plain admin form would skip. The encrypted secrets stay out of every list and form.
     """
 
-    exclude = ["secret_access_key_encrypted", "default_password_encrypted"]
+    exclude = list(ENCRYPTED_FIELDS)
     list_display = ["__str__", "integration_enabled", "api_url", "access_key_id", "last_test_ok"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:

@@ -1,8 +1,10 @@
 """Settings for bksbmis, read from the environment (see .env.example).
 
-With nothing set, the project runs on embedded defaults: an SQLite file and
-kombu's filesystem broker under ./var, a generated SECRET_KEY and encryption
-key stored there, and email written to files in ./var/mail.
+DEBUG is off unless DEBUG=True is set (as `make demo`, bin/demo and the tests do).
+With DEBUG on and nothing else set, the project runs on embedded defaults: an
+SQLite file and kombu's filesystem broker under ./var, a generated SECRET_KEY and
+encryption key stored there, and email written to files in ./var/mail. With DEBUG
+off, SECRET_KEY, BKSB_ENCRYPTION_KEY and ALLOWED_HOSTS have no defaults.
 """
 
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import environ
 
 from bksbmis.local_keys import local_key
+from bksbmis.private_files import private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,7 +22,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: the debug page shows every local variable, secrets included.
+DEBUG = env.bool("DEBUG", default=False)
 
 if DEBUG:
     SECRET_KEY = env("SECRET_KEY", default="") or local_key(VAR_DIR / "secret_key", "django")
@@ -30,6 +34,10 @@ else:
     SECRET_KEY = env("SECRET_KEY")
     BKSB_ENCRYPTION_KEY = env("BKSB_ENCRYPTION_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+
+# Earlier encryption keys, comma-separated: they still decrypt (never encrypt) while
+# `manage.py bksb_rotate_key` re-encrypts what is stored with BKSB_ENCRYPTION_KEY.
+BKSB_ENCRYPTION_OLD_KEYS = env.list("BKSB_ENCRYPTION_OLD_KEYS", default=[])
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -90,6 +98,11 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    _sqlite_file = str(DATABASES["default"]["NAME"])
+    if _sqlite_file and _sqlite_file != ":memory:" and not _sqlite_file.startswith("file:"):
+        # Learner records and encrypted secrets: made 0600 before SQLite creates it
+        # (its -wal and -shm files take the same mode).
+        private_file(Path(_sqlite_file))
     # Several processes (web, worker, beat) share the file: wait for locks.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
@@ -166,12 +179,17 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="bksbmis <noreply@localho
 # filesystem transport so that the embedded default needs nothing else running.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # Every folder under VAR_DIR: kombu's defaults (./control, ./data_in, ...) are
+    # relative to whatever directory a process was started in.
     _broker_dir = VAR_DIR / "celery" / "broker"
-    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
+    _control_dir = VAR_DIR / "celery" / "control"
+    for _folder in (_broker_dir / "processed", _control_dir):
+        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_control_dir),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

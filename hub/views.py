@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET
 
 from bksb_integration.models import BksbSettings
@@ -37,6 +38,7 @@ def dashboard(request: WebUserRequest) -> HttpResponse:
     return render(request, "hub/dashboard.html", context)
 
 
+@sensitive_variables()  # the secret, and the sign-on link, pass below this view
 @web_user_required
 @never_cache
 @require_GET

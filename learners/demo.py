@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from bksbmis.private_files import private_write
 from learners.models import Kind, Learner, LearningStatus, SystemStatus, WebUser
 from learners.search import search_text_refresh
 from permissions.roles import roles_ensure
@@ -49,8 +50,7 @@ def _passwords(path: Path) -> dict[str, str]:
         return dict(pairs)
     values = {name: secrets.token_urlsafe(9) for name, _, _ in STAFF}
     values[LEARNER_PASSWORD_KEY] = secrets.token_urlsafe(9)
-    path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
-    path.chmod(0o600)
+    private_write(path, "".join(f"{k}={v}\n" for k, v in values.items()))
     return values
 
 

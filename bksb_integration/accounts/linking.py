@@ -19,6 +19,10 @@ class LinkError(Exception):
     """A link could not be made; the message is fit to show staff."""
 
 
+class BksbNeeded(LinkError):
+    """The name must be checked in bksb, and no client was given (bksb is not ready)."""
+
+
 def unknown_user_message(username: str) -> str:
     return f"bksb has no user called “{username}”; check the username or create a bksb user."
 
@@ -86,7 +90,7 @@ def _user_id_lookup(*, link: BksbLink, username: str, client: BksbClient | None)
     if link.bksb_user_id and link.resolved_username == username:
         return link.bksb_user_id
     if client is None:
-        raise LinkError("The bksb integration is not configured, so the username cannot be checked.")
+        raise BksbNeeded("The bksb integration is not configured, so the username cannot be checked.")
     try:
         return client.get_user_id(username)
     except BksbUserNotFound:

@@ -22,6 +22,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.accounts.linking import (
     LinkError,
@@ -153,6 +154,7 @@ def is_linked(learner: Learner) -> bool:
     return UserCreationRequest.objects.filter(learner=learner, status=Status.CREATED).exists()
 
 
+@sensitive_variables()  # the Default Password, and the secret in the client below
 def bksb_user_create(
     *,
     learner: Learner,

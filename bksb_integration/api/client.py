@@ -16,14 +16,16 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypedDict, TypeVar
-from urllib.parse import quote, quote_plus, urlencode, urljoin
+from urllib.parse import quote, quote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from .errors import (
+    BksbEncodingError,
     BksbMalformedAnswer,
     BksbPermanentError,
+    BksbRedirected,
     BksbTransientError,
     BksbUserNotFound,
     describe,
@@ -50,7 +52,7 @@ from .types import (
     parse_result_page,
 )
 
-__all__ = ["DEFAULT_BASE_URL", "BksbClient", "ClientOptions", "Throttle"]
+__all__ = ["DEFAULT_BASE_URL", "BksbClient", "ClientOptions", "Throttle", "basic_auth_can_carry"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,11 @@ MALFORMED_RETRIES = 2
 _USER_NOT_FOUND = re.compile(r"A user with username '.*' not found", re.I | re.S)
 _NETWORK_ERRORS = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 _RESULT_CALLS: dict[ResultKind, str] = {"initial": "initialAssessment", "diagnostic": "diagnosticAssessment"}
+_UNSENDABLE_KEY = (
+    "the Access Key ID or Secret Access Key holds a character HTTP Basic authentication cannot carry "
+    "(only plain ASCII letters, digits and symbols): enter the key again"
+)
+_UNSENDABLE = "the request could not be encoded for HTTP"
 
 T = TypeVar("T")
 Params = Mapping[str, str | int]
@@ -115,6 +122,7 @@ class BksbClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self._auth = (access_key_id, secret_access_key)
+        self._auth_sendable = basic_auth_can_carry(access_key_id) and basic_auth_can_carry(secret_access_key)
         self._redactions = _secret_spellings(access_key_id, secret_access_key)
         self._owns_session = session is None
         self._session = session or pooled_session()
@@ -288,6 +296,8 @@ class BksbClient:
             ceiling = min(self.backoff_cap, self.backoff_base * 2**attempt)
             try:
                 response = self._send(call, method, path, params, data)
+                if response.is_redirect or 300 <= response.status_code < 400:
+                    raise self._redirected(call, response)
                 if response.ok or response.status_code == passthrough:
                     return response
                 raise self._error(call, response, refusals, redact)
@@ -305,17 +315,12 @@ class BksbClient:
     def _send(
         self, call: str, method: str, path: str, params: Params | None, data: list[tuple[str, str]] | None
     ) -> requests.Response:
-        url = urljoin(self.base_url, path)
-        if params:
-            # %20 rather than "+", and nothing left unencoded: user names are free text.
-            url += "?" + urlencode(params, quote_via=quote)
-        headers = {"Accept": "application/json"}
+        if not self._auth_sendable:
+            raise self._unsendable(call)
         self._throttle.acquire()
         started = time.monotonic()
         try:
-            response = self._session.request(
-                method, url, data=data, headers=headers, auth=self._auth, timeout=self.timeout
-            )
+            response = self._transmit(call, method, path, params, data)
         except requests.RequestException as exc:
             elapsed = (time.monotonic() - started) * 1000
             logger.debug("bksb %s: %s after %.0f ms", call, type(exc).__name__, elapsed)
@@ -328,6 +333,37 @@ class BksbClient:
         elapsed = (time.monotonic() - started) * 1000
         logger.debug("bksb %s: HTTP %s in %.0f ms", call, response.status_code, elapsed)
         return response
+
+    def _transmit(
+        self, call: str, method: str, path: str, params: Params | None, data: list[tuple[str, str]] | None
+    ) -> requests.Response:
+        url = urljoin(self.base_url, path)
+        try:
+            if params:
+                # %20 rather than "+", and nothing left unencoded: user names are free text.
+                url += "?" + urlencode(params, quote_via=quote)
+            headers = {"Accept": "application/json"}
+            # Never follow a redirect: a 307 would send the createUser body (and the key) on to
+            # wherever it points. A redirect is an error for _request to report.
+            return self._session.request(
+                method, url, data=data, headers=headers, auth=self._auth, timeout=self.timeout, allow_redirects=False
+            )
+        except UnicodeError:
+            pass
+        # Raised here, outside the handler, so that the UnicodeError (which holds the
+        # text it could not encode, perhaps the secret) is neither its cause nor its context.
+        raise self._unsendable(call)
+
+    def _unsendable(self, call: str) -> BksbEncodingError:
+        what = _UNSENDABLE if self._auth_sendable else _UNSENDABLE_KEY
+        return BksbEncodingError(describe(call, None, what), call=call, detail=what)
+
+    def _redirected(self, call: str, response: requests.Response) -> BksbRedirected:
+        status = response.status_code
+        location = _where_to(response.url or self.base_url, response.headers.get("Location", ""))
+        shown = self._excerpt(location) if location else "no Location given"
+        what = f"bksb answered with a redirect to {shown}, which is not followed: check the BKSB API url"
+        return BksbRedirected(describe(call, status, what), call=call, status=status, detail=what, location=location)
 
     def _error(self, call: str, response: requests.Response, refusals: bool, redact: tuple[str, ...]) -> Exception:
         status = response.status_code
@@ -385,11 +421,41 @@ def pooled_session() -> requests.Session:
     return session
 
 
+def _where_to(request_url: str, location: str) -> str:
+    """A redirect's Location made absolute, without user info, query or fragment (they may hold tokens)."""
+    if not location.strip():
+        return ""
+    try:
+        parts = urlsplit(urljoin(request_url, location.strip()))
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "an address that is not valid"
+    host = f"[{host}]" if ":" in host else host
+    return urlunsplit((parts.scheme, host + port, parts.path, "", ""))
+
+
+def basic_auth_can_carry(text: str) -> bool:
+    """Whether HTTP Basic authentication carries this Access Key ID or secret unchanged.
+
+    requests encodes credentials as latin-1 and fails on anything beyond it, and a
+    server may read latin-1 bytes as UTF-8: only printable ASCII is the same everywhere.
+    """
+    return all(" " <= ch <= "~" for ch in text)
+
+
 def _secret_spellings(access_key_id: str, secret: str) -> tuple[str, ...]:
     """The secret as an answer might echo it: plain, escaped, or in a Basic token."""
-    token = base64.b64encode(f"{access_key_id}:{secret}".encode()).decode("ascii")
+    raw = secret.encode("utf-8", "surrogatepass")
     escaped = json.dumps(secret)[1:-1]
-    return (secret, quote(secret, safe=""), quote_plus(secret), escaped, token)
+    spellings = [secret, quote(raw, safe=""), quote_plus(raw), escaped]
+    for encoding in ("latin-1", "utf-8"):  # requests sends latin-1; a server may echo either
+        try:
+            pair = f"{access_key_id}:{secret}".encode(encoding)
+        except UnicodeError:
+            continue
+        spellings.append(base64.b64encode(pair).decode("ascii"))
+    return tuple(spellings)
 
 
 def _body_text(response: requests.Response) -> str:

@@ -2,7 +2,8 @@
 
 Messages name the bksb call and the HTTP status and carry at most a short,
 cleaned excerpt of bksb's answer. They never carry the secret, the
-Authorization header, a password or a URL.
+Authorization header, a password or the URL asked for (a redirect's message
+names where bksb pointed, without its query).
 """
 
 from __future__ import annotations
@@ -122,6 +123,24 @@ class BksbPermanentError(BksbError):
 
 class BksbMalformedAnswer(BksbPermanentError):
     """bksb answered success with something that is not the documented shape."""
+
+
+class BksbEncodingError(BksbPermanentError):
+    """The request could not be put into HTTP (a credential HTTP Basic authentication cannot carry)."""
+
+
+class BksbRedirected(BksbPermanentError):
+    """bksb answered with a redirect (3xx), which the client never follows.
+
+    `location` is where it pointed (without query or fragment), so that staff can
+    see whether the BKSB API url needs changing.
+    """
+
+    def __init__(
+        self, message: str, *, call: str = "", status: int | None = None, detail: str = "", location: str = ""
+    ) -> None:
+        super().__init__(message, call=call, status=status, detail=detail)
+        self.location = location
 
 
 class BksbRefused(BksbPermanentError):

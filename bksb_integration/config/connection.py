@@ -10,9 +10,10 @@ from typing import Unpack
 
 from django.core.management.base import CommandError
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
-from bksb_integration.api.client import BksbClient, ClientOptions
-from bksb_integration.api.errors import BksbAuthError, BksbError
+from bksb_integration.api.client import BksbClient, ClientOptions, basic_auth_can_carry
+from bksb_integration.api.errors import BksbAuthError, BksbEncodingError, BksbError, BksbRedirected
 from bksb_integration.models import BksbSettings
 from bksb_integration.models.encryption import SecretUnreadable
 from permissions.access import bksb_available
@@ -33,6 +34,10 @@ NO_KEYS = (
     "(Integrations > bksb > Settings, or manage.py bksb_settings)."
 )
 SECRET_UNREADABLE = "The stored Secret Access Key cannot be read (the encryption key changed): enter it again."  # noqa: S105
+KEY_UNSENDABLE = (
+    "The stored Access Key ID or Secret Access Key holds a character HTTP Basic authentication cannot carry: "
+    "enter the key again (Integrations > bksb > Settings)."
+)
 
 
 class BksbNotReady(Exception):
@@ -93,6 +98,7 @@ def bksb_client(
         client.close()
 
 
+@sensitive_variables()
 def client_for(
     settings: BksbSettings | None = None, *, need_enabled: bool = True, **options: Unpack[ClientOptions]
 ) -> BksbClient:
@@ -105,6 +111,8 @@ def client_for(
         secret = settings.secret_access_key
     except SecretUnreadable:
         raise BksbNotReady(SECRET_UNREADABLE) from None
+    if not (basic_auth_can_carry(settings.access_key_id) and basic_auth_can_carry(secret)):
+        raise BksbNotReady(KEY_UNSENDABLE)
     return BksbClient(
         base_url=settings.api_url, access_key_id=settings.access_key_id, secret_access_key=secret, **options
     )
@@ -116,6 +124,7 @@ class ConnectionTestResult:
     message: str
 
 
+@sensitive_variables()
 def connection_test(*, settings: BksbSettings) -> ConnectionTestResult:
     """Make one harmless authenticated call and record the outcome on the settings row.
 
@@ -148,6 +157,10 @@ def _explain(exc: BksbError, url: str) -> str:
         return "The key is disabled or the permission for this call is not set to Allow in bksb."
     if isinstance(exc, BksbAuthError):
         return "bksb refused the key: check the Access Key ID and Secret Access Key."
+    if isinstance(exc, BksbEncodingError):
+        return f"Nothing was sent to bksb: {exc.detail}."
+    if isinstance(exc, BksbRedirected):
+        return f"{exc.detail[:1].upper()}{exc.detail[1:]}."
     if exc.status is None:
         reason = exc.detail or "the request failed"
         return f"bksb could not be reached at {url}: {reason}."

@@ -3,20 +3,28 @@
 The Settings form and the `bksb_settings` command both describe what to change
 as a `SettingsChange` and go through `settings_change_validate` and
 `settings_update`, so the two can never disagree about what is allowed.
+
+Every stored secret is sent only to the server it was entered for: moving the
+BKSB API url to another server needs the Secret Access Key entered again and
+clears every other stored secret (the Default Password) not entered again with it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.views.decorators.debug import sensitive_variables
 
+from bksb_integration.api.client import basic_auth_can_carry
 from bksb_integration.models import BksbSettings
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Every secret the settings store, with the words staff see for it.
+SECRET_LABELS = {"secret_access_key": "Secret Access Key", "default_password": "Default Password"}
 URL_CHANGE_NEEDS_KEY = (
     "Enter the Secret Access Key again when you change the BKSB API url: "
     "it is only ever sent to the url it was entered for."
@@ -64,12 +72,38 @@ class SettingsChange:
     api_url: str | None = None
     access_key_id: str | None = None
     auto_enrol_courses: bool | None = None
-    secret_access_key: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
     clear_secret_access_key: bool = False
-    default_password: str | None = None
+    default_password: str | None = field(default=None, repr=False)
     clear_default_password: bool = False
+    # Filled in by validation: stored secrets cleared because the url moves to another server.
+    cleared_for_new_server: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class SettingsSaved:
+    """What settings_update did: the fields saved, and the secrets cleared by a move."""
+
+    changed: list[str]
+    cleared_for_new_server: tuple[str, ...] = ()
+
+    @property
+    def notice(self) -> str:
+        return moved_server_notice(self.cleared_for_new_server)
+
+
+def moved_server_notice(cleared: tuple[str, ...]) -> str:
+    """What to tell staff when a move to another server cleared stored secrets ('' if none)."""
+    if not cleared:
+        return ""
+    labels = " and ".join(SECRET_LABELS[name] for name in cleared)
+    return (
+        f"The BKSB API url moved to another server, so the stored {labels} was cleared "
+        "(a secret is only ever sent to the server it was entered for): enter it again."
+    )
+
+
+@sensitive_variables()
 def settings_change_validate(*, settings: BksbSettings, change: SettingsChange) -> SettingsChange:
     """The change with its values cleaned; ValidationError({field: message}) when not allowed."""
     errors: dict[str, str] = {}
@@ -83,26 +117,57 @@ def settings_change_validate(*, settings: BksbSettings, change: SettingsChange) 
         cleaned.access_key_id = change.access_key_id.strip()
         if len(cleaned.access_key_id) > 200:
             errors["access_key_id"] = "The Access Key ID is too long."
-    for name in ("secret_access_key", "default_password"):
+    errors.update(_credential_problems(cleaned))
+    for name in SECRET_LABELS:
         if getattr(change, name) and getattr(change, f"clear_{name}"):
             errors[name] = "Enter a new value or clear it, not both."
-    if "api_url" not in errors and _secret_would_follow_the_url(settings, cleaned):
-        errors["secret_access_key"] = URL_CHANGE_NEEDS_KEY
+    if "api_url" not in errors and _moves_server(settings, cleaned):
+        if _kept(settings, cleaned, "secret_access_key"):
+            errors["secret_access_key"] = URL_CHANGE_NEEDS_KEY
+        else:
+            # += : a change validated twice (form, then save) keeps what the first pass cleared.
+            cleaned.cleared_for_new_server += _clear_kept_secrets(settings, cleaned)
     if errors:
         raise ValidationError(errors)
     _require_keys_when_enabled(settings, cleaned)
     return cleaned
 
 
-def _secret_would_follow_the_url(settings: BksbSettings, change: SettingsChange) -> bool:
-    # Every call sends the secret to api_url, so a stored secret must never be kept
-    # when the url moves to another server: otherwise anyone who may change the url
-    # could point it at their own server, press Test connection and read the secret.
-    if change.api_url is None or api_url_origin(change.api_url) == api_url_origin(settings.api_url):
-        return False
-    if change.secret_access_key or change.clear_secret_access_key:
-        return False
-    return settings.has_secret_access_key
+def _credential_problems(change: SettingsChange) -> dict[str, str]:
+    # Both go to bksb in HTTP Basic authentication, as "key id:secret". The value is
+    # never repeated in the message: it is (or may be mistaken for) a secret.
+    problems = {}
+    for name, label in (("access_key_id", "Access Key ID"), ("secret_access_key", "Secret Access Key")):
+        value = getattr(change, name)
+        if value and not basic_auth_can_carry(value):
+            problems[name] = (
+                f"The {label} holds a character HTTP Basic authentication cannot carry: only plain ASCII "
+                "letters, digits and symbols can be sent to bksb. Copy it again from bksb."
+            )
+    if change.access_key_id and ":" in change.access_key_id:
+        problems.setdefault("access_key_id", "The Access Key ID cannot hold a colon (:). Copy it again from bksb.")
+    return problems
+
+
+def _moves_server(settings: BksbSettings, change: SettingsChange) -> bool:
+    return change.api_url is not None and api_url_origin(change.api_url) != api_url_origin(settings.api_url)
+
+
+def _kept(settings: BksbSettings, change: SettingsChange, name: str) -> bool:
+    """A stored secret this change neither replaces nor clears."""
+    replaced_or_cleared = getattr(change, name) or getattr(change, f"clear_{name}")
+    return bool(getattr(settings, f"has_{name}") and not replaced_or_cleared)
+
+
+def _clear_kept_secrets(settings: BksbSettings, change: SettingsChange) -> tuple[str, ...]:
+    # Every call sends the Secret Access Key to api_url and Create user sends the
+    # Default Password there too, so no stored secret may outlive a move to another
+    # server: otherwise anyone who may change the url could point it at their own
+    # server and read the secrets from the next Test connection or Create user.
+    kept = tuple(name for name in SECRET_LABELS if _kept(settings, change, name))
+    for name in kept:
+        setattr(change, f"clear_{name}", True)
+    return kept
 
 
 def _require_keys_when_enabled(settings: BksbSettings, change: SettingsChange) -> None:
@@ -120,8 +185,9 @@ def _require_keys_when_enabled(settings: BksbSettings, change: SettingsChange) -
         )
 
 
-def settings_update(*, settings: BksbSettings, change: SettingsChange, reason: str = "") -> list[str]:
-    """Validate and save a change; the names of the fields that changed.
+@sensitive_variables()
+def settings_update(*, settings: BksbSettings, change: SettingsChange, reason: str = "") -> SettingsSaved:
+    """Validate and save a change; which fields changed and which secrets a move cleared.
 
     Saved at once with `update_fields`: every process reads the row afresh
     (BksbSettings.load()), so the change takes effect immediately.
@@ -133,7 +199,7 @@ def settings_update(*, settings: BksbSettings, change: SettingsChange, reason: s
         if value is not None and value != getattr(settings, name):
             setattr(settings, name, value)
             changed.append(name)
-    for name in ("secret_access_key", "default_password"):
+    for name in SECRET_LABELS:
         if getattr(change, name):
             setattr(settings, name, getattr(change, name))
             changed.append(f"{name}_encrypted")
@@ -144,4 +210,4 @@ def settings_update(*, settings: BksbSettings, change: SettingsChange, reason: s
         if reason:
             settings._change_reason = reason
         settings.save(update_fields=[*changed, "updated_at"])
-    return changed
+    return SettingsSaved(changed, change.cleared_for_new_server)

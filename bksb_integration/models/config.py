@@ -5,11 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.views.decorators.debug import sensitive_variables
 from simple_history.models import HistoricalRecords
 
 from bksb_integration.models import encryption
 
 DEFAULT_API_URL = "https://live2api.bksblive2.co.uk/"
+# The columns holding encrypted secrets, with the words staff see for them.
+ENCRYPTED_FIELDS = {
+    "secret_access_key_encrypted": "Secret Access Key",
+    "default_password_encrypted": "Default Password",
+}
 
 
 def default_learning_statuses() -> list[str]:
@@ -55,9 +61,7 @@ class BksbSettings(models.Model):
 
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(
-        excluded_fields=["secret_access_key_encrypted", "default_password_encrypted", "updated_at"]
-    )
+    history = HistoricalRecords(excluded_fields=[*ENCRYPTED_FIELDS, "updated_at"])
     # Set before a save, django-simple-history records it as the change's reason (the audit trail's note).
     _change_reason: str
 
@@ -79,6 +83,7 @@ class BksbSettings(models.Model):
         return encryption.decrypt(self.secret_access_key_encrypted)
 
     @secret_access_key.setter
+    @sensitive_variables("value")
     def secret_access_key(self, value: str) -> None:
         self.secret_access_key_encrypted = encryption.encrypt(value)
 
@@ -87,6 +92,7 @@ class BksbSettings(models.Model):
         return encryption.decrypt(self.default_password_encrypted)
 
     @default_password.setter
+    @sensitive_variables("value")
     def default_password(self, value: str) -> None:
         self.default_password_encrypted = encryption.encrypt(value)
 

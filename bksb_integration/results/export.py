@@ -1,13 +1,15 @@
 """Stored bksb results as CSV, streamed a row at a time (web download and command alike).
 
 bksb's strings are untrusted: a cell that a spreadsheet would read as a formula
-(starting with = + - @, or a tab or carriage return) gets a leading apostrophe.
+(starting with = + - @, or a tab or carriage return, even behind leading spaces
+or newlines) gets a leading apostrophe.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,6 +52,9 @@ COLUMNS = [
     "level_rank",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Spaces and newlines a spreadsheet may skip before reading a formula: any
+# whitespace except tab and CR, which are formula starts themselves.
+LEADING_BLANKS = re.compile(r"^[^\S\t\r]+")
 CHUNK = 2000
 
 SUBJECT_LABELS = dict(Subject.choices)
@@ -58,7 +63,7 @@ LEVEL_LABELS = dict(Level.choices)
 
 def neutralise(value: Any) -> Any:
     """A text cell a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and LEADING_BLANKS.sub("", value, count=1).startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

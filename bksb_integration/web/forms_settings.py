@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.config.settings_change import SettingsChange, settings_change_validate
 from bksb_integration.models import BksbSettings, LevelMapping, SubjectMapping
@@ -27,7 +28,10 @@ class BksbSettingsForm(forms.Form):
     api_url = forms.CharField(
         label="BKSB API url",
         max_length=300,
-        help_text="Moving to another server needs the Secret Access Key entered again.",
+        help_text=(
+            "Moving to another server needs the Secret Access Key entered again, "
+            "and clears the stored Default Password unless you enter it again too."
+        ),
     )
     access_key_id = forms.CharField(
         label="Access Key ID", max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
@@ -58,6 +62,7 @@ class BksbSettingsForm(forms.Form):
         self.fields["default_password"].help_text = STORED_HELP if settings.has_default_password else NOT_STORED_HELP
         self.fields["default_password"].help_text += ". Given to bksb users created from records."
 
+    @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
@@ -69,6 +74,7 @@ class BksbSettingsForm(forms.Form):
             self.add_error(None, exc)
         return data
 
+    @sensitive_variables()
     def _change(self, data: dict[str, Any]) -> SettingsChange:
         return SettingsChange(
             integration_enabled=data["integration_enabled"],

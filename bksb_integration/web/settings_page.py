@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from bksb_integration.config.connection import connection_test
@@ -34,13 +35,18 @@ def summary(request: HttpRequest) -> HttpResponse:
     return render(request, "bksb_integration/summary.html", context)
 
 
+# The secrets typed here, and everything below this view while it saves them, stay out of error reports.
+@sensitive_post_parameters("secret_access_key", "default_password")
+@sensitive_variables()
 @bksb_view(access.can_manage_bksb_settings)
 def settings_edit(request: HttpRequest) -> HttpResponse:
     settings = BksbSettings.load()
     form = BksbSettingsForm(request.POST if request.method == "POST" else None, settings=settings)
     if request.method == "POST" and form.is_valid():
-        changed = settings_update(settings=settings, change=form.change)
-        messages.success(request, "Settings saved." if changed else "Nothing changed.")
+        saved = settings_update(settings=settings, change=form.change)
+        messages.success(request, "Settings saved." if saved.changed else "Nothing changed.")
+        if saved.notice:
+            messages.warning(request, saved.notice)
         return redirect("bksb:summary")
     return _settings_page(request, settings, form, DownloadOptionsForm(instance=settings))
 
@@ -66,6 +72,7 @@ def _settings_page(
     return render(request, "bksb_integration/settings.html", context, status=status)
 
 
+@sensitive_variables()
 @bksb_view(access.can_manage_bksb_settings)
 @require_POST
 def test_connection(request: StaffRequest) -> HttpResponse:

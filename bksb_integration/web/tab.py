@@ -12,9 +12,10 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
-from bksb_integration.accounts.linking import LinkError, LinkOutcome, download_reset, link_apply
+from bksb_integration.accounts.linking import BksbNeeded, LinkError, LinkOutcome, download_reset, link_apply
 from bksb_integration.accounts.usernames import username_in_effect, web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError
@@ -107,6 +108,7 @@ def tab_results(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "bksb_integration/tab_results.html", _results_context(_learner(pk)))
 
 
+@sensitive_variables()  # bksb is called with the secret below this view
 @bksb_view(can_edit_link)
 @require_POST
 def link(request: StaffRequest, pk: int) -> HttpResponse:
@@ -134,11 +136,12 @@ def _apply(form: LinkForm, learner: Learner) -> LinkOutcome | None:
     try:
         with bksb_client(**REQUEST_CLIENT_OPTIONS) as client:
             return _link_apply(form, learner, client)
-    except BksbNotReady:
-        return _link_apply(form, learner, None)  # link_apply explains, if it needs bksb at all
+    except BksbNotReady as exc:
+        # link_apply needs bksb only to check a name; when it does, say why bksb cannot be asked.
+        return _link_apply(form, learner, None, not_ready=str(exc))
 
 
-def _link_apply(form: LinkForm, learner: Learner, client: BksbClient | None) -> LinkOutcome | None:
+def _link_apply(form: LinkForm, learner: Learner, client: BksbClient | None, not_ready: str = "") -> LinkOutcome | None:
     data = form.cleaned_data
     try:
         return link_apply(
@@ -148,6 +151,10 @@ def _link_apply(form: LinkForm, learner: Learner, client: BksbClient | None) -> 
             client=client,
             confirmed=data["confirmed"],
         )
+    except BksbNeeded as exc:
+        form.add_error("bksb_username", str(exc))
+        if not_ready:
+            form.add_error(None, not_ready)
     except LinkError as exc:
         form.add_error("bksb_username", str(exc))
     except BksbError as exc:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from bksb_integration.accounts import user_creation as uc
@@ -52,6 +53,8 @@ def _not_ready(request: HttpRequest, settings: BksbSettings) -> bool:
     return True
 
 
+# Views that call bksb: the secret and the Default Password pass below them.
+@sensitive_variables()
 @bksb_view(can_create_user)
 def create_user(request: StaffRequest, pk: int) -> HttpResponse:
     learner, settings = _learner(pk), BksbSettings.load()
@@ -100,6 +103,7 @@ def _create(
         return uc.CreationOutcome(uc.FAILED, str(exc), data["username"])
 
 
+@sensitive_variables()
 @bksb_view(can_link_existing)
 @require_POST
 def link_existing(request: HttpRequest, pk: int) -> HttpResponse:
@@ -132,6 +136,7 @@ def record_actions(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "learners/_record_actions.html", {"learner": _learner(pk)})
 
 
+@sensitive_variables()
 @bksb_view(can_create_user)
 def invite(request: StaffRequest, pk: int) -> HttpResponse:
     learner, settings = _learner(pk), BksbSettings.load()
@@ -171,6 +176,7 @@ def _invite_send(request: StaffRequest, learner: Learner, settings: BksbSettings
         raise InviteError(str(exc)) from None
 
 
+@sensitive_variables()
 @bksb_view(can_create_user)
 @require_POST
 def bulk_create(request: StaffRequest) -> HttpResponse:

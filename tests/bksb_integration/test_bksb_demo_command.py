@@ -36,3 +36,17 @@ def test_demo_needs_the_sandbox_keys(monkeypatch):
     monkeypatch.delenv("BKSB_SANDBOX_SECRET_ACCESS_KEY", raising=False)
     with pytest.raises(CommandError, match="BKSB_SANDBOX_ACCESS_KEY_ID"):
         call_command("bksb_demo")
+
+
+def test_demo_on_another_sandbox_clears_the_old_default_password_and_sets_a_new_one(monkeypatch):
+    monkeypatch.setenv("BKSB_SANDBOX_ACCESS_KEY_ID", "demo-key")
+    monkeypatch.setenv("BKSB_SANDBOX_SECRET_ACCESS_KEY", "demo-secret")
+    with mock.patch("bksb_integration.management.commands.bksb_demo.get_results_plan_queue"):
+        call_command("bksb_demo", "--sandbox-url", "http://127.0.0.1:8765/", stdout=io.StringIO())
+        first = BksbSettings.load().default_password
+        call_command("bksb_demo", "--sandbox-url", "http://127.0.0.1:8765/", stdout=io.StringIO())
+        assert BksbSettings.load().default_password == first
+        call_command("bksb_demo", "--sandbox-url", "http://127.0.0.1:9876/", stdout=io.StringIO())
+    settings = BksbSettings.load()
+    assert settings.api_url == "http://127.0.0.1:9876/"
+    assert settings.default_password not in ("", first)

@@ -172,3 +172,28 @@ def test_a_new_path_on_the_same_server_keeps_the_secret(stdin):
     settings = BksbSettings.load()
     assert settings.api_url == URL + "v2/"
     assert settings.secret_access_key == SECRET
+
+
+def test_moving_the_url_to_another_server_clears_the_default_password_and_says_so(monkeypatch, stdin):
+    stdin(f"{SECRET}\n{PASSWORD}\n")
+    _run(
+        "--api-url", URL, "--access-key-id", "key-9", "--enable",
+        "--secret-from-stdin", "--default-password-from-stdin",
+    )  # fmt: skip
+    monkeypatch.setenv("BKSB_SECRET_ACCESS_KEY", "new-secret-1")
+    out = _run("--api-url", "https://elsewhere.example.test/", "--secret-from-env")
+    assert "The BKSB API url moved to another server, so the stored Default Password was cleared" in out
+    assert "enter it again" in out
+    assert not BksbSettings.load().has_default_password
+    assert PASSWORD not in out
+
+
+def test_a_new_path_on_the_same_server_keeps_the_default_password(stdin):
+    stdin(f"{SECRET}\n{PASSWORD}\n")
+    _run(
+        "--api-url", URL, "--access-key-id", "key-9", "--enable",
+        "--secret-from-stdin", "--default-password-from-stdin",
+    )  # fmt: skip
+    out = _run("--api-url", URL + "v2")
+    assert "cleared" not in out
+    assert BksbSettings.load().default_password == PASSWORD

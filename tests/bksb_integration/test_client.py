@@ -25,6 +25,7 @@ from bksb_integration.api.errors import (
     BksbMalformedAnswer,
     BksbNotFound,
     BksbPermanentError,
+    BksbRedirected,
     BksbRefused,
     BksbTransientError,
     BksbUserNotFound,
@@ -670,3 +671,48 @@ def test_a_retry_after_longer_than_the_longest_wait_is_not_waited_for():
         client.username_exists("x")
     assert slept == []
     assert len(responses.calls) == 1
+
+
+# Redirects: never followed, so a createUser body or the key never goes on to another address.
+
+ELSEWHERE = "https://elsewhere.example/api/users/createUser"
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirected_create_user_is_an_error_naming_the_new_location_and_is_not_resent(
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, status: int
+) -> None:
+    bksb_http.post(CREATE, status=status, headers={"Location": ELSEWHERE + "?token=abc#x"})
+    elsewhere = bksb_http.post(ELSEWHERE, json={"UserId": 1, "Username": "jo"})
+
+    with pytest.raises(BksbRedirected) as caught:
+        bksb_client.create_user(_new_user())
+
+    assert isinstance(caught.value, BksbError)
+    assert elsewhere.call_count == 0
+    assert len(bksb_http.calls) == 1
+    assert caught.value.status == status
+    assert caught.value.location == ELSEWHERE
+    assert ELSEWHERE in str(caught.value)
+    assert "token=abc" not in str(caught.value)
+    assert PASSWORD not in str(caught.value)
+
+
+def test_a_redirected_get_is_an_error_not_retried_and_a_relative_location_is_made_whole(
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float]
+) -> None:
+    bksb_http.get(EXISTS, status=302, headers={"Location": "/moved/api/users/isUsernameExists"})
+
+    with pytest.raises(BksbRedirected, match=r"https://bksb\.test/moved/api/users/isUsernameExists"):
+        bksb_client.username_exists("jo")
+
+    assert len(bksb_http.calls) == 1
+    assert sleeps == []
+
+
+def test_a_redirect_error_survives_pickling_with_its_location() -> None:
+    error = BksbRedirected("bksb createUser failed (HTTP 307)", call="createUser", status=307, location=ELSEWHERE)
+
+    copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own object
+
+    assert (type(copy), copy.status, copy.location) == (BksbRedirected, 307, ELSEWHERE)

@@ -60,7 +60,23 @@ def test_formula_like_cells_get_a_leading_apostrophe(cell):
     assert neutralise(cell) == "'" + cell
 
 
-@pytest.mark.parametrize("cell", ["Maths Entry 3", "", 12, 64.5, None])
+@pytest.mark.parametrize("cell", [" =1+1", "\n=2+2", "  \n @SUM(A1)", "\r\n-1", " \t1", "\n\r1", "\u00a0+1", "\t =1"])
+def test_formula_characters_after_leading_spaces_or_newlines_get_a_leading_apostrophe(cell):
+    assert neutralise(cell) == "'" + cell
+
+
+def test_a_formula_behind_a_newline_is_inert_in_the_downloaded_csv(client, tutor):
+    learner = LearnerFactory(learner_ref="L000009")
+    _result(InitialAssessmentResult, learner, 9, result='\n=HYPERLINK("http://evil")')
+    client.force_login(tutor)
+
+    response = client.get(reverse("bksb:export_learner", args=[learner.pk]))
+
+    row = dict(zip(HEADER, _rows(b"".join(response.streaming_content).decode())[1], strict=True))
+    assert row["result"] == '\'\n=HYPERLINK("http://evil")'
+
+
+@pytest.mark.parametrize("cell", ["Maths Entry 3", "", 12, 64.5, None, " Level 1", "\nEntry 3", "1-2", " ", "a=b"])
 def test_other_cells_are_left_alone(cell):
     assert neutralise(cell) == cell
 

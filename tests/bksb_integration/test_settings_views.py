@@ -9,6 +9,7 @@ import responses
 from django.urls import reverse
 
 from bksb_integration.models import BksbSettings
+from tests.factories import LearnerFactory
 from tests.fakes import PASSWORD, SECRET, URL
 from tests.support import configure
 
@@ -354,3 +355,48 @@ def test_moving_the_url_with_the_secret_entered_again_works(client, admin_user):
     assert elsewhere.call_count == 1
     scheme, credentials = elsewhere.calls[0].request.headers["Authorization"].split()
     assert (scheme, base64.b64decode(credentials).decode()) == ("Basic", "key-id-1:new-secret-2")
+
+
+@responses.activate
+def test_moving_the_url_clears_the_default_password_so_create_user_never_sends_it_there(client, admin_user):
+    configure()
+    learner = LearnerFactory(email="a@example.ac.uk")
+    create = responses.post(ELSEWHERE + "api/users/createUser", json={"UserId": 1, "Username": "akhan1"})
+    responses.get(ELSEWHERE + "api/users/isUsernameExists", body="false")
+    client.force_login(admin_user)
+    form = _form(api_url=ELSEWHERE, secret_access_key="new-secret-2")
+    page = client.post(reverse("bksb:settings"), form, follow=True).text
+    assert "the stored Default Password was cleared" in page
+    settings = BksbSettings.load()
+    assert not settings.has_default_password
+    data = {"username": "akhan1", "email": "a@example.ac.uk", "auto_enrol_courses": "on"}
+    page = client.post(reverse("bksb:create_user", args=[learner.pk]), data).text
+    assert "No Default Password is set" in page
+    assert create.call_count == 0
+    assert all(PASSWORD not in str(call.request.body) for call in responses.calls)
+
+
+def test_moving_the_url_keeps_a_default_password_entered_with_it(client, admin_user):
+    configure()
+    client.force_login(admin_user)
+    form = _form(api_url=ELSEWHERE, secret_access_key="new-secret-2", default_password="New-Default-1")
+    page = client.post(reverse("bksb:settings"), form, follow=True).text
+    assert "cleared" not in page
+    assert BksbSettings.load().default_password == "New-Default-1"
+
+
+def test_the_settings_form_says_moving_clears_the_default_password(client, admin_user):
+    client.force_login(admin_user)
+    page = client.get(reverse("bksb:settings")).text
+    assert "clears the stored Default Password" in page
+
+
+@responses.activate
+def test_test_connection_names_where_a_redirect_points_and_does_not_follow_it(client, admin_user):
+    configure()
+    responses.get(PROBE, status=307, headers={"Location": ELSEWHERE + "api/users/isUsernameExists?x=1"})
+    elsewhere = responses.get(ELSEWHERE + "api/users/isUsernameExists", body="false")
+    client.force_login(admin_user)
+    page = client.post(reverse("bksb:test_connection"), follow=True).text
+    assert f"redirect to {ELSEWHERE}api/users/isUsernameExists, which is not followed" in page
+    assert elsewhere.call_count == 0

@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from bksb_integration.config.connection import require_bksb
+from bksb_integration.config.settings_change import SettingsChange, settings_update
 from bksb_integration.models import BksbSettings, Run
 from bksb_integration.sync.get_results import get_results_start
 from bksb_integration.sync.queue import get_results_plan_queue
@@ -35,31 +37,42 @@ class Command(BaseCommand):
         secret = os.environ.get("BKSB_SANDBOX_SECRET_ACCESS_KEY", "")
         if not key_id or not secret:
             raise CommandError("Set BKSB_SANDBOX_ACCESS_KEY_ID and BKSB_SANDBOX_SECRET_ACCESS_KEY first.")
-        with transaction.atomic():
-            settings = BksbSettings.load()
-            settings.integration_enabled = True
-            settings.api_url = sandbox_url
-            settings.access_key_id = key_id
-            settings.secret_access_key = secret
-            if not settings.has_default_password:
-                settings.default_password = secrets.token_urlsafe(12)
-            settings.auto_enrol_courses = True
-            settings.hub_bksb_url_enabled = True
-            settings.hub_bksb_url = sandbox_url
-            settings.hub_bksb_sso = True
-            settings.hub_show_levels = True
-            settings.requests_per_second = 50
-            settings.save()
-            for ref, username in EXPLICIT.items():
-                Learner.objects.filter(learner_ref=ref).update(bksb_user=True, bksb_username=username)
-            applicant = Learner.objects.filter(kind=Kind.APPLICANT, web_user__isnull=False).order_by("pk").first()
-            if applicant is not None:
-                Learner.objects.filter(pk=applicant.pk).update(bksb_user=True)
-            # The Hub login the demo prints (demo.learner0001) has bksb results to show.
-            Learner.objects.filter(learner_ref="L000001").update(bksb_user=True)
+        try:
+            self._configure(sandbox_url, key_id, secret)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
         linked = Learner.objects.filter(bksb_user=True).count()
         self.stdout.write(f"bksb integration: enabled against the sandbox at {sandbox_url}; {linked} BKSB Users.")
         self._first_download()
+
+    @transaction.atomic
+    def _configure(self, sandbox_url: str, key_id: str, secret: str) -> None:
+        settings = BksbSettings.load()
+        # The same rules as the Settings page: a move to another sandbox clears the Default Password.
+        connection = SettingsChange(
+            integration_enabled=True,
+            api_url=sandbox_url,
+            access_key_id=key_id,
+            secret_access_key=secret,
+            auto_enrol_courses=True,
+        )
+        settings_update(settings=settings, change=connection, reason="bksb_demo command")
+        if not settings.has_default_password:
+            password = SettingsChange(default_password=secrets.token_urlsafe(12))
+            settings_update(settings=settings, change=password, reason="bksb_demo command")
+        settings.hub_bksb_url_enabled = True
+        settings.hub_bksb_url = sandbox_url
+        settings.hub_bksb_sso = True
+        settings.hub_show_levels = True
+        settings.requests_per_second = 50
+        settings.save()
+        for ref, username in EXPLICIT.items():
+            Learner.objects.filter(learner_ref=ref).update(bksb_user=True, bksb_username=username)
+        applicant = Learner.objects.filter(kind=Kind.APPLICANT, web_user__isnull=False).order_by("pk").first()
+        if applicant is not None:
+            Learner.objects.filter(pk=applicant.pk).update(bksb_user=True)
+        # The Hub login the demo prints (demo.learner0001) has bksb results to show.
+        Learner.objects.filter(learner_ref="L000001").update(bksb_user=True)
 
     def _first_download(self) -> None:
         """Queue a first Get Results to run once the worker and sandbox are up (only once)."""

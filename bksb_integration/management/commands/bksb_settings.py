@@ -9,7 +9,8 @@ environment is ignored, so `--show` never saves anything. With both read from
 stdin, the key is the first line and the password the second.
 
 Changing the BKSB API url to another server needs the Secret Access Key again,
-as on the Settings page.
+as on the Settings page, and clears the stored Default Password unless a new one
+is given with it: no secret is ever sent to a server it was not entered for.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.config.connection import connection_test
 from bksb_integration.config.settings_change import SettingsChange, settings_update
@@ -42,7 +44,11 @@ class Command(BaseCommand):
     help = "Show or change the bksb integration settings, and test the connection."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--api-url", help="BKSB API url (https, or http for localhost only)")
+        parser.add_argument(
+            "--api-url",
+            help="BKSB API url (https, or http for localhost only); another server needs the Secret Access Key "
+            "again and clears the stored Default Password unless one is given too",
+        )
         parser.add_argument("--access-key-id", help="Access Key ID")
         enabled = parser.add_mutually_exclusive_group()
         enabled.add_argument("--enable", dest="enabled", action="store_true", default=None)
@@ -77,11 +83,13 @@ class Command(BaseCommand):
         settings = BksbSettings.load()
         change = self._change(options)
         try:
-            changed = settings_update(settings=settings, change=change, reason="bksb_settings command")
+            saved = settings_update(settings=settings, change=change, reason="bksb_settings command")
         except ValidationError as exc:
             raise CommandError(_describe(exc)) from None
-        if changed:
-            self.stdout.write("Saved: " + ", ".join(_label(name) for name in changed))
+        if saved.changed:
+            self.stdout.write("Saved: " + ", ".join(_label(name) for name in saved.changed))
+        if saved.notice:
+            self.stdout.write(saved.notice)
         if options["show"]:
             self._show(settings)
         if options["test"]:
@@ -90,6 +98,7 @@ class Command(BaseCommand):
                 raise CommandError(result.message)
             self.stdout.write(result.message)
 
+    @sensitive_variables()
     def _change(self, options: dict[str, Any]) -> SettingsChange:
         lines = _stdin_lines(int(options["secret_from_stdin"]) + int(options["default_password_from_stdin"]))
         secret = lines.pop(0) if options["secret_from_stdin"] else _env(KEY_VARIABLE, options["secret_from_env"])
