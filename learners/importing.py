@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import User
 from django.db import transaction
 from simple_history.utils import get_history_manager_for_model
@@ -374,13 +375,18 @@ def _missing_pks_fill(learners: list[Learner]) -> None:
             missing[ref].pk = pk
 
 
+def _unusable_password() -> str:
+    """What make_password(None) stores, from one call for random bytes instead of forty (a tenth of a big import)."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20)
+
+
 def _web_users_write(plan: ImportPlan) -> None:
     """Web users get unusable passwords: they log in once a password is set for them."""
     user_model = get_user_model()
     if plan.renames:
         renamed = [user_model(pk=user_id, username=username) for user_id, username in plan.renames]
         user_model.objects.bulk_update(renamed, ["username"], batch_size=BATCH_SIZE)
-    users = [user_model(username=username, password=make_password(None)) for _, username in plan.new_web_users]
+    users = [user_model(username=username, password=_unusable_password()) for _, username in plan.new_web_users]
     user_model.objects.bulk_create(users, batch_size=BATCH_SIZE)
     if any(user.pk is None for user in users):
         by_name = {user.username: user for user in users}
