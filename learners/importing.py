@@ -26,7 +26,7 @@ from simple_history.utils import get_history_manager_for_model
 from learners.import_rows import COLUMNS, LEARNER_FIELDS, CheckedRow, RowError, row_check
 from learners.import_warnings import RowWarning, bksb_username_warnings
 from learners.models import Learner, WebUser
-from learners.search import search_text_refresh
+from learners.search import search_text_for
 
 BATCH_SIZE = 1000
 # Good rows written per transaction: big enough for bulk writes to pay, small enough
@@ -52,6 +52,8 @@ class ImportPlan:
     warnings: list[RowWarning] = field(default_factory=list)
     existing_pks: dict[str, int] = field(default_factory=dict)
     good: list[CheckedRow] = field(default_factory=list)  # the rows planned above, in line order
+    # Unchanged records whose search column is not as planned (their web user is new or renamed).
+    search_text_stale: list[Learner] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -213,7 +215,7 @@ def learners_import_write(
 def _rows_plan(plan: ImportPlan, checked: list[CheckedRow]) -> None:
     """Sort good rows into create, update and unchanged against the database; refuse taken web usernames."""
     existing = _existing_learners([row.learner.learner_ref for row in checked])
-    web_users = _existing_web_users([row.learner.learner_ref for row in checked if row.web_username])
+    web_users = _existing_web_users([row.learner.learner_ref for row in checked])
     owners = _username_owners([row.web_username for row in checked if row.web_username])
     for row in checked:
         ref, username = row.learner.learner_ref, row.web_username
@@ -221,9 +223,13 @@ def _rows_plan(plan: ImportPlan, checked: list[CheckedRow]) -> None:
             plan.refused.append(RowError(line=row.line, learner_ref=ref, reasons=(reason,)))
             continue
         plan.good.append(row)
+        current_user = web_users.get(ref)
+        # Written with the row, so the list's search column needs no second write of every row.
+        final_username = username or (current_user[1] if current_user else "")
+        row.learner.search_text = search_text_for(learner=row.learner, web_username=final_username)
         _plan_learner(plan, row.learner, existing.get(ref))
         if username:
-            _plan_web_user(plan, row.learner, username, web_users.get(ref))
+            _plan_web_user(plan, row.learner, username, current_user)
 
 
 def _rows_read(rows: Iterable[Mapping[str, str]] | TextIO) -> Iterator[tuple[int, Mapping[str, str | None]]]:
@@ -269,14 +275,14 @@ def _chunks(values: list[str]) -> Iterator[list[str]]:
         yield values[start : start + LOOKUP_CHUNK]
 
 
-def _existing_learners(refs: list[str]) -> dict[str, tuple[int, tuple[object, ...]]]:
-    """learner_ref -> (pk, current values of LEARNER_FIELDS)."""
+def _existing_learners(refs: list[str]) -> dict[str, tuple[int, tuple[object, ...], str]]:
+    """learner_ref -> (pk, current values of LEARNER_FIELDS, current search_text)."""
     found = {}
     for chunk in _chunks(refs):
-        for pk, ref, *values in Learner.objects.filter(learner_ref__in=chunk).values_list(
-            "pk", "learner_ref", *LEARNER_FIELDS
+        for pk, ref, search_text, *values in Learner.objects.filter(learner_ref__in=chunk).values_list(
+            "pk", "learner_ref", "search_text", *LEARNER_FIELDS
         ):
-            found[ref] = (pk, tuple(values))
+            found[ref] = (pk, tuple(values), search_text)
     return found
 
 
@@ -317,16 +323,18 @@ def _username_refusal(username: str, ref: str, owners: dict[str, tuple[bool, str
     return f"web_username: {username} is already taken by another account."
 
 
-def _plan_learner(plan: ImportPlan, learner: Learner, existing: tuple[int, tuple[object, ...]] | None) -> None:
+def _plan_learner(plan: ImportPlan, learner: Learner, existing: tuple[int, tuple[object, ...], str] | None) -> None:
     learner.pk = None  # planned afresh: a chunk's plan may differ from the whole file's
     if existing is None:
         plan.create.append(learner)
         return
-    pk, current = existing
+    pk, current, search_text = existing
     plan.existing_pks[learner.learner_ref] = pk
     if current == tuple(getattr(learner, name) for name in LEARNER_FIELDS):
         learner.pk = pk  # never written, so it can carry its key now
         plan.unchanged.append(learner)
+        if search_text != learner.search_text:
+            plan.search_text_stale.append(learner)
     else:
         plan.update.append(learner)
 
@@ -345,7 +353,7 @@ def _learners_write(plan: ImportPlan, history_user: User | None) -> None:
         batch_size=BATCH_SIZE,
         update_conflicts=True,
         unique_fields=["learner_ref"],
-        update_fields=[*LEARNER_FIELDS, "updated_at"],
+        update_fields=[*LEARNER_FIELDS, "search_text", "updated_at"],
     )
     for learner in plan.update:
         learner.pk = plan.existing_pks[learner.learner_ref]
@@ -356,15 +364,8 @@ def _learners_write(plan: ImportPlan, history_user: User | None) -> None:
 
 
 def _search_text_write(plan: ImportPlan) -> None:
-    """Bulk writes skip Learner.save(): refresh the list's search column for every touched record."""
-    touched = {learner.pk for learner in plan.create + plan.update}
-    touched |= {learner.pk for learner, _ in plan.new_web_users}
-    renamed_users = [user_id for user_id, _ in plan.renames]
-    for chunk in _chunks([str(user_id) for user_id in renamed_users]):
-        touched |= set(WebUser.objects.filter(user_id__in=chunk).values_list("learner_id", flat=True))
-    ids = sorted(pk for pk in touched if pk is not None)
-    for start in range(0, len(ids), BATCH_SIZE):
-        search_text_refresh(learner_ids=ids[start : start + BATCH_SIZE])
+    """Created and updated records carried their search column; unchanged ones whose web user is new or renamed."""
+    Learner.objects.bulk_update(plan.search_text_stale, ["search_text"], batch_size=BATCH_SIZE)
 
 
 def _missing_pks_fill(learners: list[Learner]) -> None:
