@@ -75,10 +75,13 @@ bench-list: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_bench 2>/dev/null || true
 	DATABASE_URL=$(BENCH_PG)/bksbmis_bench $(PY) benchmarks/learner_list.py --learners 50000
 
+## BENCH_IMPORT_ARGS e.g. "--rows 100000 --job" (the web page's chunked job; default 10,000 rows by the command)
+BENCH_IMPORT_ARGS ?= --rows 10000
+
 bench-import: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_bench_import 2>/dev/null || true
 	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_import $(PY) manage.py migrate --verbosity 0
-	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_import $(PY) benchmarks/import_learners.py --rows 10000
+	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_import $(PY) benchmarks/import_learners.py $(BENCH_IMPORT_ARGS)
 
 bench-tab: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_tabbench 2>/dev/null || true

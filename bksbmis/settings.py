@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_celery_beat",
+    "jobs",
     "learners",
     "permissions",
     "bksb_integration",

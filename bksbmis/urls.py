@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("learners/", include("learners.urls")),
     path("tools/", include("permissions.urls")),
+    path("jobs/", include("jobs.urls")),
     path("", include("bksb_integration.urls")),
     path("hub/", include("hub.urls")),
     path("admin/", admin.site.urls),

@@ -1,29 +1,37 @@
-"""Learner CSV import: check every row, then upsert the good ones in bulk, in one transaction.
+"""Learner CSV import: check every row, then upsert the good ones in bulk, a chunk per transaction.
 
-learners_import_plan reads and checks a file against itself and the database without
-writing; learners_import writes a plan. The import_learners command and the staff import
-pages both go through learners_import (the pages' preview is a dry run).
+learners_import_plan reads and checks a whole file against itself and the database
+without writing; learners_import_write writes a plan's good rows in chunks of
+CHUNK_ROWS, each chunk checked again against the database in its own transaction, so
+other users' writes wait for one chunk at most. learners_import does both: the
+import_learners command uses it, and the staff pages' preview is its dry run; their
+confirm runs the same plan and write as a background job (learners.import_job).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Mapping
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.models import User
 from django.db import transaction
 from simple_history.utils import get_history_manager_for_model
 
 from learners.import_rows import COLUMNS, LEARNER_FIELDS, CheckedRow, RowError, row_check
 from learners.import_warnings import RowWarning, bksb_username_warnings
 from learners.models import Learner, WebUser
-from learners.search import search_text_refresh
+from learners.search import search_text_for
 
 BATCH_SIZE = 1000
+# Good rows written per transaction: big enough for bulk writes to pay, small enough
+# that nobody waits long on the rows and indexes a chunk locks.
+CHUNK_ROWS = 5000
 LOOKUP_CHUNK = 900  # refs per IN (...) lookup: under SQLite's classic 999-parameter limit
 
 
@@ -43,10 +51,41 @@ class ImportPlan:
     refused: list[RowError] = field(default_factory=list)
     warnings: list[RowWarning] = field(default_factory=list)
     existing_pks: dict[str, int] = field(default_factory=dict)
+    good: list[CheckedRow] = field(default_factory=list)  # the rows planned above, in line order
+    # Unchanged records whose search column is not as planned (their web user is new or renamed).
+    search_text_stale: list[Learner] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
         return len(self.create) + len(self.update) + len(self.unchanged)
+
+
+@dataclass(frozen=True)
+class ChunkWritten:
+    """One committed chunk: the counts it wrote, the last line it covered, and rows the database
+    refused by the time they were written (records changed since the file was checked)."""
+
+    through_line: int
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    web_users_created: int
+    web_users_renamed: int
+    refused: list[RowError]
+
+    @classmethod
+    def of(cls, plan: ImportPlan, *, through_line: int) -> ChunkWritten:
+        return cls(
+            through_line=through_line,
+            rows=plan.rows,
+            created=len(plan.create),
+            updated=len(plan.update),
+            unchanged=len(plan.unchanged),
+            web_users_created=len(plan.new_web_users),
+            web_users_renamed=len(plan.renames),
+            refused=plan.refused,
+        )
 
 
 @dataclass(frozen=True)
@@ -77,6 +116,21 @@ class ImportSummary:
             written=written,
         )
 
+    @classmethod
+    def of_chunks(cls, plan: ImportPlan, chunks: list[ChunkWritten]) -> ImportSummary:
+        """What the chunks wrote; the rows refused are the plan's and those refused at writing."""
+        return cls(
+            rows=sum(chunk.rows for chunk in chunks),
+            created=sum(chunk.created for chunk in chunks),
+            updated=sum(chunk.updated for chunk in chunks),
+            unchanged=sum(chunk.unchanged for chunk in chunks),
+            web_users_created=sum(chunk.web_users_created for chunk in chunks),
+            web_users_renamed=sum(chunk.web_users_renamed for chunk in chunks),
+            refused=sorted(plan.refused + [e for chunk in chunks for e in chunk.refused], key=lambda e: e.line),
+            warnings=plan.warnings,
+            written=True,
+        )
+
 
 def csv_text_decode(data: bytes) -> str:
     """The file's text, without a UTF-8 byte order mark; a clear error for other encodings."""
@@ -90,25 +144,24 @@ def csv_text_decode(data: bytes) -> str:
         ) from None
 
 
-def learners_import(*, rows: Iterable[Mapping[str, str]] | TextIO, skip_invalid: bool, dry_run: bool) -> ImportSummary:
+def learners_import(
+    *, rows: Iterable[Mapping[str, str]] | TextIO, skip_invalid: bool, dry_run: bool, history_user: User | None = None
+) -> ImportSummary:
     """Create or update learners (by learner_ref) and their web users from CSV rows.
 
-    A file with any bad row is refused whole unless skip_invalid. Everything is read and
-    written inside one transaction, in batches: never a query per row. Raises
+    The whole file is checked before anything is written; a file with any bad row is
+    refused whole unless skip_invalid. The good rows are then written a chunk per
+    transaction (learners_import_write), in batches: never a query per row. Raises
     ImportFileError when the file itself is unreadable or its header is wrong.
     """
-    with transaction.atomic():
-        plan = learners_import_plan(rows=rows)
-        if dry_run or (plan.refused and not skip_invalid):
-            return ImportSummary.of(plan, written=False)
-        _learners_write(plan)
-        _web_users_write(plan)
-        _search_text_write(plan)
-    return ImportSummary.of(plan, written=True)
+    plan = learners_import_plan(rows=rows)
+    if dry_run or (plan.refused and not skip_invalid):
+        return ImportSummary.of(plan, written=False)
+    return learners_import_write(plan=plan, history_user=history_user)
 
 
 def learners_import_plan(*, rows: Iterable[Mapping[str, str]] | TextIO) -> ImportPlan:
-    """Check every row, on its own and against the rest of the file and the database."""
+    """Check every row, on its own and against the rest of the file and the database. Writes nothing."""
     plan = ImportPlan()
     checked: list[CheckedRow] = []
     seen_refs: dict[str, int] = {}
@@ -119,23 +172,64 @@ def learners_import_plan(*, rows: Iterable[Mapping[str, str]] | TextIO) -> Impor
             plan.refused.append(result)
         else:
             checked.append(result)
+    _rows_plan(plan, checked)
+    plan.refused.sort(key=lambda error: error.line)
+    plan.warnings = bksb_username_warnings(rows=plan.good)
+    return plan
 
+
+def learners_import_write(
+    *,
+    plan: ImportPlan,
+    history_user: User | None = None,
+    after_line: int = 0,
+    chunk_rows: int | None = None,
+    on_chunk: Callable[[ChunkWritten], None] | None = None,
+) -> ImportSummary:
+    """Write a checked plan's good rows after `after_line`, a chunk per transaction.
+
+    Each chunk is checked again against the database inside its transaction: a row
+    that became bad since the whole file was checked (another record took its web
+    username) is left out and reported, as earlier chunks are already committed.
+    on_chunk runs inside each chunk's transaction, so what it records (a job's
+    progress) commits with the rows or not at all. A failure keeps the chunks before it.
+    """
+    rows = [row for row in plan.good if row.line > after_line]
+    size = chunk_rows or CHUNK_ROWS
+    chunks: list[ChunkWritten] = []
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
+        with transaction.atomic():
+            part = ImportPlan()
+            _rows_plan(part, chunk)
+            _learners_write(part, history_user)
+            _web_users_write(part)
+            _search_text_write(part)
+            written = ChunkWritten.of(part, through_line=chunk[-1].line)
+            if on_chunk is not None:
+                on_chunk(written)
+        chunks.append(written)
+    return ImportSummary.of_chunks(plan, chunks)
+
+
+def _rows_plan(plan: ImportPlan, checked: list[CheckedRow]) -> None:
+    """Sort good rows into create, update and unchanged against the database; refuse taken web usernames."""
     existing = _existing_learners([row.learner.learner_ref for row in checked])
-    web_users = _existing_web_users([row.learner.learner_ref for row in checked if row.web_username])
+    web_users = _existing_web_users([row.learner.learner_ref for row in checked])
     owners = _username_owners([row.web_username for row in checked if row.web_username])
-    planned: list[CheckedRow] = []
     for row in checked:
         ref, username = row.learner.learner_ref, row.web_username
         if username and (reason := _username_refusal(username, ref, owners)):
             plan.refused.append(RowError(line=row.line, learner_ref=ref, reasons=(reason,)))
             continue
-        planned.append(row)
+        plan.good.append(row)
+        current_user = web_users.get(ref)
+        # Written with the row, so the list's search column needs no second write of every row.
+        final_username = username or (current_user[1] if current_user else "")
+        row.learner.search_text = search_text_for(learner=row.learner, web_username=final_username)
         _plan_learner(plan, row.learner, existing.get(ref))
         if username:
-            _plan_web_user(plan, row.learner, username, web_users.get(ref))
-    plan.refused.sort(key=lambda error: error.line)
-    plan.warnings = bksb_username_warnings(rows=planned)
-    return plan
+            _plan_web_user(plan, row.learner, username, current_user)
 
 
 def _rows_read(rows: Iterable[Mapping[str, str]] | TextIO) -> Iterator[tuple[int, Mapping[str, str | None]]]:
@@ -181,14 +275,14 @@ def _chunks(values: list[str]) -> Iterator[list[str]]:
         yield values[start : start + LOOKUP_CHUNK]
 
 
-def _existing_learners(refs: list[str]) -> dict[str, tuple[int, tuple[object, ...]]]:
-    """learner_ref -> (pk, current values of LEARNER_FIELDS)."""
+def _existing_learners(refs: list[str]) -> dict[str, tuple[int, tuple[object, ...], str]]:
+    """learner_ref -> (pk, current values of LEARNER_FIELDS, current search_text)."""
     found = {}
     for chunk in _chunks(refs):
-        for pk, ref, *values in Learner.objects.filter(learner_ref__in=chunk).values_list(
-            "pk", "learner_ref", *LEARNER_FIELDS
+        for pk, ref, search_text, *values in Learner.objects.filter(learner_ref__in=chunk).values_list(
+            "pk", "learner_ref", "search_text", *LEARNER_FIELDS
         ):
-            found[ref] = (pk, tuple(values))
+            found[ref] = (pk, tuple(values), search_text)
     return found
 
 
@@ -229,15 +323,18 @@ def _username_refusal(username: str, ref: str, owners: dict[str, tuple[bool, str
     return f"web_username: {username} is already taken by another account."
 
 
-def _plan_learner(plan: ImportPlan, learner: Learner, existing: tuple[int, tuple[object, ...]] | None) -> None:
+def _plan_learner(plan: ImportPlan, learner: Learner, existing: tuple[int, tuple[object, ...], str] | None) -> None:
+    learner.pk = None  # planned afresh: a chunk's plan may differ from the whole file's
     if existing is None:
         plan.create.append(learner)
         return
-    pk, current = existing
+    pk, current, search_text = existing
     plan.existing_pks[learner.learner_ref] = pk
     if current == tuple(getattr(learner, name) for name in LEARNER_FIELDS):
         learner.pk = pk  # never written, so it can carry its key now
         plan.unchanged.append(learner)
+        if search_text != learner.search_text:
+            plan.search_text_stale.append(learner)
     else:
         plan.update.append(learner)
 
@@ -249,33 +346,26 @@ def _plan_web_user(plan: ImportPlan, learner: Learner, username: str, current: t
         plan.renames.append((current[0], username))
 
 
-def _learners_write(plan: ImportPlan) -> None:
+def _learners_write(plan: ImportPlan, history_user: User | None) -> None:
     """Upsert by learner_ref, then record history in bulk (bulk_create skips signals)."""
     Learner.objects.bulk_create(
         plan.create + plan.update,
         batch_size=BATCH_SIZE,
         update_conflicts=True,
         unique_fields=["learner_ref"],
-        update_fields=[*LEARNER_FIELDS, "updated_at"],
+        update_fields=[*LEARNER_FIELDS, "search_text", "updated_at"],
     )
     for learner in plan.update:
         learner.pk = plan.existing_pks[learner.learner_ref]
     _missing_pks_fill(plan.create)
     history = get_history_manager_for_model(Learner)
-    history.bulk_history_create(plan.create, batch_size=BATCH_SIZE)
-    history.bulk_history_create(plan.update, batch_size=BATCH_SIZE, update=True)
+    history.bulk_history_create(plan.create, batch_size=BATCH_SIZE, default_user=history_user)
+    history.bulk_history_create(plan.update, batch_size=BATCH_SIZE, update=True, default_user=history_user)
 
 
 def _search_text_write(plan: ImportPlan) -> None:
-    """Bulk writes skip Learner.save(): refresh the list's search column for every touched record."""
-    touched = {learner.pk for learner in plan.create + plan.update}
-    touched |= {learner.pk for learner, _ in plan.new_web_users}
-    renamed_users = [user_id for user_id, _ in plan.renames]
-    for chunk in _chunks([str(user_id) for user_id in renamed_users]):
-        touched |= set(WebUser.objects.filter(user_id__in=chunk).values_list("learner_id", flat=True))
-    ids = sorted(pk for pk in touched if pk is not None)
-    for start in range(0, len(ids), BATCH_SIZE):
-        search_text_refresh(learner_ids=ids[start : start + BATCH_SIZE])
+    """Created and updated records carried their search column; unchanged ones whose web user is new or renamed."""
+    Learner.objects.bulk_update(plan.search_text_stale, ["search_text"], batch_size=BATCH_SIZE)
 
 
 def _missing_pks_fill(learners: list[Learner]) -> None:
@@ -286,13 +376,18 @@ def _missing_pks_fill(learners: list[Learner]) -> None:
             missing[ref].pk = pk
 
 
+def _unusable_password() -> str:
+    """What make_password(None) stores, from one call for random bytes instead of forty (a tenth of a big import)."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20)
+
+
 def _web_users_write(plan: ImportPlan) -> None:
     """Web users get unusable passwords: they log in once a password is set for them."""
     user_model = get_user_model()
     if plan.renames:
         renamed = [user_model(pk=user_id, username=username) for user_id, username in plan.renames]
         user_model.objects.bulk_update(renamed, ["username"], batch_size=BATCH_SIZE)
-    users = [user_model(username=username, password=make_password(None)) for _, username in plan.new_web_users]
+    users = [user_model(username=username, password=_unusable_password()) for _, username in plan.new_web_users]
     user_model.objects.bulk_create(users, batch_size=BATCH_SIZE)
     if any(user.pk is None for user in users):
         by_name = {user.username: user for user in users}

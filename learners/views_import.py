@@ -1,29 +1,29 @@
-"""Staff pages for the learner CSV import: upload, preview (a dry run), confirm.
+"""Staff pages for the learner CSV import: upload, preview (a dry run), confirm (a background job).
 
-Between preview and confirm the checked CSV text waits in a file under
-VAR_DIR/imports named by a random token that only the session knows.
+Between preview and confirm the checked CSV text waits in a staged file
+(learners.import_files) named by a random token that only the session knows;
+confirming hands the token to the import job, which deletes the file when it ends.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
-import secrets
-import time
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
+from jobs.views import job_started_response
+from learners.import_files import staged_file_delete, staged_file_exists, staged_file_save
+from learners.import_job import learner_import_start
 from learners.importing import COLUMNS, ImportFileError, csv_text_decode, learners_import
 from permissions.access import can_import_learners
-from permissions.decorators import staff_required
+from permissions.decorators import StaffRequest, staff_required
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-PENDING_MAX_AGE = 24 * 60 * 60
 SESSION_KEY = "learner_import"
 
 
@@ -44,7 +44,7 @@ class ImportForm(forms.Form):
 
 
 @staff_required(can_import_learners)
-def learner_import(request: HttpRequest) -> HttpResponse:
+def learner_import(request: StaffRequest) -> HttpResponse:
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm(request)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -63,55 +63,21 @@ def learner_import(request: HttpRequest) -> HttpResponse:
     return render(request, "learners/import_upload.html", {"form": form, "columns": COLUMNS})
 
 
-def _confirm(request: HttpRequest) -> HttpResponse:
-    pending = _pending_take(request)
-    if pending is None:
+def _confirm(request: StaffRequest) -> HttpResponse:
+    """Start the import of this session's checked file on the workers; its window shows the progress."""
+    pending = request.session.pop(SESSION_KEY, None) or {}
+    token = pending.get("token")
+    if not isinstance(token, str) or not staged_file_exists(token):
         messages.error(request, "There is no checked file waiting to be imported. Upload it again.")
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("learners:import"))
         return redirect("learners:import")
-    text, skip_invalid = pending
-    summary = learners_import(rows=io.StringIO(text, newline=""), skip_invalid=skip_invalid, dry_run=False)
-    return render(request, "learners/import_result.html", {"summary": summary})
-
-
-def _imports_dir() -> Path:
-    folder = Path(settings.VAR_DIR) / "imports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
-
-
-def _pending_path(token: object) -> Path | None:
-    """The waiting file for a token from the session; anything not shaped like one is ignored."""
-    if not isinstance(token, str) or len(token) != 32 or not token.isalnum():
-        return None
-    return _imports_dir() / f"{token}.csv"
+    job = learner_import_start(token=token, skip_invalid=bool(pending.get("skip_invalid")), started_by=request.user)
+    return job_started_response(request, job)
 
 
 def _pending_save(request: HttpRequest, text: str, *, skip_invalid: bool) -> None:
-    """Replace this session's waiting file, and clear out any left behind for a day."""
-    previous = _pending_path((request.session.get(SESSION_KEY) or {}).get("token"))
-    if previous:
-        previous.unlink(missing_ok=True)
-    cutoff = time.time() - PENDING_MAX_AGE
-    for stale in _imports_dir().glob("*.csv"):
-        with contextlib.suppress(OSError):
-            if stale.stat().st_mtime < cutoff:
-                stale.unlink()
-    token = secrets.token_hex(16)
-    path = _imports_dir() / f"{token}.csv"
-    path.touch(mode=0o600, exist_ok=False)
-    path.write_text(text, encoding="utf-8")
-    request.session[SESSION_KEY] = {"token": token, "skip_invalid": skip_invalid}
-
-
-def _pending_take(request: HttpRequest) -> tuple[str, bool] | None:
-    """This session's waiting text and skip_invalid choice, removed so it is imported once."""
-    pending = request.session.pop(SESSION_KEY, None) or {}
-    path = _pending_path(pending.get("token"))
-    if path is None:
-        return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return None
-    path.unlink(missing_ok=True)
-    return text, bool(pending.get("skip_invalid"))
+    """Replace this session's waiting file with the one just checked."""
+    previous = (request.session.get(SESSION_KEY) or {}).get("token")
+    staged_file_delete(previous)
+    request.session[SESSION_KEY] = {"token": staged_file_save(text), "skip_invalid": skip_invalid}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import template
 
-from bksb_integration.accounts.create_users import BULK_LIMIT
 from bksb_integration.accounts.user_creation import is_linked
 from bksb_integration.accounts.usernames import effective_bksb_username
 from bksb_integration.models import BksbSettings
@@ -23,8 +22,3 @@ def bksb_integration_enabled() -> bool:
 def bksb_record_actions(learner: Learner) -> dict[str, bool]:
     """Which of BKSB | Create user and Send invite fit this record."""
     return {"create": not is_linked(learner), "invite": bool(effective_bksb_username(learner))}
-
-
-@register.simple_tag
-def bksb_bulk_limit() -> int:
-    return BULK_LIMIT

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from bksb_integration.accounts import user_creation as uc
-from bksb_integration.accounts.create_users import BULK_LIMIT, OUT_OF_TIME, bksb_users_bulk_create, bulk_summary
+from bksb_integration.accounts.create_users import bksb_users_create_start
 from bksb_integration.accounts.invites import (
     InviteEmail,
     InviteError,
@@ -25,6 +27,7 @@ from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotRe
 from bksb_integration.models import BksbSettings, Invite, UserCreationRequest
 from bksb_integration.web.forms_users import CreateBksbUserForm, InviteForm, InviteTemplateForm
 from bksb_integration.web.guards import bksb_view
+from jobs.views import job_started_response
 from learners.models import Learner
 from permissions import access
 from permissions.access import AnyUser
@@ -180,25 +183,26 @@ def _invite_send(request: StaffRequest, learner: Learner, settings: BksbSettings
 @bksb_view(can_create_user)
 @require_POST
 def bulk_create(request: StaffRequest) -> HttpResponse:
-    settings = BksbSettings.load()
+    """Start creating a bksb user for each ticked record on the workers; its window lists each outcome."""
     ids = [int(value) for value in request.POST.getlist("learner") if value.isdigit()]
-    if _not_ready(request, settings):
-        return redirect("learners:list")
+    if _not_ready(request, BksbSettings.load()):
+        return _back_to_list(request)
     if not ids:
         messages.error(request, "Select the learners or applicants to create bksb users for.")
-        return redirect("learners:list")
-    if len(ids) > BULK_LIMIT:
-        messages.error(request, f"Select at most {BULK_LIMIT} records at a time.")
-        return redirect("learners:list")
+        return _back_to_list(request)
     try:
-        with bksb_client(settings, **REQUEST_CLIENT_OPTIONS) as client:
-            lines = bksb_users_bulk_create(learner_ids=ids, requested_by=request.user, client=client, settings=settings)
-    except (BksbNotReady, uc.CreationNotPossible) as exc:
+        job = bksb_users_create_start(learner_ids=ids, started_by=request.user)
+    except uc.CreationNotPossible as exc:
         messages.error(request, str(exc))
-        return redirect("learners:list")
-    out_of_time = [line.learner.pk for line in lines if line.result == OUT_OF_TIME]
-    context = {"lines": lines, "summary": bulk_summary(lines), "out_of_time": out_of_time}
-    return render(request, "bksb_integration/bulk_create_result.html", context)
+        return _back_to_list(request)
+    return job_started_response(request, job)
+
+
+def _back_to_list(request: StaffRequest) -> HttpResponse:
+    """Nothing started: the list again, with the message (a whole-page load when htmx asked)."""
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("learners:list"))
+    return redirect("learners:list")
 
 
 @bksb_view(access.can_manage_bksb_settings)

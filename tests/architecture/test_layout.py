@@ -54,3 +54,14 @@ def test_the_http_client_knows_nothing_of_django():
         if module.split(".")[0] in {"django", "learners", "permissions", "hub"} or _part(module) not in {None, "api"}
     }
     assert not django_imports
+
+
+def test_the_jobs_app_knows_no_app_above_it():
+    """Apps register their kinds of job with jobs; jobs never reaches up to them."""
+    upward = {
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in sorted((ROOT / "jobs").rglob("*.py"))
+        for module in _imports(path)
+        if module.split(".")[0] in {"learners", "bksb_integration", "hub"}
+    }
+    assert not upward

@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from bksb_integration.accounts.create_users import OUT_OF_TIME, TIME_BUDGET, bksb_users_bulk_create
 from bksb_integration.api.client import BksbClient
 from bksb_integration.config import connection
-from bksb_integration.models import UserCreationRequest
 from tests.factories import LearnerFactory
 from tests.support import configure
 
@@ -32,44 +30,14 @@ def test_every_page_that_calls_bksb_gives_up_within_seconds(client, bksb, client
     client.post(reverse("bksb:invite", args=[learner.pk]), {"with_auto_login_link": "on"})
     fresh = LearnerFactory()
     client.post(reverse("bksb:create_user", args=[fresh.pk]), {"username": "fresh1", "email": "f@example.ac.uk"})
+    assert len(clients_made) == 3
+    # Creating bksb users for ticked records only queues a job: no bksb call while the person waits.
     client.post(reverse("bksb:bulk_create"), {"learner": [LearnerFactory().pk]})
 
-    assert len(clients_made) == 4
+    assert len(clients_made) == 3
     for made in clients_made:
         assert _longest_call(made) <= 15
-    # A bulk record begun just before its time is up: a name check, then createUser (never retried).
-    bulk = clients_made[-1]
-    assert TIME_BUDGET + _longest_call(bulk) + bulk.timeout < WORKER_TIMEOUT
-
-
-def test_bulk_create_stops_sending_when_its_time_is_up_and_leaves_the_rest_untouched(bksb):
-    settings = configure()
-    first, second, third = (LearnerFactory(last_name=name) for name in ("Adams", "Baker", "Clarke"))
-    ticks = iter([0.0, 1.0, 21.0, 22.0])
-
-    lines = bksb_users_bulk_create(
-        learner_ids=[first.pk, second.pk, third.pk],
-        requested_by=None,
-        client=_client(settings),
-        settings=settings,
-        clock=lambda: next(ticks),
-    )
-
-    assert [line.learner for line in lines] == [first, second, third]
-    assert [line.label for line in lines] == ["Created", *["Not sent (time limit; submit them again)"] * 2]
-    assert lines[1].result == OUT_OF_TIME
-    assert len(bksb.creates) == 1
-    assert list(UserCreationRequest.objects.values_list("learner", flat=True)) == [first.pk]
-
-
-def test_bulk_create_in_time_sends_every_record(bksb):
-    settings = configure()
-    learners = [LearnerFactory() for _ in range(3)]
-    lines = bksb_users_bulk_create(
-        learner_ids=[learner.pk for learner in learners], requested_by=None, client=_client(settings), settings=settings
-    )
-    assert {line.label for line in lines} == {"Created"}
-    assert len(bksb.creates) == 3
+        assert _longest_call(made) + made.timeout < WORKER_TIMEOUT
 
 
 def _client(settings) -> BksbClient:

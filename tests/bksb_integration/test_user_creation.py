@@ -11,11 +11,10 @@ import pytest
 from django.db import connection
 
 from bksb_integration.accounts import user_creation as uc
-from bksb_integration.accounts.create_users import bksb_users_bulk_create, bulk_summary
 from bksb_integration.config.connection import client_for
 from bksb_integration.models import BksbLink, UserCreationRequest
-from learners.models import Kind, Learner
-from tests.factories import LearnerFactory, WebUserFactory
+from learners.models import Learner
+from tests.factories import LearnerFactory
 from tests.fakes import PASSWORD, SECRET
 from tests.support import configure
 
@@ -252,43 +251,6 @@ def test_bad_data_is_explained_before_anything_is_sent(learner, username, email,
     learner.date_of_birth = dob
     problems = uc.creation_problems(learner=learner, username=username, email=email)
     assert any(expected in message for _, message in problems)
-
-
-# Bulk.
-
-
-def test_bulk_create_reports_each_outcome(bksb, client, integration):
-    created = LearnerFactory(first_name="Ben", last_name="Baker", learner_ref="L000010")
-    applicant = LearnerFactory(first_name="Cara", last_name="Clarke", learner_ref="L000011", kind=Kind.APPLICANT)
-    taken = WebUserFactory(learner__last_name="Davies", user__username="taken.name").learner
-    no_dob = LearnerFactory(last_name="Evans", date_of_birth=None)
-    linked = LearnerFactory(last_name="Fletcher", bksb_user=True, bksb_username="fletch")
-    BksbLink.objects.create(learner=linked, bksb_user_id=99, resolved_username="fletch")
-    refused = LearnerFactory(last_name="Green", email="ok@example.ac.uk")
-    bksb.users["taken.name"] = 70
-
-    bksb.refuse_lastnames["Green"] = "Email domain is blocked."
-
-    ids = [x.pk for x in (created, applicant, taken, no_dob, linked, refused)]
-    lines = {
-        line.learner.pk: line for line in bksb_users_bulk_create(learner_ids=ids, requested_by=None, client=client)
-    }
-    assert lines[created.pk].label == "Created"
-    assert lines[applicant.pk].label == "Created"
-    assert lines[taken.pk].label == "Username taken"
-    assert lines[no_dob.pk].label == "Not sent"
-    assert "no date of birth" in lines[no_dob.pk].message
-    assert lines[linked.pk].label == "Already had a bksb user"
-    assert lines[refused.pk].label == "Refused by bksb"
-    assert "Email domain is blocked." in lines[refused.pk].message
-    assert bulk_summary(lines.values()) == {
-        "Created": 2,
-        "Already had a bksb user": 1,
-        "Username taken": 1,
-        "Refused by bksb": 1,
-        "Not sent": 1,
-    }
-    assert [dict(form)["Lastname"] for form in bksb.creates] == ["Baker", "Clarke", "Green"]
 
 
 # Against the sandbox over a real socket.

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from functools import partial
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 
-from bksb_integration.accounts import create_users as bulk_creation
 from bksb_integration.models import BksbLink, Invite, UserCreationRequest
+from jobs.models import Job
 from tests.factories import LearnerFactory
 from tests.fakes import PASSWORD, SECRET
 from tests.support import configure
@@ -299,11 +298,19 @@ def test_invite_page_explains_a_record_without_a_bksb_user(client, creator, lear
 # Bulk.
 
 
-def test_bulk_create_lists_each_outcome(client, creator, integration, bksb):
+def _bulk_post(client, capture, ids, **extra):
+    """Tick these records and submit; the job runs (eagerly) once the request commits. Its page is returned."""
+    with capture(execute=True):
+        response = client.post(reverse("bksb:bulk_create"), {"learner": ids}, **extra)
+    return response, client.get(reverse("jobs:detail", args=[Job.objects.latest("pk").pk]))
+
+
+def test_bulk_create_lists_each_outcome(client, creator, integration, bksb, django_capture_on_commit_callbacks):
     fine = LearnerFactory(last_name="Baker")
     no_email = LearnerFactory(last_name="Clarke", email="")
     client.force_login(creator)
-    response = client.post(reverse("bksb:bulk_create"), {"learner": [fine.pk, no_email.pk]})
+    started, response = _bulk_post(client, django_capture_on_commit_callbacks, [fine.pk, no_email.pk])
+    assert started.status_code == 302
     page = response.content.decode()
     assert response.status_code == 200
     assert "Created" in page
@@ -311,28 +318,57 @@ def test_bulk_create_lists_each_outcome(client, creator, integration, bksb):
     assert "email address is required" in page
 
 
-def test_bulk_create_refuses_too_many_records(client, creator, integration, bksb):
+def test_bulk_create_opens_its_window_at_once_and_sends_nothing_in_the_request(
+    client, creator, integration, bksb, django_capture_on_commit_callbacks
+):
+    learners = [LearnerFactory() for _ in range(3)]
     client.force_login(creator)
-    response = client.post(reverse("bksb:bulk_create"), {"learner": [str(n) for n in range(1, 52)]}, follow=True)
-    assert "at most 50" in response.content.decode()
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(
+            reverse("bksb:bulk_create"), {"learner": [x.pk for x in learners]}, HTTP_HX_REQUEST="true"
+        )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<dialog data-open-modal id="job-window"' in page
+    assert "Create bksb users" in page
+    assert "Queued" in page
+    assert "0 of 3 records" in page
     assert bksb.calls == []
+    assert len(queued) == 1  # the job is queued for the workers once the request commits
 
 
-def test_learner_list_says_how_many_records_one_submit_takes(client, creator, learner, integration):
+def test_bulk_create_takes_any_number_of_records(
+    client, creator, integration, bksb, django_capture_on_commit_callbacks
+):
+    ids = [LearnerFactory().pk for _ in range(51)]
     client.force_login(creator)
-    assert "up to 50 at a time" in client.get(reverse("learners:list")).content.decode()
+    _, response = _bulk_post(client, django_capture_on_commit_callbacks, ids)
+    assert "51 created" in response.content.decode()
+    assert len(bksb.creates) == 51
 
 
-def test_bulk_create_out_of_time_offers_the_rest_again(client, creator, integration, bksb, monkeypatch):
-    no_time = partial(bulk_creation.bksb_users_bulk_create, time_budget=0.0)
-    monkeypatch.setattr("bksb_integration.web.users.bksb_users_bulk_create", no_time)
-    late = LearnerFactory(last_name="Baker")
+def test_learner_list_says_the_users_are_created_in_the_background(client, creator, learner, integration):
     client.force_login(creator)
-    page = client.post(reverse("bksb:bulk_create"), {"learner": [late.pk]}).content.decode()
-    assert "Not sent (time limit; submit them again)" in page
-    assert "Submit the 1 record not sent" in page
-    assert f'<input type="hidden" name="learner" value="{late.pk}">' in page
-    assert bksb.calls == []
+    page = client.get(reverse("learners:list")).content.decode()
+    assert "created in the background" in page
+    assert "at a time" not in page
+
+
+def test_a_bulk_creation_job_is_shown_only_to_those_who_may_create_users(
+    client, creator, tutor, manager, integration, bksb, django_capture_on_commit_callbacks
+):
+    client.force_login(creator)
+    _bulk_post(client, django_capture_on_commit_callbacks, [LearnerFactory().pk])
+    job = Job.objects.get()
+    for name in ("detail", "status"):
+        assert client.get(reverse(f"jobs:{name}", args=[job.pk])).status_code == 200
+        client.force_login(tutor)
+        assert client.get(reverse(f"jobs:{name}", args=[job.pk])).status_code == 403
+        client.force_login(manager)
+        assert client.get(reverse(f"jobs:{name}", args=[job.pk])).status_code == 200
+        client.force_login(creator)
+    client.force_login(tutor)
+    assert client.post(reverse("jobs:resume", args=[job.pk])).status_code == 403
 
 
 def test_learner_list_offers_selection_only_to_holders(client, creator, tutor, learner, integration):

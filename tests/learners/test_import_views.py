@@ -27,6 +27,18 @@ def pending_files(var_dir: Path) -> list[Path]:
     return sorted((var_dir / "imports").glob("*")) if (var_dir / "imports").exists() else []
 
 
+@pytest.fixture
+def confirm(client, django_capture_on_commit_callbacks):
+    """Confirm the checked file: the import job runs (eagerly) once the request commits; its page is returned."""
+
+    def post():
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(URL, {"confirm": "1"})
+        return client.get(response["Location"], follow=True)
+
+    return post
+
+
 @pytest.mark.parametrize("persona", ["tutor", "outsider", "web_user"])
 def test_staff_without_import_right_and_web_users_are_refused(client, request, persona):
     user = request.getfixturevalue(persona)
@@ -63,7 +75,7 @@ def test_upload_form_has_a_labelled_file_field_and_skip_checkbox(client, manager
     assert 'enctype="multipart/form-data"' in text
 
 
-def test_upload_previews_then_confirm_imports_and_forgets_the_file(client, manager, var_dir):
+def test_upload_previews_then_confirm_imports_and_forgets_the_file(client, manager, var_dir, confirm):
     LearnerFactory(learner_ref="L000002", first_name="Old")
     client.force_login(manager)
     preview = client.post(URL, {"csv_file": upload(line("L000001", web_username="amira.k"), line("L000002"))})
@@ -75,7 +87,7 @@ def test_upload_previews_then_confirm_imports_and_forgets_the_file(client, manag
     [waiting] = pending_files(var_dir)
     assert "learners" not in waiting.name  # named by a random token, not by the upload
 
-    result = client.post(URL, {"confirm": "1"})
+    result = confirm()
     assert result.status_code == 200
     assert "Imported 2 rows: 1 created, 1 updated, 0 unchanged, 1 web user created" in result.text
     assert Learner.objects.get(learner_ref="L000001").web_user.username == "amira.k"
@@ -84,10 +96,10 @@ def test_upload_previews_then_confirm_imports_and_forgets_the_file(client, manag
     assert views_import.SESSION_KEY not in client.session
 
 
-def test_import_is_recorded_in_history_as_the_staff_user(client, manager):
+def test_import_is_recorded_in_history_as_the_staff_user(client, manager, confirm):
     client.force_login(manager)
     client.post(URL, {"csv_file": upload(line("L000001"))})
-    client.post(URL, {"confirm": "1"})
+    confirm()
     assert Learner.objects.get().history.get().history_user == manager
 
 
@@ -104,24 +116,24 @@ def test_bad_rows_are_listed_and_nothing_can_be_confirmed(client, manager, var_d
     assert not Learner.objects.exists()
 
 
-def test_skip_invalid_rows_confirms_the_good_rows_only(client, manager):
+def test_skip_invalid_rows_confirms_the_good_rows_only(client, manager, confirm):
     client.force_login(manager)
     response = client.post(
         URL, {"csv_file": upload(line("L000001"), line("L000002", end_date="2020-01-01")), "skip_invalid": "on"}
     )
     assert "Confirm import" in response.text
     assert "will be left out" in response.text
-    result = client.post(URL, {"confirm": "1"})
+    result = confirm()
     assert "Imported 1 row:" in result.text
     assert "end_date: The end date is before the start date." in result.text
     assert list(Learner.objects.values_list("learner_ref", flat=True)) == ["L000001"]
 
 
-def test_confirming_twice_imports_once_and_then_asks_for_the_file(client, manager):
+def test_confirming_twice_imports_once_and_then_asks_for_the_file(client, manager, confirm):
     client.force_login(manager)
     client.post(URL, {"csv_file": upload(line("L000001"))})
-    client.post(URL, {"confirm": "1"})
-    again = client.post(URL, {"confirm": "1"}, follow=True)
+    confirm()
+    again = confirm()
     assert "There is no checked file waiting to be imported" in again.text
     assert Learner.objects.count() == 1
 
@@ -162,11 +174,11 @@ def test_too_large_file_is_refused(client, manager, monkeypatch):
     assert not Learner.objects.exists()
 
 
-def test_html_in_a_name_is_shown_escaped_on_the_learner_list(client, manager):
+def test_html_in_a_name_is_shown_escaped_on_the_learner_list(client, manager, confirm):
     client.force_login(manager)
     preview = client.post(URL, {"csv_file": upload(line("L000001", first_name="<b>Bold</b>"))})
     assert "<b>Bold</b>" not in preview.text
-    client.post(URL, {"confirm": "1"})
+    confirm()
     text = client.get(reverse("learners:list")).text
     assert "Khan, &lt;b&gt;Bold&lt;/b&gt;" in text
     assert "<b>Bold</b>" not in text

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class JobsConfig(AppConfig):
+    name = "jobs"
+    verbose_name = "Background jobs"
+
+    def ready(self) -> None:
+        # Register the Celery task in every process (web, commands, workers), so a
+        # job queued by name runs eagerly where Celery is set to.
+        from jobs import tasks  # noqa: F401

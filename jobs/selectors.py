@@ -1,0 +1,45 @@
+"""Reading jobs: is this one stalled, and the one a user asks for, if they may see it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from jobs.kinds import job_kind
+from jobs.models import Job
+from permissions.access import AnyUser
+
+# Without a heartbeat for this long a running job's worker is presumed dead; a job
+# still queued after this long has no worker taking it. Either may be resumed.
+STALE_AFTER = dt.timedelta(minutes=2)
+
+WORKER_LOST = (
+    "This job stopped reporting progress (its worker may have been restarted). "
+    "Everything it finished is kept: Resume carries on from there."
+)
+NO_WORKER = "No worker has picked up this job yet. Ask an administrator whether the Celery worker is running."
+
+
+def job_stall(job: Job, *, now: dt.datetime | None = None) -> str:
+    """Why a job that is not finished has stopped moving, or '' while it moves (or is finished)."""
+    now = now or timezone.now()
+    if job.status == Job.Status.RUNNING and (job.heartbeat_at or job.created_at) < now - STALE_AFTER:
+        return WORKER_LOST
+    if job.status == Job.Status.QUEUED and (job.heartbeat_at or job.created_at) < now - STALE_AFTER:
+        return NO_WORKER
+    return ""
+
+
+def job_for_user(*, user: AnyUser, job_id: int) -> Job:
+    """The job, if this user may run jobs of its kind (and so see them); 404 or 403 otherwise."""
+    job = get_object_or_404(Job.objects.select_related("started_by"), pk=job_id)
+    try:
+        kind = job_kind(job.kind)
+    except KeyError:
+        raise PermissionDenied from None
+    if not kind.may_run(user):
+        raise PermissionDenied
+    return job

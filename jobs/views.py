@@ -1,0 +1,69 @@
+"""A job's progress: its page (works without JavaScript), the status part its window polls, and Resume."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from jobs.kinds import job_kind
+from jobs.models import Job
+from jobs.selectors import job_for_user, job_stall
+from jobs.services import job_resume
+from permissions.decorators import staff_required
+
+# Sent by the status part once the job is over: a page can redraw what the job changed.
+JOB_FINISHED = "jobFinished"
+
+
+def job_status_context(job: Job) -> dict[str, Any]:
+    """What the progress window (and the job's page) shows: the shared part and the kind's own."""
+    kind = job_kind(job.kind)
+    stalled = job_stall(job)
+    return {
+        "job": job,
+        "kind": kind,
+        "stalled": stalled,
+        "resumable": bool(stalled) or job.status == Job.Status.FAILED,
+        "polling": not job.is_finished and not stalled,
+        "started_by": job.started_by.get_username() if job.started_by else "Command line",
+        **kind.context(job),
+    }
+
+
+@staff_required()
+@require_GET
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = job_for_user(user=request.user, job_id=job_id)
+    return render(request, "jobs/job.html", job_status_context(job))
+
+
+@staff_required()
+@require_GET
+def job_status(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = job_for_user(user=request.user, job_id=job_id)
+    response = render(request, "jobs/_status.html", job_status_context(job))
+    if job.is_finished:
+        response["HX-Trigger"] = JOB_FINISHED
+    return response
+
+
+@staff_required()
+@require_POST
+def job_resume_view(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = job_for_user(user=request.user, job_id=job_id)
+    if job_resume(job_id=job.pk):
+        messages.success(request, "Carrying on where the job stopped.")
+    else:
+        messages.info(request, "This job is running or finished: there is nothing to resume.")
+    return redirect("jobs:detail", job.pk)
+
+
+def job_started_response(request: HttpRequest, job: Job) -> HttpResponse:
+    """What a screen answers once it has started a job: with htmx the progress window, else the job's page."""
+    if getattr(request, "htmx", False):
+        return render(request, "jobs/window.html", job_status_context(job))
+    return redirect("jobs:detail", job.pk)
