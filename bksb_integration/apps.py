@@ -8,12 +8,12 @@ class BksbIntegrationConfig(AppConfig):
     def ready(self) -> None:
         from bksb_integration import checks  # noqa: F401  (registers the system checks)
 
+        # Creating bksb users for many records runs as a background job (jobs app).
+        from bksb_integration.accounts.create_users import BKSB_USERS_CREATE
+
         # Register the Celery tasks in every process (web, commands, workers), so
         # work queued by name (sync/queue.py) runs eagerly where Celery is set to.
         from bksb_integration.sync import tasks  # noqa: F401
-
-        # Creating bksb users for many records runs as a background job (jobs app).
-        from bksb_integration.accounts.create_users import BKSB_USERS_CREATE
         from jobs.kinds import job_kind_register
 
         job_kind_register(BKSB_USERS_CREATE)

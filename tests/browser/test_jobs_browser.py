@@ -6,13 +6,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from bksb_sandbox.server import SandboxConfig, SandboxServer
 from jobs import queue
 from jobs.models import Job
 from jobs.services import job_run
 from learners.importing import COLUMNS
 from learners.models import Learner
-from tests.browser.test_create_user_browser import KEY, SECRET, _configure
 from tests.factories import LearnerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -69,17 +67,10 @@ def test_a_manager_imports_a_file_and_watches_the_window_to_the_end(page, browse
     assert Job.objects.get().status == Job.Status.SUCCEEDED
 
 
-@pytest.fixture
-def sandbox():
-    config = SandboxConfig(port=0, access_key_id=KEY, secret_access_key=SECRET, users=5, latency_ms=0, jitter_ms=0)
-    with SandboxServer(config) as server:
-        yield server
-
-
+@pytest.mark.sandbox(switched_on=True)
 def test_a_manager_creates_bksb_users_for_ticked_records_and_watches_the_window(
     page, browser_login, manager, sandbox, worker
 ):
-    _configure(sandbox)
     fine = [LearnerFactory(first_name=name, last_name="Ticked") for name in ("Ada", "Ben", "Cy")]
     LearnerFactory(first_name="Dee", last_name="Ticked", email="")
     page.on("dialog", lambda question: question.accept())  # "Create a bksb user for each selected record?"
