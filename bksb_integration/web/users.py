@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bksb_integration.accounts import user_creation as uc
 from bksb_integration.accounts.create_users import BULK_LIMIT, OUT_OF_TIME, bksb_users_bulk_create, bulk_summary
+from bksb_integration.accounts.invite_template import PLACEHOLDERS, placeholder
 from bksb_integration.accounts.invites import (
     InviteEmail,
     InviteError,
@@ -196,7 +197,7 @@ def bulk_create(request: HttpRequest) -> HttpResponse:
 
 @bksb_view(access.can_manage_bksb_settings)
 def invite_template(request: HttpRequest) -> HttpResponse:
-    """Edit the invite email; a template is saved only once it renders for a sample learner."""
+    """Edit the invite email: plain text with placeholders, checked on Preview and on Save."""
     settings = BksbSettings.load()
     form = InviteTemplateForm(request.POST if request.method == "POST" else None, instance=settings)
     preview, problem = None, ""
@@ -210,8 +211,12 @@ def invite_template(request: HttpRequest) -> HttpResponse:
             return redirect("bksb:invite_template")
     elif request.method == "GET":
         preview, problem = _template_preview(settings)
-    context = {"form": form, "preview": preview, "problem": problem}
+    context = {"form": form, "preview": preview, "problem": problem, "placeholders": _placeholders()}
     return render(request, "bksb_integration/invite_template.html", context, status=400 if form.errors else 200)
+
+
+def _placeholders() -> list[tuple[str, str]]:
+    return [(placeholder(name), meaning) for name, meaning in PLACEHOLDERS.items()]
 
 
 def _template_preview(settings: BksbSettings) -> tuple[InviteEmail | None, str]:
@@ -219,4 +224,4 @@ def _template_preview(settings: BksbSettings) -> tuple[InviteEmail | None, str]:
     try:
         return invite_preview(settings=settings), ""
     except InviteTemplateError as exc:
-        return None, f"This template could not be rendered: {exc.reason}."
+        return None, f"This template cannot be used: {exc.reason}"

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Iterator
 
 import pytest
 import responses
+from django.apps import apps as django_apps
 from django.core import mail
 
 from bksb_integration.accounts.invites import InviteError, invite_send
 from bksb_integration.config.connection import client_for
-from bksb_integration.models import BksbLink, Invite
+from bksb_integration.models import BksbLink, BksbSettings, Invite
 from tests.bksb_integration.creation_fakes import AUTOLOGIN_PREFIX, PASSWORD, SECRET, FakeBksb, configured
 
 pytestmark = pytest.mark.django_db
@@ -78,14 +80,14 @@ def test_each_invite_gets_a_fresh_link_and_is_recorded(linked, client, bksb):
 
 def test_the_admin_edited_template_is_used(linked, client, bksb):
     configured(
-        invite_subject="bksb for {{ first_name }}",
-        invite_body="Hi {{ first_name }} <3, log in as {{ username }} at {{ login_url }}.",
+        invite_subject="bksb for {first_name}",
+        invite_body="Hi {first_name} {last_name} <3, log in as {bksb_username} at {login_url}.",
         hub_bksb_url="https://college.bksblive2.co.uk/",
     )
     invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
     [email] = mail.outbox
     assert email.subject == "bksb for Amira"
-    assert email.body == "Hi Amira <3, log in as akhan1 at https://college.bksblive2.co.uk/.\n"
+    assert email.body == "Hi Amira Khan <3, log in as akhan1 at https://college.bksblive2.co.uk/.\n"
 
 
 def test_the_web_user_name_is_the_username_when_no_bksb_username_is_typed(learner, web_user, client, bksb):
@@ -123,20 +125,90 @@ def test_the_password_and_secret_never_appear_in_an_invite(linked, client, bksb)
         assert text not in mail.outbox[0].body
 
 
+def test_a_paragraph_holding_the_link_is_left_out_of_an_invite_without_one(linked, client, bksb):
+    configured(invite_body="Hello {first_name}.\n\nOr use this link:\n{auto_login_link}\n\nBye.")
+    invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    assert mail.outbox[0].body == "Hello Amira.\n\nBye.\n"
+
+
+def test_a_value_is_never_read_as_a_placeholder(linked, client, bksb):
+    linked.first_name = "{bksb_username}"
+    linked.save()
+    configured(invite_body="Hello {first_name}, you are {bksb_username}.")
+    invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    assert mail.outbox[0].body == "Hello {bksb_username}, you are akhan1.\n"
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        ('{% include "missing.html" %}', "there is no template “missing.html”"),
-        ("{{ first_name|divisibleby:2 }}", "invalid literal"),
-        ("{% if %}", "Unexpected end of expression"),
+        ('{% include "missing.html" %}', '“{% include "missing.html" %}” is not a placeholder'),
+        ("{% debug %}", "“{% debug %}” is not a placeholder"),
+        ("{{ first_name }}", "Write {first_name}."),
+        ("Hi {nickname}", "{nickname} is not a placeholder. The placeholders are {first_name}, {last_name},"),
     ],
 )
-def test_a_template_that_cannot_be_rendered_says_where_to_fix_it_and_sends_nothing(linked, client, bksb, body, reason):
+def test_a_stored_template_that_is_not_valid_says_where_to_fix_it_and_sends_nothing(linked, client, bksb, body, reason):
     configured(invite_body=body)
     with pytest.raises(InviteError) as raised:
         invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
-    assert str(raised.value).startswith("The invite template could not be rendered: ")
+    assert str(raised.value).startswith("The invite template cannot be used: ")
     assert reason in str(raised.value)
-    assert str(raised.value).endswith("an admin can fix it at Integrations > bksb > Invite email.")
+    assert str(raised.value).endswith("An admin can fix it at Integrations > bksb > Invite email.")
     assert mail.outbox == []
     assert not Invite.objects.exists()
+
+
+def test_the_link_cannot_go_in_the_subject(linked, client, bksb):
+    configured(invite_subject="Log in: {auto_login_link}")
+    with pytest.raises(InviteError, match="can only be used in the body"):
+        invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
+    assert mail.outbox == []
+
+
+# Templates saved in Django's template language before placeholders (migration 0008).
+
+OLD_BUILT_IN_BODY = """{% autoescape off %}Hello {{ first_name }},
+
+Your bksb username: {{ username }}
+
+To log in, go to {{ login_url }}.
+{% if auto_login_link %}
+Or log in straight away with this one-time link:
+{{ auto_login_link }}
+{% endif %}
+If you did not expect this email, please tell your tutor.
+{% endautoescape %}"""
+
+
+def _convert_stored_templates() -> None:
+    migration = importlib.import_module("bksb_integration.migrations.0008_invite_placeholders")
+    migration.forwards(django_apps, None)
+
+
+def test_a_template_saved_in_the_old_syntax_is_converted_and_keeps_working(linked, client, bksb):
+    configured(invite_subject="bksb for {{ first_name }}", invite_body=OLD_BUILT_IN_BODY)
+    _convert_stored_templates()
+    settings = BksbSettings.load()
+    assert settings.invite_subject == "bksb for {first_name}"
+    assert "{{" not in settings.invite_body
+    assert "{%" not in settings.invite_body
+
+    invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
+    without, with_link = mail.outbox
+    assert without.subject == "bksb for Amira"
+    assert without.body == (
+        "Hello Amira,\n\nYour bksb username: akhan1\n\nTo log in, go to your provider's bksb site.\n\n"
+        "If you did not expect this email, please tell your tutor.\n"
+    )
+    assert "Or log in straight away with this one-time link:\nhttps://bksb.example.test/autologin/" in with_link.body
+
+
+def test_an_old_template_that_cannot_be_converted_is_kept_and_refused_until_fixed(linked, client, bksb):
+    configured(invite_body="Hi {{ first_name|upper }}")
+    _convert_stored_templates()
+    assert BksbSettings.load().invite_body == "Hi {{ first_name|upper }}"
+    with pytest.raises(InviteError, match="is not a placeholder"):
+        invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    assert mail.outbox == []

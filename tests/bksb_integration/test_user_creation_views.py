@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from functools import partial
@@ -294,8 +295,8 @@ def test_invite_with_a_template_that_cannot_be_rendered_explains_instead_of_fail
     response = client.post(reverse("bksb:invite", args=[learner.pk]), {})
     assert response.status_code == 400
     page = response.content.decode()
-    assert "The invite template could not be rendered: there is no template “missing.html”" in page
-    assert "an admin can fix it at Integrations &gt; bksb &gt; Invite email" in page
+    assert "The invite template cannot be used: “{% include &quot;missing.html&quot; %}” is not a placeholder" in page
+    assert "An admin can fix it at Integrations &gt; bksb &gt; Invite email" in page
     assert mail.outbox == []
 
 
@@ -362,7 +363,7 @@ def test_learner_list_offers_selection_only_to_holders(client, creator, tutor, l
 def test_invite_template_is_previewed_then_saved(client, admin_user, enabled):
     client.force_login(admin_user)
     url = reverse("bksb:invite_template")
-    data = {"invite_subject": "Welcome {{ first_name }}", "invite_body": "Hi {{ first_name }}, you are {{ username }}."}
+    data = {"invite_subject": "Welcome {first_name}", "invite_body": "Hi {first_name}, you are {bksb_username}."}
     page = client.post(url, {**data, "preview": "1"}).content.decode()
     assert "Hi Amira, you are akhan1." in page
     assert configured().invite_body == ""
@@ -370,22 +371,51 @@ def test_invite_template_is_previewed_then_saved(client, admin_user, enabled):
     assert configured().invite_body == data["invite_body"]
 
 
-def test_invite_template_refuses_a_broken_template(client, admin_user, enabled):
+def test_invite_template_page_lists_the_placeholders(client, admin_user, enabled):
     client.force_login(admin_user)
-    response = client.post(
-        reverse("bksb:invite_template"), {"invite_subject": "Hi", "invite_body": "{% if %}", "save": "1"}
-    )
-    assert response.status_code == 400
-    assert "not a valid template" in response.content.decode()
+    page = client.get(reverse("bksb:invite_template")).content.decode()
+    for name in ("{first_name}", "{last_name}", "{bksb_username}", "{login_url}", "{auto_login_link}"):
+        assert f"<dt><code>{name}</code></dt>" in page
 
 
-def test_invite_template_refuses_one_that_fails_while_rendering(client, admin_user, enabled):
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ('Hello {% include "missing.html" %}', "is not a placeholder: use braces only around a placeholder name."),
+        ("{% debug %}", "“{% debug %}” is not a placeholder"),
+        ("{% for a in 'xxxxxxxxxx' %}{% for b in 'xxxxxxxxxx' %}{{ b }}{% endfor %}{% endfor %}", "not a placeholder"),
+        ("Hi {{ first_name }}", "Write {first_name}."),
+        ("Hi {nickname}", "{nickname} is not a placeholder. The placeholders are {first_name}"),
+    ],
+)
+def test_invite_template_refuses_anything_but_placeholders(client, admin_user, enabled, body, error):
     client.force_login(admin_user)
-    data = {"invite_subject": "Hi", "invite_body": 'Hello {% include "missing.html" %}'}
     for action in ("preview", "save"):
-        response = client.post(reverse("bksb:invite_template"), {**data, action: "1"})
+        response = client.post(
+            reverse("bksb:invite_template"), {"invite_subject": "Hi", "invite_body": body, action: "1"}
+        )
         assert response.status_code == 400
-        assert "This template could not be rendered: there is no template “missing.html”" in response.content.decode()
+        page = html.unescape(response.content.decode())
+        assert error in page
+        assert "sys.modules" not in page
+        assert "Correct the template to see a preview." in page
+    assert configured().invite_body == ""
+
+
+def test_invite_template_refuses_the_link_in_the_subject(client, admin_user, enabled):
+    client.force_login(admin_user)
+    data = {"invite_subject": "Go: {auto_login_link}", "invite_body": "", "save": "1"}
+    response = client.post(reverse("bksb:invite_template"), data)
+    assert response.status_code == 400
+    assert "{auto_login_link} can only be used in the body." in response.content.decode()
+
+
+def test_invite_template_body_has_a_size_limit(client, admin_user, enabled):
+    client.force_login(admin_user)
+    data = {"invite_subject": "Hi", "invite_body": "{first_name} " * 1000, "save": "1"}
+    response = client.post(reverse("bksb:invite_template"), data)
+    assert response.status_code == 400
+    assert "The body is limited to 5,000 characters." in response.content.decode()
     assert configured().invite_body == ""
 
 
@@ -394,7 +424,9 @@ def test_invite_template_page_shows_why_a_saved_template_fails(client, admin_use
     client.force_login(admin_user)
     response = client.get(reverse("bksb:invite_template"))
     assert response.status_code == 200
-    assert "This template could not be rendered: invalid literal" in response.content.decode()
+    assert "This template cannot be used: “{{ first_name|divisibleby:2 }}” is not a placeholder" in html.unescape(
+        response.content.decode()
+    )
 
 
 # The record's actions.

@@ -1,0 +1,32 @@
+"""The invite email's template and sending invites, in real Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.bksb_integration.creation_fakes import configured
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_admin_writes_the_invite_with_the_listed_placeholders(page, live_server, browser_login, admin_user):
+    configured()
+    browser_login("admin1", "pw-admin1")
+    page.goto(live_server.url + "/integrations/bksb/")
+    page.get_by_role("link", name="Invite email").click()
+
+    placeholders = page.get_by_label("Placeholders")
+    for name in ("{first_name}", "{bksb_username}", "{auto_login_link}"):
+        expect(placeholders.get_by_text(name, exact=True)).to_be_visible()
+
+    page.get_by_label("Body", exact=True).fill("Hello {nickname}, {% debug %}")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("{nickname} is not a placeholder.")).to_be_visible()
+    expect(page.get_by_text("“{% debug %}” is not a placeholder")).to_be_visible()
+
+    page.get_by_label("Body", exact=True).fill("Hello {first_name}, your bksb username is {bksb_username}.")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_label("Email body")).to_have_text("Hello Amira, your bksb username is akhan1.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Invite email saved.")).to_be_visible()
