@@ -7,6 +7,7 @@ never stored, logged or shown to staff.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
+from django.db.models import Q
+from django.utils import timezone
 
 from bksb_integration.accounts.invite_template import (
     BODY_PLACEHOLDERS,
@@ -29,7 +32,7 @@ from bksb_integration.accounts.linking import LinkError, bksb_user_id_resolve, l
 from bksb_integration.accounts.usernames import effective_bksb_username
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError
-from bksb_integration.models import BksbSettings, Invite
+from bksb_integration.models import BksbLink, BksbSettings, Invite
 from learners.models import Learner
 
 logger = logging.getLogger(__name__)
@@ -37,6 +40,8 @@ logger = logging.getLogger(__name__)
 GENERIC_LOGIN_PLACE = "your provider's bksb site"
 SAMPLE_LINK = "https://bksb.example/autologin/(made when the email is sent)"
 TEMPLATE_PAGE = "Integrations > bksb > Invite email"
+# A second invite to the same record within this time is taken for a repeat and not sent.
+INVITE_REPEAT_WINDOW = dt.timedelta(minutes=2)
 
 
 class InviteError(Exception):
@@ -117,6 +122,30 @@ def invite_preview(*, settings: BksbSettings) -> InviteEmail:
     )
 
 
+@dataclass(frozen=True)
+class InviteOutcome:
+    """The invite sent, or, when `repeated`, the one an earlier submit sent moments ago (no email went now).
+
+    `invite` is None only while that earlier submit is still sending.
+    """
+
+    invite: Invite | None
+    repeated: bool = False
+
+    @property
+    def message(self) -> str:
+        if not self.repeated and self.invite is not None:
+            return f"Invite sent to {self.invite.email}."
+        if self.invite is None:
+            return "An invite to this record is being sent right now; no second email was sent."
+        sent_at = timezone.localtime(self.invite.sent_at)
+        again = sent_at + INVITE_REPEAT_WINDOW
+        return (
+            f"An invite was just sent to {self.invite.email} (at {sent_at:%H:%M}); no second email was sent. "
+            f"Another can be sent from {again:%H:%M}."
+        )
+
+
 def invite_send(
     *,
     learner: Learner,
@@ -124,13 +153,45 @@ def invite_send(
     with_auto_login_link: bool,
     client: BksbClient | None,
     settings: BksbSettings | None = None,
-) -> Invite:
-    """Email the learner their bksb username and how to log in, and record the invite."""
+) -> InviteOutcome:
+    """Email the learner their bksb username and how to log in, and record the invite.
+
+    At most one invite per record within INVITE_REPEAT_WINDOW: a double click
+    or a resubmitted form gets the earlier invite back, marked `repeated`.
+    """
     settings = settings or BksbSettings.load()
     problems = invite_problems(learner=learner)
     if problems:
         raise InviteError(" ".join(problems))
     _template_check(settings)  # before bksb is asked for a link that would go unused
+    link_row = link_for(learner)
+    claimed_at = _claim(link_row)
+    if claimed_at is None:
+        return InviteOutcome(learner.bksb_invites.order_by("-sent_at", "-pk").first(), repeated=True)
+    try:
+        invite = _send(learner, sent_by, with_auto_login_link, client, settings)
+    except BaseException:
+        # Nothing was sent: free the record for the next try at once.
+        BksbLink.objects.filter(pk=link_row.pk, invite_claimed_at=claimed_at).update(invite_claimed_at=None)
+        raise
+    return InviteOutcome(invite)
+
+
+def _claim(link_row: BksbLink) -> dt.datetime | None:
+    """Take the record for one invite (a conditional update: one of any number of submits wins)."""
+    now = timezone.now()
+    free = Q(invite_claimed_at__isnull=True) | Q(invite_claimed_at__lte=now - INVITE_REPEAT_WINDOW)
+    taken = BksbLink.objects.filter(free, pk=link_row.pk).update(invite_claimed_at=now)
+    return now if taken == 1 else None
+
+
+def _send(
+    learner: Learner,
+    sent_by: AbstractBaseUser | None,
+    with_auto_login_link: bool,
+    client: BksbClient | None,
+    settings: BksbSettings,
+) -> Invite:
     username = effective_bksb_username(learner)
     link = _auto_login_link(learner, username, client) if with_auto_login_link else ""
     email = invite_render(

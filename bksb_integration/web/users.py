@@ -15,6 +15,7 @@ from bksb_integration.accounts.invite_template import PLACEHOLDERS, placeholder
 from bksb_integration.accounts.invites import (
     InviteEmail,
     InviteError,
+    InviteOutcome,
     InviteTemplateError,
     invite_preview,
     invite_problems,
@@ -22,7 +23,7 @@ from bksb_integration.accounts.invites import (
 )
 from bksb_integration.accounts.usernames import effective_bksb_username
 from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client, bksb_readiness
-from bksb_integration.models import BksbSettings, Invite, UserCreationRequest
+from bksb_integration.models import BksbSettings, UserCreationRequest
 from bksb_integration.web.forms_users import CreateBksbUserForm, InviteForm, InviteTemplateForm
 from bksb_integration.web.guards import bksb_view
 from learners.models import Learner
@@ -145,7 +146,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
         except InviteError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Invite sent to {sent.email}.")
+            (messages.info if sent.repeated else messages.success)(request, sent.message)
             return redirect("bksb:invite", pk)
     context = {
         "learner": learner,
@@ -157,7 +158,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "bksb_integration/invite.html", context, status=400 if form.errors else 200)
 
 
-def _invite_send(request: HttpRequest, learner: Learner, settings: BksbSettings, with_link: bool) -> Invite:
+def _invite_send(request: HttpRequest, learner: Learner, settings: BksbSettings, with_link: bool) -> InviteOutcome:
     if not with_link:
         return invite_send(
             learner=learner, sent_by=request.user, with_auto_login_link=False, client=None, settings=settings

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import responses
+import time_machine
 from django.apps import apps as django_apps
 from django.core import mail
+from django.db import connection
+from django.utils import timezone
 
-from bksb_integration.accounts.invites import InviteError, invite_send
+from bksb_integration.accounts.invites import INVITE_REPEAT_WINDOW, InviteError, invite_send
 from bksb_integration.config.connection import client_for
 from bksb_integration.models import BksbLink, BksbSettings, Invite
 from tests.bksb_integration.creation_fakes import AUTOLOGIN_PREFIX, PASSWORD, SECRET, FakeBksb, configured
@@ -40,7 +46,7 @@ def linked(learner):
 
 
 def test_invite_without_a_link_names_the_username_and_how_to_log_in(linked, client, bksb, admin_user):
-    invite = invite_send(learner=linked, sent_by=admin_user, with_auto_login_link=False, client=client)
+    invite = invite_send(learner=linked, sent_by=admin_user, with_auto_login_link=False, client=client).invite
     [email] = mail.outbox
     assert email.to == [linked.email]
     assert email.subject == "Your bksb account"
@@ -72,8 +78,10 @@ def test_invite_with_a_link_makes_it_at_sending_and_never_stores_it(linked, clie
 
 
 def test_each_invite_gets_a_fresh_link_and_is_recorded(linked, client, bksb):
-    for _ in range(2):
-        invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        for _ in range(2):
+            invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
+            traveller.shift(INVITE_REPEAT_WINDOW)
     assert mail.outbox[0].body != mail.outbox[1].body
     assert Invite.objects.filter(learner=linked).count() == 2
 
@@ -90,10 +98,44 @@ def test_the_admin_edited_template_is_used(linked, client, bksb):
     assert email.body == "Hi Amira Khan <3, log in as akhan1 at https://college.bksblive2.co.uk/.\n"
 
 
+def test_a_repeat_within_two_minutes_sends_nothing_and_says_it_was_just_sent(linked, client, bksb):
+    with time_machine.travel(dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC), tick=False) as traveller:
+        first = invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+        traveller.shift(dt.timedelta(seconds=5))
+        repeats = [invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client) for _ in "ab"]
+        assert len(mail.outbox) == 1
+        assert Invite.objects.count() == 1
+        assert bksb.calls == []
+        assert first.message == f"Invite sent to {linked.email}."
+        for repeat in repeats:
+            assert (repeat.invite, repeat.repeated) == (first.invite, True)
+            assert repeat.message == (
+                f"An invite was just sent to {linked.email} (at 10:30); no second email was sent. "
+                "Another can be sent from 10:32."
+            )
+        traveller.shift(INVITE_REPEAT_WINDOW)
+        later = invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    assert not later.repeated
+    assert len(mail.outbox) == 2
+
+
+def test_an_invite_that_failed_to_send_can_be_tried_again_at_once(linked, client, bksb, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("no mail server")
+
+    monkeypatch.setattr("bksb_integration.accounts.invites.send_mail", broken)
+    with pytest.raises(InviteError, match="could not be sent"):
+        invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    monkeypatch.undo()
+    again = invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    assert not again.repeated
+    assert len(mail.outbox) == 1
+
+
 def test_the_web_user_name_is_the_username_when_no_bksb_username_is_typed(learner, web_user, client, bksb):
     learner.bksb_user = True
     learner.save()
-    invite = invite_send(learner=learner, sent_by=None, with_auto_login_link=False, client=client)
+    invite = invite_send(learner=learner, sent_by=None, with_auto_login_link=False, client=client).invite
     assert invite.username == "demo.learner0001"
     assert "Your bksb username: demo.learner0001" in mail.outbox[0].body
 
@@ -194,8 +236,10 @@ def test_a_template_saved_in_the_old_syntax_is_converted_and_keeps_working(linke
     assert "{{" not in settings.invite_body
     assert "{%" not in settings.invite_body
 
-    invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
-    invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+        traveller.shift(INVITE_REPEAT_WINDOW)
+        invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
     without, with_link = mail.outbox
     assert without.subject == "bksb for Amira"
     assert without.body == (
@@ -212,3 +256,23 @@ def test_an_old_template_that_cannot_be_converted_is_kept_and_refused_until_fixe
     with pytest.raises(InviteError, match="is not a placeholder"):
         invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
     assert mail.outbox == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_submits_send_one_email(linked, bksb):
+    configured()
+    start = threading.Barrier(3)
+
+    def submit(_: int) -> bool:
+        start.wait()
+        try:
+            return invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=None).repeated
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(3) as pool:
+        repeated = sorted(pool.map(submit, range(3)))
+    assert repeated == [False, True, True]
+    assert len(mail.outbox) == 1
+    assert Invite.objects.count() == 1

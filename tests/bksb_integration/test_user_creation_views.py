@@ -9,10 +9,13 @@ from functools import partial
 
 import pytest
 import responses
+import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from bksb_integration.accounts import create_users as bulk_creation
+from bksb_integration.accounts.invites import INVITE_REPEAT_WINDOW
 from bksb_integration.models import BksbLink, Invite, UserCreationRequest
 from tests.bksb_integration.creation_fakes import PASSWORD, SECRET, FakeBksb, configured
 from tests.factories import LearnerFactory
@@ -279,12 +282,28 @@ def test_invite_is_sent_recorded_and_can_be_resent(client, creator, learner, ena
     learner.save()
     client.force_login(creator)
     url = reverse("bksb:invite", args=[learner.pk])
-    client.post(url, {})
-    page = client.post(url, {}, follow=True).content.decode()
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        client.post(url, {})
+        traveller.shift(INVITE_REPEAT_WINDOW)
+        page = client.post(url, {}, follow=True).content.decode()
     assert "Invite sent to" in page
     assert "Resend invite" in page
     assert len(mail.outbox) == 2
     assert Invite.objects.filter(learner=learner, sent_by=creator).count() == 2
+
+
+def test_invite_submitted_three_times_sends_one_email(client, creator, learner, enabled, bksb):
+    learner.bksb_user, learner.bksb_username = True, "akhan1"
+    learner.save()
+    client.force_login(creator)
+    url = reverse("bksb:invite", args=[learner.pk])
+    pages = [client.post(url, {}, follow=True).content.decode() for _ in range(3)]
+    assert len(mail.outbox) == 1
+    assert Invite.objects.filter(learner=learner).count() == 1
+    assert f"Invite sent to {learner.email}." in pages[0]
+    for page in pages[1:]:
+        assert f"An invite was just sent to {learner.email}" in page
+        assert "no second email was sent" in page
 
 
 def test_invite_with_a_template_that_cannot_be_rendered_explains_instead_of_failing(client, creator, learner, bksb):

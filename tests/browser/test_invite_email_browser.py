@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from tests.bksb_integration.creation_fakes import configured
@@ -30,3 +31,19 @@ def test_admin_writes_the_invite_with_the_listed_placeholders(page, live_server,
     expect(page.get_by_label("Email body")).to_have_text("Hello Amira, your bksb username is akhan1.")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Invite email saved.")).to_be_visible()
+
+
+def test_a_second_invite_moments_later_says_it_was_just_sent(page, live_server, browser_login, admin_user, learner):
+    configured()
+    learner.bksb_user, learner.bksb_username = True, "akhan1"
+    learner.save()
+    browser_login("admin1", "pw-admin1")
+    page.goto(f"{live_server.url}/learners/{learner.pk}/")
+    page.get_by_role("link", name="Send invite").click()
+    page.get_by_role("button", name="Send invite").click()
+    expect(page.get_by_text(f"Invite sent to {learner.email}.")).to_be_visible()
+
+    page.get_by_role("button", name="Resend invite").click()
+    expect(page.get_by_text(f"An invite was just sent to {learner.email}")).to_be_visible()
+    expect(page.get_by_text("no second email was sent")).to_be_visible()
+    assert len(mail.outbox) == 1
