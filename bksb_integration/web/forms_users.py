@@ -28,7 +28,8 @@ from learners.models import Learner
 class CreateBksbUserForm(forms.Form):
     """The review form of BKSB | Create user. Everything bksb would refuse is caught here first."""
 
-    username = forms.CharField(label="Username", max_length=USERNAME_MAX)
+    # The length is checked by username_problems, in its words.
+    username = forms.CharField(label="Username")
     email = forms.CharField(label="Email", max_length=254, required=False)
     auto_enrol_courses = forms.BooleanField(
         label="Auto Enrol Courses",
@@ -48,7 +49,9 @@ class CreateBksbUserForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.learner = learner
         self.settings = settings
-        self.fields["username"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "off", "spellcheck": "false", "maxlength": str(USERNAME_MAX)}
+        )
         self.fields["email"].widget = forms.EmailInput(attrs={"autocomplete": "off"})
 
     def clean_username(self) -> str:

@@ -216,7 +216,8 @@ def test_taken_name_without_edit_bksb_link_says_who_can_link(client, creator, le
         ({"date_of_birth": None}, {}, "no date of birth"),
         ({}, {"email": ""}, "email address is required"),
         ({}, {"email": "nope"}, "not a valid email address"),
-        ({}, {"username": "two words"}, "only letters, digits"),
+        ({}, {"username": "two\nlines"}, "cannot hold control characters"),
+        ({}, {"username": "   "}, "This field is required."),
     ],
 )
 def test_bad_data_is_explained_before_anything_is_sent(client, creator, learner, enabled, bksb, change, data, expected):
@@ -272,6 +273,36 @@ def test_first_download_can_be_started_from_the_confirmation(client, learner, en
     page = client.get(reverse("bksb:create_user", args=[learner.pk])).content.decode()
     assert f'action="{reverse("bksb:download", args=[learner.pk])}"' in page
     assert "Get BKSB Results" in page
+
+
+@pytest.mark.parametrize("username", ["b.murphy+fs@college.ac.uk", "o'neil.k-2", "kate brown"])
+def test_a_bksb_style_username_is_trimmed_and_sent(client, creator, learner, enabled, bksb, username):
+    client.force_login(creator)
+    url = reverse("bksb:create_user", args=[learner.pk])
+    response = client.post(url, {"username": f"  {username} ", "email": "a@example.ac.uk"}, follow=True)
+    assert response.status_code == 200
+    [create] = bksb.creates
+    assert dict(create)["Username"] == username
+    learner.refresh_from_db()
+    assert (learner.bksb_user, learner.bksb_username) == (True, username)
+
+
+def test_bksbs_own_refusal_is_shown(client, creator, learner, enabled, bksb):
+    bksb.create_mode, bksb.refusal = "refuse", "Usernames may not contain spaces."
+    client.force_login(creator)
+    url = reverse("bksb:create_user", args=[learner.pk])
+    response = client.post(url, {"username": "kate brown", "email": "a@example.ac.uk"})
+    assert response.status_code == 400
+    assert "bksb refused to create the user: Usernames may not contain spaces." in response.content.decode()
+
+
+def test_a_username_with_a_control_character_is_refused_before_bksb_is_asked(client, creator, learner, enabled, bksb):
+    client.force_login(creator)
+    url = reverse("bksb:create_user", args=[learner.pk])
+    response = client.post(url, {"username": "kate\u0007brown", "email": "a@example.ac.uk"})
+    assert response.status_code == 400
+    assert "cannot hold control characters" in response.content.decode()
+    assert bksb.calls == []
 
 
 # Invites.

@@ -87,3 +87,17 @@ def test_staff_create_a_bksb_user_and_send_an_invite(
     for secret in (PASSWORD, SECRET):
         assert secret not in message
         assert secret not in page.content()
+
+
+def test_a_username_with_a_plus_and_an_email_shape_is_taken_as_typed(
+    page, live_server, browser_login, admin_user, sandbox, demo_learner
+):
+    _configure(sandbox)
+    browser_login("admin1", "pw-admin1")
+    page.goto(f"{live_server.url}/learners/{demo_learner.pk}/bksb/create-user/")
+    page.get_by_label("Username").fill("  b.murphy+fs@college.ac.uk ")
+    page.get_by_role("button", name="Create User").click()
+
+    expect(page.get_by_role("heading", name="bksb user created")).to_be_visible()
+    expect(page.get_by_role("definition").filter(has_text="b.murphy+fs@college.ac.uk").first).to_be_visible()
+    assert sandbox.user_details("b.murphy+fs@college.ac.uk") is not None
