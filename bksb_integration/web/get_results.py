@@ -27,6 +27,7 @@ from bksb_integration.web.forms_schedule import NightlyScheduleForm
 from bksb_integration.web.guards import bksb_view
 from bksb_integration.web.run_display import (
     RunRow,
+    learners_text,
     skipped_reasons,
     started_by_label,
     time_left_text,
@@ -54,6 +55,8 @@ def _status_context(run: Run) -> dict[str, Any]:
     return {
         "run": run,
         "progress": progress.label,
+        "learners": learners_text(run),
+        "downloaded": run.learners_done - run.learners_failed,
         "percent": progress.percent,
         "time_left": time_left_text(run, now),
         "failures": failures,

@@ -145,6 +145,33 @@ def test_while_a_run_is_going_the_page_shows_it_and_refreshes_itself(client, man
     assert f'hx-get="{reverse("bksb:bulk_status", args=[running.pk])}"' in page
 
 
+def test_the_counts_add_up_when_a_learner_failed(client, manager):
+    Run.objects.create(
+        kind=Run.Kind.BULK,
+        status=Run.Status.PARTIAL,
+        finished_at=timezone.now(),
+        learners_total=10,
+        learners_done=10,
+        learners_failed=1,
+    )
+    client.force_login(manager)
+    page = client.get(reverse("bksb:management")).content.decode()
+    assert "10 of 10 learners finished: 9 downloaded, 1 failed." in page
+    assert "<strong>9</strong><span>downloaded</span>" in page
+    assert "10 learners done" not in page
+    history = client.get(reverse("bksb:history")).content.decode()
+    assert '<td class="num">10 of 10</td>\n      <td class="num">9</td>\n      <td class="num">1</td>' in history
+    assert '<th scope="col" class="num">Learners finished</th>' in history
+    assert '<th scope="col" class="num">Downloaded</th>' in history
+
+
+def test_a_running_run_says_how_many_of_its_learners_finished(client, manager):
+    run = _running(learners_total=10, learners_done=4, learners_failed=1)
+    client.force_login(manager)
+    page = client.get(reverse("bksb:bulk_status", args=[run.pk]), **HTMX).content.decode()
+    assert "4 of 10 learners finished: 3 downloaded, 1 failed" in page
+
+
 def test_after_a_run_the_page_shows_the_last_one_and_does_not_refresh(client, manager, run):
     client.force_login(manager)
     page = client.get(reverse("bksb:management")).content.decode()
@@ -381,6 +408,7 @@ def test_a_run_s_page_shows_its_counts_and_failed_learners(client, manager):
     client.force_login(manager)
     page = client.get(reverse("bksb:run_detail", args=[done.pk])).content.decode()
     assert "<dt>New results</dt><dd>123</dd>" in page
+    assert "<dt>Learners</dt><dd>60 of 60 learners finished: 5 downloaded, 55 failed</dd>" in page
     assert "<dt>Requests to bksb</dt><dd>321</dd>" in page
     assert reverse("learners:detail", args=[failed[0].pk]) in page
     assert reverse("learners:detail", args=[failed[54].pk]) not in page
