@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
 from bksb_integration.accounts.linking import LinkError, LinkOutcome, download_reset, link_apply
@@ -24,6 +25,7 @@ from bksb_integration.results.export import csv_lines, export_filename
 from bksb_integration.results.summary import learner_results, subject_summary
 from bksb_integration.results.tables_doc import tables_documentation
 from bksb_integration.sync.download import failure_message
+from bksb_integration.sync.eligibility import bksb_results_block
 from bksb_integration.sync.progress import ACTIVE, run_progress, run_stall
 from bksb_integration.sync.runs import bksb_results_start
 from bksb_integration.web.forms_tab import LinkForm
@@ -64,7 +66,13 @@ def _status(learner: Learner) -> dict[str, Any]:
     username, source = username_in_effect(learner)
     on_link = link.last_download_at if link else None
     last_download = web_user.bksb_updated if web_user is not None else on_link
-    return {"link": link, "username": username, "username_source": source, "last_download": last_download}
+    return {
+        "link": link,
+        "username": username,
+        "username_source": source,
+        "last_download": last_download,
+        "download_block": bksb_results_block(learner=learner),
+    }
 
 
 def _results_context(learner: Learner) -> dict[str, Any]:
@@ -155,8 +163,11 @@ def _link_apply(form: LinkForm, learner: Learner, client: BksbClient | None) -> 
 
 
 def _link_section(request: HttpRequest, learner: Learner, form: LinkForm, **extra: Any) -> HttpResponse:
+    """The link section, and the actions card out of band: Apply can make a download possible or not."""
     context = {"learner": learner, "form": form, **_status(learner), **extra}
-    return render(request, "bksb_integration/tab_link.html", context)
+    section = render_to_string("bksb_integration/tab_link.html", context, request=request)
+    actions = render_to_string("bksb_integration/tab_actions.html", {**context, "oob": True}, request=request)
+    return HttpResponse(section + actions)
 
 
 @bksb_view(can_get_results)
@@ -164,6 +175,12 @@ def _link_section(request: HttpRequest, learner: Learner, form: LinkForm, **extr
 def download(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a download (or attach to the running one) and show the BKSB Results window."""
     learner = _learner(pk)
+    block = bksb_results_block(learner=learner)
+    if block is not None:
+        if request.htmx:
+            return render(request, "bksb_integration/_results_window.html", {"learner": learner, "refused": block})
+        messages.error(request, block.reason)
+        return redirect("bksb:tab", pk=learner.pk)
     run, started = bksb_results_start(learner=learner, started_by=request.user)
     if not request.htmx:
         return redirect("bksb:run_status", run_id=run.pk)

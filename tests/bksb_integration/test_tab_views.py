@@ -18,6 +18,7 @@ from bksb_integration.models import (
 from bksb_integration.sync.runs import bksb_results_start
 from tests.bksb_integration.test_download_support import (
     MULTI_PAGE_USER,
+    URL,
     configure,
     fast_clients,
     last_download,
@@ -25,6 +26,7 @@ from tests.bksb_integration.test_download_support import (
     remote_counts,
     sandbox_running,
 )
+from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +103,7 @@ def test_results_show_on_the_tab_with_the_summary(client, tutor, sandbox, django
 
 
 def test_without_javascript_the_button_leads_to_a_self_refreshing_status_page(client, tutor):
+    configure(URL)
     learner = linked_learner(MULTI_PAGE_USER)
     client.force_login(tutor)
     # No worker picks it up here (callbacks are not run): the page keeps refreshing.
@@ -134,6 +137,7 @@ def test_the_window_polls_a_running_download_and_shows_its_stage(client, tutor):
 
 
 def test_a_second_click_attaches_to_the_running_download(client, tutor):
+    configure(URL)
     learner = linked_learner(MULTI_PAGE_USER)
     first, _ = bksb_results_start(learner=learner, started_by=None, queue=False)
     RunLearner.objects.filter(run=first).update(status="running", claimed_at=timezone.now())
@@ -305,3 +309,76 @@ def test_a_closed_window_follows_the_run_unseen_until_it_ends(client, tutor):
     finished = client.get(url, headers=HX)
     assert finished.content.decode().strip() == '<div id="bksb-run-follower" hidden></div>'
     assert finished["HX-Trigger"] == "bksbResultsChanged"
+
+
+# -- when BKSB Results can work ------------------------------------------------------------------
+
+BUTTON = '<button type="submit" class="btn btn-primary">BKSB Results</button>'
+
+
+def test_bksb_results_is_offered_to_a_bksb_user_with_a_username(client, tutor):
+    configure(URL)
+    learner = linked_learner(MULTI_PAGE_USER)
+    client.force_login(tutor)
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+    assert BUTTON in page
+    assert "cannot download" not in page
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"bksb_user": False}, "This record is not a BKSB User: tick BKSB User and Apply."),
+        (
+            {"bksb_user": True, "bksb_username": ""},
+            "This record has no web user account and no BKSB Username: enter its BKSB Username and Apply.",
+        ),
+    ],
+)
+def test_bksb_results_is_not_offered_where_it_can_only_fail(client, manager, fields, reason):
+    configure(URL)
+    learner = LearnerFactory(**fields)
+    client.force_login(manager)
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+    assert BUTTON not in page
+    assert "BKSB Results cannot download for this record." in page
+    assert reason in page
+    assert '<a href="#bksb-link">Change it in Link to bksb</a>' in page
+    assert 'id="bksb-link"' in page
+
+
+def test_a_tutor_is_told_who_can_change_the_link(client, tutor):
+    configure(URL)
+    learner = LearnerFactory(bksb_user=False)
+    client.force_login(tutor)
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+    assert "Someone with Edit BKSB Link can change it in" in page
+
+
+def test_bksb_results_says_why_when_the_integration_is_off(client, tutor):
+    configure(URL, enabled=False)
+    learner = linked_learner(MULTI_PAGE_USER)
+    client.force_login(tutor)
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+    assert BUTTON not in page
+    assert "The bksb integration is not enabled" in page
+
+
+def test_a_download_that_can_only_fail_is_refused_and_starts_no_run(client, tutor):
+    configure(URL)
+    learner = LearnerFactory(bksb_user=False)
+    client.force_login(tutor)
+    window = client.post(reverse("bksb:download", args=[learner.pk]), headers=HX).content.decode()
+    assert "This record is not a BKSB User" in window
+    response = client.post(reverse("bksb:download", args=[learner.pk]), follow=True)
+    assert "This record is not a BKSB User" in response.content.decode()
+    assert not Run.objects.exists()
+
+
+def test_apply_redraws_the_actions_so_bksb_results_appears(client, manager, sandbox):
+    learner = LearnerFactory(bksb_user=False)
+    client.force_login(manager)
+    data = {"bksb_user": "on", "bksb_username": MULTI_PAGE_USER}
+    answer = client.post(reverse("bksb:link", args=[learner.pk]), data, headers=HX).content.decode()
+    assert 'id="bksb-actions" aria-labelledby="bksb-actions-title" hx-swap-oob="true"' in answer
+    assert BUTTON in answer

@@ -10,7 +10,7 @@ from bksb_integration.models import Run, RunLearner
 from bksb_integration.sync.download import run_learner_download
 from bksb_integration.sync.runs import bksb_results_start
 from tests.bksb_integration.test_download_support import configure, fast_clients, mappings_seed, sandbox_running
-from tests.factories import WebUserFactory
+from tests.factories import LearnerFactory, WebUserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,9 +39,13 @@ def test_manager_links_a_learner_downloads_results_and_sees_them(page, live_serv
     page.get_by_role("link", name="BKSB", exact=True).click()
     expect(page.get_by_role("link", name="BKSB", exact=True)).to_have_attribute("aria-current", "page")
 
+    expect(page.get_by_text("This record is not a BKSB User: tick BKSB User and Apply.")).to_be_visible()
+    expect(page.get_by_role("button", name="BKSB Results")).to_have_count(0)
+    page.get_by_role("link", name="Change it in Link to bksb").click()
     page.get_by_label("BKSB User", exact=True).check()
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_text("Linked to bksb user demo.learner0012 (id 2100012).")).to_be_visible()
+    expect(page.get_by_text("This record is not a BKSB User")).to_have_count(0)
     status = page.locator("#bksb-results")
     expect(status.get_by_text("(from the web user account)")).to_be_visible()
     expect(status.get_by_text("2100012")).to_be_visible()
@@ -94,3 +98,18 @@ def test_closing_the_window_early_leaves_the_download_running_and_the_results_st
     expect(page.locator("#bksb-initial tbody tr").first).not_to_have_text("No results downloaded yet.")
     expect(window).to_be_hidden()
     assert Run.objects.count() == 1
+
+
+def test_a_record_without_a_web_user_account_says_so_instead_of_offering_bksb_results(
+    page, live_server, browser_login, manager, sandbox
+):
+    learner = LearnerFactory(first_name="Kate", last_name="Brown", bksb_user=True, bksb_username="")
+    browser_login("manager1", "pw-manager1")
+    page.goto(f"{live_server.url}/learners/{learner.pk}/bksb/")
+    expect(page.get_by_role("note").filter(has_text="no web user account and no BKSB Username")).to_be_visible()
+    expect(page.get_by_role("button", name="BKSB Results")).to_have_count(0)
+
+    page.get_by_label("BKSB Username").fill("demo.learner0005")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("button", name="BKSB Results")).to_be_visible()
+    expect(page.get_by_text("no web user account and no BKSB Username")).to_have_count(0)
