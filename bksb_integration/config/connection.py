@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbAuthError, BksbError
+from bksb_integration.config.settings_change import KEY_FIELDS
 from bksb_integration.models import BksbSettings
 from bksb_integration.models.encryption import SecretUnreadable
 from permissions.access import bksb_available
@@ -112,6 +113,7 @@ def client_for(settings: BksbSettings | None = None, *, need_enabled: bool = Tru
 class ConnectionTestResult:
     ok: bool
     message: str
+    tested: bool = True  # False: no test could be made; `message` says why
 
 
 def connection_test(*, settings: BksbSettings) -> ConnectionTestResult:
@@ -126,6 +128,20 @@ def connection_test(*, settings: BksbSettings) -> ConnectionTestResult:
     settings.last_test_outcome = result.message[:300]
     settings.save(update_fields=["last_tested_at", "last_test_ok", "last_test_outcome"])
     return result
+
+
+def connection_retest(*, settings: BksbSettings, changed: list[str]) -> ConnectionTestResult | None:
+    """After a settings change (settings_update's answer): test again when the url or keys changed.
+
+    None when they did not; an untested result (tested=False) when the
+    settings are not complete enough to test.
+    """
+    if not KEY_FIELDS.intersection(changed):
+        return None
+    readiness = bksb_readiness(settings, need_enabled=False)
+    if not readiness.ready:
+        return ConnectionTestResult(False, readiness.reason, tested=False)
+    return connection_test(settings=settings)
 
 
 def _probe(settings: BksbSettings) -> ConnectionTestResult:

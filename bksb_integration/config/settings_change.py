@@ -17,6 +17,8 @@ from bksb_integration.models import BksbSettings
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# A connection test of other keys says nothing about these: changing one clears the last test.
+KEY_FIELDS = frozenset({"api_url", "access_key_id", "secret_access_key_encrypted"})
 URL_CHANGE_NEEDS_KEY = (
     "Enter the Secret Access Key again when you change the BKSB API url: "
     "it is only ever sent to the url it was entered for."
@@ -123,6 +125,7 @@ def _require_keys_when_enabled(settings: BksbSettings, change: SettingsChange) -
 def settings_update(*, settings: BksbSettings, change: SettingsChange, reason: str = "") -> list[str]:
     """Validate and save a change; the names of the fields that changed.
 
+    A change of url or keys also clears the last connection test, which was of others.
     Saved at once with `update_fields`: every process reads the row afresh
     (BksbSettings.load()), so the change takes effect immediately.
     """
@@ -140,8 +143,12 @@ def settings_update(*, settings: BksbSettings, change: SettingsChange, reason: s
         elif getattr(change, f"clear_{name}") and getattr(settings, f"has_{name}"):
             setattr(settings, name, "")
             changed.append(f"{name}_encrypted")
-    if changed:
-        if reason:
-            settings._change_reason = reason
-        settings.save(update_fields=[*changed, "updated_at"])
+    if not changed:
+        return changed
+    stale = ["last_tested_at", "last_test_ok", "last_test_outcome"] if KEY_FIELDS.intersection(changed) else []
+    if stale:
+        settings.last_tested_at, settings.last_test_ok, settings.last_test_outcome = None, None, ""
+    if reason:
+        settings._change_reason = reason
+    settings.save(update_fields=[*changed, *stale, "updated_at"])
     return changed

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from bksb_integration.config.connection import connection_test
+from bksb_integration.config.connection import ConnectionTestResult, connection_retest, connection_test
 from bksb_integration.config.settings_change import settings_update
 from bksb_integration.models import BksbSettings
 from bksb_integration.web.forms_settings import BksbSettingsForm, DownloadOptionsForm
@@ -39,9 +39,23 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     form = BksbSettingsForm(request.POST if request.method == "POST" else None, settings=settings)
     if request.method == "POST" and form.is_valid():
         changed = settings_update(settings=settings, change=form.change)
-        messages.success(request, "Settings saved." if changed else "Nothing changed.")
-        return redirect("bksb:summary")
+        _saved_message(request, changed, connection_retest(settings=settings, changed=changed))
+        return redirect("bksb:settings")
     return _settings_page(request, settings, form, DownloadOptionsForm(instance=settings))
+
+
+def _saved_message(request: HttpRequest, changed: list[str], test: ConnectionTestResult | None) -> None:
+    """What Save did, with the connection test it made when the url or keys changed."""
+    if not changed:
+        messages.info(request, "Nothing changed.")
+    elif test is None:
+        messages.success(request, "Settings saved.")
+    elif not test.tested:
+        messages.warning(request, f"Settings saved. The connection was not tested: {test.message}")
+    elif test.ok:
+        messages.success(request, f"Settings saved and the connection tested. {test.message}")
+    else:
+        messages.error(request, f"Settings saved, but the connection test failed: {test.message}")
 
 
 @bksb_view(access.can_manage_bksb_settings)

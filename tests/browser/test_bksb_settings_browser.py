@@ -33,7 +33,7 @@ def _open_bksb(page) -> None:
 def test_admin_sets_the_keys_and_tests_the_connection(page, live_server, browser_login, admin_user, sandbox):
     browser_login("admin1", "pw-admin1")
     _open_bksb(page)
-    expect(page.get_by_text("Never tested")).to_be_visible()
+    expect(page.get_by_text("Not tested with the current url and keys")).to_be_visible()
 
     page.get_by_role("link", name="Settings", exact=True).first.click()
     page.get_by_label("Integration Enabled").check()
@@ -43,15 +43,31 @@ def test_admin_sets_the_keys_and_tests_the_connection(page, live_server, browser
     page.get_by_label("Default Password", exact=True).fill("Welcome-2026!")
     page.get_by_role("button", name="Save", exact=True).click()
 
-    expect(page.get_by_text("Settings saved.")).to_be_visible()
+    expect(
+        page.get_by_text("Settings saved and the connection tested. Connected: bksb accepted the key.")
+    ).to_be_visible()
+    expect(page.get_by_text("set — leave blank to keep").first).to_be_visible()
+    expect(page.get_by_label("Secret Access Key", exact=True)).to_have_value("")
+    assert SECRET not in page.content()
+
+    _open_bksb(page)
     page.get_by_role("button", name="Test connection").click()
     expect(page.get_by_role("status").filter(has_text="Connected: bksb accepted the key.")).to_be_visible()
     assert SECRET not in page.content()
 
-    page.get_by_role("link", name="Settings", exact=True).first.click()
-    expect(page.get_by_text("set — leave blank to keep").first).to_be_visible()
-    expect(page.get_by_label("Secret Access Key", exact=True)).to_have_value("")
-    assert SECRET not in page.content()
+
+def test_saving_a_wrong_key_says_the_test_failed_instead_of_settings_saved(
+    page, live_server, browser_login, admin_user, sandbox
+):
+    browser_login("admin1", "pw-admin1")
+    page.goto(live_server.url + "/integrations/bksb/settings/")
+    page.get_by_label("BKSB API url").fill(sandbox.url)
+    page.get_by_label("Access Key ID").fill(KEY)
+    page.get_by_label("Secret Access Key", exact=True).fill("not-the-secret")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.get_by_text("Settings saved, but the connection test failed: bksb refused the key")).to_be_visible()
+    expect(page.get_by_text("Settings saved.", exact=True)).to_have_count(0)
 
 
 def test_tutor_without_manage_bksb_settings_is_refused_the_settings_page(page, live_server, browser_login, tutor):
