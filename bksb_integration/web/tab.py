@@ -30,6 +30,7 @@ from bksb_integration.sync.progress import ACTIVE, run_progress, run_stall
 from bksb_integration.sync.runs import bksb_results_start
 from bksb_integration.web.forms_tab import LinkForm
 from bksb_integration.web.guards import bksb_view
+from bksb_integration.web.result_tables import lists_shown_whole, result_tables, whole_query
 from learners.models import Learner
 from permissions import access
 from permissions.access import AnyUser
@@ -75,8 +76,9 @@ def _status(learner: Learner) -> dict[str, Any]:
     }
 
 
-def _results_context(learner: Learner) -> dict[str, Any]:
+def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
     results = learner_results(learner=learner)
+    whole = lists_shown_whole(request.GET)
     active = (
         RunLearner.objects.filter(learner=learner, run__kind=Run.Kind.SINGLE, status__in=ACTIVE)
         .order_by("-pk")
@@ -87,6 +89,8 @@ def _results_context(learner: Learner) -> dict[str, Any]:
         "learner": learner,
         "results": results,
         "summary": subject_summary(learner=learner, results=results),
+        "tables": result_tables(results, whole),
+        "whole_query": whole_query(whole),
         "active_run_id": active,
         **_status(learner),
     }
@@ -97,7 +101,7 @@ def _tab_page(request: HttpRequest, learner: Learner, **extra: Any) -> HttpRespo
     form = extra.pop("form", None) or LinkForm(
         initial={"bksb_user": learner.bksb_user, "bksb_username": learner.bksb_username}
     )
-    context = {"tab": "bksb", "form": form, **_results_context(learner), **extra}
+    context = {"tab": "bksb", "form": form, **_results_context(learner, request), **extra}
     return render(request, "bksb_integration/tab.html", context, status=status)
 
 
@@ -111,7 +115,7 @@ def tab(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def tab_results(request: HttpRequest, pk: int) -> HttpResponse:
     """The status and results section alone, refreshed in place after a download."""
-    return render(request, "bksb_integration/tab_results.html", _results_context(_learner(pk)))
+    return render(request, "bksb_integration/tab_results.html", _results_context(_learner(pk), request))
 
 
 @bksb_view(can_edit_link)

@@ -94,7 +94,8 @@ def test_results_show_on_the_tab_with_the_summary(client, tutor, sandbox, django
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("bksb:download", args=[learner.pk]), headers=HX)
 
-    section = client.get(reverse("bksb:tab_results", args=[learner.pk]), headers=HX).content.decode()
+    url = reverse("bksb:tab_results", args=[learner.pk]) + "?all=initial&all=diagnostic"
+    section = client.get(url, headers=HX).content.decode()
 
     assert 'hx-trigger="bksbResultsChanged from:body"' in section
     assert "Levels by subject" in section
@@ -282,7 +283,7 @@ def test_tab_queries_stay_constant_with_200_results(client, tutor, django_assert
         _row(InitialAssessmentResult, learner, session=n, when=when - dt.timedelta(days=n))
         _row(DiagnosticAssessmentResult, learner, session=n, when=when - dt.timedelta(days=n), percent_score=n)
     client.force_login(tutor)
-    url = reverse("bksb:tab", args=[learner.pk])
+    url = reverse("bksb:tab", args=[learner.pk]) + "?all=initial&all=diagnostic"
     client.get(url)
 
     with django_assert_max_num_queries(15):
@@ -382,3 +383,77 @@ def test_apply_redraws_the_actions_so_bksb_results_appears(client, manager, sand
     answer = client.post(reverse("bksb:link", args=[learner.pk]), data, headers=HX).content.decode()
     assert 'id="bksb-actions" aria-labelledby="bksb-actions-title" hx-swap-oob="true"' in answer
     assert BUTTON in answer
+
+
+# -- long result lists ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def many_results():
+    learner = linked_learner("demo.learner0001")
+    when = timezone.now()
+    InitialAssessmentResult.objects.bulk_create(
+        _unsaved(InitialAssessmentResult, learner, n, when - dt.timedelta(days=n)) for n in range(130)
+    )
+    DiagnosticAssessmentResult.objects.bulk_create(
+        _unsaved(DiagnosticAssessmentResult, learner, n, when - dt.timedelta(days=n)) for n in range(120)
+    )
+    return learner
+
+
+def _unsaved(model, learner, session, when):
+    now = timezone.now()
+    return model(
+        learner=learner,
+        bksb_user_id=2100001,
+        session_id=session,
+        assessment_id=50000,
+        course_subject="MATHS_NEW",
+        assessment_name=f"Assessment {session}",
+        result="Maths Entry 3",
+        result_date=when,
+        subject="maths",
+        level="entry_3",
+        level_rank=4,
+        first_seen_at=now,
+        last_changed_at=now,
+    )
+
+
+def _rows(page: str, table_id: str) -> int:
+    body = page.split(f'<table class="table" id="{table_id}">')[1].split("</tbody>")[0]
+    return body.count("<tr>") - 1  # less the header row
+
+
+def test_a_long_result_list_shows_its_newest_20_and_offers_the_rest(client, tutor, many_results):
+    client.force_login(tutor)
+    tab = reverse("bksb:tab", args=[many_results.pk])
+    page = client.get(tab).content.decode()
+    assert (_rows(page, "bksb-initial"), _rows(page, "bksb-diagnostic")) == (20, 20)
+    assert "Assessment 0<" in page
+    assert "Assessment 20<" not in page
+    assert "The newest 20 of 130 are shown." in page
+    assert f'<a href="{tab}?all=initial#bksb-initial-title">Show all 130 initial assessment results</a>' in page
+    assert f'<a href="{tab}?all=diagnostic#bksb-diagnostic-title">Show all 120 diagnostic results</a>' in page
+
+
+def test_each_table_is_one_link_away_from_the_top(client, tutor, many_results):
+    client.force_login(tutor)
+    page = client.get(reverse("bksb:tab", args=[many_results.pk])).content.decode()
+    jumps = page.split('<nav class="card jumps" aria-label="Results on this tab">')[1].split("</nav>")[0]
+    assert '<a href="#bksb-summary-title">Levels by subject</a>' in jumps
+    assert '<a href="#bksb-initial-title">Initial assessment results (130)</a>' in jumps
+    assert '<a href="#bksb-diagnostic-title">Diagnostic results (120)</a>' in jumps
+    assert page.index("Results on this tab") < page.index('id="bksb-summary-title"')
+
+
+def test_show_all_shows_one_list_whole_and_keeps_it_when_the_section_refreshes(client, tutor, many_results):
+    client.force_login(tutor)
+    tab = reverse("bksb:tab", args=[many_results.pk])
+    page = client.get(tab, {"all": "initial"}).content.decode()
+    assert (_rows(page, "bksb-initial"), _rows(page, "bksb-diagnostic")) == (130, 20)
+    assert f'<a href="{tab}#bksb-initial-title">Show only the newest 20</a>' in page
+    assert f'<a href="{tab}?all=initial&amp;all=diagnostic#bksb-diagnostic-title">Show all 120' in page
+    assert f'hx-get="{reverse("bksb:tab_results", args=[many_results.pk])}?all=initial"' in page
+    section = client.get(reverse("bksb:tab_results", args=[many_results.pk]), {"all": "initial"}, headers=HX)
+    assert _rows(section.content.decode(), "bksb-initial") == 130

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from bksb_integration.models import Run, RunLearner
+from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult, Run, RunLearner
 from bksb_integration.sync.download import run_learner_download
 from bksb_integration.sync.runs import bksb_results_start
 from tests.bksb_integration.test_download_support import configure, fast_clients, mappings_seed, sandbox_running
@@ -58,9 +61,9 @@ def test_manager_links_a_learner_downloads_results_and_sees_them(page, live_serv
     window.get_by_role("button", name="Close").click()
     expect(window).to_be_hidden()
 
-    initial = page.locator("#bksb-initial tbody tr")
-    expect(initial.first).to_be_visible()
-    assert initial.count() >= 25
+    # The user has 25 to 60 of each: the newest 20 are shown, the rest one link away.
+    expect(page.locator("#bksb-initial tbody tr")).to_have_count(20)
+    expect(page.get_by_role("link", name=re.compile(r"Show all \d+ initial assessment results"))).to_be_visible()
     expect(page.locator("#bksb-diagnostic tbody tr").first).to_be_visible()
     summary = page.locator("#bksb-summary")
     for subject in ("English", "Maths", "ICT/Digital"):
@@ -113,3 +116,46 @@ def test_a_record_without_a_web_user_account_says_so_instead_of_offering_bksb_re
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_role("button", name="BKSB Results")).to_be_visible()
     expect(page.get_by_text("no web user account and no BKSB Username")).to_have_count(0)
+
+
+def test_a_learner_with_250_results_gets_a_short_tab_with_links_to_each_table(browser, live_server, tutor, sandbox):
+    learner = WebUserFactory(user__username="demo.learner0001", learner__bksb_user=True).learner
+    when = timezone.now()
+    for model, count in ((InitialAssessmentResult, 130), (DiagnosticAssessmentResult, 120)):
+        model.objects.bulk_create(_result(model, learner, n, when - dt.timedelta(days=n)) for n in range(count))
+    # Without JavaScript: the jump links and Show all are plain links.
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Username").fill("tutor1")
+    page.get_by_label("Password").fill("pw-tutor1")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/learners/{learner.pk}/bksb/")
+
+    expect(page.locator("#bksb-initial tbody tr")).to_have_count(20)
+    expect(page.locator("#bksb-diagnostic tbody tr")).to_have_count(20)
+    jumps = page.get_by_role("navigation", name="Results on this tab")
+    jumps.get_by_role("link", name="Diagnostic results (120)").click()
+    expect(page.get_by_role("heading", name="Diagnostic results")).to_be_in_viewport()
+
+    page.get_by_role("link", name="Show all 120 diagnostic results").click()
+    expect(page.locator("#bksb-diagnostic tbody tr")).to_have_count(120)
+    expect(page.locator("#bksb-initial tbody tr")).to_have_count(20)
+    page.get_by_role("link", name="Show only the newest 20").click()
+    expect(page.locator("#bksb-diagnostic tbody tr")).to_have_count(20)
+    context.close()
+
+
+def _result(model, learner, session, when):
+    return model(
+        learner=learner,
+        bksb_user_id=2100001,
+        session_id=session,
+        assessment_id=50000,
+        course_subject="MATHS_NEW",
+        assessment_name="Maths Initial Assessment",
+        result="Maths Entry 3",
+        result_date=when,
+        first_seen_at=when,
+        last_changed_at=when,
+    )
