@@ -130,7 +130,7 @@ def test_settings_form_has_the_labelled_fields_and_never_shows_secrets(client, a
         "Auto Enrol on Courses",
     ]:
         assert f">{label}" in text or f"> {label}" in text, label
-    assert "set — leave blank to keep" in text
+    assert "One is stored (never shown). Leave blank to keep it." in text
     assert "Clear the stored Secret Access Key" in text
     assert SECRET not in text
     assert PASSWORD not in text
@@ -141,7 +141,9 @@ def test_empty_settings_show_defaults_and_not_set(client, admin_user):
     client.force_login(admin_user)
     text = client.get(reverse("bksb:settings")).text
     assert "https://live2api.bksblive2.co.uk/" in text
-    assert "set — leave blank to keep" not in text
+    assert "Leave blank to keep it" not in text
+    assert "None is stored yet. What you type is stored, encrypted, when you save." in text
+    assert "not set" not in text
     assert "Clear the stored" not in text
 
 
@@ -209,6 +211,9 @@ def test_a_refused_form_never_renders_the_typed_secrets(client, admin_user):
     assert response.status_code == 400
     assert SECRET not in response.text
     assert PASSWORD not in response.text
+    # The boxes come back empty, and their hints say so rather than "none stored".
+    assert response.text.count("Not saved, as the form has errors: type it again.") == 2
+    assert "None is stored yet" not in response.text
 
 
 @pytest.mark.parametrize(

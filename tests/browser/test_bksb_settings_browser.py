@@ -46,7 +46,7 @@ def test_admin_sets_the_keys_and_tests_the_connection(page, live_server, browser
     expect(
         page.get_by_text("Settings saved and the connection tested. Connected: bksb accepted the key.")
     ).to_be_visible()
-    expect(page.get_by_text("set — leave blank to keep").first).to_be_visible()
+    expect(page.get_by_text("One is stored (never shown). Leave blank to keep it.").first).to_be_visible()
     expect(page.get_by_label("Secret Access Key", exact=True)).to_have_value("")
     assert SECRET not in page.content()
 
@@ -63,6 +63,14 @@ def test_saving_a_wrong_key_says_the_test_failed_instead_of_settings_saved(
     page.goto(live_server.url + "/integrations/bksb/settings/")
     page.get_by_label("BKSB API url").fill(sandbox.url)
     page.get_by_label("Access Key ID").fill(KEY)
+    expect(page.get_by_text("None is stored yet.").first).to_be_visible()
+    page.get_by_label("Secret Access Key", exact=True).fill("not-the-secret")
+    page.get_by_label("BKSB API url").fill("ftp://nowhere.example/")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Not saved, as the form has errors: type it again.")).to_be_visible()
+    expect(page.get_by_text("None is stored yet.").first).to_be_visible()  # the Default Password, left blank
+
+    page.get_by_label("BKSB API url").fill(sandbox.url)
     page.get_by_label("Secret Access Key", exact=True).fill("not-the-secret")
     page.get_by_role("button", name="Save", exact=True).click()
 
