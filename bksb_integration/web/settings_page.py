@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from bksb_integration.config.connection import ConnectionTestResult, connection_retest, connection_test
@@ -83,9 +84,8 @@ def _settings_page(
 @require_POST
 def test_connection(request: HttpRequest) -> HttpResponse:
     settings = BksbSettings.load()
-    result = connection_test(settings=settings)
+    connection_test(settings=settings)
+    # The status card shows the outcome (once): redrawn in place, or on the page reloaded.
     if request.htmx:
-        context = {"settings": settings, "just_tested": True}
-        return render(request, "bksb_integration/_status.html", context)
-    (messages.success if result.ok else messages.error)(request, result.message)
-    return redirect("bksb:summary")
+        return render(request, "bksb_integration/_status.html", {"settings": settings})
+    return redirect(reverse("bksb:summary") + "#bksb-status")

@@ -69,7 +69,9 @@ def create_user(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         outcome = _create(request, learner, form, settings)
         if outcome.ok:
-            messages.success(request, outcome.message)
+            # The created user's page confirms it; only how it came about (an earlier attempt) is news.
+            if outcome.result != uc.CREATED:
+                messages.info(request, outcome.message)
             return redirect("bksb:create_user", pk)
         if outcome.result == uc.TAKEN and outcome.suggestion:
             data = request.POST.copy()

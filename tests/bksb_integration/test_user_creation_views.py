@@ -140,7 +140,8 @@ def test_create_with_edited_values_links_and_confirms(client, creator, learner, 
     data = {"username": "amira.k", "email": "amira.k@example.ac.uk", "auto_enrol_courses": "on"}
     response = client.post(url, data, follow=True)
     page = response.content.decode()
-    assert "bksb user amira.k created" in page
+    assert "The bksb user <strong>amira.k</strong> was created and this record is linked to it." in page
+    assert 'class="messages"' not in page  # the confirmation, once
     assert "Get BKSB Results" not in page  # creator lacks Get BKSB Results
     form = dict(bksb.creates[0])
     assert (form["Username"], form["Email"], form["AutoEnrolCourses"]) == (

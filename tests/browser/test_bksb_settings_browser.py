@@ -53,6 +53,7 @@ def test_admin_sets_the_keys_and_tests_the_connection(page, live_server, browser
     _open_bksb(page)
     page.get_by_role("button", name="Test connection").click()
     expect(page.get_by_role("status").filter(has_text="Connected: bksb accepted the key.")).to_be_visible()
+    expect(page.get_by_text("Connected: bksb accepted the key.")).to_have_count(1)
     assert SECRET not in page.content()
 
 

@@ -66,7 +66,9 @@ def test_staff_create_a_bksb_user_and_send_an_invite(
     page.get_by_role("button", name="Create User").click()
 
     expect(page.get_by_role("heading", name="bksb user created")).to_be_visible()
-    expect(page.get_by_text(f"bksb user {username} created")).to_be_visible()
+    expect(page.get_by_text(f"The bksb user {username} was created and this record is linked to it.")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="was created")).to_have_count(1)  # the confirmation, once
+    expect(page.get_by_text(f"bksb user {username} created")).to_have_count(0)
     details = sandbox.user_details(username)
     assert details is not None
     assert (details["Created"], details["AutoEnrolCourses"], details["Email"]) == (True, True, demo_learner.email)
