@@ -11,6 +11,8 @@ import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.apps import apps as django_apps
+
 from bksb_integration.accounts.linking import last_download_time, link_for
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.types import NoThrottle
@@ -66,12 +68,13 @@ def fast_clients(monkeypatch, *, timeout: float = 5.0) -> None:
 
 
 def mappings_seed() -> None:
-    """The level and subject rows migration 0002 seeds (a transactional test flushes them)."""
+    """The level and subject rows migrations 0002 and 0010 seed (a transactional test flushes them)."""
     seeded = importlib.import_module("bksb_integration.migrations.0002_seed_mappings")
     for code, subject in seeded.SUBJECTS.items():
         SubjectMapping.objects.get_or_create(course_subject=code, defaults={"subject": subject})
     for text, match, level in seeded.LEVELS:
         LevelMapping.objects.get_or_create(text=text, match=match, defaults={"level": level})
+    importlib.import_module("bksb_integration.migrations.0010_esol_subject").forwards(django_apps, None)
 
 
 def linked_learner(username: str, *, web_user: bool = True, **fields: object) -> Learner:

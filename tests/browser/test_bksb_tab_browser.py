@@ -159,3 +159,19 @@ def _result(model, learner, session, when):
         first_seen_at=when,
         last_changed_at=when,
     )
+
+
+def test_an_esol_result_shows_the_esol_subject(page, live_server, browser_login, admin_user, sandbox):
+    learner = WebUserFactory(user__username="demo.learner0001", learner__bksb_user=True).learner
+    result = _result(InitialAssessmentResult, learner, 1, timezone.now())
+    result.course_subject, result.subject = "ESOL_NEW", "esol"
+    result.save()
+    browser_login("admin1", "pw-admin1")
+    page.goto(f"{live_server.url}/learners/{learner.pk}/bksb/")
+    expect(page.locator("#bksb-initial").get_by_role("cell", name="ESOL", exact=True)).to_be_visible()
+    expect(page.get_by_text("ESOL_NEW")).to_have_count(0)
+
+    page.goto(f"{live_server.url}/integrations/bksb/subjects/")
+    row = page.get_by_role("row").filter(has_text="ESOL_NEW")
+    expect(row.get_by_role("cell", name="ESOL", exact=True)).to_be_visible()
+    expect(page.get_by_label("Subject").get_by_role("option", name="ESOL", exact=True)).to_have_count(1)
