@@ -112,6 +112,7 @@ def test_a_right_granted_to_a_group_reaches_its_member_at_once(
     page.get_by_label("User or group").select_option(label="Readers")
     page.get_by_role("button", name="Open").click()
     expect(page.get_by_label("Visible")).to_be_checked()
+    page.get_by_role("tab", name="Commands").click()
     page.get_by_label("Get BKSB Results").check()
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_text("Rights of Group Readers saved.")).to_be_visible()
@@ -123,3 +124,40 @@ def test_a_right_granted_to_a_group_reaches_its_member_at_once(
     page.get_by_role("link", name="Audit trail").click()
     expect(page.get_by_text("Get BKSB Results: No → Yes")).to_be_visible()
     member_context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_edit_permissions_modules_and_commands_are_tabs(browser, live_server, admin_user, javascript):
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Username").fill("admin1")
+    page.get_by_label("Password").fill("pw-admin1")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(live_server.url + "/tools/permissions/")
+    page.get_by_label("User or group").select_option(label="Tutors")
+    page.get_by_role("button", name="Open").click()
+
+    tabs = page.get_by_role("tablist", name="Rights")
+    expect(tabs.get_by_role("tab", name="Modules")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tabpanel", name="Modules")).to_be_visible()
+    expect(page.get_by_label("Get BKSB Results")).to_be_hidden()
+
+    tabs.get_by_role("tab", name="Commands").click()
+    expect(tabs.get_by_role("tab", name="Commands")).to_have_attribute("aria-selected", "true")
+    expect(tabs.get_by_role("tab", name="Modules")).to_have_attribute("aria-selected", "false")
+    expect(page.get_by_role("tabpanel", name="Commands")).to_be_visible()
+    expect(page.get_by_label("Visible")).to_be_hidden()
+    page.get_by_label("Create BKSB User").check()
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_text("Rights of Group Tutors saved.")).to_be_visible()
+    # Back on the tab the change was made on; the Modules panel's choice was kept.
+    expect(page.get_by_role("tabpanel", name="Commands")).to_be_visible()
+    expect(page.get_by_label("Create BKSB User")).to_be_checked()
+    if javascript:
+        tabs.get_by_role("tab", name="Commands").press("ArrowLeft")
+        expect(tabs.get_by_role("tab", name="Modules")).to_be_focused()
+        expect(page.get_by_role("tabpanel", name="Modules")).to_be_visible()
+    tutors = Group.objects.get(name="Tutors")
+    assert tutors.permissions.filter(codename__in=["bksb_module", "create_bksb_user"]).count() == 2
+    context.close()
