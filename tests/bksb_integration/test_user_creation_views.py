@@ -382,7 +382,10 @@ def test_bulk_create_refuses_too_many_records(client, creator, enabled, bksb):
 
 def test_learner_list_says_how_many_records_one_submit_takes(client, creator, learner, enabled):
     client.force_login(creator)
-    assert "up to 50 at a time" in client.get(reverse("learners:list")).content.decode()
+    page = client.get(reverse("learners:list")).content.decode()
+    assert "up to 50 at a time" in page
+    assert ", then press Create bksb users.</span>" in page
+    assert ", then</span>" not in page
 
 
 def test_bulk_create_out_of_time_offers_the_rest_again(client, creator, enabled, bksb, monkeypatch):

@@ -103,3 +103,14 @@ def test_a_username_with_a_plus_and_an_email_shape_is_taken_as_typed(
     expect(page.get_by_role("heading", name="bksb user created")).to_be_visible()
     expect(page.get_by_role("definition").filter(has_text="b.murphy+fs@college.ac.uk").first).to_be_visible()
     assert sandbox.user_details("b.murphy+fs@college.ac.uk") is not None
+
+
+def test_the_learner_list_says_how_to_create_several_bksb_users(page, live_server, browser_login, admin_user, sandbox):
+    _configure(sandbox)
+    browser_login("admin1", "pw-admin1")
+    page.goto(f"{live_server.url}/learners/")
+    button = page.get_by_role("button", name="Create bksb users")
+    expect(button).to_have_accessible_description(
+        "Tick records without a bksb user (up to 50 at a time; they are created while you wait), "
+        "then press Create bksb users."
+    )
