@@ -77,7 +77,7 @@ def _run_panel_context(settings: BksbSettings) -> dict[str, Any]:
     return {**context, "settings": settings, "readiness": readiness, "active": active, "last": last}
 
 
-@bksb_view(access.can_get_bksb_results)
+@bksb_view(access.can_get_results_for_all)
 @require_GET
 def management(request: HttpRequest) -> HttpResponse:
     settings = BksbSettings.load()
@@ -94,7 +94,7 @@ def management(request: HttpRequest) -> HttpResponse:
     return render(request, "bksb_integration/bulk_management.html", context)
 
 
-@bksb_view(access.can_get_bksb_results)
+@bksb_view(access.can_get_results_for_all)
 @require_GET
 def run_panel(request: HttpRequest) -> HttpResponse:
     """The management page's run panel alone, redrawn when a run finishes or its window closes."""
@@ -102,7 +102,7 @@ def run_panel(request: HttpRequest) -> HttpResponse:
     return render(request, "bksb_integration/_bulk_run_panel.html", context)
 
 
-@bksb_view(access.can_get_bksb_results)
+@bksb_view(access.can_get_results_for_all)
 @require_POST
 def get_results(request: HttpRequest) -> HttpResponse:
     readiness = bksb_readiness()
@@ -123,7 +123,7 @@ def get_results(request: HttpRequest) -> HttpResponse:
     return redirect("bksb:management")
 
 
-@bksb_view(access.can_get_bksb_results)
+@bksb_view(access.can_get_results_for_all)
 @require_GET
 def bulk_status(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run.objects.select_related("started_by"), pk=run_id)
@@ -144,7 +144,7 @@ def _single_learners(run_ids: list[int]) -> dict[int, Learner]:
     return {part.run_id: part.learner for part in parts}
 
 
-@bksb_view(access.can_get_bksb_results)
+@bksb_view(access.can_get_results_for_all)
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
@@ -161,7 +161,7 @@ def history(request: HttpRequest) -> HttpResponse:
     return render(request, "bksb_integration/history.html", context)
 
 
-@bksb_view(access.can_get_bksb_results)
+@bksb_view(access.can_get_results_for_all)
 @require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run.objects.select_related("started_by"), pk=run_id)

@@ -18,6 +18,7 @@ from permissions import access
 # (label, check) for the "Your access" panel: what this member of staff may do here.
 YOUR_RIGHTS = [
     ("Get BKSB Results", access.can_get_bksb_results),
+    ("Get Results for all learners", access.can_get_results_for_all),
     ("Create BKSB User", access.can_create_bksb_user),
     ("Edit BKSB Link", access.can_edit_bksb_link),
     ("Reset BKSB Download", access.can_reset_bksb_download),

@@ -36,3 +36,12 @@ def test_demo_needs_the_sandbox_keys(monkeypatch):
     monkeypatch.delenv("BKSB_SANDBOX_SECRET_ACCESS_KEY", raising=False)
     with pytest.raises(CommandError, match="BKSB_SANDBOX_ACCESS_KEY_ID"):
         call_command("bksb_demo")
+
+
+def test_demo_says_who_may_get_results_for_all_learners(monkeypatch, admin_user, manager, tutor):
+    monkeypatch.setenv("BKSB_SANDBOX_ACCESS_KEY_ID", "demo-key")
+    monkeypatch.setenv("BKSB_SANDBOX_SECRET_ACCESS_KEY", "demo-secret")
+    out = io.StringIO()
+    with mock.patch("bksb_integration.management.commands.bksb_demo.get_results_plan_queue"):
+        call_command("bksb_demo", stdout=out)
+    assert "Get Results for all learners (Management > BKSB): admin1, manager1." in out.getvalue()

@@ -105,3 +105,18 @@ def test_closing_the_window_leaves_the_run_going_and_the_page_follows_it(page, b
     expect(page.get_by_text("5 of 5 learners finished: 5 downloaded, 0 failed.")).to_be_visible()
     expect(page.get_by_role("heading", name="Last run")).to_be_visible()
     assert Run.objects.filter(kind=Run.Kind.BULK).count() == 1
+
+
+def test_get_results_for_all_learners_is_a_right_of_its_own(page, browser_login, admin_user, tutor, live_server):
+    browser_login("tutor1", "pw-tutor1")
+    expect(page.get_by_role("navigation", name="Main").get_by_text("Management", exact=True)).to_have_count(0)
+    page.get_by_role("button", name="Log out").click()
+
+    browser_login("admin1", "pw-admin1")
+    _menu(page, "Tools", "Edit Permissions")
+    for group, held in (("Managers", True), ("Tutors", False)):
+        page.get_by_label("User or group").select_option(label=group)
+        page.get_by_role("button", name="Open").click()
+        page.get_by_role("tab", name="Commands").click()
+        expect(page.get_by_label("Get BKSB Results")).to_be_checked()
+        expect(page.get_by_label("Get Results for all learners")).to_be_checked(checked=held)

@@ -60,6 +60,7 @@ def test_the_screen_shows_modules_and_commands_with_the_named_rights(client, adm
         "Visible",
         "Hidden",
         "Get BKSB Results",
+        "Get Results for all learners",
         "Create BKSB User",
         "Edit BKSB Link",
         "Reset BKSB Download",

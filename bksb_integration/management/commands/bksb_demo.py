@@ -9,14 +9,18 @@ from __future__ import annotations
 import os
 import secrets
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.db.models import QuerySet
 
 from bksb_integration.config.connection import require_bksb
 from bksb_integration.models import BksbSettings, Run
 from bksb_integration.sync.get_results import get_results_start
 from bksb_integration.sync.queue import get_results_plan_queue
 from learners.models import Kind, Learner
+from permissions import access
 
 # Sandbox users that match no web user: linked by an explicit BKSB Username.
 FIRST_RUN_DELAY_SECONDS = 10
@@ -60,6 +64,9 @@ class Command(BaseCommand):
         linked = Learner.objects.filter(bksb_user=True).count()
         self.stdout.write(f"bksb integration: enabled against the sandbox at {sandbox_url}; {linked} BKSB Users.")
         self._first_download()
+        runners = [user.get_username() for user in _staff() if access.can_get_results_for_all(user)]
+        if runners:
+            self.stdout.write(f"Get Results for all learners (Management > BKSB): {', '.join(runners)}.")
 
     def _first_download(self) -> None:
         """Queue a first Get Results to run once the worker and sandbox are up (only once)."""
@@ -69,3 +76,7 @@ class Command(BaseCommand):
         if started:
             get_results_plan_queue(run.pk, countdown=FIRST_RUN_DELAY_SECONDS)
             self.stdout.write(f"A first Get Results run starts in about {FIRST_RUN_DELAY_SECONDS} seconds.")
+
+
+def _staff() -> QuerySet[AbstractBaseUser]:
+    return get_user_model().objects.filter(is_staff=True, is_active=True, web_user__isnull=True).order_by("username")
