@@ -7,8 +7,9 @@ Usage:
 
 Migrates the configured database, makes (once) a learner with the given number
 of results split between the two lists and a tutor, then times the tab as the
-tutor loads it, and its htmx results section. Prints the median and worst time
-and the number of queries each ran.
+tutor loads it (the newest 20 of each list, then with Show all), and its htmx
+results section. Prints the median and worst time and the number of queries
+each ran.
 """
 
 from __future__ import annotations
@@ -128,6 +129,7 @@ def main() -> None:
     print(f"{'page':<24}{'median ms':>10}{'max ms':>10}{'queries':>9}")
     for name, url, htmx in (
         ("BKSB tab", tab, False),
+        ("BKSB tab, Show all", f"{tab}?all=initial&all=diagnostic", False),
         ("results section (htmx)", reverse("bksb:tab_results", args=[learner.pk]), True),
     ):
         median, worst, queries = _measure(client, url, args.repeat, htmx)

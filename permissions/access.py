@@ -53,7 +53,13 @@ def can_see_bksb(user: AnyUser) -> bool:
 
 
 def can_get_bksb_results(user: AnyUser) -> bool:
+    """One learner's download: BKSB Results on the learner's tab."""
     return can_see_bksb(user) and _has(user, "get_bksb_results")
+
+
+def can_get_results_for_all(user: AnyUser) -> bool:
+    """Get Results for every eligible learner (Management > BKSB), its runs and History."""
+    return can_see_bksb(user) and _has(user, "get_all_bksb_results")
 
 
 def can_create_bksb_user(user: AnyUser) -> bool:

@@ -15,6 +15,7 @@ MODULE_PERMISSIONS = [
 
 COMMAND_PERMISSIONS = [
     ("get_bksb_results", "Get BKSB Results"),
+    ("get_all_bksb_results", "Get Results for all learners"),
     ("create_bksb_user", "Create BKSB User"),
     ("edit_bksb_link", "Edit BKSB Link"),
     ("reset_bksb_download", "Reset BKSB Download"),

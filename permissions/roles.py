@@ -16,6 +16,7 @@ ROLES: dict[str, list[str]] = {
         "view_audit",
         "bksb_module",
         "get_bksb_results",
+        "get_all_bksb_results",
         "create_bksb_user",
         "edit_bksb_link",
         "reset_bksb_download",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.models import Group
 from django.core.paginator import Paginator
@@ -15,6 +17,12 @@ from permissions.forms import RightsForm, TargetForm
 from permissions.services import RIGHT_LABELS, rights_apply, rights_from_groups, rights_of, target_label
 
 AUDIT_PAGE_SIZE = 50
+# The rights form's tabs: (key, label). Both panels are in the form; the tab only chooses which shows.
+TABS = [("modules", "Modules"), ("commands", "Commands")]
+
+
+def _tab(value: str | None) -> str:
+    return value if value in dict(TABS) else TABS[0][0]
 
 
 @staff_required(can_edit_permissions)
@@ -24,11 +32,16 @@ def edit(request: StaffRequest) -> HttpResponse:
         return render(request, "permissions/edit.html", {"picker": picker})
     target = picker.chosen()
     rights = rights_of(target)
+    tab = _tab(request.POST.get("tab") or request.GET.get("tab"))
     form = RightsForm(request.POST if request.method == "POST" else None, initial=RightsForm.initial_for(rights))
     if request.method == "POST" and form.is_valid():
         change = rights_apply(actor=request.user, target=target, codenames=form.codenames())
         messages.success(request, f"Rights of {target_label(target)} saved." if change else "Nothing changed.")
-        return redirect(f"{request.path}?target={picker.cleaned_data['target']}")
+        return redirect(f"{request.path}?{urlencode({'target': picker.cleaned_data['target'], 'tab': tab})}")
+    if "bksb_module" in form.errors:
+        tab = "modules"  # show the refused field
+    elif form.errors.keys() & {"bksb_commands", "general"}:
+        tab = "commands"
     from_groups = {} if isinstance(target, Group) else rights_from_groups(target)
     context = {
         "picker": picker,
@@ -37,6 +50,8 @@ def edit(request: StaffRequest) -> HttpResponse:
         "form": form,
         "from_groups": [(RIGHT_LABELS[code], groups) for code, groups in from_groups.items()],
         "module_from_groups": from_groups.get("bksb_module", []),
+        "tab": tab,
+        "tabs": TABS,
     }
     return render(request, "permissions/edit.html", context, status=400 if form.errors else 200)
 

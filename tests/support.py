@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
@@ -59,12 +60,13 @@ def configure(
 
 
 def mappings_seed() -> None:
-    """The level and subject rows migration 0002 seeds (a transactional test flushes them)."""
+    """The level and subject rows migrations 0002 and 0011 seed (a transactional test flushes them)."""
     seeded = importlib.import_module("bksb_integration.migrations.0002_seed_mappings")
     for code, subject in seeded.SUBJECTS.items():
         SubjectMapping.objects.get_or_create(course_subject=code, defaults={"subject": subject})
     for text, match, level in seeded.LEVELS:
         LevelMapping.objects.get_or_create(text=text, match=match, defaults={"level": level})
+    importlib.import_module("bksb_integration.migrations.0011_esol_subject").forwards(django_apps, None)
 
 
 # -- learners linked to bksb users -----------------------------------------------------------

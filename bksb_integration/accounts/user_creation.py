@@ -45,8 +45,11 @@ logger = logging.getLogger(__name__)
 Status = UserCreationRequest.Status
 # A SENDING claim not finished within this time belongs to a process that died.
 SENDING_STALE_AFTER = dt.timedelta(minutes=2)
-USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]+")
-USERNAME_MIN, USERNAME_MAX = 3, 100
+# The longest name our columns hold (bksb publishes no limit of its own).
+USERNAME_MAX = 150
+# Invisible marks that reorder text: a name holding one reads as another.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+SUGGESTION_MIN = 3
 SETTINGS_PAGE = "Integrations > bksb > Settings"
 
 
@@ -82,11 +85,22 @@ FAILED = "failed"
 
 
 def username_problems(username: str) -> list[str]:
-    if not USERNAME_MIN <= len(username) <= USERNAME_MAX:
-        return [f"A bksb username has {USERNAME_MIN} to {USERNAME_MAX} characters."]
-    if not USERNAME_PATTERN.fullmatch(username):
-        return ["A bksb username may hold only letters, digits and . _ - @ (no spaces)."]
+    """Why bksb could never take this (trimmed) name; bksb itself has the last word on the rest.
+
+    bksb names are free text (b.murphy+fs@college.ac.uk, o'neil.k-2, kate brown),
+    so only what no username can hold is refused here.
+    """
+    if not username:
+        return ["Enter a username."]
+    if len(username) > USERNAME_MAX:
+        return [f"A bksb username has at most {USERNAME_MAX} characters (this one has {len(username)})."]
+    if any(_is_control(ch) for ch in username):
+        return ["A bksb username cannot hold control characters (such as a tab, a line break or a direction mark)."]
     return []
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS
 
 
 def creation_problems(*, learner: Learner, username: str, email: str) -> list[tuple[str | None, str]]:
@@ -125,7 +139,7 @@ def username_suggest(learner: Learner) -> str:
     digits = re.sub(r"\D", "", learner.learner_ref).lstrip("0")
     base = (_ascii_word(learner.first_name)[:1] + _ascii_word(learner.last_name))[:80] or "learner"
     name = base + digits
-    return name if len(name) >= USERNAME_MIN else name.ljust(USERNAME_MIN, "0")
+    return name if len(name) >= SUGGESTION_MIN else name.ljust(SUGGESTION_MIN, "0")
 
 
 def username_default(learner: Learner) -> str:

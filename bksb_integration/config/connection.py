@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.api.client import BksbClient, ClientOptions, basic_auth_can_carry
 from bksb_integration.api.errors import BksbAuthError, BksbEncodingError, BksbError, BksbRedirected
+from bksb_integration.config.settings_change import KEY_FIELDS
 from bksb_integration.models import BksbSettings
 from bksb_integration.models.encryption import SecretUnreadable
 from permissions.access import bksb_available
@@ -122,6 +123,7 @@ def client_for(
 class ConnectionTestResult:
     ok: bool
     message: str
+    tested: bool = True  # False: no test could be made; `message` says why
 
 
 @sensitive_variables()
@@ -137,6 +139,20 @@ def connection_test(*, settings: BksbSettings) -> ConnectionTestResult:
     settings.last_test_outcome = result.message[:300]
     settings.save(update_fields=["last_tested_at", "last_test_ok", "last_test_outcome"])
     return result
+
+
+def connection_retest(*, settings: BksbSettings, changed: list[str]) -> ConnectionTestResult | None:
+    """After a settings change (settings_update's answer): test again when the url or keys changed.
+
+    None when they did not; an untested result (tested=False) when the
+    settings are not complete enough to test.
+    """
+    if not KEY_FIELDS.intersection(changed):
+        return None
+    readiness = bksb_readiness(settings, need_enabled=False)
+    if not readiness.ready:
+        return ConnectionTestResult(False, readiness.reason, tested=False)
+    return connection_test(settings=settings)
 
 
 def _probe(settings: BksbSettings) -> ConnectionTestResult:

@@ -25,6 +25,8 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Every secret the settings store, with the words staff see for it.
 SECRET_LABELS = {"secret_access_key": "Secret Access Key", "default_password": "Default Password"}
+# A connection test of other keys says nothing about these: changing one clears the last test.
+KEY_FIELDS = frozenset({"api_url", "access_key_id", "secret_access_key_encrypted"})
 URL_CHANGE_NEEDS_KEY = (
     "Enter the Secret Access Key again when you change the BKSB API url: "
     "it is only ever sent to the url it was entered for."
@@ -189,6 +191,7 @@ def _require_keys_when_enabled(settings: BksbSettings, change: SettingsChange) -
 def settings_update(*, settings: BksbSettings, change: SettingsChange, reason: str = "") -> SettingsSaved:
     """Validate and save a change; which fields changed and which secrets a move cleared.
 
+    A change of url or keys also clears the last connection test, which was of others.
     Saved at once with `update_fields`: every process reads the row afresh
     (BksbSettings.load()), so the change takes effect immediately.
     """
@@ -207,7 +210,10 @@ def settings_update(*, settings: BksbSettings, change: SettingsChange, reason: s
             setattr(settings, name, "")
             changed.append(f"{name}_encrypted")
     if changed:
+        stale = ["last_tested_at", "last_test_ok", "last_test_outcome"] if KEY_FIELDS.intersection(changed) else []
+        if stale:
+            settings.last_tested_at, settings.last_test_ok, settings.last_test_outcome = None, None, ""
         if reason:
             settings._change_reason = reason
-        settings.save(update_fields=[*changed, "updated_at"])
+        settings.save(update_fields=[*changed, *stale, "updated_at"])
     return SettingsSaved(changed, change.cleared_for_new_server)

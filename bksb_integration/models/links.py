@@ -29,6 +29,9 @@ class BksbLink(models.Model):
     # (a killed worker) is free to take, so no lock can stay stuck.
     download_lease_until = models.DateTimeField(null=True, blank=True)
     download_lease_owner = models.BigIntegerField(null=True, blank=True)
+    # When an invite was last taken for sending: a repeat within a short window
+    # (a double click, a resubmitted form) sends nothing (accounts/invites.py).
+    invite_claimed_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(
         excluded_fields=[
@@ -37,6 +40,7 @@ class BksbLink(models.Model):
             "last_message",
             "download_lease_until",
             "download_lease_owner",
+            "invite_claimed_at",
         ]
     )
 

@@ -25,6 +25,7 @@ class Subject(models.TextChoices):
     ENGLISH = "english", "English"
     MATHS = "maths", "Maths"
     ICT = "ict", "ICT/Digital"
+    ESOL = "esol", "ESOL"
     OTHER = "other", "Other"
 
 

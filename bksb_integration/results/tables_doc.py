@@ -70,6 +70,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "download_lease_until": "While a download of this learner runs: until when it holds the learner. "
         "An expired lease (a stopped worker) is free to take.",
         "download_lease_owner": "The claim token (bksb_run_learner.claim_token) of the download holding the lease.",
+        "invite_claimed_at": "When an invite email was last taken for sending. Another invite to the record within "
+        "two minutes sends nothing (a double click, a resubmitted form).",
     },
     "bksb_run": {
         "": "A download of bksb results: of one learner (BKSB Results button, command line) or of every "

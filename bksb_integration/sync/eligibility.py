@@ -1,4 +1,5 @@
-"""Which learners a bulk Get Results run downloads, and why others are skipped.
+"""Which learners a bulk Get Results run downloads, and why others are skipped;
+whether one learner's BKSB Results download can work at all.
 
 Eligible (as PICSWeb does it): learners and applicants marked BKSB User with a
 username in effect, whose system status is Live, and who are in learning (the
@@ -9,9 +10,12 @@ month (the number of days is a setting too).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
+from bksb_integration.accounts.usernames import effective_bksb_username
+from bksb_integration.config.connection import bksb_readiness
 from bksb_integration.models import BksbSettings
 from learners.models import Kind, Learner, SystemStatus
 
@@ -52,3 +56,27 @@ def skipped_counts(*, settings: BksbSettings, today: dt.date) -> dict[str, int]:
         **{reason: Count("pk", filter=condition) for reason, condition in filters.items()}
     )
     return {reason: n for reason, n in counts.items() if n}
+
+
+@dataclass(frozen=True)
+class DownloadBlock:
+    """Why a BKSB Results download of one learner can only fail, and whether the link panel is the fix."""
+
+    reason: str
+    fix_in_link: bool
+
+
+NOT_A_BKSB_USER = "This record is not a BKSB User: tick BKSB User and Apply."
+NO_USERNAME = "This record has no web user account and no BKSB Username: enter its BKSB Username and Apply."
+
+
+def bksb_results_block(*, learner: Learner, settings: BksbSettings | None = None) -> DownloadBlock | None:
+    """None when a download of this learner can work; else why not, in words staff can act on."""
+    if not learner.bksb_user:
+        return DownloadBlock(NOT_A_BKSB_USER, fix_in_link=True)
+    if not effective_bksb_username(learner):
+        return DownloadBlock(NO_USERNAME, fix_in_link=True)
+    readiness = bksb_readiness(settings)
+    if not readiness.ready:
+        return DownloadBlock(readiness.reason, fix_in_link=False)
+    return None

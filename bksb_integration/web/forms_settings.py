@@ -12,8 +12,11 @@ from bksb_integration.config.settings_change import SettingsChange, settings_cha
 from bksb_integration.models import BksbSettings, LevelMapping, SubjectMapping
 from learners.models import LearningStatus
 
-STORED_HELP = "set — leave blank to keep"
-NOT_STORED_HELP = "not set"
+# Under a box the admin may have just typed into, the hint speaks of what is stored, not of the box.
+STORED_HELP = "One is stored (never shown). Leave blank to keep it."
+NOT_STORED_HELP = "None is stored yet. What you type is stored, encrypted, when you save."
+RETYPE_HELP = "Not saved, as the form has errors: type it again."
+DEFAULT_PASSWORD_HINT = " It is given to the bksb users created from records."  # noqa: S105 - a hint, not a password
 
 
 def _secret_input() -> forms.PasswordInput:
@@ -58,9 +61,19 @@ class BksbSettingsForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.settings = settings
-        self.fields["secret_access_key"].help_text = STORED_HELP if settings.has_secret_access_key else NOT_STORED_HELP
-        self.fields["default_password"].help_text = STORED_HELP if settings.has_default_password else NOT_STORED_HELP
-        self.fields["default_password"].help_text += ". Given to bksb users created from records."
+        for name in ("secret_access_key", "default_password"):
+            self.fields[name].help_text = STORED_HELP if getattr(settings, f"has_{name}") else NOT_STORED_HELP
+        self.fields["default_password"].help_text += DEFAULT_PASSWORD_HINT
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # A refused form never renders a secret back: say so under each box that held one.
+        if self.is_bound and self.errors:
+            for name in ("secret_access_key", "default_password"):
+                if self.data.get(name):
+                    extra = DEFAULT_PASSWORD_HINT if name == "default_password" else ""
+                    # The bound field took a copy of the hint when validation made it.
+                    self.fields[name].help_text = self[name].help_text = RETYPE_HELP + extra
 
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:

@@ -6,8 +6,14 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.template import Template, TemplateSyntaxError
 
+from bksb_integration.accounts.invite_template import (
+    BODY_MAX,
+    BODY_PLACEHOLDERS,
+    SUBJECT_MAX,
+    SUBJECT_PLACEHOLDERS,
+    template_problems,
+)
 from bksb_integration.accounts.user_creation import (
     USERNAME_MAX,
     creation_problems,
@@ -22,7 +28,8 @@ from learners.models import Learner
 class CreateBksbUserForm(forms.Form):
     """The review form of BKSB | Create user. Everything bksb would refuse is caught here first."""
 
-    username = forms.CharField(label="Username", max_length=USERNAME_MAX)
+    # The length is checked by username_problems, in its words.
+    username = forms.CharField(label="Username")
     email = forms.CharField(label="Email", max_length=254, required=False)
     auto_enrol_courses = forms.BooleanField(
         label="Auto Enrol Courses",
@@ -42,7 +49,9 @@ class CreateBksbUserForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.learner = learner
         self.settings = settings
-        self.fields["username"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "off", "spellcheck": "false", "maxlength": str(USERNAME_MAX)}
+        )
         self.fields["email"].widget = forms.EmailInput(attrs={"autocomplete": "off"})
 
     def clean_username(self) -> str:
@@ -77,28 +86,34 @@ class InviteForm(forms.Form):
 
 
 class InviteTemplateForm(forms.ModelForm):
-    """The invite email's subject and body, in Django's template language."""
+    """The invite email's subject and body: plain text with {placeholders} (invite_template.py)."""
+
+    invite_subject = forms.CharField(label="Subject", max_length=SUBJECT_MAX)
+    invite_body = forms.CharField(
+        label="Body",
+        required=False,
+        strip=False,
+        max_length=BODY_MAX,
+        error_messages={"max_length": f"The body is limited to {BODY_MAX:,} characters."},
+        help_text="Leave blank to use the built-in text.",
+        widget=forms.Textarea(attrs={"rows": 14}),
+    )
 
     class Meta:
         model = BksbSettings
         fields = ["invite_subject", "invite_body"]
-        labels = {"invite_subject": "Subject", "invite_body": "Body"}
-        help_texts = {
-            "invite_body": "Leave blank to use the built-in text. "
-            "Placeholders: {{ first_name }}, {{ username }}, {{ login_url }}, {{ auto_login_link }}."
-        }
-        widgets = {"invite_body": forms.Textarea(attrs={"rows": 14})}
 
     def clean_invite_subject(self) -> str:
-        return _template_text(" ".join(self.cleaned_data["invite_subject"].split()))
+        subject = " ".join(self.cleaned_data["invite_subject"].split())
+        _refuse(template_problems(subject, allowed=SUBJECT_PLACEHOLDERS))
+        return subject
 
     def clean_invite_body(self) -> str:
-        return _template_text(self.cleaned_data["invite_body"])
+        body = self.cleaned_data["invite_body"]
+        _refuse(template_problems(body, allowed=BODY_PLACEHOLDERS))
+        return body if body.strip() else ""
 
 
-def _template_text(text: str) -> str:
-    try:
-        Template(text)
-    except TemplateSyntaxError as exc:
-        raise ValidationError(f"This is not a valid template: {exc}") from None
-    return text
+def _refuse(problems: list[str]) -> None:
+    if problems:
+        raise ValidationError(problems)

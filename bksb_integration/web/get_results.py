@@ -27,6 +27,7 @@ from bksb_integration.web.forms_schedule import NightlyScheduleForm
 from bksb_integration.web.guards import bksb_view
 from bksb_integration.web.run_display import (
     RunRow,
+    learners_text,
     skipped_reasons,
     started_by_label,
     time_left_text,
@@ -54,6 +55,8 @@ def _status_context(run: Run) -> dict[str, Any]:
     return {
         "run": run,
         "progress": progress.label,
+        "learners": learners_text(run),
+        "downloaded": run.learners_done - run.learners_failed,
         "percent": progress.percent,
         "time_left": time_left_text(run, now),
         "failures": failures,
@@ -74,7 +77,7 @@ def _run_panel_context(settings: BksbSettings) -> dict[str, Any]:
     return {**context, "settings": settings, "readiness": readiness, "active": active, "last": last}
 
 
-@bksb_view(access.can_get_bksb_results)
+@bksb_view(access.can_get_results_for_all)
 @require_GET
 def management(request: HttpRequest) -> HttpResponse:
     settings = BksbSettings.load()
@@ -91,7 +94,7 @@ def management(request: HttpRequest) -> HttpResponse:
     return render(request, "bksb_integration/bulk_management.html", context)
 
 
-@bksb_view(access.can_get_bksb_results)
+@bksb_view(access.can_get_results_for_all)
 @require_GET
 def run_panel(request: HttpRequest) -> HttpResponse:
     """The management page's run panel alone, redrawn when a run finishes or its window closes."""
@@ -99,7 +102,7 @@ def run_panel(request: HttpRequest) -> HttpResponse:
     return render(request, "bksb_integration/_bulk_run_panel.html", context)
 
 
-@bksb_view(access.can_get_bksb_results)
+@bksb_view(access.can_get_results_for_all)
 @require_POST
 def get_results(request: StaffRequest) -> HttpResponse:
     readiness = bksb_readiness()
@@ -120,7 +123,7 @@ def get_results(request: StaffRequest) -> HttpResponse:
     return redirect("bksb:management")
 
 
-@bksb_view(access.can_get_bksb_results)
+@bksb_view(access.can_get_results_for_all)
 @require_POST
 def resume(request: StaffRequest, run_id: int) -> HttpResponse:
     """Resume a Get Results run that stopped (bksb unavailable, or the key refused): try who it did not reach."""
@@ -134,7 +137,7 @@ def resume(request: StaffRequest, run_id: int) -> HttpResponse:
     return redirect("bksb:management")
 
 
-@bksb_view(access.can_get_bksb_results)
+@bksb_view(access.can_get_results_for_all)
 @require_GET
 def bulk_status(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run.objects.select_related("started_by"), pk=run_id)
@@ -155,7 +158,7 @@ def _single_learners(run_ids: list[int]) -> dict[int, Learner]:
     return {part.run_id: part.learner for part in parts}
 
 
-@bksb_view(access.can_get_bksb_results)
+@bksb_view(access.can_get_results_for_all)
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
@@ -172,7 +175,7 @@ def history(request: HttpRequest) -> HttpResponse:
     return render(request, "bksb_integration/history.html", context)
 
 
-@bksb_view(access.can_get_bksb_results)
+@bksb_view(access.can_get_results_for_all)
 @require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run.objects.select_related("started_by"), pk=run_id)

@@ -51,6 +51,20 @@ def time_left_text(run: Run, now: dt.datetime) -> str:
     return f"about {round(left / 60)} min left"
 
 
+def learners_text(run: Run) -> str:
+    """“10 of 10 learners finished: 9 downloaded, 1 failed”: the parts add up to the whole.
+
+    A stopped run adds the learners it did not try: “7 of 10 … , 3 not tried”.
+
+    A run's learners_done counts every finished learner, failed ones included.
+    """
+    finished, failed = run.learners_done, run.learners_failed
+    noun = "learner" if run.learners_total == 1 else "learners"
+    text = f"{finished} of {run.learners_total} {noun} finished: {finished - failed} downloaded, {failed} failed"
+    # A stopped run's learners it never reached: the parts still add up.
+    return text + (f", {run.learners_not_tried} not tried" if run.learners_not_tried else "")
+
+
 def skipped_reasons(counts: dict[str, int]) -> list[tuple[str, int]]:
     return [(SKIP_REASONS.get(reason, reason), n) for reason, n in counts.items() if n]
 
@@ -62,9 +76,14 @@ class RunRow:
     run: Run
     started_by: str
     duration: str
+    learners: str
     learner: Learner | None = None
 
     @classmethod
     def of(cls, run: Run, now: dt.datetime, learner: Learner | None = None) -> RunRow:
         duration = duration_text(run_duration(run, now).total_seconds())
-        return cls(run, started_by_label(run), duration, learner)
+        return cls(run, started_by_label(run), duration, learners_text(run), learner)
+
+    @property
+    def downloaded(self) -> int:
+        return self.run.learners_done - self.run.learners_failed

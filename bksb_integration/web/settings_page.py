@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from bksb_integration.config.connection import connection_test
+from bksb_integration.config.connection import ConnectionTestResult, connection_retest, connection_test
 from bksb_integration.config.settings_change import settings_update
 from bksb_integration.models import BksbSettings
 from bksb_integration.web.forms_settings import BksbSettingsForm, DownloadOptionsForm
@@ -19,6 +20,7 @@ from permissions.decorators import StaffRequest
 # (label, check) for the "Your access" panel: what this member of staff may do here.
 YOUR_RIGHTS = [
     ("Get BKSB Results", access.can_get_bksb_results),
+    ("Get Results for all learners", access.can_get_results_for_all),
     ("Create BKSB User", access.can_create_bksb_user),
     ("Edit BKSB Link", access.can_edit_bksb_link),
     ("Reset BKSB Download", access.can_reset_bksb_download),
@@ -44,11 +46,25 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     form = BksbSettingsForm(request.POST if request.method == "POST" else None, settings=settings)
     if request.method == "POST" and form.is_valid():
         saved = settings_update(settings=settings, change=form.change)
-        messages.success(request, "Settings saved." if saved.changed else "Nothing changed.")
+        _saved_message(request, saved.changed, connection_retest(settings=settings, changed=saved.changed))
         if saved.notice:
             messages.warning(request, saved.notice)
-        return redirect("bksb:summary")
+        return redirect("bksb:settings")
     return _settings_page(request, settings, form, DownloadOptionsForm(instance=settings))
+
+
+def _saved_message(request: HttpRequest, changed: list[str], test: ConnectionTestResult | None) -> None:
+    """What Save did, with the connection test it made when the url or keys changed."""
+    if not changed:
+        messages.info(request, "Nothing changed.")
+    elif test is None:
+        messages.success(request, "Settings saved.")
+    elif not test.tested:
+        messages.warning(request, f"Settings saved. The connection was not tested: {test.message}")
+    elif test.ok:
+        messages.success(request, f"Settings saved and the connection tested. {test.message}")
+    else:
+        messages.error(request, f"Settings saved, but the connection test failed: {test.message}")
 
 
 @bksb_view(access.can_manage_bksb_settings)
@@ -77,9 +93,8 @@ def _settings_page(
 @require_POST
 def test_connection(request: StaffRequest) -> HttpResponse:
     settings = BksbSettings.load()
-    result = connection_test(settings=settings)
+    connection_test(settings=settings)
+    # The status card shows the outcome (once): redrawn in place, or on the page reloaded.
     if request.htmx:
-        context = {"settings": settings, "just_tested": True}
-        return render(request, "bksb_integration/_status.html", context)
-    (messages.success if result.ok else messages.error)(request, result.message)
-    return redirect("bksb:summary")
+        return render(request, "bksb_integration/_status.html", {"settings": settings})
+    return redirect(reverse("bksb:summary") + "#bksb-status")

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,10 +26,12 @@ from bksb_integration.results.export import csv_lines, export_filename
 from bksb_integration.results.summary import learner_results, subject_summary
 from bksb_integration.results.tables_doc import tables_documentation
 from bksb_integration.sync.download import failure_message
+from bksb_integration.sync.eligibility import bksb_results_block
 from bksb_integration.sync.progress import ACTIVE, run_progress, run_stall
 from bksb_integration.sync.runs import bksb_results_start
 from bksb_integration.web.forms_tab import LinkForm
 from bksb_integration.web.guards import bksb_view
+from bksb_integration.web.result_tables import lists_shown_whole, result_tables, whole_query
 from learners.models import Learner
 from permissions import access
 from permissions.access import AnyUser
@@ -66,11 +69,18 @@ def _status(learner: Learner) -> dict[str, Any]:
     username, source = username_in_effect(learner)
     on_link = link.last_download_at if link else None
     last_download = web_user.bksb_updated if web_user is not None else on_link
-    return {"link": link, "username": username, "username_source": source, "last_download": last_download}
+    return {
+        "link": link,
+        "username": username,
+        "username_source": source,
+        "last_download": last_download,
+        "download_block": bksb_results_block(learner=learner),
+    }
 
 
-def _results_context(learner: Learner) -> dict[str, Any]:
+def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
     results = learner_results(learner=learner)
+    whole = lists_shown_whole(request.GET)
     active = (
         RunLearner.objects.filter(learner=learner, run__kind=Run.Kind.SINGLE, status__in=ACTIVE)
         .order_by("-pk")
@@ -81,6 +91,8 @@ def _results_context(learner: Learner) -> dict[str, Any]:
         "learner": learner,
         "results": results,
         "summary": subject_summary(learner=learner, results=results),
+        "tables": result_tables(results, whole),
+        "whole_query": whole_query(whole),
         "active_run_id": active,
         **_status(learner),
     }
@@ -91,7 +103,7 @@ def _tab_page(request: HttpRequest, learner: Learner, **extra: Any) -> HttpRespo
     form = extra.pop("form", None) or LinkForm(
         initial={"bksb_user": learner.bksb_user, "bksb_username": learner.bksb_username}
     )
-    context = {"tab": "bksb", "form": form, **_results_context(learner), **extra}
+    context = {"tab": "bksb", "form": form, **_results_context(learner, request), **extra}
     return render(request, "bksb_integration/tab.html", context, status=status)
 
 
@@ -105,7 +117,7 @@ def tab(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def tab_results(request: HttpRequest, pk: int) -> HttpResponse:
     """The status and results section alone, refreshed in place after a download."""
-    return render(request, "bksb_integration/tab_results.html", _results_context(_learner(pk)))
+    return render(request, "bksb_integration/tab_results.html", _results_context(_learner(pk), request))
 
 
 @sensitive_variables()  # bksb is called with the secret below this view
@@ -163,8 +175,11 @@ def _link_apply(form: LinkForm, learner: Learner, client: BksbClient | None, not
 
 
 def _link_section(request: HttpRequest, learner: Learner, form: LinkForm, **extra: Any) -> HttpResponse:
+    """The link section, and the actions card out of band: Apply can make a download possible or not."""
     context = {"learner": learner, "form": form, **_status(learner), **extra}
-    return render(request, "bksb_integration/tab_link.html", context)
+    section = render_to_string("bksb_integration/tab_link.html", context, request=request)
+    actions = render_to_string("bksb_integration/tab_actions.html", {**context, "oob": True}, request=request)
+    return HttpResponse(section + actions)
 
 
 @bksb_view(can_get_results)
@@ -172,6 +187,12 @@ def _link_section(request: HttpRequest, learner: Learner, form: LinkForm, **extr
 def download(request: StaffRequest, pk: int) -> HttpResponse:
     """Start a download (or attach to the running one) and show the BKSB Results window."""
     learner = _learner(pk)
+    block = bksb_results_block(learner=learner)
+    if block is not None:
+        if request.htmx:
+            return render(request, "bksb_integration/_results_window.html", {"learner": learner, "refused": block})
+        messages.error(request, block.reason)
+        return redirect("bksb:tab", pk=learner.pk)
     run, started = bksb_results_start(learner=learner, started_by=request.user)
     if not request.htmx:
         return redirect("bksb:run_status", run_id=run.pk)

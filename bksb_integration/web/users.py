@@ -14,9 +14,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from bksb_integration.accounts import user_creation as uc
 from bksb_integration.accounts.create_users import bksb_users_create_start
+from bksb_integration.accounts.invite_template import PLACEHOLDERS, placeholder
 from bksb_integration.accounts.invites import (
     InviteEmail,
     InviteError,
+    InviteOutcome,
     InviteTemplateError,
     invite_preview,
     invite_problems,
@@ -24,7 +26,7 @@ from bksb_integration.accounts.invites import (
 )
 from bksb_integration.accounts.usernames import effective_bksb_username
 from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client, bksb_readiness
-from bksb_integration.models import BksbSettings, Invite, UserCreationRequest
+from bksb_integration.models import BksbSettings, UserCreationRequest
 from bksb_integration.web.forms_users import CreateBksbUserForm, InviteForm, InviteTemplateForm
 from bksb_integration.web.guards import bksb_view
 from jobs.views import job_started_response
@@ -74,7 +76,9 @@ def create_user(request: StaffRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         outcome = _create(request, learner, form, settings)
         if outcome.ok:
-            messages.success(request, outcome.message)
+            # The created user's page confirms it; only how it came about (an earlier attempt) is news.
+            if outcome.result != uc.CREATED:
+                messages.info(request, outcome.message)
             return redirect("bksb:create_user", pk)
         if outcome.result == uc.TAKEN and outcome.suggestion:
             data = request.POST.copy()
@@ -153,7 +157,7 @@ def invite(request: StaffRequest, pk: int) -> HttpResponse:
         except InviteError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Invite sent to {sent.email}.")
+            (messages.info if sent.repeated else messages.success)(request, sent.message)
             return redirect("bksb:invite", pk)
     context = {
         "learner": learner,
@@ -165,7 +169,7 @@ def invite(request: StaffRequest, pk: int) -> HttpResponse:
     return render(request, "bksb_integration/invite.html", context, status=400 if form.errors else 200)
 
 
-def _invite_send(request: StaffRequest, learner: Learner, settings: BksbSettings, with_link: bool) -> Invite:
+def _invite_send(request: StaffRequest, learner: Learner, settings: BksbSettings, with_link: bool) -> InviteOutcome:
     if not with_link:
         return invite_send(
             learner=learner, sent_by=request.user, with_auto_login_link=False, client=None, settings=settings
@@ -207,7 +211,7 @@ def _back_to_list(request: StaffRequest) -> HttpResponse:
 
 @bksb_view(access.can_manage_bksb_settings)
 def invite_template(request: HttpRequest) -> HttpResponse:
-    """Edit the invite email; a template is saved only once it renders for a sample learner."""
+    """Edit the invite email: plain text with placeholders, checked on Preview and on Save."""
     settings = BksbSettings.load()
     form = InviteTemplateForm(request.POST if request.method == "POST" else None, instance=settings)
     preview, problem = None, ""
@@ -221,8 +225,12 @@ def invite_template(request: HttpRequest) -> HttpResponse:
             return redirect("bksb:invite_template")
     elif request.method == "GET":
         preview, problem = _template_preview(settings)
-    context = {"form": form, "preview": preview, "problem": problem}
+    context = {"form": form, "preview": preview, "problem": problem, "placeholders": _placeholders()}
     return render(request, "bksb_integration/invite_template.html", context, status=400 if form.errors else 200)
+
+
+def _placeholders() -> list[tuple[str, str]]:
+    return [(placeholder(name), meaning) for name, meaning in PLACEHOLDERS.items()]
 
 
 def _template_preview(settings: BksbSettings) -> tuple[InviteEmail | None, str]:
@@ -230,4 +238,4 @@ def _template_preview(settings: BksbSettings) -> tuple[InviteEmail | None, str]:
     try:
         return invite_preview(settings=settings), ""
     except InviteTemplateError as exc:
-        return None, f"This template could not be rendered: {exc.reason}."
+        return None, f"This template cannot be used: {exc.reason}"

@@ -30,3 +30,40 @@ document.addEventListener("close", (event) => {
   // data-closed-event="name": tell the page (hx-trigger="name from:body") that the window went away.
   if (dialog.dataset.closedEvent) document.body.dispatchEvent(new CustomEvent(dialog.dataset.closedEvent));
 }, true);
+// role="tablist" of links (Edit Permissions): switch panels in place. Each tab is also a
+// link that reopens the page on it, so the tabs work without JavaScript too.
+function selectTab(tab) {
+  const list = tab.closest("[role=tablist]");
+  list.querySelectorAll("[role=tab]").forEach((each) => {
+    const chosen = each === tab;
+    each.setAttribute("aria-selected", String(chosen));
+    each.classList.toggle("active", chosen);
+    if (chosen) each.removeAttribute("tabindex"); else each.setAttribute("tabindex", "-1");
+    const panel = document.getElementById(each.getAttribute("aria-controls"));
+    if (panel) panel.hidden = !chosen;
+  });
+  const field = list.closest("form")?.querySelector("input[name=tab]");
+  if (field) field.value = tab.dataset.tab;
+  history.replaceState(null, "", tab.href);
+}
+document.addEventListener("click", (event) => {
+  const tab = event.target.closest("[role=tablist] [role=tab]");
+  if (!tab) return;
+  event.preventDefault();
+  selectTab(tab);
+});
+document.addEventListener("keydown", (event) => {
+  const tab = event.target.closest("[role=tablist] [role=tab]");
+  if (!tab || !["ArrowLeft", "ArrowRight", "Home", "End"].includes(event.key)) return;
+  const tabs = [...tab.closest("[role=tablist]").querySelectorAll("[role=tab]")];
+  const at = tabs.indexOf(tab);
+  const next = {
+    ArrowLeft: tabs[(at - 1 + tabs.length) % tabs.length],
+    ArrowRight: tabs[(at + 1) % tabs.length],
+    Home: tabs[0],
+    End: tabs[tabs.length - 1],
+  }[event.key];
+  event.preventDefault();
+  next.focus();
+  selectTab(next);
+});

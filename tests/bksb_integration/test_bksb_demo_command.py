@@ -50,3 +50,12 @@ def test_demo_on_another_sandbox_clears_the_old_default_password_and_sets_a_new_
     settings = BksbSettings.load()
     assert settings.api_url == "http://127.0.0.1:9876/"
     assert settings.default_password not in ("", first)
+
+
+def test_demo_says_who_may_get_results_for_all_learners(monkeypatch, admin_user, manager, tutor):
+    monkeypatch.setenv("BKSB_SANDBOX_ACCESS_KEY_ID", "demo-key")
+    monkeypatch.setenv("BKSB_SANDBOX_SECRET_ACCESS_KEY", "demo-secret")
+    out = io.StringIO()
+    with mock.patch("bksb_integration.management.commands.bksb_demo.get_results_plan_queue"):
+        call_command("bksb_demo", stdout=out)
+    assert "Get Results for all learners (Management > BKSB): admin1, manager1." in out.getvalue()

@@ -59,15 +59,22 @@ def test_anonymous_visitors_are_sent_to_log_in(client, run):
         assert response["Location"].startswith(reverse("login"))
 
 
-def test_web_users_and_staff_without_get_bksb_results_are_refused(client, run, web_user, outsider, staff_with):
-    for user in (web_user.user, outsider, staff_with("bksb_module", "view_learners")):
+def test_web_users_and_staff_without_get_results_for_all_are_refused(client, run, web_user, outsider, staff_with):
+    one_learner = staff_with("bksb_module", "view_learners", "get_bksb_results", "edit_bksb_link", username="one1")
+    for user in (web_user.user, outsider, staff_with("bksb_module", "view_learners"), one_learner):
         client.force_login(user)
         for method, url in _pages(run):
             assert getattr(client, method)(url).status_code == 403, (user, url)
 
 
-def test_a_tutor_with_get_bksb_results_uses_every_page_but_the_schedule(client, run, tutor):
+def test_a_tutor_gets_one_learner_s_results_but_not_everyone_s(client, run, tutor):
     client.force_login(tutor)
+    for method, url in _pages(run):
+        assert getattr(client, method)(url).status_code == 403, url
+
+
+def test_a_manager_uses_every_page_but_the_schedule(client, run, manager):
+    client.force_login(manager)
     for method, url in _pages(run):
         if method == "get" and url != reverse("bksb:schedule"):
             assert client.get(url).status_code == 200, url
@@ -75,10 +82,12 @@ def test_a_tutor_with_get_bksb_results_uses_every_page_but_the_schedule(client, 
     assert client.post(reverse("bksb:schedule"), {"at": "03:00"}).status_code == 403
 
 
-def test_get_bksb_results_alone_with_the_module_is_enough(client, run, staff_with):
-    client.force_login(staff_with("bksb_module", "get_bksb_results"))
+def test_get_results_for_all_alone_with_the_module_is_enough(client, run, staff_with):
+    client.force_login(staff_with("bksb_module", "get_all_bksb_results"))
     assert client.get(reverse("bksb:management")).status_code == 200
     assert client.get(reverse("bksb:history")).status_code == 200
+    assert client.get(reverse("bksb:run_detail", args=[run.pk])).status_code == 200
+    assert client.get(reverse("bksb:bulk_status", args=[run.pk])).status_code == 200
 
 
 def test_an_admin_edits_the_schedule(client, run, admin_user):
@@ -96,19 +105,20 @@ def test_without_the_bksb_module_deployed_the_pages_do_not_exist(client, run, ad
         assert getattr(client, method)(url).status_code == 404, url
 
 
-def test_the_management_menu_shows_bksb_to_those_who_may_get_results(client, tutor, staff_with):
-    client.force_login(tutor)
+def test_the_management_menu_shows_bksb_to_those_who_may_get_results_for_all(client, manager, tutor):
+    client.force_login(manager)
     page = client.get(reverse("home"), follow=True).content.decode()
     assert "Management" in page
     assert reverse("bksb:management") in page
     assert reverse("bksb:history") in page
-    client.force_login(staff_with("bksb_module", "view_learners", username="reader1"))
+    client.force_login(tutor)
     page = client.get(reverse("learners:list")).content.decode()
     assert reverse("bksb:management") not in page
+    assert reverse("bksb:history") not in page
 
 
-def test_a_tutor_sees_the_schedule_but_no_form_or_settings_link(client, tutor):
-    client.force_login(tutor)
+def test_a_manager_sees_the_schedule_but_no_form_or_settings_link(client, manager):
+    client.force_login(manager)
     page = client.get(reverse("bksb:management")).content.decode()
     assert "every night at <strong>02:00</strong>" in page
     assert "Save schedule" not in page
@@ -138,6 +148,33 @@ def test_while_a_run_is_going_the_page_shows_it_and_refreshes_itself(client, man
     assert "4 of 10" in page
     assert '<meta http-equiv="refresh" content="5">' in page
     assert f'hx-get="{reverse("bksb:bulk_status", args=[running.pk])}"' in page
+
+
+def test_the_counts_add_up_when_a_learner_failed(client, manager):
+    Run.objects.create(
+        kind=Run.Kind.BULK,
+        status=Run.Status.PARTIAL,
+        finished_at=timezone.now(),
+        learners_total=10,
+        learners_done=10,
+        learners_failed=1,
+    )
+    client.force_login(manager)
+    page = client.get(reverse("bksb:management")).content.decode()
+    assert "10 of 10 learners finished: 9 downloaded, 1 failed." in page
+    assert "<strong>9</strong><span>downloaded</span>" in page
+    assert "10 learners done" not in page
+    history = client.get(reverse("bksb:history")).content.decode()
+    assert '<td class="num">10 of 10</td>\n      <td class="num">9</td>\n      <td class="num">1</td>' in history
+    assert '<th scope="col" class="num">Learners finished</th>' in history
+    assert '<th scope="col" class="num">Downloaded</th>' in history
+
+
+def test_a_running_run_says_how_many_of_its_learners_finished(client, manager):
+    run = _running(learners_total=10, learners_done=4, learners_failed=1)
+    client.force_login(manager)
+    page = client.get(reverse("bksb:bulk_status", args=[run.pk]), **HTMX).content.decode()
+    assert "4 of 10 learners finished: 3 downloaded, 1 failed" in page
 
 
 def test_after_a_run_the_page_shows_the_last_one_and_does_not_refresh(client, manager, run):
@@ -376,6 +413,7 @@ def test_a_run_s_page_shows_its_counts_and_failed_learners(client, manager):
     client.force_login(manager)
     page = client.get(reverse("bksb:run_detail", args=[done.pk])).content.decode()
     assert "<dt>New results</dt><dd>123</dd>" in page
+    assert "<dt>Learners</dt><dd>60 of 60 learners finished: 5 downloaded, 55 failed</dd>" in page
     assert "<dt>Requests to bksb</dt><dd>321</dd>" in page
     assert reverse("learners:detail", args=[failed[0].pk]) in page
     assert reverse("learners:detail", args=[failed[54].pk]) not in page

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import time_machine
+from django.apps import apps as django_apps
 from django.core import mail
+from django.db import connection
+from django.utils import timezone
 
-from bksb_integration.accounts.invites import InviteError, invite_send
+from bksb_integration.accounts.invites import INVITE_REPEAT_WINDOW, InviteError, invite_send
 from bksb_integration.config.connection import client_for
-from bksb_integration.models import BksbLink, Invite
+from bksb_integration.models import BksbLink, BksbSettings, Invite
 from tests.fakes import AUTOLOGIN_PREFIX, PASSWORD, SECRET, FakeBksb
 from tests.support import configure
 
@@ -37,7 +45,7 @@ def linked(learner):
 
 
 def test_invite_without_a_link_names_the_username_and_how_to_log_in(linked, client, bksb, admin_user):
-    invite = invite_send(learner=linked, sent_by=admin_user, with_auto_login_link=False, client=client)
+    invite = invite_send(learner=linked, sent_by=admin_user, with_auto_login_link=False, client=client).invite
     [email] = mail.outbox
     assert email.to == [linked.email]
     assert email.subject == "Your bksb account"
@@ -69,28 +77,64 @@ def test_invite_with_a_link_makes_it_at_sending_and_never_stores_it(linked, clie
 
 
 def test_each_invite_gets_a_fresh_link_and_is_recorded(linked, client, bksb):
-    for _ in range(2):
-        invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        for _ in range(2):
+            invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
+            traveller.shift(INVITE_REPEAT_WINDOW)
     assert mail.outbox[0].body != mail.outbox[1].body
     assert Invite.objects.filter(learner=linked).count() == 2
 
 
 def test_the_admin_edited_template_is_used(linked, client, bksb):
     configure(
-        invite_subject="bksb for {{ first_name }}",
-        invite_body="Hi {{ first_name }} <3, log in as {{ username }} at {{ login_url }}.",
+        invite_subject="bksb for {first_name}",
+        invite_body="Hi {first_name} {last_name} <3, log in as {bksb_username} at {login_url}.",
         hub_bksb_url="https://college.bksblive2.co.uk/",
     )
     invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
     [email] = mail.outbox
     assert email.subject == "bksb for Amira"
-    assert email.body == "Hi Amira <3, log in as akhan1 at https://college.bksblive2.co.uk/.\n"
+    assert email.body == "Hi Amira Khan <3, log in as akhan1 at https://college.bksblive2.co.uk/.\n"
+
+
+def test_a_repeat_within_two_minutes_sends_nothing_and_says_it_was_just_sent(linked, client, bksb):
+    with time_machine.travel(dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC), tick=False) as traveller:
+        first = invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+        traveller.shift(dt.timedelta(seconds=5))
+        repeats = [invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client) for _ in "ab"]
+        assert len(mail.outbox) == 1
+        assert Invite.objects.count() == 1
+        assert bksb.calls == []
+        assert first.message == f"Invite sent to {linked.email}."
+        for repeat in repeats:
+            assert (repeat.invite, repeat.repeated) == (first.invite, True)
+            assert repeat.message == (
+                f"An invite was just sent to {linked.email} (at 10:30); no second email was sent. "
+                "Another can be sent from 10:32."
+            )
+        traveller.shift(INVITE_REPEAT_WINDOW)
+        later = invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    assert not later.repeated
+    assert len(mail.outbox) == 2
+
+
+def test_an_invite_that_failed_to_send_can_be_tried_again_at_once(linked, client, bksb, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("no mail server")
+
+    monkeypatch.setattr("bksb_integration.accounts.invites.send_mail", broken)
+    with pytest.raises(InviteError, match="could not be sent"):
+        invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    monkeypatch.undo()
+    again = invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    assert not again.repeated
+    assert len(mail.outbox) == 1
 
 
 def test_the_web_user_name_is_the_username_when_no_bksb_username_is_typed(learner, web_user, client, bksb):
     learner.bksb_user = True
     learner.save()
-    invite = invite_send(learner=learner, sent_by=None, with_auto_login_link=False, client=client)
+    invite = invite_send(learner=learner, sent_by=None, with_auto_login_link=False, client=client).invite
     assert invite.username == "demo.learner0001"
     assert "Your bksb username: demo.learner0001" in mail.outbox[0].body
 
@@ -122,20 +166,112 @@ def test_the_password_and_secret_never_appear_in_an_invite(linked, client, bksb)
         assert text not in mail.outbox[0].body
 
 
+def test_a_paragraph_holding_the_link_is_left_out_of_an_invite_without_one(linked, client, bksb):
+    configure(invite_body="Hello {first_name}.\n\nOr use this link:\n{auto_login_link}\n\nBye.")
+    invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    assert mail.outbox[0].body == "Hello Amira.\n\nBye.\n"
+
+
+def test_a_value_is_never_read_as_a_placeholder(linked, client, bksb):
+    linked.first_name = "{bksb_username}"
+    linked.save()
+    configure(invite_body="Hello {first_name}, you are {bksb_username}.")
+    invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    assert mail.outbox[0].body == "Hello {bksb_username}, you are akhan1.\n"
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        ('{% include "missing.html" %}', "there is no template “missing.html”"),
-        ("{{ first_name|divisibleby:2 }}", "invalid literal"),
-        ("{% if %}", "Unexpected end of expression"),
+        ('{% include "missing.html" %}', '“{% include "missing.html" %}” is not a placeholder'),
+        ("{% debug %}", "“{% debug %}” is not a placeholder"),
+        ("{{ first_name }}", "Write {first_name}."),
+        ("Hi {nickname}", "{nickname} is not a placeholder. The placeholders are {first_name}, {last_name},"),
     ],
 )
-def test_a_template_that_cannot_be_rendered_says_where_to_fix_it_and_sends_nothing(linked, client, bksb, body, reason):
+def test_a_stored_template_that_is_not_valid_says_where_to_fix_it_and_sends_nothing(linked, client, bksb, body, reason):
     configure(invite_body=body)
     with pytest.raises(InviteError) as raised:
         invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
-    assert str(raised.value).startswith("The invite template could not be rendered: ")
+    assert str(raised.value).startswith("The invite template cannot be used: ")
     assert reason in str(raised.value)
-    assert str(raised.value).endswith("an admin can fix it at Integrations > bksb > Invite email.")
+    assert str(raised.value).endswith("An admin can fix it at Integrations > bksb > Invite email.")
     assert mail.outbox == []
     assert not Invite.objects.exists()
+
+
+def test_the_link_cannot_go_in_the_subject(linked, client, bksb):
+    configure(invite_subject="Log in: {auto_login_link}")
+    with pytest.raises(InviteError, match="can only be used in the body"):
+        invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
+    assert mail.outbox == []
+
+
+# Templates saved in Django's template language before placeholders (migration 0008).
+
+OLD_BUILT_IN_BODY = """{% autoescape off %}Hello {{ first_name }},
+
+Your bksb username: {{ username }}
+
+To log in, go to {{ login_url }}.
+{% if auto_login_link %}
+Or log in straight away with this one-time link:
+{{ auto_login_link }}
+{% endif %}
+If you did not expect this email, please tell your tutor.
+{% endautoescape %}"""
+
+
+def _convert_stored_templates() -> None:
+    migration = importlib.import_module("bksb_integration.migrations.0009_invite_placeholders")
+    migration.forwards(django_apps, None)
+
+
+def test_a_template_saved_in_the_old_syntax_is_converted_and_keeps_working(linked, client, bksb):
+    configure(invite_subject="bksb for {{ first_name }}", invite_body=OLD_BUILT_IN_BODY)
+    _convert_stored_templates()
+    settings = BksbSettings.load()
+    assert settings.invite_subject == "bksb for {first_name}"
+    assert "{{" not in settings.invite_body
+    assert "{%" not in settings.invite_body
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+        traveller.shift(INVITE_REPEAT_WINDOW)
+        invite_send(learner=linked, sent_by=None, with_auto_login_link=True, client=client)
+    without, with_link = mail.outbox
+    assert without.subject == "bksb for Amira"
+    assert without.body == (
+        "Hello Amira,\n\nYour bksb username: akhan1\n\nTo log in, go to your provider's bksb site.\n\n"
+        "If you did not expect this email, please tell your tutor.\n"
+    )
+    assert "Or log in straight away with this one-time link:\nhttps://bksb.example.test/autologin/" in with_link.body
+
+
+def test_an_old_template_that_cannot_be_converted_is_kept_and_refused_until_fixed(linked, client, bksb):
+    configure(invite_body="Hi {{ first_name|upper }}")
+    _convert_stored_templates()
+    assert BksbSettings.load().invite_body == "Hi {{ first_name|upper }}"
+    with pytest.raises(InviteError, match="is not a placeholder"):
+        invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=client)
+    assert mail.outbox == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_submits_send_one_email(linked, bksb):
+    configure()
+    start = threading.Barrier(3)
+
+    def submit(_: int) -> bool:
+        start.wait()
+        try:
+            return invite_send(learner=linked, sent_by=None, with_auto_login_link=False, client=None).repeated
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(3) as pool:
+        repeated = sorted(pool.map(submit, range(3)))
+    assert repeated == [False, True, True]
+    assert len(mail.outbox) == 1
+    assert Invite.objects.count() == 1

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -91,6 +93,30 @@ def test_subject_codes_map_ignoring_case_and_spaces():
     assert subject_for("MATHS_NEW", rows) == "maths"
     assert subject_for(" oz_eng ", rows) == "english"
     assert subject_for("ZZZ", rows) is None
+
+
+def test_esol_new_is_the_esol_subject():
+    assert subject_for("ESOL_NEW", SubjectMapping.objects.all()) == "esol"
+    assert SubjectMapping.objects.get(course_subject="ESOL_NEW").get_subject_display() == "ESOL"
+
+
+def test_esol_results_stored_before_the_mapping_get_the_subject(learner):
+    SubjectMapping.objects.filter(course_subject="ESOL_NEW").delete()
+    stored = _result(learner, "ESOL Entry 2", code="ESOL_NEW", model=DiagnosticAssessmentResult)
+    other = _result(learner, "Maths Entry 3", code="MATHS_NEW")
+    importlib.import_module("bksb_integration.migrations.0011_esol_subject").forwards(django_apps, None)
+    stored.refresh_from_db()
+    other.refresh_from_db()
+    assert (stored.subject, stored.get_subject_display()) == ("esol", "ESOL")
+    assert other.subject is None  # only the ESOL code is touched
+
+
+def test_the_tab_shows_esol_as_a_subject_not_a_code(client, tutor, learner):
+    _result(learner, "ESOL Entry 2", code="ESOL_NEW", subject="esol")
+    client.force_login(tutor)
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+    assert "<td>ESOL</td>" in page
+    assert "ESOL_NEW" not in page
 
 
 def test_mapper_loads_both_tables_with_one_query_each_then_maps_without_queries():

@@ -7,6 +7,7 @@ import base64
 import pytest
 import responses
 from django.urls import reverse
+from django.utils import timezone
 
 from bksb_integration.models import BksbSettings
 from tests.factories import LearnerFactory
@@ -88,7 +89,7 @@ def test_summary_shows_the_status_to_an_admin(client, admin_user):
     text = client.get(reverse("bksb:summary")).text
     assert "Test connection" in text
     assert reverse("bksb:settings") in text
-    assert "Never tested" in text
+    assert "Not tested with the current url and keys" in text
     assert SECRET not in text
     assert PASSWORD not in text
 
@@ -131,7 +132,7 @@ def test_settings_form_has_the_labelled_fields_and_never_shows_secrets(client, a
         "Auto Enrol on Courses",
     ]:
         assert f">{label}" in text or f"> {label}" in text, label
-    assert "set — leave blank to keep" in text
+    assert "One is stored (never shown). Leave blank to keep it." in text
     assert "Clear the stored Secret Access Key" in text
     assert SECRET not in text
     assert PASSWORD not in text
@@ -142,11 +143,15 @@ def test_empty_settings_show_defaults_and_not_set(client, admin_user):
     client.force_login(admin_user)
     text = client.get(reverse("bksb:settings")).text
     assert "https://live2api.bksblive2.co.uk/" in text
-    assert "set — leave blank to keep" not in text
+    assert "Leave blank to keep it" not in text
+    assert "None is stored yet. What you type is stored, encrypted, when you save." in text
+    assert "not set" not in text
     assert "Clear the stored" not in text
 
 
+@responses.activate
 def test_saving_sets_keys_encrypted_and_takes_effect_at_once(client, admin_user):
+    responses.get(PROBE, body="false")
     client.force_login(admin_user)
     data = _form(secret_access_key=SECRET, default_password=PASSWORD, auto_enrol_courses="on")
     response = client.post(reverse("bksb:settings"), data)
@@ -158,11 +163,12 @@ def test_saving_sets_keys_encrypted_and_takes_effect_at_once(client, admin_user)
     assert settings.default_password == PASSWORD
     assert settings.auto_enrol_courses
     assert SECRET not in settings.secret_access_key_encrypted
-    page = client.get(reverse("bksb:summary")).text
-    assert "Settings saved." in page
+    page = client.get(response["Location"]).text
+    assert "Settings saved and the connection tested. Connected: bksb accepted the key." in page
     assert SECRET not in page
 
 
+@responses.activate
 def test_blank_secret_keeps_the_stored_one(client, admin_user):
     configure()
     client.force_login(admin_user)
@@ -207,6 +213,9 @@ def test_a_refused_form_never_renders_the_typed_secrets(client, admin_user):
     assert response.status_code == 400
     assert SECRET not in response.text
     assert PASSWORD not in response.text
+    # The boxes come back empty, and their hints say so rather than "none stored".
+    assert response.text.count("Not saved, as the form has errors: type it again.") == 2
+    assert "None is stored yet" not in response.text
 
 
 @pytest.mark.parametrize(
@@ -237,6 +246,7 @@ def test_unsafe_api_urls_are_refused(client, admin_user, url):
         ("http://[::1]:8765/", "http://[::1]:8765/"),
     ],
 )
+@responses.activate
 def test_https_and_local_http_api_urls_are_accepted(client, admin_user, url, saved):
     configure()
     client.force_login(admin_user)
@@ -282,7 +292,7 @@ def test_test_connection_without_js_redirects_with_the_outcome(client, admin_use
     responses.get(PROBE, body="false")
     client.force_login(admin_user)
     response = client.post(reverse("bksb:test_connection"), follow=True)
-    assert "Connected: bksb accepted the key." in response.text
+    assert response.text.count("Connected: bksb accepted the key.") == 1
     assert BksbSettings.load().last_test_ok is True
 
 
@@ -294,7 +304,8 @@ def test_test_connection_with_htmx_swaps_the_status_panel(client, admin_user):
     response = client.post(reverse("bksb:test_connection"), headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section class="card" id="bksb-status"')
-    assert "bksb refused the key" in response.text
+    assert response.text.count("bksb refused the key") == 1
+    assert '<span role="status">' in response.text
     assert SECRET not in response.text
 
 
@@ -331,6 +342,7 @@ def test_another_scheme_port_or_host_counts_as_moving(client, admin_user, url):
     assert BksbSettings.load().api_url == URL
 
 
+@responses.activate
 def test_a_new_path_on_the_same_server_keeps_the_secret(client, admin_user):
     configure()
     client.force_login(admin_user)
@@ -350,9 +362,10 @@ def test_moving_the_url_with_the_secret_entered_again_works(client, admin_user):
     settings = BksbSettings.load()
     assert settings.api_url == ELSEWHERE
     assert settings.secret_access_key == "new-secret-2"
+    assert elsewhere.call_count == 1  # Save tested the new url and keys
     page = client.post(reverse("bksb:test_connection"), follow=True).text
     assert "Connected: bksb accepted the key." in page
-    assert elsewhere.call_count == 1
+    assert elsewhere.call_count == 2
     scheme, credentials = elsewhere.calls[0].request.headers["Authorization"].split()
     assert (scheme, base64.b64decode(credentials).decode()) == ("Basic", "key-id-1:new-secret-2")
 
@@ -400,3 +413,44 @@ def test_test_connection_names_where_a_redirect_points_and_does_not_follow_it(cl
     page = client.post(reverse("bksb:test_connection"), follow=True).text
     assert f"redirect to {ELSEWHERE}api/users/isUsernameExists, which is not followed" in page
     assert elsewhere.call_count == 0
+
+
+# -- Save tests the connection when the url or keys change ----------------------------------------
+
+
+@responses.activate
+def test_save_with_a_new_key_tests_it_and_says_how_bksb_answered(client, admin_user):
+    configure()
+    responses.get(PROBE, status=401, body="Unauthorized")
+    client.force_login(admin_user)
+    response = client.post(reverse("bksb:settings"), _form(access_key_id="key-id-2"), follow=True)
+    assert "Settings saved, but the connection test failed: bksb refused the key" in response.text
+    assert "Settings saved.</li>" not in response.text
+    settings = BksbSettings.load()
+    assert settings.access_key_id == "key-id-2"
+    assert settings.last_test_ok is False
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_save_without_a_change_of_url_or_keys_tests_nothing(client, admin_user):
+    configure()
+    client.force_login(admin_user)
+    response = client.post(reverse("bksb:settings"), _form(auto_enrol_courses="on"), follow=True)
+    assert "Settings saved." in response.text
+    assert "connection" not in response.text.split('class="messages"')[1].split("</ul>")[0]
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_a_new_key_clears_the_last_test_of_the_old_one(client, admin_user):
+    configure(last_tested_at=timezone.now(), last_test_ok=True, last_test_outcome="Connected: bksb accepted the key.")
+    client.force_login(admin_user)
+    response = client.post(reverse("bksb:settings"), _form(integration_enabled=None, clear_secret_access_key="on"))
+    assert response.status_code == 302
+    page = client.get(response["Location"]).text
+    assert "Settings saved. The connection was not tested: Enter the BKSB API url, Access Key ID and Secret" in page
+    summary = client.get(reverse("bksb:summary")).text
+    assert "Connected: bksb accepted the key." not in summary
+    assert "Not tested with the current url and keys" in summary
+    assert len(responses.calls) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.support import configure as configure_integration
 from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,12 @@ PAGE_VIEWS = [("get", "bksb:tables", "bksb_module"), ("get", "bksb:export_all", 
 @pytest.fixture
 def record():
     return LearnerFactory(learner_ref="L000777")
+
+
+@pytest.fixture
+def linked_record():
+    configure_integration("https://bksb.example.test/", key="k", secret="s")
+    return LearnerFactory(learner_ref="L000778", bksb_user=True, bksb_username="akhan1")
 
 
 def _url(name: str, record) -> str:
@@ -69,20 +76,21 @@ def test_the_learner_record_itself_is_needed(client, record, staff_with, method,
     assert getattr(client, method)(_url(name, record)).status_code == 403
 
 
-def test_tutor_sees_the_tab_and_may_get_results_but_not_edit_the_link_or_reset(client, record, tutor):
+def test_tutor_sees_the_tab_and_may_get_results_but_not_edit_the_link_or_reset(client, linked_record, tutor):
+    record = linked_record
     client.force_login(tutor)
     page = client.get(reverse("bksb:tab", args=[record.pk])).content.decode()
-    assert "BKSB Results" in page
+    assert ">BKSB Results</button>" in page
     assert "Apply" not in page
     assert "Re-download all" not in page
     assert client.post(reverse("bksb:link", args=[record.pk])).status_code == 403
     assert client.post(reverse("bksb:reset", args=[record.pk])).status_code == 403
 
 
-def test_manager_sees_every_action(client, record, manager):
+def test_manager_sees_every_action(client, linked_record, manager):
     client.force_login(manager)
-    page = client.get(reverse("bksb:tab", args=[record.pk])).content.decode()
-    for label in ("BKSB Results", "Apply", "Re-download all", "Download CSV", "BKSB Username"):
+    page = client.get(reverse("bksb:tab", args=[linked_record.pk])).content.decode()
+    for label in (">BKSB Results</button>", "Apply", "Re-download all", "Download CSV", "BKSB Username"):
         assert label in page
 
 

@@ -16,6 +16,8 @@ from bksb_integration.models import (
     RunLearner,
 )
 from bksb_integration.sync.runs import bksb_results_start
+from tests.factories import LearnerFactory
+from tests.fakes import URL
 from tests.support import MULTI_PAGE_USER, configure, last_download, linked_learner, remote_counts
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sandbox(page_cap=10, switched_on=True, fast_clients=True)]
@@ -76,7 +78,8 @@ def test_results_show_on_the_tab_with_the_summary(client, tutor, sandbox, django
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("bksb:download", args=[learner.pk]), headers=HX)
 
-    section = client.get(reverse("bksb:tab_results", args=[learner.pk]), headers=HX).content.decode()
+    url = reverse("bksb:tab_results", args=[learner.pk]) + "?all=initial&all=diagnostic"
+    section = client.get(url, headers=HX).content.decode()
 
     assert 'hx-trigger="bksbResultsChanged from:body"' in section
     assert "Levels by subject" in section
@@ -85,6 +88,7 @@ def test_results_show_on_the_tab_with_the_summary(client, tutor, sandbox, django
 
 
 def test_without_javascript_the_button_leads_to_a_self_refreshing_status_page(client, tutor):
+    configure(URL)
     learner = linked_learner(MULTI_PAGE_USER)
     client.force_login(tutor)
     # No worker picks it up here (callbacks are not run): the page keeps refreshing.
@@ -118,6 +122,7 @@ def test_the_window_polls_a_running_download_and_shows_its_stage(client, tutor):
 
 
 def test_a_second_click_attaches_to_the_running_download(client, tutor):
+    configure(URL)
     learner = linked_learner(MULTI_PAGE_USER)
     first, _ = bksb_results_start(learner=learner, started_by=None, queue=False)
     RunLearner.objects.filter(run=first).update(status="running", claimed_at=timezone.now())
@@ -262,7 +267,7 @@ def test_tab_queries_stay_constant_with_200_results(client, tutor, django_assert
         _row(InitialAssessmentResult, learner, session=n, when=when - dt.timedelta(days=n))
         _row(DiagnosticAssessmentResult, learner, session=n, when=when - dt.timedelta(days=n), percent_score=n)
     client.force_login(tutor)
-    url = reverse("bksb:tab", args=[learner.pk])
+    url = reverse("bksb:tab", args=[learner.pk]) + "?all=initial&all=diagnostic"
     client.get(url)
 
     with django_assert_max_num_queries(15):
@@ -289,3 +294,150 @@ def test_a_closed_window_follows_the_run_unseen_until_it_ends(client, tutor):
     finished = client.get(url, headers=HX)
     assert finished.content.decode().strip() == '<div id="bksb-run-follower" hidden></div>'
     assert finished["HX-Trigger"] == "bksbResultsChanged"
+
+
+# -- when BKSB Results can work ------------------------------------------------------------------
+
+BUTTON = '<button type="submit" class="btn btn-primary">BKSB Results</button>'
+
+
+def test_bksb_results_is_offered_to_a_bksb_user_with_a_username(client, tutor):
+    configure(URL)
+    learner = linked_learner(MULTI_PAGE_USER)
+    client.force_login(tutor)
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+    assert BUTTON in page
+    assert "cannot download" not in page
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"bksb_user": False}, "This record is not a BKSB User: tick BKSB User and Apply."),
+        (
+            {"bksb_user": True, "bksb_username": ""},
+            "This record has no web user account and no BKSB Username: enter its BKSB Username and Apply.",
+        ),
+    ],
+)
+def test_bksb_results_is_not_offered_where_it_can_only_fail(client, manager, fields, reason):
+    configure(URL)
+    learner = LearnerFactory(**fields)
+    client.force_login(manager)
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+    assert BUTTON not in page
+    assert "BKSB Results cannot download for this record." in page
+    assert reason in page
+    assert '<a href="#bksb-link">Change it in Link to bksb</a>' in page
+    assert 'id="bksb-link"' in page
+
+
+def test_a_tutor_is_told_who_can_change_the_link(client, tutor):
+    configure(URL)
+    learner = LearnerFactory(bksb_user=False)
+    client.force_login(tutor)
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+    assert "Someone with Edit BKSB Link can change it in" in page
+
+
+def test_bksb_results_says_why_when_the_integration_is_off(client, tutor):
+    configure(URL, enabled=False)
+    learner = linked_learner(MULTI_PAGE_USER)
+    client.force_login(tutor)
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+    assert BUTTON not in page
+    assert "The bksb integration is not enabled" in page
+
+
+def test_a_download_that_can_only_fail_is_refused_and_starts_no_run(client, tutor):
+    configure(URL)
+    learner = LearnerFactory(bksb_user=False)
+    client.force_login(tutor)
+    window = client.post(reverse("bksb:download", args=[learner.pk]), headers=HX).content.decode()
+    assert "This record is not a BKSB User" in window
+    response = client.post(reverse("bksb:download", args=[learner.pk]), follow=True)
+    assert "This record is not a BKSB User" in response.content.decode()
+    assert not Run.objects.exists()
+
+
+def test_apply_redraws_the_actions_so_bksb_results_appears(client, manager, sandbox):
+    learner = LearnerFactory(bksb_user=False)
+    client.force_login(manager)
+    data = {"bksb_user": "on", "bksb_username": MULTI_PAGE_USER}
+    answer = client.post(reverse("bksb:link", args=[learner.pk]), data, headers=HX).content.decode()
+    assert 'id="bksb-actions" aria-labelledby="bksb-actions-title" hx-swap-oob="true"' in answer
+    assert BUTTON in answer
+
+
+# -- long result lists ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def many_results():
+    learner = linked_learner("demo.learner0001")
+    when = timezone.now()
+    InitialAssessmentResult.objects.bulk_create(
+        _unsaved(InitialAssessmentResult, learner, n, when - dt.timedelta(days=n)) for n in range(130)
+    )
+    DiagnosticAssessmentResult.objects.bulk_create(
+        _unsaved(DiagnosticAssessmentResult, learner, n, when - dt.timedelta(days=n)) for n in range(120)
+    )
+    return learner
+
+
+def _unsaved(model, learner, session, when):
+    now = timezone.now()
+    return model(
+        learner=learner,
+        bksb_user_id=2100001,
+        session_id=session,
+        assessment_id=50000,
+        course_subject="MATHS_NEW",
+        assessment_name=f"Assessment {session}",
+        result="Maths Entry 3",
+        result_date=when,
+        subject="maths",
+        level="entry_3",
+        level_rank=4,
+        first_seen_at=now,
+        last_changed_at=now,
+    )
+
+
+def _rows(page: str, table_id: str) -> int:
+    body = page.split(f'<table class="table" id="{table_id}">')[1].split("</tbody>")[0]
+    return body.count("<tr>") - 1  # less the header row
+
+
+def test_a_long_result_list_shows_its_newest_20_and_offers_the_rest(client, tutor, many_results):
+    client.force_login(tutor)
+    tab = reverse("bksb:tab", args=[many_results.pk])
+    page = client.get(tab).content.decode()
+    assert (_rows(page, "bksb-initial"), _rows(page, "bksb-diagnostic")) == (20, 20)
+    assert "Assessment 0<" in page
+    assert "Assessment 20<" not in page
+    assert "The newest 20 of 130 are shown." in page
+    assert f'<a href="{tab}?all=initial#bksb-initial-title">Show all 130 initial assessment results</a>' in page
+    assert f'<a href="{tab}?all=diagnostic#bksb-diagnostic-title">Show all 120 diagnostic results</a>' in page
+
+
+def test_each_table_is_one_link_away_from_the_top(client, tutor, many_results):
+    client.force_login(tutor)
+    page = client.get(reverse("bksb:tab", args=[many_results.pk])).content.decode()
+    jumps = page.split('<nav class="card jumps" aria-label="Results on this tab">')[1].split("</nav>")[0]
+    assert '<a href="#bksb-summary-title">Levels by subject</a>' in jumps
+    assert '<a href="#bksb-initial-title">Initial assessment results (130)</a>' in jumps
+    assert '<a href="#bksb-diagnostic-title">Diagnostic results (120)</a>' in jumps
+    assert page.index("Results on this tab") < page.index('id="bksb-summary-title"')
+
+
+def test_show_all_shows_one_list_whole_and_keeps_it_when_the_section_refreshes(client, tutor, many_results):
+    client.force_login(tutor)
+    tab = reverse("bksb:tab", args=[many_results.pk])
+    page = client.get(tab, {"all": "initial"}).content.decode()
+    assert (_rows(page, "bksb-initial"), _rows(page, "bksb-diagnostic")) == (130, 20)
+    assert f'<a href="{tab}#bksb-initial-title">Show only the newest 20</a>' in page
+    assert f'<a href="{tab}?all=initial&amp;all=diagnostic#bksb-diagnostic-title">Show all 120' in page
+    assert f'hx-get="{reverse("bksb:tab_results", args=[many_results.pk])}?all=initial"' in page
+    section = client.get(reverse("bksb:tab_results", args=[many_results.pk]), {"all": "initial"}, headers=HX)
+    assert _rows(section.content.decode(), "bksb-initial") == 130

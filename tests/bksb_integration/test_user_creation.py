@@ -237,11 +237,18 @@ def test_username_suggestion_is_ascii_initial_surname_and_reference_number(db):
     assert uc.username_default(learner) == "eobriennunez42"
 
 
+@pytest.mark.parametrize("username", ["b.murphy+fs@college.ac.uk", "o'neil.k-2", "kate brown", "zoë", "ab", "x" * 150])
+def test_usernames_bksb_accepts_are_accepted(username):
+    assert uc.username_problems(username) == []
+
+
 @pytest.mark.parametrize(
     ("username", "email", "dob", "expected"),
     [
-        ("ab", "a@b.cd", dt.date(2000, 1, 1), "3 to 100 characters"),
-        ("has space", "a@b.cd", dt.date(2000, 1, 1), "only letters, digits"),
+        ("", "a@b.cd", dt.date(2000, 1, 1), "Enter a username."),
+        ("x" * 151, "a@b.cd", dt.date(2000, 1, 1), "at most 150 characters (this one has 151)"),
+        ("kate\tbrown", "a@b.cd", dt.date(2000, 1, 1), "cannot hold control characters"),
+        ("kate\u202ebrown", "a@b.cd", dt.date(2000, 1, 1), "cannot hold control characters"),
         ("fine.name", "", dt.date(2000, 1, 1), "email address is required"),
         ("fine.name", "not-an-email", dt.date(2000, 1, 1), "not a valid email address"),
         ("fine.name", "a@b.cd", None, "no date of birth"),

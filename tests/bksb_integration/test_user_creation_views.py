@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
+from bksb_integration.accounts.invites import INVITE_REPEAT_WINDOW
 from bksb_integration.models import BksbLink, Invite, UserCreationRequest
 from jobs.models import Job
 from tests.factories import LearnerFactory
@@ -123,7 +127,8 @@ def test_create_with_edited_values_links_and_confirms(client, creator, learner, 
     data = {"username": "amira.k", "email": "amira.k@example.ac.uk", "auto_enrol_courses": "on"}
     response = client.post(url, data, follow=True)
     page = response.content.decode()
-    assert "bksb user amira.k created" in page
+    assert "The bksb user <strong>amira.k</strong> was created and this record is linked to it." in page
+    assert 'class="messages"' not in page  # the confirmation, once
     assert "Get BKSB Results" not in page  # creator lacks Get BKSB Results
     form = dict(bksb.creates[0])
     assert (form["Username"], form["Email"], form["AutoEnrolCourses"]) == (
@@ -199,7 +204,8 @@ def test_taken_name_without_edit_bksb_link_says_who_can_link(client, creator, le
         ({"date_of_birth": None}, {}, "no date of birth"),
         ({}, {"email": ""}, "email address is required"),
         ({}, {"email": "nope"}, "not a valid email address"),
-        ({}, {"username": "two words"}, "only letters, digits"),
+        ({}, {"username": "two\nlines"}, "cannot hold control characters"),
+        ({}, {"username": "   "}, "This field is required."),
     ],
 )
 def test_bad_data_is_explained_before_anything_is_sent(
@@ -259,6 +265,36 @@ def test_first_download_can_be_started_from_the_confirmation(client, learner, in
     assert "Get BKSB Results" in page
 
 
+@pytest.mark.parametrize("username", ["b.murphy+fs@college.ac.uk", "o'neil.k-2", "kate brown"])
+def test_a_bksb_style_username_is_trimmed_and_sent(client, creator, learner, integration, bksb, username):
+    client.force_login(creator)
+    url = reverse("bksb:create_user", args=[learner.pk])
+    response = client.post(url, {"username": f"  {username} ", "email": "a@example.ac.uk"}, follow=True)
+    assert response.status_code == 200
+    [create] = bksb.creates
+    assert dict(create)["Username"] == username
+    learner.refresh_from_db()
+    assert (learner.bksb_user, learner.bksb_username) == (True, username)
+
+
+def test_bksbs_own_refusal_is_shown(client, creator, learner, integration, bksb):
+    bksb.create_mode, bksb.refusal = "refuse", "Usernames may not contain spaces."
+    client.force_login(creator)
+    url = reverse("bksb:create_user", args=[learner.pk])
+    response = client.post(url, {"username": "kate brown", "email": "a@example.ac.uk"})
+    assert response.status_code == 400
+    assert "bksb refused to create the user: Usernames may not contain spaces." in response.content.decode()
+
+
+def test_a_username_with_a_control_character_is_refused_before_bksb_is_asked(client, creator, learner, integration, bksb):
+    client.force_login(creator)
+    url = reverse("bksb:create_user", args=[learner.pk])
+    response = client.post(url, {"username": "kate\u0007brown", "email": "a@example.ac.uk"})
+    assert response.status_code == 400
+    assert "cannot hold control characters" in response.content.decode()
+    assert bksb.calls == []
+
+
 # Invites.
 
 
@@ -267,12 +303,28 @@ def test_invite_is_sent_recorded_and_can_be_resent(client, creator, learner, int
     learner.save()
     client.force_login(creator)
     url = reverse("bksb:invite", args=[learner.pk])
-    client.post(url, {})
-    page = client.post(url, {}, follow=True).content.decode()
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        client.post(url, {})
+        traveller.shift(INVITE_REPEAT_WINDOW)
+        page = client.post(url, {}, follow=True).content.decode()
     assert "Invite sent to" in page
     assert "Resend invite" in page
     assert len(mail.outbox) == 2
     assert Invite.objects.filter(learner=learner, sent_by=creator).count() == 2
+
+
+def test_invite_submitted_three_times_sends_one_email(client, creator, learner, integration, bksb):
+    learner.bksb_user, learner.bksb_username = True, "akhan1"
+    learner.save()
+    client.force_login(creator)
+    url = reverse("bksb:invite", args=[learner.pk])
+    pages = [client.post(url, {}, follow=True).content.decode() for _ in range(3)]
+    assert len(mail.outbox) == 1
+    assert Invite.objects.filter(learner=learner).count() == 1
+    assert f"Invite sent to {learner.email}." in pages[0]
+    for page in pages[1:]:
+        assert f"An invite was just sent to {learner.email}" in page
+        assert "no second email was sent" in page
 
 
 def test_invite_with_a_template_that_cannot_be_rendered_explains_instead_of_failing(client, creator, learner, bksb):
@@ -283,8 +335,8 @@ def test_invite_with_a_template_that_cannot_be_rendered_explains_instead_of_fail
     response = client.post(reverse("bksb:invite", args=[learner.pk]), {})
     assert response.status_code == 400
     page = response.content.decode()
-    assert "The invite template could not be rendered: there is no template “missing.html”" in page
-    assert "an admin can fix it at Integrations &gt; bksb &gt; Invite email" in page
+    assert "The invite template cannot be used: “{% include &quot;missing.html&quot; %}” is not a placeholder" in page
+    assert "An admin can fix it at Integrations &gt; bksb &gt; Invite email" in page
     assert mail.outbox == []
 
 
@@ -352,6 +404,8 @@ def test_learner_list_says_the_users_are_created_in_the_background(client, creat
     page = client.get(reverse("learners:list")).content.decode()
     assert "created in the background" in page
     assert "at a time" not in page
+    assert ", then press Create bksb users.</span>" in page
+    assert ", then</span>" not in page
 
 
 def test_a_bulk_creation_job_is_shown_only_to_those_who_may_create_users(
@@ -388,7 +442,7 @@ def test_learner_list_offers_selection_only_to_holders(client, creator, tutor, l
 def test_invite_template_is_previewed_then_saved(client, admin_user, integration):
     client.force_login(admin_user)
     url = reverse("bksb:invite_template")
-    data = {"invite_subject": "Welcome {{ first_name }}", "invite_body": "Hi {{ first_name }}, you are {{ username }}."}
+    data = {"invite_subject": "Welcome {first_name}", "invite_body": "Hi {first_name}, you are {bksb_username}."}
     page = client.post(url, {**data, "preview": "1"}).content.decode()
     assert "Hi Amira, you are akhan1." in page
     assert configure().invite_body == ""
@@ -396,22 +450,51 @@ def test_invite_template_is_previewed_then_saved(client, admin_user, integration
     assert configure().invite_body == data["invite_body"]
 
 
-def test_invite_template_refuses_a_broken_template(client, admin_user, integration):
+def test_invite_template_page_lists_the_placeholders(client, admin_user, integration):
     client.force_login(admin_user)
-    response = client.post(
-        reverse("bksb:invite_template"), {"invite_subject": "Hi", "invite_body": "{% if %}", "save": "1"}
-    )
-    assert response.status_code == 400
-    assert "not a valid template" in response.content.decode()
+    page = client.get(reverse("bksb:invite_template")).content.decode()
+    for name in ("{first_name}", "{last_name}", "{bksb_username}", "{login_url}", "{auto_login_link}"):
+        assert f"<dt><code>{name}</code></dt>" in page
 
 
-def test_invite_template_refuses_one_that_fails_while_rendering(client, admin_user, integration):
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ('Hello {% include "missing.html" %}', "is not a placeholder: use braces only around a placeholder name."),
+        ("{% debug %}", "“{% debug %}” is not a placeholder"),
+        ("{% for a in 'xxxxxxxxxx' %}{% for b in 'xxxxxxxxxx' %}{{ b }}{% endfor %}{% endfor %}", "not a placeholder"),
+        ("Hi {{ first_name }}", "Write {first_name}."),
+        ("Hi {nickname}", "{nickname} is not a placeholder. The placeholders are {first_name}"),
+    ],
+)
+def test_invite_template_refuses_anything_but_placeholders(client, admin_user, integration, body, error):
     client.force_login(admin_user)
-    data = {"invite_subject": "Hi", "invite_body": 'Hello {% include "missing.html" %}'}
     for action in ("preview", "save"):
-        response = client.post(reverse("bksb:invite_template"), {**data, action: "1"})
+        response = client.post(
+            reverse("bksb:invite_template"), {"invite_subject": "Hi", "invite_body": body, action: "1"}
+        )
         assert response.status_code == 400
-        assert "This template could not be rendered: there is no template “missing.html”" in response.content.decode()
+        page = html.unescape(response.content.decode())
+        assert error in page
+        assert "sys.modules" not in page
+        assert "Correct the template to see a preview." in page
+    assert configure().invite_body == ""
+
+
+def test_invite_template_refuses_the_link_in_the_subject(client, admin_user, integration):
+    client.force_login(admin_user)
+    data = {"invite_subject": "Go: {auto_login_link}", "invite_body": "", "save": "1"}
+    response = client.post(reverse("bksb:invite_template"), data)
+    assert response.status_code == 400
+    assert "{auto_login_link} can only be used in the body." in response.content.decode()
+
+
+def test_invite_template_body_has_a_size_limit(client, admin_user, integration):
+    client.force_login(admin_user)
+    data = {"invite_subject": "Hi", "invite_body": "{first_name} " * 1000, "save": "1"}
+    response = client.post(reverse("bksb:invite_template"), data)
+    assert response.status_code == 400
+    assert "The body is limited to 5,000 characters." in response.content.decode()
     assert configure().invite_body == ""
 
 
@@ -420,7 +503,9 @@ def test_invite_template_page_shows_why_a_saved_template_fails(client, admin_use
     client.force_login(admin_user)
     response = client.get(reverse("bksb:invite_template"))
     assert response.status_code == 200
-    assert "This template could not be rendered: invalid literal" in response.content.decode()
+    assert "This template cannot be used: “{{ first_name|divisibleby:2 }}” is not a placeholder" in html.unescape(
+        response.content.decode()
+    )
 
 
 # The record's actions.

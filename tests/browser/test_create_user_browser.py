@@ -44,7 +44,9 @@ def test_staff_create_a_bksb_user_and_send_an_invite(
     page.get_by_role("button", name="Create User").click()
 
     expect(page.get_by_role("heading", name="bksb user created")).to_be_visible()
-    expect(page.get_by_text(f"bksb user {username} created")).to_be_visible()
+    expect(page.get_by_text(f"The bksb user {username} was created and this record is linked to it.")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="was created")).to_have_count(1)  # the confirmation, once
+    expect(page.get_by_text(f"bksb user {username} created")).to_have_count(0)
     details = sandbox.user_details(username)
     assert details is not None
     assert (details["Created"], details["AutoEnrolCourses"], details["Email"]) == (True, True, demo_learner.email)
@@ -65,3 +67,28 @@ def test_staff_create_a_bksb_user_and_send_an_invite(
     for secret in (PASSWORD, SECRET):
         assert secret not in message
         assert secret not in page.content()
+
+
+def test_a_username_with_a_plus_and_an_email_shape_is_taken_as_typed(
+    page, live_server, browser_login, admin_user, sandbox, demo_learner
+):
+    configure(sandbox.url)
+    browser_login("admin1", "pw-admin1")
+    page.goto(f"{live_server.url}/learners/{demo_learner.pk}/bksb/create-user/")
+    page.get_by_label("Username").fill("  b.murphy+fs@college.ac.uk ")
+    page.get_by_role("button", name="Create User").click()
+
+    expect(page.get_by_role("heading", name="bksb user created")).to_be_visible()
+    expect(page.get_by_role("definition").filter(has_text="b.murphy+fs@college.ac.uk").first).to_be_visible()
+    assert sandbox.user_details("b.murphy+fs@college.ac.uk") is not None
+
+
+def test_the_learner_list_says_how_to_create_several_bksb_users(page, live_server, browser_login, admin_user, sandbox):
+    configure(sandbox.url)
+    browser_login("admin1", "pw-admin1")
+    page.goto(f"{live_server.url}/learners/")
+    button = page.get_by_role("button", name="Create bksb users")
+    expect(button).to_have_accessible_description(
+        "Tick records without a bksb user (they are created in the background, in a window you can watch), "
+        "then press Create bksb users."
+    )

@@ -60,6 +60,7 @@ def test_the_screen_shows_modules_and_commands_with_the_named_rights(client, adm
         "Visible",
         "Hidden",
         "Get BKSB Results",
+        "Get Results for all learners",
         "Create BKSB User",
         "Edit BKSB Link",
         "Reset BKSB Download",
@@ -71,6 +72,37 @@ def test_the_screen_shows_modules_and_commands_with_the_named_rights(client, adm
         "Apply",
     ]:
         assert label in text, label
+
+
+def test_modules_and_commands_are_tabs_that_work_as_links(client, admin_user, roles):
+    client.force_login(admin_user)
+    url = _open(client, roles["Tutors"])
+    text = client.get(url).text
+    assert '<div class="tabs" role="tablist" aria-label="Rights">' in text
+    modules = text.split('id="tab-modules"')[1].split(">")[0]
+    commands = text.split('id="tab-commands"')[1].split(">")[0]
+    assert 'aria-selected="true"' in modules
+    assert 'aria-controls="panel-modules"' in modules
+    assert 'aria-selected="false"' in commands
+    assert 'tabindex="-1"' in commands
+    assert f'href="{url}&amp;tab=commands"' in text
+    assert '<div id="panel-modules" role="tabpanel" aria-labelledby="tab-modules" tabindex="0">' in text
+    assert '<div id="panel-commands" role="tabpanel" aria-labelledby="tab-commands" tabindex="0" hidden>' in text
+    # Both panels stay in the form, so applying from one tab keeps the other's rights.
+    assert 'name="bksb_module"' in text
+    assert 'name="bksb_commands"' in text
+
+    on_commands = client.get(url + "&tab=commands").text
+    assert '<div id="panel-modules" role="tabpanel" aria-labelledby="tab-modules" tabindex="0" hidden>' in on_commands
+    assert '<div id="panel-commands" role="tabpanel" aria-labelledby="tab-commands" tabindex="0">' in on_commands
+
+
+def test_applying_returns_to_the_tab_it_was_made_on(client, admin_user, roles):
+    tutors = roles["Tutors"]
+    client.force_login(admin_user)
+    data = {"bksb_module": "visible", "bksb_commands": ["get_bksb_results"], "general": ["view_learners"]}
+    response = client.post(_open(client, tutors), {**data, "tab": "commands"})
+    assert response["Location"] == f"{EDIT}?target=g{tutors.pk}&tab=commands"
 
 
 def test_granting_a_group_a_right_takes_effect_for_its_members_at_once(client, admin_user, tutor, roles):

@@ -92,4 +92,4 @@ class Command(BaseCommand):
             )
         except InviteError as exc:
             raise CommandError(f"The bksb user was created, but the invite was not sent: {exc}") from None
-        self.stderr.write(f"Invite sent to {sent.email}.")
+        self.stderr.write(sent.message)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import secrets
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.db.models import QuerySet
 
 from bksb_integration.config.connection import require_bksb
 from bksb_integration.config.settings_change import SettingsChange, settings_update
@@ -19,6 +21,7 @@ from bksb_integration.models import BksbSettings, Run
 from bksb_integration.sync.get_results import get_results_start
 from bksb_integration.sync.queue import get_results_plan_queue
 from learners.models import Kind, Learner
+from permissions import access
 
 # Sandbox users that match no web user: linked by an explicit BKSB Username.
 FIRST_RUN_DELAY_SECONDS = 10
@@ -44,6 +47,9 @@ class Command(BaseCommand):
         linked = Learner.objects.filter(bksb_user=True).count()
         self.stdout.write(f"bksb integration: enabled against the sandbox at {sandbox_url}; {linked} BKSB Users.")
         self._first_download()
+        runners = [user.get_username() for user in _staff() if access.can_get_results_for_all(user)]
+        if runners:
+            self.stdout.write(f"Get Results for all learners (Management > BKSB): {', '.join(runners)}.")
 
     @transaction.atomic
     def _configure(self, sandbox_url: str, key_id: str, secret: str) -> None:
@@ -82,3 +88,7 @@ class Command(BaseCommand):
         if started:
             get_results_plan_queue(run.pk, countdown=FIRST_RUN_DELAY_SECONDS)
             self.stdout.write(f"A first Get Results run starts in about {FIRST_RUN_DELAY_SECONDS} seconds.")
+
+
+def _staff() -> QuerySet[User]:
+    return User.objects.filter(is_staff=True, is_active=True, web_user__isnull=True).order_by("username")
