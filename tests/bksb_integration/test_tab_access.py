@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.support import configure as configure_integration
 from tests.factories import LearnerFactory
+from tests.support import configure as configure_integration
 
 pytestmark = pytest.mark.django_db
 

@@ -286,7 +286,9 @@ def test_bksbs_own_refusal_is_shown(client, creator, learner, integration, bksb)
     assert "bksb refused to create the user: Usernames may not contain spaces." in response.content.decode()
 
 
-def test_a_username_with_a_control_character_is_refused_before_bksb_is_asked(client, creator, learner, integration, bksb):
+def test_a_username_with_a_control_character_is_refused_before_bksb_is_asked(
+    client, creator, learner, integration, bksb
+):
     client.force_login(creator)
     url = reverse("bksb:create_user", args=[learner.pk])
     response = client.post(url, {"username": "kate\u0007brown", "email": "a@example.ac.uk"})
