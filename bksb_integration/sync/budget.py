@@ -5,6 +5,11 @@ In production it lives in Redis, so every worker on every host draws from the
 same bucket, and a 429 from bksb pauses them all (penalise). On the embedded
 default (no Redis) the same bucket lives in a locked file under ./var, shared
 by the processes of one machine.
+
+Taking a token reserves one: when none is left the bucket goes into debt and
+says how long the caller must wait for the token it now holds. So a request
+costs one call to the bucket and at most one sleep, however busy the budget;
+threads never poll it in turns (which cost more CPU than the downloads).
 """
 
 from __future__ import annotations
@@ -22,22 +27,22 @@ import redis
 from django.conf import settings
 
 # KEYS[1] bucket hash, KEYS[2] penalty key; ARGV rate, burst.
-# Returns milliseconds to wait (0 = a token was taken). Uses Redis's clock so
-# that hosts with skewed clocks still share one budget.
+# Reserves a token and returns the milliseconds to wait before using it (0 = now).
+# Uses Redis's clock so that hosts with skewed clocks still share one budget.
 _TAKE = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
-local penalty = tonumber(redis.call('GET', KEYS[2]) or '0')
-if penalty > now then return penalty - now end
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local tokens = tonumber(redis.call('HGET', KEYS[1], 't') or ARGV[2])
 local stamp = tonumber(redis.call('HGET', KEYS[1], 's') or now)
-tokens = math.min(burst, tokens + (now - stamp) * rate / 1000)
+tokens = math.min(burst, tokens + (now - stamp) * rate / 1000) - 1
 local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) * 1000 / rate) end
+if tokens < 0 then wait = math.ceil(-tokens * 1000 / rate) end
+local penalty = tonumber(redis.call('GET', KEYS[2]) or '0')
+if penalty > now then wait = wait + penalty - now end
 redis.call('HSET', KEYS[1], 't', tostring(tokens), 's', tostring(now))
-redis.call('PEXPIRE', KEYS[1], 60000)
+redis.call('PEXPIRE', KEYS[1], 60000 + wait)
 return wait
 """
 
@@ -64,11 +69,11 @@ class RedisTokenBucket:
         self._penalise = client.register_script(_PENALISE)
 
     def take(self) -> float:
-        """Take a token now (0.0), or say how many seconds to wait before asking again."""
+        """Reserve a token: the seconds to wait before it may be used (0.0 = now)."""
         return max(0, int(self._take(keys=self._keys, args=[self.rate, self.burst]))) / 1000
 
     def acquire(self) -> None:
-        while (wait := self.take()) > 0:
+        if (wait := self.take()) > 0:
             time.sleep(wait)
 
     def penalise(self, seconds: float) -> None:
@@ -101,23 +106,19 @@ class FileTokenBucket:
             os.close(fd)
 
     def _take(self, state: dict[str, float], now: float) -> float:
-        if state.get("penalty", 0) > now:
-            return state["penalty"] - now
-        tokens = min(self.burst, state.get("tokens", self.burst) + (now - state.get("stamp", now)) * self.rate)
-        wait = 0.0
-        if tokens >= 1:
-            tokens -= 1
-        else:
-            wait = (1 - tokens) / self.rate
+        since = now - state.get("stamp", now)
+        tokens = min(self.burst, state.get("tokens", self.burst) + since * self.rate) - 1
+        wait = -tokens / self.rate if tokens < 0 else 0.0
+        wait += max(0.0, state.get("penalty", 0) - now)
         state.update(tokens=tokens, stamp=now)
         return wait
 
     def take(self) -> float:
-        """Take a token now (0.0), or say how many seconds to wait before asking again."""
+        """Reserve a token: the seconds to wait before it may be used (0.0 = now)."""
         return max(0.0, self._update(self._take))
 
     def acquire(self) -> None:
-        while (wait := self.take()) > 0:
+        if (wait := self.take()) > 0:
             time.sleep(wait)
 
     def penalise(self, seconds: float) -> None:
@@ -131,7 +132,7 @@ class FileTokenBucket:
 
 
 class Bucket(Protocol):
-    """A shared budget: take a token, or learn how long to wait; pause everyone after a 429."""
+    """A shared budget: reserve a token and learn how long to wait for it; pause everyone after a 429."""
 
     def take(self) -> float: ...
 
@@ -152,7 +153,7 @@ class CountingThrottle:
         self._lock = threading.Lock()
 
     def acquire(self) -> None:
-        while (wait := self.inner.take()) > 0:
+        if (wait := self.inner.take()) > 0:
             self.sleep(wait)
         with self._lock:
             self.count += 1
