@@ -149,7 +149,7 @@ def _run_in_foreground(url: str, label: str) -> float:
         cpu = max(cpu, cpu_seconds_tree(proc.pid))
         time.sleep(0.2)
     wall = time.perf_counter() - started
-    run = Run.objects.filter(kind=Run.Kind.BULK).order_by("-pk").first()
+    run = Run.objects.filter(kind=Run.Kind.GET_RESULTS).order_by("-pk").first()
     _report(label, run, wall, _sandbox_stats(url), peak, cpu=cpu, queries=None)
     return wall
 

@@ -12,8 +12,10 @@ class Run(models.Model):
     """A download of bksb results for one learner or for every eligible learner."""
 
     class Kind(models.TextChoices):
-        SINGLE = "single", "Single learner"
-        BULK = "bulk", "All linked learners"
+        """A BKSB Results download of one learner, or Get Results for every eligible one."""
+
+        BKSB_RESULTS = "single", "Single learner"
+        GET_RESULTS = "bulk", "All linked learners"
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Manual"

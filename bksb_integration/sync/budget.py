@@ -26,7 +26,7 @@ from typing import Protocol
 import redis
 from django.conf import settings
 
-# KEYS[1] bucket hash, KEYS[2] penalty key; ARGV rate, burst.
+# KEYS[1] bucket hash; ARGV rate, burst.
 # Reserves a token and returns the milliseconds to wait before using it (0 = now).
 # Uses Redis's clock so that hosts with skewed clocks still share one budget.
 _TAKE = """
@@ -39,20 +39,27 @@ local stamp = tonumber(redis.call('HGET', KEYS[1], 's') or now)
 tokens = math.min(burst, tokens + (now - stamp) * rate / 1000) - 1
 local wait = 0
 if tokens < 0 then wait = math.ceil(-tokens * 1000 / rate) end
-local penalty = tonumber(redis.call('GET', KEYS[2]) or '0')
-if penalty > now then wait = wait + penalty - now end
 redis.call('HSET', KEYS[1], 't', tostring(tokens), 's', tostring(now))
 redis.call('PEXPIRE', KEYS[1], 60000 + wait)
 return wait
 """
 
+# KEYS[1] bucket hash; ARGV rate, burst, pause ms. The bucket owes a pause's worth
+# of tokens at once: nobody reserves a request before the pause ends, and those
+# who ask during it are spaced out at the rate after it, not all let go at once.
 _PENALISE = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
-local until_ms = now + tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if until_ms > current then redis.call('SET', KEYS[1], until_ms, 'PX', tonumber(ARGV[1]) + 1000) end
-return until_ms
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tokens = tonumber(redis.call('HGET', KEYS[1], 't') or ARGV[2])
+local stamp = tonumber(redis.call('HGET', KEYS[1], 's') or now)
+tokens = math.min(burst, tokens + (now - stamp) * rate / 1000)
+local owed = -tonumber(ARGV[3]) * rate / 1000
+if tokens > owed then tokens = owed end
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 's', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 60000 + tonumber(ARGV[3]))
+return 0
 """
 
 MAX_PENALTY = 300.0
@@ -64,7 +71,7 @@ class RedisTokenBucket:
     def __init__(self, client: redis.Redis, *, rate: float, burst: float | None = None, name: str = "bksb") -> None:
         self.rate = max(rate, 0.1)
         self.burst = burst if burst is not None else max(1.0, self.rate / 10)
-        self._keys = [f"{name}:bucket", f"{name}:penalty"]
+        self._keys = [f"{name}:bucket"]
         self._take = client.register_script(_TAKE)
         self._penalise = client.register_script(_PENALISE)
 
@@ -79,7 +86,7 @@ class RedisTokenBucket:
     def penalise(self, seconds: float) -> None:
         millis = int(min(max(seconds, 0.0), MAX_PENALTY) * 1000)
         if millis:
-            self._penalise(keys=self._keys[1:], args=[millis])
+            self._penalise(keys=self._keys, args=[self.rate, self.burst, millis])
 
 
 class FileTokenBucket:
@@ -105,13 +112,14 @@ class FileTokenBucket:
         finally:
             os.close(fd)
 
-    def _take(self, state: dict[str, float], now: float) -> float:
+    def _refill(self, state: dict[str, float], now: float) -> float:
         since = now - state.get("stamp", now)
-        tokens = min(self.burst, state.get("tokens", self.burst) + since * self.rate) - 1
-        wait = -tokens / self.rate if tokens < 0 else 0.0
-        wait += max(0.0, state.get("penalty", 0) - now)
+        return min(self.burst, state.get("tokens", self.burst) + since * self.rate)
+
+    def _take(self, state: dict[str, float], now: float) -> float:
+        tokens = self._refill(state, now) - 1
         state.update(tokens=tokens, stamp=now)
-        return wait
+        return -tokens / self.rate if tokens < 0 else 0.0
 
     def take(self) -> float:
         """Reserve a token: the seconds to wait before it may be used (0.0 = now)."""
@@ -122,10 +130,11 @@ class FileTokenBucket:
             time.sleep(wait)
 
     def penalise(self, seconds: float) -> None:
-        until = time.time() + min(max(seconds, 0.0), MAX_PENALTY)
+        """As the Redis bucket: owe a pause's worth of tokens at once."""
+        owed = -min(max(seconds, 0.0), MAX_PENALTY) * self.rate
 
         def change(state: dict[str, float], now: float) -> float:
-            state["penalty"] = max(state.get("penalty", 0), until)
+            state.update(tokens=min(self._refill(state, now), owed), stamp=now)
             return 0.0
 
         self._update(change)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import requests
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 
 from bksb_integration.accounts.linking import (
@@ -53,7 +53,7 @@ from bksb_integration.config.mapping import Mapper
 from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
 from bksb_integration.sync.breaker import run_transport_failure
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
-from bksb_integration.sync.heartbeat import Heartbeat, Keepalive
+from bksb_integration.sync.heartbeat import Heartbeat
 from bksb_integration.sync.progress import STALE_AFTER
 from bksb_integration.sync.results_store import UpsertCounts, results_upsert
 from bksb_integration.sync.runs import KEY_REFUSED, Tally, bksb_results_start, run_counts_add, run_stop
@@ -104,32 +104,50 @@ def run_learners_download(
         if not parts:
             return outcomes
         settings = BksbSettings.load()
-        keepalive = Keepalive()
-        counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second), sleep=keepalive.sleep)
+        heartbeat = Heartbeat(
+            run=parts[0].run, token=token, parts=parts, claimed_at=parts[0].claimed_at or timezone.now()
+        )
+        counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second), sleep=heartbeat.sleep)
         tally = Tally()
         not_ready = ""
         if client is None:
             try:
                 client = stack.enter_context(
-                    bksb_client(settings, throttle=counter, session=_session(), sleep=keepalive.sleep)
+                    bksb_client(settings, throttle=counter, session=_session(), sleep=heartbeat.sleep)
                 )
             except BksbNotReady as exc:
                 not_ready = str(exc)
-        holders = bksb_user_holders(links=[part.learner.bksb_link for part in parts])
-        for index, part in enumerate(parts):
-            keepalive.current = Heartbeat(part, token)
-            outcome = _learner_download(part, client, not_ready, keepalive.current, holders, tally)
-            outcomes[part.pk] = outcome
-            if outcome in (PAUSED, STOPPED):
-                untried = parts[index + 1 :] if outcome == PAUSED else parts[index:]
-                _hand_back(untried, token)
-                outcomes |= dict.fromkeys((left.pk for left in parts[index + 1 :]), NOT_CLAIMED)
+        finished: set[int] = set()
+        try:
+            holders = bksb_user_holders(links=[part.learner.bksb_link for part in parts])
+            for part in parts:
+                heartbeat.keep_alive()
+                outcome = _learner_download(part, client, not_ready, heartbeat, holders, tally)
+                outcomes[part.pk] = outcome
                 if outcome == STOPPED:
-                    run_stop(run_id=run_id, reason=KEY_REFUSED)
-                break
-        tally.requests = counter.count
-        run_counts_add(run_id=run_id, tally=tally)
+                    break  # the key, not this learner: it was not tried either
+                finished.add(part.pk)
+                heartbeat.finished(part)
+                if outcome == PAUSED:
+                    break
+        except Exception:
+            _chunk_end(run_id, parts, finished, token, tally, counter)
+            raise
+        _chunk_end(run_id, parts, finished, token, tally, counter)
+        if STOPPED in outcomes.values():
+            run_stop(run_id=run_id, reason=KEY_REFUSED)
     return outcomes
+
+
+def _chunk_end(
+    run_id: int, parts: list[RunLearner], finished: set[int], token: int, tally: Tally, counter: CountingThrottle
+) -> None:
+    """Whatever ended the chunk (a pause, a refused key, an error), the learners it did
+    not finish go back to wait, and what it did is counted once. (A process killed
+    outright does neither: its claims go stale and the sweeper takes over.)"""
+    _hand_back([part for part in parts if part.pk not in finished], token)
+    tally.requests = counter.count
+    run_counts_add(run_id=run_id, tally=tally)
 
 
 def run_learner_download(*, run_learner_id: int) -> str:
@@ -222,6 +240,10 @@ class _Plan:
     started: dt.datetime
 
 
+class _ClaimLost(Exception):
+    """Another worker took this learner over (this one was presumed dead): store nothing."""
+
+
 def _learner_download(
     part: RunLearner,
     client: BksbClient | None,
@@ -230,8 +252,8 @@ def _learner_download(
     holders: dict[int, Learner],
     tally: Tally,
 ) -> str:
-    """Download one claimed learner and record the outcome; every error is handled here."""
-    token, get_results = progress.token, part.run.kind == Run.Kind.BULK
+    """Download one claimed learner and record the outcome; a learner's errors are handled here."""
+    token, get_results = progress.token, part.run.kind == Run.Kind.GET_RESULTS
     try:
         if client is None:
             raise DownloadFailed(not_ready)
@@ -243,7 +265,10 @@ def _learner_download(
             # The new high-water mark is when reading began: anything recorded
             # in bksb while we were paging is read again next time.
             last_download_set(part.learner, part.learner.bksb_link, plan.started)
-            counted = _finish(part, token, counts=counts, error="")
+            if not _finish(part, token, counts=counts, error=""):
+                raise _ClaimLost
+    except _ClaimLost:
+        return NOT_CLAIMED
     except Exception as exc:  # one learner's fault must never stop the others
         if get_results and isinstance(exc, BksbAuthError):
             return STOPPED  # the key, not the learner: no other learner would fare better
@@ -256,8 +281,6 @@ def _learner_download(
         if get_results and isinstance(exc, BksbTransientError) and run_transport_failure(run_id=part.run_id):
             return PAUSED
         return FAILED
-    if not counted:
-        return NOT_CLAIMED
     tally.add(counts=counts)
     return SUCCEEDED
 
@@ -318,26 +341,25 @@ def _finish(part: RunLearner, token: int, *, counts: UpsertCounts | None, error:
     (another worker took it over): then nothing is counted twice.
     """
     now = timezone.now()
-    ours = Q(download_lease_owner=token)
-    BksbLink.objects.filter(learner_id=part.learner_id).update(
+    done = counts or UpsertCounts()
+    ours = RunLearner.objects.filter(pk=part.pk, claim_token=token).update(
+        status=RunLearner.Status.FAILED if error else RunLearner.Status.SUCCEEDED,
+        finished_at=now,
+        error=error[:500],
+        results_created=done.created,
+        results_updated=done.updated,
+        results_unchanged=done.unchanged,
+    )
+    if ours != 1:
+        return False
+    BksbLink.objects.filter(learner_id=part.learner_id, download_lease_owner=token).update(
         last_outcome="failed" if error else "succeeded",
         last_outcome_at=now,
         last_message=(error or _summary(counts))[:500],
-        download_lease_until=Case(When(ours, then=Value(None)), default=F("download_lease_until")),
-        download_lease_owner=Case(When(ours, then=Value(None)), default=F("download_lease_owner")),
+        download_lease_until=None,
+        download_lease_owner=None,
     )
-    counts = counts or UpsertCounts()
-    return (
-        RunLearner.objects.filter(pk=part.pk, claim_token=token).update(
-            status=RunLearner.Status.FAILED if error else RunLearner.Status.SUCCEEDED,
-            finished_at=now,
-            error=error[:500],
-            results_created=counts.created,
-            results_updated=counts.updated,
-            results_unchanged=counts.unchanged,
-        )
-        == 1
-    )
+    return True
 
 
 def _summary(counts: UpsertCounts | None) -> str:

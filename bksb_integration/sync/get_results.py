@@ -23,7 +23,7 @@ from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
 from bksb_integration.sync.eligibility import eligible_learners, skipped_counts
 from bksb_integration.sync.progress import GET_RESULTS_REPLACE_AFTER, STALE_AFTER, run_stall
 from bksb_integration.sync.queue import get_results_plan_queue, get_results_probe_queue, run_learners_download_queue
-from bksb_integration.sync.runs import run_close_if_done, run_reconcile
+from bksb_integration.sync.runs import run_close_if_done, run_reconcile, run_stop
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def get_results_active() -> Run | None:
     """The Get Results run in progress, if any: not finished, and not given up as stalled."""
     cutoff = timezone.now() - GET_RESULTS_REPLACE_AFTER
     run = (
-        Run.objects.filter(kind=Run.Kind.BULK, finished_at__isnull=True, heartbeat_at__gte=cutoff)
+        Run.objects.filter(kind=Run.Kind.GET_RESULTS, finished_at__isnull=True, heartbeat_at__gte=cutoff)
         .order_by("-pk")
         .first()
     )
@@ -55,7 +55,7 @@ def get_results_start(*, started_by: User | None, trigger: str, queue: bool = Tr
         if active is not None:
             return active, False
         run = Run.objects.create(
-            kind=Run.Kind.BULK,
+            kind=Run.Kind.GET_RESULTS,
             trigger=trigger,
             started_by=started_by,
             stage=Run.Stage.PLANNING,
@@ -112,10 +112,15 @@ def get_results_plan(*, run_id: int, enqueue: bool = True) -> int:
         planned_at=timezone.now(),
         # Workers may have begun on the first batches already: keep their start time.
         started_at=Coalesce("started_at", Value(timezone.now())),
-        status=Run.Status.RUNNING,
-        stage=Run.Stage.DOWNLOADING,
         heartbeat_at=timezone.now(),
     )
+    # Not over a run the first chunks already paused or stopped (bksb down, or the key refused).
+    Run.objects.filter(pk=run_id, finished_at__isnull=True, paused_until__isnull=True).update(
+        status=Run.Status.RUNNING, stage=Run.Stage.DOWNLOADING
+    )
+    stopped = Run.objects.filter(pk=run_id, status=Run.Status.STOPPED).values_list("message", flat=True).first()
+    if stopped is not None:
+        run_stop(run_id=run_id, reason=stopped)  # the learners planned after the stop are not tried either
     run_close_if_done(run_id=run_id)
     return total
 
@@ -131,7 +136,7 @@ def get_results_resume(*, run_id: int) -> bool:
         BksbSettings.objects.select_for_update().get(pk=1)
         if get_results_active() is not None:
             return False
-        resumed = Run.objects.filter(pk=run_id, kind=Run.Kind.BULK, status=Run.Status.STOPPED).update(
+        resumed = Run.objects.filter(pk=run_id, kind=Run.Kind.GET_RESULTS, status=Run.Status.STOPPED).update(
             status=Run.Status.RUNNING,
             stage=Run.Stage.DOWNLOADING,
             finished_at=None,

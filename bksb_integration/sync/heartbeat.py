@@ -1,10 +1,13 @@
-"""Keeping a download's claim and lease alive, and showing its progress.
+"""Keeping a chunk's claims and leases alive, and showing a BKSB Results run's progress.
 
-A worker renews its claim on a learner (and the learner's download lease)
-while it works, so that the sweeper never hands a live download to a second
-worker; a BKSB Results run also shows every step in its window, as numbers
-on the run row. Waits (for the shared budget, a Retry-After, a backoff) go
-through Keepalive.sleep, which naps and renews.
+A worker claims a chunk of a run's learners at once. Until it has finished
+each of them, it renews their claims and download leases at least every
+HEARTBEAT_EVERY (well inside STALE_AFTER), and the run's heartbeat with them,
+so the sweeper never hands a learner the worker still holds to a second
+worker, and never recounts a run a live worker is still counting. Waits (for
+the shared budget, a Retry-After, a backoff) go through Heartbeat.sleep,
+which naps and renews. A BKSB Results run also shows every step in its
+window, as numbers on the run row.
 """
 
 from __future__ import annotations
@@ -17,69 +20,56 @@ from django.utils import timezone
 from bksb_integration.models import BksbLink, Run, RunLearner
 from bksb_integration.sync.progress import STALE_AFTER
 
-# A Get Results learner renews its claim and lease this often while it downloads.
+# A worker renews the claims and leases of its chunk this often while it works.
 HEARTBEAT_EVERY = dt.timedelta(seconds=30)
-# A worker waiting renews its claims at least this often.
+# A worker waiting renews them at least this often.
 NAP_SECONDS = 10.0
 
 
 class Heartbeat:
-    """Keeps a learner's claim and lease alive while it downloads.
+    """The claims of one chunk of learners, kept alive until each is finished."""
 
-    A BKSB Results run also shows every step in its window (stage, list,
-    page of pages, as numbers on the run row); a Get Results learner only
-    renews its claim every HEARTBEAT_EVERY (one rarely takes that long).
-    """
+    def __init__(self, *, run: Run, token: int, parts: list[RunLearner], claimed_at: dt.datetime) -> None:
+        self.run_id, self.token = run.pk, token
+        self.shown = run.kind == Run.Kind.BKSB_RESULTS
+        self.holding = {part.pk: part.learner_id for part in parts}
+        self.beat = claimed_at
 
-    def __init__(self, part: RunLearner, token: int) -> None:
-        self.part, self.token = part, token
-        self.shown = part.run.kind == Run.Kind.SINGLE
-        self.beat = timezone.now()
+    def finished(self, part: RunLearner) -> None:
+        """This learner is done (or handed back): its claim is no longer renewed."""
+        self.holding.pop(part.pk, None)
 
     def stage(self, stage: str) -> None:
-        self._report(stage=stage)
+        self._show(stage=stage)
 
     def page(self, kind: str, page: int, pages: int) -> None:
-        self._report(stage=Run.Stage.READING, progress_list=kind, progress_page=page, progress_pages=max(pages, 1))
+        self._show(stage=Run.Stage.READING, progress_list=kind, progress_page=page, progress_pages=max(pages, 1))
 
     def keep_alive(self) -> None:
-        """Renew the claim and lease if due (called while waiting, too)."""
-        self._report()
-
-    def _report(self, **shown: object) -> None:
+        """Renew the chunk's claims, leases and the run's heartbeat, if due."""
         now = timezone.now()
-        if self.shown:
-            Run.objects.filter(pk=self.part.run_id).update(heartbeat_at=now, **shown)
-        elif now - self.beat < HEARTBEAT_EVERY:
+        if now - self.beat < HEARTBEAT_EVERY:
             return
-        else:
-            Run.objects.filter(pk=self.part.run_id).update(heartbeat_at=now)
         self.beat = now
-        RunLearner.objects.filter(pk=self.part.pk, claim_token=self.token).update(claimed_at=now)
-        BksbLink.objects.filter(learner_id=self.part.learner_id, download_lease_owner=self.token).update(
+        Run.objects.filter(pk=self.run_id).update(heartbeat_at=now)
+        RunLearner.objects.filter(pk__in=list(self.holding), claim_token=self.token).update(claimed_at=now)
+        BksbLink.objects.filter(learner_id__in=list(self.holding.values()), download_lease_owner=self.token).update(
             download_lease_until=now + STALE_AFTER
         )
 
-
-class Keepalive:
-    """The sleep a chunk's client and budget wait with: in naps, renewing the current learner's claim.
-
-    Waits can be long (a Retry-After, a shared pause after a 429: up to five
-    minutes), far longer than a claim stays fresh; without this, the sweeper
-    would hand a waiting learner to a second worker.
-    """
-
-    def __init__(self) -> None:
-        self.current: Heartbeat | None = None
-
     def sleep(self, seconds: float) -> None:
+        """The sleep the chunk's client and budget wait with: in naps, renewing as it goes."""
         left = seconds
         while left > 0:
             now = min(left, NAP_SECONDS)
             nap(now)
             left -= now
-            if self.current is not None:
-                self.current.keep_alive()
+            self.keep_alive()
+
+    def _show(self, **progress: object) -> None:
+        if self.shown:
+            Run.objects.filter(pk=self.run_id).update(heartbeat_at=timezone.now(), **progress)
+        self.keep_alive()
 
 
 def nap(seconds: float) -> None:

@@ -68,7 +68,7 @@ def bksb_results_start(
         link_for(learner)
         BksbLink.objects.select_for_update().get(learner=learner)
         active = (
-            RunLearner.objects.filter(learner=learner, run__kind=Run.Kind.SINGLE, status__in=ACTIVE)
+            RunLearner.objects.filter(learner=learner, run__kind=Run.Kind.BKSB_RESULTS, status__in=ACTIVE)
             .select_related("run")
             .order_by("-pk")
             .first()
@@ -76,7 +76,7 @@ def bksb_results_start(
         if active and run_stall(active.run, part=active) is None:
             return active.run, False
         run = Run.objects.create(
-            kind=Run.Kind.SINGLE,
+            kind=Run.Kind.BKSB_RESULTS,
             trigger=trigger,
             started_by=started_by if isinstance(started_by, User) else None,
             learners_total=1,
@@ -112,14 +112,21 @@ def run_counts_add(*, run_id: int, tally: Tally) -> None:
 
 
 def run_reconcile(*, run_id: int) -> None:
-    """Set a run's learner and result counts from its learners' rows, then close it if done."""
+    """Set a run's learner and result counts from its learners' rows, then close it if done.
+
+    The total too: a learner deleted meanwhile takes its row with it.
+    """
     finished = (RunLearner.Status.SUCCEEDED, RunLearner.Status.FAILED)
     totals = RunLearner.objects.filter(run_id=run_id).aggregate(
+        total=Count("pk"),
         done=Count("pk", filter=Q(status__in=finished)),
         failed=Count("pk", filter=Q(status=RunLearner.Status.FAILED)),
         created=Coalesce(Sum("results_created"), 0),
         updated=Coalesce(Sum("results_updated"), 0),
         unchanged=Coalesce(Sum("results_unchanged"), 0),
+    )
+    Run.objects.filter(pk=run_id, finished_at__isnull=True, planned_at__isnull=False).update(
+        learners_total=totals["total"]
     )
     Run.objects.filter(pk=run_id, finished_at__isnull=True).update(
         learners_done=totals["done"],
@@ -134,17 +141,18 @@ def run_reconcile(*, run_id: int) -> None:
 def run_stop(*, run_id: int, reason: str) -> None:
     """Stop a run at once; its learners not yet tried are marked so, for Resume."""
     with transaction.atomic():
-        not_tried = RunLearner.objects.filter(run_id=run_id, status=RunLearner.Status.PENDING).update(
-            status=RunLearner.Status.NOT_TRIED
-        )
+        learners = RunLearner.objects.filter(run_id=run_id)
+        learners.filter(status=RunLearner.Status.PENDING).update(status=RunLearner.Status.NOT_TRIED)
         Run.objects.filter(pk=run_id, finished_at__isnull=True).update(
             status=Run.Status.STOPPED,
             stage=Run.Stage.FINISHED,
             finished_at=timezone.now(),
             message=reason[:500],
-            learners_not_tried=not_tried,
             paused_until=None,
         )
+        # Counted from the rows: another worker stopping the same run hands back learners too.
+        not_tried = learners.filter(status=RunLearner.Status.NOT_TRIED).count()
+        Run.objects.filter(pk=run_id).update(learners_not_tried=not_tried)
 
 
 def run_close_if_done(*, run_id: int) -> bool:

@@ -71,7 +71,7 @@ def _status_context(run: Run) -> dict[str, Any]:
 def _run_panel_context(settings: BksbSettings) -> dict[str, Any]:
     """The page's "current or last run" panel."""
     active = get_results_active()
-    last = active or Run.objects.filter(kind=Run.Kind.BULK).select_related("started_by").order_by("-pk").first()
+    last = active or Run.objects.filter(kind=Run.Kind.GET_RESULTS).select_related("started_by").order_by("-pk").first()
     context = _status_context(last) if last else {}
     readiness = bksb_readiness(settings)
     return {**context, "settings": settings, "readiness": readiness, "active": active, "last": last}
@@ -164,7 +164,7 @@ def history(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     page = Paginator(_runs(kind), HISTORY_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
-    singles = _single_learners([run.pk for run in page if run.kind == Run.Kind.SINGLE])
+    singles = _single_learners([run.pk for run in page if run.kind == Run.Kind.BKSB_RESULTS])
     context = {
         "page": page,
         "rows": [RunRow.of(run, now, learner=singles.get(run.pk)) for run in page],
@@ -185,7 +185,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         .order_by("learner__last_name", "learner__first_name", "pk")
     )
     single = None
-    if run.kind == Run.Kind.SINGLE:
+    if run.kind == Run.Kind.BKSB_RESULTS:
         single = RunLearner.objects.filter(run=run).select_related("learner").first()
     context = {
         "row": RunRow.of(run, timezone.now(), learner=single.learner if single else None),

@@ -82,7 +82,7 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
     results = learner_results(learner=learner)
     whole = lists_shown_whole(request.GET)
     active = (
-        RunLearner.objects.filter(learner=learner, run__kind=Run.Kind.SINGLE, status__in=ACTIVE)
+        RunLearner.objects.filter(learner=learner, run__kind=Run.Kind.BKSB_RESULTS, status__in=ACTIVE)
         .order_by("-pk")
         .values_list("run_id", flat=True)
         .first()
@@ -206,7 +206,7 @@ def download(request: StaffRequest, pk: int) -> HttpResponse:
 @require_GET
 def run_status(request: StaffRequest, run_id: int) -> HttpResponse:
     """The window's live part (htmx polls it), or a self-refreshing page without JavaScript."""
-    run = get_object_or_404(Run, pk=run_id, kind=Run.Kind.SINGLE)
+    run = get_object_or_404(Run, pk=run_id, kind=Run.Kind.BKSB_RESULTS)
     template = "bksb_integration/_run_status.html" if request.htmx else "bksb_integration/tab_run.html"
     return _run_response(request, run, template, started=True)
 

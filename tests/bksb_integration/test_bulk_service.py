@@ -164,7 +164,7 @@ def test_a_second_start_returns_the_run_in_progress(admin_user):
     assert started is True
     assert started_again is False
     assert second.pk == first.pk
-    assert Run.objects.filter(kind=Run.Kind.BULK).count() == 1
+    assert Run.objects.filter(kind=Run.Kind.GET_RESULTS).count() == 1
 
 
 def test_a_finished_run_does_not_block_a_new_one():
@@ -297,7 +297,7 @@ def test_a_429_storm_slows_the_run_but_it_completes_with_every_result(django_cap
 
 
 def _finished_run(days_ago: float) -> Run:
-    run = Run.objects.create(kind=Run.Kind.BULK, status=Run.Status.SUCCEEDED)
+    run = Run.objects.create(kind=Run.Kind.GET_RESULTS, status=Run.Status.SUCCEEDED)
     when = timezone.now() - dt.timedelta(days=days_ago)
     Run.objects.filter(pk=run.pk).update(created_at=when, finished_at=when)
     return run
@@ -309,7 +309,7 @@ def test_prune_deletes_runs_older_than_the_history_setting_only():
     settings.save()
     old = _finished_run(31)
     recent = _finished_run(29)
-    still_running = Run.objects.create(kind=Run.Kind.BULK, status=Run.Status.RUNNING)
+    still_running = Run.objects.create(kind=Run.Kind.GET_RESULTS, status=Run.Status.RUNNING)
     Run.objects.filter(pk=still_running.pk).update(created_at=timezone.now() - dt.timedelta(days=60))
     learner = LearnerFactory()
     RunLearner.objects.create(run=old, learner=learner)

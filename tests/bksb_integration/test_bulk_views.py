@@ -21,7 +21,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def run(db) -> Run:
-    return Run.objects.create(kind=Run.Kind.BULK, status=Run.Status.SUCCEEDED, finished_at=timezone.now())
+    return Run.objects.create(kind=Run.Kind.GET_RESULTS, status=Run.Status.SUCCEEDED, finished_at=timezone.now())
 
 
 def _pages(run: Run) -> list[tuple[str, str]]:
@@ -38,7 +38,7 @@ def _pages(run: Run) -> list[tuple[str, str]]:
 
 def _running(**fields) -> Run:
     values = {
-        "kind": Run.Kind.BULK,
+        "kind": Run.Kind.GET_RESULTS,
         "status": Run.Status.RUNNING,
         "heartbeat_at": timezone.now(),
         "planned_at": timezone.now(),
@@ -152,7 +152,7 @@ def test_while_a_run_is_going_the_page_shows_it_and_refreshes_itself(client, man
 
 def test_the_counts_add_up_when_a_learner_failed(client, manager):
     Run.objects.create(
-        kind=Run.Kind.BULK,
+        kind=Run.Kind.GET_RESULTS,
         status=Run.Status.PARTIAL,
         finished_at=timezone.now(),
         learners_total=10,
@@ -221,7 +221,7 @@ def test_get_results_opens_the_window_and_downloads_everyone(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("bksb:get_results"), **HTMX)
     page = response.content.decode()
-    run = Run.objects.get(kind=Run.Kind.BULK)
+    run = Run.objects.get(kind=Run.Kind.GET_RESULTS)
     assert response.status_code == 200
     assert "<dialog data-open-modal" in page
     assert "BKSB Results" in page
@@ -240,7 +240,7 @@ def test_the_window_polls_its_status_until_the_run_ends(client, manager):
     configure("http://127.0.0.1:9/")
     client.force_login(manager)
     response = client.post(reverse("bksb:get_results"), **HTMX)  # no on_commit: the run stays queued
-    run = Run.objects.get(kind=Run.Kind.BULK)
+    run = Run.objects.get(kind=Run.Kind.GET_RESULTS)
     status_url = reverse("bksb:bulk_status", args=[run.pk])
     page = response.content.decode()
     assert f'hx-get="{status_url}" hx-trigger="load delay:1500ms"' in page
@@ -266,7 +266,7 @@ def test_a_second_get_results_shows_the_run_in_progress(client, manager, tutor):
     running = _running(started_by=tutor, learners_total=5, learners_done=1)
     client.force_login(manager)
     page = client.post(reverse("bksb:get_results"), **HTMX).content.decode()
-    assert Run.objects.filter(kind=Run.Kind.BULK).count() == 1
+    assert Run.objects.filter(kind=Run.Kind.GET_RESULTS).count() == 1
     assert "Get Results was already running" in page
     assert "started by tutor1" in page
     assert reverse("bksb:bulk_status", args=[running.pk]) in page
@@ -341,10 +341,10 @@ def test_a_run_without_progress_for_minutes_says_so(client, manager):
 def _history_runs(manager, tutor) -> list[Run]:
     base = timezone.now() - dt.timedelta(days=1)
     runs = [
-        Run(kind=Run.Kind.BULK, trigger=Run.Trigger.SCHEDULED, status=Run.Status.SUCCEEDED),
-        Run(kind=Run.Kind.BULK, trigger=Run.Trigger.MANUAL, started_by=manager, status=Run.Status.PARTIAL),
-        Run(kind=Run.Kind.BULK, trigger=Run.Trigger.COMMAND, status=Run.Status.FAILED),
-        Run(kind=Run.Kind.SINGLE, trigger=Run.Trigger.MANUAL, started_by=tutor, status=Run.Status.SUCCEEDED),
+        Run(kind=Run.Kind.GET_RESULTS, trigger=Run.Trigger.SCHEDULED, status=Run.Status.SUCCEEDED),
+        Run(kind=Run.Kind.GET_RESULTS, trigger=Run.Trigger.MANUAL, started_by=manager, status=Run.Status.PARTIAL),
+        Run(kind=Run.Kind.GET_RESULTS, trigger=Run.Trigger.COMMAND, status=Run.Status.FAILED),
+        Run(kind=Run.Kind.BKSB_RESULTS, trigger=Run.Trigger.MANUAL, started_by=tutor, status=Run.Status.SUCCEEDED),
     ]
     for n, run in enumerate(runs):
         run.save()
@@ -379,13 +379,13 @@ def test_history_reads_runs_without_a_query_per_row(client, manager, tutor, djan
     with django_assert_max_num_queries(9) as few:
         client.get(reverse("bksb:history"))
     for _ in range(20):
-        Run.objects.create(kind=Run.Kind.SINGLE, started_by=tutor, status=Run.Status.SUCCEEDED)
+        Run.objects.create(kind=Run.Kind.BKSB_RESULTS, started_by=tutor, status=Run.Status.SUCCEEDED)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("bksb:history"))
 
 
 def test_history_pages_through_many_runs(client, manager):
-    Run.objects.bulk_create([Run(kind=Run.Kind.BULK, status=Run.Status.SUCCEEDED) for _ in range(30)])
+    Run.objects.bulk_create([Run(kind=Run.Kind.GET_RESULTS, status=Run.Status.SUCCEEDED) for _ in range(30)])
     client.force_login(manager)
     page = client.get(reverse("bksb:history")).content.decode()
     assert "30 runs · page 1 of 2" in page
@@ -394,7 +394,7 @@ def test_history_pages_through_many_runs(client, manager):
 
 def test_a_run_s_page_shows_its_counts_and_failed_learners(client, manager):
     done = Run.objects.create(
-        kind=Run.Kind.BULK,
+        kind=Run.Kind.GET_RESULTS,
         status=Run.Status.PARTIAL,
         finished_at=timezone.now(),
         started_by=manager,

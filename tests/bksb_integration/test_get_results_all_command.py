@@ -30,7 +30,7 @@ def test_all_downloads_every_eligible_learner_and_prints_the_summary(sandbox):
         assert stored_results(learner) == expected_results(sandbox, learner)
     assert "3 of 3 learners succeeded (1 skipped)" in output
     run = Run.objects.get()
-    assert (run.kind, run.trigger, run.status) == (Run.Kind.BULK, Run.Trigger.COMMAND, Run.Status.SUCCEEDED)
+    assert (run.kind, run.trigger, run.status) == (Run.Kind.GET_RESULTS, Run.Trigger.COMMAND, Run.Status.SUCCEEDED)
 
 
 def test_json_lists_failures_and_the_exit_status_is_non_zero(sandbox):

@@ -43,7 +43,7 @@ def test_a_finished_run_with_failures_says_so_at_full_bar():
 
 def test_get_results_shows_the_share_of_learners_done():
     run = Run.objects.create(
-        kind=Run.Kind.BULK,
+        kind=Run.Kind.GET_RESULTS,
         status=Run.Status.RUNNING,
         stage=Run.Stage.DOWNLOADING,
         planned_at=timezone.now(),
@@ -75,7 +75,9 @@ def test_a_download_nobody_picked_up_says_no_worker():
 
 def test_a_quiet_get_results_run_is_stalled_but_replaced_only_after_fifteen_minutes():
     now = timezone.now()
-    run = Run.objects.create(kind=Run.Kind.BULK, status=Run.Status.RUNNING, heartbeat_at=now - dt.timedelta(minutes=5))
+    run = Run.objects.create(
+        kind=Run.Kind.GET_RESULTS, status=Run.Status.RUNNING, heartbeat_at=now - dt.timedelta(minutes=5)
+    )
     quiet = run_stall(run, now=now)
     assert quiet is not None
     assert (quiet.reason, quiet.replaceable) == (RUN_QUIET, False)
@@ -93,6 +95,11 @@ def test_a_learner_whose_bksb_user_is_known_is_never_shown_as_being_checked(monk
     learner.bksb_link.save()
     stages: list[str] = []
     monkeypatch.setattr(heartbeat.Heartbeat, "stage", lambda self, stage: stages.append(stage))
-    plan = download._plan(learner, client=None, progress=heartbeat.Heartbeat(run.learners.get(), 1), holder=None)
+    plan = download._plan(
+        learner,
+        client=None,
+        progress=heartbeat.Heartbeat(run=run, token=1, parts=[], claimed_at=timezone.now()),
+        holder=None,
+    )
     assert plan.bksb_user_id == 42
     assert Run.Stage.RESOLVING not in stages

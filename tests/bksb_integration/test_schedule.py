@@ -74,7 +74,7 @@ def _integration_on() -> None:
 def test_the_scheduled_task_starts_a_run_that_history_shows_as_the_schedule(client, manager):
     _integration_on()
     get_results_nightly.delay()
-    run = Run.objects.get(kind=Run.Kind.BULK)
+    run = Run.objects.get(kind=Run.Kind.GET_RESULTS)
     assert run.trigger == Run.Trigger.SCHEDULED
     assert run.started_by is None
     client.force_login(manager)
@@ -84,7 +84,7 @@ def test_the_scheduled_task_starts_a_run_that_history_shows_as_the_schedule(clie
 def test_the_scheduled_run_does_not_start_a_second_run_beside_a_manual_one(manager):
     _integration_on()
     manual = Run.objects.create(
-        kind=Run.Kind.BULK, trigger=Run.Trigger.MANUAL, started_by=manager, heartbeat_at=timezone.now()
+        kind=Run.Kind.GET_RESULTS, trigger=Run.Trigger.MANUAL, started_by=manager, heartbeat_at=timezone.now()
     )
     assert get_results_nightly.delay().get() == manual.pk
-    assert Run.objects.filter(kind=Run.Kind.BULK).count() == 1
+    assert Run.objects.filter(kind=Run.Kind.GET_RESULTS).count() == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -18,6 +19,7 @@ from bksb_integration.sync.budget import FileTokenBucket
 from bksb_integration.sync.download import NOT_CLAIMED, run_learners_download
 from bksb_integration.sync.get_results import get_results_plan, get_results_resume, get_results_start, runs_sweep
 from bksb_integration.sync.progress import run_progress, run_stall
+from bksb_integration.sync.runs import UNAVAILABLE, run_stop
 from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -198,3 +200,87 @@ def test_management_says_a_run_stopped_because_bksb_was_unavailable_and_resumes_
     run.refresh_from_db()
     assert run.status == Run.Status.RUNNING
     assert sorted(pk for batch in queued for pk in batch) == ids
+
+
+def test_while_a_worker_waits_on_one_learner_the_rest_of_its_chunk_stays_its_own(bksb, monkeypatch, tmp_path):
+    """Every learner the worker holds is renewed, not only the one it is on."""
+    bucket = FileTokenBucket(tmp_path / "bucket.json", rate=100)
+    monkeypatch.setattr(download, "shared_throttle", lambda **_: bucket)
+    bksb.get(USER_ID, body="2100001")
+    bksb.get(INITIAL, status=429, headers={"Retry-After": "200"}, body="slow down")
+    bksb.get(INITIAL, json={"InitialAssessmentResults": [], **EMPTY})
+    bksb.get(USER_ID, body="2100002")
+    bksb.get(DIAGNOSTIC, json={"DiagnosticAssessmentResults": [], **EMPTY})
+    run, ids = _get_results(2)
+    rivals: list[dict[int, str]] = []
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+
+        def nap(seconds: float) -> None:
+            clock.shift(seconds)
+            if not rivals and timezone.now() > run.created_at + dt.timedelta(minutes=3):
+                runs_sweep()
+                rivals.append(run_learners_download(run_id=run.pk, run_learner_ids=[ids[1]]))
+
+        monkeypatch.setattr(heartbeat, "nap", nap)
+        outcomes = run_learners_download(run_id=run.pk, run_learner_ids=ids)
+
+    assert rivals == [{ids[1]: NOT_CLAIMED}]
+    assert outcomes == dict.fromkeys(ids, "succeeded")
+    run.refresh_from_db()
+    assert (run.status, run.learners_done) == (Run.Status.SUCCEEDED, 2)
+
+
+def test_a_worker_that_lost_its_claim_stores_nothing(bksb, monkeypatch):
+    monkeypatch.setattr(download, "shared_throttle", lambda **_: NoThrottle())
+    _answers(bksb)
+    run, ids = _get_results(1)
+    store = download._store
+
+    def taken_over_meanwhile(plan, pages):  # another worker claimed the learner after this one looked dead
+        RunLearner.objects.filter(pk=ids[0]).update(claim_token=12345)
+        return store(plan, pages)
+
+    monkeypatch.setattr(download, "_store", taken_over_meanwhile)
+    link_before = RunLearner.objects.get(pk=ids[0]).learner.bksb_link
+
+    assert run_learners_download(run_id=run.pk, run_learner_ids=ids) == {ids[0]: NOT_CLAIMED}
+    link = RunLearner.objects.get(pk=ids[0]).learner.bksb_link
+    assert (link.last_outcome, link.last_download_at) == (link_before.last_outcome, None)
+    run.refresh_from_db()
+    assert run.learners_done == 0
+
+
+def test_a_run_stopped_while_it_was_being_planned_stays_stopped_and_counts_every_untried_learner():
+    for n in range(3):
+        LearnerFactory(bksb_user=True, bksb_username=f"learner.{n}")
+    run, _ = get_results_start(started_by=None, trigger=Run.Trigger.SCHEDULED, queue=False)
+    run_stop(run_id=run.pk, reason=UNAVAILABLE)  # the first chunk met a refused key before planning ended
+
+    get_results_plan(run_id=run.pk, enqueue=False)
+
+    run.refresh_from_db()
+    assert (run.status, run.learners_total, run.learners_not_tried) == (Run.Status.STOPPED, 3, 3)
+
+
+def test_after_a_429_those_who_ask_during_the_pause_are_spaced_out_after_it(tmp_path):
+    bucket = FileTokenBucket(tmp_path / "bucket.json", rate=10)
+    bucket.penalise(1.0)
+    waits = [bucket.take() for _ in range(3)]
+    assert waits[0] == pytest.approx(1.1, abs=0.05)
+    assert [round(later - earlier, 2) for earlier, later in itertools.pairwise(waits)] == [0.1, 0.1]
+
+
+def test_a_learner_deleted_mid_run_does_not_keep_the_run_open(bksb, monkeypatch):
+    monkeypatch.setattr(download, "shared_throttle", lambda **_: NoThrottle())
+    _answers(bksb)
+    run, ids = _get_results(3)
+    run_learners_download(run_id=run.pk, run_learner_ids=ids[:2])
+    RunLearner.objects.get(pk=ids[2]).learner.delete()
+    Run.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=5))
+
+    runs_sweep()
+
+    run.refresh_from_db()
+    assert run.finished_at is not None
+    assert (run.learners_total, run.learners_done) == (2, 2)

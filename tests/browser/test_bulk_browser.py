@@ -51,7 +51,7 @@ def test_a_manager_gets_everyone_s_results_and_finds_the_run_in_history(page, br
     expect(page.get_by_text("No Get Results run yet.")).to_have_count(0)
     expect(page.get_by_text("Finished with failures.")).to_be_visible()
 
-    run = Run.objects.get(kind=Run.Kind.BULK)
+    run = Run.objects.get(kind=Run.Kind.GET_RESULTS)
     assert run.status == Run.Status.PARTIAL
     assert run.results_created > 0
     _menu(page, "Management", "History")
@@ -69,7 +69,7 @@ def test_a_manager_gets_everyone_s_results_and_finds_the_run_in_history(page, br
 def test_closing_the_window_leaves_the_run_going_and_the_page_follows_it(page, browser_login, manager, tutor, sandbox):
     now = timezone.now()
     running = Run.objects.create(
-        kind=Run.Kind.BULK,
+        kind=Run.Kind.GET_RESULTS,
         status=Run.Status.RUNNING,
         started_by=tutor,
         stage=Run.Stage.DOWNLOADING,
@@ -100,7 +100,7 @@ def test_closing_the_window_leaves_the_run_going_and_the_page_follows_it(page, b
     expect(page.get_by_text("Finished.")).to_be_visible()
     expect(page.get_by_text("5 of 5 learners finished: 5 downloaded, 0 failed.")).to_be_visible()
     expect(page.get_by_role("heading", name="Last run")).to_be_visible()
-    assert Run.objects.filter(kind=Run.Kind.BULK).count() == 1
+    assert Run.objects.filter(kind=Run.Kind.GET_RESULTS).count() == 1
 
 
 def test_get_results_for_all_learners_is_a_right_of_its_own(page, browser_login, admin_user, tutor, live_server):

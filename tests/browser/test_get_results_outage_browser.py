@@ -40,7 +40,7 @@ def test_bksb_down_pauses_the_run_and_the_window_says_so_until_it_is_back(page, 
 
     window = page.get_by_role("dialog", name="BKSB Results")
     expect(window.get_by_text("Paused: bksb is not answering.")).to_be_visible(timeout=60_000)
-    run = Run.objects.get(kind=Run.Kind.BULK)
+    run = Run.objects.get(kind=Run.Kind.GET_RESULTS)
     assert run.is_paused
     assert RunLearner.objects.filter(run=run, status=RunLearner.Status.PENDING).exists()
 
@@ -54,7 +54,7 @@ def test_bksb_down_pauses_the_run_and_the_window_says_so_until_it_is_back(page, 
 
 def test_a_stopped_run_says_why_and_resume_finishes_it(page, browser_login, manager, sandbox):
     linked_learners(range(1, 4))
-    run = Run.objects.create(kind=Run.Kind.BULK, trigger=Run.Trigger.SCHEDULED)
+    run = Run.objects.create(kind=Run.Kind.GET_RESULTS, trigger=Run.Trigger.SCHEDULED)
     get_results_plan(run_id=run.pk, enqueue=False)
     run_stop(run_id=run.pk, reason=UNAVAILABLE)
 

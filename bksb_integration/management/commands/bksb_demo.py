@@ -82,7 +82,7 @@ class Command(BaseCommand):
 
     def _first_download(self) -> None:
         """Queue a first Get Results to run once the worker and sandbox are up (only once)."""
-        if Run.objects.filter(kind=Run.Kind.BULK).exists():
+        if Run.objects.filter(kind=Run.Kind.GET_RESULTS).exists():
             return
         run, started = get_results_start(started_by=None, trigger=Run.Trigger.COMMAND, queue=False)
         if started:

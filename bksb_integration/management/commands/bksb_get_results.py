@@ -102,7 +102,7 @@ def _chunk_download(run_id: int, run_learner_ids: list[int]) -> None:
         connections.close_all()  # each thread has its own database connection
 
 
-def bulk_foreground(*, threads: int) -> Run:
+def get_results_foreground(*, threads: int) -> Run:
     """Get Results for every eligible learner in this process (threads share the request budget).
 
     If a Get Results run is already in progress, wait for it instead of starting another.
@@ -128,7 +128,7 @@ def bulk_foreground(*, threads: int) -> Run:
     return run
 
 
-def bulk_summary(run: Run) -> Summary:
+def get_results_summary(run: Run) -> Summary:
     failed = RunLearner.objects.filter(run=run, status=RunLearner.Status.FAILED).select_related("learner")
     return Summary(
         learners=run.learners_total,
@@ -182,8 +182,8 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"Get Results run {run.pk} {state}; see Management > BKSB > History.")
             return
-        run = bulk_foreground(threads=options["threads"])
-        summary = bulk_summary(run)
+        run = get_results_foreground(threads=options["threads"])
+        summary = get_results_summary(run)
         if options["as_json"]:
             self.stdout.write(json.dumps({"run": run.pk, "skipped": run.skipped_reasons} | asdict(summary), indent=2))
         else:
