@@ -13,6 +13,8 @@ from learners.models import Learner
 
 # The subjects the summary always shows, in this order (Other is not summarised).
 SUMMARY_SUBJECTS = (Subject.ENGLISH, Subject.MATHS, Subject.ICT)
+# Subjects summarised only for learners assessed in them.
+SUMMARY_WHEN_ASSESSED = (Subject.ESOL,)
 LIST_NAMES = {"initial": "Initial assessment", "diagnostic": "Diagnostic"}
 
 
@@ -70,12 +72,13 @@ def subject_summary(*, learner: Learner, results: LearnerResults | None = None) 
     Pass `results` already read for the tab to spend no further query.
     """
     results = results or learner_results(learner=learner)
-    readings: dict[str, list[Reading]] = {subject: [] for subject in SUMMARY_SUBJECTS}
+    readings: dict[str, list[Reading]] = {subject: [] for subject in (*SUMMARY_SUBJECTS, *SUMMARY_WHEN_ASSESSED)}
     for kind, rows in (("initial", results.initial), ("diagnostic", results.diagnostic)):
         for row in _mapped(rows):
             if row.subject in readings:
                 readings[row.subject].append(_reading(kind, row))
-    return [_summarise(subject, readings[subject]) for subject in SUMMARY_SUBJECTS]
+    shown = [*SUMMARY_SUBJECTS, *(subject for subject in SUMMARY_WHEN_ASSESSED if readings[subject])]
+    return [_summarise(subject, readings[subject]) for subject in shown]
 
 
 def _mapped(rows: Iterable[AssessmentResult]) -> Iterable[AssessmentResult]:

@@ -177,7 +177,8 @@ def runs_sweep() -> int:
                 get_results_probe_queue(run.pk)
             continue
         if run.planned_at is None:
-            if run.created_at < now - STALE_AFTER:
+            # Planning moves the heartbeat with every batch: a long plan is not planned twice.
+            if (run.heartbeat_at or run.created_at) < now - STALE_AFTER:
                 get_results_plan_queue(run.pk)
             continue
         running = RunLearner.objects.filter(run_id=run.pk, status=RunLearner.Status.RUNNING)

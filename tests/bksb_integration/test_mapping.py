@@ -119,6 +119,17 @@ def test_the_tab_shows_esol_as_a_subject_not_a_code(client, tutor, learner):
     assert "ESOL_NEW" not in page
 
 
+def test_esol_gets_a_summary_row_only_for_learners_assessed_in_it(learner):
+    from bksb_integration.results.summary import subject_summary
+    from learners.models import Learner
+
+    assert [row.label for row in subject_summary(learner=learner)] == ["English", "Maths", "ICT/Digital"]
+    _result(learner, "ESOL Entry 2", code="ESOL_NEW", subject="esol", level="e2", level_rank=3)
+    rows = {row.label: row for row in subject_summary(learner=Learner.objects.get(pk=learner.pk))}
+    assert list(rows) == ["English", "Maths", "ICT/Digital", "ESOL"]
+    assert rows["ESOL"].latest is not None
+
+
 def test_mapper_loads_both_tables_with_one_query_each_then_maps_without_queries():
     with CaptureQueriesContext(connection) as queries:
         mapper = Mapper.load()

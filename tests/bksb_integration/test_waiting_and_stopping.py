@@ -284,3 +284,16 @@ def test_a_learner_deleted_mid_run_does_not_keep_the_run_open(bksb, monkeypatch)
     run.refresh_from_db()
     assert run.finished_at is not None
     assert (run.learners_total, run.learners_done) == (2, 2)
+
+
+def test_a_long_plan_that_is_still_moving_is_not_planned_twice(monkeypatch):
+    planned: list[int] = []
+    monkeypatch.setattr("bksb_integration.sync.get_results.get_results_plan_queue", planned.append)
+    long_ago = timezone.now() - dt.timedelta(minutes=10)
+    moving = Run.objects.create(kind=Run.Kind.GET_RESULTS, heartbeat_at=timezone.now())
+    lost = Run.objects.create(kind=Run.Kind.GET_RESULTS, heartbeat_at=long_ago)
+    Run.objects.filter(pk__in=[moving.pk, lost.pk]).update(created_at=long_ago)
+
+    runs_sweep()
+
+    assert planned == [lost.pk]
