@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bksb_integration.accounts.usernames import username_in_effect, web_user_of
@@ -13,6 +13,9 @@ from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbUserNotFound
 from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult
 from learners.models import Learner
+
+# The first key of the advisory locks that serialise linking (any fixed number of our own).
+LINK_LOCK_SPACE = 0x6B736221
 
 
 class LinkError(Exception):
@@ -75,6 +78,18 @@ def held_refuse(*, learner: Learner, username: str, bksb_user_id: int) -> None:
         raise LinkError(held_message(username=username, bksb_user_id=bksb_user_id, holder=holder))
 
 
+def bksb_user_lock(bksb_user_id: int) -> None:
+    """Within the caller's transaction, link records to this bksb user one at a time.
+
+    Without it, two records linked to the same bksb user at the same moment
+    would both pass the other-holder check. PostgreSQL: an advisory lock held
+    until the transaction ends; SQLite writes one transaction at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LINK_LOCK_SPACE, bksb_user_id % 2**31])
+
+
 def link_for(learner: Learner) -> BksbLink:
     """The learner's link row, created on first use (uses a select_related one when loaded)."""
     try:
@@ -111,10 +126,12 @@ def bksb_user_id_resolve(*, link: BksbLink, username: str, client: BksbClient) -
     """
     known = is_resolved(link, username)
     user_id = _user_id_lookup(link=link, username=username, client=client)
-    held_refuse(learner=link.learner, username=username, bksb_user_id=user_id)
     if known:
+        held_refuse(learner=link.learner, username=username, bksb_user_id=user_id)
         return user_id
     with transaction.atomic():
+        bksb_user_lock(user_id)
+        held_refuse(learner=link.learner, username=username, bksb_user_id=user_id)
         changed = link.bksb_user_id not in (None, user_id)
         link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, username, timezone.now()
         link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at"])
@@ -196,10 +213,11 @@ def _link_apply(
         raise LinkError("Enter a BKSB Username: this record has no web user account whose name could be used.")
     link = link_for(learner)
     user_id = _user_id_lookup(link=link, username=effective, client=client)
-    held_refuse(learner=learner, username=effective, bksb_user_id=user_id)
-    if not confirmed and has_results_from_other_user(learner, user_id):
-        return LinkOutcome(False, True, effective, user_id, "")
     with transaction.atomic():
+        bksb_user_lock(user_id)
+        held_refuse(learner=learner, username=effective, bksb_user_id=user_id)
+        if not confirmed and has_results_from_other_user(learner, user_id):
+            return LinkOutcome(False, True, effective, user_id, "")
         _save_learner(learner)
         changed = link.bksb_user_id != user_id
         link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, effective, timezone.now()
