@@ -26,28 +26,10 @@ from typing import Protocol
 import redis
 from django.conf import settings
 
-# KEYS[1] bucket hash; ARGV rate, burst.
-# Reserves a token and returns the milliseconds to wait before using it (0 = now).
-# Uses Redis's clock so that hosts with skewed clocks still share one budget.
-_TAKE = """
-local now_parts = redis.call('TIME')
-local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local tokens = tonumber(redis.call('HGET', KEYS[1], 't') or ARGV[2])
-local stamp = tonumber(redis.call('HGET', KEYS[1], 's') or now)
-tokens = math.min(burst, tokens + (now - stamp) * rate / 1000) - 1
-local wait = 0
-if tokens < 0 then wait = math.ceil(-tokens * 1000 / rate) end
-redis.call('HSET', KEYS[1], 't', tostring(tokens), 's', tostring(now))
-redis.call('PEXPIRE', KEYS[1], 60000 + wait)
-return wait
-"""
-
-# KEYS[1] bucket hash; ARGV rate, burst, pause ms. The bucket owes a pause's worth
-# of tokens at once: nobody reserves a request before the pause ends, and those
-# who ask during it are spaced out at the rate after it, not all let go at once.
-_PENALISE = """
+# Both scripts: KEYS[1] the bucket hash; ARGV[1] rate, ARGV[2] burst. They start by
+# refilling the bucket to now, on Redis's clock, so that hosts with skewed clocks
+# still share one budget.
+_REFILL = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
 local rate = tonumber(ARGV[1])
@@ -55,12 +37,34 @@ local burst = tonumber(ARGV[2])
 local tokens = tonumber(redis.call('HGET', KEYS[1], 't') or ARGV[2])
 local stamp = tonumber(redis.call('HGET', KEYS[1], 's') or now)
 tokens = math.min(burst, tokens + (now - stamp) * rate / 1000)
+"""
+
+# Reserves a token and returns the milliseconds to wait before using it (0 = now).
+_TAKE = (
+    _REFILL
+    + """
+tokens = tokens - 1
+local wait = 0
+if tokens < 0 then wait = math.ceil(-tokens * 1000 / rate) end
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 's', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 60000 + wait)
+return wait
+"""
+)
+
+# ARGV[3] the pause in ms. The bucket owes a pause's worth of tokens at once:
+# nobody reserves a request before the pause ends, and those who ask during it
+# are spaced out at the rate after it, not all let go at once.
+_PENALISE = (
+    _REFILL
+    + """
 local owed = -tonumber(ARGV[3]) * rate / 1000
 if tokens > owed then tokens = owed end
 redis.call('HSET', KEYS[1], 't', tostring(tokens), 's', tostring(now))
 redis.call('PEXPIRE', KEYS[1], 60000 + tonumber(ARGV[3]))
 return 0
 """
+)
 
 MAX_PENALTY = 300.0
 
