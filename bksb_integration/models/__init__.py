@@ -3,6 +3,7 @@
 from bksb_integration.models.config import BksbSettings
 from bksb_integration.models.links import BksbLink
 from bksb_integration.models.mappings import Level, LevelMapping, Subject, SubjectMapping
+from bksb_integration.models.matching import MatchSuggestion, UsernameProbe  # matching (issue 12)
 from bksb_integration.models.results import DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.models.runs import Run, RunLearner
 from bksb_integration.models.users import Invite, UserCreationRequest
@@ -15,9 +16,11 @@ __all__ = [
     "Invite",
     "Level",
     "LevelMapping",
+    "MatchSuggestion",
     "Run",
     "RunLearner",
     "Subject",
     "SubjectMapping",
     "UserCreationRequest",
+    "UsernameProbe",
 ]
