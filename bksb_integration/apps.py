@@ -17,3 +17,10 @@ class BksbIntegrationConfig(AppConfig):
         from jobs.kinds import job_kind_register
 
         job_kind_register(BKSB_USERS_CREATE)
+
+        # Matching records to existing bksb users: the run, and Link selected on its review page.
+        from bksb_integration.accounts.match_links import BKSB_MATCH_LINK
+        from bksb_integration.sync.matching import BKSB_MATCH
+
+        job_kind_register(BKSB_MATCH)
+        job_kind_register(BKSB_MATCH_LINK)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bksb_integration.web import get_results, mappings, settings_page, tab, users
+from bksb_integration.web import get_results, mappings, matching, matching_settings, settings_page, tab, users
 
 app_name = "bksb"
 
@@ -56,4 +56,12 @@ urlpatterns = [
     path("management/bksb/schedule/", get_results.schedule, name="schedule"),
     path("management/bksb/history/", get_results.history, name="history"),
     path("management/bksb/history/<int:run_id>/", get_results.run_detail, name="run_detail"),
+    # Matching records to existing bksb users: Match learners, its review, Find in bksb (web/matching.py).
+    path("management/bksb/match/", matching.match_page, name="match"),
+    path("management/bksb/match/start/", matching.match_start, name="match_start"),
+    path("management/bksb/match/<int:job_id>/", matching.match_review, name="match_review"),
+    path("management/bksb/match/<int:job_id>/link/", matching.match_link, name="match_link"),
+    path("learners/<int:pk>/bksb/find/", matching.find_in_bksb, name="match_find"),
+    path("learners/bksb/suggestions/<int:suggestion_id>/link/", matching.match_link_one, name="match_link_one"),
+    path("integrations/bksb/settings/matching/", matching_settings.matching_settings, name="matching_settings"),
 ]

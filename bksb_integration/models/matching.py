@@ -41,6 +41,8 @@ class MatchSuggestion(models.Model):
     reason = models.CharField(max_length=200)
     strength = models.CharField(max_length=10, choices=Strength.choices)
     position = models.PositiveSmallIntegerField(default=0)
+    # Another BKSB User record linked to this bksb user when the run looked.
+    held_by = models.ForeignKey(Learner, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Ticked on the review page when first shown: strong, the record's only suggestion, held by nobody.
     preselected = models.BooleanField(default=False)
 
