@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -24,7 +25,14 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from bksb_integration.accounts.matching import RecordMatch, is_linked, records_match, suggestion_link
+from bksb_integration.accounts.matching import (
+    RecordMatch,
+    Suggestion,
+    is_linked,
+    preselected,
+    records_match,
+    suggestion_link,
+)
 from bksb_integration.accounts.probes import ProbeAnswer, probe_ask
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbAuthError
@@ -84,6 +92,22 @@ def bksb_match_start(
     return job_start(kind=KIND, started_by=started_by, params=params, total=len(items), items=items)
 
 
+def nightly_match_start() -> Job | None:
+    """With "Link strong unique matches automatically" on, the nightly run also matches every unlinked record.
+
+    Skipped while another matching run is still going (a night's run never doubles).
+    """
+    settings = BksbSettings.load()
+    if not settings.match_link_automatically or not bksb_readiness(settings).ready:
+        return None
+    if Job.objects.filter(kind=KIND, status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).exists():
+        return None
+    ids = unlinked_ids()
+    if not ids:
+        return None
+    return bksb_match_start(learner_ids=ids, started_by=None, link_strong_unique=True, trigger="nightly")
+
+
 class _Prober:
     """probe_ask for the pool's threads: each its own client (its own connections), all on one counted budget."""
 
@@ -130,7 +154,7 @@ def bksb_match_run(job: Job) -> JobEnd:
             chunk_size = max(1, min(MOST_PER_CHUNK, int(settings.requests_per_second * CHUNK_SECONDS / 8)))
             while chunk := _items_claim(job, chunk_size):
                 _chunk_match(job, chunk, settings, prober, pool)
-            preselect(job)
+            preselect_mark(job)
             if job.params.get("link_strong_unique"):
                 job_progress(job, stage="Linking strong unique matches")
                 _strong_unique_link(job, prober.client(), prober)
@@ -202,7 +226,7 @@ def _rows(job: Job, matches: Any) -> list[MatchSuggestion]:
     ]
 
 
-def preselect(job: Job) -> int:
+def preselect_mark(job: Job) -> int:
     """Mark the run's suggestions to pre-tick: strong, the record's only one, held by nobody, for nobody else."""
     rows = MatchSuggestion.objects.filter(job=job)
     alone = rows.values("learner_id").annotate(n=Count("pk")).filter(n=1).values("learner_id")
@@ -242,6 +266,41 @@ def _end(job: Job) -> JobEnd:
     if job.failed:
         message += f"; {job.failed} not fully checked (bksb could not be asked)"
     return JobEnd(message + ".", partial=job.failed > 0 or bool(totals.get("link_failed")))
+
+
+# -- in the foreground (bksb_match) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForegroundMatch:
+    matches: list[RecordMatch]
+    requests: int
+
+
+def records_match_foreground(*, learners: list[Learner], settings: BksbSettings) -> ForegroundMatch:
+    """Match these records in this process, with the same probing (threads, budget, cache) as a run."""
+    found: list[RecordMatch] = []
+    with _probing(settings) as (prober, pool):
+        for start in range(0, len(learners), MOST_PER_CHUNK):
+            todo = [x for x in learners[start : start + MOST_PER_CHUNK] if not is_linked(x)]
+            found += records_match(learners=todo, settings=settings, ask=prober.ask, pool=pool)
+        return ForegroundMatch(found, prober.counter.count)
+
+
+def strong_unique(matches: list[RecordMatch]) -> dict[int, Suggestion]:
+    """By learner id, the suggestion a run would pre-tick (and link when asked to)."""
+    suggested: dict[int, set[int]] = {}
+    for match in matches:
+        for s in match.suggestions:
+            suggested.setdefault(s.bksb_user_id, set()).add(match.learner.pk)
+    return {
+        match.learner.pk: match.suggestions[0]
+        for match in matches
+        if preselected(
+            match.suggestions,
+            suggested_elsewhere=bool(match.suggestions) and len(suggested[match.suggestions[0].bksb_user_id]) > 1,
+        )
+    }
 
 
 def bksb_match_context(job: Job) -> dict[str, Any]:

@@ -14,12 +14,14 @@ from typing import TypedDict
 
 from celery import Task, shared_task
 
+from bksb_integration.accounts.probes import probes_prune
 from bksb_integration.config.connection import bksb_readiness
 from bksb_integration.models import Run
 from bksb_integration.sync import queue
 from bksb_integration.sync.breaker import run_probe
 from bksb_integration.sync.download import BUSY, run_learner_download, run_learners_download
 from bksb_integration.sync.get_results import get_results_plan, get_results_start, runs_prune, runs_sweep
+from bksb_integration.sync.matching import nightly_match_start
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ def get_results_nightly_task() -> int | None:
         logger.info("nightly Get Results skipped: %s", readiness.reason)
         return None
     run, _ = get_results_start(started_by=None, trigger=Run.Trigger.SCHEDULED)
+    nightly_match_start()  # links strong unique matches, when an admin has switched that on
     return run.pk
 
 
@@ -90,5 +93,6 @@ def runs_sweep_task() -> int:
 
 @shared_task(name=queue.RUNS_PRUNE, **TASK_OPTIONS)
 def runs_prune_task() -> int:
-    """Delete run history older than the configured number of days."""
+    """Delete run history older than the configured number of days, and username answers past their day."""
+    probes_prune()
     return runs_prune()
