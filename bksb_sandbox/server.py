@@ -136,6 +136,10 @@ class SandboxServer:
         """Add ``count`` results dated now (UK local) as the user's newest."""
         return self.store.add_results(username, kind, count, subject, result)
 
+    def place_users(self, users: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Add bksb users under chosen usernames (see Store.place_users); their ids in order."""
+        return self.store.place_users(users)
+
     def created_users(self) -> list[dict[str, Any]]:
         """Users made through createUser (never with a password)."""
         return self.store.created_users()
