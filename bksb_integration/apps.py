@@ -24,3 +24,8 @@ class BksbIntegrationConfig(AppConfig):
 
         job_kind_register(BKSB_MATCH)
         job_kind_register(BKSB_MATCH_LINK)
+
+        # Columns, filters and actions on the learner list (learners.listing).
+        from bksb_integration.web import learner_list
+
+        learner_list.register()

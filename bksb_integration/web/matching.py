@@ -32,6 +32,7 @@ from bksb_integration.web.guards import bksb_view
 from jobs.models import Job, JobItem
 from jobs.views import job_started_response
 from learners.models import Learner
+from learners.selection import learners_selected
 from permissions.access import AnyUser
 from permissions.decorators import StaffRequest
 
@@ -78,8 +79,7 @@ def match_start(request: StaffRequest) -> HttpResponse:
 
 def _selected_unlinked(request: StaffRequest) -> list[int]:
     """The learner list's ticked records (or all matching its filter) that are not linked yet."""
-    ids = [int(value) for value in request.POST.getlist("learner") if value.isdigit()]
-    chosen = Learner.objects.filter(pk__in=ids).exclude(bksb_user=True, bksb_link__bksb_user_id__isnull=False)
+    chosen = learners_selected(request.POST).exclude(bksb_user=True, bksb_link__bksb_user_id__isnull=False)
     return list(chosen.values_list("pk", flat=True))
 
 

@@ -125,3 +125,23 @@ def test_matching_settings_refuse_an_unknown_placeholder_and_save_the_order(clie
     assert settings.match_patterns == "s{ref}"
     assert not settings.match_link_automatically
     assert "Matching</a>" in client.get(reverse("bksb:settings")).content.decode()
+
+
+def test_the_learner_list_matches_the_ticked_or_all_matching_records(
+    client, manager, sandbox, django_capture_on_commit_callbacks
+):
+    ticked = LearnerFactory(learner_ref="V020", last_name="Pickering")
+    LearnerFactory(learner_ref="V021", last_name="Pickering")
+    LearnerFactory(learner_ref="V022", last_name="Other")
+    linked = LearnerFactory(learner_ref="V023", last_name="Pickering", bksb_user=True, bksb_username="x")
+    BksbLink.objects.create(learner=linked, bksb_user_id=3, resolved_username="x")
+    client.force_login(manager)
+    assert "Match in bksb" in client.get(reverse("learners:list")).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("bksb:match_start"), {"learner": [ticked.pk]}, headers=HX)
+        client.post(reverse("bksb:match_start"), {"scope": "all_matching", "q": "Pickering"}, headers=HX)
+
+    first, second = Job.objects.filter(kind="bksb_match").order_by("pk")
+    assert [item.subject for item in first.items.order_by("position")] == ["V020"]
+    assert [item.subject for item in second.items.order_by("position")] == ["V020", "V021"]
