@@ -41,9 +41,13 @@ class MatchingSettingsForm(forms.Form):
             initial[f"order_{key}"] = position
         super().__init__(data, initial=initial)
         for key in order:
-            self.fields[f"use_{key}"] = forms.BooleanField(label=f"Use {BUILTINS[key]}", required=False)
+            # In a table row the rule's name is the cell beside them: the boxes carry their names themselves.
+            use, position = f"Use {BUILTINS[key]}", f"Position of {BUILTINS[key]}"
+            self.fields[f"use_{key}"] = forms.BooleanField(
+                label=use, required=False, widget=forms.CheckboxInput(attrs={"aria-label": use})
+            )
             self.fields[f"order_{key}"] = forms.IntegerField(
-                label=f"Position of {BUILTINS[key]}", min_value=1, max_value=99
+                label=position, min_value=1, max_value=99, widget=forms.NumberInput(attrs={"aria-label": position})
             )
         self.rule_rows = [(BUILTINS[key], self[f"use_{key}"], self[f"order_{key}"]) for key in order]
 

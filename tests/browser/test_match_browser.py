@@ -63,7 +63,7 @@ def test_a_manager_matches_learners_reviews_and_links_the_selected(page, browser
     page.get_by_role("button", name="Link selected").click()
 
     linking = page.get_by_role("dialog", name="Link selected")
-    expect(linking).to_be_visible()
+    expect(linking.get_by_text("Queued")).to_be_visible()
     worker()
     expect(linking.get_by_text("3 records linked.")).to_be_visible()
     linking.get_by_role("link", name="Back to the review").click()
@@ -74,3 +74,50 @@ def test_a_manager_matches_learners_reviews_and_links_the_selected(page, browser
     linked = dict(BksbLink.objects.values_list("learner__learner_ref", "resolved_username"))
     assert linked == {"W001": "amy.adams@college.ac.uk", "W002": "bwright7", "W003": "W003"}
     assert not Learner.objects.get(learner_ref="W004").bksb_user
+
+
+def test_find_in_bksb_on_a_record_lists_what_bksb_knows_and_links_one(
+    page, live_server, browser_login, manager, sandbox, worker
+):
+    record = LearnerFactory(first_name="Eli", last_name="Ford", email="eli.ford@college.ac.uk", learner_ref="W010")
+    sandbox.place_users([{"Username": "eli.ford@college.ac.uk"}, {"Username": "eli.ford"}])
+
+    browser_login("manager1", "pw-manager1")
+    page.goto(live_server.url + f"/learners/{record.pk}/bksb/")
+    page.get_by_role("button", name="Find in bksb").click()
+    window = page.get_by_role("dialog", name="Match learners in bksb")
+    expect(window.get_by_text("Queued")).to_be_visible()
+    worker()
+    found = window.get_by_role("table", name="bksb users found")
+    expect(found.get_by_role("row")).to_have_count(3)
+    expect(found.get_by_role("row", name="eli.ford@college.ac.uk")).to_contain_text("Strong")
+    expect(found.get_by_role("row", name="the email's local part")).to_contain_text("Possible")
+    assert not Learner.objects.get(pk=record.pk).bksb_user
+
+    found.get_by_role("button", name="Link to eli.ford@college.ac.uk").click()
+
+    expect(page.get_by_text("Linked to bksb user eli.ford@college.ac.uk")).to_be_visible()
+    expect(page.get_by_role("button", name="Find in bksb")).to_have_count(0)
+    assert BksbLink.objects.get(learner=record).resolved_username == "eli.ford@college.ac.uk"
+
+
+def test_an_admin_sets_the_matching_rules(page, live_server, browser_login, admin_user):
+    browser_login("admin1", "pw-admin1")
+    page.goto(live_server.url + "/integrations/bksb/settings/")
+    page.get_by_role("link", name="Matching", exact=True).click()
+
+    page.get_by_label("Your patterns", exact=True).fill("{initial}{last}{digits}\n{surname}")
+    page.get_by_role("button", name="Save matching settings").click()
+    expect(page.get_by_text("{surname} is not a placeholder")).to_be_visible()
+
+    page.get_by_label("Use the email's local part").uncheck()
+    page.get_by_label("Position of the learner reference").fill("1")
+    page.get_by_label("Position of the typed BKSB Username").fill("3")
+    page.get_by_label("Your patterns", exact=True).fill("{initial}{last}{digits}")
+    page.get_by_label("Link strong unique matches automatically").check()
+    page.get_by_role("button", name="Save matching settings").click()
+
+    expect(page.get_by_text("Matching settings saved.")).to_be_visible()
+    expect(page.get_by_role("row").nth(1)).to_contain_text("The learner reference")
+    expect(page.get_by_label("Use the email's local part")).not_to_be_checked()
+    expect(page.get_by_label("Link strong unique matches automatically")).to_be_checked()
