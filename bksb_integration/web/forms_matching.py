@@ -42,12 +42,15 @@ class MatchingSettingsForm(forms.Form):
         super().__init__(data, initial=initial)
         for key in order:
             # In a table row the rule's name is the cell beside them: the boxes carry their names themselves.
-            use, position = f"Use {BUILTINS[key]}", f"Position of {BUILTINS[key]}"
+            use_label, order_label = f"Use {BUILTINS[key]}", f"Position of {BUILTINS[key]}"
             self.fields[f"use_{key}"] = forms.BooleanField(
-                label=use, required=False, widget=forms.CheckboxInput(attrs={"aria-label": use})
+                label=use_label, required=False, widget=forms.CheckboxInput(attrs={"aria-label": use_label})
             )
             self.fields[f"order_{key}"] = forms.IntegerField(
-                label=position, min_value=1, max_value=99, widget=forms.NumberInput(attrs={"aria-label": position})
+                label=order_label,
+                min_value=1,
+                max_value=99,
+                widget=forms.NumberInput(attrs={"aria-label": order_label}),
             )
         self.rule_rows = [(BUILTINS[key], self[f"use_{key}"], self[f"order_{key}"]) for key in order]
 
