@@ -181,6 +181,7 @@ def _chunk_match(
     todo = [learners[i.subject_id] for i in items if i.subject_id in learners and not is_linked(learners[i.subject_id])]
     before = prober.counter.count
     matches = {m.learner.pk: m for m in records_match(learners=todo, settings=settings, ask=prober.ask, pool=pool)}
+    _stop_if_unreachable(list(matches.values()))
     for item in items:
         _item_outcome(item, learners.get(item.subject_id or 0), matches.get(item.subject_id or 0))
     totals = dict(job.result)
@@ -192,6 +193,17 @@ def _chunk_match(
         MatchSuggestion.objects.bulk_create(_rows(job, matches.values()), ignore_conflicts=True)
         JobItem.objects.bulk_update(items, ["outcome", "ok", "message", "detail", "finished_at"])
         job_progress(job, done=len(items), failed=sum(1 for i in items if not i.ok), result=totals)
+
+
+def _stop_if_unreachable(matches: list[RecordMatch]) -> None:
+    """A chunk where no name at all could be asked means bksb is down: stop rather than fail every record.
+
+    The chunk's items are still claimed, so Try again (a resume) hands them out again.
+    """
+    asked = sum(len(m.candidates) for m in matches)
+    errors = [error for m in matches for error in m.errors]
+    if errors and len(errors) == asked:
+        raise JobFailed(f"bksb could not be asked ({errors[0]}). What was checked is kept: Try again carries on.")
 
 
 def _item_outcome(item: JobItem, learner: Learner | None, match: RecordMatch | None) -> None:

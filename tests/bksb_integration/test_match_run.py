@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from bksb_integration.accounts.match_links import match_links_start
@@ -11,6 +13,7 @@ from jobs.models import Job
 from learners.models import Learner
 from permissions.audit import audit_entries
 from tests.factories import LearnerFactory, WebUserFactory
+from tests.fakes import GET_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +160,32 @@ def test_strong_unique_matches_are_linked_when_asked_and_attributed_to_the_run(b
     links = [e for e in audit_entries(source="links") if e.what == "Learner S1"]
     assert links[0].note == f"Matching run {job.pk}"
     assert links[0].who.startswith("system")
+
+
+def test_a_run_stops_when_bksb_cannot_be_reached_and_try_again_carries_on(
+    bksb_http, integration, run, django_capture_on_commit_callbacks
+):
+    from bksb_integration.api.client import BksbClient
+    from bksb_integration.config import connection
+    from jobs.services import job_resume
+    from tests.fakes import FakeBksb
+
+    learners = [LearnerFactory(email=f"down{n}@example.ac.uk") for n in range(2)]
+    bksb_http.add(bksb_http.GET, GET_ID, status=503, body="Service Unavailable")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(connection, "BksbClient", functools.partial(BksbClient, max_retries=0, sleep=lambda _: None))
+        job = run([x.pk for x in learners])
+
+    assert job.status == Job.Status.FAILED
+    assert "bksb could not be asked" in job.message
+    assert job.done == 0
+    assert not MatchSuggestion.objects.exists()
+
+    bksb_http.reset()
+    FakeBksb(bksb_http).install().users[learners[1].email] = 71
+    with django_capture_on_commit_callbacks(execute=True):
+        job_resume(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED
+    assert job.done == 2
+    assert _suggestions(job, learners[1]) == [(learners[1].email, 71, "strong", True)]
