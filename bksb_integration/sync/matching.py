@@ -13,10 +13,7 @@ Nothing else is ever linked without a person confirming it on the review page.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,13 +30,12 @@ from bksb_integration.accounts.matching import (
     records_match,
     suggestion_link,
 )
-from bksb_integration.accounts.probes import ProbeAnswer, probe_ask
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbAuthError
-from bksb_integration.config.connection import BksbNotReady, bksb_readiness, client_for
+from bksb_integration.config.connection import BksbNotReady, bksb_readiness
 from bksb_integration.models import BksbSettings, MatchSuggestion
-from bksb_integration.sync.budget import CountingThrottle, shared_throttle
 from bksb_integration.sync.eligibility import unlinked_learners
+from bksb_integration.sync.probe_pool import Prober, probing
 from jobs.kinds import JobEnd, JobFailed, JobKind
 from jobs.models import Job, JobItem
 from jobs.services import job_progress, job_start
@@ -48,7 +44,6 @@ from permissions import access
 from permissions.access import AnyUser
 
 KIND = "bksb_match"
-PROBE_THREADS = 8
 MOST_PER_CHUNK = 50
 # A chunk should take well under the jobs' two-minute heartbeat at the budget's rate (8 probes a record at most).
 CHUNK_SECONDS = 30
@@ -108,48 +103,11 @@ def nightly_match_start() -> Job | None:
     return bksb_match_start(learner_ids=ids, started_by=None, link_strong_unique=True, trigger="nightly")
 
 
-class _Prober:
-    """probe_ask for the pool's threads: each its own client (its own connections), all on one counted budget."""
-
-    def __init__(self, settings: BksbSettings) -> None:
-        self.settings = settings
-        self.counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second))
-        self._local = threading.local()
-        self._clients: list[BksbClient] = []
-        self._lock = threading.Lock()
-
-    def client(self) -> BksbClient:
-        client = getattr(self._local, "client", None)
-        if client is None:
-            client = client_for(self.settings, throttle=self.counter)
-            self._local.client = client
-            with self._lock:
-                self._clients.append(client)
-        return client
-
-    def ask(self, username: str) -> ProbeAnswer:
-        return probe_ask(self.client(), username)
-
-    def close(self) -> None:
-        for client in self._clients:
-            client.close()
-
-
-@contextmanager
-def _probing(settings: BksbSettings) -> Iterator[tuple[_Prober, ThreadPoolExecutor]]:
-    prober = _Prober(settings)
-    try:
-        with ThreadPoolExecutor(max_workers=PROBE_THREADS, thread_name_prefix="bksb-match") as pool:
-            yield prober, pool
-    finally:
-        prober.close()
-
-
 def bksb_match_run(job: Job) -> JobEnd:
     """Probe each waiting record's candidates, chunk by chunk; then pre-tick, and link if the run was asked to."""
     settings = BksbSettings.load()
     try:
-        with _probing(settings) as (prober, pool):
+        with probing(settings) as (prober, pool):
             job_progress(job, stage="Looking for the records in bksb")
             chunk_size = max(1, min(MOST_PER_CHUNK, int(settings.requests_per_second * CHUNK_SECONDS / 8)))
             while chunk := _items_claim(job, chunk_size):
@@ -175,7 +133,7 @@ def _items_claim(job: Job, size: int) -> list[JobItem]:
 
 
 def _chunk_match(
-    job: Job, items: list[JobItem], settings: BksbSettings, prober: _Prober, pool: ThreadPoolExecutor
+    job: Job, items: list[JobItem], settings: BksbSettings, prober: Prober, pool: ThreadPoolExecutor
 ) -> None:
     learners = Learner.objects.select_related("web_user__user", "bksb_link").in_bulk([i.subject_id for i in items])
     todo = [learners[i.subject_id] for i in items if i.subject_id in learners and not is_linked(learners[i.subject_id])]
@@ -250,7 +208,7 @@ def preselect_mark(job: Job) -> int:
     return picked.update(preselected=True)
 
 
-def _strong_unique_link(job: Job, client: BksbClient, prober: _Prober) -> None:
+def _strong_unique_link(job: Job, client: BksbClient, prober: Prober) -> None:
     """Link every pre-ticked suggestion, noting the run in the audit trail; each record's outcome counted."""
     linked = failed = 0
     before, reason = prober.counter.count, match_reason(job)
@@ -292,7 +250,7 @@ class ForegroundMatch:
 def records_match_foreground(*, learners: list[Learner], settings: BksbSettings) -> ForegroundMatch:
     """Match these records in this process, with the same probing (threads, budget, cache) as a run."""
     found: list[RecordMatch] = []
-    with _probing(settings) as (prober, pool):
+    with probing(settings) as (prober, pool):
         for start in range(0, len(learners), MOST_PER_CHUNK):
             todo = [x for x in learners[start : start + MOST_PER_CHUNK] if not is_linked(x)]
             found += records_match(learners=todo, settings=settings, ask=prober.ask, pool=pool)
