@@ -44,9 +44,10 @@ from permissions import access
 from permissions.access import AnyUser
 
 KIND = "bksb_match"
-MOST_PER_CHUNK = 50
-# A chunk should take well under the jobs' two-minute heartbeat at the budget's rate (8 probes a record at most).
-CHUNK_SECONDS = 30
+MOST_PER_CHUNK = 200
+# A chunk should take well under the jobs' two-minute heartbeat at the budget's rate (8 probes a record at most),
+# and long enough that the pause between chunks (writing one, reading the next) costs little of the budget.
+CHUNK_SECONDS = 20
 
 FOUND, NONE, INCOMPLETE, ALREADY_LINKED, DELETED = "found", "none", "incomplete", "linked", "deleted"
 LABELS = {
