@@ -89,17 +89,17 @@ def normalised(username: str) -> str:
 def pattern_check(pattern: str) -> None:
     """Raise PatternError unless `pattern` uses only known placeholders, at least one."""
     try:
-        fields = [field for _, field, spec, conversion in string.Formatter().parse(pattern) if field is not None]
-        specs = [(spec, conversion) for _, field, spec, conversion in string.Formatter().parse(pattern) if field]
+        parts = [(field, spec, conversion) for _, field, spec, conversion in string.Formatter().parse(pattern)]
     except ValueError:
         raise PatternError(f"“{pattern}”: a brace is not closed (write placeholders as {{ref}}).") from None
-    if not fields:
+    placed = [part for part in parts if part[0] is not None]
+    if not placed:
         raise PatternError(f"“{pattern}” has no placeholder: every record would propose the same name.")
-    for field in fields:
+    for field, _, _ in placed:
         if field not in PLACEHOLDERS:
             known = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
             raise PatternError(f"“{pattern}”: {{{field}}} is not a placeholder. Use {known}.")
-    if any(spec or conversion for spec, conversion in specs):
+    if any(spec or conversion for _, spec, conversion in placed):
         raise PatternError(f"“{pattern}”: write placeholders plainly, as {{ref}}, without : or !.")
 
 
