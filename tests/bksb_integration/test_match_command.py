@@ -69,6 +69,16 @@ def test_exits_non_zero_when_bksb_could_not_be_asked(bksb_http, integration, cap
     assert "not fully checked" in capsys.readouterr().out
 
 
+def test_a_linked_record_is_said_to_be_linked_and_not_asked_about(bksb, integration, capsys):
+    linked = LearnerFactory(learner_ref="M9", bksb_user=True, bksb_username="m9")
+    BksbLink.objects.create(learner=linked, bksb_user_id=9, resolved_username="m9")
+
+    lines = _run(capsys, "--learner", "M9", "--json")
+
+    assert lines == [{"learner": "M9", "name": linked.full_name, "already_linked": True}]
+    assert bksb.calls == []
+
+
 def test_an_unknown_reference_is_refused(integration):
     with pytest.raises(CommandError, match="No record with the reference NOPE"):
         call_command("bksb_match", "--learner", "NOPE")

@@ -96,6 +96,9 @@ def test_the_review_preticks_only_strong_unique_suggestions(
     assert f'value="{sure_box}" checked' in page
     assert f'value="{unsure_box}">' in page
     assert not Learner.objects.filter(bksb_user=True).exists()
+    own_page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "Records with suggestions" in own_page
+    assert reverse("bksb:match_review", args=[job.pk]) in own_page
 
 
 def test_two_ticks_for_one_record_link_nothing(client, manager, finished_run):

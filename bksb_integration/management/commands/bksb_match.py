@@ -52,6 +52,11 @@ class Command(BaseCommand):
             raise CommandError("bksb refused the key: check the Access Key ID and Secret Access Key.") from None
         except BksbNotReady as exc:
             raise CommandError(str(exc)) from None
+        checked = {match.learner.pk for match in found.matches}
+        for learner in learners:
+            if learner.pk not in checked:
+                line = {"learner": learner.learner_ref, "name": learner.full_name, "already_linked": True}
+                self.stdout.write(json.dumps(line) if options["json"] else f"{learner.learner_ref}: already linked")
         failed = 0
         for match in found.matches:
             line = _line(match, linked.get(match.learner.pk))
