@@ -76,6 +76,10 @@ class Run(models.Model):
     transport_failures = models.PositiveIntegerField(default=0)
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_until = models.DateTimeField(null=True, blank=True)
+    # Get Results for a selection: the learner list's query (its filters, or the ticked
+    # ids) the run is limited to, planned again on the worker; null = every eligible learner.
+    selection = models.JSONField(null=True, blank=True)
+    selection_label = models.CharField(max_length=200, blank=True)
 
     class Meta:
         db_table = "bksb_run"
@@ -84,6 +88,13 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} run {self.pk} ({self.get_status_display()})"
+
+    @property
+    def scope_label(self) -> str:
+        """What the run is for, as the history and the window name it."""
+        if self.selection is not None:
+            return f"Selected learners: {self.selection_label}" if self.selection_label else "Selected learners"
+        return self.get_kind_display()
 
     @property
     def is_finished(self) -> bool:
