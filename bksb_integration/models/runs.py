@@ -16,6 +16,7 @@ class Run(models.Model):
 
         BKSB_RESULTS = "single", "Single learner"
         GET_RESULTS = "bulk", "All linked learners"
+        WATCH = "watch", "Watch list"
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Manual"
@@ -64,6 +65,12 @@ class Run(models.Model):
     results_updated = models.PositiveIntegerField(default=0)
     results_unchanged = models.PositiveIntegerField(default=0)
     requests_made = models.PositiveIntegerField(default=0)
+    # Assessment sessions (issue 13): whether staff asked for them, and what reading them cost and stored.
+    with_sessions = models.BooleanField(default=False)
+    session_requests = models.PositiveIntegerField(default=0)
+    eoa_requests = models.PositiveIntegerField(default=0)
+    sessions_stored = models.PositiveIntegerField(default=0)
+    skills_stored = models.PositiveIntegerField(default=0)
     # Live progress, as numbers the window words: the stage, and while reading
     # one learner's lists, which list and which page of how many.
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.QUEUED)
