@@ -17,3 +17,8 @@ class BksbIntegrationConfig(AppConfig):
         from jobs.kinds import job_kind_register
 
         job_kind_register(BKSB_USERS_CREATE)
+
+        # Assessment status and the Induction board (issue 13): invites again as a job, the list's column, filter and action.
+        from bksb_integration.accounts.invite_jobs import BKSB_INVITES_SEND
+
+        job_kind_register(BKSB_INVITES_SEND)

@@ -153,6 +153,20 @@ def stage_q(stage: str) -> Q:
     return conditions[stage]  # type: ignore[index]
 
 
+def step_q(subject: str, step: Step) -> Q:
+    """The records at this step in this subject, as a filter (what `assessment_statuses` computes)."""
+    not_begun = _not_begun(subject)
+    conditions = {
+        Step.NO_USER: not_begun & ~_has_user(),
+        Step.CREATED: not_begun & _has_user() & ~_invited(),
+        Step.INVITED: not_begun & _has_user() & _invited(),
+        Step.STARTED: _unfinished(subject),
+        Step.FINISHED: ~_unfinished(subject) & _finished(subject),
+        Step.RESULTS_IN: _in(subject),
+    }
+    return conditions[step]
+
+
 def stage_filter(queryset: QuerySet[Learner], stage: str) -> QuerySet[Learner]:
     """The learner list's filter: `stage` is one of FILTER_CHOICES' values."""
     return queryset.filter(stage_q(stage))

@@ -44,9 +44,7 @@ def eligible_learners(*, settings: BksbSettings, today: dt.date) -> QuerySet[Lea
     return qs
 
 
-def skipped_counts(
-    *, settings: BksbSettings, today: dt.date, among: QuerySet[Learner] | None = None
-) -> dict[str, int]:
+def skipped_counts(*, settings: BksbSettings, today: dt.date, among: QuerySet[Learner] | None = None) -> dict[str, int]:
     """How many BKSB Users a run skips, by first reason, in one query.
 
     With `among` (a Get Results for a selection), the records of that selection
@@ -66,9 +64,7 @@ def skipped_counts(
             "not_bksb_user": Q(bksb_user=False),
             **{reason: condition & Q(bksb_user=True) for reason, condition in filters.items()},
         }
-    counts = records.aggregate(
-        **{reason: Count("pk", filter=condition) for reason, condition in filters.items()}
-    )
+    counts = records.aggregate(**{reason: Count("pk", filter=condition) for reason, condition in filters.items()})
     return {reason: n for reason, n in counts.items() if n}
 
 

@@ -22,6 +22,7 @@ from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError
 from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client
 from bksb_integration.models import BksbLink, Run, RunLearner
+from bksb_integration.results.assessment_status import assessment_status
 from bksb_integration.results.export import csv_lines, export_filename
 from bksb_integration.results.summary import learner_results, subject_summary
 from bksb_integration.results.tables_doc import tables_documentation
@@ -91,6 +92,7 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
         "learner": learner,
         "results": results,
         "summary": subject_summary(learner=learner, results=results),
+        "assessment": assessment_status(learner=learner),
         "tables": result_tables(results, whole),
         "whole_query": whole_query(whole),
         "active_run_id": active,

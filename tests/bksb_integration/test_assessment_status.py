@@ -212,3 +212,19 @@ def test_the_list_filter_is_one_query_whatever_the_number_of_records():
     with CaptureQueriesContext(connection) as more:
         list(stage_filter(Learner.objects.all(), Stage.IN_PROGRESS))
     assert len(few) == len(more) == 1
+
+
+def test_the_induction_board_counts_every_stage_and_names_each_record_once():
+    from bksb_integration.results.induction_board import induction_board
+
+    learners = _every_combination()
+    statuses = assessment_statuses(learner_ids=[learner.pk for learner in learners])
+    with CaptureQueriesContext(connection) as queries:
+        board = induction_board(cohort=Learner.objects.all(), shown=3)
+    assert board.total == len(learners)
+    for column in board.columns:
+        assert column.count == sum(1 for status in statuses.values() if status.stage == column.stage)
+        assert [line.status.stage for line in column.lines] == [column.stage] * min(3, column.count)
+    english = dict(board.subjects[0].counts)
+    assert english[Step.STARTED] == sum(1 for s in statuses.values() if s.subjects[0].step == Step.STARTED)
+    assert len(queries) <= 9  # counts, a slice per stage, statuses, watch list
