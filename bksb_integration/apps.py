@@ -18,7 +18,7 @@ class BksbIntegrationConfig(AppConfig):
 
         job_kind_register(BKSB_USERS_CREATE)
 
-        # Assessment status and the Induction board (issue 13): invites again as a job, the list's column, filter and action.
+        # Assessment status, Induction board (issue 13): invites again as a job; the list's column, filter, action.
         from bksb_integration.accounts.invite_jobs import BKSB_INVITES_SEND
 
         job_kind_register(BKSB_INVITES_SEND)
