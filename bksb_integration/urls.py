@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bksb_integration.web import get_results, mappings, settings_page, tab, users
+from bksb_integration.web import get_results, induction_board, learner_list, mappings, settings_page, tab, users
 
 app_name = "bksb"
 
@@ -56,4 +56,9 @@ urlpatterns = [
     path("management/bksb/schedule/", get_results.schedule, name="schedule"),
     path("management/bksb/history/", get_results.history, name="history"),
     path("management/bksb/history/<int:run_id>/", get_results.run_detail, name="run_detail"),
+    # Assessment status (issue 13): the Induction board, and Get Results for the learner list's selection.
+    path("management/bksb/induction/", induction_board.board, name="induction_board"),
+    path("management/bksb/induction/invite/", induction_board.invite_again, name="induction_invite"),
+    path("management/bksb/induction/get-results/", induction_board.get_results_now, name="induction_get_results"),
+    path("learners/bksb/get-results/", learner_list.get_results_selection, name="get_results_selection"),
 ]

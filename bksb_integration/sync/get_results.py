@@ -51,12 +51,14 @@ def get_results_start(
     queue: bool = True,
     selection: Mapping[str, list[str]] | None = None,
     selection_label: str = "",
+    with_sessions: bool = False,
 ) -> tuple[Run, bool]:
     """Start Get Results for all eligible learners, or return the run in progress.
 
     With `selection` (the learner list's query, see selection.py) the run is
     limited to the eligible learners it selects; it is still the one Get
-    Results run at a time. Returns (run, started). With queue=True planning
+    Results run at a time; `with_sessions` asks it to read their assessment
+    sessions too (staff asking, as the Induction board does). Returns (run, started). With queue=True planning
     happens on a worker.
     """
     with transaction.atomic():
@@ -74,6 +76,7 @@ def get_results_start(
             heartbeat_at=timezone.now(),
             selection=dict(selection) if selection is not None else None,
             selection_label=selection_label[:200],
+            with_sessions=with_sessions,
         )
         if queue:
             transaction.on_commit(lambda: get_results_plan_queue(run.pk))

@@ -108,19 +108,28 @@ def get_results(request: StaffRequest) -> HttpResponse:
     readiness = bksb_readiness()
     if not readiness.ready:
         if request.htmx:
-            return render(request, "bksb_integration/bulk_window.html", {"refused": readiness.reason})
+            return run_refused(request, readiness.reason)
         messages.error(request, readiness.reason)
         return redirect("bksb:management")
     run, started = get_results_start(started_by=request.user, trigger=Run.Trigger.MANUAL)
     if request.htmx:
-        run.refresh_from_db()
-        context = {**_status_context(run), "started": started}
-        return render(request, "bksb_integration/bulk_window.html", context)
+        return run_window(request, run, started=started)
     if started:
         messages.success(request, "Get Results started for every eligible learner.")
     else:
         messages.info(request, "Get Results is already running: this is its progress.")
     return redirect("bksb:management")
+
+
+def run_window(request: HttpRequest, run: Run, *, started: bool) -> HttpResponse:
+    """The BKSB Results window of a Get Results run (the one started, or the one already running)."""
+    run.refresh_from_db()
+    return render(request, "bksb_integration/bulk_window.html", {**_status_context(run), "started": started})
+
+
+def run_refused(request: HttpRequest, reason: str) -> HttpResponse:
+    """The window saying why no run could start (bksb not ready)."""
+    return render(request, "bksb_integration/bulk_window.html", {"refused": reason})
 
 
 @bksb_view(access.can_get_results_for_all)
