@@ -22,3 +22,9 @@ class BksbIntegrationConfig(AppConfig):
         from bksb_integration.accounts.invite_jobs import BKSB_INVITES_SEND
 
         job_kind_register(BKSB_INVITES_SEND)
+        from bksb_integration.web.learner_list import ASSESSMENT_COLUMN, ASSESSMENT_FILTER, GET_RESULTS_ACTION
+        from learners.listing import list_action_register, list_column_register, list_filter_register
+
+        list_filter_register(ASSESSMENT_FILTER)
+        list_column_register(ASSESSMENT_COLUMN)
+        list_action_register(GET_RESULTS_ACTION)

@@ -70,6 +70,14 @@ def _list_url(cohort: QueryDict, stage: str) -> str:
     return f"{reverse('learners:list')}?{query.urlencode()}"
 
 
+def _extra_filters(cohort: QueryDict) -> list[dict[str, object]]:
+    """The filters other apps add to the learner list (this one's status among them), as the list shows them."""
+    return [
+        {"param": each.param, "label": each.label, "choices": each.choices(), "value": cohort.get(each.param, "")}
+        for each in list_filters()
+    ]
+
+
 @bksb_view(may_see_board)
 @require_GET
 def board(request: StaffRequest) -> HttpResponse:
@@ -83,7 +91,7 @@ def board(request: StaffRequest) -> HttpResponse:
         "columns": [(column, _list_url(cohort, column.stage)) for column in shown.columns],
         "not_started": shown.count(*NOT_STARTED_STAGES),
         "awaiting": shown.count(*AWAITING_STAGES),
-        "list_filters": list_filters(),
+        "extra_filters": _extra_filters(cohort),
         "kinds": Kind.choices,
         "system_statuses": SystemStatus.choices,
         "learning_statuses": LearningStatus.choices,
