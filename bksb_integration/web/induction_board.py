@@ -162,4 +162,3 @@ def get_results_now(request: StaffRequest) -> HttpResponse:
     else:
         messages.info(request, "Get Results is already running: this is its progress.")
     return redirect("bksb:management")
-

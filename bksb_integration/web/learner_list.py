@@ -20,7 +20,12 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from bksb_integration.config.connection import bksb_readiness
 from bksb_integration.models import Run
-from bksb_integration.results.assessment_status import FILTER_CHOICES, AssessmentStatus, assessment_statuses, stage_filter
+from bksb_integration.results.assessment_status import (
+    FILTER_CHOICES,
+    AssessmentStatus,
+    assessment_statuses,
+    stage_filter,
+)
 from bksb_integration.sync.get_results import get_results_start
 from bksb_integration.sync.selection import SelectionTooLarge, selection_learners, selection_params
 from bksb_integration.web.get_results import run_refused, run_window

@@ -84,7 +84,7 @@ def test_the_board_counts_the_cohort_at_each_stage_and_names_them(client, manage
         ("Finished, no result yet", "Evans"),
         ("Results in", "Fletcher"),
     ]:
-        column = page.split(f">{stage} <span class=\"badge\">")[1].split("</section>")[0]
+        column = page.split(f'>{stage} <span class="badge">')[1].split("</section>")[0]
         assert column.startswith("1</span>"), stage
         assert name in column, stage
     assert "Green" not in page  # started last year: not in this cohort
@@ -105,9 +105,7 @@ def test_send_invite_again_goes_to_those_not_started_only(client, manager, cohor
     assert response.status_code == 200
     job = Job.objects.get()
     assert job.status == Job.Status.SUCCEEDED
-    assert sorted(email.to[0] for email in mail.outbox) == sorted(
-        [cohort["created"].email, cohort["invited"].email]
-    )
+    assert sorted(email.to[0] for email in mail.outbox) == sorted([cohort["created"].email, cohort["invited"].email])
     assert Invite.objects.filter(learner=cohort["invited"]).count() == 2
     page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
     assert "2 records: 2 sent." in page
@@ -148,9 +146,7 @@ def test_a_tutor_cannot_open_the_board_or_act_on_it(client, tutor, cohort):
     assert not mail.outbox and not Run.objects.exists()
 
 
-def test_the_board_costs_the_same_queries_for_a_bigger_cohort(
-    client, manager, cohort, django_assert_max_num_queries
-):
+def test_the_board_costs_the_same_queries_for_a_bigger_cohort(client, manager, cohort, django_assert_max_num_queries):
     client.force_login(manager)
     with django_assert_max_num_queries(20) as few:
         _board(client)
