@@ -18,13 +18,14 @@ class BksbIntegrationConfig(AppConfig):
 
         job_kind_register(BKSB_USERS_CREATE)
 
+        # Columns, filters and actions on the learner list (learners.listing).
+        from bksb_integration.web import learner_list
+
+        learner_list.register()
+
         # Assessment status, Induction board (issue 13): invites again as a job; the list's column, filter, action.
         from bksb_integration.accounts.invite_jobs import BKSB_INVITES_SEND
+        from bksb_integration.web import assessment_list
 
         job_kind_register(BKSB_INVITES_SEND)
-        from bksb_integration.web.learner_list import ASSESSMENT_COLUMN, ASSESSMENT_FILTER, GET_RESULTS_ACTION
-        from learners.listing import list_action_register, list_column_register, list_filter_register
-
-        list_filter_register(ASSESSMENT_FILTER)
-        list_column_register(ASSESSMENT_COLUMN)
-        list_action_register(GET_RESULTS_ACTION)
+        assessment_list.register()

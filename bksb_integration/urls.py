@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bksb_integration.web import get_results, induction_board, learner_list, mappings, settings_page, tab, users
+from bksb_integration.web import assessment_list, get_results, induction_board, mappings, settings_page, tab, users
 
 app_name = "bksb"
 
@@ -60,5 +60,5 @@ urlpatterns = [
     path("management/bksb/induction/", induction_board.board, name="induction_board"),
     path("management/bksb/induction/invite/", induction_board.invite_again, name="induction_invite"),
     path("management/bksb/induction/get-results/", induction_board.get_results_now, name="induction_get_results"),
-    path("learners/bksb/get-results/", learner_list.get_results_selection, name="get_results_selection"),
+    path("learners/bksb/get-results/", assessment_list.get_results_selection, name="get_results_selection"),
 ]

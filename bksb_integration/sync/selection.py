@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from learners.models import Learner
+from learners.selection import learners_selected
 
 # Form fields that are not part of the question asked.
 NOT_SELECTION = {"csrfmiddlewaretoken"}
@@ -35,8 +36,6 @@ def selection_params(data: QueryDict) -> dict[str, list[str]]:
 
 def selection_learners(selection: Mapping[str, list[str]]) -> QuerySet[Learner]:
     """The records a stored selection stands for, now."""
-    from learners.selection import learners_selected  # type: ignore[import-not-found]  # TEMP
-
     query = QueryDict(mutable=True)
     for key, values in selection.items():
         query.setlist(key, [str(value) for value in values])

@@ -29,13 +29,13 @@ from bksb_integration.results.assessment_status import (
 from bksb_integration.results.induction_board import induction_board
 from bksb_integration.sync.get_results import get_results_start
 from bksb_integration.sync.selection import selection_params
+from bksb_integration.web.assessment_list import STATUS_PARAM
 from bksb_integration.web.get_results import run_refused, run_window
 from bksb_integration.web.guards import bksb_view
-from bksb_integration.web.learner_list import STATUS_PARAM
 from jobs.views import job_started_response
 from learners.listing import list_filters
-from learners.selectors import learner_filters_from, learner_search
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
+from learners.selectors import learner_filters_from, learner_search
 from permissions import access
 from permissions.access import AnyUser
 from permissions.decorators import StaffRequest

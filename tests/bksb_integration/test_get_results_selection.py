@@ -40,8 +40,11 @@ def test_get_results_for_ticked_records_downloads_exactly_those(
     page = response.content.decode()
     assert "Get Results for 3 ticked records" in page
     run = Run.objects.get()
-    assert run.kind == Run.Kind.GET_RESULTS and run.status == Run.Status.SUCCEEDED
-    assert set(RunLearner.objects.filter(run=run).values_list("learner_id", flat=True)) == {l.pk for l in ticked}
+    assert run.kind == Run.Kind.GET_RESULTS
+    assert run.status == Run.Status.SUCCEEDED
+    assert set(RunLearner.objects.filter(run=run).values_list("learner_id", flat=True)) == {
+        learner.pk for learner in ticked
+    }
     assert _downloaded(learners) == {learner.pk for learner in ticked}
     assert run.scope_label == "Selected learners: 3 ticked records"
 
