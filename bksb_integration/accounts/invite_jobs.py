@@ -56,7 +56,7 @@ def invites_send_start(*, learner_ids: list[int], started_by: User | None, with_
     """Queue an invite to each of these records, in name order."""
     learners = Learner.objects.filter(pk__in=learner_ids).order_by("last_name", "first_name", "learner_ref")
     items = [JobItem(subject_id=pk, subject=ref) for pk, ref in learners.values_list("pk", "learner_ref")]
-    params = {"with_auto_login_link": with_auto_login_link}
+    params: dict[str, object] = {"with_auto_login_link": with_auto_login_link}
     return job_start(kind=KIND, started_by=started_by, params=params, total=len(items), items=items)
 
 

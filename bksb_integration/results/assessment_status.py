@@ -150,7 +150,7 @@ def stage_q(stage: str) -> Q:
         NOT_STARTED: not_begun & _has_user(),
         AWAITING_RESULTS: ~not_begun & ~both_in,
     }
-    return conditions[stage]  # type: ignore[index]
+    return conditions[stage]
 
 
 def step_q(subject: str, step: Step) -> Q:
@@ -216,7 +216,7 @@ class AssessmentStatus:
         return " · ".join(f"{row.label}: {row.step.label}" for row in self.subjects)
 
 
-def _latest(queryset: QuerySet, field: str) -> Subquery:  # type: ignore[type-arg]
+def _latest(queryset: QuerySet, field: str) -> Subquery:
     return Subquery(queryset.filter(**{f"{field}__isnull": False}).order_by(f"-{field}").values(field)[:1])
 
 
@@ -246,7 +246,7 @@ def _annotations() -> dict[str, object]:
 
 def assessment_statuses(*, learner_ids: Iterable[int]) -> dict[int, AssessmentStatus]:
     """The status of each of these records (learner id -> status), in one query."""
-    rows = Learner.objects.filter(pk__in=list(learner_ids)).order_by().annotate(**_annotations())  # type: ignore[arg-type]
+    rows = Learner.objects.filter(pk__in=list(learner_ids)).order_by().annotate(**_annotations())
     names = ["pk", "bksb_user", *_annotations()]
     return {row["pk"]: _status(row) for row in rows.values(*names)}
 
