@@ -9,13 +9,15 @@ import re
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from bksb_integration.models import Run
+from bksb_integration.models import AssessmentSession, BksbLink, Run
 from bksb_integration.sync.get_results import get_results_start
+from bksb_sandbox.population import DEMO_ID_BASE
 from learners.models import Learner
 from tests.factories import LearnerFactory
-from tests.support import linked_learners, mappings_seed
+from tests.support import linked_learners, mappings_seed, stored_results
 
 pytestmark = [
     pytest.mark.browser,
@@ -129,3 +131,37 @@ def test_the_induction_board_matches_the_sandbox_and_invites_those_not_started(p
     steps = page.get_by_role("list", name="English: Results in")
     expect(steps.get_by_role("listitem")).to_have_count(5)
     expect(steps.get_by_role("listitem").last).to_contain_text("Now,")
+
+
+def test_a_manager_gets_results_for_the_records_a_list_filter_selects(page, browser_login, manager, sandbox):
+    """The learner list filtered by Initial assessments, all matching ticked, Get Results: one run for those alone."""
+    mappings_seed()
+    going = linked_learners([2, 3], start_date=SEPT)
+    waiting = linked_learners([4, 5], start_date=SEPT)
+    for learner, user_id in zip(going, (DEMO_ID_BASE + 2, DEMO_ID_BASE + 3), strict=True):
+        BksbLink.objects.create(learner=learner, bksb_user_id=user_id, resolved_at=timezone.now())
+        AssessmentSession.objects.create(
+            learner=learner,
+            bksb_user_id=user_id,
+            course_subject="ENG_NEW",
+            subject="english",
+            session_id=user_id * 1000,
+            assessment_type=1,
+            started_at=timezone.now(),
+            first_seen_at=timezone.now(),
+            last_seen_at=timezone.now(),
+        )
+    page.on("dialog", lambda question: question.accept())  # "Download bksb results for the selected records?"
+
+    browser_login("manager1", "pw-manager1")
+    page.get_by_label("Initial assessments").select_option(label="In progress")
+    expect(page).to_have_url(re.compile(r"bksb_status=in_progress"))
+    expect(page.get_by_role("link", name=f"{waiting[0].last_name}, {waiting[0].first_name}")).to_have_count(0)
+    page.get_by_label("Select all 2 matching this filter").check()
+    page.get_by_role("button", name="Get Results").click()
+
+    window = page.get_by_role("dialog", name="BKSB Results")
+    expect(window.get_by_text("Get Results for all 2 records matching a filter of the learner list")).to_be_visible()
+    expect(window.get_by_text("2 of 2 learners finished: 2 downloaded, 0 failed")).to_be_visible()
+    assert [sum(stored_results(learner)) > 0 for learner in going] == [True, True]
+    assert [sum(stored_results(learner)) for learner in waiting] == [0, 0]
