@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bksb_integration.web import get_results, mappings, settings_page, tab, users
+from bksb_integration.web import get_results, mappings, sessions, settings_page, tab, users, watch_settings
 
 app_name = "bksb"
 
@@ -56,4 +56,8 @@ urlpatterns = [
     path("management/bksb/schedule/", get_results.schedule, name="schedule"),
     path("management/bksb/history/", get_results.history, name="history"),
     path("management/bksb/history/<int:run_id>/", get_results.run_detail, name="run_detail"),
+    # Assessment sessions and the watch list: Watch on the BKSB tab, the watch list settings (issue 13).
+    path("learners/<int:pk>/bksb/watch/", sessions.watch, name="watch"),
+    path("integrations/bksb/settings/watch-list/", watch_settings.watch_settings, name="watch_settings"),
+    path("management/bksb/schedule/watch-list/", watch_settings.watch_schedule, name="watch_schedule"),
 ]
