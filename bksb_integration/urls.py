@@ -58,6 +58,8 @@ urlpatterns = [
     path("management/bksb/history/<int:run_id>/", get_results.run_detail, name="run_detail"),
     # Assessment sessions and the watch list: Watch on the BKSB tab, the watch list settings (issue 13).
     path("learners/<int:pk>/bksb/watch/", sessions.watch, name="watch"),
+    path("learners/<int:pk>/bksb/skills.csv", sessions.export_learner_skills, name="export_learner_skills"),
+    path("integrations/bksb/skills.csv", sessions.export_all_skills, name="export_all_skills"),
     path("integrations/bksb/settings/watch-list/", watch_settings.watch_settings, name="watch_settings"),
     path("management/bksb/schedule/watch-list/", watch_settings.watch_schedule, name="watch_schedule"),
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
@@ -117,9 +117,14 @@ class _Line:
 
 def csv_lines(*, learner: Learner | None = None) -> Iterator[str]:
     """The export as CSV text, one line at a time, every cell neutralised."""
+    return csv_stream(result_rows(learner=learner))
+
+
+def csv_stream(rows: Iterable[list[Any]]) -> Iterator[str]:
+    """Rows as CSV text, one line at a time, every cell neutralised."""
     line = _Line()
     writer = csv.writer(line.buffer)
-    for row in result_rows(learner=learner):
+    for row in rows:
         writer.writerow([neutralise(cell) for cell in row])
         yield line.take()
 
