@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from bksb_integration.models import AssessmentSession
 from bksb_integration.models.mappings import Level, Subject
-from bksb_integration.results.export import CHUNK, csv_stream
+from bksb_integration.results.export import CHUNK
+from bksbmis.csv_export import csv_lines as csv_text
 from learners.models import Learner
 
 HEADER = [
@@ -82,7 +83,7 @@ def skill_rows(*, learner: Learner | None = None) -> Iterator[list[Any]]:
 
 
 def skills_csv_lines(*, learner: Learner | None = None) -> Iterator[str]:
-    return csv_stream(skill_rows(learner=learner))
+    return csv_text(skill_rows(learner=learner))
 
 
 def skills_filename(*, learner: Learner | None = None) -> str:
