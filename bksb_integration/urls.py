@@ -1,6 +1,16 @@
 from django.urls import path
 
-from bksb_integration.web import assessment_list, get_results, induction_board, mappings, settings_page, tab, users
+from bksb_integration.web import (
+    assessment_list,
+    get_results,
+    induction_board,
+    mappings,
+    sessions,
+    settings_page,
+    tab,
+    users,
+    watch_settings,
+)
 
 app_name = "bksb"
 
@@ -61,4 +71,10 @@ urlpatterns = [
     path("management/bksb/induction/invite/", induction_board.invite_again, name="induction_invite"),
     path("management/bksb/induction/get-results/", induction_board.get_results_now, name="induction_get_results"),
     path("learners/bksb/get-results/", assessment_list.get_results_selection, name="get_results_selection"),
+    # Assessment sessions and the watch list: Watch on the BKSB tab, the watch list settings (issue 13).
+    path("learners/<int:pk>/bksb/watch/", sessions.watch, name="watch"),
+    path("learners/<int:pk>/bksb/skills.csv", sessions.export_learner_skills, name="export_learner_skills"),
+    path("integrations/bksb/skills.csv", sessions.export_all_skills, name="export_all_skills"),
+    path("integrations/bksb/settings/watch-list/", watch_settings.watch_settings, name="watch_settings"),
+    path("management/bksb/schedule/watch-list/", watch_settings.watch_schedule, name="watch_schedule"),
 ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bksb_integration', '0014_assessment_sessions'),
+        ('bksb_integration', '0014_watch_schedule'),
     ]
 
     operations = [

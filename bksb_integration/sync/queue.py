@@ -18,6 +18,7 @@ GET_RESULTS_NIGHTLY = TASK_PREFIX + "bulk_run_scheduled"
 RUNS_SWEEP = TASK_PREFIX + "runs_sweep"
 RUNS_PRUNE = TASK_PREFIX + "runs_prune"
 GET_RESULTS_PROBE = TASK_PREFIX + "get_results_probe"
+WATCH_PASS = TASK_PREFIX + "watch_pass"
 
 # Learners per task message: enough to spread a run's messaging cost, few
 # enough that every worker thread gets a share of a small run.

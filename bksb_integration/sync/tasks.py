@@ -20,6 +20,7 @@ from bksb_integration.sync import queue
 from bksb_integration.sync.breaker import run_probe
 from bksb_integration.sync.download import BUSY, run_learner_download, run_learners_download
 from bksb_integration.sync.get_results import get_results_plan, get_results_start, runs_prune, runs_sweep
+from bksb_integration.sync.watch import watch_pass_start
 
 logger = logging.getLogger(__name__)
 
@@ -92,3 +93,21 @@ def runs_sweep_task() -> int:
 def runs_prune_task() -> int:
     """Delete run history older than the configured number of days."""
     return runs_prune()
+
+
+@shared_task(name=queue.WATCH_PASS, **TASK_OPTIONS)
+def watch_pass_task() -> int | None:
+    """One pass over the watch list (beat, every few minutes): a Watch list run of the records due.
+
+    Skipped while bksb is not ready, outside the watch hours, while a manual
+    download runs, or while the last pass runs.
+    """
+    readiness = bksb_readiness()
+    if not readiness.ready:
+        logger.info("watch pass skipped: %s", readiness.reason)
+        return None
+    started = watch_pass_start(trigger=Run.Trigger.SCHEDULED)
+    if started.run is None:
+        logger.info("watch pass: no run (%s)", started.reason)
+        return None
+    return started.run.pk

@@ -32,6 +32,7 @@ from bksb_integration.web.run_display import (
     started_by_label,
     time_left_text,
 )
+from bksb_integration.web.watch_settings import watch_schedule_context
 from learners.models import Learner, LearningStatus
 from permissions import access
 from permissions.decorators import StaffRequest
@@ -219,4 +220,5 @@ def schedule(request: HttpRequest) -> HttpResponse:
             messages.success(request, "The nightly Get Results is switched off.")
         return redirect("bksb:management")
     status = 400 if form.errors else 200
-    return render(request, "bksb_integration/bulk_schedule.html", {"form": form, "schedule": current}, status=status)
+    context = {"form": form, "schedule": current, **watch_schedule_context()}
+    return render(request, "bksb_integration/bulk_schedule.html", context, status=status)
