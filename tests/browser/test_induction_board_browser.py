@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from bksb_integration.models import AssessmentSession, BksbLink, Run
 from bksb_integration.sync.get_results import get_results_start
+from bksb_sandbox import vocab
 from bksb_sandbox.population import DEMO_ID_BASE
 from learners.models import Learner
 from tests.factories import LearnerFactory
@@ -131,6 +132,15 @@ def test_the_induction_board_matches_the_sandbox_and_invites_those_not_started(p
     steps = page.get_by_role("list", name="English: Results in")
     expect(steps.get_by_role("listitem")).to_have_count(5)
     expect(steps.get_by_role("listitem").last).to_contain_text("Now,")
+
+    # The per-skill breakdown of one of their finished English sessions, as bksb reported it.
+    sessions = page.get_by_role("region", name=re.compile("^Assessment sessions"))
+    session = sessions.locator("details").filter(has_text="English initial assessment").filter(has_text="Finished")
+    session.first.locator("summary").click()
+    components = session.first.get_by_role("rowheader")
+    expect(components.first).to_be_visible()
+    english = {name for subject in vocab.SUBJECTS if subject.code == "ENG_NEW" for name in subject.components}
+    assert {text.strip() for text in components.all_text_contents()} <= english
 
 
 def test_a_manager_gets_results_for_the_records_a_list_filter_selects(page, browser_login, manager, sandbox):
