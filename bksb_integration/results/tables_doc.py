@@ -164,6 +164,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "included in requests_made.",
         "sessions_stored": "Assessment sessions stored new, finished or changed.",
         "skills_stored": "Per-skill rows stored.",
+        # Get Results for a selection (issue 13).
+        "selection": "Get Results for a selection: the learner list's query it was limited to (its filters, or the "
+        "ticked ids), as JSON; empty for every eligible learner.",
+        "selection_label": "Get Results for a selection: what was selected, in words (e.g. 3 ticked records).",
     },
     "bksb_run_learner": {
         "": "One learner's part in a run: the unit of work a worker claims.",
