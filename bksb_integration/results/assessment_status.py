@@ -17,15 +17,17 @@ asked) already counts. A record's **stage** joins its two subjects: not started
 (neither begun), results in (both in), finished, no result yet (both finished, a
 result missing), in progress otherwise.
 
-Every question here is a queryset expression (EXISTS), so the learner list filters
-by stage in SQL, and `assessment_statuses` reads any number of records in one query.
+Every question here is a queryset expression (a set the database works out once, or
+EXISTS per record), so the learner list filters by stage in SQL, and
+`assessment_statuses` reads any number of records in one query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import (
     BooleanField,
@@ -88,83 +90,95 @@ AWAITING_STAGES = (Stage.IN_PROGRESS, Stage.FINISHED)
 
 
 # ---- the questions, as expressions on Learner ---------------------------------------------
+#
+# Each fact is a set of rows naming learners (their learner_id), asked in one of two ways
+# with the same rows, so both always agree: as a set (IN (SELECT learner_id ...), which
+# the database works out once and hashes: for filtering a whole list) or per record
+# (EXISTS ... WHERE learner_id = the record: for reading a page of records).
+
+Ask = Callable[[QuerySet[Any]], Q]
+
+
+def as_set(rows: QuerySet[Any]) -> Q:
+    return Q(pk__in=rows.values("learner_id"))
+
+
+def per_record(rows: QuerySet[Any]) -> Q:
+    return Q(Exists(rows.filter(learner=OuterRef("pk"))))
 
 
 def _waiting_sessions(subject: str) -> QuerySet[AssessmentSession]:
-    """The record's initial sessions in the subject whose result is not stored."""
+    """Initial sessions in the subject whose result is not stored."""
     result = InitialAssessmentResult.objects.filter(
         bksb_user_id=OuterRef("bksb_user_id"), session_id=OuterRef("session_id")
     )
-    return AssessmentSession.objects.filter(learner=OuterRef("pk"), subject=subject, assessment_type=INITIAL).exclude(
-        Exists(result)
-    )
+    return AssessmentSession.objects.filter(subject=subject, assessment_type=INITIAL).exclude(Exists(result))
 
 
-def _unfinished(subject: str) -> Q:
-    return Q(Exists(_waiting_sessions(subject).filter(completed_at__isnull=True)))
+@dataclass(frozen=True)
+class _Facts:
+    ask: Ask
+
+    def unfinished(self, subject: str) -> Q:
+        return self.ask(_waiting_sessions(subject).filter(completed_at__isnull=True))
+
+    def finished(self, subject: str) -> Q:
+        return self.ask(_waiting_sessions(subject).filter(completed_at__isnull=False))
+
+    def result(self, subject: str) -> Q:
+        return self.ask(InitialAssessmentResult.objects.filter(subject=subject))
+
+    def has_user(self) -> Q:
+        linked = self.ask(BksbLink.objects.filter(bksb_user_id__isnull=False))
+        created = self.ask(UserCreationRequest.objects.filter(status=UserCreationRequest.Status.CREATED))
+        return Q(bksb_user=True) & (linked | created)
+
+    def invited(self) -> Q:
+        return self.ask(Invite.objects.all())
+
+    def not_begun(self, subject: str) -> Q:
+        return ~self.unfinished(subject) & ~self.finished(subject) & ~self.result(subject)
+
+    def done(self, subject: str) -> Q:
+        """Finished, with or without its result."""
+        return ~self.unfinished(subject) & (self.finished(subject) | self.result(subject))
+
+    def results_in(self, subject: str) -> Q:
+        return ~self.unfinished(subject) & ~self.finished(subject) & self.result(subject)
 
 
-def _finished(subject: str) -> Q:
-    return Q(Exists(_waiting_sessions(subject).filter(completed_at__isnull=False)))
-
-
-def _result(subject: str) -> Q:
-    return Q(Exists(InitialAssessmentResult.objects.filter(learner=OuterRef("pk"), subject=subject)))
-
-
-def _has_user() -> Q:
-    linked = BksbLink.objects.filter(learner=OuterRef("pk"), bksb_user_id__isnull=False)
-    created = UserCreationRequest.objects.filter(learner=OuterRef("pk"), status=UserCreationRequest.Status.CREATED)
-    return Q(bksb_user=True) & (Q(Exists(linked)) | Q(Exists(created)))
-
-
-def _invited() -> Q:
-    return Q(Exists(Invite.objects.filter(learner=OuterRef("pk"))))
-
-
-def _not_begun(subject: str) -> Q:
-    return ~_unfinished(subject) & ~_finished(subject) & ~_result(subject)
-
-
-def _done(subject: str) -> Q:
-    """Finished, with or without its result."""
-    return ~_unfinished(subject) & (_finished(subject) | _result(subject))
-
-
-def _in(subject: str) -> Q:
-    return ~_unfinished(subject) & ~_finished(subject) & _result(subject)
-
-
-def stage_q(stage: str) -> Q:
+def stage_q(stage: str, *, ask: Ask = as_set) -> Q:
     """The records at this stage (or group of stages), as a filter."""
-    not_begun = _not_begun(Subject.ENGLISH) & _not_begun(Subject.MATHS)
-    both_in = _in(Subject.ENGLISH) & _in(Subject.MATHS)
-    both_done = _done(Subject.ENGLISH) & _done(Subject.MATHS)
+    facts = _Facts(ask)
+    not_begun = facts.not_begun(Subject.ENGLISH) & facts.not_begun(Subject.MATHS)
+    both_in = facts.results_in(Subject.ENGLISH) & facts.results_in(Subject.MATHS)
+    both_done = facts.done(Subject.ENGLISH) & facts.done(Subject.MATHS)
     conditions = {
-        Stage.NO_USER: not_begun & ~_has_user(),
-        Stage.CREATED: not_begun & _has_user() & ~_invited(),
-        Stage.INVITED: not_begun & _has_user() & _invited(),
-        Stage.IN_PROGRESS: ~not_begun & ~both_done,
-        Stage.FINISHED: both_done & ~both_in,
-        Stage.RESULTS_IN: both_in,
-        NOT_STARTED: not_begun & _has_user(),
-        AWAITING_RESULTS: ~not_begun & ~both_in,
+        Stage.NO_USER: lambda: not_begun & ~facts.has_user(),
+        Stage.CREATED: lambda: not_begun & facts.has_user() & ~facts.invited(),
+        Stage.INVITED: lambda: not_begun & facts.has_user() & facts.invited(),
+        Stage.IN_PROGRESS: lambda: ~not_begun & ~both_done,
+        Stage.FINISHED: lambda: both_done & ~both_in,
+        Stage.RESULTS_IN: lambda: both_in,
+        NOT_STARTED: lambda: not_begun & facts.has_user(),
+        AWAITING_RESULTS: lambda: ~not_begun & ~both_in,
     }
-    return conditions[stage]
+    return conditions[stage]()
 
 
-def step_q(subject: str, step: Step) -> Q:
+def step_q(subject: str, step: Step, *, ask: Ask = as_set) -> Q:
     """The records at this step in this subject, as a filter (what `assessment_statuses` computes)."""
-    not_begun = _not_begun(subject)
+    facts = _Facts(ask)
+    not_begun = facts.not_begun(subject)
     conditions = {
-        Step.NO_USER: not_begun & ~_has_user(),
-        Step.CREATED: not_begun & _has_user() & ~_invited(),
-        Step.INVITED: not_begun & _has_user() & _invited(),
-        Step.STARTED: _unfinished(subject),
-        Step.FINISHED: ~_unfinished(subject) & _finished(subject),
-        Step.RESULTS_IN: _in(subject),
+        Step.NO_USER: lambda: not_begun & ~facts.has_user(),
+        Step.CREATED: lambda: not_begun & facts.has_user() & ~facts.invited(),
+        Step.INVITED: lambda: not_begun & facts.has_user() & facts.invited(),
+        Step.STARTED: lambda: facts.unfinished(subject),
+        Step.FINISHED: lambda: ~facts.unfinished(subject) & facts.finished(subject),
+        Step.RESULTS_IN: lambda: facts.results_in(subject),
     }
-    return conditions[step]
+    return conditions[step]()
 
 
 def stage_filter(queryset: QuerySet[Learner], stage: str) -> QuerySet[Learner]:
@@ -220,11 +234,15 @@ def _latest(queryset: QuerySet, field: str) -> Subquery:
     return Subquery(queryset.filter(**{f"{field}__isnull": False}).order_by(f"-{field}").values(field)[:1])
 
 
+def _flag(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
 def _annotations() -> dict[str, object]:
-    flag = lambda q: ExpressionWrapper(q, output_field=BooleanField())  # noqa: E731
     created_here = UserCreationRequest.objects.filter(learner=OuterRef("pk"), status=UserCreationRequest.Status.CREATED)
+    facts = _Facts(per_record)
     annotations: dict[str, object] = {
-        "as_has_user": flag(_has_user()),
+        "as_has_user": _flag(facts.has_user()),
         "as_created_here_at": _latest(created_here, "updated_at"),
         "as_linked_at": _latest(BksbLink.objects.filter(learner=OuterRef("pk")), "resolved_at"),
         "as_invited_at": _latest(Invite.objects.filter(learner=OuterRef("pk")), "sent_at"),
@@ -233,9 +251,9 @@ def _annotations() -> dict[str, object]:
         sessions = AssessmentSession.objects.filter(learner=OuterRef("pk"), subject=subject, assessment_type=INITIAL)
         results = InitialAssessmentResult.objects.filter(learner=OuterRef("pk"), subject=subject)
         annotations |= {
-            f"as_{subject}_unfinished": flag(_unfinished(subject)),
-            f"as_{subject}_finished": flag(_finished(subject)),
-            f"as_{subject}_result": flag(_result(subject)),
+            f"as_{subject}_unfinished": _flag(facts.unfinished(subject)),
+            f"as_{subject}_finished": _flag(facts.finished(subject)),
+            f"as_{subject}_result": _flag(facts.result(subject)),
             f"as_{subject}_started_at": _latest(sessions, "started_at"),
             f"as_{subject}_completed_at": _latest(sessions, "completed_at"),
             f"as_{subject}_result_date": _latest(results, "result_date"),
@@ -246,8 +264,9 @@ def _annotations() -> dict[str, object]:
 
 def assessment_statuses(*, learner_ids: Iterable[int]) -> dict[int, AssessmentStatus]:
     """The status of each of these records (learner id -> status), in one query."""
-    rows = Learner.objects.filter(pk__in=list(learner_ids)).order_by().annotate(**_annotations())
-    names = ["pk", "bksb_user", *_annotations()]
+    annotations = _annotations()
+    rows = Learner.objects.filter(pk__in=list(learner_ids)).order_by().annotate(**annotations)
+    names = ["pk", *annotations]
     return {row["pk"]: _status(row) for row in rows.values(*names)}
 
 

@@ -111,8 +111,8 @@ def invite_again(request: StaffRequest) -> HttpResponse:
     """Send the invite again to the cohort's records not started, as a job with its window."""
     with_link = request.POST.get("with_auto_login_link") == "on"
     readiness = bksb_readiness()
-    if with_link and not readiness.ready:
-        messages.error(request, f"No auto-login link can be made: {readiness.reason}")
+    if not readiness.ready:  # as a record's Send invite: not while the integration is off or unusable
+        messages.error(request, readiness.reason)
         return _back(request)
     learners = _cohort(request.POST).filter(stage_q(NOT_STARTED))
     ids = list(learners.values_list("pk", flat=True))
