@@ -27,19 +27,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import (
-    BooleanField,
+    Case,
+    Count,
     Exists,
-    ExpressionWrapper,
     IntegerChoices,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     TextChoices,
+    Value,
+    When,
 )
+from django.db.models.expressions import CombinedExpression
 
 from bksb_integration.models import (
     AssessmentSession,
@@ -136,54 +140,66 @@ class _Facts:
     def invited(self) -> Q:
         return self.ask(Invite.objects.all())
 
-    def not_begun(self, subject: str) -> Q:
-        return ~self.unfinished(subject) & ~self.finished(subject) & ~self.result(subject)
+    def step(self, subject: str) -> Case:
+        """The subject's step, as its number: each fact asked once."""
+        return Case(
+            When(self.unfinished(subject), then=Value(Step.STARTED.value)),
+            When(self.finished(subject), then=Value(Step.FINISHED.value)),
+            When(self.result(subject), then=Value(Step.RESULTS_IN.value)),
+            When(~self.has_user(), then=Value(Step.NO_USER.value)),
+            When(self.invited(), then=Value(Step.INVITED.value)),
+            default=Value(Step.CREATED.value),
+            output_field=IntegerField(),
+        )
 
-    def done(self, subject: str) -> Q:
-        """Finished, with or without its result."""
-        return ~self.unfinished(subject) & (self.finished(subject) | self.result(subject))
-
-    def results_in(self, subject: str) -> Q:
-        return ~self.unfinished(subject) & ~self.finished(subject) & self.result(subject)
-
-
-def stage_q(stage: str, *, ask: Ask = as_set) -> Q:
-    """The records at this stage (or group of stages), as a filter."""
-    facts = _Facts(ask)
-    not_begun = facts.not_begun(Subject.ENGLISH) & facts.not_begun(Subject.MATHS)
-    both_in = facts.results_in(Subject.ENGLISH) & facts.results_in(Subject.MATHS)
-    both_done = facts.done(Subject.ENGLISH) & facts.done(Subject.MATHS)
-    conditions = {
-        Stage.NO_USER: lambda: not_begun & ~facts.has_user(),
-        Stage.CREATED: lambda: not_begun & facts.has_user() & ~facts.invited(),
-        Stage.INVITED: lambda: not_begun & facts.has_user() & facts.invited(),
-        Stage.IN_PROGRESS: lambda: ~not_begun & ~both_done,
-        Stage.FINISHED: lambda: both_done & ~both_in,
-        Stage.RESULTS_IN: lambda: both_in,
-        NOT_STARTED: lambda: not_begun & facts.has_user(),
-        AWAITING_RESULTS: lambda: ~not_begun & ~both_in,
-    }
-    return conditions[stage]()
+    def steps(self) -> CombinedExpression:
+        """Both subjects' steps in one number (English x 8 + maths): what a stage is decided from."""
+        return self.step(Subject.ENGLISH) * Value(STEPS_BASE) + self.step(Subject.MATHS)
 
 
-def step_q(subject: str, step: Step, *, ask: Ask = as_set) -> Q:
-    """The records at this step in this subject, as a filter (what `assessment_statuses` computes)."""
-    facts = _Facts(ask)
-    not_begun = facts.not_begun(subject)
-    conditions = {
-        Step.NO_USER: lambda: not_begun & ~facts.has_user(),
-        Step.CREATED: lambda: not_begun & facts.has_user() & ~facts.invited(),
-        Step.INVITED: lambda: not_begun & facts.has_user() & facts.invited(),
-        Step.STARTED: lambda: facts.unfinished(subject),
-        Step.FINISHED: lambda: ~facts.unfinished(subject) & facts.finished(subject),
-        Step.RESULTS_IN: lambda: facts.results_in(subject),
-    }
-    return conditions[step]()
+STEPS_BASE = 8
+STEPS = "as_steps"
+
+
+def stage_of(steps: Sequence[Step]) -> Stage:
+    """The stage of a record whose subjects are at these steps: the one rule, in Python."""
+    if all(step < Step.STARTED for step in steps):
+        return {Step.NO_USER: Stage.NO_USER, Step.CREATED: Stage.CREATED}.get(steps[0], Stage.INVITED)
+    if all(step == Step.RESULTS_IN for step in steps):
+        return Stage.RESULTS_IN
+    if all(step >= Step.FINISHED for step in steps):
+        return Stage.FINISHED
+    return Stage.IN_PROGRESS
+
+
+def steps_of(number: int) -> tuple[Step, Step]:
+    """(English, maths) from the number `_Facts.steps` gives."""
+    return Step(number // STEPS_BASE), Step(number % STEPS_BASE)
+
+
+def _stages(value: str) -> set[Stage]:
+    groups = {NOT_STARTED: set(NOT_STARTED_STAGES), AWAITING_RESULTS: set(AWAITING_STAGES)}
+    return groups.get(value) or {Stage(value)}
 
 
 def stage_filter(queryset: QuerySet[Learner], stage: str) -> QuerySet[Learner]:
-    """The learner list's filter: `stage` is one of FILTER_CHOICES' values."""
-    return queryset.filter(stage_q(stage))
+    """The records at this stage (or group of stages: one of FILTER_CHOICES' values).
+
+    In SQL: each fact is a set worked out once, each record's two steps a number, and
+    the numbers of this stage are listed here from `stage_of`, so the list's filter and
+    every status shown apply the same rule.
+    """
+    wanted = _stages(stage)
+    numbers = [
+        english * STEPS_BASE + maths for english in Step for maths in Step if stage_of((english, maths)) in wanted
+    ]
+    return queryset.alias(**{STEPS: _Facts(as_set).steps()}).filter(**{f"{STEPS}__in": numbers})
+
+
+def steps_counted(queryset: QuerySet[Learner]) -> dict[tuple[Step, Step], int]:
+    """How many of these records are at each pair of (English, maths) steps, in one query."""
+    rows = queryset.order_by().annotate(**{STEPS: _Facts(as_set).steps()}).values(STEPS).annotate(n=Count("pk"))
+    return {steps_of(row[STEPS]): row["n"] for row in rows}
 
 
 # ---- reading the statuses of many records at once ----------------------------------------
@@ -234,15 +250,10 @@ def _latest(queryset: QuerySet, field: str) -> Subquery:
     return Subquery(queryset.filter(**{f"{field}__isnull": False}).order_by(f"-{field}").values(field)[:1])
 
 
-def _flag(condition: Q) -> ExpressionWrapper:
-    return ExpressionWrapper(condition, output_field=BooleanField())
-
-
 def _annotations() -> dict[str, object]:
     created_here = UserCreationRequest.objects.filter(learner=OuterRef("pk"), status=UserCreationRequest.Status.CREATED)
     facts = _Facts(per_record)
     annotations: dict[str, object] = {
-        "as_has_user": _flag(facts.has_user()),
         "as_created_here_at": _latest(created_here, "updated_at"),
         "as_linked_at": _latest(BksbLink.objects.filter(learner=OuterRef("pk")), "resolved_at"),
         "as_invited_at": _latest(Invite.objects.filter(learner=OuterRef("pk")), "sent_at"),
@@ -251,9 +262,7 @@ def _annotations() -> dict[str, object]:
         sessions = AssessmentSession.objects.filter(learner=OuterRef("pk"), subject=subject, assessment_type=INITIAL)
         results = InitialAssessmentResult.objects.filter(learner=OuterRef("pk"), subject=subject)
         annotations |= {
-            f"as_{subject}_unfinished": _flag(facts.unfinished(subject)),
-            f"as_{subject}_finished": _flag(facts.finished(subject)),
-            f"as_{subject}_result": _flag(facts.result(subject)),
+            f"as_{subject}_step": facts.step(subject),
             f"as_{subject}_started_at": _latest(sessions, "started_at"),
             f"as_{subject}_completed_at": _latest(sessions, "completed_at"),
             f"as_{subject}_result_date": _latest(results, "result_date"),
@@ -277,23 +286,11 @@ def assessment_status(*, learner: Learner) -> AssessmentStatus:
 def _status(row: dict[str, object]) -> AssessmentStatus:
     created_at = row["as_created_here_at"] or row["as_linked_at"]
     subjects = [_subject_status(row, subject, created_at) for subject in SUBJECTS]  # type: ignore[arg-type]
-    return AssessmentStatus(row["pk"], _stage([status.step for status in subjects]), subjects)  # type: ignore[arg-type]
-
-
-def _subject_step(row: dict[str, object], subject: str) -> Step:
-    if row[f"as_{subject}_unfinished"]:
-        return Step.STARTED
-    if row[f"as_{subject}_finished"]:
-        return Step.FINISHED
-    if row[f"as_{subject}_result"]:
-        return Step.RESULTS_IN
-    if not row["as_has_user"]:
-        return Step.NO_USER
-    return Step.INVITED if row["as_invited_at"] else Step.CREATED
+    return AssessmentStatus(row["pk"], stage_of([status.step for status in subjects]), subjects)  # type: ignore[arg-type]
 
 
 def _subject_status(row: dict[str, object], subject: str, created_at: dt.datetime | None) -> SubjectStatus:
-    step = _subject_step(row, subject)
+    step = Step(cast(int, row[f"as_{subject}_step"]))
     dates = {
         Step.CREATED: created_at,
         Step.INVITED: row["as_invited_at"],
@@ -308,13 +305,3 @@ def _subject_status(row: dict[str, object], subject: str, created_at: dt.datetim
         if each != Step.NO_USER
     ]
     return SubjectStatus(subject, step, marks)
-
-
-def _stage(steps: Sequence[Step]) -> Stage:
-    if all(step < Step.STARTED for step in steps):
-        return {Step.NO_USER: Stage.NO_USER, Step.CREATED: Stage.CREATED}.get(steps[0], Stage.INVITED)
-    if all(step == Step.RESULTS_IN for step in steps):
-        return Stage.RESULTS_IN
-    if all(step >= Step.FINISHED for step in steps):
-        return Stage.FINISHED
-    return Stage.IN_PROGRESS

@@ -1,25 +1,27 @@
 """The Induction board: a cohort's records by assessment stage, with counts per subject and step.
 
-A constant number of queries whatever the cohort: one for the counts, one per
-stage for the names under it (a few shown, the rest a link to the filtered
-list), one for their statuses and one for the watch list.
+A constant number of queries whatever the cohort: one for the counts (the records
+grouped by their two steps), one per stage for the names under it (a few shown,
+the rest a link to the filtered list), one for their statuses and one for the
+watch list.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
-from bksb_integration.models import WatchEntry
+from bksb_integration.models import Subject, WatchEntry
 from bksb_integration.results.assessment_status import (
     SUBJECTS,
     AssessmentStatus,
     Stage,
     Step,
     assessment_statuses,
-    stage_q,
-    step_q,
+    stage_filter,
+    stage_of,
+    steps_counted,
 )
 from learners.models import Learner
 
@@ -63,8 +65,14 @@ class Board:
 def induction_board(*, cohort: QuerySet[Learner], shown: int = NAMES_SHOWN) -> Board:
     """The board of these records: every record counted, the first `shown` of each stage named."""
     cohort = cohort.order_by("last_name", "first_name", "learner_ref")
-    counts = _counts(cohort)
-    named = {stage: list(cohort.filter(stage_q(stage))[:shown]) for stage in Stage if counts[stage.value]}
+    counted = steps_counted(cohort)
+    stages = dict.fromkeys(Stage, 0)
+    subjects = {subject: dict.fromkeys(Step, 0) for subject in SUBJECTS}
+    for (english, maths), count in counted.items():
+        stages[stage_of((english, maths))] += count
+        subjects[Subject.ENGLISH][english] += count
+        subjects[Subject.MATHS][maths] += count
+    named = {stage: list(stage_filter(cohort, stage)[:shown]) for stage in Stage if stages[stage]}
     ids = [learner.pk for learners in named.values() for learner in learners]
     statuses = assessment_statuses(learner_ids=ids)
     watches = {
@@ -73,21 +81,10 @@ def induction_board(*, cohort: QuerySet[Learner], shown: int = NAMES_SHOWN) -> B
     columns = [
         BoardColumn(
             stage,
-            counts[stage.value],
+            stages[stage],
             [BoardLine(learner, statuses[learner.pk], watches.get(learner.pk)) for learner in named.get(stage, [])],
         )
         for stage in Stage
     ]
-    subjects = [
-        SubjectCounts(subject.label, [(step, counts[f"{subject}_{step.value}"]) for step in Step])
-        for subject in SUBJECTS
-    ]
-    return Board(counts["total"], columns, subjects)
-
-
-def _counts(cohort: QuerySet[Learner]) -> dict[str, int]:
-    """Each stage's count and each subject's step counts, in one query."""
-    aggregates = {stage.value: Count("pk", filter=stage_q(stage)) for stage in Stage}
-    for subject in SUBJECTS:
-        aggregates |= {f"{subject}_{step.value}": Count("pk", filter=step_q(subject, step)) for step in Step}
-    return cohort.order_by().aggregate(total=Count("pk"), **aggregates)
+    counts = [SubjectCounts(subject.label, list(subjects[subject].items())) for subject in SUBJECTS]
+    return Board(sum(counted.values()), columns, counts)

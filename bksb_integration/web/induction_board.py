@@ -24,7 +24,7 @@ from bksb_integration.results.assessment_status import (
     AWAITING_STAGES,
     NOT_STARTED,
     NOT_STARTED_STAGES,
-    stage_q,
+    stage_filter,
 )
 from bksb_integration.results.induction_board import induction_board
 from bksb_integration.sync.get_results import get_results_start
@@ -114,7 +114,7 @@ def invite_again(request: StaffRequest) -> HttpResponse:
     if not readiness.ready:  # as a record's Send invite: not while the integration is off or unusable
         messages.error(request, readiness.reason)
         return _back(request)
-    learners = _cohort(request.POST).filter(stage_q(NOT_STARTED))
+    learners = stage_filter(_cohort(request.POST), NOT_STARTED)
     ids = list(learners.values_list("pk", flat=True))
     if not ids:
         messages.info(request, "Nobody in this cohort is waiting to start: no invite was sent.")
@@ -142,7 +142,7 @@ def get_results_now(request: StaffRequest) -> HttpResponse:
         messages.error(request, readiness.reason)
         return _back(request)
     selection = _awaiting_selection(request.POST)
-    awaiting = _cohort(request.POST).filter(stage_q(AWAITING_RESULTS))
+    awaiting = stage_filter(_cohort(request.POST), AWAITING_RESULTS)
     count = awaiting.count()
     if not count:
         messages.info(request, "Nobody in this cohort is in progress: there are no results to get.")
