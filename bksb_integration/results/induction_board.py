@@ -1,9 +1,8 @@
 """The Induction board: a cohort's records by assessment stage, with counts per subject and step.
 
-A constant number of queries whatever the cohort: one for the counts (the records
-grouped by their two steps), one per stage for the names under it (a few shown,
-the rest a link to the filtered list), one for their statuses and one for the
-watch list.
+Four queries whatever the cohort: the cohort's ids and steps in name order (from
+which every count, and the first few names of each stage, come; the rest is a link
+to the filtered list), the records named, their statuses with dates, and the watch list.
 """
 
 from __future__ import annotations
@@ -19,9 +18,8 @@ from bksb_integration.results.assessment_status import (
     Stage,
     Step,
     assessment_statuses,
-    stage_filter,
     stage_of,
-    steps_counted,
+    steps_in_name_order,
 )
 from learners.models import Learner
 
@@ -64,16 +62,16 @@ class Board:
 
 def induction_board(*, cohort: QuerySet[Learner], shown: int = NAMES_SHOWN) -> Board:
     """The board of these records: every record counted, the first `shown` of each stage named."""
-    cohort = cohort.order_by("last_name", "first_name", "learner_ref")
-    counted = steps_counted(cohort)
-    stages = dict.fromkeys(Stage, 0)
+    stages: dict[Stage, list[int]] = {stage: [] for stage in Stage}
     subjects = {subject: dict.fromkeys(Step, 0) for subject in SUBJECTS}
-    for (english, maths), count in counted.items():
-        stages[stage_of((english, maths))] += count
-        subjects[Subject.ENGLISH][english] += count
-        subjects[Subject.MATHS][maths] += count
-    named = {stage: list(stage_filter(cohort, stage)[:shown]) for stage in Stage if stages[stage]}
-    ids = [learner.pk for learners in named.values() for learner in learners]
+    total = 0
+    for learner_id, (english, maths) in steps_in_name_order(cohort):
+        total += 1
+        stages[stage_of((english, maths))].append(learner_id)
+        subjects[Subject.ENGLISH][english] += 1
+        subjects[Subject.MATHS][maths] += 1
+    ids = [learner_id for learner_ids in stages.values() for learner_id in learner_ids[:shown]]
+    learners = Learner.objects.in_bulk(ids)
     statuses = assessment_statuses(learner_ids=ids)
     watches = {
         entry.learner_id: entry for entry in WatchEntry.objects.filter(learner_id__in=ids, ended_at__isnull=True)
@@ -81,10 +79,14 @@ def induction_board(*, cohort: QuerySet[Learner], shown: int = NAMES_SHOWN) -> B
     columns = [
         BoardColumn(
             stage,
-            stages[stage],
-            [BoardLine(learner, statuses[learner.pk], watches.get(learner.pk)) for learner in named.get(stage, [])],
+            len(learner_ids),
+            [
+                BoardLine(learners[learner_id], statuses[learner_id], watches.get(learner_id))
+                for learner_id in learner_ids[:shown]
+                if learner_id in learners
+            ],
         )
-        for stage in Stage
+        for stage, learner_ids in stages.items()
     ]
     counts = [SubjectCounts(subject.label, list(subjects[subject].items())) for subject in SUBJECTS]
-    return Board(sum(counted.values()), columns, counts)
+    return Board(total, columns, counts)
