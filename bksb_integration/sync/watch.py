@@ -63,6 +63,8 @@ AWAITED = {
 }
 # A pass polls records due within this much of their time, so a pass a few seconds early skips none.
 POLL_SLACK = dt.timedelta(seconds=30)
+# Passes run every few minutes all day: their runs are kept this long, not for the whole run history.
+PASSES_KEPT = dt.timedelta(days=1)
 
 OUTSIDE_HOURS = "outside the watch hours"
 MANUAL_RUNNING = "a manual download is running (it goes first)"
@@ -165,6 +167,7 @@ def watch_pass_start(
 
     None starts outside the watch hours, while a manual download runs, while the
     last pass runs, or when no record is due. `force` (the command line) ignores the hours.
+    Passes finished more than a day ago are deleted (their records keep last_polled_at).
     """
     now = now or timezone.now()
     settings = BksbSettings.load()
@@ -176,6 +179,7 @@ def watch_pass_start(
         BksbSettings.objects.select_for_update().get(pk=1)  # one pass starts at a time
         if Run.objects.filter(kind=Run.Kind.WATCH, finished_at__isnull=True).exists():
             return WatchPass(None, PREVIOUS_STILL_RUNNING)
+        Run.objects.filter(kind=Run.Kind.WATCH, finished_at__lt=now - PASSES_KEPT).delete()
         added, ended = watch_list_refresh(now=now, settings=settings)
         due = list(
             watch_due(now=now, settings=settings).order_by("last_polled_at", "pk").values_list("learner_id", flat=True)

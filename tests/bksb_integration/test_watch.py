@@ -185,3 +185,19 @@ def _client():
     from bksb_integration.config.connection import client_for
 
     return client_for()
+
+
+def test_passes_are_kept_for_a_day(sandbox):
+    watch_add(learner=_new_starter(sandbox), by=None)
+    old = Run.objects.create(
+        kind=Run.Kind.WATCH, status=Run.Status.SUCCEEDED, finished_at=timezone.now() - dt.timedelta(days=2)
+    )
+    recent = Run.objects.create(kind=Run.Kind.WATCH, status=Run.Status.SUCCEEDED, finished_at=timezone.now())
+    nightly = Run.objects.create(kind=Run.Kind.GET_RESULTS, finished_at=timezone.now() - dt.timedelta(days=2))
+
+    watch_pass_start(now=_at(9), queue=False)
+
+    assert set(Run.objects.filter(pk__in=[old.pk, recent.pk, nightly.pk]).values_list("pk", flat=True)) == {
+        recent.pk,
+        nightly.pk,
+    }
