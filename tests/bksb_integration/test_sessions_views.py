@@ -183,3 +183,23 @@ def test_watch_list_settings_are_for_admins_only(client, tutor):
     client.force_login(tutor)
 
     assert client.get(reverse("bksb:watch_settings")).status_code == 403
+
+
+def test_a_runs_page_shows_what_sessions_cost(client, manager):
+    run = Run.objects.create(
+        kind=Run.Kind.WATCH,
+        trigger=Run.Trigger.SCHEDULED,
+        status=Run.Status.SUCCEEDED,
+        finished_at=timezone.now(),
+        requests_made=9,
+        session_requests=4,
+        eoa_requests=3,
+        sessions_stored=2,
+        skills_stored=11,
+    )
+    client.force_login(manager)
+
+    page = client.get(reverse("bksb:run_detail", args=[run.pk])).content.decode()
+
+    assert "4 session lists, 3 skill reports (2 sessions and 11 skill rows stored)" in page
+    assert "Watch list" in page
