@@ -48,7 +48,7 @@ from bksb_integration.models import (
     WatchEntry,
 )
 from bksb_integration.sync.eligibility import eligible_learners
-from bksb_integration.sync.progress import ACTIVE
+from bksb_integration.sync.progress import ACTIVE, run_stall
 from bksb_integration.sync.queue import run_learners_download_queue
 from bksb_integration.sync.sessions import SessionsRead, sessions_read
 from learners.models import Learner
@@ -160,6 +160,15 @@ def manual_download_running() -> bool:
     ).exists()
 
 
+def _pass_running() -> bool:
+    """An earlier pass is still at work (one given up as stalled, with no sign of life for 15 minutes, is not)."""
+    last = Run.objects.filter(kind=Run.Kind.WATCH, finished_at__isnull=True).order_by("-pk").first()
+    if last is None:
+        return False
+    stall = run_stall(last)
+    return stall is None or not stall.replaceable
+
+
 def watch_pass_start(
     *, trigger: str = Run.Trigger.SCHEDULED, now: dt.datetime | None = None, queue: bool = True, force: bool = False
 ) -> WatchPass:
@@ -177,7 +186,7 @@ def watch_pass_start(
         return WatchPass(None, MANUAL_RUNNING)
     with transaction.atomic():
         BksbSettings.objects.select_for_update().get(pk=1)  # one pass starts at a time
-        if Run.objects.filter(kind=Run.Kind.WATCH, finished_at__isnull=True).exists():
+        if _pass_running():
             return WatchPass(None, PREVIOUS_STILL_RUNNING)
         Run.objects.filter(kind=Run.Kind.WATCH, finished_at__lt=now - PASSES_KEPT).delete()
         added, ended = watch_list_refresh(now=now, settings=settings)

@@ -23,6 +23,7 @@ from bksb_integration.sync.watch import (
     MANUAL_RUNNING,
     NONE_DUE,
     OUTSIDE_HOURS,
+    PREVIOUS_STILL_RUNNING,
     watch_add,
     watch_list_refresh,
     watch_pass_start,
@@ -201,3 +202,12 @@ def test_passes_are_kept_for_a_day(sandbox):
         recent.pk,
         nightly.pk,
     }
+
+
+def test_a_pass_waits_for_the_last_one_unless_it_stalled(sandbox):
+    watch_add(learner=_new_starter(sandbox), by=None)
+    last = Run.objects.create(kind=Run.Kind.WATCH, status=Run.Status.RUNNING, heartbeat_at=timezone.now())
+
+    assert watch_pass_start(now=_at(9), queue=False).reason == PREVIOUS_STILL_RUNNING
+    Run.objects.filter(pk=last.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=20))
+    assert watch_pass_start(now=_at(9), queue=False).run is not None
