@@ -48,7 +48,7 @@ from bksb_integration.models import (
     WatchEntry,
 )
 from bksb_integration.sync.eligibility import eligible_learners
-from bksb_integration.sync.progress import ACTIVE, run_stall
+from bksb_integration.sync.progress import ACTIVE, GET_RESULTS_REPLACE_AFTER, run_stall
 from bksb_integration.sync.queue import run_learners_download_queue
 from bksb_integration.sync.sessions import SessionsRead, sessions_read
 from learners.models import Learner
@@ -151,13 +151,21 @@ def watch_due(*, now: dt.datetime, settings: BksbSettings) -> QuerySet[WatchEntr
 
 
 def manual_download_running() -> bool:
-    """Whether staff are waiting on a download: a manual or command-line run not yet finished."""
-    return Run.objects.filter(
-        finished_at__isnull=True,
-        trigger__in=(Run.Trigger.MANUAL, Run.Trigger.COMMAND),
-        kind__in=(Run.Kind.BKSB_RESULTS, Run.Kind.GET_RESULTS),
-        learners__status__in=ACTIVE,
-    ).exists()
+    """Whether staff are waiting on a download: a manual or command-line run at work.
+
+    One with no sign of life for 15 minutes (a run given up as stalled) keeps no pass waiting.
+    """
+    recent = timezone.now() - GET_RESULTS_REPLACE_AFTER
+    alive = Q(heartbeat_at__gte=recent) | Q(heartbeat_at__isnull=True, created_at__gte=recent)
+    return (
+        Run.objects.filter(alive, finished_at__isnull=True)
+        .filter(
+            trigger__in=(Run.Trigger.MANUAL, Run.Trigger.COMMAND),
+            kind__in=(Run.Kind.BKSB_RESULTS, Run.Kind.GET_RESULTS),
+            learners__status__in=ACTIVE,
+        )
+        .exists()
+    )
 
 
 def _pass_running() -> bool:
