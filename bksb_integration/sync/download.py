@@ -372,7 +372,10 @@ def _read_with_sessions(
     if run.with_sessions:
         subjects: list[str] = list(V5_SUBJECTS)
     else:
-        new = [item for kind in LISTS for item in pages[kind]]
+        # Only results inside the download's window can be new: the rest of the last page was read before.
+        new = [
+            r for kind in LISTS for r in pages[kind] if plan.stop_before is None or r.result_date >= plan.stop_before
+        ]
         subjects = subjects_with_unseen_sessions(bksb_user_id=plan.bksb_user_id, results=new)
     return pages, sessions_read(client, bksb_user_id=plan.bksb_user_id, course_subjects=subjects)
 
