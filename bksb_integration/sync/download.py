@@ -64,7 +64,7 @@ from bksb_integration.sync.sessions import (
     sessions_store,
     subjects_with_unseen_sessions,
 )
-from bksb_integration.sync.watch import watch_polled, watch_read
+from bksb_integration.sync.watch import manual_download_running, watch_polled, watch_read
 from learners.models import Learner
 
 logger = logging.getLogger(__name__)
@@ -83,6 +83,8 @@ BULK_KINDS = (Run.Kind.GET_RESULTS, Run.Kind.WATCH)
 SUCCEEDED, FAILED, BUSY, NOT_CLAIMED = "succeeded", "failed", "busy", "not-claimed"
 # What stops a chunk part-way: the run paused (bksb is not answering) or stopped (bksb refused the key).
 PAUSED, STOPPED = "paused", "stopped"
+# A watch pass's learners handed back because a manual download is waiting: queue them again shortly.
+YIELDED = "yielded"
 
 
 class DownloadFailed(Exception):
@@ -101,8 +103,9 @@ def run_learners_download(
     """Download the results of some of a run's learners, one after another.
 
     Returns what happened to each id: succeeded, failed, busy (another download
-    of the learner holds its lease: try again shortly) or not-claimed (another
-    worker has it, it is done, or its run is paused or stopped). Safe to call
+    of the learner holds its lease: try again shortly), yielded (a watch pass
+    stepped aside for a manual download: queue again shortly) or not-claimed
+    (another worker has it, it is done, or its run is paused or stopped). Safe to call
     twice for the same ids. Every request draws on the budget all workers
     share (budget.py), unless a `client` is given (a download in the
     foreground). In a Get Results run, learners that cannot reach bksb feed
@@ -134,6 +137,10 @@ def run_learners_download(
             holders = bksb_user_holders(links=[part.learner.bksb_link for part in parts])
             for part in parts:
                 heartbeat.keep_alive()
+                if part.run.kind == Run.Kind.WATCH and manual_download_running():
+                    # Staff are waiting on a download: the watch pass steps aside and comes back later.
+                    outcomes |= {other.pk: YIELDED for other in parts if other.pk not in finished}
+                    break
                 outcome = _learner_download(part, client, not_ready, heartbeat, holders, tally)
                 outcomes[part.pk] = outcome
                 if outcome == STOPPED:
@@ -365,7 +372,10 @@ def _read_with_sessions(
     if run.with_sessions:
         subjects: list[str] = list(V5_SUBJECTS)
     else:
-        new = [item for kind in LISTS for item in pages[kind]]
+        # Only results inside the download's window can be new: the rest of the last page was read before.
+        new = [
+            r for kind in LISTS for r in pages[kind] if plan.stop_before is None or r.result_date >= plan.stop_before
+        ]
         subjects = subjects_with_unseen_sessions(bksb_user_id=plan.bksb_user_id, results=new)
     return pages, sessions_read(client, bksb_user_id=plan.bksb_user_id, course_subjects=subjects)
 

@@ -48,7 +48,7 @@ from bksb_integration.models import (
     WatchEntry,
 )
 from bksb_integration.sync.eligibility import eligible_learners
-from bksb_integration.sync.progress import ACTIVE
+from bksb_integration.sync.progress import ACTIVE, GET_RESULTS_REPLACE_AFTER, run_stall
 from bksb_integration.sync.queue import run_learners_download_queue
 from bksb_integration.sync.sessions import SessionsRead, sessions_read
 from learners.models import Learner
@@ -63,6 +63,8 @@ AWAITED = {
 }
 # A pass polls records due within this much of their time, so a pass a few seconds early skips none.
 POLL_SLACK = dt.timedelta(seconds=30)
+# Passes run every few minutes all day: their runs are kept this long, not for the whole run history.
+PASSES_KEPT = dt.timedelta(days=1)
 
 OUTSIDE_HOURS = "outside the watch hours"
 MANUAL_RUNNING = "a manual download is running (it goes first)"
@@ -149,13 +151,30 @@ def watch_due(*, now: dt.datetime, settings: BksbSettings) -> QuerySet[WatchEntr
 
 
 def manual_download_running() -> bool:
-    """Whether staff are waiting on a download: a manual or command-line run not yet finished."""
-    return Run.objects.filter(
-        finished_at__isnull=True,
-        trigger__in=(Run.Trigger.MANUAL, Run.Trigger.COMMAND),
-        kind__in=(Run.Kind.BKSB_RESULTS, Run.Kind.GET_RESULTS),
-        learners__status__in=ACTIVE,
-    ).exists()
+    """Whether staff are waiting on a download: a manual or command-line run at work.
+
+    One with no sign of life for 15 minutes (a run given up as stalled) keeps no pass waiting.
+    """
+    recent = timezone.now() - GET_RESULTS_REPLACE_AFTER
+    alive = Q(heartbeat_at__gte=recent) | Q(heartbeat_at__isnull=True, created_at__gte=recent)
+    return (
+        Run.objects.filter(alive, finished_at__isnull=True)
+        .filter(
+            trigger__in=(Run.Trigger.MANUAL, Run.Trigger.COMMAND),
+            kind__in=(Run.Kind.BKSB_RESULTS, Run.Kind.GET_RESULTS),
+            learners__status__in=ACTIVE,
+        )
+        .exists()
+    )
+
+
+def _pass_running() -> bool:
+    """An earlier pass is still at work (one given up as stalled, with no sign of life for 15 minutes, is not)."""
+    last = Run.objects.filter(kind=Run.Kind.WATCH, finished_at__isnull=True).order_by("-pk").first()
+    if last is None:
+        return False
+    stall = run_stall(last)
+    return stall is None or not stall.replaceable
 
 
 def watch_pass_start(
@@ -165,6 +184,7 @@ def watch_pass_start(
 
     None starts outside the watch hours, while a manual download runs, while the
     last pass runs, or when no record is due. `force` (the command line) ignores the hours.
+    Passes finished more than a day ago are deleted (their records keep last_polled_at).
     """
     now = now or timezone.now()
     settings = BksbSettings.load()
@@ -174,8 +194,9 @@ def watch_pass_start(
         return WatchPass(None, MANUAL_RUNNING)
     with transaction.atomic():
         BksbSettings.objects.select_for_update().get(pk=1)  # one pass starts at a time
-        if Run.objects.filter(kind=Run.Kind.WATCH, finished_at__isnull=True).exists():
+        if _pass_running():
             return WatchPass(None, PREVIOUS_STILL_RUNNING)
+        Run.objects.filter(kind=Run.Kind.WATCH, finished_at__lt=now - PASSES_KEPT).delete()
         added, ended = watch_list_refresh(now=now, settings=settings)
         due = list(
             watch_due(now=now, settings=settings).order_by("last_polled_at", "pk").values_list("learner_id", flat=True)

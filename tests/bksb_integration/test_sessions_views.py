@@ -183,3 +183,41 @@ def test_watch_list_settings_are_for_admins_only(client, tutor):
     client.force_login(tutor)
 
     assert client.get(reverse("bksb:watch_settings")).status_code == 403
+
+
+def test_a_runs_page_shows_what_sessions_cost(client, manager):
+    run = Run.objects.create(
+        kind=Run.Kind.WATCH,
+        trigger=Run.Trigger.SCHEDULED,
+        status=Run.Status.SUCCEEDED,
+        finished_at=timezone.now(),
+        requests_made=9,
+        session_requests=4,
+        eoa_requests=3,
+        sessions_stored=2,
+        skills_stored=11,
+    )
+    client.force_login(manager)
+
+    page = client.get(reverse("bksb:run_detail", args=[run.pk])).content.decode()
+
+    assert "4 session lists, 3 skill reports (2 sessions and 11 skill rows stored)" in page
+    assert "Watch list" in page
+
+
+def test_the_tab_reads_sessions_and_skills_in_constant_queries(client, tutor, django_assert_max_num_queries):
+    learner = LearnerFactory()
+    _skill(_session(learner, 1), "Reading", "Entry 3", "entry_3", 4)
+    client.force_login(tutor)
+    url = reverse("bksb:tab", args=[learner.pk])
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    for number in range(2, 40):
+        session = _session(learner, number, subject="MATHS_NEW" if number % 2 else "ENG_NEW", days_ago=number)
+        for component in ("Whole Numbers", "Measures", "Handling Data"):
+            _skill(session, component, "Level 1", "level_1", 5, days_ago=number)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url).content.decode()
+
+    assert page.count('<details class="session">') == 39

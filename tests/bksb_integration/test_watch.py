@@ -23,6 +23,7 @@ from bksb_integration.sync.watch import (
     MANUAL_RUNNING,
     NONE_DUE,
     OUTSIDE_HOURS,
+    PREVIOUS_STILL_RUNNING,
     watch_add,
     watch_list_refresh,
     watch_pass_start,
@@ -185,3 +186,51 @@ def _client():
     from bksb_integration.config.connection import client_for
 
     return client_for()
+
+
+def test_passes_are_kept_for_a_day(sandbox):
+    watch_add(learner=_new_starter(sandbox), by=None)
+    old = Run.objects.create(
+        kind=Run.Kind.WATCH, status=Run.Status.SUCCEEDED, finished_at=timezone.now() - dt.timedelta(days=2)
+    )
+    recent = Run.objects.create(kind=Run.Kind.WATCH, status=Run.Status.SUCCEEDED, finished_at=timezone.now())
+    nightly = Run.objects.create(kind=Run.Kind.GET_RESULTS, finished_at=timezone.now() - dt.timedelta(days=2))
+
+    watch_pass_start(now=_at(9), queue=False)
+
+    assert set(Run.objects.filter(pk__in=[old.pk, recent.pk, nightly.pk]).values_list("pk", flat=True)) == {
+        recent.pk,
+        nightly.pk,
+    }
+
+
+def test_a_pass_waits_for_the_last_one_unless_it_stalled(sandbox):
+    watch_add(learner=_new_starter(sandbox), by=None)
+    last = Run.objects.create(kind=Run.Kind.WATCH, status=Run.Status.RUNNING, heartbeat_at=timezone.now())
+
+    assert watch_pass_start(now=_at(9), queue=False).reason == PREVIOUS_STILL_RUNNING
+    Run.objects.filter(pk=last.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=20))
+    assert watch_pass_start(now=_at(9), queue=False).run is not None
+
+
+def test_a_pass_under_way_steps_aside_while_staff_wait_on_a_manual_download(sandbox):
+    learner = _new_starter(sandbox)
+    watch_add(learner=learner, by=None)
+    started = watch_pass_start(now=_at(9), queue=False)
+    assert started.run is not None
+    parts = list(started.run.learners.values_list("pk", flat=True))
+    manual = Run.objects.create(kind=Run.Kind.BKSB_RESULTS, trigger=Run.Trigger.MANUAL)
+    RunLearner.objects.create(run=manual, learner=linked_learner("demo.learner0001"))
+    sandbox.reset_stats()
+
+    outcomes = download.run_learners_download(run_id=started.run.pk, run_learner_ids=parts)
+
+    assert set(outcomes.values()) == {download.YIELDED}
+    assert sandbox.stats()["requests"] == 0
+    assert set(started.run.learners.values_list("status", flat=True)) == {RunLearner.Status.PENDING}
+    Run.objects.filter(pk=manual.pk).update(finished_at=timezone.now(), status=Run.Status.SUCCEEDED)
+
+    outcomes = download.run_learners_download(run_id=started.run.pk, run_learner_ids=parts)
+
+    assert set(outcomes.values()) == {download.SUCCEEDED}
+    assert WatchEntry.objects.get(learner=learner).last_polled_at is not None

@@ -153,6 +153,17 @@ def run_download_foreground(run: Run, *, threads: int) -> None:
         close_old_connections()
 
 
+def watch_pass_foreground(run: Run, *, threads: int) -> Run:
+    """A watch pass's learners in this process; those it handed back for a manual download are taken up again."""
+    deadline = time.monotonic() + WAIT_LIMIT_SECONDS
+    run_download_foreground(run, threads=threads)
+    pending = RunLearner.objects.filter(run=run, status=RunLearner.Status.PENDING)
+    while pending.exists() and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS * 5)
+        run_download_foreground(run, threads=threads)
+    return run_wait(run)
+
+
 def run_wait(run: Run) -> Run:
     deadline = time.monotonic() + WAIT_LIMIT_SECONDS
     run.refresh_from_db()
@@ -257,8 +268,7 @@ class Command(BaseCommand):
         if started.run is None:
             figures["reason"] = started.reason
         else:
-            run_download_foreground(started.run, threads=options["threads"])
-            run = run_wait(started.run)
+            run = watch_pass_foreground(started.run, threads=options["threads"])
             figures |= {"run": run.pk, "requests_made": run.requests_made} | asdict(get_results_summary(run))
             figures["still_watched"] = watched().count()
         if options["as_json"]:
