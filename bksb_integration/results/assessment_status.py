@@ -217,6 +217,7 @@ class StepMark:
     reached: bool
     current: bool
     at: dt.datetime | None
+    passed_over: bool = False
 
     @property
     def label(self) -> str:
@@ -302,9 +303,17 @@ def _subject_status(row: dict[str, object], subject: str, created_at: dt.datetim
         Step.FINISHED: row[f"as_{subject}_completed_at"] or row[f"as_{subject}_result_date"],
         Step.RESULTS_IN: row[f"as_{subject}_result_in_at"],
     }
-    # The row starts at Account created: "No bksb user" is said in words instead.
+    # The row starts at Account created: "No bksb user" is said in words instead. A record can
+    # start without an invite sent from here: Invited is then passed over, not reached.
+    passed_over = {Step.INVITED} if dates[Step.INVITED] is None else set()
     marks = [
-        StepMark(each, reached=each <= step, current=each == step, at=dates[each] if each <= step else None)  # type: ignore[arg-type]
+        StepMark(
+            each,
+            reached=each <= step and each not in passed_over,
+            current=each == step,
+            at=dates[each] if each <= step else None,  # type: ignore[arg-type]
+            passed_over=each < step and each in passed_over,
+        )
         for each in Step
         if each != Step.NO_USER
     ]
