@@ -81,3 +81,11 @@ def test_the_csv_export_carries_the_stage_and_the_subjects(client, tutor, record
     header, row = text.splitlines()[:2]
     assert header.endswith("Initial assessments")
     assert row.endswith("In progress (English: Started · Maths: Account created)")
+
+
+def test_get_results_is_offered_on_the_list_only_to_those_with_get_results_for_all(client, tutor, manager, records):
+    button = 'formaction="/learners/bksb/get-results/"'
+    client.force_login(tutor)
+    assert button not in client.get(reverse("learners:list")).content.decode()
+    client.force_login(manager)
+    assert button in client.get(reverse("learners:list")).content.decode()
