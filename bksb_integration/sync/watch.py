@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, Min, OuterRef, Q, QuerySet, Value
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, Max, Min, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from bksb_integration.api.client import BksbClient
@@ -115,11 +115,22 @@ def watch_list_refresh(*, now: dt.datetime, settings: BksbSettings) -> tuple[int
     firsts: dict[int, tuple[dt.datetime, str]] = {}
     for learner_id, when in created.values_list("learner_id", "updated_at"):
         firsts[learner_id] = (when, WatchEntry.Reason.CREATED)
-    for row in invited.values("learner_id").annotate(first=Min("sent_at")):
+    latest: dict[int, dt.datetime] = {}
+    for row in invited.values("learner_id").annotate(first=Min("sent_at"), last=Max("sent_at")):
+        latest[row["learner_id"]] = row["last"]
         if row["learner_id"] not in firsts or row["first"] < firsts[row["learner_id"]][0]:
             firsts[row["learner_id"]] = (row["first"], WatchEntry.Reason.INVITED)
-    # Ended entries stay: a record whose results came in, or that staff stopped watching, is not put back.
-    known = set(WatchEntry.objects.filter(learner_id__in=firsts).values_list("learner_id", flat=True))
+    # Ended entries stay, so a record is not put back by the same creation or invite; a record
+    # invited again after its watch ended (its time was up, or staff stopped it) is watched again.
+    known = dict(WatchEntry.objects.filter(learner_id__in=firsts).values_list("learner_id", "ended_at"))
+    again = [
+        learner_id
+        for learner_id, ended_at in known.items()
+        if ended_at is not None and learner_id in latest and latest[learner_id] > ended_at
+    ]
+    WatchEntry.objects.filter(learner_id__in=again).exclude(end_reason=WatchEntry.EndReason.RESULTS_IN).update(
+        reason=WatchEntry.Reason.INVITED, since=now, last_polled_at=None, ended_at=None, end_reason=""
+    )
     fresh = [
         WatchEntry(learner_id=learner_id, reason=reason, since=since)
         for learner_id, (since, reason) in firsts.items()

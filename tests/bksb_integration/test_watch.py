@@ -234,3 +234,19 @@ def test_a_pass_under_way_steps_aside_while_staff_wait_on_a_manual_download(sand
 
     assert set(outcomes.values()) == {download.SUCCEEDED}
     assert WatchEntry.objects.get(learner=learner).last_polled_at is not None
+
+
+def test_a_record_invited_again_after_its_watch_ended_is_watched_again(sandbox):
+    expired, done = linked_learner("demo.learner0001"), linked_learner("demo.learner0003")
+    long_ago = timezone.now() - dt.timedelta(days=20)
+    for learner, reason in ((expired, WatchEntry.EndReason.EXPIRED), (done, WatchEntry.EndReason.RESULTS_IN)):
+        WatchEntry.objects.create(
+            learner=learner, reason=WatchEntry.Reason.INVITED, since=long_ago, ended_at=long_ago, end_reason=reason
+        )
+        Invite.objects.create(learner=learner, email="c@example.test", username="x")
+
+    added, _ = watch_list_refresh(now=timezone.now(), settings=BksbSettings.load())
+
+    assert added == 0
+    assert WatchEntry.objects.get(learner=expired).is_watched
+    assert not WatchEntry.objects.get(learner=done).is_watched
