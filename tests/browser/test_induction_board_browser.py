@@ -122,6 +122,18 @@ def test_the_induction_board_matches_the_sandbox_and_invites_those_not_started(p
 
     page.reload()
     expect(page.get_by_role("heading", name=f"Invited, not started {n}", exact=True)).to_be_visible()
+
+    in_progress = len(expected["In progress"]) + len(expected["Finished, no result yet"])
+    page.get_by_role("button", name="Get Results now").click()
+    window = page.get_by_role("dialog", name="BKSB Results")
+    expect(
+        window.get_by_text(f"Get Results for {in_progress} records of the Induction board in progress")
+    ).to_be_visible()
+    expect(window.get_by_text(f"{in_progress} of {in_progress} learners finished")).to_be_visible()
+    window.get_by_role("button", name="Close").click()
+    run = Run.objects.latest("pk")
+    assert run.with_sessions
+    assert run.learners_total == in_progress
     expect(page.get_by_role("heading", name="Account created, not invited 0", exact=True)).to_be_visible()
 
     done = _stage_count(page, "Results in").get_by_role("link").first
