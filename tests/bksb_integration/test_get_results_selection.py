@@ -104,3 +104,20 @@ def test_only_those_with_get_results_for_all_may_get_results_for_a_selection(cli
         client.force_login(user)
         assert client.post(reverse(URL), {"learner": [str(learner.pk)]}).status_code == 403
     assert not Run.objects.exists()
+
+
+def test_history_and_the_management_page_say_what_the_run_was_for(
+    client, manager, sandbox, django_capture_on_commit_callbacks
+):
+    learner = linked_learners([10])[0]
+    client.force_login(manager)
+    _post(client, {"learner": [str(learner.pk)]}, django_capture_on_commit_callbacks)
+    run = Run.objects.get()
+    assert "Selected learners: 1 ticked record" in client.get(reverse("bksb:history")).content.decode()
+    assert (
+        "Selected learners: 1 ticked record" in client.get(reverse("bksb:run_detail", args=[run.pk])).content.decode()
+    )
+    assert (
+        "Selected learners: 1 ticked record · started by manager1"
+        in client.get(reverse("bksb:management")).content.decode()
+    )
