@@ -89,3 +89,10 @@ def test_get_results_is_offered_on_the_list_only_to_those_with_get_results_for_a
     assert button not in client.get(reverse("learners:list")).content.decode()
     client.force_login(manager)
     assert button in client.get(reverse("learners:list")).content.decode()
+
+
+def test_staff_without_the_bksb_module_see_no_status_in_the_column(client, staff_with, records):
+    client.force_login(staff_with("view_learners", username="records_only"))
+    page = client.get(reverse("learners:list")).content.decode()
+    assert "Going" in page
+    assert "English: Started" not in page
