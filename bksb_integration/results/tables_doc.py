@@ -157,7 +157,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "paused_at": "While bksb is not answering: when the run paused.",
         "paused_until": "While paused: when bksb is asked again whether it is back.",
         "message": "For a single-learner run that failed: why, in plain words.",
-        "with_sessions": "Staff asked for the learners' assessment sessions and skills too (a single-learner run).",
+        "with_sessions": "Staff asked for the learners' assessment sessions and skills too (a single-learner run, "
+        "or the Induction board's Get Results now).",
         "session_requests": "Requests for assessment session lists (getAssessmentSessionsForCourseV5); "
         "included in requests_made.",
         "eoa_requests": "Requests for sessions' per-skill rows (GetEOAReportDataForAssessmentSessionV5); "
