@@ -97,3 +97,12 @@ def test_faults_unknown_user_empty_list_unknown_session_and_malformed(
     sandbox.set_config(malformed_calls=[], sessions_not_found=True)
     done = next(s for s in sessions(bksb, DEMO_ID_BASE + 12).json() if s["DateCompleted"] != UNFINISHED)
     assert eoa(bksb, DEMO_ID_BASE + 12, done["SessionId"]).status_code == 404
+
+
+def test_the_fault_knobs_take_only_known_calls(sandbox: SandboxServer) -> None:
+    url = f"{sandbox.url}_sandbox/config"
+    refused = requests.post(url, json={"malformed_calls": ["getEverything"]}, timeout=5)
+    assert refused.status_code == 400
+    assert "malformed_calls must be a list of" in refused.text
+    assert requests.post(url, json={"sessions_not_found": "yes"}, timeout=5).status_code == 400
+    assert requests.post(url, json={"sessions_not_found": True}, timeout=5).json()["sessions_not_found"] is True
