@@ -190,7 +190,7 @@ def _invite_send(request: StaffRequest, learner: Learner, settings: BksbSettings
 def bulk_create(request: StaffRequest) -> HttpResponse:
     """Start creating a bksb user for each ticked record (or all matching the list's filters) on the
     workers; its window lists each outcome."""
-    ids = list(learners_selected(request.POST).values_list("pk", flat=True))
+    ids = list(learners_selected(request.POST, request.user).values_list("pk", flat=True))
     if _not_ready(request, BksbSettings.load()):
         return _back_to_list(request)
     if not ids:
