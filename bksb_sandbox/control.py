@@ -7,6 +7,9 @@ POST /_sandbox/config                     JSON body of knobs to change
 GET  /_sandbox/users                      users made through createUser
 GET  /_sandbox/users/<username>           one user: created/auto-enrol flags, result counts
 POST /_sandbox/users/<username>/results   JSON {"kind": "initial", "count": 1} adds newest results
+POST /_sandbox/merge                      JSON {"username": "a", "into": "b"}: bksb merges user a into b
+                                          (a's id stops resolving; the name a now names b's id, or
+                                          nobody with "name_follows": false)
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ def answer(app: SandboxServer, req: Request) -> Response:
         return as_json(app.created_users())
     if rest.startswith("users/"):
         return _user(app, req, rest[len("users/") :])
+    if (req.method, rest) == ("POST", "merge"):
+        return _merge(app, req)
     return text(404, "Unknown sandbox control endpoint.")
 
 
@@ -48,6 +53,20 @@ def _config(app: SandboxServer, req: Request) -> Response:
         except ValueError as problem:
             return text(400, str(problem))
     return as_json(app.config.public_dict())
+
+
+def _merge(app: SandboxServer, req: Request) -> Response:
+    try:
+        body = req.json()
+        follows = body.get("name_follows", True)
+        if not isinstance(follows, bool):
+            raise ValueError("name_follows must be true or false")
+        merged = app.merge_users(str(body["username"]), str(body["into"]), name_follows=follows)
+    except KeyError as missing:
+        return text(404, f"No such user: {missing}.")
+    except (ValueError, TypeError, AttributeError) as problem:
+        return text(400, f"Bad request: {problem}")
+    return as_json(merged)
 
 
 def _user(app: SandboxServer, req: Request, rest: str) -> Response:

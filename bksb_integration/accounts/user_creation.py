@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.accounts.linking import (
+    UNMATCHED_FIELDS,
     LinkError,
     bksb_user_holder,
     held_message,
@@ -350,7 +351,8 @@ def _created(row: UserCreationRequest, learner: Learner, user_id: int, result: s
             # A new bksb user: none of its history has been downloaded yet.
             last_download_set(learner, link, None)
         link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, row.username, timezone.now()
-        link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at"])
+        link.unmatched = link.unmatched_username = ""
+        link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at", *UNMATCHED_FIELDS])
     logger.info("bksb user %s (id %s) created for learner %s", row.username, user_id, learner.learner_ref)
     return CreationOutcome(result, message, row.username, user_id)
 

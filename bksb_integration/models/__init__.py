@@ -7,6 +7,9 @@ from bksb_integration.models.results import DiagnosticAssessmentResult, InitialA
 from bksb_integration.models.runs import Run, RunLearner
 from bksb_integration.models.users import Invite, UserCreationRequest
 
+# The unmatched report and relinking after bksb merges users (issue 12).
+from bksb_integration.models.links import Unmatched  # noqa: E402  isort: skip
+
 __all__ = [
     "BksbLink",
     "BksbSettings",
@@ -20,4 +23,5 @@ __all__ = [
     "Subject",
     "SubjectMapping",
     "UserCreationRequest",
+    "Unmatched",
 ]

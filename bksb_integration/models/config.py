@@ -59,6 +59,10 @@ class BksbSettings(models.Model):
     invite_subject = models.CharField(max_length=200, default="Your bksb account")
     invite_body = models.TextField(blank=True)
 
+    # Creating bksb users automatically for new eligible records (accounts/auto_create.py), off by default.
+    auto_create_users = models.BooleanField("Create bksb users automatically", default=False)
+    auto_create_invite = models.BooleanField("Send each new user an invite", default=False)
+
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=[*ENCRYPTED_FIELDS, "updated_at"])

@@ -30,9 +30,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from bksb_integration.accounts.linking import (
+    BksbUserLost,
     LinkError,
+    UsernameNotFound,
     bksb_user_holders,
     bksb_user_id_resolve,
+    bksb_user_relink,
     held_message,
     is_resolved,
     last_download_set,
@@ -46,11 +49,12 @@ from bksb_integration.api.errors import (
     BksbMalformedAnswer,
     BksbNotFound,
     BksbTransientError,
+    BksbUserNotFound,
 )
 from bksb_integration.api.types import AssessmentResult
 from bksb_integration.config.connection import BksbNotReady, bksb_client
 from bksb_integration.config.mapping import Mapper
-from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
+from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner, Unmatched
 from bksb_integration.sync.breaker import run_transport_failure
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
 from bksb_integration.sync.heartbeat import Heartbeat
@@ -70,6 +74,8 @@ LISTS = ("initial", "diagnostic")
 NOT_A_BKSB_USER = "This record is not a BKSB User, or has no BKSB Username or web user account."
 
 SUCCEEDED, FAILED, BUSY, NOT_CLAIMED = "succeeded", "failed", "busy", "not-claimed"
+# The bksb user id stopped resolving and the username names nobody: not a failure, a record to match.
+UNMATCHED = "unmatched"
 # What stops a chunk part-way: the run paused (bksb is not answering) or stopped (bksb refused the key).
 PAUSED, STOPPED = "paused", "stopped"
 
@@ -258,7 +264,7 @@ def _learner_download(
         if client is None:
             raise DownloadFailed(not_ready)
         plan = _plan(part.learner, client, progress, holders.get(part.learner_id))
-        pages = _read(client, plan, progress)
+        plan, pages = _read_or_relink(client, plan, progress)
         progress.stage(Run.Stage.SAVING)
         with transaction.atomic():
             counts = _store(plan, pages)
@@ -269,13 +275,19 @@ def _learner_download(
                 raise _ClaimLost
     except _ClaimLost:
         return NOT_CLAIMED
+    except BksbUserLost as exc:
+        if not _finish(part, token, counts=None, error=str(exc), unmatched=(Unmatched.USER_ID_LOST, exc.username)):
+            return NOT_CLAIMED
+        tally.add(unmatched=True, message="" if get_results else str(exc))
+        return UNMATCHED
     except Exception as exc:  # one learner's fault must never stop the others
         if get_results and isinstance(exc, BksbAuthError):
             return STOPPED  # the key, not the learner: no other learner would fare better
         error = failure_message(exc)
         if not isinstance(exc, (DownloadFailed, LinkError, BksbError)):
             logger.exception("download of learner %s failed", part.learner_id)
-        if not _finish(part, token, counts=None, error=error):
+        unmatched = (Unmatched.USERNAME_NOT_FOUND, username_in_effect(part.learner)[0])
+        if not _finish(part, token, counts=None, error=error, unmatched=unmatched if _unknown(exc) else None):
             return NOT_CLAIMED
         tally.add(failed=True, message="" if get_results else error)
         if get_results and isinstance(exc, BksbTransientError) and run_transport_failure(run_id=part.run_id):
@@ -303,6 +315,30 @@ def _plan(learner: Learner, client: BksbClient, progress: Heartbeat, holder: Lea
     # A different bksb user (the username was changed elsewhere): read their whole history.
     since = last_download_time(learner, link) if previous_user_id in (None, user_id) else None
     return _Plan(learner, user_id, since - OVERLAP if since else None, timezone.now())
+
+
+def _read_or_relink(
+    client: BksbClient, plan: _Plan, progress: Heartbeat
+) -> tuple[_Plan, dict[str, list[AssessmentResult]]]:
+    """Read the plan's pages; if bksb no longer knows its user id (bksb merged the user), follow the
+    username to the user it names now and read that user's whole history (BksbUserLost if none)."""
+    try:
+        return plan, _read(client, plan, progress)
+    except BksbNotFound as exc:
+        if isinstance(exc, BksbUserNotFound):
+            raise
+    progress.stage(Run.Stage.RESOLVING)
+    learner = plan.learner
+    username, _ = username_in_effect(learner)
+    user_id = bksb_user_relink(link=learner.bksb_link, username=username, client=client)
+    logger.info("learner %s relinked from bksb user %s to %s", learner.learner_ref, plan.bksb_user_id, user_id)
+    plan = _Plan(learner, user_id, None, timezone.now())
+    return plan, _read(client, plan, progress)
+
+
+def _unknown(exc: Exception) -> bool:
+    """bksb has no user of the username in effect: the record goes on the unmatched report."""
+    return isinstance(exc, UsernameNotFound)
 
 
 def _read(client: BksbClient, plan: _Plan, progress: Heartbeat) -> dict[str, list[AssessmentResult]]:
@@ -334,16 +370,29 @@ def _store(plan: _Plan, pages: dict[str, list[AssessmentResult]]) -> UpsertCount
     return counts
 
 
-def _finish(part: RunLearner, token: int, *, counts: UpsertCounts | None, error: str) -> bool:
+def _finish(
+    part: RunLearner,
+    token: int,
+    *,
+    counts: UpsertCounts | None,
+    error: str,
+    unmatched: tuple[str, str] | None = None,
+) -> bool:
     """Record the outcome on the link and the run's row, and release the lease.
 
-    Returns False when this process no longer held the learner's claim
-    (another worker took it over): then nothing is counted twice.
+    `unmatched` (why, the username in effect) puts the record on the unmatched
+    report; a download that worked takes it off. Returns False when this
+    process no longer held the learner's claim (another worker took it over):
+    then nothing is counted twice.
     """
     now = timezone.now()
     done = counts or UpsertCounts()
+    if unmatched is not None and unmatched[0] == Unmatched.USER_ID_LOST:
+        status = RunLearner.Status.UNMATCHED
+    else:
+        status = RunLearner.Status.FAILED if error else RunLearner.Status.SUCCEEDED
     ours = RunLearner.objects.filter(pk=part.pk, claim_token=token).update(
-        status=RunLearner.Status.FAILED if error else RunLearner.Status.SUCCEEDED,
+        status=status,
         finished_at=now,
         error=error[:500],
         results_created=done.created,
@@ -352,12 +401,18 @@ def _finish(part: RunLearner, token: int, *, counts: UpsertCounts | None, error:
     )
     if ours != 1:
         return False
+    marks: dict[str, object] = {}
+    if unmatched is not None:
+        marks = {"unmatched": unmatched[0], "unmatched_username": unmatched[1][:150], "unmatched_at": now}
+    elif not error:
+        marks = {"unmatched": "", "unmatched_username": ""}
     BksbLink.objects.filter(learner_id=part.learner_id, download_lease_owner=token).update(
-        last_outcome="failed" if error else "succeeded",
+        last_outcome=status,
         last_outcome_at=now,
         last_message=(error or _summary(counts))[:500],
         download_lease_until=None,
         download_lease_owner=None,
+        **marks,
     )
     return True
 
