@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bksb_integration.web import get_results, mappings, settings_page, tab, users
+from bksb_integration.web import auto_create_page, get_results, mappings, settings_page, tab, unmatched, users
 
 app_name = "bksb"
 
@@ -56,4 +56,8 @@ urlpatterns = [
     path("management/bksb/schedule/", get_results.schedule, name="schedule"),
     path("management/bksb/history/", get_results.history, name="history"),
     path("management/bksb/history/<int:run_id>/", get_results.run_detail, name="run_detail"),
+    # Issue 12: the unmatched report, creating bksb users for an intake, creating them automatically.
+    path("management/bksb/unmatched/", unmatched.unmatched, name="unmatched"),
+    path("management/bksb/unmatched.csv", unmatched.unmatched_export, name="unmatched_export"),
+    path("integrations/bksb/automatic-users/", auto_create_page.auto_create, name="auto_create"),
 ]

@@ -14,6 +14,7 @@ from bksb_integration.config.settings_change import settings_update
 from bksb_integration.models import BksbSettings
 from bksb_integration.web.forms_settings import BksbSettingsForm, DownloadOptionsForm
 from bksb_integration.web.guards import bksb_view
+from bksb_integration.web.unmatched import unmatched_summary
 from permissions import access
 from permissions.decorators import StaffRequest
 
@@ -30,9 +31,11 @@ YOUR_RIGHTS = [
 
 @bksb_view(access.can_see_bksb)
 def summary(request: HttpRequest) -> HttpResponse:
+    settings = BksbSettings.load()
     context = {
-        "settings": BksbSettings.load(),
+        "settings": settings,
         "your_rights": [(label, check(request.user)) for label, check in YOUR_RIGHTS],
+        "unmatched": unmatched_summary(request, settings),
     }
     return render(request, "bksb_integration/summary.html", context)
 
