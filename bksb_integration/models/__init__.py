@@ -1,14 +1,13 @@
 """bksb_integration's tables. Every table name starts with bksb_ (see BKSB Tables)."""
 
 from bksb_integration.models.config import BksbSettings
-from bksb_integration.models.links import BksbLink
+
+# The unmatched report and relinking after bksb merges users (issue 12).
+from bksb_integration.models.links import BksbLink, Unmatched
 from bksb_integration.models.mappings import Level, LevelMapping, Subject, SubjectMapping
 from bksb_integration.models.results import DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.models.runs import Run, RunLearner
 from bksb_integration.models.users import Invite, UserCreationRequest
-
-# The unmatched report and relinking after bksb merges users (issue 12).
-from bksb_integration.models.links import Unmatched  # noqa: E402  isort: skip
 
 __all__ = [
     "BksbLink",
@@ -22,6 +21,6 @@ __all__ = [
     "RunLearner",
     "Subject",
     "SubjectMapping",
-    "UserCreationRequest",
     "Unmatched",
+    "UserCreationRequest",
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -64,13 +64,15 @@ def _failed_in(run_id: int) -> Exists:
     return Exists(RunLearner.objects.filter(run_id=run_id, learner=OuterRef("pk"), status=RunLearner.Status.FAILED))
 
 
-def unmatched_records(*, settings: BksbSettings, today: dt.date, kind: str = "") -> QuerySet[Learner]:
+def unmatched_records(
+    *, settings: BksbSettings, today: dt.date, kind: str = "", kinds: Collection[str] = ()
+) -> QuerySet[Learner]:
     """Every record on the report, annotated with `unmatched_kind` (and the details its row shows),
-    in name order; only those of `kind` when it is one of KINDS."""
+    in name order; only those of `kind` when it is one of KINDS, or of `kinds` when given."""
     runs = _recent_runs()
     failing = Q(pk__in=[])
     if len(runs) == FAILED_RUNS:
-        failing = Q(bksb_user=True) & _failed_in(runs[0]) & _failed_in(runs[1]) & _failed_in(runs[2])
+        failing = Q(_failed_in(runs[0]), _failed_in(runs[1]), _failed_in(runs[2]), bksb_user=True)
     lost = Q(bksb_user=True, bksb_link__unmatched=USER_ID_LOST)
     unknown = Q(
         bksb_user=True,
@@ -95,7 +97,9 @@ def unmatched_records(*, settings: BksbSettings, today: dt.date, kind: str = "")
         .filter(unmatched_kind__isnull=False)
     )
     if kind in KINDS:
-        records = records.filter(unmatched_kind=kind)
+        kinds = [kind]
+    if kinds:
+        records = records.filter(unmatched_kind__in=list(kinds))
     return records.annotate(
         linked_user_id=F("bksb_link__bksb_user_id"),
         creation_status=F("bksb_creation__status"),
@@ -106,7 +110,8 @@ def unmatched_records(*, settings: BksbSettings, today: dt.date, kind: str = "")
 
 def unmatched_counts(*, settings: BksbSettings, today: dt.date) -> dict[str, int]:
     """{kind: count} for every kind (0s included), in the order of KINDS, in one query."""
-    rows = unmatched_records(settings=settings, today=today).order_by().values("unmatched_kind")
+    # django-stubs does not follow an annotation made in another function.
+    rows = unmatched_records(settings=settings, today=today).order_by().values("unmatched_kind")  # type: ignore[misc]
     counted = {row["unmatched_kind"]: row["n"] for row in rows.annotate(n=Count("pk"))}
     return {kind: counted.get(kind, 0) for kind in KINDS}
 
@@ -162,7 +167,9 @@ def _not_a_bksb_user(learner: Learner, tab: str) -> UnmatchedRow:
     reason = "Eligible for bksb, but not a BKSB User."
     if problems:
         reason += " Fix the record before creating its user: " + " ".join(message for _, message in problems)
-    return UnmatchedRow(learner, NOT_A_BKSB_USER, reason, CREATE, reverse("bksb:create_user", args=[learner.pk]), username)
+    return UnmatchedRow(
+        learner, NOT_A_BKSB_USER, reason, CREATE, reverse("bksb:create_user", args=[learner.pk]), username
+    )
 
 
 def unmatched_csv_lines(*, settings: BksbSettings, today: dt.date, kind: str = "") -> Iterator[str]:

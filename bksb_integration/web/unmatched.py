@@ -26,9 +26,7 @@ PAGE_SIZE = 50
 
 def may_see_unmatched(user: AnyUser) -> bool:
     """The report names records: it needs the records, and the right to run or fix links for all of them."""
-    return access.can_view_learners(user) and (
-        access.can_get_results_for_all(user) or access.can_edit_bksb_link(user)
-    )
+    return access.can_view_learners(user) and (access.can_get_results_for_all(user) or access.can_edit_bksb_link(user))
 
 
 def unmatched_summary(request: HttpRequest, settings: BksbSettings) -> list[tuple[str, str, int]] | None:

@@ -39,7 +39,10 @@ def _rows(client, query: str = "") -> dict[str, list[str]]:
     answer = client.get(REPORT.rstrip("/") + ".csv" + query)
     assert answer.status_code == 200
     text = b"".join(answer.streaming_content).decode()
-    return {row["learner_ref"]: [row["kind"], row["reason"], row["next_action"]] for row in csv.DictReader(io.StringIO(text))}
+    return {
+        row["learner_ref"]: [row["kind"], row["reason"], row["next_action"]]
+        for row in csv.DictReader(io.StringIO(text))
+    }
 
 
 @pytest.fixture
@@ -86,10 +89,13 @@ def test_the_page_shows_the_rows_with_links_to_the_next_action(population, clien
     page = client.get(REPORT).content.decode()
     only_lost = client.get(REPORT + "?kind=user_id_lost").content.decode()
 
-    assert "Unknown" in page and "Newcomer" in page and "Twin" in page
+    assert "Unknown" in page
+    assert "Newcomer" in page
+    assert "Twin" in page
     assert f'href="/learners/{population["unknown"].pk}/bksb/">Find in bksb' in page
     assert f'href="/learners/{population["new"].pk}/bksb/create-user/">Create user' in page
-    assert "Merged" in only_lost and "Unknown" not in only_lost
+    assert "Merged" in only_lost
+    assert "Unknown" not in only_lost
 
 
 def test_a_record_is_no_longer_unknown_once_its_username_changes(population, client, manager):
