@@ -353,9 +353,9 @@ def test_invite_page_explains_a_record_without_a_bksb_user(client, creator, lear
 
 
 def _bulk_post(client, capture, ids, **extra):
-    """Tick these records and submit; the job runs (eagerly) once the request commits. Its page is returned."""
+    """Tick these records, submit and Start; the job runs (eagerly) once the request commits. Its page is returned."""
     with capture(execute=True):
-        response = client.post(reverse("bksb:bulk_create"), {"learner": ids}, **extra)
+        response = client.post(reverse("bksb:bulk_create"), {"learner": ids, "start": "1"}, **extra)
     return response, client.get(reverse("jobs:detail", args=[Job.objects.latest("pk").pk]))
 
 
@@ -368,7 +368,7 @@ def test_bulk_create_lists_each_outcome(client, creator, integration, bksb, djan
     page = response.content.decode()
     assert response.status_code == 200
     assert "Created" in page
-    assert "Not sent" in page
+    assert "Not sent: fix the record" in page
     assert "email address is required" in page
 
 
@@ -379,7 +379,7 @@ def test_bulk_create_opens_its_window_at_once_and_sends_nothing_in_the_request(
     client.force_login(creator)
     with django_capture_on_commit_callbacks() as queued:
         response = client.post(
-            reverse("bksb:bulk_create"), {"learner": [x.pk for x in learners]}, HTTP_HX_REQUEST="true"
+            reverse("bksb:bulk_create"), {"learner": [x.pk for x in learners], "start": "1"}, HTTP_HX_REQUEST="true"
         )
     page = response.content.decode()
     assert response.status_code == 200
