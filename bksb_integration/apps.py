@@ -17,3 +17,8 @@ class BksbIntegrationConfig(AppConfig):
         from jobs.kinds import job_kind_register
 
         job_kind_register(BKSB_USERS_CREATE)
+
+        # Columns, filters and actions on the learner list (learners.listing).
+        from bksb_integration.web import learner_list
+
+        learner_list.register()

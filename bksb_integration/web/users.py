@@ -28,6 +28,7 @@ from bksb_integration.web.forms_users import CreateBksbUserForm, InviteForm, Inv
 from bksb_integration.web.guards import bksb_view
 from bksb_integration.web.intake import FROM_REPORT, intake_create, records_from_report
 from learners.models import Learner
+from learners.selection import learners_selected
 from permissions import access
 from permissions.access import AnyUser
 from permissions.decorators import StaffRequest
@@ -184,12 +185,11 @@ def _invite_send(request: StaffRequest, learner: Learner, settings: BksbSettings
 @bksb_view(can_create_user)
 @require_POST
 def bulk_create(request: StaffRequest) -> HttpResponse:
-    """Create bksb users for an intake: the ticked records (or the unmatched report's), after the choice of
-    invite, on the workers; its window lists each outcome (web/intake.py)."""
+    """Create bksb users for an intake: the ticked records, all matching the list's filters, or the unmatched
+    report's, after the choice of invite, on the workers; its window lists each outcome (web/intake.py)."""
     if request.POST.get("scope") == FROM_REPORT:
         return intake_create(request, records_from_report(BksbSettings.load()), back="bksb:unmatched")
-    ids = [int(value) for value in request.POST.getlist("learner") if value.isdigit()]
-    return intake_create(request, Learner.objects.filter(pk__in=ids), back="learners:list")
+    return intake_create(request, learners_selected(request.POST), back="learners:list")
 
 
 @bksb_view(access.can_manage_bksb_settings)
