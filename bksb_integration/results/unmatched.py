@@ -13,8 +13,8 @@ them by kind; a page or the CSV adds no query per row.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import itertools
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
@@ -24,8 +24,8 @@ from django.urls import reverse
 
 from bksb_integration.accounts.user_creation import creation_problems, username_default
 from bksb_integration.models import BksbSettings, Run, RunLearner, Unmatched, UserCreationRequest
-from bksb_integration.results.export import neutralise
 from bksb_integration.sync.eligibility import creation_eligible
+from bksbmis.csv_export import csv_lines
 from learners.models import Learner
 
 USER_ID_LOST = Unmatched.USER_ID_LOST.value
@@ -173,25 +173,20 @@ def _not_a_bksb_user(learner: Learner, tab: str) -> UnmatchedRow:
 
 
 def unmatched_csv_lines(*, settings: BksbSettings, today: dt.date, kind: str = "") -> Iterator[str]:
-    """The report as CSV, a line at a time (spreadsheet formulas neutralised)."""
-    records = unmatched_records(settings=settings, today=today, kind=kind).select_related("web_user__user")
-    yield _csv_line(CSV_HEADER)
-    for learner in records.iterator(chunk_size=1000):
+    """The report as CSV, a line at a time (spreadsheet formulas made inert)."""
+    records = unmatched_records(settings=settings, today=today, kind=kind)
+    return csv_lines(itertools.chain([CSV_HEADER], _csv_rows(records)))
+
+
+def _csv_rows(records: QuerySet[Learner]) -> Iterator[list[str]]:
+    for learner in records.select_related("web_user__user").iterator(chunk_size=1000):
         row = unmatched_row(learner)
-        yield _csv_line(
-            [learner.learner_ref, learner.last_name, learner.first_name, row.kind, row.reason, row.action, row.username]
-        )
-
-
-class _Line:
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> None:
-        self.text += text
-
-
-def _csv_line(cells: list[str]) -> str:
-    line = _Line()
-    csv.writer(line).writerow([neutralise(cell) for cell in cells])
-    return line.text
+        yield [
+            learner.learner_ref,
+            learner.last_name,
+            learner.first_name,
+            row.kind,
+            row.reason,
+            row.action,
+            row.username,
+        ]

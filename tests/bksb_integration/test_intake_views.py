@@ -3,6 +3,8 @@ through it, the unmatched report's records, and nothing started while bksb is no
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -103,3 +105,20 @@ def test_staff_without_create_bksb_user_cannot_start_it(client, tutor, integrati
     client.force_login(tutor)
     assert client.post(CREATE, {"learner": [LearnerFactory().pk], "start": "1"}).status_code == 403
     assert not Job.objects.exists()
+
+
+def test_all_matching_the_filter_is_carried_through_the_choice(
+    client, creator, integration, bksb, django_capture_on_commit_callbacks
+):
+    intake = [LearnerFactory(last_name="Intake").pk for _ in range(4)]
+    LearnerFactory(last_name="Elsewhere")
+    client.force_login(creator)
+
+    choice = client.post(CREATE, {"scope": "all_matching", "q": "intake"}, HTTP_HX_REQUEST="true").content.decode()
+    carried = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', choice))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(CREATE, {**carried, "start": "1"}, HTTP_HX_REQUEST="true")
+
+    assert "<strong>4</strong> records selected" in choice
+    assert (carried["scope"], carried["q"]) == ("all_matching", "intake")
+    assert sorted(Job.objects.get().items.values_list("subject_id", flat=True)) == sorted(intake)

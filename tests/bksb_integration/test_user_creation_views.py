@@ -402,7 +402,13 @@ def test_bulk_create_for_all_matching_the_filter_takes_every_match_and_nothing_e
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("bksb:bulk_create"),
-            {"scope": "all_matching", "q": "intake", "start_from": "2026-08-01", "learner": [intake[0].pk]},
+            {
+                "scope": "all_matching",
+                "q": "intake",
+                "start_from": "2026-08-01",
+                "learner": [intake[0].pk],
+                "start": "1",
+            },
         )
     job = Job.objects.get()
     assert sorted(job.items.values_list("subject_id", flat=True)) == sorted(x.pk for x in intake)
@@ -423,7 +429,7 @@ def test_learner_list_says_the_users_are_created_in_the_background(client, creat
     client.force_login(creator)
     page = client.get(reverse("learners:list")).content.decode()
     assert "runs in the background, in a window you can watch" in page
-    assert "Records that already have a bksb user are left as they are." in page
+    assert "Records that already have a bksb user are left as they are; you choose about invites next." in page
 
 
 def test_a_bulk_creation_job_is_shown_only_to_those_who_may_create_users(
