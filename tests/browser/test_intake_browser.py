@@ -14,7 +14,7 @@ from jobs import queue
 from jobs.services import job_run
 from learners.models import Learner
 from tests.factories import LearnerFactory
-from tests.support import linked_learner
+from tests.support import configure, linked_learner
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,10 +71,11 @@ def test_a_manager_creates_bksb_users_for_an_intake_with_invites_and_watches_to_
 def test_a_manager_works_through_the_unmatched_report(page, browser_login, manager, sandbox, worker):
     linked_learner("no.such.user", web_user=False, first_name="Una", last_name="Known")
     LearnerFactory(first_name="Nell", last_name="Newcomer")
-    run, _ = get_results_start(started_by=None, trigger=Run.Trigger.MANUAL)  # finds no.such.user unknown
+    get_results_start(started_by=None, trigger=Run.Trigger.MANUAL)  # finds no.such.user unknown to bksb
 
     browser_login("manager1", "pw-manager1")
-    page.goto(page.url.split("/learners")[0].rstrip("/") + "/integrations/bksb/")
+    page.get_by_role("navigation", name="Main").get_by_text("Integrations", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="bksb", exact=True).click()
     counts = page.get_by_role("region", name="Unmatched records")
     expect(counts.get_by_text("Username not found in bksb")).to_be_visible()
     counts.get_by_role("link", name="Open the unmatched report").click()
@@ -106,3 +107,23 @@ def test_a_manager_works_through_the_unmatched_report(page, browser_login, manag
     page.reload()
     expect(page.get_by_text("No unmatched records of this kind.")).to_be_visible()
     assert Learner.objects.get(last_name="Newcomer").bksb_user
+
+
+def test_an_admin_switches_on_automatic_bksb_users_and_the_summary_says_so(page, browser_login, admin_user):
+    configure()
+    browser_login("admin1", "pw-admin1")
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_text("Integrations", exact=True).click()
+    nav.get_by_role("link", name="bksb", exact=True).click()
+    expect(page.get_by_text("Create bksb users automatically: Off.")).to_be_visible()
+
+    page.get_by_role("navigation", name="bksb integration").get_by_role("link", name="Automatic users").click()
+    page.get_by_role("checkbox", name="Create bksb users automatically").check()
+    page.get_by_role("checkbox", name="Send each new user an invite").check()
+    page.get_by_role("button", name="Save").click()
+
+    expect(
+        page.get_by_text("bksb users will be created automatically after each import and each night.")
+    ).to_be_visible()
+    page.get_by_role("navigation", name="bksb integration").get_by_role("link", name="Summary").click()
+    expect(page.get_by_text("each with an invite")).to_be_visible()
