@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Trim
-from django.urls import reverse
 
 from bksb_integration.accounts.user_creation import creation_problems, username_default
 from bksb_integration.models import BksbSettings, Run, RunLearner, Unmatched, UserCreationRequest
@@ -42,6 +41,9 @@ KINDS = {
 CREATABLE = (NOT_A_BKSB_USER, USERNAME_NOT_FOUND)
 FAILED_RUNS = 3
 FIND, CREATE, LINK = "Find in bksb", "Create user", "Link"
+# Where each action is done: the record's BKSB tab, or its BKSB | Create user page (url names, given the record).
+TAB, CREATE_USER = "bksb:tab", "bksb:create_user"
+CSV_CHUNK = 1000
 CSV_HEADER = ["learner_ref", "last_name", "first_name", "kind", "reason", "next_action", "username"]
 
 
@@ -60,8 +62,11 @@ def _recent_runs() -> list[int]:
     return list(runs.values_list("pk", flat=True)[:FAILED_RUNS])
 
 
-def _failed_in(run_id: int) -> Exists:
-    return Exists(RunLearner.objects.filter(run_id=run_id, learner=OuterRef("pk"), status=RunLearner.Status.FAILED))
+def _failed_in_each(run_ids: list[int]) -> QuerySet[RunLearner]:
+    """The learners whose download failed in each of these runs, as one uncorrelated subquery
+    (PostgreSQL hashes it once, where a correlated EXISTS would run for every record)."""
+    failed = RunLearner.objects.filter(run_id__in=run_ids, status=RunLearner.Status.FAILED).values("learner_id")
+    return failed.annotate(runs=Count("run_id", distinct=True)).filter(runs=len(run_ids)).values("learner_id")
 
 
 def unmatched_records(
@@ -72,7 +77,7 @@ def unmatched_records(
     runs = _recent_runs()
     failing = Q(pk__in=[])
     if len(runs) == FAILED_RUNS:
-        failing = Q(_failed_in(runs[0]), _failed_in(runs[1]), _failed_in(runs[2]), bksb_user=True)
+        failing = Q(bksb_user=True, pk__in=_failed_in_each(runs))
     lost = Q(bksb_user=True, bksb_link__unmatched=USER_ID_LOST)
     unknown = Q(
         bksb_user=True,
@@ -80,7 +85,6 @@ def unmatched_records(
         bksb_link__unmatched_username=F("username_in_effect"),
     )
     not_user = Q(bksb_user=False) & creation_eligible(settings=settings, today=today)
-    last_error = RunLearner.objects.filter(run_id=runs[0] if runs else 0, learner=OuterRef("pk")).values("error")
     records = (
         Learner.objects.annotate(typed_username=Trim("bksb_username"))
         .annotate(username_in_effect=_username_in_effect())
@@ -104,7 +108,6 @@ def unmatched_records(
         linked_user_id=F("bksb_link__bksb_user_id"),
         creation_status=F("bksb_creation__status"),
         creation_error=F("bksb_creation__last_error"),
-        last_run_error=Subquery(last_error[:1]),
     ).order_by("last_name", "first_name", "learner_ref", "pk")
 
 
@@ -124,7 +127,7 @@ class UnmatchedRow:
     kind: str
     reason: str
     action: str
-    action_url: str
+    action_view: str
     username: str
 
     @property
@@ -136,40 +139,49 @@ class UnmatchedRow:
         return self.action == CREATE
 
 
-def unmatched_row(learner: Learner) -> UnmatchedRow:
+def unmatched_rows(learners: Sequence[Learner]) -> list[UnmatchedRow]:
+    """The rows of some records from unmatched_records (a page, a chunk of the CSV), in two queries at most:
+    the failing ones' last error is read for them all at once (never inside the report's own query, where it
+    would be costed for every record)."""
+    failing = [learner.pk for learner in learners if learner.unmatched_kind == FAILING]  # type: ignore[attr-defined]
+    errors: dict[int, str] = {}
+    if failing:
+        runs = _recent_runs()[:1]
+        rows = RunLearner.objects.filter(run_id__in=runs, learner_id__in=failing).values_list("learner_id", "error")
+        errors = dict(rows)
+    return [unmatched_row(learner, last_error=errors.get(learner.pk, "")) for learner in learners]
+
+
+def unmatched_row(learner: Learner, *, last_error: str = "") -> UnmatchedRow:
     """The row of a record from unmatched_records (its annotations; no query)."""
     kind: str = learner.unmatched_kind  # type: ignore[attr-defined]
     username: str = learner.username_in_effect or ""  # type: ignore[attr-defined]
-    tab = reverse("bksb:tab", args=[learner.pk])
     if kind == USER_ID_LOST:
         reason = (
             f"bksb no longer knows bksb user {learner.linked_user_id}, and “{username}” names no other bksb user "  # type: ignore[attr-defined]
             "(bksb may have merged the account)."
         )
-        return UnmatchedRow(learner, kind, reason, FIND, tab, username)
+        return UnmatchedRow(learner, kind, reason, FIND, TAB, username)
     if kind == USERNAME_NOT_FOUND:
         reason = f"bksb has no user called “{username}”."
-        return UnmatchedRow(learner, kind, reason, FIND, tab, username)
+        return UnmatchedRow(learner, kind, reason, FIND, TAB, username)
     if kind == FAILING:
-        error = learner.last_run_error or "no message"  # type: ignore[attr-defined]
-        reason = f"The download failed on each of the last {FAILED_RUNS} Get Results runs: {error}"
-        return UnmatchedRow(learner, kind, reason, LINK, tab, username)
-    return _not_a_bksb_user(learner, tab)
+        reason = f"The download failed on each of the last {FAILED_RUNS} Get Results runs: {last_error or 'no message'}"
+        return UnmatchedRow(learner, kind, reason, LINK, TAB, username)
+    return _not_a_bksb_user(learner)
 
 
-def _not_a_bksb_user(learner: Learner, tab: str) -> UnmatchedRow:
+def _not_a_bksb_user(learner: Learner) -> UnmatchedRow:
     status: str | None = learner.creation_status  # type: ignore[attr-defined]
     username = username_default(learner)
     if status == UserCreationRequest.Status.REFUSED:
         reason = f"Creating its bksb user was refused: {learner.creation_error}"  # type: ignore[attr-defined]
-        return UnmatchedRow(learner, NOT_A_BKSB_USER, reason, FIND, tab, username)
+        return UnmatchedRow(learner, NOT_A_BKSB_USER, reason, FIND, TAB, username)
     problems = creation_problems(learner=learner, username=username, email=learner.email)
     reason = "Eligible for bksb, but not a BKSB User."
     if problems:
         reason += " Fix the record before creating its user: " + " ".join(message for _, message in problems)
-    return UnmatchedRow(
-        learner, NOT_A_BKSB_USER, reason, CREATE, reverse("bksb:create_user", args=[learner.pk]), username
-    )
+    return UnmatchedRow(learner, NOT_A_BKSB_USER, reason, CREATE, CREATE_USER, username)
 
 
 def unmatched_csv_lines(*, settings: BksbSettings, today: dt.date, kind: str = "") -> Iterator[str]:
@@ -179,8 +191,18 @@ def unmatched_csv_lines(*, settings: BksbSettings, today: dt.date, kind: str = "
 
 
 def _csv_rows(records: QuerySet[Learner]) -> Iterator[list[str]]:
-    for learner in records.select_related("web_user__user").iterator(chunk_size=1000):
-        row = unmatched_row(learner)
+    chunk: list[Learner] = []
+    for learner in records.select_related("web_user__user").iterator(chunk_size=CSV_CHUNK):
+        chunk.append(learner)
+        if len(chunk) == CSV_CHUNK:
+            yield from _csv_chunk(chunk)
+            chunk = []
+    yield from _csv_chunk(chunk)
+
+
+def _csv_chunk(learners: list[Learner]) -> Iterator[list[str]]:
+    for row in unmatched_rows(learners) if learners else []:
+        learner = row.learner
         yield [
             learner.learner_ref,
             learner.last_name,

@@ -14,7 +14,7 @@ from bksb_integration.results.unmatched import (
     unmatched_counts,
     unmatched_csv_lines,
     unmatched_records,
-    unmatched_row,
+    unmatched_rows,
 )
 from bksb_integration.web.guards import bksb_view
 from learners.pagination import DeferredJoinPaginator
@@ -47,11 +47,13 @@ def _kind(request: HttpRequest) -> str:
 def unmatched(request: HttpRequest) -> HttpResponse:
     settings, today, kind = BksbSettings.load(), timezone.localdate(), _kind(request)
     records = unmatched_records(settings=settings, today=today, kind=kind).select_related("web_user__user")
-    page = DeferredJoinPaginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = unmatched_counts(settings=settings, today=today)
+    paginator = DeferredJoinPaginator(records, PAGE_SIZE)
+    paginator.count = counts[kind] if kind else sum(counts.values())  # known already: no second count
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "rows": [unmatched_row(learner) for learner in page],
+        "rows": unmatched_rows(list(page)),
         "kind": kind,
         "kinds": [(code, label, counts[code]) for code, label in KINDS.items()],
         "total": sum(counts.values()),
