@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Collection, Iterator, Sequence
+from typing import Any
 from dataclasses import dataclass
 
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
@@ -62,7 +63,7 @@ def _recent_runs() -> list[int]:
     return list(runs.values_list("pk", flat=True)[:FAILED_RUNS])
 
 
-def _failed_in_each(run_ids: list[int]) -> QuerySet[RunLearner]:
+def _failed_in_each(run_ids: list[int]) -> QuerySet[RunLearner, dict[str, Any]]:
     """The learners whose download failed in each of these runs, as one uncorrelated subquery
     (PostgreSQL hashes it once, where a correlated EXISTS would run for every record)."""
     failed = RunLearner.objects.filter(run_id__in=run_ids, status=RunLearner.Status.FAILED).values("learner_id")
