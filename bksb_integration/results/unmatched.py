@@ -16,8 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Collection, Iterator, Sequence
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Trim
