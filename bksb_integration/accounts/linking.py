@@ -181,10 +181,8 @@ def bksb_user_relink(*, link: BksbLink, username: str, client: BksbClient) -> in
         held_refuse(learner=link.learner, username=username, bksb_user_id=user_id)
         link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, username, timezone.now()
         link.unmatched = link.unmatched_username = ""
-        link._change_reason = (  # type: ignore[attr-defined]  # django-simple-history's note
-            f"bksb user {lost} stopped resolving (merged in bksb); {username} now names bksb user {user_id}: "
-            "relinked by a download"
-        )
+        # django-simple-history's note (at most 100 characters): the audit trail shows it with the two ids.
+        link._change_reason = f"relinked by a download: bksb merged user {lost} into {user_id}"  # type: ignore[attr-defined]
         link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at", *UNMATCHED_FIELDS])
         last_download_set(link.learner, link, None)
     return user_id

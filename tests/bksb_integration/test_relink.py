@@ -57,7 +57,7 @@ def test_a_merged_user_is_relinked_to_the_user_its_name_now_names(
     change = next(entry for entry in audit_entries(source="links") if "relinked" in entry.note)
     moved = {c.label: (c.old, c.new) for c in change.changes}
     assert moved["Bksb user id"] == (str(lost), str(kept))
-    assert "merged in bksb" in change.note
+    assert change.note == f"relinked by a download: bksb merged user {lost} into {kept}"
 
 
 def test_the_bksb_tab_shows_results_from_the_previous_bksb_account(
