@@ -14,7 +14,7 @@ from bksb_integration.config.settings_change import settings_update
 from bksb_integration.models import BksbSettings
 from bksb_integration.web.forms_settings import BksbSettingsForm, DownloadOptionsForm
 from bksb_integration.web.guards import bksb_view
-from bksb_integration.web.unmatched import unmatched_summary
+from bksb_integration.web.unmatched import last_automatic_job, unmatched_summary
 from permissions import access
 from permissions.decorators import StaffRequest
 
@@ -36,6 +36,7 @@ def summary(request: HttpRequest) -> HttpResponse:
         "settings": settings,
         "your_rights": [(label, check(request.user)) for label, check in YOUR_RIGHTS],
         "unmatched": unmatched_summary(request, settings),
+        "last_automatic_job": last_automatic_job() if settings.auto_create_users else None,
     }
     return render(request, "bksb_integration/summary.html", context)
 

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from bksb_integration.accounts.create_users import KIND as CREATE_USERS_KIND
 from bksb_integration.models import BksbSettings
 from bksb_integration.results.unmatched import (
     CREATABLE,
@@ -17,6 +18,7 @@ from bksb_integration.results.unmatched import (
     unmatched_rows,
 )
 from bksb_integration.web.guards import bksb_view
+from jobs.models import Job
 from learners.pagination import DeferredJoinPaginator
 from permissions import access
 from permissions.access import AnyUser
@@ -27,6 +29,11 @@ PAGE_SIZE = 50
 def may_see_unmatched(user: AnyUser) -> bool:
     """The report names records: it needs the records, and the right to run or fix links for all of them."""
     return access.can_view_learners(user) and (access.can_get_results_for_all(user) or access.can_edit_bksb_link(user))
+
+
+def last_automatic_job() -> Job | None:
+    """The latest Create bksb users job started by automatic creation, for the bksb summary page."""
+    return Job.objects.filter(kind=CREATE_USERS_KIND, params__automatic=True).order_by("-pk").first()
 
 
 def unmatched_summary(request: HttpRequest, settings: BksbSettings) -> list[tuple[str, str, int]] | None:

@@ -61,6 +61,22 @@ def test_new_eligible_records_of_an_import_get_bksb_users_and_invites(
     assert len(mail.outbox) == 2
 
 
+def test_the_summary_page_links_the_last_automatic_run_whose_window_says_automatic(
+    client, admin_user, integration, bksb, tmp_path, django_capture_on_commit_callbacks
+):
+    _switch_on()
+    _import(tmp_path, django_capture_on_commit_callbacks, row("L000615", last_name="Fisher"))
+    job = Job.objects.get()
+    client.force_login(admin_user)
+
+    summary = client.get("/integrations/bksb/").content.decode()
+    window = client.get(f"/jobs/{job.pk}/").content.decode()
+
+    assert f'Last automatic run: <a href="/jobs/{job.pk}/">' in summary
+    assert "finished: 1 record: 1 created." in summary
+    assert "Started by Automatic" in window
+
+
 def test_records_already_tried_wait_for_a_person_and_nobody_is_created_twice(
     integration, bksb, tmp_path, django_capture_on_commit_callbacks
 ):
