@@ -61,6 +61,7 @@ LABELS = {
 WARN = {uc.UNCERTAIN, uc.TAKEN, uc.IN_PROGRESS, NOT_INVITED, JobItem.PENDING, JobItem.RUNNING}
 OK = {uc.CREATED, uc.FOUND_AFTER_TIMEOUT, uc.ALREADY_CREATED, INVITED}
 ITEMS_SHOWN = 500
+IDS_PER_QUERY = 5000
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,12 @@ def bksb_users_create_start(
     problem = uc.settings_problem(BksbSettings.load())
     if problem:
         raise uc.CreationNotPossible(problem)
-    ids = list(learner_ids)
-    learners = Learner.objects.filter(pk__in=ids).order_by("last_name", "first_name", "learner_ref")
-    items = [JobItem(subject_id=pk, subject=ref) for pk, ref in learners.values_list("pk", "learner_ref")]
+    ids = list(dict.fromkeys(learner_ids))
+    found: list[tuple[str, str, str, int]] = []
+    for start in range(0, len(ids), IDS_PER_QUERY):  # an intake can hold more ids than one query may carry
+        learners = Learner.objects.filter(pk__in=ids[start : start + IDS_PER_QUERY])
+        found += learners.values_list("last_name", "first_name", "learner_ref", "pk")
+    items = [JobItem(subject_id=pk, subject=ref) for *_, ref, pk in sorted(found)]
     params: dict[str, object] = {**(options or IntakeOptions()).as_params(), "automatic": automatic}
     return job_start(kind=KIND, started_by=started_by, params=params, total=len(items), items=items)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -61,7 +61,7 @@ def intake_create(request: StaffRequest, selected: QuerySet[Learner], *, back: s
         return _back(request, back, "Select the learners or applicants to create bksb users for.")
     form = IntakeForm(request.POST if "start" in request.POST else None)
     if not form.is_valid():
-        return _choice(request, form, ids, settings)
+        return _choice(request, form, selected, len(ids), settings)
     try:
         job = bksb_users_create_start(learner_ids=ids, started_by=request.user, options=form.options)
     except uc.CreationNotPossible as exc:
@@ -69,14 +69,17 @@ def intake_create(request: StaffRequest, selected: QuerySet[Learner], *, back: s
     return job_started_response(request, job)
 
 
-def _choice(request: StaffRequest, form: IntakeForm, ids: list[int], settings: BksbSettings) -> HttpResponse:
-    already = BksbLink.objects.filter(learner_id__in=ids, learner__bksb_user=True, bksb_user_id__isnull=False)
-    created = UserCreationRequest.objects.filter(learner_id__in=ids, status=UserCreationRequest.Status.CREATED)
-    linked = set(already.values_list("learner_id", flat=True)) | set(created.values_list("learner_id", flat=True))
+def _choice(
+    request: StaffRequest, form: IntakeForm, selected: QuerySet[Learner], count: int, settings: BksbSettings
+) -> HttpResponse:
+    chosen = selected.order_by().values("pk")
+    resolved = BksbLink.objects.filter(learner__bksb_user=True, bksb_user_id__isnull=False).values("learner_id")
+    created = UserCreationRequest.objects.filter(status=UserCreationRequest.Status.CREATED).values("learner_id")
+    linked = Learner.objects.filter(pk__in=chosen).filter(Q(pk__in=resolved) | Q(pk__in=created)).count()
     context = {
         "form": form,
-        "count": len(ids),
-        "linked": len(linked),
+        "count": count,
+        "linked": linked,
         "settings": settings,
         "carried": _carried(request.POST),
         "action": request.path,

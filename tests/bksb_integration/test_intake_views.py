@@ -9,6 +9,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from bksb_integration.accounts import create_users
+from bksb_integration.models import BksbLink
 from jobs.models import Job
 from tests.factories import LearnerFactory
 from tests.support import configure
@@ -122,3 +124,29 @@ def test_all_matching_the_filter_is_carried_through_the_choice(
     assert "<strong>4</strong> records selected" in choice
     assert (carried["scope"], carried["q"]) == ("all_matching", "intake")
     assert sorted(Job.objects.get().items.values_list("subject_id", flat=True)) == sorted(intake)
+
+
+def test_the_choice_says_how_many_already_have_a_bksb_user(client, creator, integration, bksb):
+    linked = LearnerFactory(bksb_user=True, bksb_username="has.one")
+    BksbLink.objects.create(learner=linked, bksb_user_id=42, resolved_username="has.one")
+    client.force_login(creator)
+
+    answer = client.post(CREATE, {"learner": [linked.pk, LearnerFactory().pk]}, HTTP_HX_REQUEST="true")
+
+    assert "1 already has a bksb user and will be left as it is." in answer.content.decode()
+
+
+def test_any_number_of_records_is_queued_in_name_order(integration, bksb, monkeypatch):
+    monkeypatch.setattr(create_users, "IDS_PER_QUERY", 2)  # as if the intake held more ids than a query may
+    learners = [LearnerFactory(last_name=name) for name in ("Evans", "Adams", "Davies", "Baker", "Clarke")]
+
+    job = create_users.bksb_users_create_start(learner_ids=[x.pk for x in learners], started_by=None)
+
+    names = {x.pk: x.last_name for x in learners}
+    assert [names[pk] for pk in job.items.order_by("position").values_list("subject_id", flat=True)] == [
+        "Adams",
+        "Baker",
+        "Clarke",
+        "Davies",
+        "Evans",
+    ]
