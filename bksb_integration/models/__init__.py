@@ -1,7 +1,9 @@
 """bksb_integration's tables. Every table name starts with bksb_ (see BKSB Tables)."""
 
 from bksb_integration.models.config import BksbSettings
-from bksb_integration.models.links import BksbLink
+
+# The unmatched report and relinking after bksb merges users (issue 12).
+from bksb_integration.models.links import BksbLink, Unmatched
 from bksb_integration.models.mappings import Level, LevelMapping, Subject, SubjectMapping
 from bksb_integration.models.results import DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.models.runs import Run, RunLearner
@@ -24,6 +26,7 @@ __all__ = [
     "SkillResult",
     "Subject",
     "SubjectMapping",
+    "Unmatched",
     "UserCreationRequest",
     "WatchEntry",
 ]
