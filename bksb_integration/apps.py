@@ -25,7 +25,20 @@ class BksbIntegrationConfig(AppConfig):
         job_kind_register(BKSB_MATCH)
         job_kind_register(BKSB_MATCH_LINK)
 
+        # New eligible records get bksb users after each import, when an admin switched that on.
+        from bksb_integration.sync.intake import after_learners_imported
+        from learners.signals import learners_imported
+
+        learners_imported.connect(after_learners_imported, dispatch_uid="bksb_auto_create_users")
+
         # Columns, filters and actions on the learner list (learners.listing).
         from bksb_integration.web import learner_list
 
         learner_list.register()
+
+        # Assessment status, Induction board (issue 13): invites again as a job; the list's column, filter, action.
+        from bksb_integration.accounts.invite_jobs import BKSB_INVITES_SEND
+        from bksb_integration.web import assessment_list
+
+        job_kind_register(BKSB_INVITES_SEND)
+        assessment_list.register()

@@ -1,6 +1,20 @@
 from django.urls import path
 
-from bksb_integration.web import get_results, mappings, matching, matching_settings, settings_page, tab, users
+from bksb_integration.web import (
+    assessment_list,
+    auto_create_page,
+    get_results,
+    induction_board,
+    mappings,
+    matching,
+    matching_settings,
+    sessions,
+    settings_page,
+    tab,
+    unmatched,
+    users,
+    watch_settings,
+)
 
 app_name = "bksb"
 
@@ -64,4 +78,19 @@ urlpatterns = [
     path("learners/<int:pk>/bksb/find/", matching.find_in_bksb, name="match_find"),
     path("learners/bksb/suggestions/<int:suggestion_id>/link/", matching.match_link_one, name="match_link_one"),
     path("integrations/bksb/settings/matching/", matching_settings.matching_settings, name="matching_settings"),
+    # Assessment status (issue 13): the Induction board, and Get Results for the learner list's selection.
+    path("management/bksb/induction/", induction_board.board, name="induction_board"),
+    path("management/bksb/induction/invite/", induction_board.invite_again, name="induction_invite"),
+    path("management/bksb/induction/get-results/", induction_board.get_results_now, name="induction_get_results"),
+    path("learners/bksb/get-results/", assessment_list.get_results_selection, name="get_results_selection"),
+    # Assessment sessions and the watch list: Watch on the BKSB tab, the watch list settings (issue 13).
+    path("learners/<int:pk>/bksb/watch/", sessions.watch, name="watch"),
+    path("learners/<int:pk>/bksb/skills.csv", sessions.export_learner_skills, name="export_learner_skills"),
+    path("integrations/bksb/skills.csv", sessions.export_all_skills, name="export_all_skills"),
+    path("integrations/bksb/settings/watch-list/", watch_settings.watch_settings, name="watch_settings"),
+    path("management/bksb/schedule/watch-list/", watch_settings.watch_schedule, name="watch_schedule"),
+    # Issue 12: the unmatched report, creating bksb users for an intake, creating them automatically.
+    path("management/bksb/unmatched/", unmatched.unmatched, name="unmatched"),
+    path("management/bksb/unmatched.csv", unmatched.unmatched_export, name="unmatched_export"),
+    path("integrations/bksb/automatic-users/", auto_create_page.auto_create, name="auto_create"),
 ]

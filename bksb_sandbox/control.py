@@ -8,6 +8,12 @@ GET  /_sandbox/users                      users made through createUser
 POST /_sandbox/users                      JSON [{"Username": "a@b.ac.uk", "Firstname": ..}] places existing users
 GET  /_sandbox/users/<username>           one user: created/auto-enrol flags, result counts
 POST /_sandbox/users/<username>/results   JSON {"kind": "initial", "count": 1} adds newest results
+POST /_sandbox/users/<username>/sessions  JSON {"subject": "ENG_NEW", "kind": "initial", "finish_after": 1}
+                                          starts a V5 session: listed unfinished finish_after times, then
+                                          finished, with its result added
+POST /_sandbox/merge                      JSON {"username": "a", "into": "b"}: bksb merges user a into b
+                                          (a's id stops resolving; the name a now names b's id, or
+                                          nobody with "name_follows": false)
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ def answer(app: SandboxServer, req: Request) -> Response:
         return _place(app, req)
     if rest.startswith("users/"):
         return _user(app, req, rest[len("users/") :])
+    if (req.method, rest) == ("POST", "merge"):
+        return _merge(app, req)
     return text(404, "Unknown sandbox control endpoint.")
 
 
@@ -63,6 +71,20 @@ def _place(app: SandboxServer, req: Request) -> Response:
         return text(400, f"Bad request: {problem}")
 
 
+def _merge(app: SandboxServer, req: Request) -> Response:
+    try:
+        body = req.json()
+        follows = body.get("name_follows", True)
+        if not isinstance(follows, bool):
+            raise ValueError("name_follows must be true or false")
+        merged = app.merge_users(str(body["username"]), str(body["into"]), name_follows=follows)
+    except KeyError as missing:
+        return text(404, f"No such user: {missing}.")
+    except (ValueError, TypeError, AttributeError) as problem:
+        return text(400, f"Bad request: {problem}")
+    return as_json(merged)
+
+
 def _user(app: SandboxServer, req: Request, rest: str) -> Response:
     username, _, tail = rest.partition("/")
     if req.method == "GET" and not tail:
@@ -83,4 +105,19 @@ def _user(app: SandboxServer, req: Request, rest: str) -> Response:
         except (ValueError, TypeError, AttributeError) as problem:
             return text(400, f"Bad request: {problem}")
         return as_json({"added": added})
+    if req.method == "POST" and tail == "sessions":
+        try:
+            body = req.json()
+            started = app.start_session(
+                username,
+                subject=body.get("subject", ""),
+                kind=body.get("kind", "initial"),
+                finish_after=int(body.get("finish_after", 1)),
+                result=body.get("result"),
+            )
+        except KeyError:
+            return text(404, "No such user.")
+        except (ValueError, TypeError, AttributeError) as problem:
+            return text(400, f"Bad request: {problem}")
+        return as_json(started)
     return text(404, "Unknown sandbox control endpoint.")

@@ -140,6 +140,12 @@ class SandboxServer:
         """Add bksb users under chosen usernames (see Store.place_users); their ids in order."""
         return self.store.place_users(users)
 
+    def start_session(
+        self, username: str, subject: str, kind: str = "initial", finish_after: int = 1, result: str | None = None
+    ) -> dict[str, Any]:
+        """Start a V5 session: unfinished for `finish_after` listings, finished (with its result) on the next."""
+        return self.store.start_session(username, subject, kind, finish_after, result)
+
     def created_users(self) -> list[dict[str, Any]]:
         """Users made through createUser (never with a password)."""
         return self.store.created_users()
@@ -147,6 +153,10 @@ class SandboxServer:
     def user_details(self, username: str) -> dict[str, Any] | None:
         """What ``GET /_sandbox/users/<username>`` answers, or None."""
         return self.store.details(username)
+
+    def merge_users(self, username: str, into: str, *, name_follows: bool = True) -> dict[str, Any]:
+        """Merge a user into another, as bksb merges duplicates (see Store.merge_users)."""
+        return self.store.merge_users(username, into, name_follows=name_follows)
 
     def user_id(self, username: str) -> int | None:
         """The bksb user id of a username, or None."""

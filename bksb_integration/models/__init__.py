@@ -1,14 +1,20 @@
 """bksb_integration's tables. Every table name starts with bksb_ (see BKSB Tables)."""
 
 from bksb_integration.models.config import BksbSettings
-from bksb_integration.models.links import BksbLink
+
+# The unmatched report and relinking after bksb merges users (issue 12).
+from bksb_integration.models.links import BksbLink, Unmatched
 from bksb_integration.models.mappings import Level, LevelMapping, Subject, SubjectMapping
 from bksb_integration.models.matching import MatchSuggestion, UsernameProbe  # matching (issue 12)
 from bksb_integration.models.results import DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.models.runs import Run, RunLearner
+
+# Assessment sessions, per-skill results and the watch list (issue 13).
+from bksb_integration.models.sessions import AssessmentSession, SkillResult, WatchEntry
 from bksb_integration.models.users import Invite, UserCreationRequest
 
 __all__ = [
+    "AssessmentSession",
     "BksbLink",
     "BksbSettings",
     "DiagnosticAssessmentResult",
@@ -19,8 +25,11 @@ __all__ = [
     "MatchSuggestion",
     "Run",
     "RunLearner",
+    "SkillResult",
     "Subject",
     "SubjectMapping",
+    "Unmatched",
     "UserCreationRequest",
     "UsernameProbe",
+    "WatchEntry",
 ]

@@ -78,6 +78,14 @@ class BksbSettings(models.Model):
     match_builtins = models.JSONField(default=default_match_builtins)
     match_patterns = models.TextField("Your patterns", blank=True)
     match_link_automatically = models.BooleanField("Link strong unique matches automatically", default=False)
+    # The watch list (issue 13): records created or invited lately are polled until their initial assessments are in.
+    watch_window_days = models.PositiveIntegerField("Watch records created or invited within (days)", default=14)
+    watch_interval_minutes = models.PositiveIntegerField("Poll watched records every (minutes)", default=10)
+    watch_hours_start = models.TimeField("Poll from (UK time)", default=dt.time(8, 0))
+    watch_hours_end = models.TimeField("Poll until (UK time)", default=dt.time(18, 0))
+    # Creating bksb users automatically for new eligible records (accounts/auto_create.py), off by default.
+    auto_create_users = models.BooleanField("Create bksb users automatically", default=False)
+    auto_create_invite = models.BooleanField("Send each new user an invite", default=False)
 
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -30,9 +30,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from bksb_integration.accounts.linking import (
+    BksbUserLost,
     LinkError,
+    UsernameNotFound,
     bksb_user_holders,
     bksb_user_id_resolve,
+    bksb_user_relink,
     held_message,
     is_resolved,
     last_download_set,
@@ -46,17 +49,26 @@ from bksb_integration.api.errors import (
     BksbMalformedAnswer,
     BksbNotFound,
     BksbTransientError,
+    BksbUserNotFound,
 )
 from bksb_integration.api.types import AssessmentResult
 from bksb_integration.config.connection import BksbNotReady, bksb_client
 from bksb_integration.config.mapping import Mapper
-from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
+from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner, Unmatched
 from bksb_integration.sync.breaker import run_transport_failure
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
 from bksb_integration.sync.heartbeat import Heartbeat
 from bksb_integration.sync.progress import STALE_AFTER
 from bksb_integration.sync.results_store import UpsertCounts, results_upsert
 from bksb_integration.sync.runs import KEY_REFUSED, Tally, bksb_results_start, run_counts_add, run_stop
+from bksb_integration.sync.sessions import (
+    V5_SUBJECTS,
+    SessionsRead,
+    sessions_read,
+    sessions_store,
+    subjects_with_unseen_sessions,
+)
+from bksb_integration.sync.watch import manual_download_running, watch_polled, watch_read
 from learners.models import Learner
 
 logger = logging.getLogger(__name__)
@@ -69,9 +81,16 @@ MAPPER_TTL = dt.timedelta(seconds=30)
 LISTS = ("initial", "diagnostic")
 NOT_A_BKSB_USER = "This record is not a BKSB User, or has no BKSB Username or web user account."
 
+# Runs of many learners: a refused key stops them, and bksb not answering pauses them.
+BULK_KINDS = (Run.Kind.GET_RESULTS, Run.Kind.WATCH)
+
 SUCCEEDED, FAILED, BUSY, NOT_CLAIMED = "succeeded", "failed", "busy", "not-claimed"
+# The bksb user id stopped resolving and the username names nobody: not a failure, a record to match.
+UNMATCHED = "unmatched"
 # What stops a chunk part-way: the run paused (bksb is not answering) or stopped (bksb refused the key).
 PAUSED, STOPPED = "paused", "stopped"
+# A watch pass's learners handed back because a manual download is waiting: queue them again shortly.
+YIELDED = "yielded"
 
 
 class DownloadFailed(Exception):
@@ -81,6 +100,7 @@ class DownloadFailed(Exception):
 @dataclass
 class DownloadResult:
     counts: UpsertCounts = field(default_factory=UpsertCounts)
+    run: Run | None = None
 
 
 def run_learners_download(
@@ -89,8 +109,9 @@ def run_learners_download(
     """Download the results of some of a run's learners, one after another.
 
     Returns what happened to each id: succeeded, failed, busy (another download
-    of the learner holds its lease: try again shortly) or not-claimed (another
-    worker has it, it is done, or its run is paused or stopped). Safe to call
+    of the learner holds its lease: try again shortly), yielded (a watch pass
+    stepped aside for a manual download: queue again shortly) or not-claimed
+    (another worker has it, it is done, or its run is paused or stopped). Safe to call
     twice for the same ids. Every request draws on the budget all workers
     share (budget.py), unless a `client` is given (a download in the
     foreground). In a Get Results run, learners that cannot reach bksb feed
@@ -122,6 +143,10 @@ def run_learners_download(
             holders = bksb_user_holders(links=[part.learner.bksb_link for part in parts])
             for part in parts:
                 heartbeat.keep_alive()
+                if part.run.kind == Run.Kind.WATCH and manual_download_running():
+                    # Staff are waiting on a download: the watch pass steps aside and comes back later.
+                    outcomes |= {other.pk: YIELDED for other in parts if other.pk not in finished}
+                    break
                 outcome = _learner_download(part, client, not_ready, heartbeat, holders, tally)
                 outcomes[part.pk] = outcome
                 if outcome == STOPPED:
@@ -158,19 +183,23 @@ def run_learner_download(*, run_learner_id: int) -> str:
     return run_learners_download(run_id=run_id, run_learner_ids=[run_learner_id])[run_learner_id]
 
 
-def learner_download(*, learner: Learner, client: BksbClient) -> DownloadResult:
-    """One learner's download now, in this process, as a BKSB Results run of its own.
+def learner_download(*, learner: Learner, client: BksbClient, with_sessions: bool = False) -> DownloadResult:
+    """One learner's download now, in this process, as a BKSB Results run of its own
+    (with their assessment sessions and skills too, when asked).
 
     Raises DownloadFailed with the message staff would see.
     """
-    run, _ = bksb_results_start(learner=learner, started_by=None, trigger=Run.Trigger.COMMAND, queue=False)
+    run, _ = bksb_results_start(
+        learner=learner, started_by=None, trigger=Run.Trigger.COMMAND, queue=False, with_sessions=with_sessions
+    )
     part = RunLearner.objects.get(run=run, learner=learner)
     outcome = run_learners_download(run_id=run.pk, run_learner_ids=[part.pk], client=client)[part.pk]
     part.refresh_from_db()
     if outcome != SUCCEEDED:
         raise DownloadFailed(part.error or "Another download of this learner is running.")
     counts = UpsertCounts(part.results_created, part.results_updated, part.results_unchanged)
-    return DownloadResult(counts)
+    run.refresh_from_db()
+    return DownloadResult(counts, run)
 
 
 # -- claim and lease ---------------------------------------------------------------------------
@@ -253,35 +282,54 @@ def _learner_download(
     tally: Tally,
 ) -> str:
     """Download one claimed learner and record the outcome; a learner's errors are handled here."""
-    token, get_results = progress.token, part.run.kind == Run.Kind.GET_RESULTS
+    token, get_results = progress.token, part.run.kind in BULK_KINDS
+    sessions = SessionsRead()
     try:
         if client is None:
             raise DownloadFailed(not_ready)
         plan = _plan(part.learner, client, progress, holders.get(part.learner_id))
-        pages = _read(client, plan, progress)
+        plan, pages, sessions = _read_with_sessions(client, plan, progress, part.run)
         progress.stage(Run.Stage.SAVING)
         with transaction.atomic():
-            counts = _store(plan, pages)
-            # The new high-water mark is when reading began: anything recorded
-            # in bksb while we were paging is read again next time.
-            last_download_set(part.learner, part.learner.bksb_link, plan.started)
-            if not _finish(part, token, counts=counts, error=""):
+            counts = _store(plan, pages or {kind: [] for kind in LISTS})
+            stored = sessions_store(
+                learner_id=plan.learner.pk,
+                bksb_user_id=plan.bksb_user_id,
+                read=sessions,
+                mapper=_mapper(),
+                now=plan.started,
+            )
+            if pages is not None:
+                # The new high-water mark is when reading began: anything recorded
+                # in bksb while we were paging is read again next time.
+                last_download_set(part.learner, part.learner.bksb_link, plan.started)
+            if part.run.kind == Run.Kind.WATCH:
+                watch_polled(learner_id=plan.learner.pk, now=plan.started, window=_watch_window())
+            if not _finish(part, token, counts=counts, error="", note=sessions.problem):
                 raise _ClaimLost
     except _ClaimLost:
         return NOT_CLAIMED
+    except BksbUserLost as exc:
+        if not _finish(part, token, counts=None, error=str(exc), unmatched=(Unmatched.USER_ID_LOST, exc.username)):
+            return NOT_CLAIMED
+        tally.add(unmatched=True, message="" if get_results else str(exc))
+        return UNMATCHED
     except Exception as exc:  # one learner's fault must never stop the others
         if get_results and isinstance(exc, BksbAuthError):
             return STOPPED  # the key, not the learner: no other learner would fare better
         error = failure_message(exc)
         if not isinstance(exc, (DownloadFailed, LinkError, BksbError)):
             logger.exception("download of learner %s failed", part.learner_id)
-        if not _finish(part, token, counts=None, error=error):
+        unmatched = (Unmatched.USERNAME_NOT_FOUND, username_in_effect(part.learner)[0])
+        if not _finish(part, token, counts=None, error=error, unmatched=unmatched if _unknown(exc) else None):
             return NOT_CLAIMED
         tally.add(failed=True, message="" if get_results else error)
+        tally.add_sessions(sessions.session_requests, sessions.eoa_requests)
         if get_results and isinstance(exc, BksbTransientError) and run_transport_failure(run_id=part.run_id):
             return PAUSED
         return FAILED
     tally.add(counts=counts)
+    tally.add_sessions(sessions.session_requests, sessions.eoa_requests, stored.sessions, stored.skills)
     return SUCCEEDED
 
 
@@ -305,6 +353,30 @@ def _plan(learner: Learner, client: BksbClient, progress: Heartbeat, holder: Lea
     return _Plan(learner, user_id, since - OVERLAP if since else None, timezone.now())
 
 
+def _read_or_relink(
+    client: BksbClient, plan: _Plan, progress: Heartbeat
+) -> tuple[_Plan, dict[str, list[AssessmentResult]]]:
+    """Read the plan's pages; if bksb no longer knows its user id (bksb merged the user), follow the
+    username to the user it names now and read that user's whole history (BksbUserLost if none)."""
+    try:
+        return plan, _read(client, plan, progress)
+    except BksbNotFound as exc:
+        if isinstance(exc, BksbUserNotFound):
+            raise
+    progress.stage(Run.Stage.RESOLVING)
+    learner = plan.learner
+    username, _ = username_in_effect(learner)
+    user_id = bksb_user_relink(link=learner.bksb_link, username=username, client=client)
+    logger.info("learner %s relinked from bksb user %s to %s", learner.learner_ref, plan.bksb_user_id, user_id)
+    plan = _Plan(learner, user_id, None, timezone.now())
+    return plan, _read(client, plan, progress)
+
+
+def _unknown(exc: Exception) -> bool:
+    """bksb has no user of the username in effect: the record goes on the unmatched report."""
+    return isinstance(exc, UsernameNotFound)
+
+
 def _read(client: BksbClient, plan: _Plan, progress: Heartbeat) -> dict[str, list[AssessmentResult]]:
     """Every page of both lists back to the plan's stop time (the client stops paging there)."""
     fetch = {"initial": client.initial_assessment_pages, "diagnostic": client.diagnostic_assessment_pages}
@@ -315,6 +387,40 @@ def _read(client: BksbClient, plan: _Plan, progress: Heartbeat) -> dict[str, lis
             progress.page(kind, page.page, page.total_pages)
             read[kind].extend(page.results)
     return read
+
+
+def _read_with_sessions(
+    client: BksbClient, plan: _Plan, progress: Heartbeat, run: Run
+) -> tuple[_Plan, dict[str, list[AssessmentResult]] | None, SessionsRead]:
+    """The results, and the sessions that are needed (sessions.py): all of them when staff asked,
+    those of new results' unseen sessions otherwise; a watched record as watch.py polls it
+    (its results are None when they were not read). The plan comes back changed when the
+    download followed a merged bksb user to its new id (_read_or_relink); a watch pass leaves
+    that to the next download."""
+    if run.kind == Run.Kind.WATCH:
+        pages, sessions = watch_read(
+            client,
+            learner=plan.learner,
+            bksb_user_id=plan.bksb_user_id,
+            first_download=plan.stop_before is None,
+            window=_watch_window(),
+            read_results=lambda: _read(client, plan, progress),
+        )
+        return plan, pages, sessions
+    plan, pages = _read_or_relink(client, plan, progress)
+    if run.with_sessions:
+        subjects: list[str] = list(V5_SUBJECTS)
+    else:
+        # Only results inside the download's window can be new: the rest of the last page was read before.
+        new = [
+            r for kind in LISTS for r in pages[kind] if plan.stop_before is None or r.result_date >= plan.stop_before
+        ]
+        subjects = subjects_with_unseen_sessions(bksb_user_id=plan.bksb_user_id, results=new)
+    return plan, pages, sessions_read(client, bksb_user_id=plan.bksb_user_id, course_subjects=subjects)
+
+
+def _watch_window() -> dt.timedelta:
+    return dt.timedelta(days=BksbSettings.load().watch_window_days)
 
 
 def _store(plan: _Plan, pages: dict[str, list[AssessmentResult]]) -> UpsertCounts:
@@ -334,16 +440,30 @@ def _store(plan: _Plan, pages: dict[str, list[AssessmentResult]]) -> UpsertCount
     return counts
 
 
-def _finish(part: RunLearner, token: int, *, counts: UpsertCounts | None, error: str) -> bool:
+def _finish(
+    part: RunLearner,
+    token: int,
+    *,
+    counts: UpsertCounts | None,
+    error: str,
+    note: str = "",
+    unmatched: tuple[str, str] | None = None,
+) -> bool:
     """Record the outcome on the link and the run's row, and release the lease.
 
-    Returns False when this process no longer held the learner's claim
-    (another worker took it over): then nothing is counted twice.
+    `unmatched` (why, the username in effect) puts the record on the unmatched
+    report; a download that worked takes it off. Returns False when this
+    process no longer held the learner's claim (another worker took it over):
+    then nothing is counted twice.
     """
     now = timezone.now()
     done = counts or UpsertCounts()
+    if unmatched is not None and unmatched[0] == Unmatched.USER_ID_LOST:
+        status = RunLearner.Status.UNMATCHED
+    else:
+        status = RunLearner.Status.FAILED if error else RunLearner.Status.SUCCEEDED
     ours = RunLearner.objects.filter(pk=part.pk, claim_token=token).update(
-        status=RunLearner.Status.FAILED if error else RunLearner.Status.SUCCEEDED,
+        status=status,
         finished_at=now,
         error=error[:500],
         results_created=done.created,
@@ -352,19 +472,26 @@ def _finish(part: RunLearner, token: int, *, counts: UpsertCounts | None, error:
     )
     if ours != 1:
         return False
+    marks: dict[str, object] = {}
+    if unmatched is not None:
+        marks = {"unmatched": unmatched[0], "unmatched_username": unmatched[1][:150], "unmatched_at": now}
+    elif not error:
+        marks = {"unmatched": "", "unmatched_username": ""}
     BksbLink.objects.filter(learner_id=part.learner_id, download_lease_owner=token).update(
-        last_outcome="failed" if error else "succeeded",
+        last_outcome=status,
         last_outcome_at=now,
-        last_message=(error or _summary(counts))[:500],
+        last_message=(error or _summary(counts, note))[:500],
         download_lease_until=None,
         download_lease_owner=None,
+        **marks,
     )
     return True
 
 
-def _summary(counts: UpsertCounts | None) -> str:
+def _summary(counts: UpsertCounts | None, note: str = "") -> str:
     c = counts or UpsertCounts()
-    return f"{c.created} new, {c.updated} updated, {c.unchanged} unchanged."
+    summary = f"{c.created} new, {c.updated} updated, {c.unchanged} unchanged."
+    return f"{summary} Note: {note}." if note else summary
 
 
 # -- per worker thread ---------------------------------------------------------------------------

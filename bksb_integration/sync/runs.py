@@ -33,21 +33,36 @@ class Tally:
 
     done: int = 0
     failed: int = 0
+    unmatched: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     requests: int = 0
     message: str = ""
+    # Assessment sessions (sessions.py): the requests for them, and what was stored.
+    session_requests: int = 0
+    eoa_requests: int = 0
+    sessions_stored: int = 0
+    skills_stored: int = 0
 
-    def add(self, *, counts: UpsertCounts | None = None, failed: bool = False, message: str = "") -> None:
-        """One more learner finished: its result counts, or its failure."""
+    def add(
+        self, *, counts: UpsertCounts | None = None, failed: bool = False, unmatched: bool = False, message: str = ""
+    ) -> None:
+        """One more learner finished: its result counts, its failure, or its bksb user lost (unmatched)."""
         self.done += 1
         self.failed += int(failed)
+        self.unmatched += int(unmatched)
         if counts is not None:
             self.created += counts.created
             self.updated += counts.updated
             self.unchanged += counts.unchanged
         self.message = message or self.message
+
+    def add_sessions(self, session_requests: int, eoa_requests: int, sessions: int = 0, skills: int = 0) -> None:
+        self.session_requests += session_requests
+        self.eoa_requests += eoa_requests
+        self.sessions_stored += sessions
+        self.skills_stored += skills
 
 
 def bksb_results_start(
@@ -56,9 +71,11 @@ def bksb_results_start(
     started_by: User | AnonymousUser | None,
     trigger: str = Run.Trigger.MANUAL,
     queue: bool = True,
+    with_sessions: bool = False,
 ) -> tuple[Run, bool]:
     """Start a BKSB Results download of one learner, or attach to the one running.
 
+    `with_sessions`: staff asked for the learner's assessment sessions and skills too.
     Returns (run, started). The task is queued once the run row is committed;
     with queue=False the caller downloads the run's learner itself, as the
     command line does.
@@ -78,6 +95,7 @@ def bksb_results_start(
         run = Run.objects.create(
             kind=Run.Kind.BKSB_RESULTS,
             trigger=trigger,
+            with_sessions=with_sessions,
             started_by=started_by if isinstance(started_by, User) else None,
             learners_total=1,
             planned_at=timezone.now(),
@@ -97,10 +115,15 @@ def run_counts_add(*, run_id: int, tally: Tally) -> None:
     update: dict[str, object] = {
         "learners_done": F("learners_done") + tally.done,
         "learners_failed": F("learners_failed") + tally.failed,
+        "learners_unmatched": F("learners_unmatched") + tally.unmatched,
         "results_created": F("results_created") + tally.created,
         "results_updated": F("results_updated") + tally.updated,
         "results_unchanged": F("results_unchanged") + tally.unchanged,
         "requests_made": F("requests_made") + tally.requests,
+        "session_requests": F("session_requests") + tally.session_requests,
+        "eoa_requests": F("eoa_requests") + tally.eoa_requests,
+        "sessions_stored": F("sessions_stored") + tally.sessions_stored,
+        "skills_stored": F("skills_stored") + tally.skills_stored,
         "heartbeat_at": timezone.now(),
     }
     if tally.message:
@@ -116,11 +139,12 @@ def run_reconcile(*, run_id: int) -> None:
 
     The total too: a learner deleted meanwhile takes its row with it.
     """
-    finished = (RunLearner.Status.SUCCEEDED, RunLearner.Status.FAILED)
+    finished = (RunLearner.Status.SUCCEEDED, RunLearner.Status.FAILED, RunLearner.Status.UNMATCHED)
     totals = RunLearner.objects.filter(run_id=run_id).aggregate(
         total=Count("pk"),
         done=Count("pk", filter=Q(status__in=finished)),
         failed=Count("pk", filter=Q(status=RunLearner.Status.FAILED)),
+        unmatched=Count("pk", filter=Q(status=RunLearner.Status.UNMATCHED)),
         created=Coalesce(Sum("results_created"), 0),
         updated=Coalesce(Sum("results_updated"), 0),
         unchanged=Coalesce(Sum("results_unchanged"), 0),
@@ -131,6 +155,7 @@ def run_reconcile(*, run_id: int) -> None:
     Run.objects.filter(pk=run_id, finished_at__isnull=True).update(
         learners_done=totals["done"],
         learners_failed=totals["failed"],
+        learners_unmatched=totals["unmatched"],
         results_created=totals["created"],
         results_updated=totals["updated"],
         results_unchanged=totals["unchanged"],

@@ -19,9 +19,11 @@ from bksb_integration.config.connection import bksb_readiness
 from bksb_integration.models import Run
 from bksb_integration.sync import queue
 from bksb_integration.sync.breaker import run_probe
-from bksb_integration.sync.download import BUSY, run_learner_download, run_learners_download
+from bksb_integration.sync.download import BUSY, YIELDED, run_learner_download, run_learners_download
 from bksb_integration.sync.get_results import get_results_plan, get_results_start, runs_prune, runs_sweep
+from bksb_integration.sync.intake import auto_create_start
 from bksb_integration.sync.matching import nightly_match_start
+from bksb_integration.sync.watch import watch_pass_start
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ class TaskOptions(TypedDict):
 TASK_OPTIONS: TaskOptions = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 # Another download holds the learner's lease: look again after this long.
 BUSY_RETRY_SECONDS = 10
+# A watch pass stepped aside for a manual download: its learners are queued again after this long.
+YIELD_RETRY_SECONDS = 15
 
 
 @shared_task(name=queue.RUN_LEARNER_DOWNLOAD, bind=True, max_retries=30, **TASK_OPTIONS)
@@ -55,6 +59,9 @@ def run_learners_download_task(run_id: int, run_learner_ids: list[int]) -> dict[
     for run_learner_id, outcome in outcomes.items():
         if outcome == BUSY:
             queue.run_learner_download_queue(run_learner_id, countdown=BUSY_RETRY_SECONDS)
+    stepped_aside = [run_learner_id for run_learner_id, outcome in outcomes.items() if outcome == YIELDED]
+    if stepped_aside:
+        queue.run_learners_download_queue(run_id, stepped_aside, countdown=YIELD_RETRY_SECONDS)
     return outcomes
 
 
@@ -66,7 +73,8 @@ def get_results_plan_task(run_id: int) -> int:
 
 @shared_task(name=queue.GET_RESULTS_NIGHTLY, **TASK_OPTIONS)
 def get_results_nightly_task() -> int | None:
-    """The nightly Get Results (django-celery-beat; time editable by admins).
+    """The nightly Get Results (django-celery-beat; time editable by admins), after creating the bksb
+    users of new eligible records when automatic creation is switched on.
 
     Skipped, with no run recorded, while bksb is not ready (off, or no keys).
     """
@@ -74,6 +82,7 @@ def get_results_nightly_task() -> int | None:
     if not readiness.ready:
         logger.info("nightly Get Results skipped: %s", readiness.reason)
         return None
+    auto_create_start(reason="the nightly run")  # new eligible records' bksb users, when switched on
     run, _ = get_results_start(started_by=None, trigger=Run.Trigger.SCHEDULED)
     nightly_match_start()  # links strong unique matches, when an admin has switched that on
     return run.pk
@@ -96,3 +105,21 @@ def runs_prune_task() -> int:
     """Delete run history older than the configured number of days, and username answers past their day."""
     probes_prune()
     return runs_prune()
+
+
+@shared_task(name=queue.WATCH_PASS, **TASK_OPTIONS)
+def watch_pass_task() -> int | None:
+    """One pass over the watch list (beat, every few minutes): a Watch list run of the records due.
+
+    Skipped while bksb is not ready, outside the watch hours, while a manual
+    download runs, or while the last pass runs.
+    """
+    readiness = bksb_readiness()
+    if not readiness.ready:
+        logger.info("watch pass skipped: %s", readiness.reason)
+        return None
+    started = watch_pass_start(trigger=Run.Trigger.SCHEDULED)
+    if started.run is None:
+        logger.info("watch pass: no run (%s)", started.reason)
+        return None
+    return started.run.pk
