@@ -76,7 +76,7 @@ def evidence_packs_run(job: Job) -> JobEnd:
     made_by = job.started_by
     thresholds = Thresholds.load()
     for item in job_items_pending(job):
-        learner = Learner.objects.select_related("web_user__user").filter(pk=item.subject_id).first()
+        learner = Learner.objects.select_related("web_user__user").filter(pk=item.subject_id or 0).first()
         if learner is None:
             job_item_finish(job, item, outcome=MISSING, ok=False, message="The record no longer exists.")
             continue
