@@ -88,7 +88,7 @@ _LEVEL_TABLES: dict[str, dict[str, str]] = {
         **_reading("initial_highest", "the highest mapped initial assessment"),
         **_reading("diagnostic", "the latest mapped diagnostic"),
         "diagnostic_score": "That diagnostic's PercentScore.",
-        "computed_at": "When the row was last computed.",
+        "computed_at": "When the row's values last changed (a recomputation that changes nothing leaves it).",
     },
     "bksb_tag_rule": {
         "": "Admin-defined tag rules (Integrations > bksb > Tags and funding): a record carries the tag when its "
