@@ -154,7 +154,7 @@ def test_editing_a_level_mapping_recomputes_the_summaries(client, admin_user, le
         reverse("bksb:levels"), {"text": "Maths: see tutor", "match": "exact", "level": "level_1"}, follow=True
     )
 
-    assert "Levels and tags recomputed for 1 records." in response.content.decode()
+    assert "Levels and tags recomputed for 1 record." in response.content.decode()
     maths = level_of(learner, "maths")
     assert (maths.latest_level, maths.latest_session_id, maths.has_unmapped) == ("level_1", 2, False)
 
