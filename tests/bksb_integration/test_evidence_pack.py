@@ -21,10 +21,13 @@ from bksb_integration.models import (
     InitialAssessmentResult,
     TagRule,
 )
+from bksb_integration.results import evidence_job
 from bksb_integration.results.evidence import evidence_content
 from bksb_integration.results.evidence_job import pack_filename
 from bksb_integration.results.evidence_pdf import evidence_pdf
 from jobs.models import Job
+from jobs.services import job_resume, job_run
+from learners.models import Learner
 from tests.factories import LearnerFactory, UserFactory
 
 from .levels_support import OTHER_USER, USER, item, store
@@ -203,3 +206,34 @@ def test_many_packs_are_made_by_a_job_and_downloaded_as_a_zip(client, admin_user
 def test_a_pack_filename_never_carries_odd_characters():
     learner = LearnerFactory(learner_ref='../A "1"')
     assert pack_filename(learner) == f"evidence-pack-A-1-{learner.pk}.pdf"
+
+
+def test_a_zip_job_resumed_after_its_worker_died_makes_only_the_missing_packs(admin_user, monkeypatch):
+    learners = [LearnerFactory(learner_ref=f"R{n}") for n in range(3)]
+    for n, learner in enumerate(learners):
+        store(learner, item(n + 1, "Maths Entry 3", when=SEP))
+    monkeypatch.setattr("jobs.queue.job_run_queue", lambda job_id: None)
+    job = evidence_job.evidence_packs_start(
+        learners=Learner.objects.filter(pk__in=[each.pk for each in learners]), started_by=admin_user
+    )
+    made = 0
+    real_pdf = evidence_job.evidence_pdf
+
+    def dies_on_the_second(content):
+        nonlocal made
+        made += 1
+        if made == 2:
+            raise KeyboardInterrupt  # the worker is killed mid-way
+        return real_pdf(content)
+
+    monkeypatch.setattr(evidence_job, "evidence_pdf", dies_on_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        job_run(job_id=job.pk)
+    assert EvidencePack.objects.count() == 1
+    # Presumed dead once its heartbeat is old; Resume carries on.
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=SEP)
+    assert job_resume(job_id=job.pk)
+    assert job_run(job_id=job.pk) == Job.Status.SUCCEEDED
+    assert sorted(EvidencePack.objects.values_list("learner__learner_ref", flat=True)) == ["R0", "R1", "R2"]
+    names = zipfile.ZipFile(evidence_job.evidence_zip_path(job)).namelist()
+    assert sorted(names) == ["evidence-pack-R0.pdf", "evidence-pack-R1.pdf", "evidence-pack-R2.pdf"]
