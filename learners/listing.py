@@ -14,12 +14,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from learners.models import Learner
 
 LearnerQuery = QuerySet[Learner]
+AnyUser = User | AnonymousUser
+
+
+def everyone(user: AnyUser) -> bool:
+    return True
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,7 @@ class ListFilter:
     label: str
     choices: Callable[[], Sequence[tuple[str, str]]]
     apply: Callable[[LearnerQuery, str], LearnerQuery]
+    visible_to: Callable[[AnyUser], bool] = everyone
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class ListColumn:
     values: Callable[[Sequence[Learner]], Mapping[int, Any]]
     template: str
     csv: Callable[[Any], str]
+    visible_to: Callable[[AnyUser], bool] = everyone
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class ListSort:
     key: str
     label: str
     order: Callable[[LearnerQuery], LearnerQuery]
+    visible_to: Callable[[AnyUser], bool] = everyone
 
 
 @dataclass(frozen=True)
@@ -101,20 +110,25 @@ def list_action_register(action: ListAction) -> None:
     _actions[action.url_name] = action
 
 
-def list_filters() -> list[ListFilter]:
-    return list(_filters.values())
+# Each reader takes the user the list is for, and leaves out what that user may not see;
+# with no user (a worker re-reading a query a permitted user posted) it gives everything.
 
 
-def list_columns() -> list[ListColumn]:
-    return list(_columns.values())
+def list_filters(user: AnyUser | None = None) -> list[ListFilter]:
+    return [each for each in _filters.values() if user is None or each.visible_to(user)]
 
 
-def list_sorts() -> list[ListSort]:
-    return list(_sorts.values())
+def list_columns(user: AnyUser | None = None) -> list[ListColumn]:
+    return [each for each in _columns.values() if user is None or each.visible_to(user)]
 
 
-def list_sort(key: str) -> ListSort | None:
-    return _sorts.get(key)
+def list_sorts(user: AnyUser | None = None) -> list[ListSort]:
+    return [each for each in _sorts.values() if user is None or each.visible_to(user)]
+
+
+def list_sort(key: str, user: AnyUser | None = None) -> ListSort | None:
+    sort = _sorts.get(key)
+    return sort if sort is not None and (user is None or sort.visible_to(user)) else None
 
 
 def list_filter(param: str) -> ListFilter | None:
@@ -136,6 +150,6 @@ class ColumnCells:
         return [(column, self.values[column.key].get(learner.pk)) for column in self.columns]
 
 
-def column_cells(learners: Sequence[Learner]) -> ColumnCells:
-    columns = list_columns()
+def column_cells(learners: Sequence[Learner], user: AnyUser | None = None) -> ColumnCells:
+    columns = list_columns(user)
     return ColumnCells(columns=columns, values={column.key: column.values(learners) for column in columns})

@@ -200,3 +200,21 @@ def test_value_annotation_sorts_work_with_deep_pages(client, tutor, monkeypatch)
     second = client.get(reverse("learners:list"), {"sort": "constant", "page": 2})
     assert "page 2 of 2" in second.text
     assert len(_names(second)) == 5
+
+
+def test_what_a_user_may_not_see_is_left_off_the_list_its_filters_and_its_csv(client, tutor, admin_user, registered):
+    hidden = ListColumn("secret", "Secret column", lambda learners: {}, "learners/test_cell.html", str, lambda u: False)
+    listing.list_column_register(hidden)
+    listing.list_filter_register(
+        ListFilter("secret_filter", "Secret filter", lambda: [("x", "X")], lambda qs, v: qs.none(), lambda u: False)
+    )
+    listing.list_sort_register(ListSort("secret_sort", "Secret sort", lambda qs: qs, lambda u: False))
+    LearnerFactory(last_name="Visible")
+    client.force_login(tutor)
+    page = client.get(reverse("learners:list"), {"secret_filter": "x", "sort": "secret_sort"}).text
+    assert "Visible" in page
+    assert "Secret" not in page
+    assert "Email domain" in page
+    export = b"".join(client.get(reverse("learners:export")).streaming_content).decode()
+    assert "Secret column" not in export
+    assert "Email domain" in export
