@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= 2
 # under ./var), which need DEBUG on. Production (docker compose, .env) has it off.
 export DEBUG ?= True
 
-.PHONY: demo test lint format requirements bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-match venv venv-dev clean
+.PHONY: demo test lint format requirements bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match venv venv-dev clean
 
 # Installs are hash-checked: the requirements*.txt files pin every package, transitive
 # ones included, with its hashes (compiled from the *.in files by `make requirements`).
@@ -69,7 +69,7 @@ requirements: venv-dev
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
 BENCH_REDIS ?= redis://127.0.0.1:6379/9
 
-bench: bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-match
+bench: bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match
 
 bench-list: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_bench 2>/dev/null || true
@@ -87,6 +87,13 @@ bench-tab: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_tabbench 2>/dev/null || true
 	DATABASE_URL=$(BENCH_PG)/bksbmis_tabbench $(PY) manage.py migrate --verbosity 0
 	DATABASE_URL=$(BENCH_PG)/bksbmis_tabbench $(PY) benchmarks/bksb_tab.py
+
+## Levels at a glance: summary rebuild, the store's extra cost, flag filters, an evidence pack.
+## BENCH_LEVELS_ARGS e.g. "--learners 50000"
+BENCH_LEVELS_ARGS ?= --learners 10000
+
+bench-levels: venv-dev
+	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_levels $(PY) benchmarks/levels.py $(BENCH_LEVELS_ARGS)
 
 ## BENCH_ARGS e.g. "--learners 50000 --latency-ms 0 --rate-limit 0 --skip-sequential"
 bench-bulk: venv-dev

@@ -3,6 +3,7 @@ from django.urls import path
 from bksb_integration.web import (
     assessment_list,
     auto_create_page,
+    evidence,
     get_results,
     induction_board,
     mappings,
@@ -11,6 +12,7 @@ from bksb_integration.web import (
     sessions,
     settings_page,
     tab,
+    tags_page,
     unmatched,
     users,
     watch_settings,
@@ -78,6 +80,17 @@ urlpatterns = [
     path("learners/<int:pk>/bksb/find/", matching.find_in_bksb, name="match_find"),
     path("learners/bksb/suggestions/<int:suggestion_id>/link/", matching.match_link_one, name="match_link_one"),
     path("integrations/bksb/settings/matching/", matching_settings.matching_settings, name="matching_settings"),
+    # Levels at a glance (issue 14): tag rules, funding flag thresholds and meanings, evidence packs.
+    path("integrations/bksb/tags/", tags_page.tags, name="tags"),
+    path("integrations/bksb/tags/<int:pk>/", tags_page.tag_rule_edit, name="tag_rule_edit"),
+    path("integrations/bksb/tags/<int:pk>/delete/", tags_page.tag_rule_delete, name="tag_rule_delete"),
+    path("integrations/bksb/funding-thresholds/", tags_page.funding_thresholds, name="funding_thresholds"),
+    path("bksb/funding-flags/", tags_page.funding_flags_help, name="funding_flags"),
+    path("learners/<int:pk>/bksb/evidence-pack.pdf", evidence.evidence_pack, name="evidence_pack"),
+    path("learners/bksb/evidence-packs/", evidence.evidence_packs, name="evidence_packs"),
+    path(
+        "bksb/evidence-packs/<int:job_id>/download/", evidence.evidence_packs_download, name="evidence_packs_download"
+    ),
     # Assessment status (issue 13): the Induction board, and Get Results for the learner list's selection.
     path("management/bksb/induction/", induction_board.board, name="induction_board"),
     path("management/bksb/induction/invite/", induction_board.invite_again, name="induction_invite"),

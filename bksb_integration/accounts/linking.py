@@ -11,6 +11,7 @@ from django.utils import timezone
 from bksb_integration.accounts.usernames import username_in_effect, web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbUserNotFound
+from bksb_integration.config.levels import levels_refresh
 from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult
 from learners.models import Learner
 
@@ -18,6 +19,8 @@ from learners.models import Learner
 UNMATCHED_FIELDS = ("unmatched", "unmatched_username")
 # The first key of the advisory locks that serialise linking (any fixed number of our own).
 LINK_LOCK_SPACE = 0x6B736221
+# The reason tag changes carry in the audit trail when a record's bksb user changes.
+RELINKED = "Linked to another bksb user"
 
 
 class LinkError(Exception):
@@ -157,6 +160,8 @@ def bksb_user_id_resolve(*, link: BksbLink, username: str, client: BksbClient) -
             # A different bksb user: their whole history is new to us, even if
             # this download fails and is tried again later.
             last_download_set(link.learner, link, None)
+            # Only the current bksb user's results count in the levels summary.
+            levels_refresh(learner_ids=[link.learner_id], reason=RELINKED)
     return user_id
 
 
@@ -185,6 +190,8 @@ def bksb_user_relink(*, link: BksbLink, username: str, client: BksbClient) -> in
         link._change_reason = f"relinked by a download: bksb merged user {lost} into {user_id}"  # type: ignore[attr-defined]
         link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at", *UNMATCHED_FIELDS])
         last_download_set(link.learner, link, None)
+        # The old id's results no longer count in the levels summary until the merged user's are read.
+        levels_refresh(learner_ids=[link.learner_id], reason=RELINKED)
     return user_id
 
 
@@ -266,12 +273,17 @@ def _link_apply(
             return LinkOutcome(False, True, effective, user_id, "")
         _save_learner(learner)
         changed = link.bksb_user_id != user_id
+        # A record linked for the first time has no results, so no summary to redo.
+        relinked = link.bksb_user_id is not None and changed
         link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, effective, timezone.now()
         link.unmatched = link.unmatched_username = ""
         link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at", *UNMATCHED_FIELDS])
         if changed:
             # A different bksb user: their whole history is new to us.
             last_download_set(learner, link, None)
+        if relinked:
+            # Only the current bksb user's results count in the levels summary.
+            levels_refresh(learner_ids=[learner.pk], reason=RELINKED)
     return LinkOutcome(True, False, effective, user_id, f"Linked to bksb user {effective} (id {user_id}).")
 
 

@@ -1,6 +1,14 @@
 """bksb_integration's tables. Every table name starts with bksb_ (see BKSB Tables)."""
 
 from bksb_integration.models.config import BksbSettings
+from bksb_integration.models.levels import (  # Levels at a glance (issue 14)
+    UNMAPPED_SUBJECT,
+    EvidencePack,
+    LearnerLevel,
+    LearnerTag,
+    ResultList,
+    TagRule,
+)
 
 # The unmatched report and relinking after bksb merges users (issue 12).
 from bksb_integration.models.links import BksbLink, Unmatched
@@ -14,20 +22,26 @@ from bksb_integration.models.sessions import AssessmentSession, SkillResult, Wat
 from bksb_integration.models.users import Invite, UserCreationRequest
 
 __all__ = [
+    "UNMAPPED_SUBJECT",
     "AssessmentSession",
     "BksbLink",
     "BksbSettings",
     "DiagnosticAssessmentResult",
+    "EvidencePack",
     "InitialAssessmentResult",
     "Invite",
+    "LearnerLevel",
+    "LearnerTag",
     "Level",
     "LevelMapping",
     "MatchSuggestion",
+    "ResultList",
     "Run",
     "RunLearner",
     "SkillResult",
     "Subject",
     "SubjectMapping",
+    "TagRule",
     "Unmatched",
     "UserCreationRequest",
     "UsernameProbe",

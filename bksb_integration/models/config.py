@@ -9,6 +9,7 @@ from django.views.decorators.debug import sensitive_variables
 from simple_history.models import HistoricalRecords
 
 from bksb_integration.models import encryption
+from bksb_integration.models.mappings import Level
 
 DEFAULT_API_URL = "https://live2api.bksblive2.co.uk/"
 # The columns holding encrypted secrets, with the words staff see for them.
@@ -78,6 +79,21 @@ class BksbSettings(models.Model):
     match_builtins = models.JSONField(default=default_match_builtins)
     match_patterns = models.TextField("Your patterns", blank=True)
     match_link_automatically = models.BooleanField("Link strong unique matches automatically", default=False)
+
+    # Funding flags (results/funding.py): the thresholds, editable as the rules change yearly.
+    funding_entitlement_below = models.CharField(
+        "English and maths: fully funded entitlement when assessed below",
+        max_length=20,
+        choices=Level.choices,
+        default=Level.LEVEL_2,
+    )
+    funding_digital_below = models.CharField(
+        "Digital: flag when assessed below", max_length=20, choices=Level.choices, default=Level.LEVEL_1
+    )
+    funding_prior_knowledge_from = models.CharField(
+        "Prior knowledge shown at or above", max_length=20, choices=Level.choices, default=Level.LEVEL_1
+    )
+
     # The watch list (issue 13): records created or invited lately are polled until their initial assessments are in.
     watch_window_days = models.PositiveIntegerField("Watch records created or invited within (days)", default=14)
     watch_interval_minutes = models.PositiveIntegerField("Poll watched records every (minutes)", default=10)

@@ -59,7 +59,7 @@ from bksb_integration.sync.breaker import run_transport_failure
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
 from bksb_integration.sync.heartbeat import Heartbeat
 from bksb_integration.sync.progress import STALE_AFTER
-from bksb_integration.sync.results_store import UpsertCounts, results_upsert
+from bksb_integration.sync.results_store import UpsertCounts, learner_results_store
 from bksb_integration.sync.runs import KEY_REFUSED, Tally, bksb_results_start, run_counts_add, run_stop
 from bksb_integration.sync.sessions import (
     V5_SUBJECTS,
@@ -424,20 +424,13 @@ def _watch_window() -> dt.timedelta:
 
 
 def _store(plan: _Plan, pages: dict[str, list[AssessmentResult]]) -> UpsertCounts:
-    counts = UpsertCounts()
-    mapper = _mapper()
-    for kind in LISTS:
-        counts.add(
-            results_upsert(
-                kind=kind,
-                learner_id=plan.learner.pk,
-                bksb_user_id=plan.bksb_user_id,
-                results=pages[kind],
-                mapper=mapper,
-                now=plan.started,
-            )
-        )
-    return counts
+    return learner_results_store(
+        learner_id=plan.learner.pk,
+        bksb_user_id=plan.bksb_user_id,
+        pages=pages,
+        mapper=_mapper(),
+        now=plan.started,
+    )
 
 
 def _finish(
@@ -507,13 +500,22 @@ def _session() -> requests.Session:
     return session
 
 
+_mapper_generation = 0
+
+
+def mappers_forget() -> None:
+    """Every thread of this process reads the mapping tables afresh at its next learner."""
+    global _mapper_generation
+    _mapper_generation += 1
+
+
 def _mapper() -> Mapper:
-    """The mapping tables, read at most every 30 s per worker thread."""
+    """The mapping tables, read at most every 30 s per worker thread (or after mappers_forget)."""
     now = timezone.now()
-    cached: tuple[dt.datetime, Mapper] | None = getattr(_local, "mapper", None)
-    if cached is None or cached[0] < now - MAPPER_TTL:
-        _local.mapper = cached = (now, Mapper.load())
-    return cached[1]
+    cached: tuple[dt.datetime, int, Mapper] | None = getattr(_local, "mapper", None)
+    if cached is None or cached[0] < now - MAPPER_TTL or cached[1] != _mapper_generation:
+        _local.mapper = cached = (now, _mapper_generation, Mapper.load())
+    return cached[2]
 
 
 @contextmanager

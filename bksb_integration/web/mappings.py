@@ -19,6 +19,7 @@ from bksb_integration.config.mapping import results_remap, unmapped_result_texts
 from bksb_integration.models import Level, LevelMapping, Subject, SubjectMapping
 from bksb_integration.web.forms_settings import LevelMappingForm, SubjectMappingForm
 from bksb_integration.web.guards import bksb_view
+from bksb_integration.web.levels_recompute import levels_recompute
 from permissions.access import can_manage_bksb_settings
 
 
@@ -106,4 +107,8 @@ def mapping_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def _remapped(request: HttpRequest, table: Table, done: str) -> HttpResponse:
     summary = results_remap()
     messages.success(request, f"{done} {summary.results_updated} stored results re-mapped.")
+    if summary.learner_ids:
+        job = levels_recompute(request, summary.learner_ids, reason=f"{table.title} changed")
+        if job is not None:
+            return redirect("jobs:detail", job.pk)
     return redirect(f"bksb:{table.kind}")

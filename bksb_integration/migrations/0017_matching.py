@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bksb_integration', '0015_run_selection'),
+        ('bksb_integration', '0016_levels'),
         ('jobs', '0001_initial'),
         ('learners', '0002_search_text'),
     ]
