@@ -35,6 +35,7 @@ from bksb_integration.api.errors import BksbAuthError
 from bksb_integration.config.connection import BksbNotReady, bksb_readiness
 from bksb_integration.models import BksbSettings, MatchSuggestion
 from bksb_integration.sync.eligibility import unlinked_learners
+from bksb_integration.sync.intake import auto_create_start
 from bksb_integration.sync.probe_pool import Prober, probing
 from jobs.kinds import JobEnd, JobFailed, JobKind
 from jobs.models import Job, JobItem
@@ -76,19 +77,25 @@ def unlinked_ids() -> list[int]:
 
 
 def bksb_match_start(
-    *, learner_ids: list[int], started_by: User | None, link_strong_unique: bool = False, trigger: str = "manual"
+    *,
+    learner_ids: list[int],
+    started_by: User | None,
+    link_strong_unique: bool = False,
+    trigger: str = "manual",
+    then_create: bool = False,
 ) -> Job:
-    """Queue matching for these records (in reference order). Raises BksbNotReady when bksb cannot be asked."""
+    """Queue matching for these records (in reference order); with then_create, the automatic creation of
+    bksb users follows once matching has linked what it could. Raises BksbNotReady when bksb cannot be asked."""
     readiness = bksb_readiness()
     if not readiness.ready:
         raise BksbNotReady(readiness.reason)
     refs = Learner.objects.filter(pk__in=learner_ids).order_by("learner_ref").values_list("pk", "learner_ref")
     items = [JobItem(subject_id=pk, subject=ref) for pk, ref in refs]
-    params = {"link_strong_unique": link_strong_unique, "trigger": trigger}
+    params = {"link_strong_unique": link_strong_unique, "trigger": trigger, "then_create": then_create}
     return job_start(kind=KIND, started_by=started_by, params=params, total=len(items), items=items)
 
 
-def nightly_match_start() -> Job | None:
+def nightly_match_start(*, then_create: bool = False) -> Job | None:
     """With "Link strong unique matches automatically" on, the nightly run also matches every unlinked record.
 
     Skipped while another matching run is still going (a night's run never doubles).
@@ -101,7 +108,9 @@ def nightly_match_start() -> Job | None:
     ids = unlinked_ids()
     if not ids:
         return None
-    return bksb_match_start(learner_ids=ids, started_by=None, link_strong_unique=True, trigger="nightly")
+    return bksb_match_start(
+        learner_ids=ids, started_by=None, link_strong_unique=True, trigger="nightly", then_create=then_create
+    )
 
 
 def bksb_match_run(job: Job) -> JobEnd:
@@ -117,6 +126,9 @@ def bksb_match_run(job: Job) -> JobEnd:
             if job.params.get("link_strong_unique"):
                 job_progress(job, stage="Linking strong unique matches")
                 _strong_unique_link(job, prober.client(), prober)
+            if job.params.get("then_create"):
+                # Only now: a record matching just linked must not get a second bksb user.
+                auto_create_start(reason="the nightly matching")
     except BksbNotReady as exc:
         raise JobFailed(str(exc)) from None
     except BksbAuthError:

@@ -16,7 +16,7 @@ from celery import Task, shared_task
 
 from bksb_integration.accounts.probes import probes_prune
 from bksb_integration.config.connection import bksb_readiness
-from bksb_integration.models import Run
+from bksb_integration.models import BksbSettings, Run
 from bksb_integration.sync import queue
 from bksb_integration.sync.breaker import run_probe
 from bksb_integration.sync.download import BUSY, YIELDED, run_learner_download, run_learners_download
@@ -82,9 +82,13 @@ def get_results_nightly_task() -> int | None:
     if not readiness.ready:
         logger.info("nightly Get Results skipped: %s", readiness.reason)
         return None
-    auto_create_start(reason="the nightly run")  # new eligible records' bksb users, when switched on
+    # New eligible records' bksb users, when switched on; after matching has linked the strong unique
+    # matches, when that is switched on too, so nobody who has a bksb user gets a second one.
+    if BksbSettings.load().match_link_automatically:
+        nightly_match_start(then_create=True)
+    else:
+        auto_create_start(reason="the nightly run")
     run, _ = get_results_start(started_by=None, trigger=Run.Trigger.SCHEDULED)
-    nightly_match_start()  # links strong unique matches, when an admin has switched that on
     return run.pk
 
 

@@ -98,5 +98,21 @@ def test_the_nightly_run_matches_and_links_only_when_switched_on(bksb, db, djang
         get_results_nightly_task()
 
     job = Job.objects.get(kind="bksb_match")
-    assert job.params == {"link_strong_unique": True, "trigger": "nightly"}
+    assert job.params == {"link_strong_unique": True, "trigger": "nightly", "then_create": True}
     assert BksbLink.objects.get(learner__learner_ref="N1").bksb_user_id == 91
+
+
+def test_with_matching_and_automatic_users_both_on_the_night_links_first_and_creates_only_for_the_rest(
+    bksb, db, django_capture_on_commit_callbacks
+):
+    configure(match_link_automatically=True, auto_create_users=True)
+    LearnerFactory(learner_ref="B1", email="b1@example.ac.uk", last_name="Known")
+    LearnerFactory(learner_ref="B2", email="b2@example.ac.uk", last_name="Newcomer")
+    bksb.users["b1@example.ac.uk"] = 95
+
+    with django_capture_on_commit_callbacks(execute=True):
+        get_results_nightly_task()
+
+    assert BksbLink.objects.get(learner__learner_ref="B1").bksb_user_id == 95
+    assert [dict(form)["Lastname"] for form in bksb.creates] == ["Newcomer"]  # Known was found, not created again
+    assert Learner.objects.get(learner_ref="B2").bksb_user
