@@ -60,13 +60,17 @@ def learner_filters_from(params: Mapping[str, str], user: AnyUser | None = None)
         if value and value in {choice for choice, _ in registered.choices()}:
             extra.append((registered.param, value))
     sort = str(params.get("sort", ""))
+    start_from = _date(params, "start_from", "Start date from", problems)
+    start_to = _date(params, "start_to", "Start date to", problems)
+    if start_from and start_to and start_from > start_to:
+        problems.append("Start date from is after Start date to: no record can start in between.")
     return LearnerFilters(
         query=str(params.get("q", "")).strip()[:100],
         system_status=_choice(params, "system_status", SystemStatus.values),
         learning_status=_choice(params, "learning_status", LearningStatus.values),
         kind=_choice(params, "kind", Kind.values),
-        start_from=_date(params, "start_from", "Start date from", problems),
-        start_to=_date(params, "start_to", "Start date to", problems),
+        start_from=start_from,
+        start_to=start_to,
         extra=tuple(extra),
         sort=sort if list_sort(sort, user) else "",
         problems=tuple(problems),

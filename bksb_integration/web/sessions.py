@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from bksb_integration.models import BksbSettings, WatchEntry
 from bksb_integration.results.sessions import learner_sessions
 from bksb_integration.results.skills_export import skills_csv_lines, skills_filename
+from bksb_integration.sync.eligibility import bksb_results_block
 from bksb_integration.sync.watch import watch_add, watch_stop
 from bksb_integration.web.guards import bksb_view
 from learners.models import Learner
@@ -49,6 +50,10 @@ def watch(request: StaffRequest, pk: int) -> HttpResponse:
     if request.POST.get("action") == "stop":
         if watch_stop(learner=learner):
             messages.success(request, "Stopped watching this record: the nightly run picks up its results.")
+        return redirect("bksb:tab", pk=learner.pk)
+    block = bksb_results_block(learner=learner)
+    if block is not None:
+        messages.error(request, f"This record cannot be watched: its results cannot be downloaded. {block.reason}")
         return redirect("bksb:tab", pk=learner.pk)
     watch_add(learner=learner, by=request.user)
     settings = BksbSettings.load()

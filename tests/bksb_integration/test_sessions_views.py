@@ -85,8 +85,8 @@ def test_a_learner_with_no_sessions_is_told_how_to_read_them(client, tutor):
     assert "No per-skill results yet." in page
 
 
-def test_watch_and_stop_watching_by_hand(client, tutor):
-    learner = LearnerFactory()
+def test_watch_and_stop_watching_by_hand(client, tutor, integration):
+    learner = LearnerFactory(bksb_user=True, bksb_username="watched.one")
     client.force_login(tutor)
 
     watched = client.post(reverse("bksb:watch", args=[learner.pk]), follow=True).content.decode()
@@ -103,6 +103,17 @@ def test_watch_and_stop_watching_by_hand(client, tutor):
     assert (entry.is_watched, entry.end_reason) == (False, WatchEntry.EndReason.BY_HAND)
     assert "Stopped watching this record" in stopped
     assert ">Watch</button>" in stopped
+
+
+def test_a_record_that_cannot_be_downloaded_is_not_watched(client, tutor):
+    learner = LearnerFactory(bksb_user=False)
+    client.force_login(tutor)
+
+    assert ">Watch</button>" not in client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+    answer = client.post(reverse("bksb:watch", args=[learner.pk]), follow=True).content.decode()
+
+    assert "This record cannot be watched: its results cannot be downloaded." in answer
+    assert not WatchEntry.objects.exists()
 
 
 def test_watch_needs_the_get_bksb_results_right(client, outsider):

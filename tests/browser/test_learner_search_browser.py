@@ -42,3 +42,12 @@ def test_learner_web_user_cannot_open_staff_pages(page, live_server, browser_log
     assert response is not None
     assert response.status == 403
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+
+
+def test_on_a_phone_the_menus_and_log_out_stay_on_the_screen(page, live_server, browser_login, admin_user):
+    page.set_viewport_size({"width": 390, "height": 800})
+    browser_login("admin1", "pw-admin1")
+    page.goto(f"{live_server.url}/learners/")
+    expect(page.get_by_role("button", name="Log out")).to_be_in_viewport()
+    expect(page.get_by_role("navigation", name="Main").get_by_text("Tools", exact=True)).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -96,6 +96,12 @@ def test_a_malformed_start_date_is_said_and_left_out(client, tutor):
     assert _names(response) == ["One, Any"]
 
 
+def test_start_dates_the_wrong_way_round_are_pointed_out(client, tutor):
+    client.force_login(tutor)
+    response = client.get(reverse("learners:list"), {"start_from": "2026-10-01", "start_to": "2026-09-01"})
+    assert "Start date from is after Start date to: no record can start in between." in response.text
+
+
 def test_a_registered_filter_shows_as_a_select_and_narrows_the_list(client, tutor, registered):
     LearnerFactory(first_name="With", last_name="Mail", email="w@college.ac.uk")
     LearnerFactory(first_name="No", last_name="Mail", email="")
