@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= 2
 # under ./var), which need DEBUG on. Production (docker compose, .env) has it off.
 export DEBUG ?= True
 
-.PHONY: demo test lint format requirements bench bench-list bench-import bench-tab bench-bulk venv venv-dev clean
+.PHONY: demo test lint format requirements vendor bench bench-list bench-import bench-tab bench-bulk venv venv-dev clean
 
 # Installs are hash-checked: the requirements*.txt files pin every package, transitive
 # ones included, with its hashes (compiled from the *.in files by `make requirements`).
@@ -63,6 +63,20 @@ requirements: venv-dev
 	$(UV_COMPILE) requirements-pip.in -o requirements-pip.txt
 	$(UV_COMPILE) requirements.in -o requirements.txt
 	$(UV_COMPILE) requirements-dev.in -o requirements-dev.txt
+
+## Front-end packages: package.json pins them, package-lock.json holds their hashes. `make vendor`
+## installs them from the npm registry and copies what the pages load into static/vendor/, where
+## it is committed with its licences (so `make demo` needs nothing but Python). The source-map
+## comment is dropped: the map is not shipped, and the manifest storage would look for it.
+VENDOR := static/vendor
+
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund
+	mkdir -p $(VENDOR)/chartjs
+	sed '/^\/\/# sourceMappingURL=/d' node_modules/chart.js/dist/chart.umd.min.js > $(VENDOR)/chartjs/chart.umd.min.js
+	cp node_modules/chart.js/LICENSE.md $(VENDOR)/chartjs/LICENSE.md
+	cp node_modules/@kurkle/color/LICENSE.md $(VENDOR)/chartjs/LICENSE-kurkle-color.md
+	node -e 'const p=require("./node_modules/chart.js/package.json");require("fs").writeFileSync("$(VENDOR)/chartjs/VERSION",p.name+" "+p.version+"\n")'
 
 ## Benchmarks print numbers; they are never timed tests. They need PostgreSQL
 ## (and Redis for the bulk run); each uses a database of its own, created if missing.
