@@ -17,3 +17,8 @@ class BksbIntegrationConfig(AppConfig):
         from jobs.kinds import job_kind_register
 
         job_kind_register(BKSB_USERS_CREATE)
+
+        # Levels at a glance (issue 14): recomputing many records' levels runs as a job.
+        from bksb_integration.config.levels_job import BKSB_LEVELS_REFRESH
+
+        job_kind_register(BKSB_LEVELS_REFRESH)

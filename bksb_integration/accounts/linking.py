@@ -11,11 +11,14 @@ from django.utils import timezone
 from bksb_integration.accounts.usernames import username_in_effect, web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbUserNotFound
+from bksb_integration.config.levels import levels_refresh
 from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult
 from learners.models import Learner
 
 # The first key of the advisory locks that serialise linking (any fixed number of our own).
 LINK_LOCK_SPACE = 0x6B736221
+# The reason tag changes carry in the audit trail when a record's bksb user changes.
+RELINKED = "Linked to another bksb user"
 
 
 class LinkError(Exception):
@@ -133,12 +136,15 @@ def bksb_user_id_resolve(*, link: BksbLink, username: str, client: BksbClient) -
         bksb_user_lock(user_id)
         held_refuse(learner=link.learner, username=username, bksb_user_id=user_id)
         changed = link.bksb_user_id not in (None, user_id)
+        relinked = link.bksb_user_id != user_id
         link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, username, timezone.now()
         link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at"])
         if changed:
             # A different bksb user: their whole history is new to us, even if
             # this download fails and is tried again later.
             last_download_set(link.learner, link, None)
+        if relinked:
+            levels_refresh(learner_ids=[link.learner_id], reason=RELINKED)
     return user_id
 
 
@@ -225,6 +231,8 @@ def _link_apply(
         if changed:
             # A different bksb user: their whole history is new to us.
             last_download_set(learner, link, None)
+            # Only the current bksb user's results count in the levels summary.
+            levels_refresh(learner_ids=[learner.pk], reason=RELINKED)
     return LinkOutcome(True, False, effective, user_id, f"Linked to bksb user {effective} (id {user_id}).")
 
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult, LevelMapping, SubjectMapping
 from bksb_integration.models.mappings import LEVEL_RANK
@@ -129,29 +129,42 @@ def subject_for(code: str, rows: Iterable[SubjectRow]) -> str | None:
 @dataclass(frozen=True)
 class RemapSummary:
     results_updated: int
+    # The records whose results were re-mapped: their levels summaries are out of date.
+    learner_ids: frozenset[int] = frozenset()
 
 
 def results_remap(*, mapper: Mapper | None = None) -> RemapSummary:
     """Re-apply the mapping tables to every stored result; call after a mapping change.
 
     Works per distinct result text and subject code (a few hundred at most), with
-    one UPDATE each that touches only rows whose mapping changed.
+    a query each for the records with rows whose mapping changed, then one UPDATE
+    of those rows where there are any.
     """
     mapper = mapper or Mapper.load()
     updated = 0
+    learner_ids: set[int] = set()
     with transaction.atomic():
         for model in RESULT_MODELS:
             for text in model.objects.values_list("result", flat=True).distinct().order_by():
                 level, rank = mapper.level(text) or (None, None)
                 rows = model.objects.filter(result=text)
                 stale = rows.exclude(level__isnull=True) if level is None else rows.exclude(level=level)
-                updated += stale.update(level=level, level_rank=rank)
+                updated += _update(stale, learner_ids, level=level, level_rank=rank)
             for code in model.objects.values_list("course_subject", flat=True).distinct().order_by():
                 subject = mapper.subject(code)
                 rows = model.objects.filter(course_subject=code)
                 stale = rows.exclude(subject__isnull=True) if subject is None else rows.exclude(subject=subject)
-                updated += stale.update(subject=subject)
-    return RemapSummary(results_updated=updated)
+                updated += _update(stale, learner_ids, subject=subject)
+    return RemapSummary(results_updated=updated, learner_ids=frozenset(learner_ids))
+
+
+def _update(stale: QuerySet[Any], learner_ids: set[int], **values: object) -> int:
+    """Update the stale rows, noting whose they are (one query when none is stale)."""
+    whose = set(stale.values_list("learner_id", flat=True).distinct().order_by())
+    if not whose:
+        return 0
+    learner_ids.update(whose)
+    return stale.update(**values)
 
 
 def unmapped_result_texts() -> list[tuple[str, int]]:

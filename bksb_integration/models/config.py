@@ -9,6 +9,7 @@ from django.views.decorators.debug import sensitive_variables
 from simple_history.models import HistoricalRecords
 
 from bksb_integration.models import encryption
+from bksb_integration.models.mappings import Level
 
 DEFAULT_API_URL = "https://live2api.bksblive2.co.uk/"
 # The columns holding encrypted secrets, with the words staff see for them.
@@ -58,6 +59,20 @@ class BksbSettings(models.Model):
     # Invites to newly created bksb users.
     invite_subject = models.CharField(max_length=200, default="Your bksb account")
     invite_body = models.TextField(blank=True)
+
+    # Funding flags (results/funding.py): the thresholds, editable as the rules change yearly.
+    funding_entitlement_below = models.CharField(
+        "English and maths: fully funded entitlement when assessed below",
+        max_length=20,
+        choices=Level.choices,
+        default=Level.LEVEL_2,
+    )
+    funding_digital_below = models.CharField(
+        "Digital: flag when assessed below", max_length=20, choices=Level.choices, default=Level.LEVEL_1
+    )
+    funding_prior_knowledge_from = models.CharField(
+        "Prior knowledge shown at or above", max_length=20, choices=Level.choices, default=Level.LEVEL_1
+    )
 
     updated_at = models.DateTimeField(auto_now=True)
 

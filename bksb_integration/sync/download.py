@@ -55,7 +55,7 @@ from bksb_integration.sync.breaker import run_transport_failure
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
 from bksb_integration.sync.heartbeat import Heartbeat
 from bksb_integration.sync.progress import STALE_AFTER
-from bksb_integration.sync.results_store import UpsertCounts, results_upsert
+from bksb_integration.sync.results_store import UpsertCounts, learner_results_store
 from bksb_integration.sync.runs import KEY_REFUSED, Tally, bksb_results_start, run_counts_add, run_stop
 from learners.models import Learner
 
@@ -318,20 +318,13 @@ def _read(client: BksbClient, plan: _Plan, progress: Heartbeat) -> dict[str, lis
 
 
 def _store(plan: _Plan, pages: dict[str, list[AssessmentResult]]) -> UpsertCounts:
-    counts = UpsertCounts()
-    mapper = _mapper()
-    for kind in LISTS:
-        counts.add(
-            results_upsert(
-                kind=kind,
-                learner_id=plan.learner.pk,
-                bksb_user_id=plan.bksb_user_id,
-                results=pages[kind],
-                mapper=mapper,
-                now=plan.started,
-            )
-        )
-    return counts
+    return learner_results_store(
+        learner_id=plan.learner.pk,
+        bksb_user_id=plan.bksb_user_id,
+        pages=pages,
+        mapper=_mapper(),
+        now=plan.started,
+    )
 
 
 def _finish(part: RunLearner, token: int, *, counts: UpsertCounts | None, error: str) -> bool:

@@ -3,15 +3,18 @@
 Every path that writes results (one learner's download, a bulk run, a
 re-download) goes through results_upsert, so a result is identified and
 compared the same way everywhere: by (bksb user id, SessionId, AssessmentID).
+A download stores both lists with learner_results_store, which also brings the
+record's levels summary and tags up to date in the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bksb_integration.api.types import AssessmentResult
+from bksb_integration.config.levels import levels_refresh
 from bksb_integration.config.mapping import Mapper
 from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.models.results import AssessmentResult as StoredResult
@@ -23,6 +26,8 @@ MODELS: dict[str, type[StoredResult]] = {
 # Fields that come from bksb; a change in any of them updates the row.
 REMOTE_FIELDS = ("course_subject", "course_name", "assessment_name", "result", "result_date", "raw")
 MAPPED_FIELDS = ("subject", "level", "level_rank")
+# The reason tag changes a download makes carry in the audit trail.
+NEW_RESULTS = "Results downloaded"
 
 
 @dataclass
@@ -127,4 +132,33 @@ def results_upsert(
     if changed:
         model.objects.bulk_update(changed, update_fields)
     counts.created, counts.updated = len(fresh), len(changed)
+    return counts
+
+
+def learner_results_store(
+    *,
+    learner_id: int,
+    bksb_user_id: int,
+    pages: Mapping[str, Iterable[AssessmentResult]],
+    mapper: Mapper,
+    now: dt.datetime,
+) -> UpsertCounts:
+    """Store a download's results of both lists; when any is new or changed, refresh the levels summary.
+
+    Call inside the caller's transaction: the results and the summary commit together.
+    """
+    counts = UpsertCounts()
+    for kind in MODELS:
+        counts.add(
+            results_upsert(
+                kind=kind,
+                learner_id=learner_id,
+                bksb_user_id=bksb_user_id,
+                results=pages.get(kind, ()),
+                mapper=mapper,
+                now=now,
+            )
+        )
+    if counts.created or counts.updated:
+        levels_refresh(learner_ids=[learner_id], reason=NEW_RESULTS, now=now)
     return counts
