@@ -22,3 +22,8 @@ class BksbIntegrationConfig(AppConfig):
         from bksb_integration.config.levels_job import BKSB_LEVELS_REFRESH
 
         job_kind_register(BKSB_LEVELS_REFRESH)
+
+        # Columns, filters and actions on the learner list (learners.listing).
+        from bksb_integration.web import learner_list
+
+        learner_list.register()

@@ -1,42 +1,103 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from bksbmis.csv_export import csv_lines
+from learners.listing import column_cells, list_actions_for, list_columns, list_filters, list_sorts
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
 from learners.pagination import DeferredJoinPaginator
-from learners.selectors import LearnerFilters, learner_search
+from learners.selection import ALL_MATCHING
+from learners.selectors import learner_filters_from, learner_search
 from permissions.access import can_view_learners
 from permissions.decorators import StaffRequest, staff_required
 
 PAGE_SIZE = 50
+EXPORT_BATCH = 2000
 
 
 @staff_required(can_view_learners)
 def learner_list(request: StaffRequest) -> HttpResponse:
-    filters = LearnerFilters(
-        query=request.GET.get("q", "").strip()[:100],
-        system_status=request.GET.get("system_status", ""),
-        learning_status=request.GET.get("learning_status", ""),
-        kind=request.GET.get("kind", ""),
-    )
+    filters = learner_filters_from(request.GET)
     page = DeferredJoinPaginator(learner_search(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    learners = list(page.object_list)
+    cells = column_cells(learners)
     context = {
         "page": page,
+        "rows": [(learner, cells.row(learner)) for learner in learners],
+        "columns": cells.columns,
         "filters": filters,
+        "extra_filters": [(f, filters.value(f.param), f.choices()) for f in list_filters()],
+        "sorts": list_sorts(),
+        "actions": list_actions_for(request),
+        "all_matching": ALL_MATCHING,
         "system_statuses": SystemStatus.choices,
         "learning_statuses": LearningStatus.choices,
         "kinds": Kind.choices,
-        "querystring": _without_page(request),
+        "querystring": filters.querystring(),
     }
     template = "learners/_learner_table.html" if request.htmx else "learners/learner_list.html"
     return render(request, template, context)
 
 
-def _without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
+@staff_required(can_view_learners)
+def learner_export(request: StaffRequest) -> StreamingHttpResponse:
+    """The filtered list as CSV, in the list's order, with every registered column."""
+    filters = learner_filters_from(request.GET)
+    lines = csv_lines(_export_rows(learner_search(filters=filters)))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="learners.csv"'
+    return response
+
+
+EXPORT_HEADER = [
+    "Reference",
+    "Type",
+    "First name",
+    "Last name",
+    "Email",
+    "Web user",
+    "System status",
+    "Learning status",
+    "Start date",
+    "BKSB User",
+    "BKSB Username",
+]
+
+
+def _export_rows(learners: QuerySet[Learner]) -> Iterator[list[Any]]:
+    """The header, then a row per record, read EXPORT_BATCH records (and their column values) at a time."""
+    ids = list(learners.values_list("pk", flat=True))
+    columns = list_columns()
+    yield EXPORT_HEADER + [column.header for column in columns]
+    for start in range(0, len(ids), EXPORT_BATCH):
+        batch_ids = ids[start : start + EXPORT_BATCH]
+        order = {pk: position for position, pk in enumerate(batch_ids)}
+        batch = sorted(learners.filter(pk__in=batch_ids), key=lambda learner: order[learner.pk])
+        cells = column_cells(batch)
+        for learner in batch:
+            yield _export_row(learner) + [column.csv(value) for column, value in cells.row(learner)]
+
+
+def _export_row(learner: Learner) -> list[Any]:
+    web_user = getattr(learner, "web_user", None)
+    return [
+        learner.learner_ref,
+        learner.get_kind_display(),
+        learner.first_name,
+        learner.last_name,
+        learner.email,
+        web_user.username if web_user else "",
+        learner.get_system_status_display(),
+        learner.get_learning_status_display(),
+        learner.start_date.isoformat() if learner.start_date else "",
+        "Yes" if learner.bksb_user else "No",
+        learner.bksb_username,
+    ]
 
 
 @staff_required(can_view_learners)

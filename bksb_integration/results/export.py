@@ -1,15 +1,11 @@
 """Stored bksb results as CSV, streamed a row at a time (web download and command alike).
 
-bksb's strings are untrusted: a cell that a spreadsheet would read as a formula
-(starting with = + - @, or a tab or carriage return, even behind leading spaces
-or newlines) gets a leading apostrophe.
+bksb's strings are untrusted: every cell goes through bksbmis.csv_export, which
+makes a would-be spreadsheet formula inert.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +14,7 @@ from django.utils import timezone
 
 from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.models.mappings import Level, Subject
+from bksbmis.csv_export import csv_lines as csv_text
 from learners.models import Learner
 
 HEADER = [
@@ -51,21 +48,10 @@ COLUMNS = [
     "level",
     "level_rank",
 ]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Spaces and newlines a spreadsheet may skip before reading a formula: any
-# whitespace except tab and CR, which are formula starts themselves.
-LEADING_BLANKS = re.compile(r"^[^\S\t\r]+")
 CHUNK = 2000
 
 SUBJECT_LABELS = dict(Subject.choices)
 LEVEL_LABELS = dict(Level.choices)
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and LEADING_BLANKS.sub("", value, count=1).startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def result_rows(*, learner: Learner | None = None) -> Iterator[list[Any]]:
@@ -102,26 +88,9 @@ def _rows(list_name: str, rows: QuerySet, *, with_score: bool) -> Iterator[list[
         ]
 
 
-class _Line:
-    """A file-like that hands back what csv.writer wrote."""
-
-    def __init__(self) -> None:
-        self.buffer = io.StringIO()
-
-    def take(self) -> str:
-        text = self.buffer.getvalue()
-        self.buffer.seek(0)
-        self.buffer.truncate()
-        return text
-
-
 def csv_lines(*, learner: Learner | None = None) -> Iterator[str]:
     """The export as CSV text, one line at a time, every cell neutralised."""
-    line = _Line()
-    writer = csv.writer(line.buffer)
-    for row in result_rows(learner=learner):
-        writer.writerow([neutralise(cell) for cell in row])
-        yield line.take()
+    return csv_text(result_rows(learner=learner))
 
 
 def export_filename(*, learner: Learner | None = None) -> str:

@@ -31,6 +31,7 @@ from bksb_integration.web.forms_users import CreateBksbUserForm, InviteForm, Inv
 from bksb_integration.web.guards import bksb_view
 from jobs.views import job_started_response
 from learners.models import Learner
+from learners.selection import learners_selected
 from permissions import access
 from permissions.access import AnyUser
 from permissions.decorators import StaffRequest
@@ -187,8 +188,9 @@ def _invite_send(request: StaffRequest, learner: Learner, settings: BksbSettings
 @bksb_view(can_create_user)
 @require_POST
 def bulk_create(request: StaffRequest) -> HttpResponse:
-    """Start creating a bksb user for each ticked record on the workers; its window lists each outcome."""
-    ids = [int(value) for value in request.POST.getlist("learner") if value.isdigit()]
+    """Start creating a bksb user for each ticked record (or all matching the list's filters) on the
+    workers; its window lists each outcome."""
+    ids = list(learners_selected(request.POST).values_list("pk", flat=True))
     if _not_ready(request, BksbSettings.load()):
         return _back_to_list(request)
     if not ids:

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult
-from bksb_integration.results.export import HEADER, neutralise
+from bksb_integration.results.export import HEADER
 from bksb_integration.results.tables_doc import tables_markdown, undescribed_columns
+from bksbmis.csv_export import neutralise
 from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db

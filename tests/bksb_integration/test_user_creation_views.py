@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
@@ -391,6 +392,23 @@ def test_bulk_create_opens_its_window_at_once_and_sends_nothing_in_the_request(
     assert len(queued) == 1  # the job is queued for the workers once the request commits
 
 
+def test_bulk_create_for_all_matching_the_filter_takes_every_match_and_nothing_else(
+    client, creator, integration, bksb, django_capture_on_commit_callbacks
+):
+    intake = [LearnerFactory(last_name="Intake", start_date=dt.date(2026, 9, 1)) for _ in range(60)]
+    LearnerFactory(last_name="Intake", start_date=dt.date(2025, 9, 1))
+    LearnerFactory(last_name="Elsewhere", start_date=dt.date(2026, 9, 1))
+    client.force_login(creator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("bksb:bulk_create"),
+            {"scope": "all_matching", "q": "intake", "start_from": "2026-08-01", "learner": [intake[0].pk]},
+        )
+    job = Job.objects.get()
+    assert sorted(job.items.values_list("subject_id", flat=True)) == sorted(x.pk for x in intake)
+    assert len(bksb.creates) == 60
+
+
 def test_bulk_create_takes_any_number_of_records(
     client, creator, integration, bksb, django_capture_on_commit_callbacks
 ):
@@ -404,10 +422,8 @@ def test_bulk_create_takes_any_number_of_records(
 def test_learner_list_says_the_users_are_created_in_the_background(client, creator, learner, integration):
     client.force_login(creator)
     page = client.get(reverse("learners:list")).content.decode()
-    assert "created in the background" in page
-    assert "at a time" not in page
-    assert ", then press Create bksb users.</span>" in page
-    assert ", then</span>" not in page
+    assert "runs in the background, in a window you can watch" in page
+    assert "Records that already have a bksb user are left as they are." in page
 
 
 def test_a_bulk_creation_job_is_shown_only_to_those_who_may_create_users(
@@ -431,11 +447,11 @@ def test_learner_list_offers_selection_only_to_holders(client, creator, tutor, l
     client.force_login(creator)
     page = client.get(reverse("learners:list")).content.decode()
     assert "Create bksb users" in page
-    assert f'name="learner" value="{learner.pk}" form="bksb-bulk-create"' in page
+    assert f'name="learner" value="{learner.pk}" form="learner-selection"' in page
     client.force_login(tutor)
     page = client.get(reverse("learners:list")).content.decode()
     assert "Create bksb users" not in page
-    assert 'form="bksb-bulk-create"' not in page
+    assert 'form="learner-selection"' not in page
 
 
 # The invite template page.

@@ -89,6 +89,7 @@ def test_the_learner_list_says_how_to_create_several_bksb_users(page, live_serve
     page.goto(f"{live_server.url}/learners/")
     button = page.get_by_role("button", name="Create bksb users")
     expect(button).to_have_accessible_description(
-        "Tick records without a bksb user (they are created in the background, in a window you can watch), "
-        "then press Create bksb users."
+        "Tick records below, or select all matching this filter, then choose what to do. "
+        "Long work runs in the background, in a window you can watch. "
+        "Records that already have a bksb user are left as they are."
     )

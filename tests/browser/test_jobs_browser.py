@@ -3,6 +3,8 @@ Create bksb users, in real Chromium, watched to the end."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -77,8 +79,9 @@ def test_a_manager_creates_bksb_users_for_ticked_records_and_watches_the_window(
 
     browser_login("manager1", "pw-manager1")
     page.get_by_label("Search").fill("Ticked")
+    expect(page).to_have_url(re.compile(r"q=Ticked"))  # the list has been filtered: ticks made now stay
     for name in ("Ada", "Ben", "Cy", "Dee"):
-        page.get_by_label(f"Select {name} Ticked for bksb").check()
+        page.get_by_label(f"Select {name} Ticked", exact=True).check()
     page.get_by_role("button", name="Create bksb users").click()
 
     window = page.get_by_role("dialog", name="Create bksb users")
@@ -96,3 +99,25 @@ def test_a_manager_creates_bksb_users_for_ticked_records_and_watches_the_window(
         learner.refresh_from_db()
         assert learner.bksb_user
         assert sandbox.user_details(learner.bksb_username) is not None
+
+
+@pytest.mark.sandbox(switched_on=True)
+def test_a_manager_creates_bksb_users_for_all_matching_a_filter(page, browser_login, manager, sandbox, worker):
+    for n in range(55):  # more than a page
+        LearnerFactory(first_name=f"Member{n:02}", last_name="Intake")
+    LearnerFactory(first_name="Not", last_name="Included")
+    page.on("dialog", lambda question: question.accept())
+
+    browser_login("manager1", "pw-manager1")
+    page.get_by_label("Search").fill("Intake")
+    expect(page).to_have_url(re.compile(r"q=Intake"))
+    expect(page.get_by_text("55 records")).to_be_visible()
+    page.get_by_label("Select all 55 matching this filter").check()
+    page.get_by_role("button", name="Create bksb users").click()
+
+    window = page.get_by_role("dialog", name="Create bksb users")
+    expect(window.get_by_text("0 of 55 records")).to_be_visible()
+    worker()
+    expect(window.get_by_text("Finished.")).to_be_visible()
+    assert Learner.objects.filter(last_name="Intake", bksb_user=True).count() == 55
+    assert not Learner.objects.get(last_name="Included").bksb_user

@@ -1,0 +1,30 @@
+"""What the bksb integration adds to the learner list (learners.listing), registered at start-up."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from bksb_integration.models import BksbSettings
+from learners.listing import ListAction, list_action_register
+from permissions import access
+from permissions.access import bksb_available
+
+
+def _integration_on() -> bool:
+    return bksb_available() and BksbSettings.objects.filter(pk=1, integration_enabled=True).exists()
+
+
+def _may_create_users(request: HttpRequest) -> bool:
+    return access.can_create_bksb_user(request.user) and _integration_on()
+
+
+def register() -> None:
+    list_action_register(
+        ListAction(
+            label="Create bksb users",
+            url_name="bksb:bulk_create",
+            allowed=_may_create_users,
+            confirm="Create a bksb user for each selected record?",
+            help="Records that already have a bksb user are left as they are.",
+        )
+    )

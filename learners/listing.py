@@ -1,0 +1,141 @@
+"""What other apps add to the learner list: filters, columns, sort orders and actions.
+
+The learner list knows only learner records. An app with more to say about a
+record (bksb levels, assessment status, tags) registers it here from its
+AppConfig.ready(), and the list, its CSV export and every "all matching this
+filter" action then carry it alike. Registered filters and sorts are queryset
+expressions and a column's values are read for a whole page at once, so the list
+costs the same few queries however many records it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from learners.models import Learner
+
+LearnerQuery = QuerySet[Learner]
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """A select above the list. `apply` is called only with one of `choices()`'s values."""
+
+    param: str
+    label: str
+    choices: Callable[[], Sequence[tuple[str, str]]]
+    apply: Callable[[LearnerQuery, str], LearnerQuery]
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """A column of the list and of its CSV: `values` maps learner id to value for a page of records."""
+
+    key: str
+    header: str
+    values: Callable[[Sequence[Learner]], Mapping[int, Any]]
+    template: str
+    csv: Callable[[Any], str]
+
+
+@dataclass(frozen=True)
+class ListSort:
+    """A choice of the list's Sort by select."""
+
+    key: str
+    label: str
+    order: Callable[[LearnerQuery], LearnerQuery]
+
+
+@dataclass(frozen=True)
+class ListAction:
+    """A button under the list that acts on the ticked records, or on all matching the filters."""
+
+    label: str
+    url_name: str
+    allowed: Callable[[HttpRequest], bool]
+    confirm: str = ""
+    help: str = ""
+
+
+_filters: dict[str, ListFilter] = {}
+_columns: dict[str, ListColumn] = {}
+_sorts: dict[str, ListSort] = {}
+_actions: dict[str, ListAction] = {}
+
+# The list's own query-string names: a registered filter may not take one.
+RESERVED = {
+    "q",
+    "kind",
+    "system_status",
+    "learning_status",
+    "start_from",
+    "start_to",
+    "sort",
+    "page",
+    "learner",
+    "scope",
+}
+
+
+def list_filter_register(list_filter: ListFilter) -> None:
+    if list_filter.param in RESERVED:
+        raise ValueError(f"{list_filter.param!r} is one of the learner list's own parameters")
+    _filters[list_filter.param] = list_filter
+
+
+def list_column_register(column: ListColumn) -> None:
+    _columns[column.key] = column
+
+
+def list_sort_register(sort: ListSort) -> None:
+    _sorts[sort.key] = sort
+
+
+def list_action_register(action: ListAction) -> None:
+    _actions[action.url_name] = action
+
+
+def list_filters() -> list[ListFilter]:
+    return list(_filters.values())
+
+
+def list_columns() -> list[ListColumn]:
+    return list(_columns.values())
+
+
+def list_sorts() -> list[ListSort]:
+    return list(_sorts.values())
+
+
+def list_sort(key: str) -> ListSort | None:
+    return _sorts.get(key)
+
+
+def list_filter(param: str) -> ListFilter | None:
+    return _filters.get(param)
+
+
+def list_actions_for(request: HttpRequest) -> list[ListAction]:
+    return [action for action in _actions.values() if action.allowed(request)]
+
+
+@dataclass(frozen=True)
+class ColumnCells:
+    """One page's values of every registered column, read once per column."""
+
+    columns: list[ListColumn]
+    values: dict[str, Mapping[int, Any]]
+
+    def row(self, learner: Learner) -> list[tuple[ListColumn, Any]]:
+        return [(column, self.values[column.key].get(learner.pk)) for column in self.columns]
+
+
+def column_cells(learners: Sequence[Learner]) -> ColumnCells:
+    columns = list_columns()
+    return ColumnCells(columns=columns, values={column.key: column.values(learners) for column in columns})
