@@ -18,12 +18,17 @@ class BksbIntegrationConfig(AppConfig):
 
         job_kind_register(BKSB_USERS_CREATE)
 
-        # Levels at a glance (issue 14): recomputing many records' levels runs as a job.
-        from bksb_integration.config.levels_job import BKSB_LEVELS_REFRESH
-
-        job_kind_register(BKSB_LEVELS_REFRESH)
-
         # Columns, filters and actions on the learner list (learners.listing).
         from bksb_integration.web import learner_list
 
         learner_list.register()
+
+        # Levels at a glance (issue 14): recomputing many records' levels, and evidence packs for many, run as jobs;
+        # tag and funding flag filters and the Evidence packs action on the learner list.
+        from bksb_integration.config.levels_job import BKSB_LEVELS_REFRESH
+        from bksb_integration.results.evidence_job import BKSB_EVIDENCE_PACKS
+        from bksb_integration.web import levels_list
+
+        job_kind_register(BKSB_LEVELS_REFRESH)
+        job_kind_register(BKSB_EVIDENCE_PACKS)
+        levels_list.register()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bksb_integration.web import get_results, mappings, settings_page, tab, users
+from bksb_integration.web import evidence, get_results, mappings, settings_page, tab, tags_page, users
 
 app_name = "bksb"
 
@@ -56,4 +56,15 @@ urlpatterns = [
     path("management/bksb/schedule/", get_results.schedule, name="schedule"),
     path("management/bksb/history/", get_results.history, name="history"),
     path("management/bksb/history/<int:run_id>/", get_results.run_detail, name="run_detail"),
+    # Levels at a glance (issue 14): tag rules, funding flag thresholds and meanings, evidence packs.
+    path("integrations/bksb/tags/", tags_page.tags, name="tags"),
+    path("integrations/bksb/tags/<int:pk>/", tags_page.tag_rule_edit, name="tag_rule_edit"),
+    path("integrations/bksb/tags/<int:pk>/delete/", tags_page.tag_rule_delete, name="tag_rule_delete"),
+    path("integrations/bksb/funding-thresholds/", tags_page.funding_thresholds, name="funding_thresholds"),
+    path("bksb/funding-flags/", tags_page.funding_flags_help, name="funding_flags"),
+    path("learners/<int:pk>/bksb/evidence-pack.pdf", evidence.evidence_pack, name="evidence_pack"),
+    path("learners/bksb/evidence-packs/", evidence.evidence_packs, name="evidence_packs"),
+    path(
+        "bksb/evidence-packs/<int:job_id>/download/", evidence.evidence_packs_download, name="evidence_packs_download"
+    ),
 ]

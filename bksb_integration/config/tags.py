@@ -136,3 +136,11 @@ def _history(tags: list[LearnerTag], history_type: str, reason: str, now: dt.dat
         for tag in tags
     ]
     history.objects.bulk_create(rows, batch_size=500)
+
+
+def tags_remove_for_rule(*, rule: TagRule, reason: str, now: dt.datetime) -> int:
+    """Take a rule's tags off every record (with history), before the rule itself is deleted."""
+    gone = list(LearnerTag.objects.filter(rule=rule))
+    _history(gone, "-", reason, now)
+    LearnerTag.objects.filter(pk__in=[tag.pk for tag in gone]).delete()
+    return len(gone)

@@ -6,22 +6,20 @@ Every change re-applies the tables to the stored results at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from bksb_integration.config.levels_job import levels_refresh_after_change
 from bksb_integration.config.mapping import results_remap, unmapped_result_texts, unmapped_subject_codes
 from bksb_integration.models import Level, LevelMapping, Subject, SubjectMapping
 from bksb_integration.web.forms_settings import LevelMappingForm, SubjectMappingForm
 from bksb_integration.web.guards import bksb_view
-from jobs.models import Job
+from bksb_integration.web.levels_recompute import levels_recompute
 from permissions.access import can_manage_bksb_settings
 
 
@@ -114,14 +112,3 @@ def _remapped(request: HttpRequest, table: Table, done: str) -> HttpResponse:
         if job is not None:
             return redirect("jobs:detail", job.pk)
     return redirect(f"bksb:{table.kind}")
-
-
-def levels_recompute(request: HttpRequest, learner_ids: Collection[int], *, reason: str) -> Job | None:
-    """The records' levels summaries and tags follow a change: now, or as a job (returned) when many."""
-    user = request.user if isinstance(request.user, User) else None
-    outcome = levels_refresh_after_change(learner_ids=learner_ids, reason=reason, started_by=user)
-    if isinstance(outcome, Job):
-        messages.info(request, "Every record's levels and tags are being recomputed in the background.")
-        return outcome
-    messages.success(request, f"Levels and tags recomputed for {outcome.learners} records.")
-    return None
