@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bksb_integration.web import evidence, get_results, mappings, settings_page, tab, tags_page, users
+from bksb_integration.web import evidence, get_results, mappings, reports, settings_page, tab, tags_page, users
 
 app_name = "bksb"
 
@@ -67,4 +67,7 @@ urlpatterns = [
     path(
         "bksb/evidence-packs/<int:job_id>/download/", evidence.evidence_packs_download, name="evidence_packs_download"
     ),
+    # Management > BKSB > Reports: a cohort's levels as charts and tables, and as CSV (web/reports.py).
+    path("management/bksb/reports/", reports.reports, name="reports"),
+    path("management/bksb/reports/report.csv", reports.reports_csv, name="reports_csv"),
 ]

@@ -63,10 +63,20 @@ class ListAction:
     help: str = ""
 
 
+@dataclass(frozen=True)
+class ListLink:
+    """A link beside Download CSV to another page about the records matching the filters (their query string)."""
+
+    label: str
+    url_name: str
+    allowed: Callable[[HttpRequest], bool]
+
+
 _filters: dict[str, ListFilter] = {}
 _columns: dict[str, ListColumn] = {}
 _sorts: dict[str, ListSort] = {}
 _actions: dict[str, ListAction] = {}
+_links: dict[str, ListLink] = {}
 
 # The list's own query-string names: a registered filter may not take one.
 RESERVED = {
@@ -101,6 +111,10 @@ def list_action_register(action: ListAction) -> None:
     _actions[action.url_name] = action
 
 
+def list_link_register(link: ListLink) -> None:
+    _links[link.url_name] = link
+
+
 def list_filters() -> list[ListFilter]:
     return list(_filters.values())
 
@@ -123,6 +137,10 @@ def list_filter(param: str) -> ListFilter | None:
 
 def list_actions_for(request: HttpRequest) -> list[ListAction]:
     return [action for action in _actions.values() if action.allowed(request)]
+
+
+def list_links_for(request: HttpRequest) -> list[ListLink]:
+    return [link for link in _links.values() if link.allowed(request)]
 
 
 @dataclass(frozen=True)

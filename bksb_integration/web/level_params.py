@@ -9,6 +9,7 @@ from __future__ import annotations
 INITIAL_PARAM = "bksb_initial"
 UNMAPPED_PARAM = "bksb_unmapped"
 MOVEMENT_PARAM = "bksb_movement"
+FLAG_PARAM = "bksb_flag"
 # bksb_initial's value for "no initial assessment yet, in any subject".
 NONE_IN_ANY_SUBJECT = "none"
 

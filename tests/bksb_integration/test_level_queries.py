@@ -6,15 +6,13 @@ import pytest
 
 from bksb_integration.results.level_queries import (
     Movement,
-    latest_levels,
     learners_at_level,
-    learners_by_level,
     learners_initially_assessed,
     learners_moved,
-    learners_with_unmapped,
     level_choice,
     level_choices,
 )
+from bksb_integration.results.levels import learners_without_initial
 from learners.models import Learner
 
 from .cohort_support import cohort_build
@@ -60,18 +58,12 @@ def test_no_results_and_results_not_mapped_in_a_subject():
     assert _at("english", "below_level_3") == {"Rising"}
 
 
-def test_has_unmapped_results():
-    cohort_build()
-    assert _names(learners_with_unmapped(Learner.objects.all())) == {"Falling"}
-    assert "Falling" not in _names(learners_with_unmapped(Learner.objects.all(), present=False))
-
-
 def test_no_initial_assessment_yet_in_any_subject_or_in_one():
     cohort_build()
     everyone = Learner.objects.all()
-    assert _names(learners_initially_assessed(everyone, subject=None, assessed=False)) == {"Unassessed", "Diagnostic"}
-    assert _names(learners_initially_assessed(everyone, subject="english", assessed=True)) == {"Rising", "Falling"}
-    assert "Steady" in _names(learners_initially_assessed(everyone, subject="english", assessed=False))
+    assert _names(learners_without_initial(everyone)) == {"Unassessed", "Diagnostic"}
+    assert _names(learners_initially_assessed(everyone, subject="english")) == {"Rising", "Falling"}
+    assert "Steady" in _names(learners_without_initial(everyone, "english"))
 
 
 def test_movement_from_initial_to_diagnostic():
@@ -81,25 +73,3 @@ def test_movement_from_initial_to_diagnostic():
     assert _names(learners_moved(everyone, subject="maths", movement=Movement.DOWN)) == {"Falling"}
     assert _names(learners_moved(everyone, subject="maths", movement=Movement.NO_DIAGNOSTIC)) == {"Steady", "January"}
     assert not learners_moved(everyone, subject="maths", movement=Movement.SAME).exists()
-
-
-def test_sorting_by_level_puts_records_without_a_level_last():
-    cohort_build()
-    lowest = list(learners_by_level(Learner.objects.all(), subject="maths").values_list("last_name", flat=True))
-    assert lowest[:3] == ["January", "Diagnostic", "Falling"]
-    assert set(lowest[3:5]) == {"Rising", "Steady"}
-    assert lowest[5] == "Unassessed"
-    highest = list(
-        learners_by_level(Learner.objects.all(), subject="maths", descending=True).values_list("last_name", flat=True)
-    )
-    assert highest[:2] == ["Rising", "Steady"]  # equal levels: by name
-    assert highest[-1] == "Unassessed"
-
-
-def test_latest_levels_reads_a_page_in_one_query(django_assert_num_queries):
-    cohort = cohort_build()
-    ids = list(Learner.objects.values_list("pk", flat=True))
-    with django_assert_num_queries(1):
-        rows = latest_levels(learner_ids=ids, subject="maths")
-    assert rows[cohort.rising.pk].latest_level == "level_1"
-    assert cohort.unassessed.pk not in rows

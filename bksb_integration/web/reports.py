@@ -1,0 +1,97 @@
+"""Management > BKSB > Reports: a cohort's levels as charts with tables, and as CSV.
+
+The cohort is picked with the learner list's own filters (the same query string), so
+"Reports for this cohort" on a filtered list opens the report for exactly those
+records, and each count links back to the list filtered to the cohort and that count.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from urllib.parse import urlencode
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from bksb_integration.results.cohort import cohort_report
+from bksb_integration.web.level_params import FLAG_PARAM
+from bksb_integration.web.report_charts import Filter, chart_data, csv_rows, grid_tables, sections, table_rows
+from learners.listing import list_filter
+from learners.models import Kind, LearningStatus, SystemStatus
+from learners.selectors import LearnerFilters, learner_filters_from, learner_search
+from permissions.access import can_view_bksb_reports
+from permissions.decorators import StaffRequest, staff_required
+
+# The cohort form's fields: the list's own, then these registered filters (the Tag filter is levels_list.py's).
+COHORT_FIELDS = ("start_from", "start_to", "learning_status", "kind")
+COHORT_SELECTS = ("bksb_tag", FLAG_PARAM)
+
+
+def cohort_params(filters: LearnerFilters) -> dict[str, str]:
+    """The filters that pick the cohort, as the list's query string has them (the sort is not one)."""
+    params = filters.as_params()
+    params.pop("sort", None)
+    return params
+
+
+def list_link(params: dict[str, str], extra: Filter | None = None) -> str:
+    """The learner list filtered to the cohort, and to one more filter when given."""
+    query = {**params, **dict([extra])} if extra else params
+    return reverse("learners:list") + (f"?{urlencode(query)}" if query else "")
+
+
+def _carried(params: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Filters from the list the cohort form does not show: kept as hidden fields, and named on the page."""
+    shown = {*COHORT_FIELDS, *COHORT_SELECTS}
+    own = {"q": "Search", "system_status": "System status"}
+    carried = []
+    for name, value in params.items():
+        if name in shown:
+            continue
+        registered = list_filter(name)
+        if registered is not None:
+            words = f"{registered.label}: {dict(registered.choices()).get(value, value)}"
+        elif name == "system_status":
+            words = f"System status: {SystemStatus(value).label}"
+        else:
+            words = f"{own.get(name, name)}: {value}"
+        carried.append((name, value, words))
+    return carried
+
+
+@staff_required(can_view_bksb_reports)
+def reports(request: StaffRequest) -> HttpResponse:
+    filters = learner_filters_from(request.GET)
+    params = cohort_params(filters)
+    report = cohort_report(learners=learner_search(filters=replace(filters, sort="")))
+
+    def link_for(extra: Filter) -> str:
+        return list_link(params, extra)
+
+    selects = [registered for name in COHORT_SELECTS if (registered := list_filter(name)) is not None]
+    context = {
+        "report": report,
+        "filters": filters,
+        "sections": [(section, table_rows(section, link_for)) for section in sections(report)],
+        "chart_data": chart_data(report, link_for),
+        "grid_tables": grid_tables(report),
+        "querystring": urlencode(params),
+        "list_url": list_link(params),
+        "carried": _carried(params),
+        "cohort_selects": [(select, filters.value(select.param), select.choices()) for select in selects],
+        "learning_statuses": LearningStatus.choices,
+        "kinds": Kind.choices,
+    }
+    return render(request, "bksb_integration/reports.html", context)
+
+
+@staff_required(can_view_bksb_reports)
+def reports_csv(request: StaffRequest) -> HttpResponse:
+    filters = learner_filters_from(request.GET)
+    report = cohort_report(learners=learner_search(filters=replace(filters, sort="")))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="bksb-cohort-report.csv"'
+    csv.writer(response).writerows(csv_rows(report))
+    return response
