@@ -88,7 +88,7 @@ def _summary_groups(learners: QuerySet[Learner]) -> list[tuple[GroupKey, int]]:
         LearnerLevel.objects.filter(learner__in=learners.values("pk"), subject__in=LISTED_SUBJECTS)
         .annotate(initially=ExpressionWrapper(Q(initial_count__gt=0), output_field=BooleanField()))
         .values_list("subject", "latest_level", "initial_latest_level", "diagnostic_level", "initially")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     return [
