@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from bksb_integration.models import LearnerLevel, Subject
 from bksb_integration.results import levels
@@ -68,7 +70,7 @@ def level_badge(subject: str, row: LearnerLevel | None) -> LevelBadge | None:
     if row.latest_level is None:
         return LevelBadge("?", "Not mapped", f"{label}: results not mapped to a level", None)
     text = levels.level_label(row.latest_level)
-    when = f", {row.latest_date:%-d %b %Y}" if row.latest_date else ""
+    when = f", {date_format(timezone.localtime(row.latest_date), 'j M Y')}" if row.latest_date else ""
     source = f" ({row.get_latest_list_display()}{when})" if row.latest_list else ""
     description = f"{label}: {text}, latest result{source}"
     return LevelBadge(levels.level_short(row.latest_level), text, description, row.latest_rank)
