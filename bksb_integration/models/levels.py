@@ -116,6 +116,7 @@ class LearnerLevel(models.Model):
                     "initial_latest_level",
                     "diagnostic_level",
                     "initial_count",
+                    "initial_first_date",
                 ],
                 name="bksb_level_report",
             ),

@@ -12,7 +12,14 @@ from typing import Any
 
 from bksb_integration.models import Level
 from bksb_integration.results.cohort import ASSESSED, CohortReport, SubjectTallies
-from bksb_integration.web.level_params import INITIAL_PARAM, MOVEMENT_PARAM, initial_value, level_param, movement_value
+from bksb_integration.web.level_params import (
+    FLAG_PARAM,
+    INITIAL_PARAM,
+    MOVEMENT_PARAM,
+    initial_value,
+    level_param,
+    movement_value,
+)
 
 # (subject, category key) -> (list filter name, value)
 Filter = tuple[str, str]
@@ -114,6 +121,17 @@ class TableRow:
     cells: list[Cell]
 
 
+def flag_rows(report: CohortReport, link_for: LinkFor) -> list[TableRow]:
+    """The funding flags' table: a row per flag, its count linked to the list filtered by it."""
+    return [
+        TableRow(
+            tally.label,
+            [Cell(tally.learners, _percent(tally.learners, report.size), link_for((FLAG_PARAM, tally.key)))],
+        )
+        for tally in report.flags
+    ]
+
+
 def table_rows(section: Section, link_for: LinkFor) -> list[TableRow]:
     """The table beside a chart: a row per category, a column per subject."""
     return [
@@ -141,6 +159,9 @@ def csv_rows(report: CohortReport) -> Iterator[list[str]]:
             for tally in tallies.tallies:
                 percent = _percent(tally.learners, section.of_total(tallies))
                 yield [section.title, tallies.label, tally.label, str(tally.learners), _csv_percent(percent)]
+    for tally in report.flags:
+        percent = _percent(tally.learners, report.size)
+        yield ["Funding flags", "", tally.label, str(tally.learners), _csv_percent(percent)]
     for grid in report.grids:
         for (initial, diagnostic), learners in sorted(grid.cells.items(), key=_grid_order):
             category = f"{Level(initial).label} to {Level(diagnostic).label}"

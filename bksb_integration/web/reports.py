@@ -17,7 +17,15 @@ from django.urls import reverse
 
 from bksb_integration.results.cohort import cohort_report
 from bksb_integration.web.level_params import FLAG_PARAM
-from bksb_integration.web.report_charts import Filter, chart_data, csv_rows, grid_tables, sections, table_rows
+from bksb_integration.web.report_charts import (
+    Filter,
+    chart_data,
+    csv_rows,
+    flag_rows,
+    grid_tables,
+    sections,
+    table_rows,
+)
 from learners.listing import list_filter
 from learners.models import Kind, LearningStatus, SystemStatus
 from learners.selectors import LearnerFilters, learner_filters_from, learner_search
@@ -77,6 +85,7 @@ def reports(request: StaffRequest) -> HttpResponse:
         "sections": [(section, table_rows(section, link_for)) for section in sections(report)],
         "chart_data": chart_data(report, link_for),
         "grid_tables": grid_tables(report),
+        "flag_rows": flag_rows(report, link_for),
         "querystring": urlencode(params),
         "list_url": list_link(params),
         "carried": _carried(params),

@@ -8,7 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from bksb_integration.models import BksbSettings
 from bksb_integration.results.cohort import cohort_report
+from bksb_integration.results.funding import FLAGS, learners_flagged
 from bksb_integration.web.report_charts import csv_rows
 from learners.models import Learner
 
@@ -71,11 +73,37 @@ def test_an_empty_cohort_reports_zeros():
     assert ["Cohort", "", "Learners in the cohort", "0", ""] in list(csv_rows(report))
 
 
-def test_the_report_takes_two_queries_whatever_the_cohort():
+def test_the_report_takes_three_queries_whatever_the_cohort():
     cohort_build()
+    BksbSettings.load()
     with CaptureQueriesContext(connection) as queries:
         cohort_report(learners=_september())
-    assert len(queries.captured_queries) == 2
+    # The cohort's size, its summary rows grouped, and the funding flags' thresholds.
+    assert len(queries.captured_queries) == 3
+
+
+@pytest.mark.parametrize("cohort", ["everyone", "september", "in_learning"])
+def test_funding_flag_counts_agree_with_the_lists_flag_filter(cohort):
+    cohort_build()
+    learners = {
+        "everyone": Learner.objects.all(),
+        "september": _september(),
+        "in_learning": Learner.objects.filter(learning_status="in_learning"),
+    }[cohort]
+    report = cohort_report(learners=learners)
+    assert {tally.key for tally in report.flags} == {flag.code for flag in FLAGS}
+    for tally in report.flags:
+        assert tally.learners == learners_flagged(learners, tally.key).count(), tally.key
+
+
+def test_funding_flags_counted_for_the_september_cohort():
+    cohort_build()
+    flags = {tally.key: tally.learners for tally in cohort_report(learners=_september()).flags}
+    assert flags["maths_entitlement"] == 3  # Rising E2, Steady L1, Falling E3 at initial assessment
+    assert flags["maths_prior_knowledge"] == 1  # Steady
+    assert flags["maths_no_initial"] == 2  # Unassessed, Diagnostic (no initial assessment at all)
+    assert flags["english_no_initial"] == 3  # Steady, Unassessed, Diagnostic
+    assert flags["digital_below"] == 0
 
 
 def test_csv_rows_carry_the_numbers_and_percentages():

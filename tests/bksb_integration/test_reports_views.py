@@ -128,3 +128,20 @@ def test_the_report_downloads_as_csv(staff_client):
     assert ["Latest levels", "Maths", "Level 1", "2", "40.0"] in rows
     html = staff_client.get(REPORTS, {"start_from": "2026-09-01"}).content.decode()
     assert 'href="/management/bksb/reports/report.csv?start_from=2026-09-01">Download CSV</a>' in html
+
+
+def test_funding_flags_are_counted_and_link_to_the_list_filtered_by_them(staff_client):
+    cohort_build()
+    html = staff_client.get(REPORTS, {"start_from": "2026-09-01"}).content.decode()
+    label = "Maths prior knowledge shown: Level 1 or above at initial assessment"
+    row = re.search(rf"<th scope=\"row\">{label}</th><td class=\"num\"><a href=\"([^\"]+)\">(\d+)</a>", html)
+    assert row, "the flag's row, its count linked"
+    assert row.group(2) == "1"
+    link = row.group(1).replace("&amp;", "&")
+    assert parse_qs(urlparse(link).query) == {"start_from": ["2026-09-01"], "bksb_flag": ["maths_prior_knowledge"]}
+    listed = staff_client.get(link).content.decode()
+    assert "Steady, Ann" in listed
+    assert "1 record" in listed
+    assert "decision support, not funding advice" in html
+    rows = list(csv.reader(io.StringIO(staff_client.get(reverse("bksb:reports_csv")).content.decode())))
+    assert ["Funding flags", "", label, "1", "16.7"] in rows
