@@ -1,7 +1,7 @@
 """Benchmark: the learner list filtered, sorted and exported by bksb level, and the cohort report.
 
 Usage:
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bksbmis_bench_levels \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bksbmis_bench_reports \
     python benchmarks/learner_levels.py [--learners 50000] [--repeat 15] [--only list|report]
 
 Fills the configured database (migrating it first) with the demo's learners, nine in ten

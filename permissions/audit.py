@@ -18,7 +18,16 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from simple_history.utils import get_history_manager_for_model
 
-from bksb_integration.models import BksbLink, BksbSettings, LevelMapping, SubjectMapping, UserCreationRequest
+from bksb_integration.models import (
+    BksbLink,
+    BksbSettings,
+    EvidencePack,
+    LearnerTag,
+    LevelMapping,
+    SubjectMapping,
+    TagRule,
+    UserCreationRequest,
+)
 from learners.models import Learner, LearningStatus
 from permissions.models import PermissionChange
 from permissions.services import RIGHT_LABELS
@@ -182,9 +191,15 @@ HISTORY_SOURCES = [
     HistorySource("levels", "Level mappings", LevelMapping, lambda r: f"Level mapping “{r.text}”"),
     HistorySource("subjects", "Subject mappings", SubjectMapping, lambda r: f"Subject mapping {r.course_subject}"),
     HistorySource("creation", "BKSB user creation", UserCreationRequest, _learner_of, related=("learner",)),
+    # Levels at a glance (issue 14): tag rules, and the tags they give records.
+    HistorySource("tag_rules", "Tag rules", TagRule, lambda r: f"Tag rule “{r.name}”"),
+    HistorySource("tags", "Tags", LearnerTag, _learner_of, related=("learner",)),
 ]
 
-SOURCE_CHOICES = [(s.key, s.title) for s in HISTORY_SOURCES] + [("permissions", "Permissions")]
+SOURCE_CHOICES = [(s.key, s.title) for s in HISTORY_SOURCES] + [
+    ("permissions", "Permissions"),
+    ("evidence", "Evidence packs"),
+]
 
 
 def permission_entries(limit: int = LIMIT) -> list[AuditEntry]:
@@ -205,6 +220,25 @@ def permission_entries(limit: int = LIMIT) -> list[AuditEntry]:
     ]
 
 
+def evidence_pack_entries(limit: int = LIMIT) -> list[AuditEntry]:
+    """Each evidence pack made: for whom, by whom, and the fingerprint it showed."""
+    rows = EvidencePack.objects.select_related("made_by", "learner")[:limit]
+    return [
+        AuditEntry(
+            when=row.made_at,
+            who=row.made_by.get_username() if row.made_by else "Command line",
+            source="Evidence packs",
+            what=_learner_of(row),
+            action="Evidence pack made" + (" (in a zip)" if row.in_bulk else ""),
+            changes=(
+                FieldChange("Results", None, str(row.result_count)),
+                FieldChange("SHA-256 of the raw items", None, row.fingerprint),
+            ),
+        )
+        for row in rows
+    ]
+
+
 def audit_entries(*, source: str = "") -> list[AuditEntry]:
     """The latest changes, newest first, from one source or (source="") all of them."""
     entries: list[AuditEntry] = []
@@ -213,4 +247,6 @@ def audit_entries(*, source: str = "") -> list[AuditEntry]:
             entries += history_source.entries()
     if source in ("", "permissions"):
         entries += permission_entries()
+    if source in ("", "evidence"):
+        entries += evidence_pack_entries()
     return sorted(entries, key=lambda e: e.when, reverse=True)

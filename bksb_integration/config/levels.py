@@ -91,7 +91,8 @@ def levels_refresh(*, learner_ids: Iterable[int], reason: str, now: dt.datetime 
 
 def levels_refresh_chunk(learner_ids: Sequence[int], *, reason: str, now: dt.datetime, counts: RefreshCounts) -> None:
     """One chunk: lock the links, read the current user's results, write summaries and tags."""
-    with transaction.atomic():
+    # Inside a caller's transaction (a download's), no savepoint: a failure rolls the whole of it back.
+    with transaction.atomic(savepoint=False):
         current = dict(
             BksbLink.objects.select_for_update()
             .filter(learner_id__in=learner_ids)
@@ -210,18 +211,29 @@ _WRITTEN = [
     for field in LearnerLevel._meta.concrete_fields
     if field.name not in ("id", "learner", "subject") and not field.primary_key
 ]
+# What decides whether a row changed (computed_at is when it last did).
+_COMPARED = [name for name in _WRITTEN if name != "computed_at"]
 
 
 def _write(learner_ids: Sequence[int], summaries: list[LearnerLevel]) -> None:
-    """Replace the chunk's rows: delete subjects no longer there, upsert the rest."""
-    keep = {(summary.learner_id, summary.subject) for summary in summaries}
-    existing = LearnerLevel.objects.filter(learner_id__in=learner_ids).values_list("pk", "learner_id", "subject")
-    gone = [pk for pk, learner_id, subject in existing if (learner_id, subject) not in keep]
+    """Make the chunk's rows these: delete subjects no longer there, upsert the rows whose values changed."""
+    keep = {(summary.learner_id, summary.subject): summary for summary in summaries}
+    existing = LearnerLevel.objects.filter(learner_id__in=learner_ids).values_list(
+        "pk", "learner_id", "subject", *_COMPARED
+    )
+    gone, same = [], set()
+    for pk, learner_id, subject, *values in existing:
+        summary = keep.get((learner_id, subject))
+        if summary is None:
+            gone.append(pk)
+        elif [getattr(summary, name) for name in _COMPARED] == values:
+            same.add((learner_id, subject))
     if gone:
         LearnerLevel.objects.filter(pk__in=gone).delete()
-    if summaries:
+    changed = [summary for key, summary in keep.items() if key not in same]
+    if changed:
         LearnerLevel.objects.bulk_create(
-            summaries,
+            changed,
             batch_size=500,
             update_conflicts=True,
             unique_fields=["learner", "subject"],

@@ -9,6 +9,7 @@ rather than stopping the pack.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import unicodedata
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from bksb_integration.models import LearnerLevel, Subject
 from bksb_integration.models.results import AssessmentResult
 from bksb_integration.results.evidence import NEVER_EDITED, NOT_ADVICE, EvidenceContent
 from bksb_integration.results.levels import SUBJECT_LABELS, level_label
+
+# fontTools logs every glyph it keeps at INFO while fpdf2 subsets the font: not news.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"

@@ -23,6 +23,11 @@ TABLES = [
     "RunLearner",
     "LevelMapping",
     "SubjectMapping",
+    # Levels at a glance (issue 14).
+    "LearnerLevel",
+    "TagRule",
+    "LearnerTag",
+    "EvidencePack",
 ]
 
 _RESULT_COLUMNS = {
@@ -43,6 +48,87 @@ _RESULT_COLUMNS = {
     "first_seen_at": "When a download first stored the result.",
     "last_changed_at": "When a download last found the result changed in bksb (or first stored it).",
 }
+
+
+def _reading(prefix: str, what: str) -> dict[str, str]:
+    """The columns of one reading of the summary: its level, rank, date and the result it rests on."""
+    return {
+        f"{prefix}_level": f"The level of {what}; empty when there is none.",
+        f"{prefix}_rank": f"Its rank, 1 (Pre-Entry) to 7 (Level 3): filter and sort on it (e.g. {prefix}_rank < 5 is "
+        "below Level 1).",
+        f"{prefix}_date": "When that result was taken (UTC).",
+        f"{prefix}_session_id": "That result's SessionId.",
+        f"{prefix}_assessment_id": "That result's AssessmentID.",
+    }
+
+
+# Levels at a glance (issue 14): the summary, tags and evidence packs.
+_LEVEL_TABLES: dict[str, dict[str, str]] = {
+    "bksb_learner_level": {
+        "": "One row per record and subject it has results in: its levels at a glance, computed from the result "
+        "tables (only the results of the record's current bksb user, bksb_link.bksb_user_id) in the same "
+        "transaction that stores a download's results, and recomputed when the record is linked to another bksb "
+        "user or a level or subject mapping changes (bksb_rebuild_levels recomputes all). Unique on "
+        "(learner_id, subject).",
+        "id": "Our row id.",
+        "learner_id": "The learner or applicant (learners_learner.id).",
+        "subject": "english, maths, ict, esol, or unmapped: results whose CourseSubject no subject mapping row maps.",
+        "bksb_user_id": "The bksb user whose results were counted (the record's link when computed).",
+        "result_count": "Results counted in the subject (both lists).",
+        "initial_count": "Initial assessment results among them (mapped to a level or not).",
+        "diagnostic_count": "Diagnostic results among them.",
+        "has_unmapped": "Whether any of them has no level (its Result text is not mapped), or no subject.",
+        **_reading("latest", "the latest mapped result of either list"),
+        "latest_list": "Which list that result is in: initial or diagnostic.",
+        "latest_assessment_name": "Its AssessmentName.",
+        **_reading("highest", "the highest mapped result of either list (of equal levels, the latest)"),
+        "highest_list": "Which list that result is in: initial or diagnostic.",
+        "initial_first_date": "When the first initial assessment in the subject was taken, mapped or not (UTC).",
+        **_reading("initial_latest", "the latest mapped initial assessment (tags and funding flags read it)"),
+        **_reading("initial_highest", "the highest mapped initial assessment"),
+        **_reading("diagnostic", "the latest mapped diagnostic"),
+        "diagnostic_score": "That diagnostic's PercentScore.",
+        "computed_at": "When the row's values last changed (a recomputation that changes nothing leaves it).",
+    },
+    "bksb_tag_rule": {
+        "": "Admin-defined tag rules (Integrations > bksb > Tags and funding): a record carries the tag when its "
+        "latest (or highest) initial assessment level in the subject is one of the levels.",
+        "id": "Our row id.",
+        "name": "The tag, e.g. “Maths support: Entry”.",
+        "subject": "The subject whose initial assessment is read.",
+        "basis": "latest or highest: which initial assessment is read.",
+        "levels": "The levels (JSON list of level values) that give the tag.",
+        "active": "Inactive rules tag no one.",
+        "created_at": "When the rule was added.",
+        "updated_at": "When the rule was last changed.",
+    },
+    "bksb_learner_tag": {
+        "": "The tags records carry, one row per record and rule, recomputed with bksb_learner_level. Every tag "
+        "given, moved or taken off is in the audit trail (with the reason).",
+        "id": "Our row id.",
+        "learner_id": "The learner or applicant (learners_learner.id).",
+        "rule_id": "The tag rule (bksb_tag_rule.id).",
+        "tag": "The rule's name when the tag was given.",
+        "subject": "The rule's subject.",
+        "level": "The level the tag rests on.",
+        "session_id": "The SessionId of the initial assessment it rests on.",
+        "assessment_id": "Its AssessmentID.",
+        "result_date": "When that initial assessment was taken (UTC).",
+        "assigned_at": "When the tag was given, or last moved to another result.",
+    },
+    "bksb_evidence_pack": {
+        "": "Each evidence pack made (a PDF of a record's stored results for audit), from the BKSB tab or in a zip.",
+        "id": "Our row id.",
+        "learner_id": "The learner or applicant (learners_learner.id).",
+        "made_by_id": "The staff user who made it (auth_user.id); empty for the command line.",
+        "made_at": "When it was made.",
+        "fingerprint": "The SHA-256 of the record's stored raw items the pack showed (its Integrity section says "
+        "how to recompute it).",
+        "result_count": "How many stored results it showed.",
+        "in_bulk": "Whether it was made with others, as a zip from the learner list.",
+    },
+}
+
 
 DESCRIPTIONS: dict[str, dict[str, str]] = {
     "bksb_initial_assessment_result": {
@@ -133,6 +219,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "course_subject": "The CourseSubject code, ignoring case.",
         "subject": "The subject it maps to.",
     },
+    **_LEVEL_TABLES,
 }
 
 # Portable names for Django's field types (PostgreSQL's spelling).
@@ -224,7 +311,9 @@ def tables_markdown() -> str:
         "the same reference is on Integrations > bksb > BKSB Tables (`/integrations/bksb/tables/`).",
         "",
         "Export every stored result as CSV, with the learner reference, with",
-        "`python manage.py bksb_export_results [--learner REF] > results.csv`.",
+        "`python manage.py bksb_export_results [--learner REF] > results.csv`;",
+        "the levels summary per record, with tags and funding flags, with",
+        "`python manage.py bksb_export_levels [--csv | --json]`.",
         "",
     ]
     for table in tables_documentation():

@@ -23,6 +23,8 @@ from bksb_integration.api.errors import BksbError
 from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client
 from bksb_integration.models import BksbLink, Run, RunLearner
 from bksb_integration.results.export import csv_lines, export_filename
+from bksb_integration.results.funding import flags_for
+from bksb_integration.results.levels import levels_for, tags_for
 from bksb_integration.results.summary import learner_results, subject_summary
 from bksb_integration.results.tables_doc import tables_documentation
 from bksb_integration.sync.download import failure_message
@@ -91,10 +93,21 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
         "learner": learner,
         "results": results,
         "summary": subject_summary(learner=learner, results=results),
+        **levels_context(learner),
         "tables": result_tables(results, whole),
         "whole_query": whole_query(whole),
         "active_run_id": active,
         **_status(learner),
+    }
+
+
+def levels_context(learner: Learner) -> dict[str, Any]:
+    """The tab's tags and funding flags, each naming the result it rests on (three queries)."""
+    levels = levels_for([learner.pk]).get(learner.pk, {})
+    return {
+        "level_rows": [levels[subject] for subject in sorted(levels)],
+        "level_tags": tags_for([learner.pk]).get(learner.pk, []),
+        "funding_flags": flags_for([learner])[learner.pk],
     }
 
 
