@@ -37,6 +37,15 @@ class LevelChoice:
     low: int | None = None  # lowest rank accepted (None: no bound)
     high: int | None = None  # highest rank accepted
 
+    def includes(self, other: LevelChoice) -> bool:
+        """Does every record meeting `other` meet this choice too?"""
+        if other.value == self.value:
+            return True
+        if other.value in (NO_RESULTS, NOT_MAPPED) or self.value in (NO_RESULTS, NOT_MAPPED):
+            return False
+        low, high = other.low or 1, other.high or len(LEVEL_RANK)
+        return (self.low or 1) <= low and high <= (self.high or len(LEVEL_RANK))
+
 
 def level_choices() -> list[LevelChoice]:
     """Every level condition the list offers: exact levels, then below, or below, or above."""

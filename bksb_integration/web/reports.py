@@ -16,7 +16,8 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from bksb_integration.results.cohort import cohort_report
-from bksb_integration.web.level_params import FLAG_PARAM
+from bksb_integration.results.level_queries import LISTED_SUBJECTS, level_choice
+from bksb_integration.web.level_params import FLAG_PARAM, level_param
 from bksb_integration.web.report_charts import (
     Filter,
     chart_data,
@@ -35,6 +36,7 @@ from permissions.decorators import StaffRequest, staff_required
 # The cohort form's fields: the list's own, then these registered filters (the Tag filter is levels_list.py's).
 COHORT_FIELDS = ("start_from", "start_to", "learning_status", "kind")
 COHORT_SELECTS = ("bksb_tag", FLAG_PARAM)
+LEVEL_PARAMS = {level_param(subject) for subject in LISTED_SUBJECTS}
 
 
 def cohort_params(filters: LearnerFilters) -> dict[str, str]:
@@ -45,9 +47,26 @@ def cohort_params(filters: LearnerFilters) -> dict[str, str]:
 
 
 def list_link(params: dict[str, str], extra: Filter | None = None) -> str:
-    """The learner list filtered to the cohort, and to one more filter when given."""
+    """The learner list filtered to the cohort, and to one more filter when given.
+
+    "" (no link) when the cohort already filters by another value of that filter which the
+    list cannot also apply: the list takes one value per filter, so the link would show
+    records the count left out. (A narrower level within the cohort's level range is fine.)
+    """
+    if extra is not None and not _narrows(params.get(extra[0]), extra):
+        return ""
     query = {**params, **dict([extra])} if extra else params
     return reverse("learners:list") + (f"?{urlencode(query)}" if query else "")
+
+
+def _narrows(current: str | None, extra: Filter) -> bool:
+    name, value = extra
+    if current is None or current == value:
+        return True
+    if name not in LEVEL_PARAMS:
+        return False
+    cohort, segment = level_choice(current), level_choice(value)
+    return cohort is not None and segment is not None and cohort.includes(segment)
 
 
 def _carried(params: dict[str, str]) -> list[tuple[str, str, str]]:

@@ -55,7 +55,8 @@
                 const column = item.chart.data.datasets.map((set) => set.data[item.dataIndex]);
                 return `${item.dataset.label}: ${item.raw}${percentOf(item.raw, column)}`;
               },
-              footer: () => "Click to open these learners",
+              footer: (items) =>
+                items.length && items[0].dataset.links[items[0].dataIndex] ? "Click to open these learners" : "",
             },
           },
         },

@@ -73,3 +73,14 @@ def test_movement_from_initial_to_diagnostic():
     assert _names(learners_moved(everyone, subject="maths", movement=Movement.DOWN)) == {"Falling"}
     assert _names(learners_moved(everyone, subject="maths", movement=Movement.NO_DIAGNOSTIC)) == {"Steady", "January"}
     assert not learners_moved(everyone, subject="maths", movement=Movement.SAME).exists()
+
+
+def test_a_level_choice_includes_the_narrower_ones():
+    below_level_1 = level_choice("below_level_1")
+    assert below_level_1.includes(level_choice("entry_2"))
+    assert below_level_1.includes(level_choice("entry_3_or_below"))
+    assert not below_level_1.includes(level_choice("level_1"))
+    assert not below_level_1.includes(level_choice("none"))
+    assert level_choice("level_1_or_above").includes(level_choice("level_3"))
+    assert not level_choice("entry_3").includes(level_choice("below_level_1"))
+    assert level_choice("none").includes(level_choice("none"))

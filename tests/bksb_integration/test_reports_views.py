@@ -145,3 +145,16 @@ def test_funding_flags_are_counted_and_link_to_the_list_filtered_by_them(staff_c
     assert "decision support, not funding advice" in html
     rows = list(csv.reader(io.StringIO(staff_client.get(reverse("bksb:reports_csv")).content.decode())))
     assert ["Funding flags", "", label, "1", "16.7"] in rows
+
+
+def test_a_count_the_list_cannot_show_for_the_cohort_has_no_link(staff_client):
+    cohort_build()
+    html = staff_client.get(REPORTS, {"bksb_maths": "below_level_1", "bksb_flag": "maths_entitlement"}).content.decode()
+    levels = {d["label"]: d["links"] for d in _chart_data(html)["charts"]["levels"]["datasets"]}
+    # Maths Entry 2 lies within "below Level 1": the list shows it exactly.
+    assert "bksb_maths=entry_2" in levels["Entry 2"][1]
+    # Maths "no results" cannot be within "below Level 1" (and counts 0): no link.
+    assert levels["No results yet"][1] == ""
+    # Another flag than the cohort's: the list takes one flag, so no link, the number only.
+    english = "English assessed below Level 2: eligible for the fully funded entitlement"
+    assert re.search(rf"<th scope=\"row\">{english}</th><td class=\"num\"><span title=", html)
