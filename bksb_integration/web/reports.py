@@ -18,6 +18,7 @@ from django.urls import reverse
 from bksb_integration.results.cohort import cohort_report
 from bksb_integration.results.level_queries import LISTED_SUBJECTS, level_choice
 from bksb_integration.web.level_params import FLAG_PARAM, level_param
+from bksb_integration.web.levels_list import TAG_PARAM
 from bksb_integration.web.report_charts import (
     Filter,
     chart_data,
@@ -33,9 +34,9 @@ from learners.selectors import LearnerFilters, learner_filters_from, learner_sea
 from permissions.access import can_view_bksb_reports
 from permissions.decorators import StaffRequest, staff_required
 
-# The cohort form's fields: the list's own, then these registered filters (the Tag filter is levels_list.py's).
+# The cohort form's fields: the list's own, then these registered filters.
 COHORT_FIELDS = ("start_from", "start_to", "learning_status", "kind")
-COHORT_SELECTS = ("bksb_tag", FLAG_PARAM)
+COHORT_SELECTS = (TAG_PARAM, FLAG_PARAM)
 LEVEL_PARAMS = {level_param(subject) for subject in LISTED_SUBJECTS}
 
 
@@ -72,7 +73,7 @@ def _narrows(current: str | None, extra: Filter) -> bool:
 def _carried(params: dict[str, str]) -> list[tuple[str, str, str]]:
     """Filters from the list the cohort form does not show: kept as hidden fields, and named on the page."""
     shown = {*COHORT_FIELDS, *COHORT_SELECTS}
-    own = {"q": "Search", "system_status": "System status"}
+    own = {"q": "Search"}
     carried = []
     for name, value in params.items():
         if name in shown:
