@@ -7,7 +7,6 @@ records, and each count links back to the list filtered to the cohort and that c
 
 from __future__ import annotations
 
-import csv
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -28,6 +27,7 @@ from bksb_integration.web.report_charts import (
     sections,
     table_rows,
 )
+from bksbmis.csv_export import csv_lines
 from learners.listing import list_filter
 from learners.models import Kind, LearningStatus, SystemStatus
 from learners.selectors import LearnerFilters, learner_filters_from, learner_search
@@ -120,7 +120,6 @@ def reports(request: StaffRequest) -> HttpResponse:
 def reports_csv(request: StaffRequest) -> HttpResponse:
     filters = learner_filters_from(request.GET)
     report = cohort_report(learners=learner_search(filters=replace(filters, sort="")))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse("".join(csv_lines(csv_rows(report))), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="bksb-cohort-report.csv"'
-    csv.writer(response).writerows(csv_rows(report))
     return response
