@@ -268,7 +268,9 @@ def test_after_a_429_those_who_ask_during_the_pause_are_spaced_out_after_it(tmp_
     bucket.penalise(1.0)
     waits = [bucket.take() for _ in range(3)]
     assert waits[0] == pytest.approx(1.1, abs=0.05)
-    assert [round(later - earlier, 2) for earlier, later in itertools.pairwise(waits)] == [0.1, 0.1]
+    # Each wait is counted from its own moment of asking, a few ms apart on a busy machine.
+    spacings = [later - earlier for earlier, later in itertools.pairwise(waits)]
+    assert spacings == [pytest.approx(0.1, abs=0.02)] * 2
 
 
 def test_a_learner_deleted_mid_run_does_not_keep_the_run_open(bksb, monkeypatch):
