@@ -1,7 +1,8 @@
 """System checks: BKSB_ENCRYPTION_KEY (and any old keys) are Fernet keys that read the stored secrets.
 
 A bad key otherwise shows only when a page needs a secret. Every command warns;
-`manage.py check --deploy` makes the same findings errors.
+`manage.py check --deploy` makes the same findings errors. Also a warning when
+results are stored but the levels summary was never built (bksb.W004).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.apps import AppConfig
 from django.core import checks
 from django.db import DatabaseError, transaction
 
-from bksb_integration.models import BksbSettings
+from bksb_integration.models import BksbSettings, DiagnosticAssessmentResult, InitialAssessmentResult, LearnerLevel
 from bksb_integration.models.config import ENCRYPTED_FIELDS
 from bksb_integration.models.encryption import NOT_SET, key_problem, readable
 
@@ -65,3 +66,23 @@ def _stored_tokens() -> dict[str, str]:
     except DatabaseError:
         return {}
     return row or {}
+
+
+# Levels at a glance (issue 14): results stored before the summary existed have none until it is rebuilt.
+LEVELS_HINT = "Run: python manage.py bksb_rebuild_levels (once, after upgrading; safe to run again)."
+
+
+@checks.register(TAG)
+def levels_summary_warnings(app_configs: Iterable[AppConfig] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if app_configs is not None and "bksb_integration" not in {config.label for config in app_configs}:
+        return []
+    try:
+        with transaction.atomic():
+            stored = InitialAssessmentResult.objects.exists() or DiagnosticAssessmentResult.objects.exists()
+            missing = stored and not LearnerLevel.objects.exists()
+    except DatabaseError:
+        return []  # before migrate has made the tables
+    if not missing:
+        return []
+    message = "Results are stored but the levels summary (bksb_learner_level) is empty: no levels, tags or flags show."
+    return [checks.Warning(message, hint=LEVELS_HINT, id=f"{TAG}.W004")]

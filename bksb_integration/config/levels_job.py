@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from bksb_integration.config.levels import (
@@ -67,7 +68,7 @@ def levels_refresh_run(job: Job) -> JobEnd:
 
 def levels_refresh_message(records: int, done: dict[str, Any]) -> str:
     return (
-        f"Levels recomputed for {records:,} records. Tags: {done['tags_added']:,} added, "
+        f"Levels recomputed for {records:,} record{pluralize(records)}. Tags: {done['tags_added']:,} added, "
         f"{done['tags_removed']:,} removed, {done['tags_changed']:,} changed."
     )
 

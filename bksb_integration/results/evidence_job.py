@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
+from django.template.defaultfilters import pluralize
 
 from bksb_integration.results.evidence import evidence_content, evidence_pack_record
 from bksb_integration.results.evidence_pdf import evidence_pdf
@@ -90,7 +91,9 @@ def evidence_packs_run(job: Job) -> JobEnd:
     failed = JobItem.objects.filter(job=job, ok=False).count()
     if not count:
         raise JobFailed("None of the selected records exists any more: there is nothing to zip.")
-    message = f"{count} evidence packs in the zip." + (f" {failed} records no longer exist." if failed else "")
+    message = f"{count} evidence pack{pluralize(count)} in the zip." + (
+        f" {failed} record{pluralize(failed)} no longer exist{pluralize(failed, 's,')}." if failed else ""
+    )
     return JobEnd(message, partial=bool(failed))
 
 

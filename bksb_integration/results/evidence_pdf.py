@@ -137,7 +137,7 @@ def _summary(pdf: _Pack, content: EvidenceContent) -> None:
     pdf.grid(
         ("Subject", "Latest level", "Highest level", "Latest initial assessment", "Latest diagnostic", "Unmapped"),
         rows,
-        (22, 36, 36, 40, 40, 16),
+        (22, 33, 33, 38, 42, 22),
     )
     if content.tags:
         pdf.para("Tags: " + "; ".join(f"{tag.tag} ({level_label(tag.level)})" for tag in content.tags))
@@ -187,10 +187,10 @@ def _results(pdf: _Pack, title: str, rows: list[AssessmentResult], *, diagnostic
         "Result",
         "Level",
     )
-    widths: tuple[int, ...] = (17, 19, 17, 34, 17, 30, 16)
+    widths: tuple[int, ...] = (17, 23, 17, 28, 17, 26, 15)
     if diagnostic:
-        headings, widths = (*headings, "Score"), (*widths, 10)
-    headings, widths = (*headings, "bksb date", "Downloaded"), (*widths, 22, 22)
+        headings, widths = (*headings, "Score"), (*widths, 12)
+    headings, widths = (*headings, "bksb date", "Downloaded"), (*widths, 23, 23)
     scale = 190 / sum(widths)
     values = []
     for row in rows:

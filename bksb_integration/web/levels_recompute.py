@@ -7,6 +7,7 @@ from collections.abc import Collection
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
 
 from bksb_integration.config.levels_job import levels_refresh_after_change
 from jobs.models import Job
@@ -19,5 +20,5 @@ def levels_recompute(request: HttpRequest, learner_ids: Collection[int], *, reas
     if isinstance(outcome, Job):
         messages.info(request, "Every record's levels and tags are being recomputed in the background.")
         return outcome
-    messages.success(request, f"Levels and tags recomputed for {outcome.learners} records.")
+    messages.success(request, f"Levels and tags recomputed for {outcome.learners} record{pluralize(outcome.learners)}.")
     return None

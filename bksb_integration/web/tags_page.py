@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -85,7 +86,7 @@ def tag_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         removed = tags_remove_for_rule(rule=rule, reason=f"Tag rule “{name}” deleted", now=timezone.now())
         rule.delete()
-    messages.success(request, f"Tag rule “{name}” deleted; its tag was taken off {removed} records.")
+    messages.success(request, f"Tag rule “{name}” deleted; its tag was taken off {removed} record{pluralize(removed)}.")
     return redirect("bksb:tags")
 
 

@@ -11,6 +11,7 @@ import re
 import zipfile
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -21,10 +22,13 @@ from bksb_integration.models import (
     InitialAssessmentResult,
     TagRule,
 )
+from bksb_integration.results import evidence_job
 from bksb_integration.results.evidence import evidence_content
 from bksb_integration.results.evidence_job import pack_filename
 from bksb_integration.results.evidence_pdf import evidence_pdf
 from jobs.models import Job
+from jobs.services import job_resume, job_run
+from learners.models import Learner
 from tests.factories import LearnerFactory, UserFactory
 
 from .levels_support import OTHER_USER, USER, item, store
@@ -203,3 +207,78 @@ def test_many_packs_are_made_by_a_job_and_downloaded_as_a_zip(client, admin_user
 def test_a_pack_filename_never_carries_odd_characters():
     learner = LearnerFactory(learner_ref='../A "1"')
     assert pack_filename(learner) == f"evidence-pack-A-1-{learner.pk}.pdf"
+
+
+def test_a_zip_job_resumed_after_its_worker_died_makes_only_the_missing_packs(admin_user, monkeypatch):
+    learners = [LearnerFactory(learner_ref=f"R{n}") for n in range(3)]
+    for n, learner in enumerate(learners):
+        store(learner, item(n + 1, "Maths Entry 3", when=SEP))
+    monkeypatch.setattr("jobs.queue.job_run_queue", lambda job_id: None)
+    job = evidence_job.evidence_packs_start(
+        learners=Learner.objects.filter(pk__in=[each.pk for each in learners]), started_by=admin_user
+    )
+    made = 0
+    real_pdf = evidence_job.evidence_pdf
+
+    def dies_on_the_second(content):
+        nonlocal made
+        made += 1
+        if made == 2:
+            raise KeyboardInterrupt  # the worker is killed mid-way
+        return real_pdf(content)
+
+    monkeypatch.setattr(evidence_job, "evidence_pdf", dies_on_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        job_run(job_id=job.pk)
+    assert EvidencePack.objects.count() == 1
+    # Presumed dead once its heartbeat is old; Resume carries on.
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=SEP)
+    assert job_resume(job_id=job.pk)
+    assert job_run(job_id=job.pk) == Job.Status.SUCCEEDED
+    assert sorted(EvidencePack.objects.values_list("learner__learner_ref", flat=True)) == ["R0", "R1", "R2"]
+    names = zipfile.ZipFile(evidence_job.evidence_zip_path(job)).namelist()
+    assert sorted(names) == ["evidence-pack-R0.pdf", "evidence-pack-R1.pdf", "evidence-pack-R2.pdf"]
+
+
+def _skill_model():
+    try:
+        return apps.get_model("bksb_integration", "SkillResult")
+    except LookupError:
+        return None
+
+
+@pytest.mark.skipif(_skill_model() is None, reason="per-skill results (SkillResult) are not in this build yet")
+def test_the_pack_shows_the_per_skill_breakdown_where_one_is_stored(assessed):
+    session_model = apps.get_model("bksb_integration", "AssessmentSession")
+    now = SEP + dt.timedelta(days=1)
+    session = session_model.objects.create(
+        learner=assessed,
+        bksb_user_id=USER,
+        course_subject="MATHS_NEW",
+        subject="maths",
+        session_id=101,
+        assessment_type=1,
+        started_at=SEP,
+        completed_at=SEP,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    _skill_model().objects.create(
+        session=session,
+        component_name="Fractions, decimals & percentages",
+        ability_measurement="Entry 3",
+        level="entry_3",
+        level_rank=4,
+        measured_at=SEP,
+        first_seen_at=now,
+    )
+    text = text_of(evidence_pdf(evidence_content(learner=assessed, made_by=None)))
+    assert "Per-skill breakdown" in text
+    assert "Fractions, decimals & percentages" in text
+    assert "This installation does not store per-skill results." not in text
+
+
+@pytest.mark.skipif(_skill_model() is not None, reason="this build stores per-skill results")
+def test_the_pack_says_when_the_installation_stores_no_per_skill_results(assessed):
+    text = text_of(evidence_pdf(evidence_content(learner=assessed, made_by=None)))
+    assert "This installation does not store per-skill results." in text

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import responses
+from django.core import checks
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -154,7 +155,7 @@ def test_editing_a_level_mapping_recomputes_the_summaries(client, admin_user, le
         reverse("bksb:levels"), {"text": "Maths: see tutor", "match": "exact", "level": "level_1"}, follow=True
     )
 
-    assert "Levels and tags recomputed for 1 records." in response.content.decode()
+    assert "Levels and tags recomputed for 1 record." in response.content.decode()
     maths = level_of(learner, "maths")
     assert (maths.latest_level, maths.latest_session_id, maths.has_unmapped) == ("level_1", 2, False)
 
@@ -230,3 +231,13 @@ def test_the_rebuild_command_recomputes_every_record(capsys):
 
     assert LearnerLevel.objects.filter(subject="english", latest_level="level_1").count() == 2
     assert "Levels recomputed for 2 records." in capsys.readouterr().out
+
+
+def test_a_check_warns_when_results_have_no_summary_until_it_is_rebuilt(learner):
+    store(learner, item(1, "Maths Entry 3", when=day(0)))
+    assert not [m for m in checks.run_checks() if m.id == "bksb.W004"]
+    LearnerLevel.objects.all().delete()
+    (warning,) = [m for m in checks.run_checks() if m.id == "bksb.W004"]
+    assert "bksb_rebuild_levels" in warning.hint
+    call_command("bksb_rebuild_levels")
+    assert not [m for m in checks.run_checks() if m.id == "bksb.W004"]

@@ -149,7 +149,7 @@ def test_renaming_a_rule_renames_its_tags_and_deleting_it_takes_them_off(client,
     assert tags(learner) == {"Maths: Entry"}
 
     response = client.post(reverse("bksb:tag_rule_delete", args=[maths.pk]), follow=True)
-    assert "its tag was taken off 1 records" in response.content.decode()
+    assert "its tag was taken off 1 record." in response.content.decode()
     assert tags(learner) == set()
     assert not TagRule.objects.exists()
 

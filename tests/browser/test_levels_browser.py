@@ -105,7 +105,7 @@ def test_an_admin_tags_entry_maths_and_downloads_the_evidence(
     window = page.get_by_role("dialog", name="Evidence packs")
     expect(window).to_be_visible()
     worker()
-    expect(window.get_by_text("1 evidence packs in the zip.")).to_be_visible()
+    expect(window.get_by_text("1 evidence pack in the zip.")).to_be_visible()
     with page.expect_download() as zipped:
         window.get_by_role("link", name="Download the evidence packs (zip)").click()
     archive = zipfile.ZipFile(io.BytesIO(Path(zipped.value.path()).read_bytes()))
@@ -129,6 +129,6 @@ def test_an_admin_renames_a_tag_rule_then_deletes_it(page, live_server, browser_
     assert list(LearnerTag.objects.filter(learner=entry).values_list("tag", flat=True)) == ["Maths: Entry 2"]
 
     page.get_by_role("button", name="Delete Maths: Entry 2").click()
-    expect(page.get_by_text("Tag rule “Maths: Entry 2” deleted; its tag was taken off 1 records.")).to_be_visible()
+    expect(page.get_by_text("Tag rule “Maths: Entry 2” deleted; its tag was taken off 1 record.")).to_be_visible()
     expect(page.get_by_text("No tag rules yet.")).to_be_visible()
     assert not LearnerTag.objects.exists()
