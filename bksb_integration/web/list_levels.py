@@ -50,7 +50,7 @@ from learners.listing import (
     list_sort_register,
 )
 from learners.models import Learner
-from permissions.access import can_view_bksb_reports
+from permissions.access import bksb_available, can_view_bksb_reports
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,10 @@ def _may_see_reports(request: HttpRequest) -> bool:
 
 
 def list_levels_register() -> None:
-    """Put the levels on the learner list (called once, from the app's ready())."""
+    """Put the levels on the learner list (called once, from the app's ready()), unless the
+    deployment has not taken up the bksb module."""
+    if not bksb_available():
+        return
     for subject in LISTED_SUBJECTS:
         list_column_register(_level_column(subject))
     for subject in LISTED_SUBJECTS:

@@ -167,3 +167,18 @@ def test_the_filtered_list_runs_the_same_queries_for_10_and_100_matching_records
     many = _queries(staff_client, params)
     assert "100 records" in _list(staff_client, **params).content.decode()
     assert few == many
+
+
+def test_levels_join_the_list_only_where_the_bksb_module_is_taken_up(monkeypatch, settings):
+    from bksb_integration.web.list_levels import list_levels_register
+    from learners import listing
+
+    for name in ("_filters", "_columns", "_sorts", "_actions", "_links"):
+        monkeypatch.setattr(listing, name, {})
+    settings.BKSB_INTEGRATION_AVAILABLE = False
+    list_levels_register()
+    assert (listing.list_columns(), listing.list_filters(), listing.list_sorts()) == ([], [], [])
+    settings.BKSB_INTEGRATION_AVAILABLE = True
+    list_levels_register()
+    assert [column.header for column in listing.list_columns()] == ["English", "Maths", "ICT/Digital"]
+    assert "bksb_maths" in {f.param for f in listing.list_filters()}
