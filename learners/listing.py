@@ -18,8 +18,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from learners.models import Learner
+from permissions.access import AnyUser
 
 LearnerQuery = QuerySet[Learner]
+# A permissions.access helper: may this user see a registered filter, column or sort?
+UserCheck = Callable[[AnyUser], bool]
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class ListFilter:
     label: str
     choices: Callable[[], Sequence[tuple[str, str]]]
     apply: Callable[[LearnerQuery, str], LearnerQuery]
+    allowed: UserCheck | None = None  # who may see and use it (None: everyone who sees the list)
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class ListColumn:
     values: Callable[[Sequence[Learner]], Mapping[int, Any]]
     template: str
     csv: Callable[[Any], str]
+    allowed: UserCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class ListSort:
     key: str
     label: str
     order: Callable[[LearnerQuery], LearnerQuery]
+    allowed: UserCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -115,24 +121,31 @@ def list_link_register(link: ListLink) -> None:
     _links[link.url_name] = link
 
 
-def list_filters() -> list[ListFilter]:
-    return list(_filters.values())
+def _for(check: UserCheck | None, user: AnyUser | None) -> bool:
+    """None for the user: everything (a command, a test); otherwise what the user may see."""
+    return user is None or check is None or check(user)
 
 
-def list_columns() -> list[ListColumn]:
-    return list(_columns.values())
+def list_filters(user: AnyUser | None = None) -> list[ListFilter]:
+    return [f for f in _filters.values() if _for(f.allowed, user)]
 
 
-def list_sorts() -> list[ListSort]:
-    return list(_sorts.values())
+def list_columns(user: AnyUser | None = None) -> list[ListColumn]:
+    return [c for c in _columns.values() if _for(c.allowed, user)]
 
 
-def list_sort(key: str) -> ListSort | None:
-    return _sorts.get(key)
+def list_sorts(user: AnyUser | None = None) -> list[ListSort]:
+    return [s for s in _sorts.values() if _for(s.allowed, user)]
 
 
-def list_filter(param: str) -> ListFilter | None:
-    return _filters.get(param)
+def list_sort(key: str, user: AnyUser | None = None) -> ListSort | None:
+    sort = _sorts.get(key)
+    return sort if sort is not None and _for(sort.allowed, user) else None
+
+
+def list_filter(param: str, user: AnyUser | None = None) -> ListFilter | None:
+    registered = _filters.get(param)
+    return registered if registered is not None and _for(registered.allowed, user) else None
 
 
 def list_actions_for(request: HttpRequest) -> list[ListAction]:
@@ -154,6 +167,6 @@ class ColumnCells:
         return [(column, self.values[column.key].get(learner.pk)) for column in self.columns]
 
 
-def column_cells(learners: Sequence[Learner]) -> ColumnCells:
-    columns = list_columns()
+def column_cells(learners: Sequence[Learner], user: AnyUser | None = None) -> ColumnCells:
+    columns = list_columns(user)
     return ColumnCells(columns=columns, values={column.key: column.values(learners) for column in columns})

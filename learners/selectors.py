@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from learners.listing import list_filter, list_filters, list_sort
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
+from permissions.access import AnyUser
 
 NAME_ORDER = ("last_name", "first_name", "learner_ref")
 
@@ -50,11 +51,12 @@ class LearnerFilters:
         return urlencode(self.as_params())
 
 
-def learner_filters_from(params: Mapping[str, str]) -> LearnerFilters:
-    """The list's filters from a query string (or the POST of a list action), ignoring unknown values."""
+def learner_filters_from(params: Mapping[str, str], user: AnyUser | None = None) -> LearnerFilters:
+    """The list's filters from a query string (or the POST of a list action), ignoring unknown values,
+    and, given the user, the registered filters and sorts they may not use."""
     problems: list[str] = []
     extra = []
-    for registered in list_filters():
+    for registered in list_filters(user):
         value = str(params.get(registered.param, ""))
         if value and value in {choice for choice, _ in registered.choices()}:
             extra.append((registered.param, value))
@@ -67,7 +69,7 @@ def learner_filters_from(params: Mapping[str, str]) -> LearnerFilters:
         start_from=_date(params, "start_from", "Start date from", problems),
         start_to=_date(params, "start_to", "Start date to", problems),
         extra=tuple(extra),
-        sort=sort if list_sort(sort) else "",
+        sort=sort if list_sort(sort, user) else "",
         problems=tuple(problems),
     )
 

@@ -13,7 +13,7 @@ from learners.models import Kind, Learner, LearningStatus, SystemStatus
 from learners.pagination import DeferredJoinPaginator
 from learners.selection import ALL_MATCHING
 from learners.selectors import learner_filters_from, learner_search
-from permissions.access import can_view_learners
+from permissions.access import AnyUser, can_view_learners
 from permissions.decorators import StaffRequest, staff_required
 
 PAGE_SIZE = 50
@@ -22,17 +22,17 @@ EXPORT_BATCH = 2000
 
 @staff_required(can_view_learners)
 def learner_list(request: StaffRequest) -> HttpResponse:
-    filters = learner_filters_from(request.GET)
+    filters = learner_filters_from(request.GET, request.user)
     page = DeferredJoinPaginator(learner_search(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
     learners = list(page.object_list)
-    cells = column_cells(learners)
+    cells = column_cells(learners, request.user)
     context = {
         "page": page,
         "rows": [(learner, cells.row(learner)) for learner in learners],
         "columns": cells.columns,
         "filters": filters,
-        "extra_filters": [(f, filters.value(f.param), f.choices()) for f in list_filters()],
-        "sorts": list_sorts(),
+        "extra_filters": [(f, filters.value(f.param), f.choices()) for f in list_filters(request.user)],
+        "sorts": list_sorts(request.user),
         "actions": list_actions_for(request),
         "links": list_links_for(request),
         "all_matching": ALL_MATCHING,
@@ -48,8 +48,8 @@ def learner_list(request: StaffRequest) -> HttpResponse:
 @staff_required(can_view_learners)
 def learner_export(request: StaffRequest) -> StreamingHttpResponse:
     """The filtered list as CSV, in the list's order, with every registered column."""
-    filters = learner_filters_from(request.GET)
-    lines = csv_lines(_export_rows(learner_search(filters=filters)))
+    filters = learner_filters_from(request.GET, request.user)
+    lines = csv_lines(_export_rows(learner_search(filters=filters), request.user))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="learners.csv"'
     return response
@@ -70,16 +70,16 @@ EXPORT_HEADER = [
 ]
 
 
-def _export_rows(learners: QuerySet[Learner]) -> Iterator[list[Any]]:
+def _export_rows(learners: QuerySet[Learner], user: AnyUser) -> Iterator[list[Any]]:
     """The header, then a row per record, read EXPORT_BATCH records (and their column values) at a time."""
     ids = list(learners.values_list("pk", flat=True))
-    columns = list_columns()
+    columns = list_columns(user)
     yield EXPORT_HEADER + [column.header for column in columns]
     for start in range(0, len(ids), EXPORT_BATCH):
         batch_ids = ids[start : start + EXPORT_BATCH]
         order = {pk: position for position, pk in enumerate(batch_ids)}
         batch = sorted(learners.filter(pk__in=batch_ids), key=lambda learner: order[learner.pk])
-        cells = column_cells(batch)
+        cells = column_cells(batch, user)
         for learner in batch:
             yield _export_row(learner) + [column.csv(value) for column, value in cells.row(learner)]
 

@@ -50,7 +50,7 @@ from learners.listing import (
     list_sort_register,
 )
 from learners.models import Learner
-from permissions.access import bksb_available, can_view_bksb_reports
+from permissions.access import bksb_available, can_see_bksb, can_view_bksb_reports
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,7 @@ def _level_column(subject: str) -> ListColumn:
         values=values,
         template="bksb_integration/_level_cell.html",
         csv=csv,
+        allowed=can_see_bksb,
     )
 
 
@@ -101,7 +102,8 @@ def _level_filter(subject: str) -> ListFilter:
         choice = level_choice(value)
         return learners if choice is None else learners_at_level(learners, subject=subject, choice=choice)
 
-    return ListFilter(param=level_param(subject), label=f"{Subject(subject).label} level", choices=choices, apply=apply)
+    label = f"{Subject(subject).label} level"
+    return ListFilter(param=level_param(subject), label=label, choices=choices, apply=apply, allowed=can_see_bksb)
 
 
 def _initial_choices() -> list[tuple[str, str]]:
@@ -118,6 +120,10 @@ def _initial_apply(learners: QuerySet[Learner], value: str) -> QuerySet[Learner]
     if done == "done":
         return learners_initially_assessed(learners, subject=subject)
     return levels.learners_without_initial(learners, subject)
+
+
+def _unmapped_choices() -> list[tuple[str, str]]:
+    return [("yes", "Has unmapped results")]
 
 
 def _unmapped_apply(learners: QuerySet[Learner], value: str) -> QuerySet[Learner]:
@@ -151,8 +157,8 @@ def _level_sorts(subject: str) -> list[ListSort]:
         return levels.learners_by_level(learners, subject, descending=True)
 
     return [
-        ListSort(key=f"bksb_{subject}_low", label=f"{label} level, lowest first", order=lowest),
-        ListSort(key=f"bksb_{subject}_high", label=f"{label} level, highest first", order=highest),
+        ListSort(f"bksb_{subject}_low", f"{label} level, lowest first", lowest, allowed=can_see_bksb),
+        ListSort(f"bksb_{subject}_high", f"{label} level, highest first", highest, allowed=can_see_bksb),
     ]
 
 
@@ -169,21 +175,13 @@ def list_levels_register() -> None:
         list_column_register(_level_column(subject))
     for subject in LISTED_SUBJECTS:
         list_filter_register(_level_filter(subject))
-    list_filter_register(
-        ListFilter(param=INITIAL_PARAM, label="Initial assessment", choices=_initial_choices, apply=_initial_apply)
-    )
-    list_filter_register(
-        ListFilter(
-            param=UNMAPPED_PARAM,
-            label="Unmapped results",
-            choices=lambda: [("yes", "Has unmapped results")],
-            apply=_unmapped_apply,
-        )
-    )
-    list_filter_register(
-        ListFilter(param=MOVEMENT_PARAM, label="Level movement", choices=_movement_choices, apply=_movement_apply)
-    )
-    list_filter_register(ListFilter(param=FLAG_PARAM, label="Funding flag", choices=flag_choices, apply=_flag_apply))
+    for param, label, choices, apply in (
+        (INITIAL_PARAM, "Initial assessment", _initial_choices, _initial_apply),
+        (UNMAPPED_PARAM, "Unmapped results", _unmapped_choices, _unmapped_apply),
+        (MOVEMENT_PARAM, "Level movement", _movement_choices, _movement_apply),
+        (FLAG_PARAM, "Funding flag", flag_choices, _flag_apply),
+    ):
+        list_filter_register(ListFilter(param, label, choices, apply, allowed=can_see_bksb))
     for subject in LISTED_SUBJECTS:
         for sort in _level_sorts(subject):
             list_sort_register(sort)

@@ -91,7 +91,7 @@ def _carried(params: dict[str, str]) -> list[tuple[str, str, str]]:
 
 @staff_required(can_view_bksb_reports)
 def reports(request: StaffRequest) -> HttpResponse:
-    filters = learner_filters_from(request.GET)
+    filters = learner_filters_from(request.GET, request.user)
     params = cohort_params(filters)
     report = cohort_report(learners=learner_search(filters=replace(filters, sort="")))
 
@@ -118,7 +118,7 @@ def reports(request: StaffRequest) -> HttpResponse:
 
 @staff_required(can_view_bksb_reports)
 def reports_csv(request: StaffRequest) -> HttpResponse:
-    filters = learner_filters_from(request.GET)
+    filters = learner_filters_from(request.GET, request.user)
     report = cohort_report(learners=learner_search(filters=replace(filters, sort="")))
     response = HttpResponse("".join(csv_lines(csv_rows(report))), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="bksb-cohort-report.csv"'

@@ -182,3 +182,19 @@ def test_levels_join_the_list_only_where_the_bksb_module_is_taken_up(monkeypatch
     list_levels_register()
     assert [column.header for column in listing.list_columns()] == ["English", "Maths", "ICT/Digital"]
     assert "bksb_maths" in {f.param for f in listing.list_filters()}
+
+
+def test_staff_without_the_bksb_module_see_no_levels_and_cannot_filter_by_them(client, staff_with):
+    cohort_build()
+    client.force_login(staff_with("view_learners", username="listonly"))
+    response = _list(client, bksb_maths="below_level_1", sort="bksb_maths_low")
+    html = response.content.decode()
+    assert "<th>Maths</th>" not in html
+    assert 'id="id_bksb_maths"' not in html
+    assert "Entry 2" not in html
+    assert len(_names(response)) == 6  # the filter is not applied for them
+    assert "Reports for this cohort" not in html
+    export = client.get(reverse("learners:export"), {"bksb_maths": "below_level_1"})
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert "Maths" not in rows[0]
+    assert len(rows) == 7

@@ -200,3 +200,36 @@ def test_value_annotation_sorts_work_with_deep_pages(client, tutor, monkeypatch)
     second = client.get(reverse("learners:list"), {"sort": "constant", "page": 2})
     assert "page 2 of 2" in second.text
     assert len(_names(second)) == 5
+
+
+def test_a_filter_column_or_sort_may_be_for_some_staff_only(client, tutor, admin_user, monkeypatch):
+    for name in ("_filters", "_columns", "_sorts", "_actions"):
+        monkeypatch.setattr(listing, name, {})
+    admins_only = lambda user: user.is_superuser  # noqa: E731
+    listing.list_filter_register(
+        ListFilter("no_email", "No email", lambda: [("yes", "Yes")], lambda qs, _: qs.filter(email=""), admins_only)
+    )
+    listing.list_column_register(
+        ListColumn(
+            "ref",
+            "Ref again",
+            lambda ls: {x.pk: x.learner_ref for x in ls},
+            "learners/test_cell.html",
+            str,
+            admins_only,
+        )
+    )
+    listing.list_sort_register(ListSort("ref", "By reference", lambda qs: qs.order_by("learner_ref"), admins_only))
+    LearnerFactory(first_name="With", last_name="Mail", email="w@college.ac.uk")
+    LearnerFactory(first_name="No", last_name="Mail", email="")
+    client.force_login(tutor)
+    page = client.get(reverse("learners:list"), {"no_email": "yes"}).text
+    assert "No email" not in page
+    assert "Ref again" not in page
+    assert "By reference" not in page
+    assert len(_names(client.get(reverse("learners:list"), {"no_email": "yes"}))) == 2  # not applied for them
+    client.force_login(admin_user)
+    page = client.get(reverse("learners:list"), {"no_email": "yes"}).text
+    assert "Ref again" in page
+    assert "By reference" in page
+    assert _names(client.get(reverse("learners:list"), {"no_email": "yes"})) == ["Mail, No"]
