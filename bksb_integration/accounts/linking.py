@@ -136,14 +136,13 @@ def bksb_user_id_resolve(*, link: BksbLink, username: str, client: BksbClient) -
         bksb_user_lock(user_id)
         held_refuse(learner=link.learner, username=username, bksb_user_id=user_id)
         changed = link.bksb_user_id not in (None, user_id)
-        relinked = link.bksb_user_id != user_id
         link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, username, timezone.now()
         link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at"])
         if changed:
             # A different bksb user: their whole history is new to us, even if
             # this download fails and is tried again later.
             last_download_set(link.learner, link, None)
-        if relinked:
+            # Only the current bksb user's results count in the levels summary.
             levels_refresh(learner_ids=[link.learner_id], reason=RELINKED)
     return user_id
 
@@ -226,11 +225,14 @@ def _link_apply(
             return LinkOutcome(False, True, effective, user_id, "")
         _save_learner(learner)
         changed = link.bksb_user_id != user_id
+        # A record linked for the first time has no results, so no summary to redo.
+        relinked = link.bksb_user_id is not None and changed
         link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, effective, timezone.now()
         link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at"])
         if changed:
             # A different bksb user: their whole history is new to us.
             last_download_set(learner, link, None)
+        if relinked:
             # Only the current bksb user's results count in the levels summary.
             levels_refresh(learner_ids=[learner.pk], reason=RELINKED)
     return LinkOutcome(True, False, effective, user_id, f"Linked to bksb user {effective} (id {user_id}).")

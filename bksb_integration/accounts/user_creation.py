@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.accounts.linking import (
+    RELINKED,
     LinkError,
     bksb_user_holder,
     held_message,
@@ -36,6 +37,7 @@ from bksb_integration.accounts.usernames import web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError, BksbMalformedAnswer, BksbRefused, BksbTransientError
 from bksb_integration.api.types import NewBksbUser
+from bksb_integration.config.levels import levels_refresh
 from bksb_integration.models import BksbLink, BksbSettings, UserCreationRequest
 from bksb_integration.models.encryption import SecretUnreadable
 from learners.models import Learner
@@ -346,11 +348,15 @@ def _created(row: UserCreationRequest, learner: Learner, user_id: int, result: s
         learner.bksb_user, learner.bksb_username = True, row.username
         learner.save(update_fields=["bksb_user", "bksb_username", "updated_at"])
         link = link_for(learner)
-        if link.bksb_user_id != user_id:
+        previous = link.bksb_user_id
+        if previous != user_id:
             # A new bksb user: none of its history has been downloaded yet.
             last_download_set(learner, link, None)
         link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, row.username, timezone.now()
         link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at"])
+        if previous is not None and previous != user_id:
+            # The old user's results stay stored but no longer count in the levels summary.
+            levels_refresh(learner_ids=[learner.pk], reason=RELINKED)
     logger.info("bksb user %s (id %s) created for learner %s", row.username, user_id, learner.learner_ref)
     return CreationOutcome(result, message, row.username, user_id)
 

@@ -38,10 +38,11 @@ from bksb_integration.results.summary import learner_results
 from learners.models import Learner
 
 NEVER_EDITED = (
-    "Results are never editable in bksbmis: no screen, command or import changes a stored result. A result is "
+    "Results are never editable in bksbmis: no screen, command or import changes what bksb sent. A result is "
     "written only by a download from bksb, as bksb sent it (its raw item is kept whole), and is replaced only when "
     "bksb itself sends a changed version of the same result (same bksb user, SessionId and AssessmentID); "
-    "“last changed” shows when that happened."
+    "“last changed” shows when that happened. Only the level and subject read from it follow the admin's mapping "
+    "tables, which are themselves in the audit trail."
 )
 NOT_ADVICE = (
     "The funding flags are decision support, not funding advice: they read the stored results against the "

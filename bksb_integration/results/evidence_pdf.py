@@ -13,6 +13,7 @@ import logging
 import unicodedata
 from pathlib import Path
 
+from django.utils import timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
@@ -36,10 +37,10 @@ def clean(value: object) -> str:
 
 
 def when(value: dt.datetime | None) -> str:
-    """A UTC time as stored, e.g. 2026-09-01 09:00 UTC."""
+    """A time in UK local time, as bksb gives it, with its zone: 2026-09-01 10:00 BST."""
     if value is None:
         return NONE
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
 
 
 class _Pack(FPDF):

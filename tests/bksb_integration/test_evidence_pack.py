@@ -13,6 +13,7 @@ import zipfile
 import pytest
 from django.apps import apps
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from bksb_integration.config.levels import levels_refresh
@@ -99,8 +100,9 @@ def test_the_pack_shows_every_stored_result_as_stored(assessed):
         for row in model.objects.filter(learner=assessed):
             assert str(row.session_id) in text
             assert str(row.assessment_id) in text
-            assert row.result_date.strftime("%Y-%m-%d %H:%M UTC") in text
-            assert row.first_seen_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") in text
+            assert timezone.localtime(row.result_date).strftime("%Y-%m-%d %H:%M %Z") in text
+            assert timezone.localtime(row.first_seen_at).strftime("%Y-%m-%d %H:%M %Z") in text
+    assert "2026-09-01 10:00 BST" in text  # 09:00 UTC, as bksb gives it: UK time
     assert "Initial assessment results (4)" in text
     assert "Diagnostic results (1)" in text
     assert "42.5%" in text

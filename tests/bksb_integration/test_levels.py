@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from bksb_integration.accounts import user_creation as uc
 from bksb_integration.accounts.linking import link_apply
 from bksb_integration.config import levels_job
 from bksb_integration.config.connection import client_for
@@ -241,3 +242,22 @@ def test_a_check_warns_when_results_have_no_summary_until_it_is_rebuilt(learner)
     assert "bksb_rebuild_levels" in warning.hint
     call_command("bksb_rebuild_levels")
     assert not [m for m in checks.run_checks() if m.id == "bksb.W004"]
+
+
+def test_creating_a_new_bksb_user_for_a_record_drops_the_old_user_s_levels(bksb, integration):
+    learner = LearnerFactory(bksb_user=False, email="amira@example.ac.uk")
+    store(learner, item(1, "Maths Level 2", when=day(0)), user_id=USER)
+    assert level_of(learner, "maths").latest_level == "level_2"
+    client = client_for(integration, sleep=lambda _: None)
+
+    outcome = uc.bksb_user_create(
+        learner=learner,
+        username="akhan1",
+        email="amira@example.ac.uk",
+        auto_enrol=False,
+        requested_by=None,
+        client=client,
+    )
+
+    assert outcome.bksb_user_id != USER
+    assert not LearnerLevel.objects.filter(learner=learner).exists()

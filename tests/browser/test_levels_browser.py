@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from bksb_integration.models import EvidencePack, LearnerTag, TagRule
+from bksb_integration.config import levels_job
+from bksb_integration.models import EvidencePack, LearnerLevel, LearnerTag, TagRule
 from jobs import queue
 from jobs.services import job_run
 from tests.bksb_integration.levels_support import item, store
@@ -132,3 +133,24 @@ def test_an_admin_renames_a_tag_rule_then_deletes_it(page, live_server, browser_
     expect(page.get_by_text("Tag rule “Maths: Entry 2” deleted; its tag was taken off 1 record.")).to_be_visible()
     expect(page.get_by_text("No tag rules yet.")).to_be_visible()
     assert not LearnerTag.objects.exists()
+
+
+def test_mapping_a_result_text_for_many_records_recomputes_their_levels_in_a_job(
+    page, live_server, browser_login, admin_user, worker, monkeypatch
+):
+    mappings_seed()
+    monkeypatch.setattr(levels_job, "INLINE_LIMIT", 2)
+    learners = [LearnerFactory(learner_ref=f"L00080{n}") for n in range(3)]
+    for n, learner in enumerate(learners):
+        store(learner, item(400 + n, "Maths: see tutor", when=SEP))
+    browser_login("admin1", "pw-admin1")
+    page.goto(f"{live_server.url}/integrations/bksb/levels/")
+
+    page.get_by_label("Map Maths: see tutor to").select_option(label="Entry 1")
+    page.get_by_role("button", name="Map").click()
+
+    expect(page.get_by_role("heading", name="Recompute levels and tags")).to_be_visible()
+    expect(page.get_by_text("Every record's levels and tags are being recomputed in the background.")).to_be_visible()
+    worker()
+    expect(page.get_by_text("Levels recomputed for 3 records.")).to_be_visible()
+    assert set(LearnerLevel.objects.filter(subject="maths").values_list("latest_level", flat=True)) == {"entry_1"}
