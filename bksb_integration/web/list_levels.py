@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.formats import date_format
 
-from bksb_integration.models import LearnerLevel, Subject
+from bksb_integration.models import ResultList, Subject
 from bksb_integration.results import levels
 from bksb_integration.results.funding import FLAGS_BY_CODE, flag_choices, learners_flagged
 from bksb_integration.results.level_queries import (
     LISTED_SUBJECTS,
+    LatestReading,
     Movement,
+    latest_readings,
     learners_at_level,
     learners_initially_assessed,
     learners_moved,
@@ -63,23 +64,26 @@ class LevelBadge:
     rank: int | None
 
 
-def level_badge(subject: str, row: LearnerLevel | None) -> LevelBadge | None:
-    if row is None:
+def level_badge(subject: str, reading: LatestReading | None) -> LevelBadge | None:
+    if reading is None:
         return None
     label = Subject(subject).label
-    if row.latest_level is None:
+    if reading.level is None:
         return LevelBadge("?", "Not mapped", f"{label}: results not mapped to a level", None)
-    text = levels.level_label(row.latest_level)
-    when = f", {date_format(timezone.localtime(row.latest_date), 'j M Y')}" if row.latest_date else ""
-    source = f" ({row.get_latest_list_display()}{when})" if row.latest_list else ""
+    text = levels.level_label(reading.level)
+    when = ""
+    if reading.date is not None:
+        local = timezone.localtime(reading.date)
+        when = f", {local.day} {local:%b %Y}"
+    source = f" ({ResultList(reading.list_name).label}{when})" if reading.list_name else ""
     description = f"{label}: {text}, latest result{source}"
-    return LevelBadge(levels.level_short(row.latest_level), text, description, row.latest_rank)
+    return LevelBadge(levels.level_short(reading.level), text, description, reading.rank)
 
 
 def _level_column(subject: str) -> ListColumn:
     def values(learners: Sequence[Learner]) -> Mapping[int, LevelBadge | None]:
-        rows = levels.levels_for(learner.pk for learner in learners)
-        return {learner.pk: level_badge(subject, rows.get(learner.pk, {}).get(subject)) for learner in learners}
+        readings = latest_readings(learner_ids=[learner.pk for learner in learners], subject=subject)
+        return {learner.pk: level_badge(subject, readings.get(learner.pk)) for learner in learners}
 
     def csv(value: LevelBadge | None) -> str:
         return value.text if value else ""

@@ -84,3 +84,14 @@ def test_a_level_choice_includes_the_narrower_ones():
     assert level_choice("level_1_or_above").includes(level_choice("level_3"))
     assert not level_choice("entry_3").includes(level_choice("below_level_1"))
     assert level_choice("none").includes(level_choice("none"))
+
+
+def test_a_pages_latest_readings_are_one_query(django_assert_num_queries):
+    from bksb_integration.results.level_queries import latest_readings
+
+    cohort = cohort_build()
+    ids = list(Learner.objects.values_list("pk", flat=True))
+    with django_assert_num_queries(1):
+        readings = latest_readings(learner_ids=ids, subject="maths")
+    assert (readings[cohort.falling.pk].level, readings[cohort.falling.pk].list_name) == ("entry_2", "diagnostic")
+    assert cohort.unassessed.pk not in readings
