@@ -14,7 +14,7 @@ RUN DEBUG=False ALLOWED_HOSTS=build VAR_DIR=/tmp/build-var \
     SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     BKSB_ENCRYPTION_KEY="$(python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
     python manage.py collectstatic --noinput && rm -rf /tmp/build-var \
- && useradd --create-home --uid 1000 app && mkdir -p /app/var/imports && chown -R app /app/var
+ && useradd --create-home --uid 1000 app && mkdir -p /app/var/imports /app/var/evidence && chown -R app /app/var
 USER app
 
 EXPOSE 8000

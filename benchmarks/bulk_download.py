@@ -166,6 +166,7 @@ def _report(
     print(f"\n== {label} ==")
     print(f"learners            {run.learners_total} ({run.learners_failed} failed, {run.learners_skipped} skipped)")
     print(f"requests            {requests_seen} ({requests_seen / learners:.2f} per learner)")
+    print(f"  for sessions      {run.session_requests} session lists, {run.eoa_requests} per-skill reports")
     print(f"results stored      {stored} new or changed, {run.results_unchanged} unchanged")
     print(f"wall time           {wall:.1f} s")
     print(f"learners per second {run.learners_total / wall:.1f}")

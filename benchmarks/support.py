@@ -121,5 +121,6 @@ def results_forget() -> None:
     with connection.cursor() as cur:
         cur.execute(
             "TRUNCATE bksb_initial_assessment_result, bksb_diagnostic_assessment_result, "
-            "bksb_run_learner, bksb_run, bksb_link CASCADE"
+            "bksb_run_learner, bksb_run, bksb_link, "
+            "bksb_assessment_session, bksb_skill_result, bksb_watch_entry CASCADE"
         )

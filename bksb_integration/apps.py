@@ -24,7 +24,7 @@ class BksbIntegrationConfig(AppConfig):
         learner_list.register()
 
         # Levels at a glance (issue 14): recomputing many records' levels, and evidence packs for many, run as jobs;
-        # tag and funding flag filters and the Evidence packs action on the learner list.
+        # the Tag filter and the Evidence packs action on the learner list.
         from bksb_integration.config.levels_job import BKSB_LEVELS_REFRESH
         from bksb_integration.results.evidence_job import BKSB_EVIDENCE_PACKS
         from bksb_integration.web import levels_list
@@ -32,6 +32,13 @@ class BksbIntegrationConfig(AppConfig):
         job_kind_register(BKSB_LEVELS_REFRESH)
         job_kind_register(BKSB_EVIDENCE_PACKS)
         levels_list.register()
+
+        # Assessment status, Induction board (issue 13): invites again as a job; the list's column, filter, action.
+        from bksb_integration.accounts.invite_jobs import BKSB_INVITES_SEND
+        from bksb_integration.web import assessment_list
+
+        job_kind_register(BKSB_INVITES_SEND)
+        assessment_list.register()
 
         # Levels on the learner list (columns, level and flag filters, sorts) and its Reports link (issue 14).
         from bksb_integration.web.list_levels import list_levels_register

@@ -1,6 +1,19 @@
 from django.urls import path
 
-from bksb_integration.web import evidence, get_results, mappings, reports, settings_page, tab, tags_page, users
+from bksb_integration.web import (
+    assessment_list,
+    evidence,
+    get_results,
+    induction_board,
+    mappings,
+    reports,
+    sessions,
+    settings_page,
+    tab,
+    tags_page,
+    users,
+    watch_settings,
+)
 
 app_name = "bksb"
 
@@ -67,6 +80,17 @@ urlpatterns = [
     path(
         "bksb/evidence-packs/<int:job_id>/download/", evidence.evidence_packs_download, name="evidence_packs_download"
     ),
+    # Assessment status (issue 13): the Induction board, and Get Results for the learner list's selection.
+    path("management/bksb/induction/", induction_board.board, name="induction_board"),
+    path("management/bksb/induction/invite/", induction_board.invite_again, name="induction_invite"),
+    path("management/bksb/induction/get-results/", induction_board.get_results_now, name="induction_get_results"),
+    path("learners/bksb/get-results/", assessment_list.get_results_selection, name="get_results_selection"),
+    # Assessment sessions and the watch list: Watch on the BKSB tab, the watch list settings (issue 13).
+    path("learners/<int:pk>/bksb/watch/", sessions.watch, name="watch"),
+    path("learners/<int:pk>/bksb/skills.csv", sessions.export_learner_skills, name="export_learner_skills"),
+    path("integrations/bksb/skills.csv", sessions.export_all_skills, name="export_all_skills"),
+    path("integrations/bksb/settings/watch-list/", watch_settings.watch_settings, name="watch_settings"),
+    path("management/bksb/schedule/watch-list/", watch_settings.watch_schedule, name="watch_schedule"),
     # Management > BKSB > Reports: a cohort's levels as charts and tables, and as CSV (web/reports.py).
     path("management/bksb/reports/", reports.reports, name="reports"),
     path("management/bksb/reports/report.csv", reports.reports_csv, name="reports_csv"),

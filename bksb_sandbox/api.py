@@ -17,11 +17,12 @@ from bksb_sandbox import vocab
 from bksb_sandbox.config import SandboxConfig
 from bksb_sandbox.forms import parse_create_user
 from bksb_sandbox.messages import Request, Response, as_json, html, text
-from bksb_sandbox.population import PopUser, bksb_time, parse_bksb_time, uk_now
+from bksb_sandbox.population import DEMO_ID_BASE, PopUser, bksb_time, parse_bksb_time, uk_now
 from bksb_sandbox.store import Store
 
 UNFINISHED = "0001-01-01T00:00:00"
 LINK_TTL = timedelta(minutes=5)
+V5_SUBJECTS = ("ENG_NEW", "MATHS_NEW")
 RESULT_KEYS = {"initial": "InitialAssessmentResults", "diagnostic": "DiagnosticAssessmentResults"}
 
 
@@ -108,16 +109,31 @@ class Api:
         )
 
     def sessions(self, req: Request, _: re.Match[str]) -> Response:
+        """V5 sessions: one per result of the reformed assessment, sessions started through
+        the control endpoint, and for every third demo learner one left unfinished."""
         user, problem = self._user_from_query(req)
         if user is None:
             return problem
-        subject = req.query.get("courseSubject", "")
+        code = req.query.get("courseSubject", "")
+        subject = vocab.SUBJECT_BY_CODE.get(code)
+        if code not in V5_SUBJECTS or subject is None:
+            return text(400, "The courseSubject parameter must be ENG_NEW or MATHS_NEW.")
         sessions = []
         for kind, assessment_type in (("initial", 1), ("diagnostic", 2)):
             for item in self.store.results(user, kind):
-                if item["CourseSubject"] == subject:
+                if item["CourseSubject"] == code and item["AssessmentID"] == subject.assessment_id:
                     sessions.append(_session(item, assessment_type))
-        if subject in ("ENG_NEW", "MATHS_NEW"):
+        for live in self.store.live_sessions(user, code):
+            sessions = [s for s in sessions if s["SessionId"] != live["SessionId"]]
+            sessions.append(
+                {
+                    "SessionId": live["SessionId"],
+                    "DateStarted": live["DateStarted"],
+                    "DateCompleted": live["DateCompleted"] or UNFINISHED,
+                    "AssessmentType": 1 if live["Kind"] == "initial" else 2,
+                }
+            )
+        if 1 <= user.user_id - DEMO_ID_BASE <= self.store.population.users and user.user_id % 3 == 2:
             started = bksb_time(uk_now() - timedelta(hours=2))
             sessions.append(
                 {
@@ -130,27 +146,36 @@ class Api:
         return as_json(sorted(sessions, key=lambda s: s["DateStarted"], reverse=True))
 
     def eoa_report(self, req: Request, _: re.Match[str]) -> Response:
+        """The per-skill rows of a finished session; none yet for an unfinished one."""
         user, problem = self._user_from_query(req)
         if user is None:
             return problem
         session_id = req.query.get("sessionId", "")
-        for kind in ("initial", "diagnostic"):
-            for item in self.store.results(user, kind):
-                if str(item["SessionId"]) == session_id:
-                    return as_json({"AssessmentEOAData": self._eoa_rows(item)})
+        if not self.config.sessions_not_found and session_id.isdigit():
+            live = self.store.live_session(user, int(session_id))
+            if live is not None and live["DateCompleted"] is None:
+                return as_json({"AssessmentEOAData": []})
+            for kind in ("initial", "diagnostic"):
+                for item in self.store.results(user, kind):
+                    if str(item["SessionId"]) == session_id:
+                        return as_json({"AssessmentEOAData": self._eoa_rows(item)})
         return text(404, f"Assessment session '{session_id}' not found.")
 
     def _eoa_rows(self, item: dict) -> list[dict]:
+        """One row per component of the subject, measured around the session's own level."""
         subject = vocab.SUBJECT_BY_CODE.get(item["CourseSubject"], vocab.SUBJECTS[0])
         rng = random.Random(f"{self.store.population.seed}:eoa:{item['SessionId']}")
+        finished = parse_bksb_time(item["ResultDate"])
+        centre = next((i for i, level in enumerate(vocab.LEVELS) if item["Result"].endswith(level)), 2)
+        components = subject.components
         return [
             {
                 "CourseComponentName": component,
-                "AbilityMeasurement": rng.choices(vocab.LEVELS, vocab.LEVEL_WEIGHTS)[0],
+                "AbilityMeasurement": vocab.LEVELS[max(0, min(len(vocab.LEVELS) - 1, centre + rng.randint(-1, 1)))],
                 "MeasuringAssessmentName": item["AssessmentName"],
-                "MeasuredAt": item["ResultDate"],
+                "MeasuredAt": bksb_time(finished - timedelta(minutes=3 * (len(components) - index))),
             }
-            for component in subject.components
+            for index, component in enumerate(components)
         ]
 
     def _user_from_query(self, req: Request) -> tuple[PopUser | None, Response]:

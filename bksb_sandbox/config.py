@@ -31,6 +31,8 @@ RUNTIME_KNOBS = (
     "hang_ms",
     "garbage",
     "duplicate_on_page_boundary",
+    "malformed_calls",
+    "sessions_not_found",
 )
 
 MAX_USERS = 800_000
@@ -45,6 +47,8 @@ class SandboxConfig:
     answers 403 only for the named calls (permission not set to Allow).
     ``duplicate_on_page_boundary`` makes one new result arrive after page 1 of a
     multi-page list is served, once per user and list while the knob is on.
+    ``malformed_calls`` answers the named calls 200 with JSON of the wrong shape;
+    ``sessions_not_found`` answers every EOA report "session not found".
     """
 
     host: str = "127.0.0.1"
@@ -65,6 +69,8 @@ class SandboxConfig:
     hang_ms: float = 0.0
     garbage: bool = False
     duplicate_on_page_boundary: bool = False
+    malformed_calls: list[str] = field(default_factory=list)
+    sessions_not_found: bool = False
     log_requests: bool = False
 
     def __post_init__(self) -> None:
@@ -100,10 +106,12 @@ def validate(cfg: SandboxConfig) -> None:
         problems.append("page_cap must be an integer >= 1")
     if cfg.not_found_status not in (200, 404):
         problems.append("not_found_status must be 200 or 404")
-    for name in ("forbidden", "garbage", "duplicate_on_page_boundary"):
+    for name in ("forbidden", "garbage", "duplicate_on_page_boundary", "sessions_not_found"):
         if not isinstance(getattr(cfg, name), bool):
             problems.append(f"{name} must be true or false")
     if not isinstance(cfg.forbidden_calls, list) or not set(cfg.forbidden_calls) <= set(CALL_NAMES):
         problems.append(f"forbidden_calls must be a list of: {', '.join(CALL_NAMES)}")
+    if not isinstance(cfg.malformed_calls, list) or not set(cfg.malformed_calls) <= set(CALL_NAMES):
+        problems.append(f"malformed_calls must be a list of: {', '.join(CALL_NAMES)}")
     if problems:
         raise ValueError("; ".join(problems))

@@ -7,6 +7,9 @@ POST /_sandbox/config                     JSON body of knobs to change
 GET  /_sandbox/users                      users made through createUser
 GET  /_sandbox/users/<username>           one user: created/auto-enrol flags, result counts
 POST /_sandbox/users/<username>/results   JSON {"kind": "initial", "count": 1} adds newest results
+POST /_sandbox/users/<username>/sessions  JSON {"subject": "ENG_NEW", "kind": "initial", "finish_after": 1}
+                                          starts a V5 session: listed unfinished finish_after times, then
+                                          finished, with its result added
 """
 
 from __future__ import annotations
@@ -70,4 +73,19 @@ def _user(app: SandboxServer, req: Request, rest: str) -> Response:
         except (ValueError, TypeError, AttributeError) as problem:
             return text(400, f"Bad request: {problem}")
         return as_json({"added": added})
+    if req.method == "POST" and tail == "sessions":
+        try:
+            body = req.json()
+            started = app.start_session(
+                username,
+                subject=body.get("subject", ""),
+                kind=body.get("kind", "initial"),
+                finish_after=int(body.get("finish_after", 1)),
+                result=body.get("result"),
+            )
+        except KeyError:
+            return text(404, "No such user.")
+        except (ValueError, TypeError, AttributeError) as problem:
+            return text(400, f"Bad request: {problem}")
+        return as_json(started)
     return text(404, "Unknown sandbox control endpoint.")

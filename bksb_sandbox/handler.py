@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from bksb_sandbox import control
-from bksb_sandbox.messages import Request, Response, html, text
+from bksb_sandbox.messages import Request, Response, as_json, html, text
 
 if TYPE_CHECKING:
     from bksb_sandbox.server import SandboxServer
@@ -131,6 +131,8 @@ class Handler(BaseHTTPRequestHandler):
             return text(503, "Service Unavailable")
         if cfg.garbage:
             return html(200, "<html>oops</html>")
+        if name in cfg.malformed_calls:
+            return as_json({"Message": "An error has occurred."})
         route = app.api.route(req.method, req.path)
         if route is None:
             return text(404, "No HTTP resource was found that matches the request URI.")

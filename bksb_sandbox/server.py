@@ -136,6 +136,12 @@ class SandboxServer:
         """Add ``count`` results dated now (UK local) as the user's newest."""
         return self.store.add_results(username, kind, count, subject, result)
 
+    def start_session(
+        self, username: str, subject: str, kind: str = "initial", finish_after: int = 1, result: str | None = None
+    ) -> dict[str, Any]:
+        """Start a V5 session: unfinished for `finish_after` listings, finished (with its result) on the next."""
+        return self.store.start_session(username, subject, kind, finish_after, result)
+
     def created_users(self) -> list[dict[str, Any]]:
         """Users made through createUser (never with a password)."""
         return self.store.created_users()

@@ -22,6 +22,7 @@ from bksb_sandbox.population import (
     KINDS,
     Population,
     PopUser,
+    bksb_time,
     make_item,
     parse_bksb_time,
     uk_now,
@@ -45,6 +46,8 @@ class Store:
         self._next_session_id = ADDED_SESSION_BASE
         self._tokens: dict[str, tuple[str, float]] = {}
         self._injected: set[tuple[int, str]] = set()
+        # V5 sessions started through the control endpoint, by user id (see start_session).
+        self._live: dict[int, list[dict[str, Any]]] = {}
         self._load()
 
     # -- users -------------------------------------------------------------
@@ -160,6 +163,72 @@ class Store:
         with self._lock:
             self._injected.clear()
 
+    # -- V5 sessions in progress ---------------------------------------------
+
+    def start_session(
+        self, username: str, subject: str, kind: str = "initial", finish_after: int = 1, result: str | None = None
+    ) -> dict[str, Any]:
+        """Start a V5 session now: listed unfinished `finish_after` times, finished on the next listing.
+
+        When it finishes, its result is added as the user's newest (same SessionId),
+        as bksb shows a result once the assessment is done. KeyError for an unknown user.
+        """
+        if subject not in ("ENG_NEW", "MATHS_NEW"):
+            raise ValueError("subject must be ENG_NEW or MATHS_NEW")
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        if not 0 <= finish_after <= 1000:
+            raise ValueError("finish_after must be 0..1000")
+        user = self.user_by_name(username)
+        if user is None:
+            raise KeyError(username)
+        with self._lock:
+            self._next_session_id += 1
+            live = {
+                "SessionId": self._next_session_id,
+                "CourseSubject": subject,
+                "Kind": kind,
+                "DateStarted": bksb_time(uk_now() - timedelta(minutes=5)),
+                "DateCompleted": None,
+                "Result": result,
+                "ListingsLeft": finish_after,
+            }
+            self._live.setdefault(user.user_id, []).append(live)
+            self._save()
+            return dict(live)
+
+    def live_sessions(self, user: PopUser, subject: str) -> list[dict[str, Any]]:
+        """The user's started sessions of a subject, as listed now (each listing brings a finish nearer)."""
+        finished: list[dict[str, Any]] = []
+        with self._lock:
+            live = [session for session in self._live.get(user.user_id, []) if session["CourseSubject"] == subject]
+            for session in live:
+                if session["DateCompleted"] is None:
+                    if session["ListingsLeft"] <= 0:
+                        session["DateCompleted"] = bksb_time(uk_now())
+                        finished.append(session)
+                    session["ListingsLeft"] -= 1
+            answer = [dict(session) for session in live]
+            self._save()
+        for session in finished:
+            self._add_result(user, session)
+        return answer
+
+    def live_session(self, user: PopUser, session_id: int) -> dict[str, Any] | None:
+        with self._lock:
+            found = [s for s in self._live.get(user.user_id, []) if s["SessionId"] == session_id]
+        return dict(found[0]) if found else None
+
+    def _add_result(self, user: PopUser, session: dict[str, Any]) -> None:
+        rng = random.Random(f"{self.population.seed}:live:{session['SessionId']}")
+        subject = vocab.SUBJECT_BY_CODE[session["CourseSubject"]]
+        when = parse_bksb_time(session["DateCompleted"])
+        item = make_item(rng, session["Kind"], session["SessionId"], when, subject, session["Result"])
+        item["AssessmentID"] = subject.assessment_id
+        with self._lock:
+            self._added.setdefault((user.user_id, session["Kind"]), []).insert(0, item)
+            self._save()
+
     # -- auto-login tokens ---------------------------------------------------
 
     def issue_token(self, username: str, ttl_seconds: float = 300) -> str:
@@ -191,6 +260,7 @@ class Store:
             ],
             "next_user_id": self._next_user_id,
             "next_session_id": self._next_session_id,
+            "live_sessions": [{"user_id": uid, "sessions": sessions} for uid, sessions in self._live.items()],
         }
         tmp = self.state_file.with_name(self.state_file.name + ".tmp")
         tmp.write_text(json.dumps(state, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -205,6 +275,8 @@ class Store:
             self._created_ids[record["UserId"]] = record["Username"]
         for entry in state.get("added_results", []):
             self._added[(entry["user_id"], entry["kind"])] = entry["items"]
+        for entry in state.get("live_sessions", []):
+            self._live[entry["user_id"]] = entry["sessions"]
         self._next_user_id = state.get("next_user_id", self._next_user_id)
         self._next_session_id = state.get("next_session_id", self._next_session_id)
 

@@ -24,7 +24,7 @@ SUBJECTS = (
         "English Functional Skills",
         50001,
         40001,
-        ("Reading", "Writing", "Speaking, Listening and Communicating"),
+        ("Reading", "Spelling", "Punctuation", "Grammar", "Writing Composition"),
     ),
     Subject(
         "MATHS_NEW",
@@ -32,7 +32,14 @@ SUBJECTS = (
         "Maths Functional Skills",
         50000,
         40000,
-        ("Using Numbers", "Common Measures, Shape and Space", "Handling Data"),
+        (
+            "Whole Numbers",
+            "Fractions, Decimals & Percentages",
+            "Ratio & Proportion",
+            "Measures",
+            "Shape & Space",
+            "Handling Data",
+        ),
     ),
     Subject("ICT", "ICT", "ICT Functional Skills", 468, None, ("Digital Skills",)),
 )

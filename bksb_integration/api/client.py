@@ -26,6 +26,7 @@ from .errors import (
     BksbMalformedAnswer,
     BksbPermanentError,
     BksbRedirected,
+    BksbSessionNotFound,
     BksbTransientError,
     BksbUserNotFound,
     describe,
@@ -64,6 +65,9 @@ LONGEST_RETRY_AFTER = 300.0
 MALFORMED_RETRIES = 2
 
 _USER_NOT_FOUND = re.compile(r"A user with username '.*' not found", re.I | re.S)
+_USER_ID_NOT_FOUND = re.compile(r"A user with id '.*' not found", re.I | re.S)
+_SESSION_NOT_FOUND = re.compile(r"session '.*' not found", re.I | re.S)
+V5_COURSE_SUBJECTS = ("ENG_NEW", "MATHS_NEW")
 _NETWORK_ERRORS = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 _RESULT_CALLS: dict[ResultKind, str] = {"initial": "initialAssessment", "diagnostic": "diagnosticAssessment"}
 _UNSENDABLE_KEY = (
@@ -234,16 +238,46 @@ class BksbClient:
             page += 1
 
     def assessment_sessions_v5(self, user_id: int, course_subject: str) -> list[AssessmentSession]:
-        """A user's finished V5 assessment sessions for one course subject code."""
+        """A user's V5 assessment sessions for ENG_NEW or MATHS_NEW, finished or not.
+
+        `BksbUserNotFound` if bksb has no such user; an empty list if they have no session.
+        """
+        if course_subject not in V5_COURSE_SUBJECTS:
+            raise ValueError(f"V5 sessions are listed for {' and '.join(V5_COURSE_SUBJECTS)} only")
         call = "getAssessmentSessionsForCourseV5"
         params: Params = {"courseSubject": course_subject, "userId": int(user_id)}
-        return self._get(call, f"api/assessmentSessions/{call}", params, self._reader(call, parse_assessment_sessions))
+        read = self._not_found_reader(call, parse_assessment_sessions)
+        return self._get(call, f"api/assessmentSessions/{call}", params, read, passthrough=404)
 
     def eoa_report_v5(self, user_id: int, session_id: int) -> list[EoaItem]:
-        """The per-skill (end of assessment) breakdown of one V5 session."""
+        """The per-skill (end of assessment) breakdown of one finished V5 session.
+
+        `BksbSessionNotFound` if bksb has no such session, `BksbUserNotFound` if no such user.
+        """
         call = "GetEOAReportDataForAssessmentSessionV5"
         params: Params = {"sessionId": int(session_id), "userId": int(user_id)}
-        return self._get(call, f"api/assessmentSessions/{call}", params, self._reader(call, parse_eoa_items))
+        read = self._not_found_reader(call, parse_eoa_items)
+        return self._get(call, f"api/assessmentSessions/{call}", params, read, passthrough=404)
+
+    def _not_found_reader(self, call: str, parse: Callable[[Any], T]) -> Callable[[requests.Response], T]:
+        """Read an answer, telling an unknown user or session (404, or its message with 200) from the rest."""
+
+        def read(response: requests.Response) -> T:
+            status = response.status_code
+            if status == 404 or response.headers.get("Content-Type", "").startswith("text/"):
+                answer = _scalar_text(response)
+                if _USER_ID_NOT_FOUND.search(answer):
+                    raise BksbUserNotFound(
+                        describe(call, status, "bksb has no user with that id"), call=call, status=status
+                    )
+                if _SESSION_NOT_FOUND.search(answer):
+                    message = describe(call, status, "bksb has no such assessment session")
+                    raise BksbSessionNotFound(message, call=call, status=status)
+                if status == 404:
+                    raise error_for_status(call, status, self._excerpt(_body_text(response)))
+            return self._read(call, response, parse)
+
+        return read
 
     def _get(
         self,

@@ -98,6 +98,10 @@ class BksbUserNotFound(BksbNotFound):
         self.username = username
 
 
+class BksbSessionNotFound(BksbNotFound):
+    """bksb has no assessment session with this SessionId for the user."""
+
+
 class BksbTransientError(BksbError):
     """Worth trying again later: timeouts, connection errors, 429 and most 5xx.
 

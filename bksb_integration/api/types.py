@@ -103,19 +103,27 @@ class ResultPage:
 
 @dataclass(frozen=True)
 class AssessmentSession:
+    """One V5 session as getAssessmentSessionsForCourseV5 lists it; `date_completed` None while unfinished."""
+
     session_id: int
-    assessment_type: int | None  # 1 initial, 2 diagnostic
-    date_started: datetime | None
-    date_completed: datetime
+    assessment_type: int  # 1 initial, 2 diagnostic (others are kept, and left to the caller)
+    date_started: datetime
+    date_completed: datetime | None
     raw: dict[str, Any] = field(hash=False)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.date_completed is not None
 
 
 @dataclass(frozen=True)
 class EoaItem:
+    """One component's row of a session's end-of-assessment (EOA) report."""
+
     course_component_name: str
     ability_measurement: str
     measuring_assessment_name: str
-    measured_at: str
+    measured_at: datetime | None
     raw: dict[str, Any] = field(hash=False)
 
 
@@ -230,24 +238,22 @@ def parse_auto_login_link(payload: object) -> AutoLoginLink:
 
 
 def parse_assessment_sessions(payload: object) -> list[AssessmentSession]:
-    """Finished sessions only: bksb marks unfinished ones with DateCompleted 0001-01-01."""
+    """Every session, finished or not: bksb marks an unfinished one with DateCompleted 0001-01-01.
+
+    Strict: a session without a SessionId, a type or a start date is a malformed answer.
+    """
     if not isinstance(payload, list):
-        raise PayloadError("the answer is not a list")
+        raise PayloadError("the answer is not a list of sessions")
     sessions = []
     for index, item in enumerate(payload, start=1):
         raw = _object(item, f"session {index}")
-        completed = raw.get("DateCompleted")
-        if not isinstance(completed, str) or completed.strip().startswith(UNFINISHED_DATE_PREFIX):
-            continue
-        started = raw.get("DateStarted")
-        unstarted = not isinstance(started, str) or started.strip().startswith(UNFINISHED_DATE_PREFIX)
-        kind = raw.get("AssessmentType")
+        what = f"session {index}"
         sessions.append(
             AssessmentSession(
-                session_id=_integer(raw.get("SessionId"), f"session {index} SessionId"),
-                assessment_type=None if kind is None else _integer(kind, f"session {index} type"),
-                date_started=None if unstarted else parse_bksb_datetime(started),
-                date_completed=parse_bksb_datetime(completed),
+                session_id=_integer(raw.get("SessionId"), f"{what} SessionId"),
+                assessment_type=_integer(raw.get("AssessmentType"), f"{what} AssessmentType"),
+                date_started=_date(raw.get("DateStarted"), f"{what} DateStarted"),
+                date_completed=_completed(raw.get("DateCompleted"), f"{what} DateCompleted"),
                 raw=raw,
             )
         )
@@ -255,19 +261,44 @@ def parse_assessment_sessions(payload: object) -> list[AssessmentSession]:
 
 
 def parse_eoa_items(payload: object) -> list[EoaItem]:
-    items = _object(payload, "the answer").get("AssessmentEOAData") or []
+    """A session's per-skill rows; every row names its component."""
+    body = _object(payload, "the answer")
+    if "AssessmentEOAData" not in body:
+        raise PayloadError("AssessmentEOAData is missing")
+    items = body["AssessmentEOAData"]
+    if items is None:
+        items = []
     if not isinstance(items, list):
         raise PayloadError("AssessmentEOAData is not a list")
-    return [
-        EoaItem(
-            course_component_name=_text(raw.get("CourseComponentName")),
-            ability_measurement=_text(raw.get("AbilityMeasurement")),
-            measuring_assessment_name=_text(raw.get("MeasuringAssessmentName")),
-            measured_at=_text(raw.get("MeasuredAt")),
-            raw=raw,
-        )
-        for raw in (_object(item, f"item {i}") for i, item in enumerate(items, start=1))
-    ]
+    return [_eoa_item(item, index) for index, item in enumerate(items, start=1)]
+
+
+def _eoa_item(item: object, index: int) -> EoaItem:
+    raw = _object(item, f"item {index}")
+    name = raw.get("CourseComponentName")
+    if not isinstance(name, str) or not name.strip():
+        raise PayloadError(f"item {index} has no CourseComponentName")
+    measured = raw.get("MeasuredAt")
+    return EoaItem(
+        course_component_name=name.strip(),
+        ability_measurement=_text(raw.get("AbilityMeasurement")).strip(),
+        measuring_assessment_name=_text(raw.get("MeasuringAssessmentName")).strip(),
+        measured_at=None if measured in (None, "") else _date(measured, f"item {index} MeasuredAt"),
+        raw=raw,
+    )
+
+
+def _date(value: object, what: str) -> datetime:
+    try:
+        return parse_bksb_datetime(value)
+    except PayloadError:
+        raise PayloadError(f"{what} is missing or not a date") from None
+
+
+def _completed(value: object, what: str) -> datetime | None:
+    if isinstance(value, str) and value.strip().startswith(UNFINISHED_DATE_PREFIX):
+        return None
+    return _date(value, what)
 
 
 def _object(value: object, what: str) -> dict[str, Any]:

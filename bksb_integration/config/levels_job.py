@@ -43,6 +43,11 @@ def levels_refresh_after_change(
 
 
 def levels_refresh_start(*, reason: str, started_by: User | None) -> Job:
+    """A job over every record; one still waiting for a worker covers this change too (it reads the tables
+    when it starts), so several changes in a row queue one job."""
+    waiting = Job.objects.filter(kind=KIND, status=Job.Status.QUEUED).order_by("pk").first()
+    if waiting is not None:
+        return waiting
     return job_start(kind=KIND, started_by=started_by, params={"reason": reason[:100]})
 
 

@@ -13,10 +13,14 @@ from bksb_integration.models.links import BksbLink
 from bksb_integration.models.mappings import Level, LevelMapping, Subject, SubjectMapping
 from bksb_integration.models.results import DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.models.runs import Run, RunLearner
+
+# Assessment sessions, per-skill results and the watch list (issue 13).
+from bksb_integration.models.sessions import AssessmentSession, SkillResult, WatchEntry
 from bksb_integration.models.users import Invite, UserCreationRequest
 
 __all__ = [
     "UNMAPPED_SUBJECT",
+    "AssessmentSession",
     "BksbLink",
     "BksbSettings",
     "DiagnosticAssessmentResult",
@@ -30,8 +34,10 @@ __all__ = [
     "ResultList",
     "Run",
     "RunLearner",
+    "SkillResult",
     "Subject",
     "SubjectMapping",
     "TagRule",
     "UserCreationRequest",
+    "WatchEntry",
 ]

@@ -16,6 +16,7 @@ class Run(models.Model):
 
         BKSB_RESULTS = "single", "Single learner"
         GET_RESULTS = "bulk", "All linked learners"
+        WATCH = "watch", "Watch list"
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Manual"
@@ -64,6 +65,12 @@ class Run(models.Model):
     results_updated = models.PositiveIntegerField(default=0)
     results_unchanged = models.PositiveIntegerField(default=0)
     requests_made = models.PositiveIntegerField(default=0)
+    # Assessment sessions (issue 13): whether staff asked for them, and what reading them cost and stored.
+    with_sessions = models.BooleanField(default=False)
+    session_requests = models.PositiveIntegerField(default=0)
+    eoa_requests = models.PositiveIntegerField(default=0)
+    sessions_stored = models.PositiveIntegerField(default=0)
+    skills_stored = models.PositiveIntegerField(default=0)
     # Live progress, as numbers the window words: the stage, and while reading
     # one learner's lists, which list and which page of how many.
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.QUEUED)
@@ -76,6 +83,10 @@ class Run(models.Model):
     transport_failures = models.PositiveIntegerField(default=0)
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_until = models.DateTimeField(null=True, blank=True)
+    # Get Results for a selection: the learner list's query (its filters, or the ticked
+    # ids) the run is limited to, planned again on the worker; null = every eligible learner.
+    selection = models.JSONField(null=True, blank=True)
+    selection_label = models.CharField(max_length=200, blank=True)
 
     class Meta:
         db_table = "bksb_run"
@@ -84,6 +95,13 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} run {self.pk} ({self.get_status_display()})"
+
+    @property
+    def scope_label(self) -> str:
+        """What the run is for, as the history and the window name it."""
+        if self.selection is not None:
+            return f"Selected learners: {self.selection_label}" if self.selection_label else "Selected learners"
+        return self.get_kind_display()
 
     @property
     def is_finished(self) -> bool:

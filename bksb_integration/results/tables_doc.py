@@ -18,6 +18,10 @@ from django.db import models
 TABLES = [
     "InitialAssessmentResult",
     "DiagnosticAssessmentResult",
+    # Assessment sessions, per-skill results and the watch list (issue 13).
+    "AssessmentSession",
+    "SkillResult",
+    "WatchEntry",
     "BksbLink",
     "Run",
     "RunLearner",
@@ -141,6 +145,55 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         **_RESULT_COLUMNS,
         "percent_score": "bksb's PercentScore, 0 to 100; empty when bksb sent none.",
     },
+    # Assessment sessions, per-skill results and the watch list (issue 13).
+    "bksb_assessment_session": {
+        "": "One row per V5 (reformed) English or maths assessment session of a bksb user, finished or not. "
+        "A session is identified by (bksb_user_id, session_id); an unfinished one is stored with no completed_at "
+        "and becomes finished in place. Sessions are read only when new results show one not seen before, "
+        "for watched records, or when staff ask.",
+        "id": "Our row id.",
+        "learner_id": "The learner or applicant (learners_learner.id).",
+        "bksb_user_id": "The bksb user the session belongs to.",
+        "course_subject": "bksb's course subject code the session was listed under.",
+        "subject": "The subject the code maps to (bksb_subject_mapping); empty when no row maps it.",
+        "session_id": "bksb's SessionId; the same number as the session_id of the result it led to.",
+        "assessment_type": "bksb's AssessmentType: 1 initial assessment, 2 diagnostic.",
+        "started_at": "When the session was started, in UTC (bksb sends UK local time).",
+        "completed_at": "When the session was finished, in UTC; empty while it is unfinished.",
+        "first_seen_at": "When a download first stored the session.",
+        "last_seen_at": "When a download last saw the session in bksb's list.",
+        "skills_read_at": "When its per-skill rows were read (once per finished session, never again); empty "
+        "until then.",
+        "raw": "The session as bksb sent it (JSON).",
+    },
+    "bksb_skill_result": {
+        "": "One row per component (skill) measured in a finished session: bksb's end-of-assessment (EOA) "
+        "breakdown. Identified by (session_id, component_name).",
+        "id": "Our row id.",
+        "session_id": "The session (bksb_assessment_session.id, our row id, not bksb's SessionId).",
+        "component_name": "bksb's CourseComponentName as sent (e.g. “Reading”, “Ratio & Proportion”). "
+        "Untrusted text: escape it when you show it.",
+        "ability_measurement": "bksb's AbilityMeasurement as sent (e.g. “Entry 3”).",
+        "measuring_assessment_name": "bksb's MeasuringAssessmentName as sent.",
+        "measured_at": "bksb's MeasuredAt, in UTC (sent as UK local time); empty when bksb sent none.",
+        "level": "The level the ability measurement maps to (bksb_level_mapping); empty when no row maps it.",
+        "level_rank": "The level's place on the scale, lowest 1 (Pre-Entry) to 7 (Level 3).",
+        "raw": "The row as bksb sent it (JSON).",
+        "first_seen_at": "When a download first stored the row.",
+    },
+    "bksb_watch_entry": {
+        "": "The watch list: records polled every few minutes (within the watch hours) until their English and "
+        "maths initial assessments are in. At most one row per learner; an ended watch keeps its row.",
+        "id": "Our row id.",
+        "learner_id": "The learner or applicant (learners_learner.id).",
+        "reason": "Why it was put on the list.",
+        "since": "When the watch began (the bksb user's creation, the first invite, or adding by hand). "
+        "Initial results dated up to the watch window's days before it count as in.",
+        "added_by_id": "Who added it by hand (auth_user.id); empty otherwise.",
+        "last_polled_at": "When a watch pass last polled it (the Induction board shows it).",
+        "ended_at": "When it left the list; empty while watched.",
+        "end_reason": "Why it left: results in, stopped by hand, or the watch window passed.",
+    },
     "bksb_link": {
         "": "A learner's link to their bksb user, and the state of their downloads (at most one row per learner).",
         "id": "Our row id.",
@@ -163,7 +216,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "": "A download of bksb results: of one learner (BKSB Results button, command line) or of every "
         "eligible linked learner (bulk).",
         "id": "Our row id.",
-        "kind": "single or bulk.",
+        "kind": "single, bulk, or watch (a pass over the watch list).",
         "trigger": "What started it: manual, scheduled or command.",
         "started_by_id": "The member of staff who started it (auth_user.id); empty for scheduled runs.",
         "status": "queued, running, succeeded, partial (some learners failed) or failed.",
@@ -190,6 +243,18 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "paused_at": "While bksb is not answering: when the run paused.",
         "paused_until": "While paused: when bksb is asked again whether it is back.",
         "message": "For a single-learner run that failed: why, in plain words.",
+        "with_sessions": "Staff asked for the learners' assessment sessions and skills too (a single-learner run, "
+        "or the Induction board's Get Results now).",
+        "session_requests": "Requests for assessment session lists (getAssessmentSessionsForCourseV5); "
+        "included in requests_made.",
+        "eoa_requests": "Requests for sessions' per-skill rows (GetEOAReportDataForAssessmentSessionV5); "
+        "included in requests_made.",
+        "sessions_stored": "Assessment sessions stored new, finished or changed.",
+        "skills_stored": "Per-skill rows stored.",
+        # Get Results for a selection (issue 13).
+        "selection": "Get Results for a selection: the learner list's query it was limited to (its filters, or the "
+        "ticked ids), as JSON; empty for every eligible learner.",
+        "selection_label": "Get Results for a selection: what was selected, in words (e.g. 3 ticked records).",
     },
     "bksb_run_learner": {
         "": "One learner's part in a run: the unit of work a worker claims.",
@@ -311,7 +376,8 @@ def tables_markdown() -> str:
         "the same reference is on Integrations > bksb > BKSB Tables (`/integrations/bksb/tables/`).",
         "",
         "Export every stored result as CSV, with the learner reference, with",
-        "`python manage.py bksb_export_results [--learner REF] > results.csv`;",
+        "`python manage.py bksb_export_results [--learner REF] > results.csv`; assessment sessions and their",
+        "per-skill rows with `python manage.py bksb_export_results --skills [--learner REF] > skills.csv`;",
         "the levels summary per record, with tags and funding flags, with",
         "`python manage.py bksb_export_levels [--csv | --json]`.",
         "",

@@ -57,6 +57,14 @@ from bksb_integration.sync.heartbeat import Heartbeat
 from bksb_integration.sync.progress import STALE_AFTER
 from bksb_integration.sync.results_store import UpsertCounts, learner_results_store
 from bksb_integration.sync.runs import KEY_REFUSED, Tally, bksb_results_start, run_counts_add, run_stop
+from bksb_integration.sync.sessions import (
+    V5_SUBJECTS,
+    SessionsRead,
+    sessions_read,
+    sessions_store,
+    subjects_with_unseen_sessions,
+)
+from bksb_integration.sync.watch import manual_download_running, watch_polled, watch_read
 from learners.models import Learner
 
 logger = logging.getLogger(__name__)
@@ -69,9 +77,14 @@ MAPPER_TTL = dt.timedelta(seconds=30)
 LISTS = ("initial", "diagnostic")
 NOT_A_BKSB_USER = "This record is not a BKSB User, or has no BKSB Username or web user account."
 
+# Runs of many learners: a refused key stops them, and bksb not answering pauses them.
+BULK_KINDS = (Run.Kind.GET_RESULTS, Run.Kind.WATCH)
+
 SUCCEEDED, FAILED, BUSY, NOT_CLAIMED = "succeeded", "failed", "busy", "not-claimed"
 # What stops a chunk part-way: the run paused (bksb is not answering) or stopped (bksb refused the key).
 PAUSED, STOPPED = "paused", "stopped"
+# A watch pass's learners handed back because a manual download is waiting: queue them again shortly.
+YIELDED = "yielded"
 
 
 class DownloadFailed(Exception):
@@ -81,6 +94,7 @@ class DownloadFailed(Exception):
 @dataclass
 class DownloadResult:
     counts: UpsertCounts = field(default_factory=UpsertCounts)
+    run: Run | None = None
 
 
 def run_learners_download(
@@ -89,8 +103,9 @@ def run_learners_download(
     """Download the results of some of a run's learners, one after another.
 
     Returns what happened to each id: succeeded, failed, busy (another download
-    of the learner holds its lease: try again shortly) or not-claimed (another
-    worker has it, it is done, or its run is paused or stopped). Safe to call
+    of the learner holds its lease: try again shortly), yielded (a watch pass
+    stepped aside for a manual download: queue again shortly) or not-claimed
+    (another worker has it, it is done, or its run is paused or stopped). Safe to call
     twice for the same ids. Every request draws on the budget all workers
     share (budget.py), unless a `client` is given (a download in the
     foreground). In a Get Results run, learners that cannot reach bksb feed
@@ -122,6 +137,10 @@ def run_learners_download(
             holders = bksb_user_holders(links=[part.learner.bksb_link for part in parts])
             for part in parts:
                 heartbeat.keep_alive()
+                if part.run.kind == Run.Kind.WATCH and manual_download_running():
+                    # Staff are waiting on a download: the watch pass steps aside and comes back later.
+                    outcomes |= {other.pk: YIELDED for other in parts if other.pk not in finished}
+                    break
                 outcome = _learner_download(part, client, not_ready, heartbeat, holders, tally)
                 outcomes[part.pk] = outcome
                 if outcome == STOPPED:
@@ -158,19 +177,23 @@ def run_learner_download(*, run_learner_id: int) -> str:
     return run_learners_download(run_id=run_id, run_learner_ids=[run_learner_id])[run_learner_id]
 
 
-def learner_download(*, learner: Learner, client: BksbClient) -> DownloadResult:
-    """One learner's download now, in this process, as a BKSB Results run of its own.
+def learner_download(*, learner: Learner, client: BksbClient, with_sessions: bool = False) -> DownloadResult:
+    """One learner's download now, in this process, as a BKSB Results run of its own
+    (with their assessment sessions and skills too, when asked).
 
     Raises DownloadFailed with the message staff would see.
     """
-    run, _ = bksb_results_start(learner=learner, started_by=None, trigger=Run.Trigger.COMMAND, queue=False)
+    run, _ = bksb_results_start(
+        learner=learner, started_by=None, trigger=Run.Trigger.COMMAND, queue=False, with_sessions=with_sessions
+    )
     part = RunLearner.objects.get(run=run, learner=learner)
     outcome = run_learners_download(run_id=run.pk, run_learner_ids=[part.pk], client=client)[part.pk]
     part.refresh_from_db()
     if outcome != SUCCEEDED:
         raise DownloadFailed(part.error or "Another download of this learner is running.")
     counts = UpsertCounts(part.results_created, part.results_updated, part.results_unchanged)
-    return DownloadResult(counts)
+    run.refresh_from_db()
+    return DownloadResult(counts, run)
 
 
 # -- claim and lease ---------------------------------------------------------------------------
@@ -253,19 +276,30 @@ def _learner_download(
     tally: Tally,
 ) -> str:
     """Download one claimed learner and record the outcome; a learner's errors are handled here."""
-    token, get_results = progress.token, part.run.kind == Run.Kind.GET_RESULTS
+    token, get_results = progress.token, part.run.kind in BULK_KINDS
+    sessions = SessionsRead()
     try:
         if client is None:
             raise DownloadFailed(not_ready)
         plan = _plan(part.learner, client, progress, holders.get(part.learner_id))
-        pages = _read(client, plan, progress)
+        pages, sessions = _read_with_sessions(client, plan, progress, part.run)
         progress.stage(Run.Stage.SAVING)
         with transaction.atomic():
-            counts = _store(plan, pages)
-            # The new high-water mark is when reading began: anything recorded
-            # in bksb while we were paging is read again next time.
-            last_download_set(part.learner, part.learner.bksb_link, plan.started)
-            if not _finish(part, token, counts=counts, error=""):
+            counts = _store(plan, pages or {kind: [] for kind in LISTS})
+            stored = sessions_store(
+                learner_id=plan.learner.pk,
+                bksb_user_id=plan.bksb_user_id,
+                read=sessions,
+                mapper=_mapper(),
+                now=plan.started,
+            )
+            if pages is not None:
+                # The new high-water mark is when reading began: anything recorded
+                # in bksb while we were paging is read again next time.
+                last_download_set(part.learner, part.learner.bksb_link, plan.started)
+            if part.run.kind == Run.Kind.WATCH:
+                watch_polled(learner_id=plan.learner.pk, now=plan.started, window=_watch_window())
+            if not _finish(part, token, counts=counts, error="", note=sessions.problem):
                 raise _ClaimLost
     except _ClaimLost:
         return NOT_CLAIMED
@@ -278,10 +312,12 @@ def _learner_download(
         if not _finish(part, token, counts=None, error=error):
             return NOT_CLAIMED
         tally.add(failed=True, message="" if get_results else error)
+        tally.add_sessions(sessions.session_requests, sessions.eoa_requests)
         if get_results and isinstance(exc, BksbTransientError) and run_transport_failure(run_id=part.run_id):
             return PAUSED
         return FAILED
     tally.add(counts=counts)
+    tally.add_sessions(sessions.session_requests, sessions.eoa_requests, stored.sessions, stored.skills)
     return SUCCEEDED
 
 
@@ -317,6 +353,37 @@ def _read(client: BksbClient, plan: _Plan, progress: Heartbeat) -> dict[str, lis
     return read
 
 
+def _read_with_sessions(
+    client: BksbClient, plan: _Plan, progress: Heartbeat, run: Run
+) -> tuple[dict[str, list[AssessmentResult]] | None, SessionsRead]:
+    """The results, and the sessions that are needed (sessions.py): all of them when staff asked,
+    those of new results' unseen sessions otherwise; a watched record as watch.py polls it
+    (its results are None when they were not read)."""
+    if run.kind == Run.Kind.WATCH:
+        return watch_read(
+            client,
+            learner=plan.learner,
+            bksb_user_id=plan.bksb_user_id,
+            first_download=plan.stop_before is None,
+            window=_watch_window(),
+            read_results=lambda: _read(client, plan, progress),
+        )
+    pages = _read(client, plan, progress)
+    if run.with_sessions:
+        subjects: list[str] = list(V5_SUBJECTS)
+    else:
+        # Only results inside the download's window can be new: the rest of the last page was read before.
+        new = [
+            r for kind in LISTS for r in pages[kind] if plan.stop_before is None or r.result_date >= plan.stop_before
+        ]
+        subjects = subjects_with_unseen_sessions(bksb_user_id=plan.bksb_user_id, results=new)
+    return pages, sessions_read(client, bksb_user_id=plan.bksb_user_id, course_subjects=subjects)
+
+
+def _watch_window() -> dt.timedelta:
+    return dt.timedelta(days=BksbSettings.load().watch_window_days)
+
+
 def _store(plan: _Plan, pages: dict[str, list[AssessmentResult]]) -> UpsertCounts:
     return learner_results_store(
         learner_id=plan.learner.pk,
@@ -327,7 +394,7 @@ def _store(plan: _Plan, pages: dict[str, list[AssessmentResult]]) -> UpsertCount
     )
 
 
-def _finish(part: RunLearner, token: int, *, counts: UpsertCounts | None, error: str) -> bool:
+def _finish(part: RunLearner, token: int, *, counts: UpsertCounts | None, error: str, note: str = "") -> bool:
     """Record the outcome on the link and the run's row, and release the lease.
 
     Returns False when this process no longer held the learner's claim
@@ -348,16 +415,17 @@ def _finish(part: RunLearner, token: int, *, counts: UpsertCounts | None, error:
     BksbLink.objects.filter(learner_id=part.learner_id, download_lease_owner=token).update(
         last_outcome="failed" if error else "succeeded",
         last_outcome_at=now,
-        last_message=(error or _summary(counts))[:500],
+        last_message=(error or _summary(counts, note))[:500],
         download_lease_until=None,
         download_lease_owner=None,
     )
     return True
 
 
-def _summary(counts: UpsertCounts | None) -> str:
+def _summary(counts: UpsertCounts | None, note: str = "") -> str:
     c = counts or UpsertCounts()
-    return f"{c.created} new, {c.updated} updated, {c.unchanged} unchanged."
+    summary = f"{c.created} new, {c.updated} updated, {c.unchanged} unchanged."
+    return f"{summary} Note: {note}." if note else summary
 
 
 # -- per worker thread ---------------------------------------------------------------------------

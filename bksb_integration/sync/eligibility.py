@@ -20,6 +20,7 @@ from bksb_integration.models import BksbSettings
 from learners.models import Kind, Learner, SystemStatus
 
 SKIP_REASONS = {
+    "not_bksb_user": "Not a BKSB User (selected, but BKSB User is not ticked)",
     "no_username": "BKSB User ticked but no BKSB Username and no web user account",
     "archived": "System status is not Live",
     "not_in_learning": "Not in learning and ended more than the allowed days ago (or no end date)",
@@ -43,8 +44,12 @@ def eligible_learners(*, settings: BksbSettings, today: dt.date) -> QuerySet[Lea
     return qs
 
 
-def skipped_counts(*, settings: BksbSettings, today: dt.date) -> dict[str, int]:
-    """How many BKSB Users a run skips, by first reason, in one query."""
+def skipped_counts(*, settings: BksbSettings, today: dt.date, among: QuerySet[Learner] | None = None) -> dict[str, int]:
+    """How many BKSB Users a run skips, by first reason, in one query.
+
+    With `among` (a Get Results for a selection), the records of that selection
+    only, the ones not ticked BKSB User counted too.
+    """
     no_name = ~_has_username()
     archived = ~no_name & ~Q(system_status=SystemStatus.LIVE)
     outside = ~no_name & Q(system_status=SystemStatus.LIVE) & ~_in_window(settings, today)
@@ -52,9 +57,14 @@ def skipped_counts(*, settings: BksbSettings, today: dt.date) -> dict[str, int]:
     if not settings.include_applicants:
         live = ~no_name & Q(system_status=SystemStatus.LIVE) & _in_window(settings, today)
         filters["applicant"] = live & Q(kind=Kind.APPLICANT)
-    counts = Learner.objects.filter(bksb_user=True).aggregate(
-        **{reason: Count("pk", filter=condition) for reason, condition in filters.items()}
-    )
+    records = Learner.objects.filter(bksb_user=True)
+    if among is not None:
+        records = Learner.objects.filter(pk__in=among.order_by().values("pk"))
+        filters = {
+            "not_bksb_user": Q(bksb_user=False),
+            **{reason: condition & Q(bksb_user=True) for reason, condition in filters.items()},
+        }
+    counts = records.aggregate(**{reason: Count("pk", filter=condition) for reason, condition in filters.items()})
     return {reason: n for reason, n in counts.items() if n}
 
 

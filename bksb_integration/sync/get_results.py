@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -24,6 +24,8 @@ from bksb_integration.sync.eligibility import eligible_learners, skipped_counts
 from bksb_integration.sync.progress import GET_RESULTS_REPLACE_AFTER, STALE_AFTER, run_stall
 from bksb_integration.sync.queue import get_results_plan_queue, get_results_probe_queue, run_learners_download_queue
 from bksb_integration.sync.runs import run_close_if_done, run_reconcile, run_stop
+from bksb_integration.sync.selection import selection_learners
+from learners.models import Learner
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +44,22 @@ def get_results_active() -> Run | None:
     return None if stall is not None and stall.replaceable else run
 
 
-def get_results_start(*, started_by: User | None, trigger: str, queue: bool = True) -> tuple[Run, bool]:
+def get_results_start(
+    *,
+    started_by: User | None,
+    trigger: str,
+    queue: bool = True,
+    selection: Mapping[str, list[str]] | None = None,
+    selection_label: str = "",
+    with_sessions: bool = False,
+) -> tuple[Run, bool]:
     """Start Get Results for all eligible learners, or return the run in progress.
 
-    Returns (run, started). With queue=True planning happens on a worker.
+    With `selection` (the learner list's query, see selection.py) the run is
+    limited to the eligible learners it selects; it is still the one Get
+    Results run at a time; `with_sessions` asks it to read their assessment
+    sessions too (staff asking, as the Induction board does). Returns (run, started). With queue=True planning
+    happens on a worker.
     """
     with transaction.atomic():
         # The settings row doubles as the lock that makes starting single flight.
@@ -60,6 +74,9 @@ def get_results_start(*, started_by: User | None, trigger: str, queue: bool = Tr
             started_by=started_by,
             stage=Run.Stage.PLANNING,
             heartbeat_at=timezone.now(),
+            selection=dict(selection) if selection is not None else None,
+            selection_label=selection_label[:200],
+            with_sessions=with_sessions,
         )
         if queue:
             transaction.on_commit(lambda: get_results_plan_queue(run.pk))
@@ -87,7 +104,8 @@ def get_results_plan(*, run_id: int, enqueue: bool = True) -> int:
     run = Run.objects.get(pk=run_id)
     if run.planned_at is not None:
         return run.learners_total
-    ids = eligible_learners(settings=settings, today=today).order_by("pk").values_list("pk", flat=True)
+    selected = selection_learners(run.selection) if run.selection is not None else None
+    ids = _planned(eligible_learners(settings=settings, today=today), selected)
     for chunk in _chunks(ids.iterator(chunk_size=PLAN_BATCH), PLAN_BATCH):
         RunLearner.objects.bulk_create(
             [RunLearner(run_id=run_id, learner_id=learner_id) for learner_id in chunk], ignore_conflicts=True
@@ -103,7 +121,7 @@ def get_results_plan(*, run_id: int, enqueue: bool = True) -> int:
                 .values_list("pk", flat=True)
             )
             run_learners_download_queue(run_id, parts)
-    skipped = skipped_counts(settings=settings, today=today)
+    skipped = skipped_counts(settings=settings, today=today, among=selected)
     total = RunLearner.objects.filter(run_id=run_id).count()
     Run.objects.filter(pk=run_id).update(
         learners_total=total,
@@ -123,6 +141,13 @@ def get_results_plan(*, run_id: int, enqueue: bool = True) -> int:
         run_stop(run_id=run_id, reason=stopped)  # the learners planned after the stop are not tried either
     run_close_if_done(run_id=run_id)
     return total
+
+
+def _planned(eligible: QuerySet[Learner], selected: QuerySet[Learner] | None) -> QuerySet[Learner, int]:
+    """The ids a run downloads: every eligible learner, or those of its selection."""
+    if selected is not None:
+        eligible = eligible.filter(pk__in=selected.order_by().values("pk"))
+    return eligible.order_by("pk").values_list("pk", flat=True)
 
 
 def get_results_resume(*, run_id: int) -> bool:

@@ -92,7 +92,7 @@ def run_progress(run: Run) -> RunProgress:
         when = timezone.localtime(run.paused_until)
         label = f"Paused: bksb is not answering. Asking again at {when:%H:%M:%S}; the run resumes when it does."
         return RunProgress(label, _learners_percent(run))
-    if run.kind == Run.Kind.GET_RESULTS:
+    if run.kind != Run.Kind.BKSB_RESULTS:
         return RunProgress(Run.Stage(run.stage).label, _learners_percent(run))
     if run.stage == Run.Stage.READING and run.progress_list in LIST_LABELS:
         pages = max(run.progress_pages, 1)

@@ -18,6 +18,7 @@ GET_RESULTS_NIGHTLY = TASK_PREFIX + "bulk_run_scheduled"
 RUNS_SWEEP = TASK_PREFIX + "runs_sweep"
 RUNS_PRUNE = TASK_PREFIX + "runs_prune"
 GET_RESULTS_PROBE = TASK_PREFIX + "get_results_probe"
+WATCH_PASS = TASK_PREFIX + "watch_pass"
 
 # Learners per task message: enough to spread a run's messaging cost, few
 # enough that every worker thread gets a share of a small run.
@@ -33,10 +34,17 @@ def run_learner_download_queue(run_learner_id: int, *, countdown: float = 0) -> 
     _queue(RUN_LEARNER_DOWNLOAD, run_learner_id, countdown=countdown)
 
 
-def run_learners_download_queue(run_id: int, run_learner_ids: list[int]) -> None:
-    """Queue a run's learners, a few to a message."""
+def run_learners_download_queue(run_id: int, run_learner_ids: list[int], *, countdown: float = 0) -> None:
+    """Queue a run's learners, a few to a message.
+
+    Queued again after a countdown (a watch pass that stepped aside) under Celery
+    set to run tasks eagerly, they would run again at once, and again: there the
+    sweeper takes them up instead.
+    """
+    if countdown and current_app.conf.task_always_eager:
+        return
     for start in range(0, len(run_learner_ids), LEARNERS_PER_TASK):
-        _queue(RUN_LEARNERS_DOWNLOAD, run_id, run_learner_ids[start : start + LEARNERS_PER_TASK])
+        _queue(RUN_LEARNERS_DOWNLOAD, run_id, run_learner_ids[start : start + LEARNERS_PER_TASK], countdown=countdown)
 
 
 def get_results_plan_queue(run_id: int, *, countdown: float = 0) -> None:

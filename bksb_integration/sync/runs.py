@@ -38,6 +38,11 @@ class Tally:
     unchanged: int = 0
     requests: int = 0
     message: str = ""
+    # Assessment sessions (sessions.py): the requests for them, and what was stored.
+    session_requests: int = 0
+    eoa_requests: int = 0
+    sessions_stored: int = 0
+    skills_stored: int = 0
 
     def add(self, *, counts: UpsertCounts | None = None, failed: bool = False, message: str = "") -> None:
         """One more learner finished: its result counts, or its failure."""
@@ -49,6 +54,12 @@ class Tally:
             self.unchanged += counts.unchanged
         self.message = message or self.message
 
+    def add_sessions(self, session_requests: int, eoa_requests: int, sessions: int = 0, skills: int = 0) -> None:
+        self.session_requests += session_requests
+        self.eoa_requests += eoa_requests
+        self.sessions_stored += sessions
+        self.skills_stored += skills
+
 
 def bksb_results_start(
     *,
@@ -56,9 +67,11 @@ def bksb_results_start(
     started_by: User | AnonymousUser | None,
     trigger: str = Run.Trigger.MANUAL,
     queue: bool = True,
+    with_sessions: bool = False,
 ) -> tuple[Run, bool]:
     """Start a BKSB Results download of one learner, or attach to the one running.
 
+    `with_sessions`: staff asked for the learner's assessment sessions and skills too.
     Returns (run, started). The task is queued once the run row is committed;
     with queue=False the caller downloads the run's learner itself, as the
     command line does.
@@ -78,6 +91,7 @@ def bksb_results_start(
         run = Run.objects.create(
             kind=Run.Kind.BKSB_RESULTS,
             trigger=trigger,
+            with_sessions=with_sessions,
             started_by=started_by if isinstance(started_by, User) else None,
             learners_total=1,
             planned_at=timezone.now(),
@@ -101,6 +115,10 @@ def run_counts_add(*, run_id: int, tally: Tally) -> None:
         "results_updated": F("results_updated") + tally.updated,
         "results_unchanged": F("results_unchanged") + tally.unchanged,
         "requests_made": F("requests_made") + tally.requests,
+        "session_requests": F("session_requests") + tally.session_requests,
+        "eoa_requests": F("eoa_requests") + tally.eoa_requests,
+        "sessions_stored": F("sessions_stored") + tally.sessions_stored,
+        "skills_stored": F("skills_stored") + tally.skills_stored,
         "heartbeat_at": timezone.now(),
     }
     if tally.message:

@@ -18,8 +18,9 @@ from bksb_integration.config.connection import bksb_readiness
 from bksb_integration.models import Run
 from bksb_integration.sync import queue
 from bksb_integration.sync.breaker import run_probe
-from bksb_integration.sync.download import BUSY, run_learner_download, run_learners_download
+from bksb_integration.sync.download import BUSY, YIELDED, run_learner_download, run_learners_download
 from bksb_integration.sync.get_results import get_results_plan, get_results_start, runs_prune, runs_sweep
+from bksb_integration.sync.watch import watch_pass_start
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ class TaskOptions(TypedDict):
 TASK_OPTIONS: TaskOptions = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 # Another download holds the learner's lease: look again after this long.
 BUSY_RETRY_SECONDS = 10
+# A watch pass stepped aside for a manual download: its learners are queued again after this long.
+YIELD_RETRY_SECONDS = 15
 
 
 @shared_task(name=queue.RUN_LEARNER_DOWNLOAD, bind=True, max_retries=30, **TASK_OPTIONS)
@@ -53,6 +56,9 @@ def run_learners_download_task(run_id: int, run_learner_ids: list[int]) -> dict[
     for run_learner_id, outcome in outcomes.items():
         if outcome == BUSY:
             queue.run_learner_download_queue(run_learner_id, countdown=BUSY_RETRY_SECONDS)
+    stepped_aside = [run_learner_id for run_learner_id, outcome in outcomes.items() if outcome == YIELDED]
+    if stepped_aside:
+        queue.run_learners_download_queue(run_id, stepped_aside, countdown=YIELD_RETRY_SECONDS)
     return outcomes
 
 
@@ -92,3 +98,21 @@ def runs_sweep_task() -> int:
 def runs_prune_task() -> int:
     """Delete run history older than the configured number of days."""
     return runs_prune()
+
+
+@shared_task(name=queue.WATCH_PASS, **TASK_OPTIONS)
+def watch_pass_task() -> int | None:
+    """One pass over the watch list (beat, every few minutes): a Watch list run of the records due.
+
+    Skipped while bksb is not ready, outside the watch hours, while a manual
+    download runs, or while the last pass runs.
+    """
+    readiness = bksb_readiness()
+    if not readiness.ready:
+        logger.info("watch pass skipped: %s", readiness.reason)
+        return None
+    started = watch_pass_start(trigger=Run.Trigger.SCHEDULED)
+    if started.run is None:
+        logger.info("watch pass: no run (%s)", started.reason)
+        return None
+    return started.run.pk

@@ -32,6 +32,7 @@ from bksb_integration.web.run_display import (
     started_by_label,
     time_left_text,
 )
+from bksb_integration.web.watch_settings import watch_schedule_context
 from learners.models import Learner, LearningStatus
 from permissions import access
 from permissions.decorators import StaffRequest
@@ -108,19 +109,28 @@ def get_results(request: StaffRequest) -> HttpResponse:
     readiness = bksb_readiness()
     if not readiness.ready:
         if request.htmx:
-            return render(request, "bksb_integration/bulk_window.html", {"refused": readiness.reason})
+            return run_refused(request, readiness.reason)
         messages.error(request, readiness.reason)
         return redirect("bksb:management")
     run, started = get_results_start(started_by=request.user, trigger=Run.Trigger.MANUAL)
     if request.htmx:
-        run.refresh_from_db()
-        context = {**_status_context(run), "started": started}
-        return render(request, "bksb_integration/bulk_window.html", context)
+        return run_window(request, run, started=started)
     if started:
         messages.success(request, "Get Results started for every eligible learner.")
     else:
         messages.info(request, "Get Results is already running: this is its progress.")
     return redirect("bksb:management")
+
+
+def run_window(request: HttpRequest, run: Run, *, started: bool) -> HttpResponse:
+    """The BKSB Results window of a Get Results run (the one started, or the one already running)."""
+    run.refresh_from_db()
+    return render(request, "bksb_integration/bulk_window.html", {**_status_context(run), "started": started})
+
+
+def run_refused(request: HttpRequest, reason: str) -> HttpResponse:
+    """The window saying why no run could start (bksb not ready)."""
+    return render(request, "bksb_integration/bulk_window.html", {"refused": reason})
 
 
 @bksb_view(access.can_get_results_for_all)
@@ -210,4 +220,5 @@ def schedule(request: HttpRequest) -> HttpResponse:
             messages.success(request, "The nightly Get Results is switched off.")
         return redirect("bksb:management")
     status = 400 if form.errors else 200
-    return render(request, "bksb_integration/bulk_schedule.html", {"form": form, "schedule": current}, status=status)
+    context = {"form": form, "schedule": current, **watch_schedule_context()}
+    return render(request, "bksb_integration/bulk_schedule.html", context, status=status)

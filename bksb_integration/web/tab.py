@@ -22,6 +22,7 @@ from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError
 from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client
 from bksb_integration.models import BksbLink, Run, RunLearner
+from bksb_integration.results.assessment_status import assessment_status
 from bksb_integration.results.export import csv_lines, export_filename
 from bksb_integration.results.funding import flags_for
 from bksb_integration.results.levels import levels_for, tags_for
@@ -34,6 +35,7 @@ from bksb_integration.sync.runs import bksb_results_start
 from bksb_integration.web.forms_tab import LinkForm
 from bksb_integration.web.guards import bksb_view
 from bksb_integration.web.result_tables import lists_shown_whole, result_tables, whole_query
+from bksb_integration.web.sessions import sessions_context, watch_entry
 from learners.models import Learner
 from permissions import access
 from permissions.access import AnyUser
@@ -77,6 +79,7 @@ def _status(learner: Learner) -> dict[str, Any]:
         "username_source": source,
         "last_download": last_download,
         "download_block": bksb_results_block(learner=learner),
+        "watch": watch_entry(learner),
     }
 
 
@@ -94,10 +97,12 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
         "results": results,
         "summary": subject_summary(learner=learner, results=results),
         **levels_context(learner),
+        "assessment": assessment_status(learner=learner),
         "tables": result_tables(results, whole),
         "whole_query": whole_query(whole),
         "active_run_id": active,
         **_status(learner),
+        **sessions_context(learner),
     }
 
 
@@ -206,7 +211,8 @@ def download(request: StaffRequest, pk: int) -> HttpResponse:
             return render(request, "bksb_integration/_results_window.html", {"learner": learner, "refused": block})
         messages.error(request, block.reason)
         return redirect("bksb:tab", pk=learner.pk)
-    run, started = bksb_results_start(learner=learner, started_by=request.user)
+    with_sessions = request.POST.get("with_sessions") == "1"
+    run, started = bksb_results_start(learner=learner, started_by=request.user, with_sessions=with_sessions)
     if not request.htmx:
         return redirect("bksb:run_status", run_id=run.pk)
     response = _run_response(request, run, "bksb_integration/_results_window.html", started=started)

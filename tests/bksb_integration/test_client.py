@@ -428,43 +428,6 @@ def test_result_dates_carry_the_summer_and_winter_offsets(
     assert [r.result_date.utcoffset() for r in page.results] == [timedelta(hours=1), timedelta(0)]
 
 
-# V5 sessions
-
-
-def test_lists_finished_v5_sessions_only(bksb_http: responses.RequestsMock, bksb_client: BksbClient) -> None:
-    sessions = [
-        {
-            "SessionId": 1,
-            "DateStarted": "2026-10-01T09:00:00",
-            "DateCompleted": "2026-10-01T09:40:00",
-            "AssessmentType": 1,
-        },
-        {
-            "SessionId": 2,
-            "DateStarted": "2026-10-02T09:00:00",
-            "DateCompleted": "0001-01-01T00:00:00",
-            "AssessmentType": 2,
-        },
-    ]
-    bksb_http.get(f"{BASE}api/assessmentSessions/getAssessmentSessionsForCourseV5", json=sessions)
-
-    found = bksb_client.assessment_sessions_v5(77, "ENG_NEW")
-
-    assert [(s.session_id, s.assessment_type) for s in found] == [(1, 1)]
-    assert bksb_http.calls[0].request.url.endswith("?courseSubject=ENG_NEW&userId=77")  # type: ignore[union-attr]
-
-
-def test_reads_an_eoa_report(bksb_http: responses.RequestsMock, bksb_client: BksbClient) -> None:
-    data = {"AssessmentEOAData": [{"CourseComponentName": "Spelling", "AbilityMeasurement": 3, "MeasuredAt": "E3"}]}
-    bksb_http.get(f"{BASE}api/assessmentSessions/GetEOAReportDataForAssessmentSessionV5", json=data)
-
-    [item] = bksb_client.eoa_report_v5(77, 9913)
-
-    assert (item.course_component_name, item.ability_measurement, item.measured_at) == ("Spelling", "3", "E3")
-    assert item.measuring_assessment_name == ""
-    assert bksb_http.calls[0].request.url.endswith("?sessionId=9913&userId=77")  # type: ignore[union-attr]
-
-
 # Failures and retries
 
 

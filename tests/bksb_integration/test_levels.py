@@ -261,3 +261,12 @@ def test_creating_a_new_bksb_user_for_a_record_drops_the_old_user_s_levels(bksb,
 
     assert outcome.bksb_user_id != USER
     assert not LearnerLevel.objects.filter(learner=learner).exists()
+
+
+def test_changes_in_a_row_queue_one_recompute_job_while_it_waits(monkeypatch):
+    monkeypatch.setattr("jobs.queue.job_run_queue", lambda job_id: None)
+    first = levels_job.levels_refresh_start(reason="Level mappings changed", started_by=None)
+    again = levels_job.levels_refresh_start(reason="Subject mappings changed", started_by=None)
+    assert again.pk == first.pk
+    Job.objects.filter(pk=first.pk).update(status=Job.Status.RUNNING)
+    assert levels_job.levels_refresh_start(reason="Tag rule changed", started_by=None).pk != first.pk

@@ -58,4 +58,8 @@ def test_a_finished_learner_moves_the_run_counts_and_checks_for_the_end():
         close.assert_called_once_with(run_id=run.pk)
         run.refresh_from_db()
         assert (run.learners_done, run.learners_failed) == (1, 0)
-        assert run.requests_made == 3  # resolve the user, then one page of each list
+        # Resolve the user, one page of each list, then the sessions its new results show, and their skills.
+        by_call = server.stats()["by_path"]
+        assert run.session_requests == by_call["getAssessmentSessionsForCourseV5"] > 0
+        assert run.eoa_requests == by_call.get("GetEOAReportDataForAssessmentSessionV5", 0)
+        assert run.requests_made == 3 + run.session_requests + run.eoa_requests

@@ -122,24 +122,3 @@ def test_user_49999_of_50000_is_generated_on_demand(bksb: requests.Session) -> N
         body = page(s, user_id, page=1, recordsPerPage=20)
         assert body["Pagination"]["TotalRecords"] == len(read_all(s, user_id))
         assert api(s, "users/isUsernameExists", username="demo.learner50001").json() is False
-
-
-def test_v5_sessions_include_an_unfinished_one_and_report_skills(
-    sandbox: SandboxServer, bksb: requests.Session
-) -> None:
-    sessions = api(
-        bksb, "assessmentSessions/getAssessmentSessionsForCourseV5", courseSubject="ENG_NEW", userId=MULTI_PAGE
-    )
-    sessions = sessions.json()
-    assert any(s["DateCompleted"] == "0001-01-01T00:00:00" for s in sessions)
-    done = next(s for s in sessions if not s["DateCompleted"].startswith("0001"))
-    report = api(
-        bksb,
-        "assessmentSessions/GetEOAReportDataForAssessmentSessionV5",
-        sessionId=done["SessionId"],
-        userId=MULTI_PAGE,
-    ).json()
-    assert report["AssessmentEOAData"]
-    assert {"CourseComponentName", "AbilityMeasurement", "MeasuringAssessmentName", "MeasuredAt"} == set(
-        report["AssessmentEOAData"][0]
-    )

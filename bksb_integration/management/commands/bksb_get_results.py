@@ -1,7 +1,12 @@
 """Download learners' bksb results from the command line, in the foreground.
 
-    python manage.py bksb_get_results --learner L000001 [--learner L000002 ...] [--json]
+    python manage.py bksb_get_results --learner L000001 [--learner L000002 ...] [--sessions] [--json]
     python manage.py bksb_get_results --all [--json] [--queue] [--threads 16]
+    python manage.py bksb_get_results --watch [--json] [--threads 16]
+
+--sessions also reads the learners' assessment sessions and per-skill (EOA)
+data. --watch runs one pass of the watch list now, whatever the hour (it still
+waits for no one: a manual download running means no pass).
 
 Each learner gets a run made by the same service as the BKSB Results button
 (runs.bksb_results_start) and is processed here, in this process, by the
@@ -26,6 +31,7 @@ from bksb_integration.models import Run, RunLearner
 from bksb_integration.sync.download import BUSY, NOT_CLAIMED, run_learner_download, run_learners_download
 from bksb_integration.sync.get_results import get_results_plan, get_results_start
 from bksb_integration.sync.runs import bksb_results_start
+from bksb_integration.sync.watch import watch_pass_start, watched
 from learners.models import Learner
 
 # How long to wait for a download of the same learner that another process runs.
@@ -45,6 +51,10 @@ class LearnerOutcome:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    session_requests: int = 0
+    eoa_requests: int = 0
+    sessions_stored: int = 0
+    skills_stored: int = 0
 
 
 @dataclass
@@ -55,6 +65,10 @@ class Summary:
     results_created: int = 0
     results_updated: int = 0
     results_unchanged: int = 0
+    session_requests: int = 0
+    eoa_requests: int = 0
+    sessions_stored: int = 0
+    skills_stored: int = 0
     details: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
@@ -68,13 +82,19 @@ class Summary:
             summary.results_created += outcome.created
             summary.results_updated += outcome.updated
             summary.results_unchanged += outcome.unchanged
+            summary.session_requests += outcome.session_requests
+            summary.eoa_requests += outcome.eoa_requests
+            summary.sessions_stored += outcome.sessions_stored
+            summary.skills_stored += outcome.skills_stored
             summary.details.append(asdict(outcome))
         return summary
 
 
-def learner_download_foreground(*, learner: Learner) -> LearnerOutcome:
+def learner_download_foreground(*, learner: Learner, with_sessions: bool = False) -> LearnerOutcome:
     """One learner's download, done in this process (or waited for, if already running)."""
-    run, _ = bksb_results_start(learner=learner, started_by=None, trigger=Run.Trigger.COMMAND, queue=False)
+    run, _ = bksb_results_start(
+        learner=learner, started_by=None, trigger=Run.Trigger.COMMAND, queue=False, with_sessions=with_sessions
+    )
     part = RunLearner.objects.get(run=run, learner=learner)
     deadline = time.monotonic() + WAIT_LIMIT_SECONDS
     while part.status not in FINISHED:
@@ -84,6 +104,7 @@ def learner_download_foreground(*, learner: Learner) -> LearnerOutcome:
                 return LearnerOutcome(learner.learner_ref, run.pk, False, "Gave up waiting for the running download.")
             time.sleep(POLL_SECONDS)
         part.refresh_from_db()
+    run.refresh_from_db()
     return LearnerOutcome(
         learner=learner.learner_ref,
         run=run.pk,
@@ -92,6 +113,10 @@ def learner_download_foreground(*, learner: Learner) -> LearnerOutcome:
         created=part.results_created,
         updated=part.results_updated,
         unchanged=part.results_unchanged,
+        session_requests=run.session_requests,
+        eoa_requests=run.eoa_requests,
+        sessions_stored=run.sessions_stored,
+        skills_stored=run.skills_stored,
     )
 
 
@@ -110,16 +135,36 @@ def get_results_foreground(*, threads: int) -> Run:
     run, started = get_results_start(started_by=None, trigger=Run.Trigger.COMMAND, queue=False)
     if started:
         get_results_plan(run_id=run.pk, enqueue=False)
-        pending = RunLearner.objects.filter(run=run, status=RunLearner.Status.PENDING).order_by("pk")
-        ids = list(pending.values_list("pk", flat=True))
-        chunks = [ids[start : start + FOREGROUND_CHUNK] for start in range(0, len(ids), FOREGROUND_CHUNK)]
-        if threads <= 1:
-            for chunk in chunks:
-                run_learners_download(run_id=run.pk, run_learner_ids=chunk)
-        else:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                list(pool.map(lambda chunk: _chunk_download(run.pk, chunk), chunks))
-            close_old_connections()
+        run_download_foreground(run, threads=threads)
+    return run_wait(run)
+
+
+def run_download_foreground(run: Run, *, threads: int) -> None:
+    """Download a run's pending learners in this process, in chunks over `threads` threads."""
+    pending = RunLearner.objects.filter(run=run, status=RunLearner.Status.PENDING).order_by("pk")
+    ids = list(pending.values_list("pk", flat=True))
+    chunks = [ids[start : start + FOREGROUND_CHUNK] for start in range(0, len(ids), FOREGROUND_CHUNK)]
+    if threads <= 1:
+        for chunk in chunks:
+            run_learners_download(run_id=run.pk, run_learner_ids=chunk)
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(lambda chunk: _chunk_download(run.pk, chunk), chunks))
+        close_old_connections()
+
+
+def watch_pass_foreground(run: Run, *, threads: int) -> Run:
+    """A watch pass's learners in this process; those it handed back for a manual download are taken up again."""
+    deadline = time.monotonic() + WAIT_LIMIT_SECONDS
+    run_download_foreground(run, threads=threads)
+    pending = RunLearner.objects.filter(run=run, status=RunLearner.Status.PENDING)
+    while pending.exists() and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS * 5)
+        run_download_foreground(run, threads=threads)
+    return run_wait(run)
+
+
+def run_wait(run: Run) -> Run:
     deadline = time.monotonic() + WAIT_LIMIT_SECONDS
     run.refresh_from_db()
     while run.finished_at is None and time.monotonic() < deadline:
@@ -137,6 +182,10 @@ def get_results_summary(run: Run) -> Summary:
         results_created=run.results_created,
         results_updated=run.results_updated,
         results_unchanged=run.results_unchanged,
+        session_requests=run.session_requests,
+        eoa_requests=run.eoa_requests,
+        sessions_stored=run.sessions_stored,
+        skills_stored=run.skills_stored,
     )
 
 
@@ -153,11 +202,23 @@ class Command(BaseCommand):
             help="learner reference (repeat for several learners)",
         )
         parser.add_argument("--all", action="store_true", help="every eligible linked learner (Get Results)")
+        parser.add_argument(
+            "--sessions", action="store_true", help="with --learner: also read assessment sessions and per-skill data"
+        )
+        parser.add_argument("--watch", action="store_true", help="run one pass of the watch list now")
         parser.add_argument("--queue", action="store_true", help="with --all: hand the run to the workers and exit")
         parser.add_argument("--threads", type=int, default=16, help="with --all in the foreground: parallel downloads")
         parser.add_argument("--json", action="store_true", dest="as_json", help="print a machine-readable summary")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["sessions"] and (options["all"] or options["watch"] or not options["learners"]):
+            raise CommandError("--sessions goes with --learner.")
+        if options["watch"]:
+            if options["all"] or options["learners"] or options["queue"]:
+                raise CommandError("Use --watch on its own (with --json or --threads).")
+            require_bksb(need_configured=True)
+            self.handle_watch(options)
+            return
         if options["all"]:
             if options["learners"]:
                 raise CommandError("Use either --all or --learner, not both.")
@@ -168,7 +229,9 @@ class Command(BaseCommand):
             raise CommandError("--queue goes with --all.")
         learners = self.targets(options)
         require_bksb(need_configured=True)
-        summary = Summary.of([learner_download_foreground(learner=learner) for learner in learners])
+        summary = Summary.of(
+            [learner_download_foreground(learner=learner, with_sessions=options["sessions"]) for learner in learners]
+        )
         self.report(summary, as_json=options["as_json"])
         if summary.failed:
             raise CommandError(f"{len(summary.failed)} of {summary.learners} learners failed.")
@@ -199,6 +262,30 @@ class Command(BaseCommand):
         if summary.failed:
             raise CommandError(f"{len(summary.failed)} of {summary.learners} learners failed.")
 
+    def handle_watch(self, options: dict[str, Any]) -> None:
+        started = watch_pass_start(trigger=Run.Trigger.COMMAND, queue=False, force=True)
+        figures: dict[str, Any] = {"run": None, "added": started.added, "ended": started.ended}
+        if started.run is None:
+            figures["reason"] = started.reason
+        else:
+            run = watch_pass_foreground(started.run, threads=options["threads"])
+            figures |= {"run": run.pk, "requests_made": run.requests_made} | asdict(get_results_summary(run))
+            figures["still_watched"] = watched().count()
+        if options["as_json"]:
+            self.stdout.write(json.dumps(figures, indent=2))
+            return
+        if started.run is None:
+            self.stdout.write(f"No watch pass: {started.reason}.")
+            return
+        self.stdout.write(
+            f"Watch pass {figures['run']}: {figures['succeeded']} of {figures['learners']} watched records polled "
+            f"with {figures['requests_made']} requests ({figures['session_requests']} for sessions, "
+            f"{figures['eoa_requests']} for skills); {figures['results_created']} new results; "
+            f"{figures['still_watched']} still watched."
+        )
+        if figures["failed"]:
+            raise CommandError(f"{len(figures['failed'])} of {figures['learners']} watched records failed.")
+
     def targets(self, options: dict[str, Any]) -> list[Learner]:
         """The learners to download, in the order given; unknown references stop everything."""
         refs = list(dict.fromkeys(ref.strip() for ref in options["learners"] if ref.strip()))
@@ -217,6 +304,8 @@ class Command(BaseCommand):
         for item in summary.details:
             if item["succeeded"]:
                 counts = f"{item['created']} new, {item['updated']} updated, {item['unchanged']} unchanged"
+                if item["session_requests"]:
+                    counts += f"; {item['sessions_stored']} sessions and {item['skills_stored']} skill rows stored"
                 self.stdout.write(f"{item['learner']}: {counts}")
             else:
                 self.stdout.write(f"{item['learner']}: FAILED: {item['reason']}")

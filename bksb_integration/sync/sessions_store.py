@@ -1,0 +1,154 @@
+"""Storing V5 assessment sessions and their per-skill (EOA) rows: one upsert per kind.
+
+A session is identified by (bksb user id, SessionId), whichever path read it
+(a learner's download, the watch list, a download with sessions). An unfinished
+session is stored with no completed time and becomes finished in place; a
+finished one never goes back. A session's skills are stored once, with the time
+they were read, so they are never asked for again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bksb_integration.api.types import AssessmentSession as ListedSession
+from bksb_integration.api.types import EoaItem
+from bksb_integration.config.mapping import Mapper
+from bksb_integration.models import AssessmentSession, SkillResult
+
+logger = logging.getLogger(__name__)
+
+SESSION_FIELDS = ("learner_id", "course_subject", "subject", "assessment_type", "started_at", "completed_at", "raw")
+SKILL_FIELDS = ("ability_measurement", "measuring_assessment_name", "measured_at", "level", "level_rank", "raw")
+KNOWN_TYPES = frozenset(AssessmentSession.AssessmentType.values)
+
+
+@dataclass
+class SessionCounts:
+    created: int = 0
+    finished: int = 0  # stored unfinished before, finished now
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    # Stored in UTC, as result dates are: an ambiguous autumn time never compares equal across zones.
+    return moment.astimezone(dt.UTC) if moment is not None else None
+
+
+def sessions_upsert(
+    *,
+    learner_id: int,
+    bksb_user_id: int,
+    course_subject: str,
+    sessions: Iterable[ListedSession],
+    mapper: Mapper,
+    now: dt.datetime,
+) -> SessionCounts:
+    """Insert new sessions of one course subject and update changed ones, in at most four queries.
+
+    Call inside the caller's transaction. A type other than initial (1) or
+    diagnostic (2) is not stored (and logged).
+    """
+    counts = SessionCounts()
+    listed: dict[int, ListedSession] = {}
+    for item in sessions:
+        if item.assessment_type in KNOWN_TYPES:
+            listed.setdefault(item.session_id, item)
+        else:
+            logger.warning("bksb session %s has an unknown AssessmentType, not stored", item.session_id)
+    if not listed:
+        return counts
+    existing = {
+        row.session_id: row
+        for row in AssessmentSession.objects.filter(bksb_user_id=bksb_user_id, session_id__in=listed)
+    }
+    subject = mapper.subject(course_subject)
+    fresh, changed, seen = [], [], []
+    for session_id, item in listed.items():
+        values = {
+            "learner_id": learner_id,
+            "course_subject": course_subject,
+            "subject": subject,
+            "assessment_type": item.assessment_type,
+            "started_at": _utc(item.date_started),
+            "completed_at": _utc(item.date_completed),
+            "raw": item.raw,
+        }
+        row = existing.get(session_id)
+        if row is None:
+            fresh.append(
+                AssessmentSession(
+                    bksb_user_id=bksb_user_id, session_id=session_id, first_seen_at=now, last_seen_at=now, **values
+                )
+            )
+            continue
+        if row.completed_at is not None and values["completed_at"] is None:
+            values["completed_at"] = row.completed_at  # finished stays finished
+        if any(getattr(row, name) != value for name, value in values.items()):
+            counts.finished += int(row.completed_at is None and values["completed_at"] is not None)
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.last_seen_at = now
+            changed.append(row)
+        else:
+            seen.append(row.pk)
+    if fresh:
+        AssessmentSession.objects.bulk_create(
+            fresh,
+            update_conflicts=True,
+            unique_fields=["bksb_user_id", "session_id"],
+            update_fields=[*SESSION_FIELDS, "last_seen_at"],
+        )
+    if changed:
+        AssessmentSession.objects.bulk_update(changed, [*SESSION_FIELDS, "last_seen_at"])
+    if seen:
+        AssessmentSession.objects.filter(pk__in=seen).update(last_seen_at=now)
+    counts.created, counts.unchanged = len(fresh), len(seen)
+    counts.updated = len(changed) - counts.finished
+    return counts
+
+
+def skills_upsert(*, bksb_user_id: int, reports: Mapping[int, list[EoaItem]], mapper: Mapper, now: dt.datetime) -> int:
+    """Store the per-skill rows of finished sessions (SessionId -> its EOA rows), and mark them read.
+
+    Sessions must be stored first (sessions_upsert). A session with no rows is
+    marked read too (bksb had none for it). Returns the number of rows written;
+    three queries whatever the count. Call inside the caller's transaction.
+    """
+    if not reports:
+        return 0
+    sessions = dict(
+        AssessmentSession.objects.filter(bksb_user_id=bksb_user_id, session_id__in=reports).values_list(
+            "session_id", "pk"
+        )
+    )
+    rows: dict[tuple[int, str], SkillResult] = {}
+    for session_id, items in reports.items():
+        if session_id not in sessions:
+            continue
+        for item in items:
+            level, rank = mapper.level(item.ability_measurement) or (None, None)
+            rows[(sessions[session_id], item.course_component_name)] = SkillResult(
+                session_id=sessions[session_id],
+                component_name=item.course_component_name,
+                ability_measurement=item.ability_measurement,
+                measuring_assessment_name=item.measuring_assessment_name,
+                measured_at=_utc(item.measured_at),
+                level=level,
+                level_rank=rank,
+                raw=item.raw,
+                first_seen_at=now,
+            )
+    if rows:
+        SkillResult.objects.bulk_create(
+            rows.values(),
+            update_conflicts=True,
+            unique_fields=["session", "component_name"],
+            update_fields=list(SKILL_FIELDS),
+        )
+    AssessmentSession.objects.filter(pk__in=sessions.values()).update(skills_read_at=now)
+    return len(rows)

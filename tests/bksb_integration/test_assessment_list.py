@@ -1,0 +1,98 @@
+"""The learner list's Initial assessments column and filter, and its CSV column."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from bksb_integration.models import AssessmentSession, BksbLink
+from tests.factories import LearnerFactory
+from tests.support import add_result
+
+pytestmark = pytest.mark.django_db
+
+T0 = dt.datetime(2026, 9, 8, 9, 0, tzinfo=dt.UTC)
+
+
+def _started(last_name: str, user_id: int):
+    learner = LearnerFactory(last_name=last_name, bksb_user=True, bksb_username=last_name.lower())
+    BksbLink.objects.create(learner=learner, bksb_user_id=user_id, resolved_at=T0)
+    AssessmentSession.objects.create(
+        learner=learner,
+        bksb_user_id=user_id,
+        course_subject="ENG_NEW",
+        subject="english",
+        session_id=user_id * 10,
+        assessment_type=1,
+        started_at=T0,
+        first_seen_at=T0,
+        last_seen_at=T0,
+    )
+    return learner
+
+
+@pytest.fixture
+def records(db):
+    done = LearnerFactory(last_name="Done", bksb_user=True, bksb_username="done")
+    for subject, code in (("english", "ENG_NEW"), ("maths", "MATHS_NEW")):
+        add_result(done, bksb_user_id=900, subject=subject, course_subject=code)
+    return {"started": _started("Going", 901), "none": LearnerFactory(last_name="Nobody"), "done": done}
+
+
+def test_the_list_shows_each_record_s_stage_and_both_subjects(client, tutor, records):
+    client.force_login(tutor)
+    page = client.get(reverse("learners:list")).content.decode()
+    assert "<th>Initial assessments</th>" in page
+    assert "English: Started · Maths: Account created" in page
+    assert "English: Results in · Maths: Results in" in page
+    assert "English: No bksb user · Maths: No bksb user" in page
+
+
+def test_the_filter_shows_only_the_records_at_that_stage(client, tutor, records):
+    client.force_login(tutor)
+    page = client.get(reverse("learners:list"), {"bksb_status": "in_progress"}).content.decode()
+    assert "Going" in page
+    assert "Done" not in page
+    assert "Nobody" not in page
+    page = client.get(reverse("learners:list"), {"bksb_status": "results_in"}).content.decode()
+    assert "Done" in page
+    assert "Going" not in page
+
+
+def test_the_filtered_list_costs_the_same_queries_for_more_records(
+    client, tutor, records, django_assert_max_num_queries
+):
+    client.force_login(tutor)
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("learners:list"), {"bksb_status": "in_progress"})
+    for number in range(40):
+        _started(f"More{number}", 1000 + number)
+    with django_assert_max_num_queries(len(few)):
+        page = client.get(reverse("learners:list"), {"bksb_status": "in_progress"}).content.decode()
+    assert "More39" in page
+
+
+def test_the_csv_export_carries_the_stage_and_the_subjects(client, tutor, records):
+    client.force_login(tutor)
+    response = client.get(reverse("learners:export"), {"bksb_status": "in_progress"})
+    text = b"".join(response.streaming_content).decode()
+    header, row = text.splitlines()[:2]
+    assert header.endswith("Initial assessments")
+    assert row.endswith("In progress (English: Started · Maths: Account created)")
+
+
+def test_get_results_is_offered_on_the_list_only_to_those_with_get_results_for_all(client, tutor, manager, records):
+    button = 'formaction="/learners/bksb/get-results/"'
+    client.force_login(tutor)
+    assert button not in client.get(reverse("learners:list")).content.decode()
+    client.force_login(manager)
+    assert button in client.get(reverse("learners:list")).content.decode()
+
+
+def test_staff_without_the_bksb_module_see_no_status_in_the_column(client, staff_with, records):
+    client.force_login(staff_with("view_learners", username="records_only"))
+    page = client.get(reverse("learners:list")).content.decode()
+    assert "Going" in page
+    assert "English: Started" not in page
