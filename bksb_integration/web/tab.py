@@ -24,7 +24,7 @@ from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotRe
 from bksb_integration.models import BksbLink, Run, RunLearner
 from bksb_integration.results.assessment_status import assessment_status
 from bksb_integration.results.export import csv_lines, export_filename
-from bksb_integration.results.funding import flags_for
+from bksb_integration.results.funding import Thresholds, flags_of
 from bksb_integration.results.levels import levels_for, tags_for
 from bksb_integration.results.summary import learner_results, subject_summary
 from bksb_integration.results.tables_doc import tables_documentation
@@ -112,7 +112,7 @@ def levels_context(learner: Learner) -> dict[str, Any]:
     return {
         "level_rows": [levels[subject] for subject in sorted(levels)],
         "level_tags": tags_for([learner.pk]).get(learner.pk, []),
-        "funding_flags": flags_for([learner])[learner.pk],
+        "funding_flags": flags_of(learner, levels, Thresholds.load()),
     }
 
 
