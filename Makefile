@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= 2
 # under ./var), which need DEBUG on. Production (docker compose, .env) has it off.
 export DEBUG ?= True
 
-.PHONY: demo test lint format requirements vendor bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-levels bench-reports venv venv-dev clean
+.PHONY: demo test lint format requirements vendor bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-reports venv venv-dev clean
 
 # Installs are hash-checked: the requirements*.txt files pin every package, transitive
 # ones included, with its hashes (compiled from the *.in files by `make requirements`).
@@ -83,7 +83,7 @@ vendor:
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
 BENCH_REDIS ?= redis://127.0.0.1:6379/9
 
-bench: bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-levels bench-reports
+bench: bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-reports
 
 bench-list: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_bench 2>/dev/null || true
@@ -123,6 +123,11 @@ bench-watch: venv-dev
 bench-status: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_bench_status 2>/dev/null || true
 	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_status $(PY) benchmarks/assessment_status.py
+
+## The unmatched report and the bksb summary page over 50,000 learners (issue 12)
+bench-unmatched: venv-dev
+	createdb -h 127.0.0.1 -U postgres bksbmis_bench_unmatched 2>/dev/null || true
+	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_unmatched $(PY) benchmarks/unmatched_report.py --learners 50000
 
 ## The learner list filtered and sorted by bksb level, and Management > BKSB > Reports, at 50,000 learners
 ## with 810,000 results (made once, in SQL, then kept). BENCH_REPORTS_ARGS e.g. "--only report --repeat 30".

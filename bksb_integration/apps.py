@@ -18,6 +18,12 @@ class BksbIntegrationConfig(AppConfig):
 
         job_kind_register(BKSB_USERS_CREATE)
 
+        # New eligible records get bksb users after each import, when an admin switched that on.
+        from bksb_integration.sync.intake import after_learners_imported
+        from learners.signals import learners_imported
+
+        learners_imported.connect(after_learners_imported, dispatch_uid="bksb_auto_create_users")
+
         # Columns, filters and actions on the learner list (learners.listing).
         from bksb_integration.web import learner_list
 

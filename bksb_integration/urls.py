@@ -2,6 +2,7 @@ from django.urls import path
 
 from bksb_integration.web import (
     assessment_list,
+    auto_create_page,
     evidence,
     get_results,
     induction_board,
@@ -11,6 +12,7 @@ from bksb_integration.web import (
     settings_page,
     tab,
     tags_page,
+    unmatched,
     users,
     watch_settings,
 )
@@ -91,6 +93,10 @@ urlpatterns = [
     path("integrations/bksb/skills.csv", sessions.export_all_skills, name="export_all_skills"),
     path("integrations/bksb/settings/watch-list/", watch_settings.watch_settings, name="watch_settings"),
     path("management/bksb/schedule/watch-list/", watch_settings.watch_schedule, name="watch_schedule"),
+    # Issue 12: the unmatched report, creating bksb users for an intake, creating them automatically.
+    path("management/bksb/unmatched/", unmatched.unmatched, name="unmatched"),
+    path("management/bksb/unmatched.csv", unmatched.unmatched_export, name="unmatched_export"),
+    path("integrations/bksb/automatic-users/", auto_create_page.auto_create, name="auto_create"),
     # Management > BKSB > Reports: a cohort's levels as charts and tables, and as CSV (web/reports.py).
     path("management/bksb/reports/", reports.reports, name="reports"),
     path("management/bksb/reports/report.csv", reports.reports_csv, name="reports_csv"),

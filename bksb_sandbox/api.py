@@ -137,7 +137,8 @@ class Api:
             started = bksb_time(uk_now() - timedelta(hours=2))
             sessions.append(
                 {
-                    "SessionId": user.user_id * 128 + 127,
+                    # One per subject: SessionIds are unique across a user's subjects, as in bksb.
+                    "SessionId": user.user_id * 128 + (127 if code == "ENG_NEW" else 126),
                     "DateStarted": started,
                     "DateCompleted": UNFINISHED,
                     "AssessmentType": 1,

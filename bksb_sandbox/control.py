@@ -10,6 +10,9 @@ POST /_sandbox/users/<username>/results   JSON {"kind": "initial", "count": 1} a
 POST /_sandbox/users/<username>/sessions  JSON {"subject": "ENG_NEW", "kind": "initial", "finish_after": 1}
                                           starts a V5 session: listed unfinished finish_after times, then
                                           finished, with its result added
+POST /_sandbox/merge                      JSON {"username": "a", "into": "b"}: bksb merges user a into b
+                                          (a's id stops resolving; the name a now names b's id, or
+                                          nobody with "name_follows": false)
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ def answer(app: SandboxServer, req: Request) -> Response:
         return as_json(app.created_users())
     if rest.startswith("users/"):
         return _user(app, req, rest[len("users/") :])
+    if (req.method, rest) == ("POST", "merge"):
+        return _merge(app, req)
     return text(404, "Unknown sandbox control endpoint.")
 
 
@@ -51,6 +56,20 @@ def _config(app: SandboxServer, req: Request) -> Response:
         except ValueError as problem:
             return text(400, str(problem))
     return as_json(app.config.public_dict())
+
+
+def _merge(app: SandboxServer, req: Request) -> Response:
+    try:
+        body = req.json()
+        follows = body.get("name_follows", True)
+        if not isinstance(follows, bool):
+            raise ValueError("name_follows must be true or false")
+        merged = app.merge_users(str(body["username"]), str(body["into"]), name_follows=follows)
+    except KeyError as missing:
+        return text(404, f"No such user: {missing}.")
+    except (ValueError, TypeError, AttributeError) as problem:
+        return text(400, f"Bad request: {problem}")
+    return as_json(merged)
 
 
 def _user(app: SandboxServer, req: Request, rest: str) -> Response:

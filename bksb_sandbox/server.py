@@ -150,6 +150,10 @@ class SandboxServer:
         """What ``GET /_sandbox/users/<username>`` answers, or None."""
         return self.store.details(username)
 
+    def merge_users(self, username: str, into: str, *, name_follows: bool = True) -> dict[str, Any]:
+        """Merge a user into another, as bksb merges duplicates (see Store.merge_users)."""
+        return self.store.merge_users(username, into, name_follows=name_follows)
+
     def user_id(self, username: str) -> int | None:
         """The bksb user id of a username, or None."""
         user = self.store.user_by_name(username)

@@ -48,13 +48,20 @@ class Store:
         self._injected: set[tuple[int, str]] = set()
         # V5 sessions started through the control endpoint, by user id (see start_session).
         self._live: dict[int, list[dict[str, Any]]] = {}
+        # Merges made as bksb makes them (merge_users): a merged-away name -> the name it now means.
+        self._merged: dict[str, str] = {}
+        self._gone_ids: set[int] = set()
         self._load()
 
     # -- users -------------------------------------------------------------
 
     def user_by_name(self, username: str) -> PopUser | None:
-        """A generated or created user with exactly this username."""
+        """A generated or created user with exactly this username (a merged-away name: the user it went into)."""
         with self._lock:
+            if username in self._merged:
+                username = self._merged[username]
+                if not username:
+                    return None  # merged away, and bksb dropped the name
             record = self._created.get(username)
         if record:
             return _as_user(record)
@@ -63,8 +70,25 @@ class Store:
     def user_by_id(self, user_id: int) -> PopUser | None:
         """A generated or created user with this bksb user id."""
         with self._lock:
+            if user_id in self._gone_ids:
+                return None
             name = self._created_ids.get(user_id)
         return self.user_by_name(name) if name else self.population.by_id(user_id)
+
+    def merge_users(self, username: str, into: str, *, name_follows: bool = True) -> dict[str, Any]:
+        """Merge user `username` into user `into`, as bksb merges duplicates: the first one's id stops
+        resolving, and its username now names the second one's id (or, with name_follows=False,
+        nobody). KeyError for an unknown user, ValueError when both are the same user."""
+        with self._lock:
+            source, target = self.user_by_name(username), self.user_by_name(into)
+            if source is None or target is None:
+                raise KeyError(username if source is None else into)
+            if source.user_id == target.user_id:
+                raise ValueError("a user cannot be merged into itself")
+            self._merged[username] = target.username if name_follows else ""
+            self._gone_ids.add(source.user_id)
+            self._save()
+        return {"Username": username, "LostUserId": source.user_id, "UserId": target.user_id}
 
     def create_user(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Record a new user from validated createUser fields; KeyError if taken."""
@@ -258,6 +282,8 @@ class Store:
             "added_results": [
                 {"user_id": uid, "kind": kind, "items": items} for (uid, kind), items in self._added.items()
             ],
+            "merged": self._merged,
+            "gone_ids": sorted(self._gone_ids),
             "next_user_id": self._next_user_id,
             "next_session_id": self._next_session_id,
             "live_sessions": [{"user_id": uid, "sessions": sessions} for uid, sessions in self._live.items()],
@@ -277,6 +303,8 @@ class Store:
             self._added[(entry["user_id"], entry["kind"])] = entry["items"]
         for entry in state.get("live_sessions", []):
             self._live[entry["user_id"]] = entry["sessions"]
+        self._merged = dict(state.get("merged", {}))
+        self._gone_ids = set(state.get("gone_ids", []))
         self._next_user_id = state.get("next_user_id", self._next_user_id)
         self._next_session_id = state.get("next_session_id", self._next_session_id)
 

@@ -29,9 +29,16 @@ def job_status_context(job: Job) -> dict[str, Any]:
         "stalled": stalled,
         "resumable": bool(stalled) or job.status == Job.Status.FAILED,
         "polling": not job.is_finished and not stalled,
-        "started_by": job.started_by.get_username() if job.started_by else "Command line",
+        "started_by": _started_by(job),
         **kind.context(job),
     }
+
+
+def _started_by(job: Job) -> str:
+    if job.started_by is not None:
+        return job.started_by.get_username()
+    # A job an app starts by itself (e.g. bksb users created after an import) says so in its params.
+    return "Automatic" if job.params.get("automatic") else "Command line"
 
 
 @staff_required()

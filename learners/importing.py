@@ -27,6 +27,7 @@ from learners.import_rows import COLUMNS, LEARNER_FIELDS, CheckedRow, RowError, 
 from learners.import_warnings import RowWarning, bksb_username_warnings
 from learners.models import Learner, WebUser
 from learners.search import search_text_for
+from learners.signals import learners_imported
 
 BATCH_SIZE = 1000
 # Good rows written per transaction: big enough for bulk writes to pay, small enough
@@ -209,6 +210,8 @@ def learners_import_write(
             if on_chunk is not None:
                 on_chunk(written)
         chunks.append(written)
+    if chunks:
+        learners_imported.send(sender=Learner)  # e.g. new records get their bksb users
     return ImportSummary.of_chunks(plan, chunks)
 
 

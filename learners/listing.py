@@ -14,15 +14,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from learners.models import Learner
-from permissions.access import AnyUser
 
 LearnerQuery = QuerySet[Learner]
-# A permissions.access helper: may this user see a registered filter, column or sort?
-UserCheck = Callable[[AnyUser], bool]
+AnyUser = User | AnonymousUser
+
+
+def everyone(user: AnyUser) -> bool:
+    return True
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class ListFilter:
     label: str
     choices: Callable[[], Sequence[tuple[str, str]]]
     apply: Callable[[LearnerQuery, str], LearnerQuery]
-    allowed: UserCheck | None = None  # who may see and use it (None: everyone who sees the list)
+    visible_to: Callable[[AnyUser], bool] = everyone
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class ListColumn:
     values: Callable[[Sequence[Learner]], Mapping[int, Any]]
     template: str
     csv: Callable[[Any], str]
-    allowed: UserCheck | None = None
+    visible_to: Callable[[AnyUser], bool] = everyone
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class ListSort:
     key: str
     label: str
     order: Callable[[LearnerQuery], LearnerQuery]
-    allowed: UserCheck | None = None
+    visible_to: Callable[[AnyUser], bool] = everyone
 
 
 @dataclass(frozen=True)
@@ -121,31 +124,29 @@ def list_link_register(link: ListLink) -> None:
     _links[link.url_name] = link
 
 
-def _for(check: UserCheck | None, user: AnyUser | None) -> bool:
-    """None for the user: everything (a command, a test); otherwise what the user may see."""
-    return user is None or check is None or check(user)
+# Each reader takes the user the list is for, and leaves out what that user may not see;
+# with no user (a worker re-reading a query a permitted user posted) it gives everything.
 
 
 def list_filters(user: AnyUser | None = None) -> list[ListFilter]:
-    return [f for f in _filters.values() if _for(f.allowed, user)]
+    return [each for each in _filters.values() if user is None or each.visible_to(user)]
 
 
 def list_columns(user: AnyUser | None = None) -> list[ListColumn]:
-    return [c for c in _columns.values() if _for(c.allowed, user)]
+    return [each for each in _columns.values() if user is None or each.visible_to(user)]
 
 
 def list_sorts(user: AnyUser | None = None) -> list[ListSort]:
-    return [s for s in _sorts.values() if _for(s.allowed, user)]
+    return [each for each in _sorts.values() if user is None or each.visible_to(user)]
 
 
 def list_sort(key: str, user: AnyUser | None = None) -> ListSort | None:
     sort = _sorts.get(key)
-    return sort if sort is not None and _for(sort.allowed, user) else None
+    return sort if sort is not None and (user is None or sort.visible_to(user)) else None
 
 
-def list_filter(param: str, user: AnyUser | None = None) -> ListFilter | None:
-    registered = _filters.get(param)
-    return registered if registered is not None and _for(registered.allowed, user) else None
+def list_filter(param: str) -> ListFilter | None:
+    return _filters.get(param)
 
 
 def list_actions_for(request: HttpRequest) -> list[ListAction]:

@@ -5,17 +5,16 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import QueryDict
 
+from learners.listing import AnyUser
 from learners.models import Learner
 from learners.selectors import LearnerFilters, learner_filters_from, learner_search
-from permissions.access import AnyUser
 
 ALL_MATCHING = "all_matching"
 
 
 def learners_selected(data: QueryDict, user: AnyUser | None = None) -> QuerySet[Learner]:
     """With scope=all_matching, every record matching the filters posted with the action (the
-    list's own query-string names; given the user, those they may use); otherwise the ticked ones
-    (`learner` ids). Unknown ids are ignored."""
+    list's own query-string names); otherwise the ticked ones (`learner` ids). Unknown ids are ignored."""
     if data.get("scope") == ALL_MATCHING:
         return learner_search(filters=learner_filters_from(data, user))
     ids = [int(value) for value in data.getlist("learner") if value.isdigit()][

@@ -9,9 +9,8 @@ from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 
-from learners.listing import list_filter, list_filters, list_sort
+from learners.listing import AnyUser, list_filter, list_filters, list_sort
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
-from permissions.access import AnyUser
 
 NAME_ORDER = ("last_name", "first_name", "learner_ref")
 
@@ -52,8 +51,8 @@ class LearnerFilters:
 
 
 def learner_filters_from(params: Mapping[str, str], user: AnyUser | None = None) -> LearnerFilters:
-    """The list's filters from a query string (or the POST of a list action), ignoring unknown values,
-    and, given the user, the registered filters and sorts they may not use."""
+    """The list's filters from a query string (or the POST of a list action), ignoring unknown values
+    and, given a user, the registered filters and sorts that user may not see."""
     problems: list[str] = []
     extra = []
     for registered in list_filters(user):

@@ -8,12 +8,20 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from bksbmis.csv_export import csv_lines
-from learners.listing import column_cells, list_actions_for, list_columns, list_filters, list_links_for, list_sorts
+from learners.listing import (
+    AnyUser,
+    column_cells,
+    list_actions_for,
+    list_columns,
+    list_filters,
+    list_links_for,
+    list_sorts,
+)
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
 from learners.pagination import DeferredJoinPaginator
 from learners.selection import ALL_MATCHING
 from learners.selectors import learner_filters_from, learner_search
-from permissions.access import AnyUser, can_view_learners
+from permissions.access import can_view_learners
 from permissions.decorators import StaffRequest, staff_required
 
 PAGE_SIZE = 50

@@ -15,6 +15,8 @@ from bksb_integration.config.levels import levels_refresh
 from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult
 from learners.models import Learner
 
+# Cleared whenever a link resolves anew: the record is off the unmatched report.
+UNMATCHED_FIELDS = ("unmatched", "unmatched_username")
 # The first key of the advisory locks that serialise linking (any fixed number of our own).
 LINK_LOCK_SPACE = 0x6B736221
 # The reason tag changes carry in the audit trail when a record's bksb user changes.
@@ -27,6 +29,21 @@ class LinkError(Exception):
 
 class BksbNeeded(LinkError):
     """The name must be checked in bksb, and no client was given (bksb is not ready)."""
+
+
+class UsernameNotFound(LinkError):
+    """bksb has no user of this username (the record belongs on the unmatched report)."""
+
+
+class BksbUserLost(Exception):
+    """The link's bksb user id stopped resolving and its username names no other bksb user."""
+
+    def __init__(self, *, username: str, bksb_user_id: int) -> None:
+        self.username, self.bksb_user_id = username, bksb_user_id
+        super().__init__(
+            f"bksb no longer knows bksb user {bksb_user_id}, and has no user called “{username}”: "
+            "bksb may have merged it into another account. Find the learner's bksb user and link it."
+        )
 
 
 def unknown_user_message(username: str) -> str:
@@ -112,7 +129,7 @@ def _user_id_lookup(*, link: BksbLink, username: str, client: BksbClient | None)
     try:
         return client.get_user_id(username)
     except BksbUserNotFound:
-        raise LinkError(unknown_user_message(username)) from None
+        raise UsernameNotFound(unknown_user_message(username)) from None
 
 
 def is_resolved(link: BksbLink, username: str) -> bool:
@@ -137,13 +154,44 @@ def bksb_user_id_resolve(*, link: BksbLink, username: str, client: BksbClient) -
         held_refuse(learner=link.learner, username=username, bksb_user_id=user_id)
         changed = link.bksb_user_id not in (None, user_id)
         link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, username, timezone.now()
-        link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at"])
+        link.unmatched = link.unmatched_username = ""
+        link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at", *UNMATCHED_FIELDS])
         if changed:
             # A different bksb user: their whole history is new to us, even if
             # this download fails and is tried again later.
             last_download_set(link.learner, link, None)
             # Only the current bksb user's results count in the levels summary.
             levels_refresh(learner_ids=[link.learner_id], reason=RELINKED)
+    return user_id
+
+
+def bksb_user_relink(*, link: BksbLink, username: str, client: BksbClient) -> int:
+    """The link's bksb user id stopped resolving (bksb merged the user): follow its username.
+
+    When the username in effect now names another bksb user, the link moves to
+    it (the link's history records the old and the new id, with the reason) and
+    that user's whole history is read next; results stored under the old id
+    stay, marked with it. Raises BksbUserLost when the name names nobody (or
+    the same lost id), LinkError when another record holds the new user.
+    """
+    lost = link.bksb_user_id or 0
+    try:
+        user_id = client.get_user_id(username)
+    except BksbUserNotFound:
+        raise BksbUserLost(username=username, bksb_user_id=lost) from None
+    if user_id == lost:
+        raise BksbUserLost(username=username, bksb_user_id=lost)
+    with transaction.atomic():
+        bksb_user_lock(user_id)
+        held_refuse(learner=link.learner, username=username, bksb_user_id=user_id)
+        link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, username, timezone.now()
+        link.unmatched = link.unmatched_username = ""
+        # django-simple-history's note (at most 100 characters): the audit trail shows it with the two ids.
+        link._change_reason = f"relinked by a download: bksb merged user {lost} into {user_id}"  # type: ignore[attr-defined]
+        link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at", *UNMATCHED_FIELDS])
+        last_download_set(link.learner, link, None)
+        # The old id's results no longer count in the levels summary until the merged user's are read.
+        levels_refresh(learner_ids=[link.learner_id], reason=RELINKED)
     return user_id
 
 
@@ -228,7 +276,8 @@ def _link_apply(
         # A record linked for the first time has no results, so no summary to redo.
         relinked = link.bksb_user_id is not None and changed
         link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, effective, timezone.now()
-        link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at"])
+        link.unmatched = link.unmatched_username = ""
+        link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at", *UNMATCHED_FIELDS])
         if changed:
             # A different bksb user: their whole history is new to us.
             last_download_set(learner, link, None)

@@ -26,6 +26,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.accounts.linking import (
     RELINKED,
+    UNMATCHED_FIELDS,
     LinkError,
     bksb_user_holder,
     held_message,
@@ -52,6 +53,10 @@ USERNAME_MAX = 150
 # Invisible marks that reorder text: a name holding one reads as another.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 SUGGESTION_MIN = 3
+# bksb refuses a date of birth before this year or after today.
+DOB_EARLIEST_YEAR = 1900
+# What each of creation_problems' fields is called on the record or the form.
+PROBLEM_FIELDS = {"username": "Username", "email": "Email", "date_of_birth": "Date of birth", "name": "Name"}
 SETTINGS_PAGE = "Integrations > bksb > Settings"
 
 
@@ -105,9 +110,12 @@ def _is_control(ch: str) -> bool:
     return unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS
 
 
-def creation_problems(*, learner: Learner, username: str, email: str) -> list[tuple[str | None, str]]:
-    """(form field or None, why) for each reason a bksb user cannot be created with these details."""
-    problems: list[tuple[str | None, str]] = [("username", p) for p in username_problems(username)]
+def creation_problems(*, learner: Learner, username: str, email: str) -> list[tuple[str, str]]:
+    """(field to fix, why) for each reason a bksb user cannot be created with these details.
+
+    The field is one of PROBLEM_FIELDS: the form's username or email, or the record's date of birth or name.
+    """
+    problems: list[tuple[str, str]] = [("username", p) for p in username_problems(username)]
     if not email:
         problems.append(("email", "An email address is required: bksb sends its messages there."))
     else:
@@ -115,10 +123,18 @@ def creation_problems(*, learner: Learner, username: str, email: str) -> list[tu
             validate_email(email)
         except ValidationError:
             problems.append(("email", f"“{email}” is not a valid email address."))
-    if learner.date_of_birth is None:
-        problems.append((None, "The record has no date of birth, which bksb requires: add it to the record first."))
+    dob = learner.date_of_birth
+    if dob is None:
+        problems.append(
+            ("date_of_birth", "The record has no date of birth, which bksb requires: add it to the record first.")
+        )
+    elif dob.year < DOB_EARLIEST_YEAR or dob > timezone.localdate():
+        when = "in the future" if dob > timezone.localdate() else f"before {DOB_EARLIEST_YEAR}"
+        problems.append(
+            ("date_of_birth", f"The record's date of birth, {dob:%d/%m/%Y}, is {when}, which bksb refuses: correct it.")
+        )
     if not learner.first_name.strip() or not learner.last_name.strip():
-        problems.append((None, "The record needs a first and a last name, which bksb requires."))
+        problems.append(("name", "The record needs a first and a last name, which bksb requires."))
     return problems
 
 
@@ -353,7 +369,8 @@ def _created(row: UserCreationRequest, learner: Learner, user_id: int, result: s
             # A new bksb user: none of its history has been downloaded yet.
             last_download_set(learner, link, None)
         link.bksb_user_id, link.resolved_username, link.resolved_at = user_id, row.username, timezone.now()
-        link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at"])
+        link.unmatched = link.unmatched_username = ""
+        link.save(update_fields=["bksb_user_id", "resolved_username", "resolved_at", *UNMATCHED_FIELDS])
         if previous is not None and previous != user_id:
             # The old user's results stay stored but no longer count in the levels summary.
             levels_refresh(learner_ids=[learner.pk], reason=RELINKED)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bksb_integration', '0011_esol_subject'),
+        ('bksb_integration', '0013_unmatched_and_auto_create'),
         ('learners', '0002_search_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -9,7 +9,9 @@ from bksb_integration.models.levels import (  # Levels at a glance (issue 14)
     ResultList,
     TagRule,
 )
-from bksb_integration.models.links import BksbLink
+
+# The unmatched report and relinking after bksb merges users (issue 12).
+from bksb_integration.models.links import BksbLink, Unmatched
 from bksb_integration.models.mappings import Level, LevelMapping, Subject, SubjectMapping
 from bksb_integration.models.results import DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.models.runs import Run, RunLearner
@@ -38,6 +40,7 @@ __all__ = [
     "Subject",
     "SubjectMapping",
     "TagRule",
+    "Unmatched",
     "UserCreationRequest",
     "WatchEntry",
 ]

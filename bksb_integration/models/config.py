@@ -79,6 +79,9 @@ class BksbSettings(models.Model):
     watch_interval_minutes = models.PositiveIntegerField("Poll watched records every (minutes)", default=10)
     watch_hours_start = models.TimeField("Poll from (UK time)", default=dt.time(8, 0))
     watch_hours_end = models.TimeField("Poll until (UK time)", default=dt.time(18, 0))
+    # Creating bksb users automatically for new eligible records (accounts/auto_create.py), off by default.
+    auto_create_users = models.BooleanField("Create bksb users automatically", default=False)
+    auto_create_invite = models.BooleanField("Send each new user an invite", default=False)
 
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,6 +8,11 @@ from simple_history.models import HistoricalRecords
 from learners.models import Learner
 
 
+class Unmatched(models.TextChoices):
+    USERNAME_NOT_FOUND = "username_not_found", "Username not found in bksb"
+    USER_ID_LOST = "user_id_lost", "bksb user id stopped resolving"
+
+
 class BksbLink(models.Model):
     """What we know of a learner's bksb user beyond the record's own fields.
 
@@ -32,6 +37,12 @@ class BksbLink(models.Model):
     # When an invite was last taken for sending: a repeat within a short window
     # (a double click, a resubmitted form) sends nothing (accounts/invites.py).
     invite_claimed_at = models.DateTimeField(null=True, blank=True)
+    # Why the record is on the unmatched report (accounts/unmatched.py), set by a download:
+    # bksb knows no user of the username in effect, or the stored bksb user id stopped
+    # resolving (bksb merged the user away) and the username names no other user.
+    unmatched = models.CharField(max_length=20, choices=Unmatched.choices, blank=True)
+    unmatched_username = models.CharField(max_length=150, blank=True)
+    unmatched_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(
         excluded_fields=[
@@ -41,12 +52,18 @@ class BksbLink(models.Model):
             "download_lease_until",
             "download_lease_owner",
             "invite_claimed_at",
+            "unmatched",
+            "unmatched_username",
+            "unmatched_at",
         ]
     )
 
     class Meta:
         db_table = "bksb_link"
-        indexes = [models.Index(fields=["bksb_user_id"], name="bksb_link_user_id")]
+        indexes = [
+            models.Index(fields=["bksb_user_id"], name="bksb_link_user_id"),
+            models.Index(fields=["unmatched"], name="bksb_link_unmatched", condition=~models.Q(unmatched="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.learner.learner_ref} → {self.bksb_user_id or 'unresolved'}"

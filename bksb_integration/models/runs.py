@@ -58,6 +58,9 @@ class Run(models.Model):
     learners_done = models.PositiveIntegerField(default=0)
     learners_failed = models.PositiveIntegerField(default=0)
     learners_skipped = models.PositiveIntegerField(default=0)
+    # Linked learners whose bksb user id stopped resolving and whose username names no
+    # other user (bksb merged them away): done, not failed; they go to the unmatched report.
+    learners_unmatched = models.PositiveIntegerField(default=0)
     # Learners a stopped run never tried (bksb unavailable, or the key refused); Resume tries them.
     learners_not_tried = models.PositiveIntegerField(default=0)
     skipped_reasons = models.JSONField(default=dict, blank=True)
@@ -121,6 +124,7 @@ class RunLearner(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
         NOT_TRIED = "not_tried", "Not tried"
+        UNMATCHED = "unmatched", "Unmatched"
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="learners")
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="+")

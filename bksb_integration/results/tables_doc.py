@@ -203,7 +203,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "resolved_at": "When the username was last resolved in bksb.",
         "last_download_at": "When results were last downloaded, for records with no web user account "
         "(otherwise the web user's BKSB updated time is used). Empty means the next download reads every page.",
-        "last_outcome": "How the last download ended: succeeded or failed.",
+        "last_outcome": "How the last download ended: succeeded, failed or unmatched (its bksb user id stopped "
+        "resolving and its username names no other bksb user).",
         "last_outcome_at": "When the last download ended.",
         "last_message": "The last download's outcome in plain words, as the BKSB tab shows it.",
         "download_lease_until": "While a download of this learner runs: until when it holds the learner. "
@@ -211,6 +212,12 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "download_lease_owner": "The claim token (bksb_run_learner.claim_token) of the download holding the lease.",
         "invite_claimed_at": "When an invite email was last taken for sending. Another invite to the record within "
         "two minutes sends nothing (a double click, a resubmitted form).",
+        "unmatched": "Why the record is on the unmatched report, set by a download: username_not_found (bksb has "
+        "no user of the username in effect) or user_id_lost (bksb_user_id stopped resolving, as after bksb merges "
+        "users, and the username names no other user). Empty when the last download worked.",
+        "unmatched_username": "The username in effect that bksb did not know (unmatched = username_not_found); "
+        "the record leaves the report once its username changes.",
+        "unmatched_at": "When a download put the record on the unmatched report.",
     },
     "bksb_run": {
         "": "A download of bksb results: of one learner (BKSB Results button, command line) or of every "
@@ -229,6 +236,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "learners_done": "How many of them have finished, successfully or not.",
         "learners_failed": "How many of them failed.",
         "learners_skipped": "How many eligible learners were left out (see skipped_reasons).",
+        "learners_unmatched": "How many of them were unmatched: their bksb user id stopped resolving (bksb merged "
+        "the user) and their username names no other bksb user. Neither downloaded nor failed; they are on the "
+        "unmatched report.",
         "skipped_reasons": "Why learners were left out, as JSON: reason to count.",
         "results_created": "Results stored for the first time.",
         "results_updated": "Stored results that bksb had changed.",
@@ -261,7 +271,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "id": "Our row id.",
         "run_id": "The run (bksb_run.id).",
         "learner_id": "The learner (learners_learner.id).",
-        "status": "pending, running, succeeded or failed.",
+        "status": "pending, running, succeeded, failed, not_tried or unmatched (the bksb user id stopped resolving).",
         "attempts": "How many times a worker claimed it (more than one after a worker stopped mid-way).",
         "claim_token": "Set by the claim that took the row; the worker reads back the rows that carry it.",
         "claimed_at": "When a worker last claimed it or reported progress.",

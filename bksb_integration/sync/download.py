@@ -30,9 +30,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from bksb_integration.accounts.linking import (
+    BksbUserLost,
     LinkError,
+    UsernameNotFound,
     bksb_user_holders,
     bksb_user_id_resolve,
+    bksb_user_relink,
     held_message,
     is_resolved,
     last_download_set,
@@ -46,11 +49,12 @@ from bksb_integration.api.errors import (
     BksbMalformedAnswer,
     BksbNotFound,
     BksbTransientError,
+    BksbUserNotFound,
 )
 from bksb_integration.api.types import AssessmentResult
 from bksb_integration.config.connection import BksbNotReady, bksb_client
 from bksb_integration.config.mapping import Mapper
-from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
+from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner, Unmatched
 from bksb_integration.sync.breaker import run_transport_failure
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
 from bksb_integration.sync.heartbeat import Heartbeat
@@ -81,6 +85,8 @@ NOT_A_BKSB_USER = "This record is not a BKSB User, or has no BKSB Username or we
 BULK_KINDS = (Run.Kind.GET_RESULTS, Run.Kind.WATCH)
 
 SUCCEEDED, FAILED, BUSY, NOT_CLAIMED = "succeeded", "failed", "busy", "not-claimed"
+# The bksb user id stopped resolving and the username names nobody: not a failure, a record to match.
+UNMATCHED = "unmatched"
 # What stops a chunk part-way: the run paused (bksb is not answering) or stopped (bksb refused the key).
 PAUSED, STOPPED = "paused", "stopped"
 # A watch pass's learners handed back because a manual download is waiting: queue them again shortly.
@@ -282,7 +288,7 @@ def _learner_download(
         if client is None:
             raise DownloadFailed(not_ready)
         plan = _plan(part.learner, client, progress, holders.get(part.learner_id))
-        pages, sessions = _read_with_sessions(client, plan, progress, part.run)
+        plan, pages, sessions = _read_with_sessions(client, plan, progress, part.run)
         progress.stage(Run.Stage.SAVING)
         with transaction.atomic():
             counts = _store(plan, pages or {kind: [] for kind in LISTS})
@@ -303,13 +309,19 @@ def _learner_download(
                 raise _ClaimLost
     except _ClaimLost:
         return NOT_CLAIMED
+    except BksbUserLost as exc:
+        if not _finish(part, token, counts=None, error=str(exc), unmatched=(Unmatched.USER_ID_LOST, exc.username)):
+            return NOT_CLAIMED
+        tally.add(unmatched=True, message="" if get_results else str(exc))
+        return UNMATCHED
     except Exception as exc:  # one learner's fault must never stop the others
         if get_results and isinstance(exc, BksbAuthError):
             return STOPPED  # the key, not the learner: no other learner would fare better
         error = failure_message(exc)
         if not isinstance(exc, (DownloadFailed, LinkError, BksbError)):
             logger.exception("download of learner %s failed", part.learner_id)
-        if not _finish(part, token, counts=None, error=error):
+        unmatched = (Unmatched.USERNAME_NOT_FOUND, username_in_effect(part.learner)[0])
+        if not _finish(part, token, counts=None, error=error, unmatched=unmatched if _unknown(exc) else None):
             return NOT_CLAIMED
         tally.add(failed=True, message="" if get_results else error)
         tally.add_sessions(sessions.session_requests, sessions.eoa_requests)
@@ -341,6 +353,30 @@ def _plan(learner: Learner, client: BksbClient, progress: Heartbeat, holder: Lea
     return _Plan(learner, user_id, since - OVERLAP if since else None, timezone.now())
 
 
+def _read_or_relink(
+    client: BksbClient, plan: _Plan, progress: Heartbeat
+) -> tuple[_Plan, dict[str, list[AssessmentResult]]]:
+    """Read the plan's pages; if bksb no longer knows its user id (bksb merged the user), follow the
+    username to the user it names now and read that user's whole history (BksbUserLost if none)."""
+    try:
+        return plan, _read(client, plan, progress)
+    except BksbNotFound as exc:
+        if isinstance(exc, BksbUserNotFound):
+            raise
+    progress.stage(Run.Stage.RESOLVING)
+    learner = plan.learner
+    username, _ = username_in_effect(learner)
+    user_id = bksb_user_relink(link=learner.bksb_link, username=username, client=client)
+    logger.info("learner %s relinked from bksb user %s to %s", learner.learner_ref, plan.bksb_user_id, user_id)
+    plan = _Plan(learner, user_id, None, timezone.now())
+    return plan, _read(client, plan, progress)
+
+
+def _unknown(exc: Exception) -> bool:
+    """bksb has no user of the username in effect: the record goes on the unmatched report."""
+    return isinstance(exc, UsernameNotFound)
+
+
 def _read(client: BksbClient, plan: _Plan, progress: Heartbeat) -> dict[str, list[AssessmentResult]]:
     """Every page of both lists back to the plan's stop time (the client stops paging there)."""
     fetch = {"initial": client.initial_assessment_pages, "diagnostic": client.diagnostic_assessment_pages}
@@ -355,12 +391,14 @@ def _read(client: BksbClient, plan: _Plan, progress: Heartbeat) -> dict[str, lis
 
 def _read_with_sessions(
     client: BksbClient, plan: _Plan, progress: Heartbeat, run: Run
-) -> tuple[dict[str, list[AssessmentResult]] | None, SessionsRead]:
+) -> tuple[_Plan, dict[str, list[AssessmentResult]] | None, SessionsRead]:
     """The results, and the sessions that are needed (sessions.py): all of them when staff asked,
     those of new results' unseen sessions otherwise; a watched record as watch.py polls it
-    (its results are None when they were not read)."""
+    (its results are None when they were not read). The plan comes back changed when the
+    download followed a merged bksb user to its new id (_read_or_relink); a watch pass leaves
+    that to the next download."""
     if run.kind == Run.Kind.WATCH:
-        return watch_read(
+        pages, sessions = watch_read(
             client,
             learner=plan.learner,
             bksb_user_id=plan.bksb_user_id,
@@ -368,7 +406,8 @@ def _read_with_sessions(
             window=_watch_window(),
             read_results=lambda: _read(client, plan, progress),
         )
-    pages = _read(client, plan, progress)
+        return plan, pages, sessions
+    plan, pages = _read_or_relink(client, plan, progress)
     if run.with_sessions:
         subjects: list[str] = list(V5_SUBJECTS)
     else:
@@ -377,7 +416,7 @@ def _read_with_sessions(
             r for kind in LISTS for r in pages[kind] if plan.stop_before is None or r.result_date >= plan.stop_before
         ]
         subjects = subjects_with_unseen_sessions(bksb_user_id=plan.bksb_user_id, results=new)
-    return pages, sessions_read(client, bksb_user_id=plan.bksb_user_id, course_subjects=subjects)
+    return plan, pages, sessions_read(client, bksb_user_id=plan.bksb_user_id, course_subjects=subjects)
 
 
 def _watch_window() -> dt.timedelta:
@@ -394,16 +433,30 @@ def _store(plan: _Plan, pages: dict[str, list[AssessmentResult]]) -> UpsertCount
     )
 
 
-def _finish(part: RunLearner, token: int, *, counts: UpsertCounts | None, error: str, note: str = "") -> bool:
+def _finish(
+    part: RunLearner,
+    token: int,
+    *,
+    counts: UpsertCounts | None,
+    error: str,
+    note: str = "",
+    unmatched: tuple[str, str] | None = None,
+) -> bool:
     """Record the outcome on the link and the run's row, and release the lease.
 
-    Returns False when this process no longer held the learner's claim
-    (another worker took it over): then nothing is counted twice.
+    `unmatched` (why, the username in effect) puts the record on the unmatched
+    report; a download that worked takes it off. Returns False when this
+    process no longer held the learner's claim (another worker took it over):
+    then nothing is counted twice.
     """
     now = timezone.now()
     done = counts or UpsertCounts()
+    if unmatched is not None and unmatched[0] == Unmatched.USER_ID_LOST:
+        status = RunLearner.Status.UNMATCHED
+    else:
+        status = RunLearner.Status.FAILED if error else RunLearner.Status.SUCCEEDED
     ours = RunLearner.objects.filter(pk=part.pk, claim_token=token).update(
-        status=RunLearner.Status.FAILED if error else RunLearner.Status.SUCCEEDED,
+        status=status,
         finished_at=now,
         error=error[:500],
         results_created=done.created,
@@ -412,12 +465,18 @@ def _finish(part: RunLearner, token: int, *, counts: UpsertCounts | None, error:
     )
     if ours != 1:
         return False
+    marks: dict[str, object] = {}
+    if unmatched is not None:
+        marks = {"unmatched": unmatched[0], "unmatched_username": unmatched[1][:150], "unmatched_at": now}
+    elif not error:
+        marks = {"unmatched": "", "unmatched_username": ""}
     BksbLink.objects.filter(learner_id=part.learner_id, download_lease_owner=token).update(
-        last_outcome="failed" if error else "succeeded",
+        last_outcome=status,
         last_outcome_at=now,
         last_message=(error or _summary(counts, note))[:500],
         download_lease_until=None,
         download_lease_owner=None,
+        **marks,
     )
     return True
 

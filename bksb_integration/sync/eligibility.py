@@ -44,6 +44,14 @@ def eligible_learners(*, settings: BksbSettings, today: dt.date) -> QuerySet[Lea
     return qs
 
 
+def creation_eligible(*, settings: BksbSettings, today: dt.date) -> Q:
+    """Records that would be eligible for Get Results if they were BKSB Users: who should have a bksb user."""
+    condition = Q(system_status=SystemStatus.LIVE) & _in_window(settings, today)
+    if not settings.include_applicants:
+        condition &= ~Q(kind=Kind.APPLICANT)
+    return condition
+
+
 def skipped_counts(*, settings: BksbSettings, today: dt.date, among: QuerySet[Learner] | None = None) -> dict[str, int]:
     """How many BKSB Users a run skips, by first reason, in one query.
 

@@ -33,6 +33,7 @@ class Tally:
 
     done: int = 0
     failed: int = 0
+    unmatched: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -44,10 +45,13 @@ class Tally:
     sessions_stored: int = 0
     skills_stored: int = 0
 
-    def add(self, *, counts: UpsertCounts | None = None, failed: bool = False, message: str = "") -> None:
-        """One more learner finished: its result counts, or its failure."""
+    def add(
+        self, *, counts: UpsertCounts | None = None, failed: bool = False, unmatched: bool = False, message: str = ""
+    ) -> None:
+        """One more learner finished: its result counts, its failure, or its bksb user lost (unmatched)."""
         self.done += 1
         self.failed += int(failed)
+        self.unmatched += int(unmatched)
         if counts is not None:
             self.created += counts.created
             self.updated += counts.updated
@@ -111,6 +115,7 @@ def run_counts_add(*, run_id: int, tally: Tally) -> None:
     update: dict[str, object] = {
         "learners_done": F("learners_done") + tally.done,
         "learners_failed": F("learners_failed") + tally.failed,
+        "learners_unmatched": F("learners_unmatched") + tally.unmatched,
         "results_created": F("results_created") + tally.created,
         "results_updated": F("results_updated") + tally.updated,
         "results_unchanged": F("results_unchanged") + tally.unchanged,
@@ -134,11 +139,12 @@ def run_reconcile(*, run_id: int) -> None:
 
     The total too: a learner deleted meanwhile takes its row with it.
     """
-    finished = (RunLearner.Status.SUCCEEDED, RunLearner.Status.FAILED)
+    finished = (RunLearner.Status.SUCCEEDED, RunLearner.Status.FAILED, RunLearner.Status.UNMATCHED)
     totals = RunLearner.objects.filter(run_id=run_id).aggregate(
         total=Count("pk"),
         done=Count("pk", filter=Q(status__in=finished)),
         failed=Count("pk", filter=Q(status=RunLearner.Status.FAILED)),
+        unmatched=Count("pk", filter=Q(status=RunLearner.Status.UNMATCHED)),
         created=Coalesce(Sum("results_created"), 0),
         updated=Coalesce(Sum("results_updated"), 0),
         unchanged=Coalesce(Sum("results_unchanged"), 0),
@@ -149,6 +155,7 @@ def run_reconcile(*, run_id: int) -> None:
     Run.objects.filter(pk=run_id, finished_at__isnull=True).update(
         learners_done=totals["done"],
         learners_failed=totals["failed"],
+        learners_unmatched=totals["unmatched"],
         results_created=totals["created"],
         results_updated=totals["updated"],
         results_unchanged=totals["unchanged"],

@@ -20,6 +20,7 @@ from bksb_integration.sync import queue
 from bksb_integration.sync.breaker import run_probe
 from bksb_integration.sync.download import BUSY, YIELDED, run_learner_download, run_learners_download
 from bksb_integration.sync.get_results import get_results_plan, get_results_start, runs_prune, runs_sweep
+from bksb_integration.sync.intake import auto_create_start
 from bksb_integration.sync.watch import watch_pass_start
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,8 @@ def get_results_plan_task(run_id: int) -> int:
 
 @shared_task(name=queue.GET_RESULTS_NIGHTLY, **TASK_OPTIONS)
 def get_results_nightly_task() -> int | None:
-    """The nightly Get Results (django-celery-beat; time editable by admins).
+    """The nightly Get Results (django-celery-beat; time editable by admins), after creating the bksb
+    users of new eligible records when automatic creation is switched on.
 
     Skipped, with no run recorded, while bksb is not ready (off, or no keys).
     """
@@ -78,6 +80,7 @@ def get_results_nightly_task() -> int | None:
     if not readiness.ready:
         logger.info("nightly Get Results skipped: %s", readiness.reason)
         return None
+    auto_create_start(reason="the nightly run")  # new eligible records' bksb users, when switched on
     run, _ = get_results_start(started_by=None, trigger=Run.Trigger.SCHEDULED)
     return run.pk
 

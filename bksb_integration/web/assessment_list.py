@@ -64,6 +64,7 @@ ASSESSMENT_FILTER = ListFilter(
     label="Initial assessments",
     choices=lambda: FILTER_CHOICES,
     apply=stage_filter,
+    visible_to=access.can_see_bksb,
 )
 ASSESSMENT_COLUMN = ListColumn(
     key="bksb_status",
@@ -71,6 +72,7 @@ ASSESSMENT_COLUMN = ListColumn(
     values=_statuses,
     template="bksb_integration/_list_status_cell.html",
     csv=_csv,
+    visible_to=access.can_see_bksb,
 )
 GET_RESULTS_ACTION = ListAction(
     label="Get Results",

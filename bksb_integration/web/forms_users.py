@@ -73,7 +73,7 @@ class CreateBksbUserForm(forms.Form):
         if "username" not in data:
             return data
         for field, message in creation_problems(learner=self.learner, username=data["username"], email=data["email"]):
-            self.add_error(field, message)
+            self.add_error(field if field in self.fields else None, message)
         return data
 
 

@@ -57,7 +57,7 @@ def _status_context(run: Run) -> dict[str, Any]:
         "run": run,
         "progress": progress.label,
         "learners": learners_text(run),
-        "downloaded": run.learners_done - run.learners_failed,
+        "downloaded": run.learners_done - run.learners_failed - run.learners_unmatched,
         "percent": progress.percent,
         "time_left": time_left_text(run, now),
         "failures": failures,

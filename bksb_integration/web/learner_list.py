@@ -24,7 +24,7 @@ def register() -> None:
             label="Create bksb users",
             url_name="bksb:bulk_create",
             allowed=_may_create_users,
-            confirm="Create a bksb user for each selected record?",
-            help="Records that already have a bksb user are left as they are.",
+            # The choice of invite that comes next asks before anything starts (web/intake.py).
+            help="Records that already have a bksb user are left as they are; you choose about invites next.",
         )
     )

@@ -94,7 +94,7 @@ def _level_column(subject: str) -> ListColumn:
         values=values,
         template="bksb_integration/_level_cell.html",
         csv=csv,
-        allowed=can_see_bksb,
+        visible_to=can_see_bksb,
     )
 
 
@@ -107,7 +107,7 @@ def _level_filter(subject: str) -> ListFilter:
         return learners if choice is None else learners_at_level(learners, subject=subject, choice=choice)
 
     label = f"{Subject(subject).label} level"
-    return ListFilter(param=level_param(subject), label=label, choices=choices, apply=apply, allowed=can_see_bksb)
+    return ListFilter(param=level_param(subject), label=label, choices=choices, apply=apply, visible_to=can_see_bksb)
 
 
 def _initial_choices() -> list[tuple[str, str]]:
@@ -161,8 +161,8 @@ def _level_sorts(subject: str) -> list[ListSort]:
         return levels.learners_by_level(learners, subject, descending=True)
 
     return [
-        ListSort(f"bksb_{subject}_low", f"{label} level, lowest first", lowest, allowed=can_see_bksb),
-        ListSort(f"bksb_{subject}_high", f"{label} level, highest first", highest, allowed=can_see_bksb),
+        ListSort(f"bksb_{subject}_low", f"{label} level, lowest first", lowest, visible_to=can_see_bksb),
+        ListSort(f"bksb_{subject}_high", f"{label} level, highest first", highest, visible_to=can_see_bksb),
     ]
 
 
@@ -185,7 +185,7 @@ def list_levels_register() -> None:
         (MOVEMENT_PARAM, "Level movement", _movement_choices, _movement_apply),
         (FLAG_PARAM, "Funding flag", flag_choices, _flag_apply),
     ):
-        list_filter_register(ListFilter(param, label, choices, apply, allowed=can_see_bksb))
+        list_filter_register(ListFilter(param, label, choices, apply, visible_to=can_see_bksb))
     for subject in LISTED_SUBJECTS:
         for sort in _level_sorts(subject):
             list_sort_register(sort)

@@ -58,9 +58,12 @@ def learners_text(run: Run) -> str:
 
     A run's learners_done counts every finished learner, failed ones included.
     """
-    finished, failed = run.learners_done, run.learners_failed
+    finished, failed, unmatched = run.learners_done, run.learners_failed, run.learners_unmatched
     noun = "learner" if run.learners_total == 1 else "learners"
-    text = f"{finished} of {run.learners_total} {noun} finished: {finished - failed} downloaded, {failed} failed"
+    downloaded = finished - failed - unmatched
+    text = f"{finished} of {run.learners_total} {noun} finished: {downloaded} downloaded, {failed} failed"
+    # Learners whose bksb user bksb merged away, to match again (the unmatched report): not failures.
+    text += f", {unmatched} unmatched" if unmatched else ""
     # A stopped run's learners it never reached: the parts still add up.
     return text + (f", {run.learners_not_tried} not tried" if run.learners_not_tried else "")
 
@@ -86,4 +89,4 @@ class RunRow:
 
     @property
     def downloaded(self) -> int:
-        return self.run.learners_done - self.run.learners_failed
+        return self.run.learners_done - self.run.learners_failed - self.run.learners_unmatched

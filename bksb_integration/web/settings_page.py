@@ -14,6 +14,7 @@ from bksb_integration.config.settings_change import settings_update
 from bksb_integration.models import BksbSettings
 from bksb_integration.web.forms_settings import BksbSettingsForm, DownloadOptionsForm
 from bksb_integration.web.guards import bksb_view
+from bksb_integration.web.unmatched import last_automatic_job, unmatched_summary
 from permissions import access
 from permissions.decorators import StaffRequest
 
@@ -30,9 +31,12 @@ YOUR_RIGHTS = [
 
 @bksb_view(access.can_see_bksb)
 def summary(request: HttpRequest) -> HttpResponse:
+    settings = BksbSettings.load()
     context = {
-        "settings": BksbSettings.load(),
+        "settings": settings,
         "your_rights": [(label, check(request.user)) for label, check in YOUR_RIGHTS],
+        "unmatched": unmatched_summary(request, settings),
+        "last_automatic_job": last_automatic_job() if settings.auto_create_users else None,
     }
     return render(request, "bksb_integration/summary.html", context)
 

@@ -7,13 +7,10 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from bksb_integration.accounts import user_creation as uc
-from bksb_integration.accounts.create_users import bksb_users_create_start
 from bksb_integration.accounts.invite_template import PLACEHOLDERS, placeholder
 from bksb_integration.accounts.invites import (
     InviteEmail,
@@ -29,7 +26,7 @@ from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotRe
 from bksb_integration.models import BksbSettings, UserCreationRequest
 from bksb_integration.web.forms_users import CreateBksbUserForm, InviteForm, InviteTemplateForm
 from bksb_integration.web.guards import bksb_view
-from jobs.views import job_started_response
+from bksb_integration.web.intake import FROM_REPORT, intake_create, records_from_report
 from learners.models import Learner
 from learners.selection import learners_selected
 from permissions import access
@@ -188,27 +185,11 @@ def _invite_send(request: StaffRequest, learner: Learner, settings: BksbSettings
 @bksb_view(can_create_user)
 @require_POST
 def bulk_create(request: StaffRequest) -> HttpResponse:
-    """Start creating a bksb user for each ticked record (or all matching the list's filters) on the
-    workers; its window lists each outcome."""
-    ids = list(learners_selected(request.POST).values_list("pk", flat=True))
-    if _not_ready(request, BksbSettings.load()):
-        return _back_to_list(request)
-    if not ids:
-        messages.error(request, "Select the learners or applicants to create bksb users for.")
-        return _back_to_list(request)
-    try:
-        job = bksb_users_create_start(learner_ids=ids, started_by=request.user)
-    except uc.CreationNotPossible as exc:
-        messages.error(request, str(exc))
-        return _back_to_list(request)
-    return job_started_response(request, job)
-
-
-def _back_to_list(request: StaffRequest) -> HttpResponse:
-    """Nothing started: the list again, with the message (a whole-page load when htmx asked)."""
-    if request.htmx:
-        return HttpResponseClientRedirect(reverse("learners:list"))
-    return redirect("learners:list")
+    """Create bksb users for an intake: the ticked records, all matching the list's filters, or the unmatched
+    report's, after the choice of invite, on the workers; its window lists each outcome (web/intake.py)."""
+    if request.POST.get("scope") == FROM_REPORT:
+        return intake_create(request, records_from_report(BksbSettings.load()), back="bksb:unmatched")
+    return intake_create(request, learners_selected(request.POST, request.user), back="learners:list")
 
 
 @bksb_view(access.can_manage_bksb_settings)

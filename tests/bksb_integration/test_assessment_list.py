@@ -101,3 +101,19 @@ def test_staff_without_the_bksb_module_see_no_status_in_the_column(client, staff
     page = client.get(reverse("learners:list")).content.decode()
     assert "Going" in page
     assert "English: Started" not in page
+
+
+def test_staff_without_the_bksb_module_see_no_bksb_column_filter_or_csv_column(client, django_user_model, records):
+    from django.contrib.auth.models import Permission
+
+    clerk = django_user_model.objects.create_user(username="clerk1", password="pw-clerk1", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_learners"))
+    client.force_login(clerk)
+    page = client.get(reverse("learners:list")).text
+    assert "Going" in page
+    assert "Initial assessments" not in page
+    # The filter cannot be used by hand either: it is ignored, so nothing about bksb can be inferred.
+    filtered = client.get(reverse("learners:list"), {"bksb_status": "results_in"}).text
+    assert "Nobody" in filtered
+    export = b"".join(client.get(reverse("learners:export")).streaming_content).decode()
+    assert "Initial assessments" not in export.splitlines()[0]

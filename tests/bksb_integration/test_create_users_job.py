@@ -51,18 +51,18 @@ def test_bulk_create_reports_each_outcome(bksb, integration, bulk):
     label = {pk: LABELS[item.outcome] for pk, item in lines.items()}
     assert label[created.pk] == "Created"
     assert label[applicant.pk] == "Created"
-    assert label[taken.pk] == "Username taken"
-    assert label[no_dob.pk] == "Not sent"
-    assert "no date of birth" in lines[no_dob.pk].message
+    assert label[taken.pk] == "Taken: review the match"
+    assert label[no_dob.pk] == "Not sent: fix the record"
+    assert "Fix Date of birth: The record has no date of birth" in lines[no_dob.pk].message
     assert label[linked.pk] == "Already had a bksb user"
     assert label[refused.pk] == "Refused by bksb"
     assert "Email domain is blocked." in lines[refused.pk].message
     assert bulk_summary(item.outcome for item in lines.values()) == {
         "Created": 2,
         "Already had a bksb user": 1,
-        "Username taken": 1,
+        "Taken: review the match": 1,
         "Refused by bksb": 1,
-        "Not sent": 1,
+        "Not sent: fix the record": 1,
     }
     assert [dict(form)["Lastname"] for form in bksb.creates] == ["Baker", "Clarke", "Green"]
     assert (job.status, job.total, job.done, job.failed) == (Job.Status.PARTIAL, 6, 6, 3)

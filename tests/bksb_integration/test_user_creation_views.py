@@ -354,9 +354,9 @@ def test_invite_page_explains_a_record_without_a_bksb_user(client, creator, lear
 
 
 def _bulk_post(client, capture, ids, **extra):
-    """Tick these records and submit; the job runs (eagerly) once the request commits. Its page is returned."""
+    """Tick these records, submit and Start; the job runs (eagerly) once the request commits. Its page is returned."""
     with capture(execute=True):
-        response = client.post(reverse("bksb:bulk_create"), {"learner": ids}, **extra)
+        response = client.post(reverse("bksb:bulk_create"), {"learner": ids, "start": "1"}, **extra)
     return response, client.get(reverse("jobs:detail", args=[Job.objects.latest("pk").pk]))
 
 
@@ -369,7 +369,7 @@ def test_bulk_create_lists_each_outcome(client, creator, integration, bksb, djan
     page = response.content.decode()
     assert response.status_code == 200
     assert "Created" in page
-    assert "Not sent" in page
+    assert "Not sent: fix the record" in page
     assert "email address is required" in page
 
 
@@ -380,7 +380,7 @@ def test_bulk_create_opens_its_window_at_once_and_sends_nothing_in_the_request(
     client.force_login(creator)
     with django_capture_on_commit_callbacks() as queued:
         response = client.post(
-            reverse("bksb:bulk_create"), {"learner": [x.pk for x in learners]}, HTTP_HX_REQUEST="true"
+            reverse("bksb:bulk_create"), {"learner": [x.pk for x in learners], "start": "1"}, HTTP_HX_REQUEST="true"
         )
     page = response.content.decode()
     assert response.status_code == 200
@@ -402,7 +402,13 @@ def test_bulk_create_for_all_matching_the_filter_takes_every_match_and_nothing_e
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("bksb:bulk_create"),
-            {"scope": "all_matching", "q": "intake", "start_from": "2026-08-01", "learner": [intake[0].pk]},
+            {
+                "scope": "all_matching",
+                "q": "intake",
+                "start_from": "2026-08-01",
+                "learner": [intake[0].pk],
+                "start": "1",
+            },
         )
     job = Job.objects.get()
     assert sorted(job.items.values_list("subject_id", flat=True)) == sorted(x.pk for x in intake)
@@ -423,7 +429,7 @@ def test_learner_list_says_the_users_are_created_in_the_background(client, creat
     client.force_login(creator)
     page = client.get(reverse("learners:list")).content.decode()
     assert "runs in the background, in a window you can watch" in page
-    assert "Records that already have a bksb user are left as they are." in page
+    assert "Records that already have a bksb user are left as they are; you choose about invites next." in page
 
 
 def test_a_bulk_creation_job_is_shown_only_to_those_who_may_create_users(

@@ -91,5 +91,5 @@ def test_the_learner_list_says_how_to_create_several_bksb_users(page, live_serve
     expect(button).to_have_accessible_description(
         "Tick records below, or select all matching this filter, then choose what to do. "
         "Long work runs in the background, in a window you can watch. "
-        "Records that already have a bksb user are left as they are."
+        "Records that already have a bksb user are left as they are; you choose about invites next."
     )

@@ -75,7 +75,6 @@ def test_a_manager_creates_bksb_users_for_ticked_records_and_watches_the_window(
 ):
     fine = [LearnerFactory(first_name=name, last_name="Ticked") for name in ("Ada", "Ben", "Cy")]
     LearnerFactory(first_name="Dee", last_name="Ticked", email="")
-    page.on("dialog", lambda question: question.accept())  # "Create a bksb user for each selected record?"
 
     browser_login("manager1", "pw-manager1")
     page.get_by_label("Search").fill("Ticked")
@@ -83,6 +82,9 @@ def test_a_manager_creates_bksb_users_for_ticked_records_and_watches_the_window(
     for name in ("Ada", "Ben", "Cy", "Dee"):
         page.get_by_label(f"Select {name} Ticked", exact=True).check()
     page.get_by_role("button", name="Create bksb users").click()
+    choice = page.get_by_role("dialog", name="Create bksb users")
+    expect(choice.get_by_text("4 records selected")).to_be_visible()
+    choice.get_by_role("button", name="Start creating bksb users").click()
 
     window = page.get_by_role("dialog", name="Create bksb users")
     expect(window).to_be_visible()
@@ -93,7 +95,7 @@ def test_a_manager_creates_bksb_users_for_ticked_records_and_watches_the_window(
     worker()
     expect(window.get_by_text("Finished with failures.")).to_be_visible()
     expect(outcomes.get_by_text("Created", exact=True)).to_have_count(3)
-    expect(outcomes.get_by_text("Not sent", exact=True)).to_have_count(1)
+    expect(outcomes.get_by_text("Not sent: fix the record", exact=True)).to_have_count(1)
     expect(outcomes.get_by_text("An email address is required")).to_be_visible()
     for learner in fine:
         learner.refresh_from_db()
@@ -106,7 +108,6 @@ def test_a_manager_creates_bksb_users_for_all_matching_a_filter(page, browser_lo
     for n in range(55):  # more than a page
         LearnerFactory(first_name=f"Member{n:02}", last_name="Intake")
     LearnerFactory(first_name="Not", last_name="Included")
-    page.on("dialog", lambda question: question.accept())
 
     browser_login("manager1", "pw-manager1")
     page.get_by_label("Search").fill("Intake")
@@ -114,6 +115,7 @@ def test_a_manager_creates_bksb_users_for_all_matching_a_filter(page, browser_lo
     expect(page.get_by_text("55 records")).to_be_visible()
     page.get_by_label("Select all 55 matching this filter").check()
     page.get_by_role("button", name="Create bksb users").click()
+    page.get_by_role("dialog", name="Create bksb users").get_by_role("button", name="Start creating bksb users").click()
 
     window = page.get_by_role("dialog", name="Create bksb users")
     expect(window.get_by_text("0 of 55 records")).to_be_visible()

@@ -177,7 +177,7 @@ def get_results_summary(run: Run) -> Summary:
     failed = RunLearner.objects.filter(run=run, status=RunLearner.Status.FAILED).select_related("learner")
     return Summary(
         learners=run.learners_total,
-        succeeded=run.learners_done - run.learners_failed,
+        succeeded=run.learners_done - run.learners_failed - run.learners_unmatched,
         failed=[{"learner": part.learner.learner_ref, "reason": part.error} for part in failed.iterator()],
         results_created=run.results_created,
         results_updated=run.results_updated,
