@@ -80,6 +80,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_mappings() -> None:
+    """Each test's downloads map results with that test's level and subject tables, not a cached copy."""
+    from bksb_integration.sync.download import mappers_forget
+
+    mappers_forget()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path: Path) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -500,13 +500,22 @@ def _session() -> requests.Session:
     return session
 
 
+_mapper_generation = 0
+
+
+def mappers_forget() -> None:
+    """Every thread of this process reads the mapping tables afresh at its next learner."""
+    global _mapper_generation
+    _mapper_generation += 1
+
+
 def _mapper() -> Mapper:
-    """The mapping tables, read at most every 30 s per worker thread."""
+    """The mapping tables, read at most every 30 s per worker thread (or after mappers_forget)."""
     now = timezone.now()
-    cached: tuple[dt.datetime, Mapper] | None = getattr(_local, "mapper", None)
-    if cached is None or cached[0] < now - MAPPER_TTL:
-        _local.mapper = cached = (now, Mapper.load())
-    return cached[1]
+    cached: tuple[dt.datetime, int, Mapper] | None = getattr(_local, "mapper", None)
+    if cached is None or cached[0] < now - MAPPER_TTL or cached[1] != _mapper_generation:
+        _local.mapper = cached = (now, _mapper_generation, Mapper.load())
+    return cached[2]
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from bksb_integration.results.evidence_job import may_make_packs
 from bksb_integration.results.levels import learners_tagged, tag_choices
 from learners.listing import LearnerQuery, ListAction, ListFilter, list_action_register, list_filter_register
+from permissions import access
 from permissions.access import bksb_available
 
 TAG_PARAM = "bksb_tag"
@@ -25,7 +26,9 @@ def _may_make_packs(request: HttpRequest) -> bool:
 
 
 def register() -> None:
-    list_filter_register(ListFilter(param=TAG_PARAM, label="Tag", choices=tag_choices, apply=_by_tag))
+    list_filter_register(
+        ListFilter(param=TAG_PARAM, label="Tag", choices=tag_choices, apply=_by_tag, visible_to=access.can_see_bksb)
+    )
     list_action_register(
         ListAction(
             label="Evidence packs",

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bksb_integration.accounts import user_creation as uc
-from bksb_integration.accounts.linking import link_apply
+from bksb_integration.accounts.linking import bksb_user_relink, link_apply
 from bksb_integration.config import levels_job
 from bksb_integration.config.connection import client_for
 from bksb_integration.config.levels import levels_refresh
@@ -270,3 +270,16 @@ def test_changes_in_a_row_queue_one_recompute_job_while_it_waits(monkeypatch):
     assert again.pk == first.pk
     Job.objects.filter(pk=first.pk).update(status=Job.Status.RUNNING)
     assert levels_job.levels_refresh_start(reason="Tag rule changed", started_by=None).pk != first.pk
+
+
+@responses.activate
+def test_relinking_after_bksb_merged_the_user_drops_the_old_id_s_levels():
+    configure(URL)
+    learner = linked_learner("demo.learner0001", web_user=False)
+    BksbLink.objects.create(learner=learner, bksb_user_id=USER, resolved_username="demo.learner0001")
+    store(learner, item(1, "Maths Level 2", when=day(0)), user_id=USER)
+    responses.get(URL + "api/users/user/getUserId", body=str(OTHER_USER))
+
+    bksb_user_relink(link=BksbLink.objects.get(learner=learner), username="demo.learner0001", client=client_for())
+
+    assert not LearnerLevel.objects.filter(learner=learner).exists()
