@@ -18,6 +18,13 @@ class BksbIntegrationConfig(AppConfig):
 
         job_kind_register(BKSB_USERS_CREATE)
 
+        # Matching records to existing bksb users: the run, and Link selected on its review page.
+        from bksb_integration.accounts.match_links import BKSB_MATCH_LINK
+        from bksb_integration.sync.matching import BKSB_MATCH
+
+        job_kind_register(BKSB_MATCH)
+        job_kind_register(BKSB_MATCH_LINK)
+
         # New eligible records get bksb users after each import, when an admin switched that on.
         from bksb_integration.sync.intake import after_learners_imported
         from learners.signals import learners_imported

@@ -7,6 +7,8 @@ from bksb_integration.web import (
     get_results,
     induction_board,
     mappings,
+    matching,
+    matching_settings,
     reports,
     sessions,
     settings_page,
@@ -71,6 +73,14 @@ urlpatterns = [
     path("management/bksb/schedule/", get_results.schedule, name="schedule"),
     path("management/bksb/history/", get_results.history, name="history"),
     path("management/bksb/history/<int:run_id>/", get_results.run_detail, name="run_detail"),
+    # Matching records to existing bksb users: Match learners, its review, Find in bksb (web/matching.py).
+    path("management/bksb/match/", matching.match_page, name="match"),
+    path("management/bksb/match/start/", matching.match_start, name="match_start"),
+    path("management/bksb/match/<int:job_id>/", matching.match_review, name="match_review"),
+    path("management/bksb/match/<int:job_id>/link/", matching.match_link, name="match_link"),
+    path("learners/<int:pk>/bksb/find/", matching.find_in_bksb, name="match_find"),
+    path("learners/bksb/suggestions/<int:suggestion_id>/link/", matching.match_link_one, name="match_link_one"),
+    path("integrations/bksb/settings/matching/", matching_settings.matching_settings, name="matching_settings"),
     # Levels at a glance (issue 14): tag rules, funding flag thresholds and meanings, evidence packs.
     path("integrations/bksb/tags/", tags_page.tags, name="tags"),
     path("integrations/bksb/tags/<int:pk>/", tags_page.tag_rule_edit, name="tag_rule_edit"),

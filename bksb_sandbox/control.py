@@ -5,6 +5,7 @@ POST /_sandbox/reset-stats                zero them
 GET  /_sandbox/config                     current knobs (secret hidden)
 POST /_sandbox/config                     JSON body of knobs to change
 GET  /_sandbox/users                      users made through createUser
+POST /_sandbox/users                      JSON [{"Username": "a@b.ac.uk", "Firstname": ..}] places existing users
 GET  /_sandbox/users/<username>           one user: created/auto-enrol flags, result counts
 POST /_sandbox/users/<username>/results   JSON {"kind": "initial", "count": 1} adds newest results
 POST /_sandbox/users/<username>/sessions  JSON {"subject": "ENG_NEW", "kind": "initial", "finish_after": 1}
@@ -39,6 +40,8 @@ def answer(app: SandboxServer, req: Request) -> Response:
         return _config(app, req)
     if (req.method, rest) == ("GET", "users"):
         return as_json(app.created_users())
+    if (req.method, rest) == ("POST", "users"):
+        return _place(app, req)
     if rest.startswith("users/"):
         return _user(app, req, rest[len("users/") :])
     if (req.method, rest) == ("POST", "merge"):
@@ -56,6 +59,16 @@ def _config(app: SandboxServer, req: Request) -> Response:
         except ValueError as problem:
             return text(400, str(problem))
     return as_json(app.config.public_dict())
+
+
+def _place(app: SandboxServer, req: Request) -> Response:
+    try:
+        users = req.json()
+        if not isinstance(users, list):
+            raise ValueError("send a JSON list of users")
+        return as_json({"placed": app.place_users(users)})
+    except (ValueError, AttributeError) as problem:
+        return text(400, f"Bad request: {problem}")
 
 
 def _merge(app: SandboxServer, req: Request) -> Response:

@@ -136,6 +136,10 @@ class SandboxServer:
         """Add ``count`` results dated now (UK local) as the user's newest."""
         return self.store.add_results(username, kind, count, subject, result)
 
+    def place_users(self, users: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Add bksb users under chosen usernames (see Store.place_users); their ids in order."""
+        return self.store.place_users(users)
+
     def start_session(
         self, username: str, subject: str, kind: str = "initial", finish_after: int = 1, result: str | None = None
     ) -> dict[str, Any]:

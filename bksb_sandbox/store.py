@@ -13,6 +13,7 @@ import random
 import secrets
 import threading
 import time
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -103,10 +104,41 @@ class Store:
             self._save()
             return dict(record)
 
+    def place_users(self, users: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Add existing bksb users under any usernames (emails, references, first.last ...), as a test sets up.
+
+        Each needs a "Username"; "Firstname", "Lastname" and "Email" are optional.
+        Placed users have no results. ValueError (nothing added) if a name is blank, repeated or taken.
+        """
+        names = [str(u.get("Username", "")) if isinstance(u, dict) else "" for u in users]
+        counts = Counter(names)
+        with self._lock:
+            problems = [n for n in names if not n.strip() or self.user_by_name(n) or counts[n] > 1]
+            if problems:
+                raise ValueError(f"usernames blank, repeated or taken: {', '.join(sorted(set(problems)))[:300]}")
+            placed = []
+            for user, name in zip(users, names, strict=True):
+                user_id = self._next_user_id
+                record: dict[str, Any] = {
+                    "UserId": user_id,
+                    "Username": name,
+                    "Firstname": str(user.get("Firstname", "")),
+                    "Lastname": str(user.get("Lastname", "")),
+                    "Email": str(user.get("Email", "")),
+                    "AutoEnrolCourses": False,
+                    "Placed": True,
+                }
+                self._next_user_id += 1
+                self._created[name] = record
+                self._created_ids[user_id] = name
+                placed.append(dict(record))
+            self._save()
+        return placed
+
     def created_users(self) -> list[dict[str, Any]]:
         """Every user made through createUser, oldest first."""
         with self._lock:
-            return [dict(r) for r in self._created.values()]
+            return [dict(r) for r in self._created.values() if not r.get("Placed")]
 
     def details(self, username: str) -> dict[str, Any] | None:
         """Inspection view of one user for the control endpoints."""

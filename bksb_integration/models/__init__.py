@@ -13,6 +13,7 @@ from bksb_integration.models.levels import (  # Levels at a glance (issue 14)
 # The unmatched report and relinking after bksb merges users (issue 12).
 from bksb_integration.models.links import BksbLink, Unmatched
 from bksb_integration.models.mappings import Level, LevelMapping, Subject, SubjectMapping
+from bksb_integration.models.matching import MatchSuggestion, UsernameProbe  # matching (issue 12)
 from bksb_integration.models.results import DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.models.runs import Run, RunLearner
 
@@ -33,6 +34,7 @@ __all__ = [
     "LearnerTag",
     "Level",
     "LevelMapping",
+    "MatchSuggestion",
     "ResultList",
     "Run",
     "RunLearner",
@@ -42,5 +44,6 @@ __all__ = [
     "TagRule",
     "Unmatched",
     "UserCreationRequest",
+    "UsernameProbe",
     "WatchEntry",
 ]

@@ -23,6 +23,21 @@ def default_learning_statuses() -> list[str]:
     return ["in_learning"]
 
 
+def default_match_builtins() -> list[str]:
+    """Matching's built-in candidate rules in use, in the order tried (accounts/candidates.py names them)."""
+    return [
+        "typed",
+        "web_username",
+        "email",
+        "email_local",
+        "ref",
+        "patterns",
+        "first_last",
+        "firstlast",
+        "initial_surname",
+    ]
+
+
 class BksbSettings(models.Model):
     """Integration settings. Secrets are stored encrypted and never shown again.
 
@@ -59,6 +74,11 @@ class BksbSettings(models.Model):
     # Invites to newly created bksb users.
     invite_subject = models.CharField(max_length=200, default="Your bksb account")
     invite_body = models.TextField(blank=True)
+
+    # Matching records to existing bksb users (Settings > Matching).
+    match_builtins = models.JSONField(default=default_match_builtins)
+    match_patterns = models.TextField("Your patterns", blank=True)
+    match_link_automatically = models.BooleanField("Link strong unique matches automatically", default=False)
 
     # Funding flags (results/funding.py): the thresholds, editable as the rules change yearly.
     funding_entitlement_below = models.CharField(

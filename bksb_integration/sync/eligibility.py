@@ -98,3 +98,17 @@ def bksb_results_block(*, learner: Learner, settings: BksbSettings | None = None
     if not readiness.ready:
         return DownloadBlock(readiness.reason, fix_in_link=False)
     return None
+
+
+# -- matching (issue 12) -----------------------------------------------------------------------
+
+
+def unlinked_learners(*, settings: BksbSettings, today: dt.date) -> QuerySet[Learner]:
+    """The records Match learners looks for in bksb: Live, in the same window as downloads, not linked.
+
+    Not linked: not a BKSB User, or one whose username has not been resolved to a bksb user.
+    """
+    qs = Learner.objects.filter(system_status=SystemStatus.LIVE).filter(_in_window(settings, today))
+    if not settings.include_applicants:
+        qs = qs.exclude(kind=Kind.APPLICANT)
+    return qs.exclude(bksb_user=True, bksb_link__bksb_user_id__isnull=False)

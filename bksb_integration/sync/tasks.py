@@ -14,13 +14,15 @@ from typing import TypedDict
 
 from celery import Task, shared_task
 
+from bksb_integration.accounts.probes import probes_prune
 from bksb_integration.config.connection import bksb_readiness
-from bksb_integration.models import Run
+from bksb_integration.models import BksbSettings, Run
 from bksb_integration.sync import queue
 from bksb_integration.sync.breaker import run_probe
 from bksb_integration.sync.download import BUSY, YIELDED, run_learner_download, run_learners_download
 from bksb_integration.sync.get_results import get_results_plan, get_results_start, runs_prune, runs_sweep
 from bksb_integration.sync.intake import auto_create_start
+from bksb_integration.sync.matching import nightly_match_start
 from bksb_integration.sync.watch import watch_pass_start
 
 logger = logging.getLogger(__name__)
@@ -80,7 +82,12 @@ def get_results_nightly_task() -> int | None:
     if not readiness.ready:
         logger.info("nightly Get Results skipped: %s", readiness.reason)
         return None
-    auto_create_start(reason="the nightly run")  # new eligible records' bksb users, when switched on
+    # New eligible records' bksb users, when switched on; after matching has linked the strong unique
+    # matches, when that is switched on too, so nobody who has a bksb user gets a second one.
+    if BksbSettings.load().match_link_automatically:
+        nightly_match_start(then_create=True)
+    else:
+        auto_create_start(reason="the nightly run")
     run, _ = get_results_start(started_by=None, trigger=Run.Trigger.SCHEDULED)
     return run.pk
 
@@ -99,7 +106,8 @@ def runs_sweep_task() -> int:
 
 @shared_task(name=queue.RUNS_PRUNE, **TASK_OPTIONS)
 def runs_prune_task() -> int:
-    """Delete run history older than the configured number of days."""
+    """Delete run history older than the configured number of days, and username answers past their day."""
+    probes_prune()
     return runs_prune()
 
 

@@ -18,6 +18,11 @@ def _may_create_users(request: HttpRequest) -> bool:
     return access.can_create_bksb_user(request.user) and _integration_on()
 
 
+def _may_match(request: HttpRequest) -> bool:
+    """Match in bksb (matching): probing needs the integration on, and linking the results Edit BKSB Link."""
+    return access.can_edit_bksb_link(request.user) and _integration_on()
+
+
 def register() -> None:
     list_action_register(
         ListAction(
@@ -26,5 +31,15 @@ def register() -> None:
             allowed=_may_create_users,
             # The choice of invite that comes next asks before anything starts (web/intake.py).
             help="Records that already have a bksb user are left as they are; you choose about invites next.",
+        )
+    )
+    # Matching records to existing bksb users (web/matching.py): the ticked, or all matching the filter.
+    list_action_register(
+        ListAction(
+            label="Match in bksb",
+            url_name="bksb:match_start",
+            allowed=_may_match,
+            confirm="Look for the selected records in bksb?",
+            help="Linked records are skipped; the run ends on a review page and links nothing by itself.",
         )
     )

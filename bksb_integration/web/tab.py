@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from bksb_integration.accounts.linking import BksbNeeded, LinkError, LinkOutcome, download_reset, link_apply
+from bksb_integration.accounts.matching import is_linked
 from bksb_integration.accounts.usernames import username_in_effect, web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError
@@ -79,6 +80,7 @@ def _status(learner: Learner) -> dict[str, Any]:
         "username_source": source,
         "last_download": last_download,
         "download_block": bksb_results_block(learner=learner),
+        "find_offered": not is_linked(learner),  # Find in bksb (matching)
         "watch": watch_entry(learner),
     }
 

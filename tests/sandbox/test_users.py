@@ -131,3 +131,26 @@ def test_auto_login_link_signs_in_once_and_escapes_the_name(sandbox: SandboxServ
 
 def test_auto_login_link_for_unknown_id_is_404(bksb: requests.Session) -> None:
     assert api(bksb, "users/user/1/getAutoLoginLink").status_code == 404
+
+
+def test_placed_users_answer_under_any_username(sandbox: SandboxServer, bksb: requests.Session) -> None:
+    placed = bksb.post(
+        sandbox.url + "_sandbox/users",
+        json=[{"Username": "amy.adams@college.ac.uk", "Firstname": "Amy"}, {"Username": "A0001"}],
+    )
+    user_id = placed.json()["placed"][0]["UserId"]
+
+    assert api(bksb, "users/user/getUserId", username="amy.adams@college.ac.uk").json() == user_id
+    assert api(bksb, "users/isUsernameExists", username="A0001").json() is True
+    assert sandbox.created_users() == []  # placed, not made through createUser
+
+
+def test_placing_a_taken_or_repeated_name_places_nothing(sandbox: SandboxServer, bksb: requests.Session) -> None:
+    answer = bksb.post(sandbox.url + "_sandbox/users", json=[{"Username": "x1"}, {"Username": "demo.learner0001"}])
+    repeated = bksb.post(sandbox.url + "_sandbox/users", json=[{"Username": "x2"}, {"Username": "x2"}])
+
+    assert answer.status_code == 400
+    assert "demo.learner0001" in answer.text
+    assert repeated.status_code == 400
+    assert sandbox.user_id("x1") is None
+    assert sandbox.user_id("x2") is None

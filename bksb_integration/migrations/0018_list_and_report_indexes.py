@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bksb_integration', '0016_levels'),
+        ('bksb_integration', '0017_matching'),
         ('learners', '0002_search_text'),
     ]
 
