@@ -23,9 +23,11 @@ from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Trim
 
 from bksb_integration.accounts.user_creation import creation_problems, username_default
-from bksb_integration.models import BksbSettings, Run, RunLearner, Unmatched, UserCreationRequest
+from bksb_integration.models import BksbSettings, MatchSuggestion, Run, RunLearner, Unmatched, UserCreationRequest
 from bksb_integration.sync.eligibility import creation_eligible
+from bksb_integration.sync.matching import KIND as MATCH_KIND
 from bksbmis.csv_export import csv_lines
+from jobs.models import JobItem
 from learners.models import Learner
 
 USER_ID_LOST = Unmatched.USER_ID_LOST.value
@@ -150,10 +152,30 @@ def unmatched_rows(learners: Sequence[Learner]) -> list[UnmatchedRow]:
         runs = _recent_runs()[:1]
         rows = RunLearner.objects.filter(run_id__in=runs, learner_id__in=failing).values_list("learner_id", "error")
         errors = dict(rows)
-    return [unmatched_row(learner, last_error=errors.get(learner.pk, "")) for learner in learners]
+    knowledge = _matching_knowledge([x.pk for x in learners if x.unmatched_kind == NOT_A_BKSB_USER])  # type: ignore[attr-defined]
+    return [
+        unmatched_row(learner, last_error=errors.get(learner.pk, ""), matching=knowledge.get(learner.pk, UNCHECKED))
+        for learner in learners
+    ]
 
 
-def unmatched_row(learner: Learner, *, last_error: str = "") -> UnmatchedRow:
+UNCHECKED, FOUND, NOTHING_FOUND = "unchecked", "found", "nothing_found"
+
+
+def _matching_knowledge(learner_ids: list[int]) -> dict[int, str]:
+    """What matching runs learnt of these records (two queries): a bksb user found, nothing, or never asked."""
+    if not learner_ids:
+        return {}
+    found = set(MatchSuggestion.objects.filter(learner_id__in=learner_ids).values_list("learner_id", flat=True))
+    checked = set(
+        JobItem.objects.filter(job__kind=MATCH_KIND, subject_id__in=learner_ids)
+        .exclude(outcome__in=(JobItem.PENDING, JobItem.RUNNING))
+        .values_list("subject_id", flat=True)
+    )
+    return {pk: FOUND if pk in found else NOTHING_FOUND if pk in checked else UNCHECKED for pk in learner_ids}
+
+
+def unmatched_row(learner: Learner, *, last_error: str = "", matching: str = UNCHECKED) -> UnmatchedRow:
     """The row of a record from unmatched_records (its annotations; no query)."""
     kind: str = learner.unmatched_kind  # type: ignore[attr-defined]
     username: str = learner.username_in_effect or ""  # type: ignore[attr-defined]
@@ -169,17 +191,25 @@ def unmatched_row(learner: Learner, *, last_error: str = "") -> UnmatchedRow:
     if kind == FAILING:
         reason = f"The download failed on each of the last {FAILED_RUNS} Get Results runs: {last_error or 'no message'}"
         return UnmatchedRow(learner, kind, reason, LINK, TAB, username)
-    return _not_a_bksb_user(learner)
+    return _not_a_bksb_user(learner, matching)
 
 
-def _not_a_bksb_user(learner: Learner) -> UnmatchedRow:
+def _not_a_bksb_user(learner: Learner, matching: str) -> UnmatchedRow:
     status: str | None = learner.creation_status  # type: ignore[attr-defined]
     username = username_default(learner)
     if status == UserCreationRequest.Status.REFUSED:
         reason = f"Creating its bksb user was refused: {learner.creation_error}"  # type: ignore[attr-defined]
         return UnmatchedRow(learner, NOT_A_BKSB_USER, reason, FIND, TAB, username)
-    problems = creation_problems(learner=learner, username=username, email=learner.email)
     reason = "Eligible for bksb, but not a BKSB User."
+    # bksb may know the learner already: a second account would split their results. Look first.
+    if matching == FOUND:
+        reason += " A matching run found a bksb user for it: review the match and link it."
+        return UnmatchedRow(learner, NOT_A_BKSB_USER, reason, LINK, TAB, username)
+    if matching == UNCHECKED:
+        reason += " Look for it in bksb first (Find in bksb, or Match learners for many); create its user if none."
+        return UnmatchedRow(learner, NOT_A_BKSB_USER, reason, FIND, TAB, username)
+    problems = creation_problems(learner=learner, username=username, email=learner.email)
+    reason += " Matching found no bksb user for it."
     if problems:
         reason += " Fix the record before creating its user: " + " ".join(message for _, message in problems)
     return UnmatchedRow(learner, NOT_A_BKSB_USER, reason, CREATE, CREATE_USER, username)

@@ -79,7 +79,12 @@ def test_the_report_finds_each_kind_with_its_reason_and_next_action(population, 
     assert rows["L000005"][0] == "failing"
     assert "already linked to" in rows["L000005"][1]
     assert rows["L000005"][2] == "Link"
-    assert rows["L000006"] == ["not_a_bksb_user", "Eligible for bksb, but not a BKSB User.", "Create user"]
+    assert rows["L000006"] == [
+        "not_a_bksb_user",
+        "Eligible for bksb, but not a BKSB User. Look for it in bksb first (Find in bksb, or Match learners for many); "
+        "create its user if none.",
+        "Find in bksb",
+    ]
     assert _counts() == {"user_id_lost": 1, "username_not_found": 1, "failing": 1, "not_a_bksb_user": 1}
 
 
@@ -93,7 +98,7 @@ def test_the_page_shows_the_rows_with_links_to_the_next_action(population, clien
     assert "Newcomer" in page
     assert "Twin" in page
     assert f'href="/learners/{population["unknown"].pk}/bksb/">Find in bksb' in page
-    assert f'href="/learners/{population["new"].pk}/bksb/create-user/">Create user' in page
+    assert f'href="/learners/{population["new"].pk}/bksb/">Find in bksb' in page
     assert "Merged" in only_lost
     assert "Unknown" not in only_lost
 
@@ -163,3 +168,34 @@ def test_spreadsheet_formulas_in_names_are_made_inert_in_the_csv(db, client, man
     answer = client.get(REPORT.rstrip("/") + ".csv")
 
     assert "'=HYPERLINK(1)" in b"".join(answer.streaming_content).decode()
+
+
+def test_a_record_with_no_bksb_user_is_looked_for_before_it_is_created(client, manager, integration):
+    """bksb may know the learner already: the report says to look (Find in bksb) until a matching run has,
+    then Link when it found a user, Create user only when it found none."""
+    from bksb_integration.models import MatchSuggestion
+    from jobs.models import Job, JobItem
+    from jobs.services import job_start
+
+    unchecked = LearnerFactory(learner_ref="U1", last_name="Unchecked")
+    found = LearnerFactory(learner_ref="U2", last_name="Found")
+    nothing = LearnerFactory(learner_ref="U3", last_name="Nothing")
+    items = [JobItem(subject_id=x.pk, subject=x.learner_ref) for x in (found, nothing)]
+    job = job_start(kind="bksb_match", started_by=None, params={}, total=2, items=items)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
+    JobItem.objects.filter(job=job).update(outcome="checked")
+    MatchSuggestion.objects.create(
+        job=job, learner=found, username="found@x.example", bksb_user_id=7, reason="the email", strength="strong"
+    )
+    client.force_login(manager)
+
+    rows = _rows(client)
+
+    assert rows["U1"][2] == "Find in bksb"
+    assert rows["U2"][2] == "Link"
+    assert "A matching run found a bksb user for it" in rows["U2"][1]
+    assert rows["U3"][2] == "Create user"
+    assert rows["U3"][1] == "Eligible for bksb, but not a BKSB User. Matching found no bksb user for it."
+    page = client.get(REPORT).content.decode()
+    assert f'href="/learners/{nothing.pk}/bksb/create-user/">Create user' in page
+    assert f'href="/learners/{unchecked.pk}/bksb/">Find in bksb' in page
