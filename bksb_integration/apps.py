@@ -52,3 +52,8 @@ class BksbIntegrationConfig(AppConfig):
 
         job_kind_register(BKSB_INVITES_SEND)
         assessment_list.register()
+
+        # Levels on the learner list (columns, level and flag filters, sorts) and its Reports link (issue 14).
+        from bksb_integration.web.list_levels import list_levels_register
+
+        list_levels_register()

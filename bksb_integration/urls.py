@@ -9,6 +9,7 @@ from bksb_integration.web import (
     mappings,
     matching,
     matching_settings,
+    reports,
     sessions,
     settings_page,
     tab,
@@ -106,4 +107,7 @@ urlpatterns = [
     path("management/bksb/unmatched/", unmatched.unmatched, name="unmatched"),
     path("management/bksb/unmatched.csv", unmatched.unmatched_export, name="unmatched_export"),
     path("integrations/bksb/automatic-users/", auto_create_page.auto_create, name="auto_create"),
+    # Management > BKSB > Reports: a cohort's levels as charts and tables, and as CSV (web/reports.py).
+    path("management/bksb/reports/", reports.reports, name="reports"),
+    path("management/bksb/reports/report.csv", reports.reports_csv, name="reports_csv"),
 ]

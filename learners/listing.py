@@ -72,10 +72,20 @@ class ListAction:
     help: str = ""
 
 
+@dataclass(frozen=True)
+class ListLink:
+    """A link beside Download CSV to another page about the records matching the filters (their query string)."""
+
+    label: str
+    url_name: str
+    allowed: Callable[[HttpRequest], bool]
+
+
 _filters: dict[str, ListFilter] = {}
 _columns: dict[str, ListColumn] = {}
 _sorts: dict[str, ListSort] = {}
 _actions: dict[str, ListAction] = {}
+_links: dict[str, ListLink] = {}
 
 # The list's own query-string names: a registered filter may not take one.
 RESERVED = {
@@ -110,6 +120,10 @@ def list_action_register(action: ListAction) -> None:
     _actions[action.url_name] = action
 
 
+def list_link_register(link: ListLink) -> None:
+    _links[link.url_name] = link
+
+
 # Each reader takes the user the list is for, and leaves out what that user may not see;
 # with no user (a worker re-reading a query a permitted user posted) it gives everything.
 
@@ -137,6 +151,10 @@ def list_filter(param: str) -> ListFilter | None:
 
 def list_actions_for(request: HttpRequest) -> list[ListAction]:
     return [action for action in _actions.values() if action.allowed(request)]
+
+
+def list_links_for(request: HttpRequest) -> list[ListLink]:
+    return [link for link in _links.values() if link.allowed(request)]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,15 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from bksbmis.csv_export import csv_lines
-from learners.listing import AnyUser, column_cells, list_actions_for, list_columns, list_filters, list_sorts
+from learners.listing import (
+    AnyUser,
+    column_cells,
+    list_actions_for,
+    list_columns,
+    list_filters,
+    list_links_for,
+    list_sorts,
+)
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
 from learners.pagination import DeferredJoinPaginator
 from learners.selection import ALL_MATCHING
@@ -34,6 +42,7 @@ def learner_list(request: StaffRequest) -> HttpResponse:
         "extra_filters": [(f, filters.value(f.param), f.choices()) for f in list_filters(request.user)],
         "sorts": list_sorts(request.user),
         "actions": list_actions_for(request),
+        "links": list_links_for(request),
         "all_matching": ALL_MATCHING,
         "system_statuses": SystemStatus.choices,
         "learning_statuses": LearningStatus.choices,

@@ -76,3 +76,8 @@ def can_reset_bksb_download(user: AnyUser) -> bool:
 
 def can_manage_bksb_settings(user: AnyUser) -> bool:
     return can_see_bksb(user) and _has(user, "manage_bksb_settings")
+
+
+def can_view_bksb_reports(user: AnyUser) -> bool:
+    """Management > BKSB > Reports: cohorts' levels, linking back to the learner list."""
+    return can_see_bksb(user) and can_view_learners(user)

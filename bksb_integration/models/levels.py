@@ -101,9 +101,28 @@ class LearnerLevel(models.Model):
         ordering = ["learner_id", "subject"]
         constraints = [models.UniqueConstraint(fields=["learner", "subject"], name="bksb_learner_level_unique")]
         indexes = [
-            models.Index(fields=["subject", "latest_rank"], name="bksb_level_subject_latest"),
             models.Index(fields=["subject", "highest_rank"], name="bksb_level_subject_highest"),
-            models.Index(fields=["subject", "initial_latest_rank"], name="bksb_level_subject_initial"),
+            # The learner list and the cohort reports (issue 14, migration 0018): the level filters' EXISTS and
+            # the report's grouped count read only these indexes (index-only scans), never the wide rows. The
+            # first two replace (subject, latest_rank) and (subject, initial_latest_rank), which they start with.
+            models.Index(fields=["subject", "latest_rank", "learner"], name="bksb_level_subject_latest_l"),
+            models.Index(fields=["subject", "initial_latest_rank", "learner"], name="bksb_level_subject_initial_l"),
+            models.Index(
+                fields=["subject", "learner"], condition=models.Q(initial_count__gt=0), name="bksb_level_initial_done"
+            ),
+            models.Index(fields=["learner"], condition=models.Q(has_unmapped=True), name="bksb_level_unmapped"),
+            models.Index(
+                fields=[
+                    "subject",
+                    "learner",
+                    "latest_level",
+                    "initial_latest_level",
+                    "diagnostic_level",
+                    "initial_count",
+                    "initial_first_date",
+                ],
+                name="bksb_level_report",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,25 @@
+"""The vendored front-end files are the versions package.json pins, with their licences."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHARTJS = ROOT / "static" / "vendor" / "chartjs"
+
+
+def test_vendored_chartjs_is_the_pinned_version_with_its_licences():
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["chart.js"]
+    locked = json.loads((ROOT / "package-lock.json").read_text())["packages"]["node_modules/chart.js"]
+    assert locked["version"] == pinned
+    assert (CHARTJS / "VERSION").read_text().strip() == f"chart.js {pinned}"
+    head = (CHARTJS / "chart.umd.min.js").read_text()[:200]
+    assert f"Chart.js v{pinned}" in head
+    assert "MIT License" in (CHARTJS / "LICENSE.md").read_text()
+    assert "MIT License" in (CHARTJS / "LICENSE-kurkle-color.md").read_text()
+
+
+def test_vendored_chartjs_names_no_missing_source_map():
+    # The manifest storage (collectstatic) fails on a sourceMappingURL whose file is absent.
+    assert "sourceMappingURL" not in (CHARTJS / "chart.umd.min.js").read_text()
