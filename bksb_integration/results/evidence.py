@@ -22,15 +22,12 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.apps import apps
 from django.contrib.auth.models import User
-from django.db.models import Model
 from django.utils import timezone
 
 from bksb_integration.accounts.usernames import username_in_effect
-from bksb_integration.models import BksbLink, EvidencePack, LearnerLevel, LearnerTag
+from bksb_integration.models import BksbLink, EvidencePack, LearnerLevel, LearnerTag, SkillResult
 from bksb_integration.models.results import AssessmentResult
 from bksb_integration.results.funding import RaisedFlag, Thresholds, flags_of
 from bksb_integration.results.levels import levels_for, tags_for
@@ -75,7 +72,6 @@ class EvidenceContent:
     tags: list[LearnerTag]
     flags: list[RaisedFlag]
     skills: list[SkillLine] = field(default_factory=list)
-    skills_stored: bool = False  # whether this installation stores per-skill results at all
 
     @property
     def fingerprint(self) -> str:
@@ -118,7 +114,7 @@ def evidence_content(
     levels = levels_for([learner.pk]).get(learner.pk, {})
     username, source = username_in_effect(learner)
     link = BksbLink.objects.filter(learner=learner).first()
-    skills, stored = _skills(learner)
+    skills = _skills(learner)
     return EvidenceContent(
         learner=learner,
         made_at=timezone.now(),
@@ -132,18 +128,13 @@ def evidence_content(
         tags=tags_for([learner.pk]).get(learner.pk, []),
         flags=flags_of(learner, levels, thresholds or Thresholds.load()),
         skills=skills,
-        skills_stored=stored,
     )
 
 
-def _skills(learner: Learner) -> tuple[list[SkillLine], bool]:
-    """Per-skill rows, where this installation stores them (the assessment sessions part, SkillResult)."""
-    try:
-        model: type[Model] = apps.get_model("bksb_integration", "SkillResult")
-    except LookupError:
-        return [], False
-    rows: Any = model._default_manager.filter(session__learner=learner).select_related("session")
-    lines = [
+def _skills(learner: Learner) -> list[SkillLine]:
+    """The per-skill rows of the record's assessment sessions, by session and component."""
+    rows = SkillResult.objects.filter(session__learner=learner).select_related("session")
+    return [
         SkillLine(
             session_id=row.session.session_id,
             component=row.component_name,
@@ -153,7 +144,6 @@ def _skills(learner: Learner) -> tuple[list[SkillLine], bool]:
         )
         for row in rows.order_by("session__session_id", "component_name")
     ]
-    return lines, True
 
 
 def evidence_pack_record(*, content: EvidenceContent, made_by: User | None, in_bulk: bool) -> EvidencePack:

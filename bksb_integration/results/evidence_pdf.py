@@ -225,9 +225,6 @@ def _results(pdf: _Pack, title: str, rows: list[AssessmentResult], *, diagnostic
 
 def _skills(pdf: _Pack, content: EvidenceContent) -> None:
     pdf.heading("Per-skill breakdown")
-    if not content.skills_stored:
-        pdf.para("This installation does not store per-skill results.")
-        return
     if not content.skills:
         pdf.para("No per-skill breakdown is stored for this record's assessments.")
         return

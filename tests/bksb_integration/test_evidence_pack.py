@@ -11,16 +11,17 @@ import re
 import zipfile
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
 from bksb_integration.config.levels import levels_refresh
 from bksb_integration.models import (
+    AssessmentSession,
     DiagnosticAssessmentResult,
     EvidencePack,
     InitialAssessmentResult,
+    SkillResult,
     TagRule,
 )
 from bksb_integration.results import evidence_job
@@ -242,18 +243,9 @@ def test_a_zip_job_resumed_after_its_worker_died_makes_only_the_missing_packs(ad
     assert sorted(names) == ["evidence-pack-R0.pdf", "evidence-pack-R1.pdf", "evidence-pack-R2.pdf"]
 
 
-def _skill_model():
-    try:
-        return apps.get_model("bksb_integration", "SkillResult")
-    except LookupError:
-        return None
-
-
-@pytest.mark.skipif(_skill_model() is None, reason="per-skill results (SkillResult) are not in this build yet")
 def test_the_pack_shows_the_per_skill_breakdown_where_one_is_stored(assessed):
-    session_model = apps.get_model("bksb_integration", "AssessmentSession")
     now = SEP + dt.timedelta(days=1)
-    session = session_model.objects.create(
+    session = AssessmentSession.objects.create(
         learner=assessed,
         bksb_user_id=USER,
         course_subject="MATHS_NEW",
@@ -265,7 +257,7 @@ def test_the_pack_shows_the_per_skill_breakdown_where_one_is_stored(assessed):
         first_seen_at=now,
         last_seen_at=now,
     )
-    _skill_model().objects.create(
+    SkillResult.objects.create(
         session=session,
         component_name="Fractions, decimals & percentages",
         ability_measurement="Entry 3",
@@ -277,10 +269,8 @@ def test_the_pack_shows_the_per_skill_breakdown_where_one_is_stored(assessed):
     text = text_of(evidence_pdf(evidence_content(learner=assessed, made_by=None)))
     assert "Per-skill breakdown" in text
     assert "Fractions, decimals & percentages" in text
-    assert "This installation does not store per-skill results." not in text
 
 
-@pytest.mark.skipif(_skill_model() is not None, reason="this build stores per-skill results")
-def test_the_pack_says_when_the_installation_stores_no_per_skill_results(assessed):
+def test_the_pack_says_when_no_per_skill_breakdown_is_stored(assessed):
     text = text_of(evidence_pdf(evidence_content(learner=assessed, made_by=None)))
-    assert "This installation does not store per-skill results." in text
+    assert "No per-skill breakdown is stored for this record's assessments." in text
