@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from django.core.management import CommandError, call_command
 
-from bksb_integration.models import BksbSettings, Run
+from bksb_integration.models import BksbSettings, Run, TagRule
 from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +29,12 @@ def test_demo_configures_the_sandbox_links_the_hub_learner_and_queues_one_first_
     assert learner.bksb_user
     run = Run.objects.get()  # the second start finds the first run and queues nothing
     plan.assert_called_once_with(run.pk, countdown=10)
+    # Starter tag rules, made once, so the demo's Tag filter and tabs have tags to show.
+    assert sorted(TagRule.objects.values_list("name", flat=True)) == [
+        "English support: Entry",
+        "Maths support: Entry",
+        "Maths: ready for Level 2",
+    ]
 
 
 def test_demo_needs_the_sandbox_keys(monkeypatch):

@@ -17,7 +17,8 @@ from django.db.models import QuerySet
 
 from bksb_integration.config.connection import require_bksb
 from bksb_integration.config.settings_change import SettingsChange, settings_update
-from bksb_integration.models import BksbSettings, Run
+from bksb_integration.models import BksbSettings, Run, TagRule
+from bksb_integration.models.mappings import Level, Subject
 from bksb_integration.sync.get_results import get_results_start
 from bksb_integration.sync.queue import get_results_plan_queue
 from learners.models import Kind, Learner
@@ -79,6 +80,7 @@ class Command(BaseCommand):
             Learner.objects.filter(pk=applicant.pk).update(bksb_user=True)
         # The Hub login the demo prints (demo.learner0001) has bksb results to show.
         Learner.objects.filter(learner_ref="L000001").update(bksb_user=True)
+        _tag_rules()
 
     def _first_download(self) -> None:
         """Queue a first Get Results to run once the worker and sandbox are up (only once)."""
@@ -88,6 +90,24 @@ class Command(BaseCommand):
         if started:
             get_results_plan_queue(run.pk, countdown=FIRST_RUN_DELAY_SECONDS)
             self.stdout.write(f"A first Get Results run starts in about {FIRST_RUN_DELAY_SECONDS} seconds.")
+
+
+# Tag rules as a provider would start with (Integrations > bksb > Tags and funding): applied as the
+# first Get Results stores each learner's levels.
+DEMO_TAG_RULES = [
+    ("English support: Entry", Subject.ENGLISH, [Level.PRE_ENTRY, Level.ENTRY_1, Level.ENTRY_2, Level.ENTRY_3]),
+    ("Maths support: Entry", Subject.MATHS, [Level.PRE_ENTRY, Level.ENTRY_1, Level.ENTRY_2, Level.ENTRY_3]),
+    ("Maths: ready for Level 2", Subject.MATHS, [Level.LEVEL_1]),
+]
+
+
+def _tag_rules() -> None:
+    if TagRule.objects.exists():
+        return  # an admin's rules stay as they are
+    TagRule.objects.bulk_create(
+        TagRule(name=name, subject=subject, basis=TagRule.Basis.LATEST, levels=[level.value for level in levels])
+        for name, subject, levels in DEMO_TAG_RULES
+    )
 
 
 def _staff() -> QuerySet[User]:
