@@ -15,7 +15,7 @@ class Run(models.Model):
         """A BKSB Results download of one learner, or Get Results for every eligible one."""
 
         BKSB_RESULTS = "single", "Single learner"
-        GET_RESULTS = "bulk", "All linked learners"
+        GET_RESULTS = "bulk", "Get Results for every eligible learner"
         WATCH = "watch", "Watch list"
 
     class Trigger(models.TextChoices):

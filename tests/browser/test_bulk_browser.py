@@ -55,11 +55,11 @@ def test_a_manager_gets_everyone_s_results_and_finds_the_run_in_history(page, br
     assert run.status == Run.Status.PARTIAL
     assert run.results_created > 0
     _menu(page, "Management", "History")
-    row = page.get_by_role("row").filter(has_text="All linked learners")
+    row = page.get_by_role("row").filter(has_text="Get Results for every eligible learner")
     expect(row).to_contain_text("manager1")
     expect(row).to_contain_text("Finished with failures")
     row.get_by_role("link").click()
-    expect(page.get_by_role("heading", name=re.compile("All linked learners"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Get Results for every eligible learner"))).to_be_visible()
     counts = page.get_by_role("region", name="Counts")
     expect(counts).to_contain_text(f"New results{run.results_created}")
     expect(counts).to_contain_text("Learners4 of 4 learners finished: 3 downloaded, 1 failed")
