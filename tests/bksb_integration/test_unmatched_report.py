@@ -119,8 +119,8 @@ def test_the_bksb_summary_page_counts_each_kind(population, client, manager):
     page = client.get("/integrations/bksb/").content.decode()
 
     assert "Unmatched records" in page
-    assert '?kind=user_id_lost">1</a>' in page
-    assert '?kind=not_a_bksb_user">1</a>' in page
+    assert '?kind=user_id_lost" aria-label="1 record: bksb user id stopped resolving">1</a>' in page
+    assert '?kind=not_a_bksb_user" aria-label="1 record: Eligible, not a BKSB User">1</a>' in page
     assert "Create bksb users automatically</strong>: Off" in page
 
 
