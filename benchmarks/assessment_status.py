@@ -21,9 +21,7 @@ import argparse
 import datetime as dt
 import os
 import random
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,9 +37,9 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from benchmarks.support import page_timing  # noqa: E402
 from bksb_integration.models import (  # noqa: E402
     AssessmentSession,
     BksbLink,
@@ -133,17 +131,6 @@ def _result(
     )
 
 
-def _measure(client: Client, url: str, params: dict[str, str], repeat: int) -> tuple[float, float, int]:
-    times = []
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as queries:
-            start = time.perf_counter()
-            response = client.get(url, params)
-            times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.status_code
-    return statistics.median(times), max(times), len(queries.captured_queries)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=50_000)
@@ -168,7 +155,7 @@ def main() -> None:
     print(f"database: {connection.vendor}, learners: {Learner.objects.count()}, cohort: {cohort_size}")
     print(f"{'case':<34}{'median ms':>10}{'max ms':>10}{'queries':>9}")
     for name, url, params in cases:
-        median, worst, queries = _measure(client, url, params, args.repeat)
+        median, worst, queries = page_timing(client, url, params, args.repeat)
         print(f"{name:<34}{median:>10.1f}{worst:>10.1f}{queries:>9}", flush=True)
 
 

@@ -49,6 +49,7 @@ from benchmarks.support import (  # noqa: E402
     cpu_seconds_tree,
     database_ensure,
     free_port,
+    integration_point_at,
     learners_ensure,
     peak_rss_tree_mb,
     results_forget,
@@ -213,18 +214,12 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from bksb_integration.models import BksbSettings
-
     call_command("migrate", verbosity=0)
     key, secret = "bench-" + secrets.token_hex(4), secrets.token_urlsafe(24)
     learners_ensure(args.learners)
     results_forget()
     sandbox, url = _sandbox(args, key, secret)
-    settings = BksbSettings.load()
-    settings.integration_enabled, settings.api_url, settings.access_key_id = True, url, key
-    settings.secret_access_key = secret
-    settings.requests_per_second = args.rate_limit or 1e6
-    settings.save()
+    integration_point_at(url, key, secret, args.rate_limit or 1e6)
     workers = [] if args.command else _workers(args)
     try:
         if args.command:

@@ -37,7 +37,7 @@ os.environ.setdefault("BKSB_ENCRYPTION_KEY", base64.urlsafe_b64encode(os.urandom
 os.environ.setdefault("ALLOWED_HOSTS", "localhost")
 os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
 
-from benchmarks.support import cpu_seconds_tree, database_ensure, free_port, wait_for_http  # noqa: E402
+from benchmarks.support import cpu_seconds_tree, database_ensure, free_port, integration_point_at, wait_for_http  # noqa: E402
 
 PREFIX = "MATCH"
 
@@ -136,17 +136,11 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from bksb_integration.models import BksbSettings
-
     call_command("migrate", verbosity=0)
     _records_ensure(args.learners)
     key, secret = "bench-" + secrets.token_hex(4), secrets.token_urlsafe(24)
     sandbox, url = _sandbox(args, key, secret)
-    settings = BksbSettings.load()
-    settings.integration_enabled, settings.api_url, settings.access_key_id = True, url, key
-    settings.secret_access_key = secret
-    settings.requests_per_second = args.rate_limit
-    settings.save()
+    integration_point_at(url, key, secret, args.rate_limit)
     worker = _worker()
     try:
         time.sleep(4)  # the worker connects to Redis

@@ -124,3 +124,31 @@ def results_forget() -> None:
             "bksb_run_learner, bksb_run, bksb_link, "
             "bksb_assessment_session, bksb_skill_result, bksb_watch_entry CASCADE"
         )
+
+
+def integration_point_at(url: str, key: str, secret: str, requests_per_second: float) -> None:
+    """Switch the integration on against a benchmark's sandbox (Django must be set up)."""
+    from bksb_integration.models import BksbSettings
+
+    settings = BksbSettings.load()
+    settings.integration_enabled, settings.api_url, settings.access_key_id = True, url, key
+    settings.secret_access_key = secret
+    settings.requests_per_second = requests_per_second
+    settings.save()
+
+
+def page_timing(client, path: str, params: dict[str, str], repeat: int, **headers: str) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
+    """A page asked `repeat` times: median and worst milliseconds, and the queries of the last asking."""
+    import statistics
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times = []
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            response = client.get(path, params, **headers)
+            times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, response.status_code
+    return statistics.median(times), max(times), len(queries.captured_queries)

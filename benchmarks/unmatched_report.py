@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -35,6 +34,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from benchmarks.support import page_timing  # noqa: E402
 from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner, Unmatched  # noqa: E402
 from learners.demo import demo_seed  # noqa: E402
 from learners.models import Learner  # noqa: E402
@@ -88,17 +88,6 @@ def _fill(total: int) -> None:
             RunLearner.objects.bulk_create(parts, batch_size=5000)
 
 
-def _measure(client: Client, path: str, params: dict[str, str], repeat: int) -> tuple[float, float, int]:
-    times = []
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as queries:
-            start = time.perf_counter()
-            response = client.get(path, params)
-            times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.status_code
-    return statistics.median(times), max(times), len(queries.captured_queries)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=50_000)
@@ -120,7 +109,7 @@ def main() -> None:
     print(f"database: {connection.vendor}, learners: {Learner.objects.count()}")
     print(f"{'case':<22}{'median ms':>10}{'max ms':>10}{'queries':>9}")
     for name, path, params in CASES:
-        median, worst, queries = _measure(client, path, params, args.repeat)
+        median, worst, queries = page_timing(client, path, params, args.repeat)
         print(f"{name:<22}{median:>10.1f}{worst:>10.1f}{queries:>9}")
     start = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:

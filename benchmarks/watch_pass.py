@@ -46,6 +46,7 @@ from benchmarks.support import (  # noqa: E402
     cpu_seconds_tree,
     database_ensure,
     free_port,
+    integration_point_at,
     learners_ensure,
     results_forget,
     wait_for_http,
@@ -131,11 +132,8 @@ def main() -> None:
     learners_ensure(args.records)
     results_forget()
     sandbox, url = _sandbox(args, key, secret)
+    integration_point_at(url, key, secret, args.rate_limit or 1e6)
     settings = BksbSettings.load()
-    settings.integration_enabled, settings.api_url, settings.access_key_id = True, url, key
-    settings.secret_access_key = secret
-    settings.requests_per_second = args.rate_limit or 1e6
-    settings.save()
     limit, interval = settings.requests_per_second, settings.watch_interval_minutes
     learners = Learner.objects.filter(learner_ref__startswith="BENCH").values_list("pk", flat=True)
     WatchEntry.objects.bulk_create(
