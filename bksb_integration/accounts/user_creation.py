@@ -39,6 +39,7 @@ from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError, BksbMalformedAnswer, BksbRefused, BksbTransientError
 from bksb_integration.api.types import NewBksbUser
 from bksb_integration.config.levels import levels_refresh
+from bksb_integration.induction.status_store import assessment_status_refresh
 from bksb_integration.models import BksbLink, BksbSettings, UserCreationRequest
 from bksb_integration.models.encryption import SecretUnreadable
 from learners.models import Learner
@@ -374,6 +375,7 @@ def _created(row: UserCreationRequest, learner: Learner, user_id: int, result: s
         if previous is not None and previous != user_id:
             # The old user's results stay stored but no longer count in the levels summary.
             levels_refresh(learner_ids=[learner.pk], reason=RELINKED)
+        assessment_status_refresh(learner_ids=[learner.pk])
     logger.info("bksb user %s (id %s) created for learner %s", row.username, user_id, learner.learner_ref)
     return CreationOutcome(result, message, row.username, user_id)
 

@@ -19,6 +19,8 @@ RUNS_SWEEP = TASK_PREFIX + "runs_sweep"
 RUNS_PRUNE = TASK_PREFIX + "runs_prune"
 GET_RESULTS_PROBE = TASK_PREFIX + "get_results_probe"
 WATCH_PASS = TASK_PREFIX + "watch_pass"
+SKILLS_BACKFILL = TASK_PREFIX + "skills_backfill"
+SKILLS_BACKFILL_START = TASK_PREFIX + "skills_backfill_start"
 
 # Learners per task message: enough to spread a run's messaging cost, few
 # enough that every worker thread gets a share of a small run.
@@ -61,3 +63,7 @@ def get_results_probe_queue(run_id: int, *, countdown: float = 0) -> None:
     if current_app.conf.task_always_eager:
         return
     _queue(GET_RESULTS_PROBE, run_id, countdown=countdown)
+
+
+def skills_backfill_queue(run_id: int) -> None:
+    _queue(SKILLS_BACKFILL, run_id)

@@ -1,8 +1,8 @@
 """The learner list's assessment status column and filter, and Get Results for a selection.
 
 Registered with the list in the app's ready(). The filter is a queryset
-expression (assessment_status.stage_filter); the column reads a page's
-statuses in one query; the action starts one Get Results run limited to the
+expression on the stored status (induction/status.stage_filter); the column reads a
+page's stored statuses in one query; the action starts one Get Results run limited to the
 ticked records, or to all matching the list's filter, with the same window,
 right and rules (one run at a time, eligibility) as Get Results for all.
 """
@@ -19,13 +19,9 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from bksb_integration.config.connection import bksb_readiness
+from bksb_integration.induction.status import assessment_statuses, stage_filter
 from bksb_integration.models import Run
-from bksb_integration.results.assessment_status import (
-    FILTER_CHOICES,
-    AssessmentStatus,
-    assessment_statuses,
-    stage_filter,
-)
+from bksb_integration.results.assessment_status import FILTER_CHOICES, AssessmentStatus
 from bksb_integration.sync.get_results import get_results_start
 from bksb_integration.sync.selection import SelectionTooLarge, selection_learners, selection_params
 from bksb_integration.web.get_results import run_refused, run_window

@@ -1,4 +1,8 @@
-"""The assessment status of records: each step, its date, the stage, and the list filter agreeing with it."""
+"""The assessment status of records: each step, its date, the stage, and the list filter agreeing with it.
+
+Facts are written here straight into their tables, then the stored status rebuilt
+(bksb_rebuild_status); each status read is checked against the one worked out from the facts.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bksb_integration.models import AssessmentSession, BksbLink, Invite, UserCreationRequest
+from bksb_integration.induction.status import assessment_statuses, stage_filter
+from bksb_integration.induction.status_store import assessment_status_rebuild
+from bksb_integration.models import AssessmentSession, BksbLink, Invite, Stage, Step, UserCreationRequest
 from bksb_integration.results.assessment_status import (
     AWAITING_RESULTS,
     FILTER_CHOICES,
     NOT_STARTED,
-    Stage,
-    Step,
-    assessment_status,
-    assessment_statuses,
-    stage_filter,
+    AssessmentStatus,
+    assessment_statuses_computed,
 )
 from learners.models import Learner
 from tests.factories import LearnerFactory
@@ -59,6 +62,14 @@ def _result(learner, subject="english", *, session_id=9001, when=T0):
     return add_result(
         learner, bksb_user_id=USER_ID, session_id=session_id, subject=subject, course_subject=code, when=when
     )
+
+
+def assessment_status(*, learner: Learner) -> AssessmentStatus:
+    """The stored status once rebuilt from the facts set here directly, checked against the computed one."""
+    assessment_status_rebuild()
+    stored = assessment_statuses(learner_ids=[learner.pk])[learner.pk]
+    assert stored == assessment_statuses_computed(learner_ids=[learner.pk])[learner.pk]
+    return stored
 
 
 def _steps(learner) -> dict[str, Step]:
@@ -182,6 +193,7 @@ def _every_combination(base: int = 10_000) -> list[Learner]:
                 _session(learner, subject, session_id=session_id, completed=T0)
                 _result(learner, subject, session_id=session_id)
         learners.append(learner)
+    assessment_status_rebuild()
     return learners
 
 

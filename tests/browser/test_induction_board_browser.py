@@ -12,6 +12,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from bksb_integration.induction.status_store import assessment_status_rebuild
 from bksb_integration.models import AssessmentSession, BksbLink, Run
 from bksb_integration.sync.get_results import get_results_start
 from bksb_sandbox import vocab
@@ -182,6 +183,7 @@ def test_a_manager_gets_results_for_the_records_a_list_filter_selects(page, brow
             first_seen_at=timezone.now(),
             last_seen_at=timezone.now(),
         )
+    assessment_status_rebuild()  # the facts above are written straight into their tables
     page.on("dialog", lambda question: question.accept())  # "Download bksb results for the selected records?"
 
     browser_login("manager1", "pw-manager1")

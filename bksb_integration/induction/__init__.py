@@ -1,0 +1,1 @@
+"""Initial assessments during induction: where each record is, stored per subject, and the Induction board."""
