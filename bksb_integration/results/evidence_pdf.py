@@ -225,6 +225,13 @@ def _results(pdf: _Pack, title: str, rows: list[AssessmentResult], *, diagnostic
 
 def _skills(pdf: _Pack, content: EvidenceContent) -> None:
     pdf.heading("Per-skill breakdown")
+    if content.skills_held or content.skills_to_come:
+        held = ", ".join(str(session_id) for session_id in content.skills_held) or "none"
+        text = f"This pack holds the skills of the finished sessions with SessionId {held}."
+        if content.skills_to_come:
+            waiting = ", ".join(str(session_id) for session_id in content.skills_to_come)
+            text += f" Still to come from bksb (read later by the skills backfill): SessionId {waiting}."
+        pdf.para(text)
     if not content.skills:
         pdf.para("No per-skill breakdown is stored for this record's assessments.")
         return

@@ -150,6 +150,26 @@ def _read_all(run: Run, client: BksbClient, tally: _Tally, limit: int | None) ->
     return _done_message(tally)
 
 
+def session_skills_read(*, session: AssessmentSession, client: BksbClient) -> int:
+    """Read one finished session's skills report now (staff opened it on the BKSB tab): the rows stored.
+
+    Raises BksbError when bksb cannot give it; the backfill reads it later then.
+    """
+    if session.completed_at is None or session.skills_read_at is not None:
+        return 0
+    try:
+        items = client.eoa_report_v5(session.bksb_user_id, session.session_id)
+    except (BksbSessionNotFound, BksbUserNotFound):
+        items = []
+    with transaction.atomic():
+        return skills_upsert(
+            bksb_user_id=session.bksb_user_id,
+            reports={session.session_id: items},
+            mapper=Mapper.load(),
+            now=timezone.now(),
+        )
+
+
 def _done_message(tally: _Tally) -> str:
     left = skills_waiting().count()
     unreadable = ""

@@ -5,12 +5,18 @@ Against the sandbox over a real socket: a learner with a long history of finishe
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from bksb_integration.config.connection import client_for
 from bksb_integration.models import AssessmentSession, Run
+from bksb_integration.results.evidence import evidence_content
+from bksb_integration.results.evidence_pdf import evidence_pdf
 from bksb_integration.sync.download import learner_download
 from bksb_integration.sync.skills_backfill import (
     YIELDED,
@@ -49,6 +55,11 @@ def _the_sessions_that_matter_now(learner) -> set[int]:
         if key[1] == AssessmentSession.AssessmentType.INITIAL:
             chosen.add(min(same, key=lambda s: (s.started_at, s.session_id)).session_id)
     return chosen
+
+
+def evidence_pdf_text(content) -> str:
+    reader = PdfReader(io.BytesIO(evidence_pdf(content)))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
 
 
 def _eoa_calls(sandbox) -> int:
@@ -105,3 +116,37 @@ def test_the_command_reads_what_is_left(sandbox, capsys):
     call_command("bksb_skills_backfill", "--limit", "2")
     assert capsys.readouterr().out.strip() == f"2 skills reports read, {waiting - 2} still to come."
     assert skills_waiting().count() == waiting - 2
+
+
+def test_the_tab_says_a_report_is_to_come_and_reads_it_when_staff_open_it(sandbox, client, manager):
+    learner = _first_download_of_a_long_history(sandbox)
+    waiting = skills_waiting().filter(learner=learner).order_by("pk").first()
+    assert waiting is not None
+    client.force_login(manager)
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+    assert page.count("Skills report still to come") == skills_waiting().count()
+    assert "Read the skills report now" in page
+
+    url = reverse("bksb:session_skills", args=[learner.pk, waiting.pk])
+    sandbox.reset_stats()
+    opened = client.post(url, HTTP_HX_REQUEST="true").content.decode()
+
+    assert _eoa_calls(sandbox) == 1
+    waiting.refresh_from_db()
+    assert waiting.skills_read_at is not None
+    assert "Skills report still to come" not in opened
+    components = list(waiting.skills.values_list("component_name", flat=True))
+    assert components
+    assert all(name in opened for name in components)
+
+
+def test_the_evidence_pack_says_which_sessions_skills_it_holds(sandbox):
+    learner = _first_download_of_a_long_history(sandbox)
+    content = evidence_content(learner=learner, made_by=None)
+    finished = AssessmentSession.objects.filter(learner=learner, completed_at__isnull=False)
+    assert set(content.skills_held) == _the_sessions_that_matter_now(learner)
+    assert set(content.skills_to_come) == set(finished.values_list("session_id", flat=True)) - set(content.skills_held)
+    assert {line.session_id for line in content.skills} <= set(content.skills_held)
+    text = evidence_pdf_text(content)
+    assert "This pack holds the skills of the finished sessions with SessionId" in text
+    assert "Still to come from bksb (read later by the skills backfill)" in text
