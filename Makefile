@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= 2
 # under ./var), which need DEBUG on. Production (docker compose, .env) has it off.
 export DEBUG ?= True
 
-.PHONY: demo test lint format requirements vendor bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports venv venv-dev clean
+.PHONY: demo test lint format requirements vendor bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale venv venv-dev clean
 
 # Installs are hash-checked: the requirements*.txt files pin every package, transitive
 # ones included, with its hashes (compiled from the *.in files by `make requirements`).
@@ -83,7 +83,7 @@ vendor:
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
 BENCH_REDIS ?= redis://127.0.0.1:6379/9
 
-bench: bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports
+bench: bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale
 
 bench-list: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_bench 2>/dev/null || true
@@ -138,6 +138,11 @@ bench-unmatched: venv-dev
 bench-reports: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_bench_reports 2>/dev/null || true
 	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_reports $(PY) benchmarks/learner_levels.py --learners 50000 $(BENCH_REPORTS_ARGS)
+
+# 100,000 learners, 2.16 million results, 540,000 sessions (issue 19): built once in SQL, then kept.
+bench-scale: venv-dev
+	createdb -h 127.0.0.1 -U postgres bksbmis_bench_scale 2>/dev/null || true
+	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_scale $(PY) benchmarks/scale.py $(BENCH_SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles
