@@ -4,7 +4,7 @@ One row per record that has any fact to go on (a link, a bksb user created here,
 invite, a session or an initial result): each subject's step and its date, the dates
 of the steps before it, and the stage the two subjects make together. A record with no
 row has no bksb user in either subject. The row is written as if the record were a BKSB
-User; readers apply the record's BKSB User tick (induction/status.py), so ticking or
+User; readers apply the record's BKSB User tick (induction/status_read.py), so ticking or
 unticking it, from any path, never leaves the row wrong.
 """
 

@@ -21,7 +21,7 @@ This module holds the rule (`stage_of`, the marks of a subject's row) and works 
 facts out from the tables they rest on (`assessment_facts_computed`, EXISTS per record,
 one query for any number of records). Pages never ask it: they read the stored summary
 (`bksb_assessment_status`), which induction/status_store.py writes from it in the
-transaction of each fact, and induction/status.py reads.
+transaction of each fact, and induction/status_read.py reads.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from bksb_integration.induction.status import assessment_statuses, steps_in_name_order
+from bksb_integration.induction.status_read import assessment_statuses, steps_in_name_order
 from bksb_integration.models import Stage, Step, Subject, WatchEntry
 from bksb_integration.results.assessment_status import SUBJECTS, AssessmentStatus, stage_of
 from learners.models import Learner

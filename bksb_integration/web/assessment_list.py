@@ -1,7 +1,7 @@
 """The learner list's assessment status column and filter, and Get Results for a selection.
 
 Registered with the list in the app's ready(). The filter is a queryset
-expression on the stored status (induction/status.stage_filter); the column reads a
+expression on the stored status (induction/status_read.stage_filter); the column reads a
 page's stored statuses in one query; the action starts one Get Results run limited to the
 ticked records, or to all matching the list's filter, with the same window,
 right and rules (one run at a time, eligibility) as Get Results for all.
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from bksb_integration.config.connection import bksb_readiness
-from bksb_integration.induction.status import assessment_statuses, stage_filter
+from bksb_integration.induction.status_read import assessment_statuses, stage_filter
 from bksb_integration.models import Run
 from bksb_integration.results.assessment_status import FILTER_CHOICES, AssessmentStatus
 from bksb_integration.sync.get_results import get_results_start

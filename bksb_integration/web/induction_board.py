@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bksb_integration.accounts.invite_jobs import invites_send_start, may_send_invites
 from bksb_integration.config.connection import bksb_readiness
-from bksb_integration.induction.status import stage_filter
+from bksb_integration.induction.status_read import stage_filter
 from bksb_integration.models import Run
 from bksb_integration.results.assessment_status import (
     AWAITING_RESULTS,

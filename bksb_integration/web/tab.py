@@ -22,7 +22,7 @@ from bksb_integration.accounts.usernames import username_in_effect, web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError
 from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client
-from bksb_integration.induction.status import assessment_status
+from bksb_integration.induction.status_read import assessment_status
 from bksb_integration.models import BksbLink, Run, RunLearner
 from bksb_integration.results.export import csv_lines, export_filename
 from bksb_integration.results.funding import Thresholds, flags_of

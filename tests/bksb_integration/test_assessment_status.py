@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bksb_integration.induction.status import assessment_statuses, stage_filter
+from bksb_integration.induction.status_read import assessment_statuses, stage_filter
 from bksb_integration.induction.status_store import assessment_status_rebuild
 from bksb_integration.models import AssessmentSession, BksbLink, Invite, Stage, Step, UserCreationRequest
 from bksb_integration.results.assessment_status import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bksb_integration.induction.status import assessment_status
+from bksb_integration.induction.status_read import assessment_status
 from bksb_integration.models import Run, Stage, Step
 from bksb_integration.results.assessment_status import assessment_statuses_computed
 from bksb_integration.sync.get_results import get_results_start
