@@ -1,23 +1,21 @@
 from django.urls import path
 
-from bksb_integration.web import (
-    assessment_list,
-    auto_create_page,
-    evidence,
-    get_results,
-    induction_board,
-    mappings,
-    matching,
-    matching_settings,
-    reports,
-    sessions,
-    settings_page,
-    tab,
-    tags_page,
-    unmatched,
-    users,
-    watch_settings,
-)
+from bksb_integration.creation.views import automatic as auto_create_page
+from bksb_integration.creation.views import users
+from bksb_integration.evidence import views as evidence
+from bksb_integration.induction.views import board as induction_board
+from bksb_integration.induction.views import list_status as assessment_list
+from bksb_integration.induction.views import watch_settings
+from bksb_integration.levels.views import reports
+from bksb_integration.levels.views import tags as tags_page
+from bksb_integration.matching.views import match as matching
+from bksb_integration.matching.views import settings as matching_settings
+from bksb_integration.unmatched import views as unmatched
+from bksb_integration.web.runs import views as get_results
+from bksb_integration.web.settings import mappings
+from bksb_integration.web.settings import views as settings_page
+from bksb_integration.web.tab import sessions
+from bksb_integration.web.tab import views as tab
 
 app_name = "bksb"
 

@@ -129,6 +129,6 @@ BKSB_INVITES_SEND = JobKind(
     unit="records",
     run=invites_send_run,
     may_run=may_send_invites,
-    template="bksb_integration/_invites_job.html",
+    template="bksb_integration/creation/_invites_job.html",
     context=invites_send_context,
 )

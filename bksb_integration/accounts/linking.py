@@ -11,7 +11,7 @@ from django.utils import timezone
 from bksb_integration.accounts.usernames import username_in_effect, web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbUserNotFound
-from bksb_integration.config.levels import levels_refresh
+from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult
 from learners.models import Learner
 

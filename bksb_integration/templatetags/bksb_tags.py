@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import template
 
-from bksb_integration.accounts.user_creation import is_linked
 from bksb_integration.accounts.usernames import effective_bksb_username
+from bksb_integration.creation.user_create import is_linked
 from bksb_integration.models import BksbSettings
 from learners.models import Learner
 
