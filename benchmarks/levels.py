@@ -1,4 +1,4 @@
-"""Benchmark: the levels summary, tags, funding flags and evidence packs (issue 14).
+"""Benchmark: the levels summary, tags, funding flags and evidence packs.
 
 Usage:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bksbmis_bench_levels \\

@@ -100,7 +100,7 @@ def bksb_results_block(*, learner: Learner, settings: BksbSettings | None = None
     return None
 
 
-# -- matching (issue 12) -----------------------------------------------------------------------
+# -- matching -----------------------------------------------------------------------
 
 
 def unlinked_learners(*, settings: BksbSettings, today: dt.date) -> QuerySet[Learner]:

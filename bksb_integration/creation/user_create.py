@@ -38,8 +38,9 @@ from bksb_integration.accounts.usernames import web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError, BksbMalformedAnswer, BksbRefused, BksbTransientError
 from bksb_integration.api.types import NewBksbUser
+from bksb_integration.config.connection import bksb_switched_on
 from bksb_integration.levels.summary import levels_refresh
-from bksb_integration.models import BksbLink, BksbSettings, UserCreationRequest
+from bksb_integration.models import BksbSettings, UserCreationRequest
 from bksb_integration.models.encryption import SecretUnreadable
 from learners.models import Learner
 
@@ -140,7 +141,7 @@ def creation_problems(*, learner: Learner, username: str, email: str) -> list[tu
 
 def settings_problem(settings: BksbSettings) -> str:
     """Why no bksb user can be created at all with these settings, or ''."""
-    if not settings.integration_enabled:
+    if not bksb_switched_on(settings):
         return f"The bksb integration is not enabled ({SETTINGS_PAGE})."
     if not settings.has_default_password:
         return f"No Default Password is set: an administrator must set one in {SETTINGS_PAGE}."
@@ -177,13 +178,6 @@ def username_alternative(*, username: str, client: BksbClient) -> str:
         if not client.username_exists(candidate):
             return candidate
     return ""
-
-
-def is_linked(learner: Learner) -> bool:
-    """The record already has a bksb user we know of: a resolved link or a finished creation."""
-    if learner.bksb_user and BksbLink.objects.filter(learner=learner, bksb_user_id__isnull=False).exists():
-        return True
-    return UserCreationRequest.objects.filter(learner=learner, status=Status.CREATED).exists()
 
 
 @sensitive_variables()  # the Default Password, and the secret in the client below

@@ -23,6 +23,7 @@ from typing import Any
 from django.contrib.auth.models import User
 
 from bksb_integration.accounts.invites import InviteError, invite_send
+from bksb_integration.accounts.linking import has_bksb_user
 from bksb_integration.accounts.usernames import effective_bksb_username
 from bksb_integration.api.client import BksbClient
 from bksb_integration.config.connection import BksbNotReady, bksb_client
@@ -33,7 +34,6 @@ from jobs.models import Job, JobItem
 from jobs.services import job_item_finish, job_items_pending, job_progress, job_start
 from learners.models import Learner
 from permissions import access
-from permissions.access import AnyUser
 
 logger = logging.getLogger(__name__)
 
@@ -98,11 +98,6 @@ class IntakeOptions:
     @classmethod
     def of(cls, params: dict[str, Any]) -> IntakeOptions:
         return cls(invite=bool(params.get("invite")), auto_login_link=bool(params.get("auto_login_link")))
-
-
-def may_create_users(user: AnyUser) -> bool:
-    """The list shows the records' names and emails: creating their bksb users needs the records too."""
-    return access.can_view_learners(user) and access.can_create_bksb_user(user)
 
 
 def bulk_summary(results: Iterable[str]) -> dict[str, int]:
@@ -202,7 +197,7 @@ def bksb_user_create_one(
     *, learner: Learner, requested_by: User | None, client: BksbClient, settings: BksbSettings
 ) -> BulkLine:
     """Create one record's bksb user with the review form's defaults, or say why not."""
-    if uc.is_linked(learner):
+    if has_bksb_user(learner):
         username = effective_bksb_username(learner)
         return BulkLine(learner, uc.ALREADY_CREATED, f"Already linked to bksb user {username}.", username)
     username, email = uc.username_default(learner), learner.email
@@ -259,7 +254,7 @@ BKSB_USERS_CREATE = JobKind(
     title="Create bksb users",
     unit="records",
     run=bksb_users_create_run,
-    may_run=may_create_users,
+    may_run=access.can_create_bksb_users_for_records,
     template="bksb_integration/creation/_users_job.html",
     context=bksb_users_create_context,
 )

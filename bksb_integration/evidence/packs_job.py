@@ -33,7 +33,6 @@ from jobs.models import Job, JobItem
 from jobs.services import job_item_finish, job_items_pending, job_progress, job_start
 from learners.models import Learner
 from permissions import access
-from permissions.access import AnyUser
 
 KIND = "bksb_evidence_packs"
 KEEP_ZIPS = dt.timedelta(days=7)
@@ -57,10 +56,6 @@ def pack_filename(learner: Learner) -> str:
     if re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*", ref):
         return f"evidence-pack-{ref}.pdf"
     return f"evidence-pack-{re.sub(r'[^A-Za-z0-9_-]+', '-', ref).strip('-')}-{learner.pk}.pdf"
-
-
-def may_make_packs(user: AnyUser) -> bool:
-    return access.can_view_learners(user) and access.can_see_bksb(user)
 
 
 def evidence_packs_start(*, learners: QuerySet[Learner], started_by: User) -> Job:
@@ -126,7 +121,7 @@ BKSB_EVIDENCE_PACKS = JobKind(
     title="Evidence packs",
     unit="records",
     run=evidence_packs_run,
-    may_run=may_make_packs,
+    may_run=access.can_see_bksb_records,
     template="bksb_integration/evidence/_packs_job.html",
     context=evidence_packs_context,
 )

@@ -14,7 +14,6 @@ from bksb_integration.evidence.packs_job import (
     KIND,
     evidence_packs_start,
     evidence_zip_path,
-    may_make_packs,
     pack_filename,
 )
 from bksb_integration.evidence.pdf import evidence_pdf
@@ -22,11 +21,12 @@ from jobs.selectors import job_for_user
 from jobs.views import job_started_response
 from learners.models import Learner
 from learners.selection import learners_selected
+from permissions import access
 from permissions.decorators import StaffRequest
 from permissions.guards import bksb_view
 
 
-@bksb_view(may_make_packs)
+@bksb_view(access.can_see_bksb_records)
 @require_POST
 def evidence_pack(request: StaffRequest, pk: int) -> HttpResponse:
     """The record's evidence pack as a PDF download; making it is recorded in the audit trail."""
@@ -39,7 +39,7 @@ def evidence_pack(request: StaffRequest, pk: int) -> HttpResponse:
     return response
 
 
-@bksb_view(may_make_packs)
+@bksb_view(access.can_see_bksb_records)
 @require_POST
 def evidence_packs(request: StaffRequest) -> HttpResponse:
     """Evidence packs for the ticked records, or all matching the list's filters: a job with a window."""
@@ -53,7 +53,7 @@ def evidence_packs(request: StaffRequest) -> HttpResponse:
     return job_started_response(request, job)
 
 
-@bksb_view(may_make_packs)
+@bksb_view(access.can_see_bksb_records)
 @require_GET
 def evidence_packs_download(request: HttpRequest, job_id: int) -> FileResponse:
     """The job's zip, for the person who started it."""

@@ -25,16 +25,11 @@ from jobs.models import Job, JobItem
 from jobs.services import job_item_finish, job_items_pending, job_progress, job_start
 from learners.models import Learner
 from permissions import access
-from permissions.access import AnyUser
 
 logger = logging.getLogger(__name__)
 
 KIND = "bksb_match_link"
 LINKED, NOT_LINKED = "linked", "not_linked"
-
-
-def may_link(user: AnyUser) -> bool:
-    return access.can_view_learners(user) and access.can_edit_bksb_link(user)
 
 
 def review_reason(run_id: int) -> str:
@@ -102,7 +97,7 @@ BKSB_MATCH_LINK = JobKind(
     title="Link selected",
     unit="records",
     run=match_links_run,
-    may_run=may_link,
+    may_run=access.can_link_records,
     template="bksb_integration/matching/_links_job.html",
     context=match_links_context,
 )

@@ -23,6 +23,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from bksb_integration.accounts.eligibility import unlinked_learners
+from bksb_integration.accounts.linking import is_linked
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbAuthError
 from bksb_integration.config.connection import BksbNotReady, bksb_readiness
@@ -30,7 +31,6 @@ from bksb_integration.matching.probe_pool import Prober, probing
 from bksb_integration.matching.suggestions import (
     RecordMatch,
     Suggestion,
-    is_linked,
     preselected,
     records_match,
     suggestion_link,
@@ -42,7 +42,6 @@ from jobs.models import Job, JobItem
 from jobs.services import job_progress, job_start
 from learners.models import Learner
 from permissions import access
-from permissions.access import AnyUser
 
 KIND = "bksb_match"
 MOST_PER_CHUNK = 200
@@ -58,11 +57,6 @@ LABELS = {
     ALREADY_LINKED: "Already linked",
     DELETED: "Record deleted",
 }
-
-
-def may_match(user: AnyUser) -> bool:
-    """The run shows records and links them on confirmation: the records and Edit BKSB Link."""
-    return access.can_view_learners(user) and access.can_edit_bksb_link(user)
 
 
 def match_reason(job: Job) -> str:
@@ -314,7 +308,7 @@ BKSB_MATCH = JobKind(
     title="Match learners in bksb",
     unit="records",
     run=bksb_match_run,
-    may_run=may_match,
+    may_run=access.can_link_records,
     template="bksb_integration/matching/_match_job.html",
     context=bksb_match_context,
 )

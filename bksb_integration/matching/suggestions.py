@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 
-from bksb_integration.accounts.linking import LinkError, link_apply, link_for
+from bksb_integration.accounts.linking import LinkError, is_linked, link_apply, link_for
 from bksb_integration.accounts.usernames import web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbAuthError, BksbError
@@ -47,16 +47,6 @@ class RecordMatch:
     candidates: list[Candidate]
     suggestions: list[Suggestion] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-def is_linked(learner: Learner) -> bool:
-    """A BKSB User whose username has been resolved to a bksb user: nothing to match."""
-    if not learner.bksb_user:
-        return False
-    try:
-        return bool(learner.bksb_link.bksb_user_id)
-    except BksbLink.DoesNotExist:
-        return False
 
 
 def records_match(

@@ -20,15 +20,9 @@ from bksb_integration.unmatched.report import (
 from jobs.models import Job
 from learners.pagination import DeferredJoinPaginator
 from permissions import access
-from permissions.access import AnyUser
 from permissions.guards import bksb_view
 
 PAGE_SIZE = 50
-
-
-def may_see_unmatched(user: AnyUser) -> bool:
-    """The report names records: it needs the records, and the right to run or fix links for all of them."""
-    return access.can_view_learners(user) and (access.can_get_results_for_all(user) or access.can_edit_bksb_link(user))
 
 
 def last_automatic_job() -> Job | None:
@@ -38,7 +32,7 @@ def last_automatic_job() -> Job | None:
 
 def unmatched_summary(request: HttpRequest, settings: BksbSettings) -> list[tuple[str, str, int]] | None:
     """(kind, label, count) for the bksb summary page, or None for staff who may not see the report."""
-    if not may_see_unmatched(request.user):
+    if not access.can_see_unmatched(request.user):
         return None
     counts = unmatched_counts(settings=settings, today=timezone.localdate())
     return [(code, label, counts[code]) for code, label in KINDS.items()]
@@ -49,7 +43,7 @@ def _kind(request: HttpRequest) -> str:
     return kind if kind in KINDS else ""
 
 
-@bksb_view(may_see_unmatched)
+@bksb_view(access.can_see_unmatched)
 @require_GET
 def unmatched(request: HttpRequest) -> HttpResponse:
     settings, today, kind = BksbSettings.load(), timezone.localdate(), _kind(request)
@@ -71,7 +65,7 @@ def unmatched(request: HttpRequest) -> HttpResponse:
     return render(request, "bksb_integration/unmatched/unmatched.html", context)
 
 
-@bksb_view(may_see_unmatched)
+@bksb_view(access.can_see_unmatched)
 @require_GET
 def unmatched_export(request: HttpRequest) -> StreamingHttpResponse:
     lines = unmatched_csv_lines(settings=BksbSettings.load(), today=timezone.localdate(), kind=_kind(request))

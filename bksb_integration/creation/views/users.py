@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +18,7 @@ from bksb_integration.accounts.invites import (
     invite_problems,
     invite_send,
 )
+from bksb_integration.accounts.linking import has_bksb_user
 from bksb_integration.accounts.usernames import effective_bksb_username
 from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client, bksb_readiness
 from bksb_integration.creation import user_create as uc
@@ -29,19 +28,12 @@ from bksb_integration.models import BksbSettings, UserCreationRequest
 from learners.models import Learner
 from learners.selection import learners_selected
 from permissions import access
-from permissions.access import AnyUser
 from permissions.decorators import StaffRequest
 from permissions.guards import bksb_view
 
-
-def _on_record(*checks: Callable[[AnyUser], bool]) -> Callable[[AnyUser], bool]:
-    """These pages show the record's name, email and date of birth: they need the record too."""
-    return lambda user: access.can_view_learners(user) and all(check(user) for check in checks)
-
-
-can_create_user = _on_record(access.can_create_bksb_user)
+can_create_user = access.on_record(access.can_create_bksb_user)
 # Linking to any existing bksb user is editing the link, whichever page offers it.
-can_link_existing = _on_record(access.can_create_bksb_user, access.can_edit_bksb_link)
+can_link_existing = access.on_record(access.can_create_bksb_user, access.can_edit_bksb_link)
 
 
 def _learner(pk: int) -> Learner:
@@ -68,7 +60,7 @@ def create_user(request: StaffRequest, pk: int) -> HttpResponse:
         return render(
             request, "bksb_integration/creation/create_user_done.html", {"learner": learner, "creation": done}
         )
-    if uc.is_linked(learner):
+    if has_bksb_user(learner):
         messages.info(request, "This record is already linked to a bksb user.")
         return redirect("learners:detail", pk)
     form = CreateBksbUserForm(request.POST if request.method == "POST" else None, learner=learner, settings=settings)
@@ -120,7 +112,7 @@ def link_existing(request: HttpRequest, pk: int) -> HttpResponse:
     if _not_ready(request, settings):
         return redirect("learners:detail", pk)
     problems = uc.username_problems(username)
-    if problems or uc.is_linked(learner):
+    if problems or has_bksb_user(learner):
         messages.error(request, " ".join(problems) or "This record is already linked to a bksb user.")
         return redirect("learners:detail", pk)
     try:
@@ -186,7 +178,7 @@ def _invite_send(request: StaffRequest, learner: Learner, settings: BksbSettings
 @sensitive_variables()
 @bksb_view(can_create_user)
 @require_POST
-def bulk_create(request: StaffRequest) -> HttpResponse:
+def users_create(request: StaffRequest) -> HttpResponse:
     """Create bksb users for an intake: the ticked records, all matching the list's filters, or the unmatched
     report's, after the choice of invite, on the workers; its window lists each outcome (web/intake.py)."""
     if request.POST.get("scope") == FROM_REPORT:

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from bksb_integration.accounts.invite_jobs import invites_send_start, may_send_invites
+from bksb_integration.accounts.invite_jobs import invites_send_start
 from bksb_integration.config.connection import bksb_readiness
 from bksb_integration.induction.board import induction_board
 from bksb_integration.induction.status import (
@@ -36,21 +36,11 @@ from learners.listing import list_filters
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
 from learners.selectors import learner_filters_from, learner_search
 from permissions import access
-from permissions.access import AnyUser
 from permissions.decorators import StaffRequest
 from permissions.guards import bksb_view
 
 # Not part of the cohort: the page's own fields, and what a POST adds.
 NOT_COHORT = {"page", "csrfmiddlewaretoken", "with_auto_login_link", "scope", "learner"}
-
-
-def may_see_board(user: AnyUser) -> bool:
-    """Under Management > BKSB (the Get Results right), and it names records."""
-    return access.can_view_learners(user) and access.can_get_results_for_all(user)
-
-
-def may_invite_from_board(user: AnyUser) -> bool:
-    return may_see_board(user) and may_send_invites(user)
 
 
 def _cohort_params(data: QueryDict) -> QueryDict:
@@ -78,7 +68,7 @@ def _extra_filters(cohort: QueryDict) -> list[dict[str, object]]:
     ]
 
 
-@bksb_view(may_see_board)
+@bksb_view(access.can_get_results_for_records)
 @require_GET
 def board(request: StaffRequest) -> HttpResponse:
     cohort = _cohort_params(request.GET)
@@ -95,7 +85,7 @@ def board(request: StaffRequest) -> HttpResponse:
         "kinds": Kind.choices,
         "system_statuses": SystemStatus.choices,
         "learning_statuses": LearningStatus.choices,
-        "may_invite": may_invite_from_board(request.user),
+        "may_invite": access.can_invite_from_board(request.user),
     }
     return render(request, "bksb_integration/induction/board.html", context)
 
@@ -105,7 +95,7 @@ def _back(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('bksb:induction_board')}?{query}" if query else reverse("bksb:induction_board"))
 
 
-@bksb_view(may_invite_from_board)
+@bksb_view(access.can_invite_from_board)
 @require_POST
 def invite_again(request: StaffRequest) -> HttpResponse:
     """Send the invite again to the cohort's records not started, as a job with its window."""
@@ -131,7 +121,7 @@ def _awaiting_selection(data: QueryDict) -> dict[str, list[str]]:
     return {**selection, "scope": ["all_matching"]}
 
 
-@bksb_view(may_see_board)
+@bksb_view(access.can_get_results_for_records)
 @require_POST
 def get_results_now(request: StaffRequest) -> HttpResponse:
     """One Get Results run, sessions included, for the cohort's records in progress."""

@@ -39,16 +39,10 @@ from learners.listing import (
 )
 from learners.models import Learner
 from permissions import access
-from permissions.access import AnyUser, bksb_available
 from permissions.decorators import StaffRequest
 from permissions.guards import bksb_view
 
 STATUS_PARAM = "bksb_status"
-
-
-def may_get_results_for_selection(user: AnyUser) -> bool:
-    """The right of Get Results for all learners, and the records the list shows."""
-    return bksb_available() and access.can_view_learners(user) and access.can_get_results_for_all(user)
 
 
 def _statuses(learners: Sequence[Learner]) -> Mapping[int, AssessmentStatus]:
@@ -77,7 +71,7 @@ ASSESSMENT_COLUMN = ListColumn(
 GET_RESULTS_ACTION = ListAction(
     label="Get Results",
     url_name="bksb:get_results_selection",
-    allowed=lambda request: may_get_results_for_selection(request.user),
+    allowed=lambda request: access.can_get_results_for_records(request.user),
     confirm="Download bksb results for the selected records?",
     help="Downloads the selected records' bksb results now, in one run with a progress window.",
 )
@@ -102,7 +96,7 @@ def _label(request: HttpRequest, count: int) -> str:
     return f"{count} ticked {noun}"
 
 
-@bksb_view(may_get_results_for_selection)
+@bksb_view(access.can_get_results_for_records)
 @require_POST
 def get_results_selection(request: StaffRequest) -> HttpResponse:
     """Start one Get Results run for the ticked records, or all matching the list's filter."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from bksb_integration.evidence.packs_job import may_make_packs
 from bksb_integration.levels.queries import learners_tagged, tag_choices
 from learners.listing import LearnerQuery, ListAction, ListFilter, list_action_register, list_filter_register
 from permissions import access
@@ -22,7 +21,7 @@ def _by_tag(learners: LearnerQuery, value: str) -> LearnerQuery:
 
 
 def _may_make_packs(request: HttpRequest) -> bool:
-    return bksb_available() and may_make_packs(request.user)
+    return bksb_available() and access.can_see_bksb_records(request.user)
 
 
 def register() -> None:

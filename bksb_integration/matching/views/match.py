@@ -8,7 +8,6 @@ with that name (one bksb request, with the tab's short time limits).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -22,31 +21,30 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from bksb_integration.accounts.eligibility import unlinked_learners
+from bksb_integration.accounts.linking import is_linked
 from bksb_integration.api.errors import BksbAuthError
 from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client
 from bksb_integration.matching import match_job as matching
 from bksb_integration.matching.links_job import match_links_start
-from bksb_integration.matching.suggestions import is_linked, suggestion_link
+from bksb_integration.matching.suggestions import suggestion_link
 from bksb_integration.models import BksbSettings, MatchSuggestion
 from jobs.models import Job, JobItem
 from jobs.views import job_started_response
 from learners.models import Learner
 from learners.selection import learners_selected
-from permissions.access import AnyUser
+from permissions import access
 from permissions.decorators import StaffRequest
 from permissions.guards import bksb_view
 
 REVIEW_PAGE_SIZE = 100
 RECENT_RUNS = 10
 
-can_match: Callable[[AnyUser], bool] = matching.may_match
-
 
 def _run(job_id: int) -> Job:
     return get_object_or_404(Job.objects.select_related("started_by"), pk=job_id, kind=matching.KIND)
 
 
-@bksb_view(can_match)
+@bksb_view(access.can_link_records)
 @require_GET
 def match_page(request: HttpRequest) -> HttpResponse:
     """Management > BKSB > Match learners: how many records are unlinked, the button, and recent runs."""
@@ -58,7 +56,7 @@ def match_page(request: HttpRequest) -> HttpResponse:
 
 
 @sensitive_variables()
-@bksb_view(can_match)
+@bksb_view(access.can_link_records)
 @require_POST
 def match_start(request: StaffRequest) -> HttpResponse:
     """Start a run for every unlinked eligible record, or for the records the learner list sends."""
@@ -95,7 +93,7 @@ class ReviewRow:
     linked: bool
 
 
-@bksb_view(can_match)
+@bksb_view(access.can_link_records)
 @require_GET
 def match_review(request: HttpRequest, job_id: int) -> HttpResponse:
     """One row per record with suggestions: tick the ones to accept, then Link selected."""
@@ -129,7 +127,7 @@ def _outcome_counts(run: Job) -> list[tuple[str, int]]:
 
 
 @sensitive_variables()
-@bksb_view(can_match)
+@bksb_view(access.can_link_records)
 @require_POST
 def match_link(request: StaffRequest, job_id: int) -> HttpResponse:
     """Link selected: link the ticked suggestions on the workers (at most one per record)."""
@@ -161,7 +159,7 @@ def _to_review(request: StaffRequest, run: Job) -> HttpResponse:
 
 
 @sensitive_variables()
-@bksb_view(can_match)
+@bksb_view(access.can_link_records)
 @require_POST
 def find_in_bksb(request: StaffRequest, pk: int) -> HttpResponse:
     """Find in bksb on a record's tab: probe its candidates on the workers; the window lists what exists."""
@@ -175,7 +173,7 @@ def find_in_bksb(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @sensitive_variables()
-@bksb_view(can_match)
+@bksb_view(access.can_link_records)
 @require_POST
 def match_link_one(request: StaffRequest, suggestion_id: int) -> HttpResponse:
     """Link, from Find in bksb's answer: Apply with that name, checked in bksb again."""

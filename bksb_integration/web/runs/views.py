@@ -149,7 +149,7 @@ def resume(request: StaffRequest, run_id: int) -> HttpResponse:
 
 @bksb_view(access.can_get_results_for_all)
 @require_GET
-def bulk_status(request: HttpRequest, run_id: int) -> HttpResponse:
+def get_results_status(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run.objects.select_related("started_by"), pk=run_id)
     response = render(request, "bksb_integration/runs/_status.html", _status_context(run))
     if run.is_finished:

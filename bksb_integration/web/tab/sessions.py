@@ -34,15 +34,7 @@ def watch_entry(learner: Learner) -> WatchEntry | None:
     return WatchEntry.objects.filter(learner=learner).first()
 
 
-def _can_see_record(user: Any) -> bool:
-    return access.can_view_learners(user) and access.can_see_bksb(user)
-
-
-def _can_watch(user: Any) -> bool:
-    return access.can_view_learners(user) and access.can_get_bksb_results(user)
-
-
-@bksb_view(_can_watch)
+@bksb_view(access.can_watch)
 @require_POST
 def watch(request: StaffRequest, pk: int) -> HttpResponse:
     """Watch: poll this record every few minutes until its initial assessments are in; or stop."""
@@ -72,14 +64,14 @@ def _skills_csv(learner: Learner | None) -> StreamingHttpResponse:
     return response
 
 
-@bksb_view(_can_see_record)
+@bksb_view(access.can_see_bksb_records)
 @require_GET
 def export_learner_skills(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """A learner's sessions and skills as CSV."""
     return _skills_csv(get_object_or_404(Learner, pk=pk))
 
 
-@bksb_view(_can_see_record)
+@bksb_view(access.can_see_bksb_records)
 @require_GET
 def export_all_skills(request: HttpRequest) -> StreamingHttpResponse:
     """Every stored session and skill as CSV."""

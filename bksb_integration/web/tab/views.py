@@ -6,7 +6,6 @@ and refreshes the results section in place.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from bksb_integration.accounts.eligibility import bksb_results_block
-from bksb_integration.accounts.linking import BksbNeeded, LinkError, LinkOutcome, download_reset, link_apply
+from bksb_integration.accounts.linking import BksbNeeded, LinkError, LinkOutcome, download_reset, is_linked, link_apply
 from bksb_integration.accounts.usernames import username_in_effect, web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError
@@ -26,7 +25,6 @@ from bksb_integration.induction.status import assessment_status
 from bksb_integration.levels.funding import Thresholds, flags_of
 from bksb_integration.levels.learner_results import learner_results, subject_summary
 from bksb_integration.levels.queries import levels_for, tags_for
-from bksb_integration.matching.suggestions import is_linked
 from bksb_integration.models import BksbLink, Run, RunLearner
 from bksb_integration.results.export import csv_lines, export_filename
 from bksb_integration.results.tables_doc import tables_documentation
@@ -38,22 +36,16 @@ from bksb_integration.web.tab.result_tables import lists_shown_whole, result_tab
 from bksb_integration.web.tab.sessions import sessions_context, watch_entry
 from learners.models import Learner
 from permissions import access
-from permissions.access import AnyUser
 from permissions.decorators import StaffRequest
 from permissions.guards import bksb_view
 
 RESULTS_CHANGED = "bksbResultsChanged"
 
 
-def _on_record(check: Callable[[AnyUser], bool]) -> Callable[[AnyUser], bool]:
-    """The BKSB tab is part of a learner's record: it needs the record too."""
-    return lambda user: access.can_view_learners(user) and check(user)
-
-
-can_see_tab = _on_record(access.can_see_bksb)
-can_edit_link = _on_record(access.can_edit_bksb_link)
-can_get_results = _on_record(access.can_get_bksb_results)
-can_reset = _on_record(access.can_reset_bksb_download)
+can_see_tab = access.on_record(access.can_see_bksb)
+can_edit_link = access.on_record(access.can_edit_bksb_link)
+can_get_results = access.on_record(access.can_get_bksb_results)
+can_reset = access.on_record(access.can_reset_bksb_download)
 
 
 def _learner(pk: int) -> Learner:

@@ -16,7 +16,7 @@ from tests.factories import LearnerFactory
 from tests.support import configure
 
 pytestmark = pytest.mark.django_db
-CREATE = "/learners/bksb/bulk-create/"
+CREATE = "/learners/bksb/create-users/"
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ def _pages(learner) -> list[tuple[str, str, dict]]:
         ("post", reverse("bksb:link_existing", args=[learner.pk]), {"username": "akhan1"}),
         ("get", reverse("bksb:invite", args=[learner.pk]), {}),
         ("post", reverse("bksb:invite", args=[learner.pk]), {}),
-        ("post", reverse("bksb:bulk_create"), {"learner": [learner.pk]}),
+        ("post", reverse("bksb:users_create"), {"learner": [learner.pk]}),
         ("get", reverse("bksb:record_actions", args=[learner.pk]), {}),
     ]
 
@@ -356,11 +356,11 @@ def test_invite_page_explains_a_record_without_a_bksb_user(client, creator, lear
 def _bulk_post(client, capture, ids, **extra):
     """Tick these records, submit and Start; the job runs (eagerly) once the request commits. Its page is returned."""
     with capture(execute=True):
-        response = client.post(reverse("bksb:bulk_create"), {"learner": ids, "start": "1"}, **extra)
+        response = client.post(reverse("bksb:users_create"), {"learner": ids, "start": "1"}, **extra)
     return response, client.get(reverse("jobs:detail", args=[Job.objects.latest("pk").pk]))
 
 
-def test_bulk_create_lists_each_outcome(client, creator, integration, bksb, django_capture_on_commit_callbacks):
+def test_create_users_lists_each_outcome(client, creator, integration, bksb, django_capture_on_commit_callbacks):
     fine = LearnerFactory(last_name="Baker")
     no_email = LearnerFactory(last_name="Clarke", email="")
     client.force_login(creator)
@@ -373,14 +373,14 @@ def test_bulk_create_lists_each_outcome(client, creator, integration, bksb, djan
     assert "email address is required" in page
 
 
-def test_bulk_create_opens_its_window_at_once_and_sends_nothing_in_the_request(
+def test_create_users_opens_its_window_at_once_and_sends_nothing_in_the_request(
     client, creator, integration, bksb, django_capture_on_commit_callbacks
 ):
     learners = [LearnerFactory() for _ in range(3)]
     client.force_login(creator)
     with django_capture_on_commit_callbacks() as queued:
         response = client.post(
-            reverse("bksb:bulk_create"), {"learner": [x.pk for x in learners], "start": "1"}, HTTP_HX_REQUEST="true"
+            reverse("bksb:users_create"), {"learner": [x.pk for x in learners], "start": "1"}, HTTP_HX_REQUEST="true"
         )
     page = response.content.decode()
     assert response.status_code == 200
@@ -392,7 +392,7 @@ def test_bulk_create_opens_its_window_at_once_and_sends_nothing_in_the_request(
     assert len(queued) == 1  # the job is queued for the workers once the request commits
 
 
-def test_bulk_create_for_all_matching_the_filter_takes_every_match_and_nothing_else(
+def test_create_users_for_all_matching_the_filter_takes_every_match_and_nothing_else(
     client, creator, integration, bksb, django_capture_on_commit_callbacks
 ):
     intake = [LearnerFactory(last_name="Intake", start_date=dt.date(2026, 9, 1)) for _ in range(60)]
@@ -401,7 +401,7 @@ def test_bulk_create_for_all_matching_the_filter_takes_every_match_and_nothing_e
     client.force_login(creator)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("bksb:bulk_create"),
+            reverse("bksb:users_create"),
             {
                 "scope": "all_matching",
                 "q": "intake",
@@ -415,7 +415,7 @@ def test_bulk_create_for_all_matching_the_filter_takes_every_match_and_nothing_e
     assert len(bksb.creates) == 60
 
 
-def test_bulk_create_takes_any_number_of_records(
+def test_create_users_takes_any_number_of_records(
     client, creator, integration, bksb, django_capture_on_commit_callbacks
 ):
     ids = [LearnerFactory().pk for _ in range(51)]
@@ -432,7 +432,7 @@ def test_learner_list_says_the_users_are_created_in_the_background(client, creat
     assert "Records that already have a bksb user are left as they are; you choose about invites next." in page
 
 
-def test_a_bulk_creation_job_is_shown_only_to_those_who_may_create_users(
+def test_a_create_users_job_is_shown_only_to_those_who_may_create_users(
     client, creator, tutor, manager, integration, bksb, django_capture_on_commit_callbacks
 ):
     client.force_login(creator)

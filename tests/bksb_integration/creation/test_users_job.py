@@ -34,7 +34,7 @@ def _outcomes(job: Job) -> dict[int, JobItem]:
     return {item.subject_id: item for item in job.items.all()}
 
 
-def test_bulk_create_reports_each_outcome(bksb, integration, bulk):
+def test_create_users_reports_each_outcome(bksb, integration, bulk):
     created = LearnerFactory(first_name="Ben", last_name="Baker", learner_ref="L000010")
     applicant = LearnerFactory(first_name="Cara", last_name="Clarke", learner_ref="L000011", kind=Kind.APPLICANT)
     taken = WebUserFactory(learner__last_name="Davies", user__username="taken.name").learner

@@ -80,7 +80,7 @@ def test_learners_who_ended_within_the_last_month_are_eligible(days_ago, eligibl
 
 
 @time_machine.travel(dt.datetime(2026, 6, 15, 23, 30, tzinfo=dt.UTC), tick=False)
-def test_a_bulk_run_counts_the_month_from_the_uk_date():
+def test_a_get_results_run_counts_the_month_from_the_uk_date():
     # 23:30 UTC is already 16 June in the UK (BST).
     ended = _bksb_user(learning_status=LearningStatus.COMPLETED, end_date=dt.date(2026, 5, 16))  # 31 days
     too_old = _bksb_user(learning_status=LearningStatus.COMPLETED, end_date=dt.date(2026, 5, 15))  # 32 days
