@@ -44,8 +44,8 @@ from django.test import Client  # noqa: E402
 
 from benchmarks.levels_data import BKSB_USER_BASE, learners_ensure, results_ensure  # noqa: E402
 from benchmarks.support import page_timing  # noqa: E402
+from bksb_integration.induction.status import FILTER_CHOICES  # noqa: E402
 from bksb_integration.models import AssessmentProgress, AssessmentSession, LearnerLevel  # noqa: E402
-from bksb_integration.results.assessment_status import FILTER_CHOICES  # noqa: E402
 from learners.models import Learner  # noqa: E402
 
 COHORT = {"start_from": "2026-09-07", "start_to": "2026-09-07"}
@@ -99,8 +99,8 @@ def _sessions_ensure() -> None:
 
 
 def _summaries_ensure() -> None:
-    from bksb_integration.config.levels import learners_with_results, levels_refresh
     from bksb_integration.induction.status_store import assessment_status_rebuild
+    from bksb_integration.levels.summary import learners_with_results, levels_refresh
 
     if not LearnerLevel.objects.exists():
         _timed(

@@ -33,8 +33,8 @@ from bksb_integration.accounts.linking import LinkError, bksb_user_id_resolve, l
 from bksb_integration.accounts.usernames import effective_bksb_username
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError
-from bksb_integration.induction.status_store import assessment_status_refresh
 from bksb_integration.models import BksbLink, BksbSettings, Invite
+from bksb_integration.models.induction import assessment_status_stale
 from learners.models import Learner
 
 logger = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ def _send(
             username=username,
             with_auto_login_link=bool(link),
         )
-        assessment_status_refresh(learner_ids=[learner.pk])
+        assessment_status_stale(learner_ids=[learner.pk])
     logger.info("bksb invite sent to learner %s (auto-login link: %s)", learner.learner_ref, bool(link))
     return invite
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 from bksb_integration.accounts.usernames import username_in_effect, web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbUserNotFound
-from bksb_integration.config.levels import levels_refresh
-from bksb_integration.induction.status_store import assessment_status_refresh
-from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult
+from bksb_integration.levels.summary import levels_refresh
+from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult, UserCreationRequest
+from bksb_integration.models.induction import assessment_status_stale
 from learners.models import Learner
 
 # Cleared whenever a link resolves anew: the record is off the unmatched report.
@@ -163,7 +163,7 @@ def bksb_user_id_resolve(*, link: BksbLink, username: str, client: BksbClient) -
             last_download_set(link.learner, link, None)
             # Only the current bksb user's results count in the levels summary.
             levels_refresh(learner_ids=[link.learner_id], reason=RELINKED)
-        assessment_status_refresh(learner_ids=[link.learner_id])
+        assessment_status_stale(learner_ids=[link.learner_id])
     return user_id
 
 
@@ -194,7 +194,7 @@ def bksb_user_relink(*, link: BksbLink, username: str, client: BksbClient) -> in
         last_download_set(link.learner, link, None)
         # The old id's results no longer count in the levels summary until the merged user's are read.
         levels_refresh(learner_ids=[link.learner_id], reason=RELINKED)
-        assessment_status_refresh(learner_ids=[link.learner_id])
+        assessment_status_stale(learner_ids=[link.learner_id])
     return user_id
 
 
@@ -287,9 +287,27 @@ def _link_apply(
         if relinked:
             # Only the current bksb user's results count in the levels summary.
             levels_refresh(learner_ids=[learner.pk], reason=RELINKED)
-        assessment_status_refresh(learner_ids=[learner.pk])
+        assessment_status_stale(learner_ids=[learner.pk])
     return LinkOutcome(True, False, effective, user_id, f"Linked to bksb user {effective} (id {user_id}).")
 
 
 def _save_learner(learner: Learner) -> None:
     learner.save(update_fields=["bksb_user", "bksb_username", "updated_at"])
+
+
+def is_linked(learner: Learner) -> bool:
+    """A BKSB User whose username has been resolved to a bksb user: nothing to match."""
+    if not learner.bksb_user:
+        return False
+    try:
+        return bool(learner.bksb_link.bksb_user_id)
+    except BksbLink.DoesNotExist:
+        return False
+
+
+def has_bksb_user(learner: Learner) -> bool:
+    """The record has a bksb user we know of: a resolved link (is_linked), or one created for it here."""
+    # Asked of the database, not of a learner.bksb_link loaded earlier: a link may have been made since.
+    if learner.bksb_user and BksbLink.objects.filter(learner=learner, bksb_user_id__isnull=False).exists():
+        return True
+    return UserCreationRequest.objects.filter(learner=learner, status=UserCreationRequest.Status.CREATED).exists()

@@ -1,1 +1,3 @@
-"""Initial assessments during induction: where each record is, stored per subject, and the Induction board."""
+"""Assessment progress: the status steps, the Induction board and the watch list settings, with their screens in
+induction/views/. May import api ... evidence.
+"""

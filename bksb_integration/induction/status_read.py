@@ -13,14 +13,14 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from bksb_integration.models import AssessmentProgress, Stage, Step
-from bksb_integration.results.assessment_status import (
+from bksb_integration.induction.status import (
     SUBJECTS,
     AssessmentStatus,
     stages_chosen,
     status_build,
     step_seen,
 )
+from bksb_integration.models import AssessmentProgress, Stage, Step
 from learners.models import Learner
 
 ROW = "bksb_progress"

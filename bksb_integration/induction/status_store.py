@@ -1,11 +1,13 @@
 """Keeping the stored assessment status (`bksb_assessment_status`) equal to the facts it rests on.
 
 `assessment_status_refresh(learner_ids=...)` works the records' status out from the
-tables (results/assessment_status.py) and writes their rows. Every write of a fact
-calls it inside its own transaction, so the fact and the status commit together:
+tables (induction/status.py) and writes their rows. Every write of a fact says so
+inside its own transaction (`models.induction.assessment_status_stale`: those parts sit
+below this feature), and `status_facts_changed` here answers in that same transaction,
+so the fact and the status commit together:
 
 - a download storing results or sessions (sync/results_store.py, sync/sessions.py);
-- linking, relinking and creating a bksb user (accounts/linking.py, accounts/user_creation.py);
+- linking and relinking (accounts/linking.py), creating a bksb user (creation/user_create.py);
 - sending an invite (accounts/invites.py).
 
 `assessment_status_rebuild()` (the `bksb_rebuild_status` command) fills the table after
@@ -26,6 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from bksb_integration.induction.status import SUBJECTS, assessment_facts_computed, stage_of, step_dates
 from bksb_integration.models import (
     AssessmentProgress,
     AssessmentSession,
@@ -35,7 +38,6 @@ from bksb_integration.models import (
     Step,
     UserCreationRequest,
 )
-from bksb_integration.results.assessment_status import SUBJECTS, assessment_facts_computed, stage_of, step_dates
 
 CHUNK = 1000
 _WRITTEN = [field.name for field in AssessmentProgress._meta.concrete_fields if not field.primary_key]
@@ -88,6 +90,11 @@ def _progress(learner_id: int, facts: dict[str, Any], now: dt.datetime) -> Asses
         for name in ("started_at", "finished_at", "results_in_at"):
             setattr(row, f"{subject}_{name}", facts[f"{subject}_{name}"])
     return row
+
+
+def status_facts_changed(*, learner_ids: list[int], now: dt.datetime | None = None, **_: Any) -> None:
+    """models.induction.assessment_facts_changed, connected in the app's ready()."""
+    assessment_status_refresh(learner_ids=learner_ids, now=now)
 
 
 def learners_with_facts() -> list[int]:

@@ -10,9 +10,23 @@ unticking it, from any path, never leaves the row wrong.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 from django.db import models
+from django.dispatch import Signal
 
 from learners.models import Learner
+
+# Sent, inside the transaction that wrote them, when facts the status rests on changed for these records
+# (learner_ids, now). The parts that write facts (accounts, sync, creation) sit below the induction feature
+# that keeps the summary, so they say so here; induction/status_store.py answers in the same transaction.
+assessment_facts_changed = Signal()
+
+
+def assessment_status_stale(*, learner_ids: Iterable[int], now: dt.datetime | None = None) -> None:
+    """These records' facts changed: their stored status is worked out again, in the caller's transaction."""
+    assessment_facts_changed.send(sender=AssessmentProgress, learner_ids=list(learner_ids), now=now)
 
 
 class Step(models.IntegerChoices):

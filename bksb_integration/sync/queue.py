@@ -21,6 +21,7 @@ GET_RESULTS_PROBE = TASK_PREFIX + "get_results_probe"
 WATCH_PASS = TASK_PREFIX + "watch_pass"
 SKILLS_BACKFILL = TASK_PREFIX + "skills_backfill"
 SKILLS_BACKFILL_START = TASK_PREFIX + "skills_backfill_start"
+AUTO_CREATE = TASK_PREFIX + "auto_create"
 
 # Learners per task message: enough to spread a run's messaging cost, few
 # enough that every worker thread gets a share of a small run.
@@ -67,3 +68,8 @@ def get_results_probe_queue(run_id: int, *, countdown: float = 0) -> None:
 
 def skills_backfill_queue(run_id: int) -> None:
     _queue(SKILLS_BACKFILL, run_id)
+
+
+def auto_create_queue(*, reason: str) -> None:
+    """Create bksb users for the new eligible records (creation/intake.py), after the work that queues it."""
+    _queue(AUTO_CREATE, reason)

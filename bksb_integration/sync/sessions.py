@@ -27,8 +27,8 @@ from bksb_integration.api.errors import BksbPermanentError, BksbSessionNotFound
 from bksb_integration.api.types import AssessmentResult, EoaItem
 from bksb_integration.api.types import AssessmentSession as ListedSession
 from bksb_integration.config.mapping import Mapper
-from bksb_integration.induction.status_store import assessment_status_refresh
 from bksb_integration.models import AssessmentSession, DiagnosticAssessmentResult, InitialAssessmentResult
+from bksb_integration.models.induction import assessment_status_stale
 from bksb_integration.sync.sessions_store import sessions_upsert, skills_upsert
 
 logger = logging.getLogger(__name__)
@@ -146,5 +146,5 @@ def sessions_store(
         stored.sessions += counts.created + counts.finished + counts.updated
     stored.skills = skills_upsert(bksb_user_id=bksb_user_id, reports=read.reports, mapper=mapper, now=now)
     if stored.sessions:
-        assessment_status_refresh(learner_ids=[learner_id], now=now)
+        assessment_status_stale(learner_ids=[learner_id], now=now)
     return stored

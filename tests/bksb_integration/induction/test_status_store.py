@@ -12,13 +12,13 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from bksb_integration.accounts import user_creation as uc
 from bksb_integration.accounts.invites import invite_send
 from bksb_integration.accounts.linking import link_apply
 from bksb_integration.config.connection import client_for
+from bksb_integration.creation import user_create as uc
+from bksb_integration.induction.status import assessment_statuses_computed
 from bksb_integration.induction.status_read import assessment_status, stage_filter
 from bksb_integration.models import AssessmentProgress, AssessmentSession, Stage, Step
-from bksb_integration.results.assessment_status import assessment_statuses_computed
 from learners.models import Learner
 from tests.factories import LearnerFactory
 from tests.support import add_result

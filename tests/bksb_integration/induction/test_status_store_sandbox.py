@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bksb_integration.config.connection import client_for
+from bksb_integration.induction.status import assessment_statuses_computed
 from bksb_integration.induction.status_read import assessment_status
 from bksb_integration.models import AssessmentProgress, Stage, Step
-from bksb_integration.results.assessment_status import assessment_statuses_computed
 from bksb_integration.sync.download import learner_download
 from tests.support import linked_learner
 
