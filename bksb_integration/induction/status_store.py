@@ -6,7 +6,7 @@ inside its own transaction (`models.induction.assessment_status_stale`: those pa
 below this feature), and `status_facts_changed` here answers in that same transaction,
 so the fact and the status commit together:
 
-- a download storing results or sessions (sync/results_store.py, sync/sessions.py);
+- a download storing results or sessions (sync/download.py, once for both);
 - linking and relinking (accounts/linking.py), creating a bksb user (creation/user_create.py);
 - sending an invite (accounts/invites.py).
 
@@ -48,7 +48,8 @@ def assessment_status_refresh(*, learner_ids: Iterable[int], now: dt.datetime | 
     now = now or timezone.now()
     written = 0
     for chunk in _chunks(sorted(set(learner_ids)), CHUNK):
-        with transaction.atomic():
+        # No savepoint inside a caller's transaction (a download's): the chunk is part of it.
+        with transaction.atomic(savepoint=False):
             written += _refresh_chunk(chunk, now)
     return written
 

@@ -17,7 +17,6 @@ from bksb_integration.api.types import AssessmentResult
 from bksb_integration.config.mapping import Mapper
 from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult
-from bksb_integration.models.induction import assessment_status_stale
 from bksb_integration.models.results import AssessmentResult as StoredResult
 
 MODELS: dict[str, type[StoredResult]] = {
@@ -162,5 +161,4 @@ def learner_results_store(
         )
     if counts.created or counts.updated:
         levels_refresh(learner_ids=[learner_id], reason=NEW_RESULTS, now=now)
-        assessment_status_stale(learner_ids=[learner_id], now=now)
     return counts

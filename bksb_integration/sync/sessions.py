@@ -6,13 +6,15 @@ download "with sessions"). The per-skill rows of a finished session are read
 once, and never again once stored. A nightly download with nothing new
 therefore reads no session at all.
 
-A download reads the skills (EOA) reports that matter now (`skills_chosen`): in
-each course subject, the latest finished session of each assessment type, and the
-first finished initial assessment (distance travelled is measured from it). The
-other finished sessions keep no skills until the skills backfill
-(skills_backfill.py) reads them with what the budget has left, or staff open one
-on the BKSB tab. A first download of a long history so costs a few requests, not
-one per session ever sat.
+A download a person asked for (BKSB Results, a Get Results "with sessions", the
+watch list) reads the skills (EOA) reports that matter now (`skills_chosen`): in each
+course subject, the latest finished session of each assessment type, and the first
+finished initial assessment (distance travelled is measured from it). Get Results
+for everyone (nightly, or by hand) reads none (`with_skills=False`): nobody is
+waiting on them, and they would be most of its requests. The other finished sessions
+keep no skills until the skills backfill (skills_backfill.py) reads them with what
+the budget has left, or staff open one on the BKSB tab. A first download of a long
+history so costs a few requests, not one per session ever sat.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from bksb_integration.api.types import AssessmentResult, EoaItem
 from bksb_integration.api.types import AssessmentSession as ListedSession
 from bksb_integration.config.mapping import Mapper
 from bksb_integration.models import AssessmentSession, DiagnosticAssessmentResult, InitialAssessmentResult
-from bksb_integration.models.induction import assessment_status_stale
 from bksb_integration.sync.sessions_store import sessions_upsert, skills_upsert
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,9 @@ def _started_order(session: ListedSession) -> tuple[dt.datetime, int]:
     return (session.date_started, session.session_id)
 
 
-def sessions_read(client: BksbClient, *, bksb_user_id: int, course_subjects: Iterable[str]) -> SessionsRead:
+def sessions_read(
+    client: BksbClient, *, bksb_user_id: int, course_subjects: Iterable[str], with_skills: bool = True
+) -> SessionsRead:
     """List the sessions of these course subjects, then read the skills of the chosen finished ones not read before.
 
     An answer bksb keeps getting wrong (malformed, refused) skips that list or
@@ -111,7 +114,7 @@ def sessions_read(client: BksbClient, *, bksb_user_id: int, course_subjects: Ite
         except BksbPermanentError as exc:
             logger.warning("sessions of bksb user %s not read: %s", bksb_user_id, exc)
             read.problem = UNREADABLE
-    chosen = skills_chosen(read.listed)
+    chosen = skills_chosen(read.listed) if with_skills else set()
     if not chosen:
         return read
     already = AssessmentSession.objects.filter(
@@ -145,6 +148,4 @@ def sessions_store(
         )
         stored.sessions += counts.created + counts.finished + counts.updated
     stored.skills = skills_upsert(bksb_user_id=bksb_user_id, reports=read.reports, mapper=mapper, now=now)
-    if stored.sessions:
-        assessment_status_stale(learner_ids=[learner_id], now=now)
     return stored
