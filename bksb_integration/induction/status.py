@@ -231,7 +231,7 @@ def _marks(step: Step, dates: Mapping[Step, dt.datetime | None]) -> list[StepMar
 # ---- working the facts out from the tables (what the stored summary is written from) ----------
 
 
-def _latest(queryset: QuerySet, field: str) -> Subquery:
+def _latest(queryset: QuerySet[Any], field: str) -> Subquery:
     return Subquery(queryset.filter(**{f"{field}__isnull": False}).order_by(f"-{field}").values(field)[:1])
 
 

@@ -8,8 +8,7 @@ from bksb_integration.config.connection import client_for
 from bksb_integration.induction.status import assessment_statuses_computed
 from bksb_integration.induction.status_read import assessment_status
 from bksb_integration.models import AssessmentProgress, Stage, Step
-from bksb_integration.sync.download import learner_download
-from tests.support import linked_learner
+from tests.support import learner_download, linked_learner
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sandbox(switched_on=True, fast_clients=True)]
 

@@ -17,14 +17,13 @@ from bksb_integration.config.connection import client_for
 from bksb_integration.evidence.pack import evidence_content
 from bksb_integration.evidence.pdf import evidence_pdf
 from bksb_integration.models import AssessmentSession, Run
-from bksb_integration.sync.download import learner_download
 from bksb_integration.sync.skills_backfill import (
     YIELDED,
     skills_backfill_run,
     skills_backfill_start,
     skills_waiting,
 )
-from tests.support import linked_learner
+from tests.support import learner_download, linked_learner
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sandbox(switched_on=True, fast_clients=True)]
 
