@@ -51,11 +51,11 @@ class Stage(models.TextChoices):
     RESULTS_IN = "results_in", "Results in"
 
 
-def _step() -> models.PositiveSmallIntegerField:
+def _step() -> models.PositiveSmallIntegerField[int, int]:
     return models.PositiveSmallIntegerField(choices=Step.choices, default=Step.NO_USER)
 
 
-def _date() -> models.DateTimeField:
+def _date() -> models.DateTimeField[dt.datetime | None, dt.datetime | None]:
     return models.DateTimeField(null=True, blank=True)
 
 
