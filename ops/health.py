@@ -56,7 +56,9 @@ def broker_check() -> Check:
     url: str = settings.CELERY_BROKER_URL
     try:
         if url.startswith(("redis://", "rediss://", "unix://")):
-            client = redis.Redis.from_url(url, socket_timeout=BROKER_TIMEOUT, socket_connect_timeout=int(BROKER_TIMEOUT))
+            client = redis.Redis.from_url(
+                url, socket_timeout=BROKER_TIMEOUT, socket_connect_timeout=int(BROKER_TIMEOUT)
+            )
             try:
                 client.ping()
             finally:

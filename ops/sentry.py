@@ -12,9 +12,9 @@ import re
 from typing import Any, cast
 
 import sentry_sdk
-from sentry_sdk.types import Event, Hint
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
+from sentry_sdk.types import Event, Hint
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 FILTERED = "[Filtered]"
@@ -23,17 +23,21 @@ SAFE_HEADERS = {"content-type", "content-length", "accept", "user-agent", "hx-re
 
 
 def sentry_init(*, dsn: str, environment: str, release: str = "") -> None:
-    sentry_sdk.init(
-        dsn=dsn,
-        environment=environment,
-        release=release or None,
-        integrations=[DjangoIntegration(), CeleryIntegration()],
-        send_default_pii=False,
-        include_local_variables=False,  # a frame's variables may hold a learner's record or a key
-        max_request_body_size="never",
-        before_send=scrub_event,
-        before_breadcrumb=scrub_breadcrumb,
-    )
+    sentry_sdk.init(**sentry_options(dsn=dsn, environment=environment, release=release))
+
+
+def sentry_options(*, dsn: str, environment: str, release: str = "") -> dict[str, Any]:
+    return {
+        "dsn": dsn,
+        "environment": environment,
+        "release": release or None,
+        "integrations": [DjangoIntegration(), CeleryIntegration()],
+        "send_default_pii": False,
+        "include_local_variables": False,  # a frame's variables may hold a learner's record or a key
+        "max_request_body_size": "never",
+        "before_send": scrub_event,
+        "before_breadcrumb": scrub_breadcrumb,
+    }
 
 
 def scrub_event(event: Event, hint: Hint | None = None) -> Event:

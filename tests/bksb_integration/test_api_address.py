@@ -89,7 +89,7 @@ def test_the_settings_page_refuses_an_internal_url_and_saves_nothing(switch_off,
 
 def test_the_settings_command_refuses_an_internal_url(switch_off):
     out = io.StringIO()
-    with pytest.raises(CommandError, match="169.254.169.254, a link-local address"):
+    with pytest.raises(CommandError, match=r"169\.254\.169\.254, a link-local address"):
         call_command("bksb_settings", "--api-url", "https://169.254.169.254/", stdout=out, stderr=out)
     assert BksbSettings.load().api_url != "https://169.254.169.254/"
 

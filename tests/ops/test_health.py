@@ -135,7 +135,8 @@ def test_a_real_worker_and_beat_keep_ready_until_they_stop(settings, everything_
         wait_until(lambda: heartbeats_read().get("beat", 0) > before["beat"], timeout=60, what="beat")
         wait_until(lambda: "queue" in heartbeats_read(), timeout=60, what="the worker to run the heartbeat task")
         report = health_report()
-        assert report["worker"].ok and report["beat"].ok
+        assert report["worker"].ok
+        assert report["beat"].ok
     finally:
         celery_stop(worker)
         celery_stop(beat)
