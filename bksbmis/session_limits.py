@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 
 STARTED = "_session_started"
@@ -37,15 +38,21 @@ class SessionLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        now = time.time()
         if request.user.is_authenticated:
             session = request.session
-            now = time.time()
             reason = session_limit_reached(started=session.get(STARTED), seen=session.get(SEEN), now=now)
             if reason:
                 logout(request)  # flushes the session; the view now sees an anonymous visitor
                 messages.info(request, reason)
-            else:
-                session.setdefault(STARTED, now)
-                if now - session.get(SEEN, 0) >= SEEN_RESOLUTION:
-                    session[SEEN] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        # After the view, so that the request that signs in starts the clock.
+        if request.user.is_authenticated:
+            _touch(request.session, now)
+        return response
+
+
+def _touch(session: SessionBase, now: float) -> None:
+    session.setdefault(STARTED, now)
+    if now - session.get(SEEN, 0) >= SEEN_RESOLUTION:
+        session[SEEN] = now

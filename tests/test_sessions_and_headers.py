@@ -39,6 +39,14 @@ def test_a_session_idle_longer_than_the_timeout_ends_with_a_message(client, admi
     assert not _signed_in(client)
 
 
+def test_the_clock_starts_when_signing_in(client, admin_user):
+    with time_machine.travel(START, tick=False) as clock:
+        response = client.post(reverse("login"), {"username": "admin1", "password": "pw-admin1"})
+        assert response.status_code == 302
+        clock.shift(dt.timedelta(minutes=31))
+        assert not _signed_in(client)
+
+
 def test_a_session_in_use_outlasts_the_idle_timeout(client, admin_user):
     with time_machine.travel(START, tick=False) as clock:
         client.force_login(admin_user)
