@@ -264,7 +264,7 @@ METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.
 OPS_STATE_PREFIX = env("OPS_STATE_PREFIX", default="bksbmis-ops")
 CELERY_BEAT_SCHEDULE = {
     # Beat's and the workers' heartbeats for /health/ready (ops/heartbeat.py).
-    "ops: heartbeat": {"task": "ops.tasks.heartbeat", "schedule": 15.0},
+    "ops: heartbeat": {"task": "ops.tasks.heartbeat", "schedule": 10.0},  # ops.heartbeat.BEAT_EVERY
 }
 
 SENTRY_DSN = env("SENTRY_DSN", default="")

@@ -27,10 +27,10 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_TASK = "ops.tasks.heartbeat"
 TABLE = "heartbeats"
-WORKER_EVERY = 10.0
-WORKER_STALE_AFTER = 45.0
-BEAT_EVERY = 15.0
-BEAT_STALE_AFTER = 60.0
+WORKER_EVERY = 5.0
+WORKER_STALE_AFTER = 30.0
+BEAT_EVERY = 10.0
+BEAT_STALE_AFTER = 40.0
 
 
 def heartbeat_stamp(who: str, *, at: float | None = None) -> None:

@@ -12,7 +12,14 @@ import pytest
 import time_machine
 
 from ops.health import health_report
-from ops.heartbeat import BEAT_STALE_AFTER, WORKER_STALE_AFTER, heartbeat_stamp, heartbeats_read
+from ops.heartbeat import (
+    BEAT_EVERY,
+    BEAT_STALE_AFTER,
+    HEARTBEAT_TASK,
+    WORKER_STALE_AFTER,
+    heartbeat_stamp,
+    heartbeats_read,
+)
 from tests.ops.support import celery_start, celery_stop, python_run, wait_until
 from tests.support import configure
 
@@ -145,3 +152,10 @@ def test_a_real_worker_and_beat_keep_ready_until_they_stop(settings, everything_
         report = health_report()
     assert not report["worker"].ok
     assert not report["beat"].ok
+
+
+def test_beat_sends_the_heartbeat_as_often_as_ready_expects(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["ops: heartbeat"]
+    assert entry["task"] == HEARTBEAT_TASK
+    assert entry["schedule"] == BEAT_EVERY
+    assert BEAT_EVERY * 3 <= BEAT_STALE_AFTER  # a slow tick or two is not a dead beat
