@@ -52,6 +52,17 @@ class SessionLimitsMiddleware:
         return response
 
 
+def session_clock_start(sender: object, request: HttpRequest, user: object, **_: object) -> None:
+    """user_logged_in: the session's clock starts when its user signs in.
+
+    Set with the login's own session write, so that the requests after it
+    write nothing more for a minute.
+    """
+    now = time.time()
+    request.session[STARTED] = now
+    request.session[SEEN] = now
+
+
 def _touch(session: SessionBase, now: float) -> None:
     session.setdefault(STARTED, now)
     if now - session.get(SEEN, 0) >= SEEN_RESOLUTION:
