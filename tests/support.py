@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from bksb_integration.accounts.linking import last_download_time, link_for
 from bksb_integration.api.client import BksbClient
+from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.models import (
     BksbLink,
     BksbSettings,
@@ -158,6 +159,13 @@ def add_result(learner, *, kind: str = "initial", when: dt.datetime | None = Non
     }
     BksbLink.objects.get_or_create(learner=learner, defaults={"bksb_user_id": values["bksb_user_id"]})
     return model.objects.create(learner=learner, **values)
+
+
+def add_result_summarised(learner, **fields: Any):
+    """add_result, then the learner's levels summary kept as a download keeps it (the Hub and lists read it)."""
+    stored = add_result(learner, **fields)
+    levels_refresh(learner_ids=[learner.pk], reason="test")
+    return stored
 
 
 # -- learners CSV files, for the import ------------------------------------------------------
