@@ -31,6 +31,7 @@ from bksb_integration.models import (
 from learners.models import Learner, LearningStatus
 from permissions.models import PermissionChange
 from permissions.services import RIGHT_LABELS
+from signin.models import SecondFactorChange
 
 HIDDEN_WORDS = ("secret", "password", "encrypted", "token")
 LIMIT = 300
@@ -199,6 +200,7 @@ HISTORY_SOURCES = [
 SOURCE_CHOICES = [(s.key, s.title) for s in HISTORY_SOURCES] + [
     ("permissions", "Permissions"),
     ("evidence", "Evidence packs"),
+    ("second_factors", "Second factors"),
 ]
 
 
@@ -239,6 +241,22 @@ def evidence_pack_entries(limit: int = LIMIT) -> list[AuditEntry]:
     ]
 
 
+def second_factor_entries(limit: int = LIMIT) -> list[AuditEntry]:
+    """Second factors set up, renewed, turned off, and reset by an admin."""
+    rows = SecondFactorChange.objects.select_related("changed_by")[:limit]
+    return [
+        AuditEntry(
+            when=row.at,
+            who=row.changed_by.get_username() if row.changed_by else "—",
+            source="Second factors",
+            what=f"Account {row.username}",
+            action=row.get_action_display(),
+            changes=(),
+        )
+        for row in rows
+    ]
+
+
 def audit_entries(*, source: str = "") -> list[AuditEntry]:
     """The latest changes, newest first, from one source or (source="") all of them."""
     entries: list[AuditEntry] = []
@@ -249,4 +267,6 @@ def audit_entries(*, source: str = "") -> list[AuditEntry]:
         entries += permission_entries()
     if source in ("", "evidence"):
         entries += evidence_pack_entries()
+    if source in ("", "second_factors"):
+        entries += second_factor_entries()
     return sorted(entries, key=lambda e: e.when, reverse=True)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class SigninConfig(AppConfig):
+    name = "signin"
+    verbose_name = "Sign-in"
+
+    def ready(self) -> None:
+        from signin import signals  # noqa: F401 - connects the sign-in log to user_logged_in
