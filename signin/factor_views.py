@@ -14,8 +14,10 @@ from signin.forms import CodeForm
 from signin.policy import has_second_factor, second_factor_mandatory, second_factor_opted_in_note
 from signin.second_factor import (
     RECOVERY_DEVICE,
+    app_device,
     app_qr_code,
     app_secret,
+    app_throttled,
     pending_app_device,
     recovery_codes_left,
     recovery_codes_renew,
@@ -23,6 +25,8 @@ from signin.second_factor import (
     second_factor_remove,
     second_factor_verify,
 )
+
+THROTTLED = "Too many wrong codes: wait a few seconds, then type the code your app shows now."
 
 
 def _next(request: HttpRequest) -> str:
@@ -44,7 +48,9 @@ def setup(request: StaffRequest) -> HttpResponse:
         return render(request, "signin/factor_manage.html", manage)
     device = pending_app_device(user=user)
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and app_throttled(device):
+        form.add_error("code", THROTTLED)
+    elif request.method == "POST" and form.is_valid():
         codes = second_factor_confirm(request=request, user=user, device=device, code=form.cleaned_data["code"])
         if codes is not None:
             second_factor_opted_in_note(request=request, on=True)
@@ -68,7 +74,9 @@ def verify(request: StaffRequest) -> HttpResponse:
         second_factor_opted_in_note(request=request, on=False)
         return redirect("signin:factor_setup")
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and app_throttled(app_device(user=request.user)):
+        form.add_error("code", THROTTLED)
+    elif request.method == "POST" and form.is_valid():
         used = second_factor_verify(request=request, user=request.user, code=form.cleaned_data["code"])
         if used == RECOVERY_DEVICE:
             left = recovery_codes_left(user=request.user)

@@ -53,6 +53,15 @@ def second_factor_confirm(*, request: HttpRequest, user: User, device: TOTPDevic
     return codes
 
 
+def app_throttled(device: TOTPDevice | None) -> bool:
+    """django-otp waits longer after each wrong code: until then even the right one is refused."""
+    return device is not None and not device.verify_is_allowed()[0]
+
+
+def app_device(*, user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
 def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> str | None:
     """Check a code from the app, or a recovery code (used once): returns which it was, or None."""
     cleaned = "".join(code.split()).replace("-", "").lower()
