@@ -31,7 +31,7 @@ from bksb_integration.models import (
 from learners.models import Learner, LearningStatus
 from permissions.models import PermissionChange
 from permissions.services import RIGHT_LABELS
-from signin.models import SecondFactorChange
+from signin.models import GroupClaimMapping, SecondFactorChange
 
 HIDDEN_WORDS = ("secret", "password", "encrypted", "token")
 LIMIT = 300
@@ -195,6 +195,8 @@ HISTORY_SOURCES = [
     # Levels at a glance (issue 14): tag rules, and the tags they give records.
     HistorySource("tag_rules", "Tag rules", TagRule, lambda r: f"Tag rule “{r.name}”"),
     HistorySource("tags", "Tags", LearnerTag, _learner_of, related=("learner",)),
+    # Sign-in with the college's provider (issue 22): which token claims grant which groups.
+    HistorySource("group_claims", "Group claims", GroupClaimMapping, lambda r: f"Group claim “{r.claim_value}”"),
 ]
 
 SOURCE_CHOICES = [(s.key, s.title) for s in HISTORY_SOURCES] + [

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
+from signin.models import GroupClaimMapping
 from signin.policy import local_password_allowed
 
 
@@ -28,3 +29,10 @@ class CodeForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
     )
+
+
+class GroupClaimForm(forms.ModelForm):
+    class Meta:
+        model = GroupClaimMapping
+        fields = ["claim_value", "group", "description"]
+        labels = {"claim_value": "Claim value", "group": "Permission group"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class GroupClaimMapping(models.Model):
@@ -21,6 +22,7 @@ class GroupClaimMapping(models.Model):
     )
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
     description = models.CharField(max_length=200, blank=True, help_text="What the claim is, for people reading this.")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["claim_value"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from signin import accounts_views, factor_views, views
+from signin import accounts_views, claims_views, factor_views, views
 
 app_name = "signin"
 
@@ -13,5 +13,7 @@ urlpatterns = [
     path("second-factor/replace/", factor_views.replace_app, name="factor_replace"),
     path("second-factor/off/", factor_views.turn_off, name="factor_off"),
     path("sign-ins/", accounts_views.sign_ins, name="sign_ins"),
+    path("group-claims/", claims_views.group_claims, name="group_claims"),
+    path("group-claims/<int:mapping_id>/delete/", claims_views.group_claim_delete, name="group_claim_delete"),
     path("sign-ins/<int:user_id>/reset-second-factor/", accounts_views.factor_reset, name="factor_reset"),
 ]

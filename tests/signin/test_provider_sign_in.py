@@ -216,3 +216,26 @@ def test_admins_see_who_signed_in_and_when(client, admin_user, oidc_provider, jo
 
     assert JO in page
     assert "College account" in page
+
+
+def test_admins_map_a_group_claim_and_the_audit_trail_records_it(client, admin_user, roles):
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("signin:group_claims"),
+        {"claim_value": "grp-mis-managers", "group": roles["Managers"].pk, "description": "MIS managers"},
+        follow=True,
+    )
+
+    assert "“grp-mis-managers” now grants Managers at each sign-in." in response.text
+    assert GroupClaimMapping.objects.get().group == roles["Managers"]
+    assert "Group claim “grp-mis-managers”" in client.get(reverse("permissions:audit")).text
+    twice = client.post(
+        reverse("signin:group_claims"), {"claim_value": "grp-mis-managers", "group": roles["Tutors"].pk}
+    )
+    assert twice.status_code == 400
+
+
+def test_only_admins_map_group_claims(client, manager):
+    client.force_login(manager)
+    assert client.get(reverse("signin:group_claims")).status_code == 403
