@@ -239,3 +239,12 @@ def test_admins_map_a_group_claim_and_the_audit_trail_records_it(client, admin_u
 def test_only_admins_map_group_claims(client, manager):
     client.force_login(manager)
     assert client.get(reverse("signin:group_claims")).status_code == 403
+
+
+def test_a_provider_that_cannot_be_reached_gets_a_clear_page(client, oidc_provider, settings):
+    settings.OIDC_ISSUER = oidc_provider.url + "/nowhere"  # discovery answers 404 there
+
+    response = client.get(reverse("signin:start"))
+
+    assert response.status_code == 403
+    assert "The sign-in provider could not be reached" in response.text
