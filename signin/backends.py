@@ -70,14 +70,14 @@ class ProviderBackend(OIDCAuthenticationBackend):
         if request is None or username is not None or "nonce" not in kwargs or not provider_enabled():
             return None
         try:
-            user: User | None = super().authenticate(request, **kwargs)
+            user: User | None = super().authenticate(request, **kwargs)  # type: ignore[no-untyped-call]
         except requests.RequestException as error:
             raise SignInRefused(Refusal.UNREACHABLE, type(error).__name__) from error
         return user
 
     def retrieve_matching_jwk(self, token: str) -> Any:
         try:
-            return super().retrieve_matching_jwk(token)
+            return super().retrieve_matching_jwk(token)  # type: ignore[no-untyped-call]
         except (SuspiciousOperation, KeyError, jwt.PyJWTError) as error:
             raise SignInRefused(Refusal.SIGNATURE, "no published key matches the token's key id") from error
 

@@ -31,7 +31,7 @@ class CodeForm(forms.Form):
     )
 
 
-class GroupClaimForm(forms.ModelForm):
+class GroupClaimForm(forms.ModelForm[GroupClaimMapping]):
     class Meta:
         model = GroupClaimMapping
         fields = ["claim_value", "group", "description"]

@@ -22,8 +22,10 @@ TOTP_DIGITS = 6
 
 def pending_app_device(*, user: User) -> TOTPDevice:
     """The not yet confirmed authenticator app being set up: the same secret until it is confirmed."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    return device or TOTPDevice.objects.create(user=user, name=APP_DEVICE, confirmed=False)
+    device: TOTPDevice | None = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=APP_DEVICE, confirmed=False)
+    return device
 
 
 def app_secret(device: TOTPDevice) -> str:

@@ -54,9 +54,10 @@ class ProviderStartView(OIDCAuthenticationRequestView):
         if not provider_enabled():
             raise Http404
         try:
-            return super().get(request)
+            response: HttpResponse = super().get(request)  # type: ignore[no-untyped-call]
         except SignInRefused as refusal:
             return _refused(request, refusal)
+        return response
 
 
 class ProviderCallbackView(OIDCAuthenticationCallbackView):
@@ -66,12 +67,13 @@ class ProviderCallbackView(OIDCAuthenticationCallbackView):
         if not provider_enabled():
             raise Http404
         try:
-            return super().get(request)
+            response: HttpResponse = super().get(request)  # type: ignore[no-untyped-call]
         except SignInRefused as refusal:
             return _refused(request, refusal)
         except SuspiciousOperation:
             # mozilla-django-oidc's own check: the state is not one this browser's session started.
             return _refused(request, SignInRefused(Refusal.STATE))
+        return response
 
     def login_failure(self) -> HttpResponse:
         error = self.request.GET.get("error_description") or self.request.GET.get("error") or ""
