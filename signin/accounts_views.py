@@ -22,8 +22,8 @@ def sign_ins(request: StaffRequest) -> HttpResponse:
     return render(request, "signin/sign_ins.html", context)
 
 
-@require_POST
 @staff_required(can_edit_permissions)
+@require_POST
 def factor_reset(request: StaffRequest, user_id: int) -> HttpResponse:
     """An admin removes another account's lost second factor: it sets one up again at its next sign-in."""
     target = get_object_or_404(User, pk=user_id, is_staff=True)

@@ -30,8 +30,8 @@ def group_claims(request: StaffRequest) -> HttpResponse:
     return render(request, "signin/group_claims.html", context, status=400 if form.errors else 200)
 
 
-@require_POST
 @staff_required(can_edit_permissions)
+@require_POST
 def group_claim_delete(request: StaffRequest, mapping_id: int) -> HttpResponse:
     mapping = get_object_or_404(GroupClaimMapping, pk=mapping_id)
     mapping.delete()

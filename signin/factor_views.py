@@ -94,8 +94,8 @@ def verify(request: StaffRequest) -> HttpResponse:
     )
 
 
-@require_POST
 @staff_required()
+@require_POST
 def recovery_codes(request: StaffRequest) -> HttpResponse:
     if not has_second_factor(request.user) or not request.user.is_verified():  # type: ignore[attr-defined]
         raise PermissionDenied
@@ -103,8 +103,8 @@ def recovery_codes(request: StaffRequest) -> HttpResponse:
     return render(request, "signin/recovery_codes.html", {"codes": codes, "next": "/", "new": False})
 
 
-@require_POST
 @staff_required()
+@require_POST
 def replace_app(request: StaffRequest) -> HttpResponse:
     """A new phone: remove the old app and set up again (the session stays verified meanwhile)."""
     if not request.user.is_verified():  # type: ignore[attr-defined]
@@ -115,8 +115,8 @@ def replace_app(request: StaffRequest) -> HttpResponse:
     return redirect("signin:factor_setup")
 
 
-@require_POST
 @staff_required()
+@require_POST
 def turn_off(request: StaffRequest) -> HttpResponse:
     if second_factor_mandatory(request.user) or not request.user.is_verified():  # type: ignore[attr-defined]
         raise PermissionDenied
