@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_celery_beat",
     "jobs",
@@ -65,6 +68,7 @@ INSTALLED_APPS = [
     "bksb_integration",
     "hub",
     "ops",
+    "signin",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "signin.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "bksbmis.session_limits.SessionLimitsMiddleware",
     "bksbmis.middleware.PrivateCacheMiddleware",
@@ -137,7 +143,10 @@ else:
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Passwords, refused to all but the break-glass accounts when LOCAL_PASSWORDS is off.
+    "signin.backends.LocalPasswordBackend",
+    # The college's OpenID Connect provider (Microsoft Entra ID or any other), when OIDC_ISSUER is set.
+    "signin.backends.ProviderBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -148,6 +157,37 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# -- Sign-in with the college's account (OpenID Connect) and the second factor (see README) --
+# The provider: its issuer (discovery reads ISSUER/.well-known/openid-configuration), and this
+# app's registration there. Sign-in with the provider is offered only when all three are set.
+OIDC_ISSUER = env("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="Microsoft")
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", default="openid profile email")
+# Which claim carries the groups mapped to permission groups (Entra: "groups", or "roles" for app roles),
+# and which one names the account.
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", default="preferred_username")
+# A first sign-in takes over a local account of the same username (never a superuser's or a
+# break-glass account) instead of being refused; off unless asked for.
+OIDC_LINK_EXISTING_ACCOUNTS = env.bool("OIDC_LINK_EXISTING_ACCOUNTS", default=False)
+# Learners may sign in to the Hub with the provider too, matched to their web user by this claim.
+OIDC_HUB_SIGN_IN = env.bool("OIDC_HUB_SIGN_IN", default=False)
+OIDC_HUB_MATCH_CLAIM = env("OIDC_HUB_MATCH_CLAIM", default="email")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = False  # the provider's sign-out is offered with client_id: no token is kept
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "signin:callback"
+# Clock skew allowed when checking the ID token's expiry and issue time, in seconds.
+OIDC_LEEWAY_SECONDS = env.int("OIDC_LEEWAY_SECONDS", default=60)
+# Off: staff sign in with the provider only, except these named break-glass accounts.
+LOCAL_PASSWORDS = env.bool("LOCAL_PASSWORDS", default=True)
+BREAK_GLASS_ACCOUNTS = env.list("BREAK_GLASS_ACCOUNTS", default=[])
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="bksbmis")
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
