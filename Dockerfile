@@ -10,11 +10,11 @@ RUN pip install --no-cache-dir --require-hashes -r requirements-pip.txt \
 
 COPY . .
 # collectstatic needs settings to load; the keys made here are thrown away with the layer.
-RUN DEBUG=False ALLOWED_HOSTS=build VAR_DIR=/tmp/build-var \
+RUN DEBUG=False ALLOWED_HOSTS=build VAR_DIR=/tmp/build-var PRIVATE_UMASK=False \
     SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     BKSB_ENCRYPTION_KEY="$(python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
     python manage.py collectstatic --noinput && rm -rf /tmp/build-var \
- && useradd --create-home --uid 1000 app && mkdir -p /app/var/imports /app/var/evidence && chown -R app /app/var
+ && useradd --create-home --uid 1000 app && mkdir -p /app/var/imports /app/var/evidence && chown -R app /app/var && chmod -R go-rwx /app/var
 USER app
 
 EXPOSE 8000
