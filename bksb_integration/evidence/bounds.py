@@ -43,9 +43,9 @@ def evidence_packs_refusal(*, kind: str, count: int, started_by: AnyUser) -> str
     return disk_refusal(needed=count * PACK_BYTES)
 
 
-def disk_refusal(*, needed: int) -> str:
-    """Why the disk under VAR_DIR has no room for `needed` more bytes and the floor kept free, or ''."""
-    free = shutil.disk_usage(Path(settings.VAR_DIR)).free
+def disk_refusal(*, needed: int, where: Path | None = None) -> str:
+    """Why the disk (under VAR_DIR, or `where`) has no room for `needed` more bytes and the floor kept free, or ''."""
+    free = shutil.disk_usage(where or Path(settings.VAR_DIR)).free
     floor = settings.EVIDENCE_MIN_FREE_MB * MB
     if free - needed >= floor:
         return ""
