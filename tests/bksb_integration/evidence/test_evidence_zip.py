@@ -178,3 +178,18 @@ def test_a_zip_is_refused_when_the_disk_has_no_room_for_it(client, admin_user, s
     assert "The server&#x27;s disk has" in answer
     assert "Ask an administrator to free space, or select fewer records." in answer
     assert not Job.objects.filter(kind=KIND).exists()
+
+
+def test_without_javascript_the_step_is_a_page_that_posts_the_selection_again(client, admin_user):
+    learners = [LearnerFactory() for _ in range(2)]
+    client.force_login(admin_user)
+
+    page = client.post(reverse("bksb:evidence_packs"), {"learner": [each.pk for each in learners]}).content.decode()
+
+    assert "<title>Evidence packs" in page
+    assert "Evidence packs for 2 records?" in page
+    assert "2 records ticked." in page
+    for learner in learners:
+        assert f'<input type="hidden" name="learner" value="{learner.pk}">' in page
+    assert '<input type="hidden" name="confirmed" value="1">' in page
+    assert not Job.objects.filter(kind=KIND).exists()
