@@ -18,4 +18,6 @@ RUN DEBUG=False ALLOWED_HOSTS=build VAR_DIR=/tmp/build-var PRIVATE_UMASK=False \
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "bksbmis.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+# Threads (gthread): a long streamed download (the learner list's CSV) holds one thread, not a whole
+# worker, so three of them no longer stop every other page.
+CMD ["gunicorn", "bksbmis.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--timeout", "60", "--access-logfile", "-"]
