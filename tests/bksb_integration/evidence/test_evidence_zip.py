@@ -193,3 +193,19 @@ def test_without_javascript_the_step_is_a_page_that_posts_the_selection_again(cl
         assert f'<input type="hidden" name="learner" value="{learner.pk}">' in page
     assert '<input type="hidden" name="confirmed" value="1">' in page
     assert not Job.objects.filter(kind=KIND).exists()
+
+
+def test_a_job_stops_with_its_reason_when_the_disk_fills_while_it_runs(client, admin_user, settings, monkeypatch):
+    learners = [LearnerFactory() for _ in range(2)]
+    monkeypatch.setattr("jobs.queue.job_run_queue", lambda job_id: None)
+    job = evidence_job.evidence_packs_start(
+        learners=Learner.objects.filter(pk__in=[each.pk for each in learners]), started_by=admin_user
+    )
+    settings.EVIDENCE_MIN_FREE_MB = 10**12  # the disk fills up after the job was queued
+
+    assert job_run(job_id=job.pk) == Job.Status.FAILED
+
+    job.refresh_from_db()
+    assert job.message.startswith("Stopped: The server's disk has")
+    assert job.message.endswith("Then Try again.")
+    assert not evidence_job.evidence_zip_path(job).exists()
