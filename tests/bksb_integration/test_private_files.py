@@ -17,7 +17,7 @@ from kombu import Connection
 
 from bksb_integration.accounts.invites import invite_send
 from bksb_integration.config.connection import client_for
-from bksb_integration.results import evidence_job
+from bksb_integration.evidence import packs_job as evidence_job
 from bksbmis import mail as file_mail
 from bksbmis.celery import app as celery_app
 from jobs.services import job_run

@@ -21,7 +21,7 @@ from django.http import QueryDict
 
 from bksb_integration.config.connection import require_bksb
 from bksb_integration.evidence.bounds import PACK_BYTES, disk_refusal
-from bksb_integration.results.evidence_job import evidence_zip_write
+from bksb_integration.evidence.packs_job import evidence_zip_write
 from bksbmis.private_files import private_file
 from learners.selectors import learner_filters_from, learner_search
 

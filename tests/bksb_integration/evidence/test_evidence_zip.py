@@ -11,12 +11,12 @@ import zipfile
 import pytest
 from django.urls import reverse
 
+from bksb_integration.evidence import packs_job as evidence_job
 from bksb_integration.models import EvidencePack
-from bksb_integration.results import evidence_job
 from jobs.models import Job
 from jobs.services import job_run
 from learners.models import Learner
-from tests.bksb_integration.levels_support import item, store
+from tests.bksb_integration.levels.levels_support import item, store
 from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db

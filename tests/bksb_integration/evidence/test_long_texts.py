@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from bksb_integration.evidence.pack import evidence_content
+from bksb_integration.evidence.pdf import evidence_pdf
 from bksb_integration.models import AssessmentSession, EvidencePack, SkillResult
-from bksb_integration.results.evidence import evidence_content
-from bksb_integration.results.evidence_pdf import evidence_pdf
-from tests.bksb_integration.levels_support import USER, item, store
+from tests.bksb_integration.levels.levels_support import USER, item, store
 from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
