@@ -7,13 +7,14 @@ encryption key stored there, and email written to files in ./var/mail. With DEBU
 off, SECRET_KEY, BKSB_ENCRYPTION_KEY and ALLOWED_HOSTS have no defaults.
 """
 
+import os
 from pathlib import Path
 
 import django_stubs_ext
 import environ
 
 from bksbmis.local_keys import local_key
-from bksbmis.private_files import private_file
+from bksbmis.private_files import PRIVATE_UMASK, private_file
 
 # Django's generic classes take type parameters at run time (ModelForm[Learner]), as mypy --strict asks.
 django_stubs_ext.monkeypatch()
@@ -24,7 +25,15 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# What is written under VAR_DIR holds personal data or sign-in links (evidence zips,
+# mail, the filesystem broker's messages, uploads): every process that loads these
+# settings (web, worker, commands) creates files 0600 and folders 0700, whatever
+# writes them (kombu's broker opens its files itself). PRIVATE_UMASK=False leaves the umask alone.
+if env.bool("PRIVATE_UMASK", default=True):
+    os.umask(PRIVATE_UMASK)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Off unless asked for: the debug page shows every local variable, secrets included.
 DEBUG = env.bool("DEBUG", default=False)
@@ -62,6 +71,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     "django_celery_beat",
+    "bksbmis.apps.ProjectConfig",
     "jobs",
     "learners",
     "permissions",
@@ -223,7 +233,9 @@ EMAIL_URL = env("EMAIL_URL", default="")
 if EMAIL_URL:
     vars().update(env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    # A demo and development default only: with DEBUG off a system check (bksbmis.E001)
+    # refuses to start without EMAIL_URL. Each message is a file, 0600, in a 0700 folder.
+    EMAIL_BACKEND = "bksbmis.mail.PrivateFileEmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="bksbmis <noreply@localhost>")
 
@@ -236,7 +248,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery" / "broker"
     _control_dir = VAR_DIR / "celery" / "control"
     for _folder in (_broker_dir / "processed", _control_dir):
-        _folder.mkdir(parents=True, exist_ok=True)
+        _folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
@@ -261,6 +273,12 @@ CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=12)
 # Deployment-level switch: providers who have not taken up the bksb module
 # do not see it at all.
 BKSB_INTEGRATION_AVAILABLE = env.bool("BKSB_INTEGRATION_AVAILABLE", default=True)
+
+# Evidence packs from the learner list: at most this many records per zip (more is
+# `manage.py bksb_evidence_packs`), and a zip job starts (and goes on) only while the
+# disk under VAR_DIR keeps this much free beside the zip's estimated size.
+EVIDENCE_ZIP_MAX_RECORDS = env.int("EVIDENCE_ZIP_MAX_RECORDS", default=2000)
+EVIDENCE_MIN_FREE_MB = env.int("EVIDENCE_MIN_FREE_MB", default=500)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
