@@ -115,3 +115,23 @@ class WebUser(models.Model):
     @property
     def username(self) -> str:
         return self.user.get_username()
+
+
+class ListPreference(models.Model):
+    """A staff user's choice of the learner list's columns.
+
+    `columns` maps a column's key to shown (true) or hidden (false), only for the columns the person
+    changed: any other column, one added later among them, shows as it does by default.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner_list_preference"
+    )
+    columns = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "learner list preference"
+
+    def __str__(self) -> str:
+        return f"Learner list columns of user {self.user_id}"
