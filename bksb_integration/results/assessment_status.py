@@ -62,7 +62,7 @@ class Step(IntegerChoices):
     """One subject's step, in order."""
 
     NO_USER = 0, "No bksb user"
-    CREATED = 1, "Account created"
+    CREATED = 1, "Has a bksb user"  # in a record's own words: Account created, or Linked to bksb
     INVITED = 2, "Invited"
     STARTED = 3, "Started"
     FINISHED = 4, "Finished"
@@ -73,7 +73,8 @@ class Stage(TextChoices):
     """A record's two subjects together: the Induction board's columns, in order."""
 
     NO_USER = "no_bksb_user", "No bksb user"
-    CREATED = "not_invited", "Account created, not invited"
+    # Created here or linked (by an import, matching or Apply): either way a bksb user, and no invite sent from here.
+    CREATED = "not_invited", "Has a bksb user, not invited"
     INVITED = "invited", "Invited, not started"
     IN_PROGRESS = "in_progress", "In progress"
     FINISHED = "finished_no_result", "Finished, no result yet"
@@ -84,12 +85,21 @@ class Stage(TextChoices):
 NOT_STARTED = "not_started"
 AWAITING_RESULTS = "awaiting_results"
 FILTER_CHOICES: list[tuple[str, str]] = [
-    (NOT_STARTED, "Not started (account created or invited)"),
+    (NOT_STARTED, "Not started (has a bksb user, invited or not)"),
     *Stage.choices,
     (AWAITING_RESULTS, "Started, results not all in"),
 ]
 NOT_STARTED_STAGES = (Stage.CREATED, Stage.INVITED)
 AWAITING_STAGES = (Stage.IN_PROGRESS, Stage.FINISHED)
+
+# Step.CREATED in a record's own words: its bksb user created here, or linked (an import, matching, Apply).
+CREATED_HERE, LINKED = "Account created", "Linked to bksb"
+
+
+def _step_words(step: Step, created_here: bool) -> str:
+    if step == Step.CREATED:
+        return CREATED_HERE if created_here else LINKED
+    return step.label
 
 
 # ---- the questions, as expressions on Learner ---------------------------------------------
@@ -218,10 +228,11 @@ class StepMark:
     current: bool
     at: dt.datetime | None
     passed_over: bool = False
+    created_here: bool = True
 
     @property
     def label(self) -> str:
-        return self.step.label
+        return _step_words(self.step, self.created_here)
 
 
 @dataclass(frozen=True)
@@ -229,10 +240,16 @@ class SubjectStatus:
     subject: str
     step: Step
     marks: list[StepMark]
+    created_here: bool = True
 
     @property
     def label(self) -> str:
         return Subject(self.subject).label
+
+    @property
+    def step_label(self) -> str:
+        """The step in words: "Account created" or "Linked to bksb" for a bksb user created here or not."""
+        return _step_words(self.step, self.created_here)
 
     @property
     def has_user(self) -> bool:
@@ -248,7 +265,7 @@ class AssessmentStatus:
     @property
     def text(self) -> str:
         """“English: Started · Maths: Invited”, for a list cell and the CSV."""
-        return " · ".join(f"{row.label}: {row.step.label}" for row in self.subjects)
+        return " · ".join(f"{row.label}: {row.step_label}" for row in self.subjects)
 
 
 def _latest(queryset: QuerySet, field: str) -> Subquery:
@@ -290,11 +307,14 @@ def assessment_status(*, learner: Learner) -> AssessmentStatus:
 
 def _status(row: dict[str, object]) -> AssessmentStatus:
     created_at = row["as_created_here_at"] or row["as_linked_at"]
-    subjects = [_subject_status(row, subject, created_at) for subject in SUBJECTS]  # type: ignore[arg-type]
+    created_here = row["as_created_here_at"] is not None
+    subjects = [_subject_status(row, subject, created_at, created_here) for subject in SUBJECTS]  # type: ignore[arg-type]
     return AssessmentStatus(row["pk"], stage_of([status.step for status in subjects]), subjects)  # type: ignore[arg-type]
 
 
-def _subject_status(row: dict[str, object], subject: str, created_at: dt.datetime | None) -> SubjectStatus:
+def _subject_status(
+    row: dict[str, object], subject: str, created_at: dt.datetime | None, created_here: bool
+) -> SubjectStatus:
     step = Step(cast(int, row[f"as_{subject}_step"]))
     dates = {
         Step.CREATED: created_at,
@@ -313,8 +333,9 @@ def _subject_status(row: dict[str, object], subject: str, created_at: dt.datetim
             current=each == step,
             at=dates[each] if each <= step else None,  # type: ignore[arg-type]
             passed_over=each < step and each in passed_over,
+            created_here=created_here,
         )
         for each in Step
         if each != Step.NO_USER
     ]
-    return SubjectStatus(subject, step, marks)
+    return SubjectStatus(subject, step, marks, created_here)

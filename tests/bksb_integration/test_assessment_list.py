@@ -46,7 +46,7 @@ def test_the_list_shows_each_record_s_stage_and_both_subjects(client, tutor, rec
     client.force_login(tutor)
     page = client.get(reverse("learners:list")).content.decode()
     assert "<th>Initial assessments</th>" in page
-    assert "English: Started · Maths: Account created" in page
+    assert "English: Started · Maths: Linked to bksb" in page
     assert "English: Results in · Maths: Results in" in page
     assert "English: No bksb user · Maths: No bksb user" in page
 
@@ -85,7 +85,7 @@ def test_the_csv_export_carries_the_stage_and_the_subjects(client, tutor, record
     text = b"".join(response.streaming_content).decode()
     header, row = (next(csv.reader([line])) for line in text.splitlines()[:2])
     assert header[11] == "Initial assessments"  # the first column after the list's own, registered first
-    assert row[11] == "In progress (English: Started · Maths: Account created)"
+    assert row[11] == "In progress (English: Started · Maths: Linked to bksb)"
 
 
 def test_get_results_is_offered_on_the_list_only_to_those_with_get_results_for_all(client, tutor, manager, records):

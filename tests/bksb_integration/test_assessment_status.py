@@ -96,9 +96,14 @@ def test_an_account_created_here_is_dated_when_it_was_created():
     ]
 
 
-def test_a_linked_account_is_dated_when_it_was_linked():
+def test_a_linked_account_is_dated_when_it_was_linked_and_says_linked_not_created():
     learner = _user()
-    assert assessment_status(learner=learner).subjects[1].marks[0].at == T0
+    status = assessment_status(learner=learner)
+    assert status.subjects[1].marks[0].at == T0
+    # Linked (by an import, matching or Apply), not created here: the words say so, on the tab, the list and the board.
+    assert status.subjects[1].marks[0].label == "Linked to bksb"
+    assert status.text == "English: Linked to bksb · Maths: Linked to bksb"
+    assert status.stage.label == "Has a bksb user, not invited"
 
 
 def test_an_invite_moves_both_subjects_to_invited_dated_by_the_latest_invite():

@@ -97,7 +97,10 @@ def test_an_admin_tags_entry_maths_and_downloads_the_evidence(
     assert EvidencePack.objects.filter(learner=entry, in_bulk=False).count() == 1
 
     page.goto(f"{live_server.url}/learners/")
-    page.get_by_label("Tag", exact=True).select_option(label="Maths support: Entry")
+    page.locator("summary", has_text="Filters").click()
+    page.get_by_role("group", name="Filters", exact=True).get_by_label("Tag", exact=True).select_option(
+        label="Maths support: Entry"
+    )
     expect(page).to_have_url(re.compile(r"bksb_tag="))
     expect(page.get_by_role("link", name=re.compile("Ó'Brien"))).to_be_visible()
     expect(page.get_by_text("Lev Two")).to_have_count(0)
