@@ -112,7 +112,7 @@ def test_the_review_names_the_records_none_was_found_for(
     with django_capture_on_commit_callbacks(execute=True):
         job = bksb_match_start(learner_ids=[found.pk, *(each.pk for each in nobody)], started_by=None)
     client.force_login(manager)
-    monkeypatch.setattr("bksb_integration.web.matching.REVIEW_PAGE_SIZE", 2)
+    monkeypatch.setattr("bksb_integration.matching.views.match.REVIEW_PAGE_SIZE", 2)
 
     page = client.get(reverse("bksb:match_review", args=[job.pk])).content.decode()
 
