@@ -12,6 +12,7 @@ import zipfile
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from bksb_integration.evidence import packs_job as evidence_job
@@ -179,6 +180,27 @@ def test_the_tab_button_downloads_the_pdf_and_the_audit_trail_records_it(client,
     assert "Evidence pack made" in audit
     assert "Learner L000042" in audit
     assert fingerprint_of(assessed) in audit
+
+
+def test_the_tab_shows_the_latest_packs_fingerprint(client, admin_user, tutor, assessed):
+    client.force_login(tutor)
+    tab = client.get(reverse("bksb:tab", args=[assessed.pk])).content.decode()
+    assert "No evidence pack has been made for this record yet." in tab
+    client.post(reverse("bksb:evidence_pack", args=[assessed.pk]))
+    first = EvidencePack.objects.get(learner=assessed)
+    InitialAssessmentResult.objects.filter(learner=assessed, session_id=101).update(raw={"changed": True})
+    client.force_login(admin_user)
+    client.post(reverse("bksb:evidence_pack", args=[assessed.pk]))
+    latest = EvidencePack.objects.exclude(pk=first.pk).get(learner=assessed)
+    assert latest.fingerprint != first.fingerprint
+
+    client.force_login(tutor)
+    tab = client.get(reverse("bksb:tab", args=[assessed.pk])).content.decode()
+    line = tab.split('id="bksb-latest-pack"', 1)[1].split("</p>", 1)[0]
+    assert f"SHA-256 fingerprint: <code>{latest.fingerprint}</code>" in line
+    assert first.fingerprint not in tab
+    assert f"made {timezone.localtime(latest.made_at):%-d %b %Y %H:%M} by admin1" in line
+    assert "of 5 stored results." in line
 
 
 def test_a_pack_needs_the_bksb_module_right(client, outsider, assessed):
