@@ -113,6 +113,10 @@ def test_the_induction_board_matches_the_sandbox_and_invites_those_not_started(p
         for learner in learners:
             expect(column.get_by_role("link", name=f"{learner.last_name}, {learner.first_name}")).to_be_visible()
 
+    # Linked by the download (their username was on the record), not created here: the board says so.
+    not_invited = _stage_count(page, "Has a bksb user, not invited")
+    expect(not_invited.get_by_text("English: Linked to bksb")).to_have_count(len(not_started))
+    expect(page.get_by_text("Account created")).to_have_count(0)
     # The new bksb users were never invited: Send invite, not "again" (which has nobody to send to yet).
     expect(page.get_by_role("button", name="Send invite again")).to_be_disabled()
     page.get_by_role("button", name="Send invite", exact=True).click()

@@ -154,11 +154,18 @@ def test_the_column_chooser_keeps_each_persons_choice(page, live_server, browser
     expect(table.get_by_role("columnheader", name="Learning status")).to_be_visible()
     expect(table.get_by_role("columnheader", name="Email")).to_have_count(0)
 
-    page.locator("summary", has_text="Columns").click()
+    # All by keyboard: open Columns, untick Learning status, tick Email, Save columns.
+    page.locator("summary", has_text="Columns").focus()
+    page.keyboard.press("Enter")
     chooser = page.get_by_role("group", name="Columns to show")
-    chooser.get_by_label("Learning status").uncheck()
-    chooser.get_by_label("Email").check()
-    page.get_by_role("button", name="Save columns").click()
+    chooser.get_by_label("Learning status").focus()
+    page.keyboard.press("Space")
+    chooser.get_by_label("Email").focus()
+    page.keyboard.press("Space")
+    expect(chooser.get_by_label("Learning status")).not_to_be_checked()
+    expect(chooser.get_by_label("Email")).to_be_checked()
+    page.get_by_role("button", name="Save columns").focus()
+    page.keyboard.press("Enter")
 
     expect(page.get_by_text("Columns saved: the list shows them whenever you open it.")).to_be_visible()
     expect(page).to_have_url(re.compile(r"learning_status=withdrawn"))  # the same list as before

@@ -95,6 +95,13 @@ def test_an_admin_tags_entry_maths_and_downloads_the_evidence(
     assert download.suggested_filename == "evidence-pack-L000701.pdf"
     assert Path(download.path()).read_bytes()[:5] == b"%PDF-"
     assert EvidencePack.objects.filter(learner=entry, in_bulk=False).count() == 1
+    # The tab, opened again, shows the pack's fingerprint for checking a printed copy against.
+    expect(page.get_by_text("No evidence pack has been made for this record yet.")).to_be_visible()
+    page.reload()
+    pack = EvidencePack.objects.get(learner=entry)
+    expect(page.get_by_text(re.compile(r"^Latest evidence pack: made .* by admin1"))).to_contain_text(
+        f"SHA-256 fingerprint: {pack.fingerprint}"
+    )
 
     page.goto(f"{live_server.url}/learners/")
     page.locator("summary", has_text="Filters").click()
