@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from learners.models import LearningStatus
-from tests.bksb_integration.levels_support import item, store
+from tests.bksb_integration.levels.levels_support import item, store
 from tests.factories import LearnerFactory
 from tests.support import mappings_seed
 
