@@ -138,7 +138,7 @@ class UnsuggestedList:
     label: str
     meaning: str
     page_param: str
-    page: Page
+    page: Page[JobItem]
     lines: list[tuple[JobItem, Learner | None]]
 
 
