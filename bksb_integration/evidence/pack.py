@@ -172,3 +172,8 @@ def evidence_pack_record(*, content: EvidenceContent, made_by: User | None, in_b
         result_count=content.result_count,
         in_bulk=in_bulk,
     )
+
+
+def evidence_pack_latest(*, learner: Learner) -> EvidencePack | None:
+    """The record's latest pack (alone or in a zip), for its fingerprint on the BKSB tab: one query."""
+    return EvidencePack.objects.filter(learner=learner).select_related("made_by").order_by("-made_at", "-pk").first()

@@ -18,7 +18,6 @@ import logging
 import unicodedata
 from pathlib import Path
 
-from django.utils import timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
@@ -26,6 +25,7 @@ from bksb_integration.evidence.pack import NEVER_EDITED, NOT_ADVICE, EvidenceCon
 from bksb_integration.levels.queries import SUBJECT_LABELS, level_label
 from bksb_integration.models import LearnerLevel, Subject
 from bksb_integration.models.results import AssessmentResult
+from bksbmis.dates import uk_date, uk_datetime
 
 # fontTools logs every glyph it keeps at INFO while fpdf2 subsets the font: not news.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -47,10 +47,13 @@ def clean(value: object) -> str:
 
 
 def when(value: dt.datetime | None) -> str:
-    """A time in UK local time, as bksb gives it, with its zone: 2026-09-01 10:00 BST."""
-    if value is None:
-        return NONE
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
+    """A time in UK local time, with its zone, in the product's one form: 1 Sep 2026 10:00 BST."""
+    return uk_datetime(value) if value is not None else NONE
+
+
+def day(value: dt.date | None) -> str:
+    """A date in the same form: 1 Sep 2026."""
+    return uk_date(value) if value is not None else NONE
 
 
 class _Pack(FPDF):
@@ -146,11 +149,11 @@ def _learner(pdf: _Pack, content: EvidenceContent) -> None:
             ("Name", learner.full_name),
             ("Reference", learner.learner_ref),
             ("Learner or applicant", learner.get_kind_display()),
-            ("Date of birth", learner.date_of_birth.isoformat() if learner.date_of_birth else NONE),
+            ("Date of birth", day(learner.date_of_birth)),
             ("Email", learner.email),
             ("Learning status", learner.get_learning_status_display()),
-            ("Start date", learner.start_date.isoformat() if learner.start_date else NONE),
-            ("End date", learner.end_date.isoformat() if learner.end_date else NONE),
+            ("Start date", day(learner.start_date)),
+            ("End date", day(learner.end_date)),
             ("bksb user id in effect", content.bksb_user_id or "Not resolved"),
             (
                 "bksb username in effect",

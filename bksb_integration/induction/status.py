@@ -65,7 +65,7 @@ INITIAL = AssessmentSession.AssessmentType.INITIAL
 NOT_STARTED = "not_started"
 AWAITING_RESULTS = "awaiting_results"
 FILTER_CHOICES: list[tuple[str, str]] = [
-    (NOT_STARTED, "Not started (account created or invited)"),
+    (NOT_STARTED, "Not started (has a bksb user, invited or not)"),
     *Stage.choices,
     (AWAITING_RESULTS, "Started, results not all in"),
 ]
@@ -173,6 +173,10 @@ class SubjectStatus:
     @property
     def label(self) -> str:
         return Subject(self.subject).label
+
+    @property
+    def step_label(self) -> str:
+        return self.step.label
 
     @property
     def has_user(self) -> bool:

@@ -33,7 +33,8 @@ class Step(models.IntegerChoices):
     """One subject's step, in order."""
 
     NO_USER = 0, "No bksb user"
-    CREATED = 1, "Account created"
+    # Created here, or linked (by an import, matching or Apply): either way the record has a bksb user.
+    CREATED = 1, "Has a bksb user"
     INVITED = 2, "Invited"
     STARTED = 3, "Started"
     FINISHED = 4, "Finished"
@@ -44,7 +45,7 @@ class Stage(models.TextChoices):
     """A record's two subjects together: the Induction board's columns, in order."""
 
     NO_USER = "no_bksb_user", "No bksb user"
-    CREATED = "not_invited", "Account created, not invited"
+    CREATED = "not_invited", "Has a bksb user, not invited"
     INVITED = "invited", "Invited, not started"
     IN_PROGRESS = "in_progress", "In progress"
     FINISHED = "finished_no_result", "Finished, no result yet"

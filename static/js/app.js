@@ -80,3 +80,17 @@ document.addEventListener("keydown", (event) => {
   next.focus();
   selectTab(next);
 });
+// Learner list: after a filter's chip is removed (the list redrawn in place), focus the chip now in its
+// place, or the Filters button when none is left, so a keyboard user carries on from where they were.
+let chipRemoved = null;
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const chip = event.detail.elt.closest ? event.detail.elt.closest("[data-chip]") : null;
+  chipRemoved = chip ? [...document.querySelectorAll("a.chip")].indexOf(chip) : null;
+});
+document.addEventListener("htmx:afterSettle", () => {
+  if (chipRemoved === null) return;
+  const chips = document.querySelectorAll("a.chip");
+  const next = (chipRemoved >= 0 && chips[Math.min(chipRemoved, chips.length - 1)]) || document.getElementById("filter-panel-toggle");
+  chipRemoved = null;
+  if (next) next.focus();
+});

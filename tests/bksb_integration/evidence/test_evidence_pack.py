@@ -27,6 +27,7 @@ from bksb_integration.models import (
     SkillResult,
     TagRule,
 )
+from bksbmis.dates import uk_datetime
 from jobs.models import Job
 from tests.bksb_integration.levels.levels_support import OTHER_USER, USER, item, store
 from tests.factories import LearnerFactory, UserFactory
@@ -97,20 +98,34 @@ def test_the_pack_shows_every_stored_result_as_stored(assessed):
         for row in model.objects.filter(learner=assessed):
             assert str(row.session_id) in text
             assert str(row.assessment_id) in text
-            assert timezone.localtime(row.result_date).strftime("%Y-%m-%d %H:%M %Z") in text
-            assert timezone.localtime(row.first_seen_at).strftime("%Y-%m-%d %H:%M %Z") in text
-    assert "2026-09-01 10:00 BST" in text  # 09:00 UTC, as bksb gives it: UK time
+            assert uk_datetime(row.result_date) in text
+            assert uk_datetime(row.first_seen_at) in text
+    assert "1 Sep 2026 10:00 BST" in text  # 09:00 UTC, as bksb gives it: UK time
     assert "Initial assessment results (4)" in text
     assert "Diagnostic results (1)" in text
     assert "42.5%" in text
     assert "Not mapped" in text
     assert "came from a previous bksb user" in text
     assert "Maths assessed below Level 2: eligible for the fully funded entitlement" in text
-    assert "Initial assessment Entry 3 on 01/09/2026 (SessionId 101, AssessmentID 5001)" in text
+    assert "Initial assessment Entry 3 on 1 Sep 2026 (SessionId 101, AssessmentID 5001)" in text
     assert "Maths support: Entry" in text
     assert "decision support, not funding advice" in text
     assert "Results are never editable in bksbmis" in text
     assert fingerprint_of(assessed) in text
+
+
+def test_the_pack_writes_every_date_one_way(assessed):
+    assessed.date_of_birth = dt.date(2008, 3, 8)
+    assessed.end_date = dt.date(2027, 6, 30)
+    assessed.save()
+    text = text_of(evidence_pdf(evidence_content(learner=assessed, made_by=None)))
+    # The UK long form of the rest of the product (6 Dec 2026), never 2026-12-06 or 08/03/2025.
+    assert "Date of birth 8 Mar 2008" in text
+    assert "Start date 30 Sep 2026" in text
+    assert "End date 30 Jun 2027" in text
+    assert "2 Sep 2026 10:00 BST" in text
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)
+    assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", text)
 
 
 def test_the_fingerprint_changes_when_a_raw_item_does(assessed):
@@ -162,6 +177,27 @@ def test_the_tab_button_downloads_the_pdf_and_the_audit_trail_records_it(client,
     assert "Evidence pack made" in audit
     assert "Learner L000042" in audit
     assert fingerprint_of(assessed) in audit
+
+
+def test_the_tab_shows_the_latest_packs_fingerprint(client, admin_user, tutor, assessed):
+    client.force_login(tutor)
+    tab = client.get(reverse("bksb:tab", args=[assessed.pk])).content.decode()
+    assert "No evidence pack has been made for this record yet." in tab
+    client.post(reverse("bksb:evidence_pack", args=[assessed.pk]))
+    first = EvidencePack.objects.get(learner=assessed)
+    InitialAssessmentResult.objects.filter(learner=assessed, session_id=101).update(raw={"changed": True})
+    client.force_login(admin_user)
+    client.post(reverse("bksb:evidence_pack", args=[assessed.pk]))
+    latest = EvidencePack.objects.exclude(pk=first.pk).get(learner=assessed)
+    assert latest.fingerprint != first.fingerprint
+
+    client.force_login(tutor)
+    tab = client.get(reverse("bksb:tab", args=[assessed.pk])).content.decode()
+    line = tab.split('id="bksb-latest-pack"', 1)[1].split("</p>", 1)[0]
+    assert f"SHA-256 fingerprint: <code>{latest.fingerprint}</code>" in line
+    assert first.fingerprint not in tab
+    assert f"made {timezone.localtime(latest.made_at):%-d %b %Y %H:%M} by admin1" in line
+    assert "of 5 stored results." in line
 
 
 def test_a_pack_needs_the_bksb_module_right(client, outsider, assessed):

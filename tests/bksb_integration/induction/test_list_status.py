@@ -49,7 +49,7 @@ def test_the_list_shows_each_record_s_stage_and_both_subjects(client, tutor, rec
     client.force_login(tutor)
     page = client.get(reverse("learners:list")).content.decode()
     assert "<th>Initial assessments</th>" in page
-    assert "English: Started · Maths: Account created" in page
+    assert "English: Started · Maths: Has a bksb user" in page
     assert "English: Results in · Maths: Results in" in page
     assert "English: No bksb user · Maths: No bksb user" in page
 
@@ -71,9 +71,9 @@ def test_the_filtered_list_costs_the_same_queries_for_more_records(
 ):
     client.force_login(tutor)
     client.get(reverse("learners:list"))  # the first visit creates the bksb settings row the flag filter reads
-    # The list's 8, its registered columns' (the status column, three level columns) and filters' options (Tag,
-    # Funding flag): a constant number, the same for more records.
-    with django_assert_max_num_queries(14) as few:
+    # The list's 8, the person's choice of columns, its registered columns' (the status column, three level
+    # columns) and filters' options (Tag, Funding flag): a constant number, the same for more records.
+    with django_assert_max_num_queries(15) as few:
         client.get(reverse("learners:list"), {"bksb_status": "in_progress"})
     for number in range(40):
         _started(f"More{number}", 1000 + number)
@@ -89,7 +89,7 @@ def test_the_csv_export_carries_the_stage_and_the_subjects(client, tutor, record
     text = b"".join(response.streaming_content).decode()
     header, row = (next(csv.reader([line])) for line in text.splitlines()[:2])
     assert header[11] == "Initial assessments"  # the first column after the list's own, registered first
-    assert row[11] == "In progress (English: Started · Maths: Account created)"
+    assert row[11] == "In progress (English: Started · Maths: Has a bksb user)"
 
 
 def test_get_results_is_offered_on_the_list_only_to_those_with_get_results_for_all(client, tutor, manager, records):

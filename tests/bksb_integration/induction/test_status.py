@@ -99,7 +99,7 @@ def test_an_account_created_here_is_dated_when_it_was_created():
     english = status.subjects[0]
     assert english.step == Step.CREATED
     assert [(mark.label, mark.reached, mark.at) for mark in english.marks] == [
-        ("Account created", True, creation.updated_at),
+        ("Has a bksb user", True, creation.updated_at),
         ("Invited", False, None),
         ("Started", False, None),
         ("Finished", False, None),
@@ -107,9 +107,14 @@ def test_an_account_created_here_is_dated_when_it_was_created():
     ]
 
 
-def test_a_linked_account_is_dated_when_it_was_linked():
+def test_a_linked_account_is_dated_when_it_was_linked_and_says_it_has_a_bksb_user():
     learner = _user()
-    assert assessment_status(learner=learner).subjects[1].marks[0].at == T0
+    status = assessment_status(learner=learner)
+    assert status.subjects[1].marks[0].at == T0
+    # Linked (by an import, matching or Apply), not created here: never "Account created", on the tab, list or board.
+    assert status.subjects[1].marks[0].label == "Has a bksb user"
+    assert status.text == "English: Has a bksb user · Maths: Has a bksb user"
+    assert status.stage.label == "Has a bksb user, not invited"
 
 
 def test_an_invite_moves_both_subjects_to_invited_dated_by_the_latest_invite():
