@@ -11,10 +11,16 @@ class BksbIntegrationConfig(AppConfig):
         # Creating bksb users for many records runs as a background job (jobs app).
         from bksb_integration.accounts.create_users import BKSB_USERS_CREATE
 
+        # Every bksb client draws on the one request budget all workers share, at its caller's priority.
+        from bksb_integration.config.connection import budget_provider_register
+
         # Register the Celery tasks in every process (web, commands, workers), so
         # work queued by name (sync/queue.py) runs eagerly where Celery is set to.
         from bksb_integration.sync import tasks  # noqa: F401
+        from bksb_integration.sync.budget import budget_throttle
         from jobs.kinds import job_kind_register
+
+        budget_provider_register(budget_throttle)
 
         job_kind_register(BKSB_USERS_CREATE)
 

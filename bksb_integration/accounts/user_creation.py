@@ -35,8 +35,14 @@ from bksb_integration.accounts.linking import (
     link_for,
 )
 from bksb_integration.accounts.usernames import web_user_of
-from bksb_integration.api.client import BksbClient
-from bksb_integration.api.errors import BksbError, BksbMalformedAnswer, BksbRefused, BksbTransientError
+from bksb_integration.api.client import REFUSED_BEFORE_ACTING, BksbClient
+from bksb_integration.api.errors import (
+    BksbError,
+    BksbMalformedAnswer,
+    BksbRefused,
+    BksbTransientError,
+    BksbUserNotFound,
+)
 from bksb_integration.api.types import NewBksbUser
 from bksb_integration.config.levels import levels_refresh
 from bksb_integration.models import BksbLink, BksbSettings, UserCreationRequest
@@ -58,6 +64,8 @@ DOB_EARLIEST_YEAR = 1900
 # What each of creation_problems' fields is called on the record or the form.
 PROBLEM_FIELDS = {"username": "Username", "email": "Email", "date_of_birth": "Date of birth", "name": "Name"}
 SETTINGS_PAGE = "Integrations > bksb > Settings"
+# createUser sent again at most this many times after its answer was lost and bksb said the user is not there.
+LOST_ANSWER_RESENDS = 1
 
 
 class CreationNotPossible(Exception):
@@ -307,18 +315,56 @@ def _attempt(
         date_of_birth=learner.date_of_birth,  # type: ignore[arg-type]  # checked by creation_problems
         auto_enrol_courses=row.auto_enrol_courses,
     )
+    return _send(row, learner, new_user, client, resends=LOST_ANSWER_RESENDS)
+
+
+def _send(
+    row: UserCreationRequest, learner: Learner, new_user: NewBksbUser, client: BksbClient, *, resends: int
+) -> CreationOutcome:
+    """Send createUser (the client already waited out and retried a 429 or 503: bksb refused before acting).
+
+    When the answer is lost (a timeout, a dropped connection, an answer cut off), bksb is asked whether the
+    user now exists before anything else: found, it is linked; not found, createUser is sent again (a name
+    bksb already has is refused, so this never makes a second user); if bksb cannot be asked, the row stays
+    UNCERTAIN and the next attempt asks first.
+    """
     try:
         created = client.create_user(new_user)
-    except (BksbTransientError, BksbMalformedAnswer) as exc:
+    except BksbTransientError as exc:
+        if exc.status in REFUSED_BEFORE_ACTING:
+            message = f"bksb was too busy to create the user ({exc.message}). Nothing was created: try again later."
+            return _finish(row, Status.FAILED, FAILED, message)
         logger.warning("bksb createUser for learner %s unconfirmed: %s", learner.learner_ref, exc)
-        message = "bksb did not confirm the new user; we'll check before trying again."
-        return _finish(row, Status.UNCERTAIN, UNCERTAIN, message)
+        return _after_lost_answer(row, learner, new_user, client, resends=resends)
+    except BksbMalformedAnswer as exc:
+        logger.warning("bksb createUser for learner %s unconfirmed: %s", learner.learner_ref, exc)
+        return _after_lost_answer(row, learner, new_user, client, resends=resends)
     except BksbRefused as exc:
         return _finish(row, Status.REFUSED, REFUSED, f"bksb refused to create the user: {exc.detail or exc.message}")
     except BksbError as exc:
         return _finish(row, Status.FAILED, FAILED, f"The bksb user was not created: {exc.message}")
     message = f"bksb user {row.username} created (id {created.user_id})."
     return _created(row, learner, created.user_id, CREATED, message)
+
+
+def _after_lost_answer(
+    row: UserCreationRequest, learner: Learner, new_user: NewBksbUser, client: BksbClient, *, resends: int
+) -> CreationOutcome:
+    """createUser's answer was lost: does the user exist now? Link it, send again, or leave it UNCERTAIN."""
+    unconfirmed = "bksb did not confirm the new user; we'll check before trying again."
+    try:
+        user_id = client.get_user_id(row.username)
+    except BksbUserNotFound:
+        if resends <= 0:
+            return _finish(row, Status.UNCERTAIN, UNCERTAIN, unconfirmed)
+        return _send(row, learner, new_user, client, resends=resends - 1)
+    except BksbError:
+        return _finish(row, Status.UNCERTAIN, UNCERTAIN, unconfirmed)
+    if holder := bksb_user_holder(bksb_user_id=user_id, exclude_learner=learner):
+        message = held_message(username=row.username, bksb_user_id=user_id, holder=holder)
+        return _finish(row, Status.UNCERTAIN, FAILED, message)
+    message = f"bksb user {row.username} (id {user_id}) was created: its answer was lost, and bksb was asked."
+    return _created(row, learner, user_id, FOUND_AFTER_TIMEOUT, message)
 
 
 def _taken(row: UserCreationRequest, learner: Learner, client: BksbClient) -> CreationOutcome:

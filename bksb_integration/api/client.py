@@ -53,7 +53,14 @@ from .types import (
     parse_result_page,
 )
 
-__all__ = ["DEFAULT_BASE_URL", "BksbClient", "ClientOptions", "Throttle", "basic_auth_can_carry"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "REFUSED_BEFORE_ACTING",
+    "BksbClient",
+    "ClientOptions",
+    "Throttle",
+    "basic_auth_can_carry",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +68,8 @@ DEFAULT_BASE_URL = "https://live2api.bksblive2.co.uk/"
 MAX_PAGES = 10_000
 # Asked to wait longer than this, give up at once and let the caller reschedule.
 LONGEST_RETRY_AFTER = 300.0
+# bksb refuses a request with these before acting on it: even createUser may be sent again.
+REFUSED_BEFORE_ACTING = (429, 503)
 # An answer that cannot be read is asked for again this many times.
 MALFORMED_RETRIES = 2
 
@@ -177,8 +186,10 @@ class BksbClient:
     def create_user(self, user: NewBksbUser) -> CreatedBksbUser:
         """Create a bksb user; a refusal (name taken, bad field) raises `BksbRefused`.
 
-        Never retried: after a `BksbTransientError` the user may or may not
-        exist, so check `username_exists` before trying again.
+        Retried only when bksb refused it before acting (429 or 503), after the
+        wait bksb asks for. Otherwise never: after any other `BksbTransientError`
+        (a timeout, a dropped connection) the user may or may not exist, so ask
+        `get_user_id` before trying again.
         """
         call, redact = "createUser", (user.password,)
         response = self._request(
@@ -187,6 +198,7 @@ class BksbClient:
             method="POST",
             data=new_user_form(user),
             retry=False,
+            retry_refused=True,
             refusals=True,
             redact=redact,
         )
@@ -317,15 +329,18 @@ class BksbClient:
         method: str = "GET",
         data: list[tuple[str, str]] | None = None,
         retry: bool = True,
+        retry_refused: bool = False,
         passthrough: int | None = None,
         refusals: bool = False,
         redact: tuple[str, ...] = (),
     ) -> requests.Response:
         """Send one call, retrying transient failures; raise a `BksbError` on failure.
 
-        A `passthrough` status is handed back to the caller to interpret.
+        With `retry` False, only `retry_refused` answers are retried: a 429 or 503,
+        which bksb gives before acting. A `passthrough` status is handed back to
+        the caller to interpret.
         """
-        attempts = 1 + (self.max_retries if retry else 0)
+        attempts = 1 + (self.max_retries if retry or retry_refused else 0)
         for attempt in range(attempts):
             ceiling = min(self.backoff_cap, self.backoff_base * 2**attempt)
             try:
@@ -339,6 +354,8 @@ class BksbClient:
                 wait = exc.retry_after
                 if exc.status == 429:
                     self._throttle.penalise(ceiling if wait is None else wait)
+                if not retry and exc.status not in REFUSED_BEFORE_ACTING:
+                    raise
                 if attempt + 1 >= attempts or (wait or 0) > self.longest_wait:
                     raise
                 delay = max(random.uniform(0, ceiling), wait or 0)
