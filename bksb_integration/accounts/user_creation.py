@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from bksb_integration.accounts.candidates import normalised
 from bksb_integration.accounts.linking import (
     RELINKED,
     UNMATCHED_FIELDS,
@@ -34,6 +35,7 @@ from bksb_integration.accounts.linking import (
     link_apply,
     link_for,
 )
+from bksb_integration.accounts.probes import ProbeAnswer, probes_store
 from bksb_integration.accounts.usernames import web_user_of
 from bksb_integration.api.client import REFUSED_BEFORE_ACTING, BksbClient
 from bksb_integration.api.errors import (
@@ -88,6 +90,9 @@ class CreationOutcome:
     def ok(self) -> bool:
         return self.result in (CREATED, ALREADY_CREATED, FOUND_AFTER_TIMEOUT)
 
+
+# An earlier attempt in these states may have created the record's bksb user (its answer lost, or still on its way).
+MAY_HAVE_CREATED = (Status.SENDING, Status.UNCERTAIN, Status.CREATED)
 
 CREATED = "created"
 ALREADY_CREATED = "already_created"
@@ -236,6 +241,15 @@ def bksb_user_create(
         # A check failed before createUser was sent: nothing new was created.
         keep = Status.UNCERTAIN if earlier_status in (Status.UNCERTAIN, Status.SENDING) else Status.FAILED
         return _finish(row, keep, FAILED, f"bksb could not be asked: {exc.message}. Nothing was created.")
+
+
+def creation_left_out(*, learner: Learner, username: str, email: str, requested_by: User | None, message: str) -> None:
+    """Record that no user was created because bksb may know the record already (REFUSED, with why), unless
+    an attempt that may have created one holds the row. Creating it later takes the row as after a refusal."""
+    row = _request_row(learner, username, email, False, requested_by)
+    UserCreationRequest.objects.filter(pk=row.pk).exclude(status__in=MAY_HAVE_CREATED).update(
+        status=Status.REFUSED, last_error=message[:500], updated_at=timezone.now()
+    )
 
 
 def _request_row(
@@ -420,6 +434,8 @@ def _created(row: UserCreationRequest, learner: Learner, user_id: int, result: s
         if previous is not None and previous != user_id:
             # The old user's results stay stored but no longer count in the levels summary.
             levels_refresh(learner_ids=[learner.pk], reason=RELINKED)
+    # Matching's day-cached answer for the name may say "no such user": it is this one now.
+    probes_store([ProbeAnswer(normalised(row.username), user_id)])
     logger.info("bksb user %s (id %s) created for learner %s", row.username, user_id, learner.learner_ref)
     return CreationOutcome(result, message, row.username, user_id)
 
