@@ -15,10 +15,10 @@ Every request carries a Priority (1 a person waiting, 2 the watch list, 3 the
 nightly run and matching, 4 backfill). The debt is the queue: a request of
 priority 1 always reserves, behind whatever is already reserved. A lower one
 reserves only while the debt is short (FREE_AHEAD of the budget's time), and
-while a higher priority has asked within LINGER, only while it is shorter still
-(BUSY_AHEAD): otherwise it reserves nothing and comes back when the debt has
-shrunk. So a person's request waits behind a fraction of a second of others'
-at most, lower priorities take what the higher ones leave, and the total never
+while a higher priority has asked within LINGER, only a whole token left over
+now: otherwise it reserves nothing and comes back when the debt has shrunk.
+So a person's request waits behind a fraction of a second of others' at most,
+lower priorities take what the higher ones leave, and the total never
 exceeds the rate, since every request, whatever its priority, holds a token.
 The bucket keeps when each priority last asked: `budget_waiting_behind` tells
 a run's window whom it is giving way to.
@@ -112,23 +112,24 @@ MAX_PENALTY = 300.0
 LINGER = 2.0
 # How much of the budget's time a lower priority may queue ahead of a higher one: with nothing higher asking,
 # and while something higher asks. A request of priority 1 waits behind at most FREE_AHEAD of others' requests.
+# While something higher asks, a lower priority queues behind nothing: it takes only a whole token left over
+# now (the higher one's reservations leave none; its pauses, such as waiting on bksb's answers, do).
 FREE_AHEAD = 0.5
-BUSY_AHEAD = 0.02
 # A request that reserved nothing asks again after the debt has shrunk, with this much jitter, and at least this
-# long after, so that threads turned away do not all come back at once or spin.
+# long after (or a token's time, if longer), so that threads turned away do not all come back at once or spin.
 RETRY_JITTER = 0.5
-RETRY_AT_LEAST = 0.01
+RETRY_AT_LEAST = 0.05
 
 
 def _horizons(rate: float) -> tuple[float, float]:
-    """(free, busy) in seconds: never less than a token's worth, so a slow budget still lets one through."""
-    token = 1 / rate
-    return max(FREE_AHEAD, 2 * token), max(BUSY_AHEAD, token)
+    """(free, busy): how far into debt (seconds) a lower priority may queue. Free is never less than two tokens'
+    worth, so a slow budget still lets one through; busy is a token in credit (a negative debt)."""
+    return max(FREE_AHEAD, 2 / rate), -1 / rate
 
 
-def _turned_away(seconds: float) -> float:
+def _turned_away(seconds: float, rate: float) -> float:
     """How long a request that reserved nothing sleeps before asking again."""
-    return max(RETRY_AT_LEAST, seconds) * (1 + random.uniform(0, RETRY_JITTER))
+    return max(RETRY_AT_LEAST, 1 / rate, seconds) * (1 + random.uniform(0, RETRY_JITTER))
 
 
 class RedisTokenBucket:
@@ -151,7 +152,7 @@ class RedisTokenBucket:
 
     def acquire(self, priority: Priority = Priority.PERSON) -> None:
         while (wait := self.take(priority)) < 0:
-            time.sleep(_turned_away(-wait))
+            time.sleep(_turned_away(-wait, self.rate))
         if wait > 0:
             time.sleep(wait)
 
@@ -213,7 +214,7 @@ class FileTokenBucket:
 
     def acquire(self, priority: Priority = Priority.PERSON) -> None:
         while (wait := self.take(priority)) < 0:
-            time.sleep(_turned_away(-wait))
+            time.sleep(_turned_away(-wait, self.rate))
         if wait > 0:
             time.sleep(wait)
 
@@ -241,6 +242,8 @@ class FileTokenBucket:
 
 class Bucket(Protocol):
     """A shared budget: reserve a token and learn how long to wait for it; pause everyone after a 429."""
+
+    rate: float
 
     def take(self, priority: Priority = Priority.PERSON) -> float: ...
 
@@ -271,7 +274,7 @@ class CountingThrottle:
         while (wait := self.inner.take(self.priority)) < 0:
             with self._lock:
                 self.turned_away += 1
-            self.sleep(_turned_away(-wait))
+            self.sleep(_turned_away(-wait, self.inner.rate))
         if wait > 0:
             self.sleep(wait)
         with self._lock:
