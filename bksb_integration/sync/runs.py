@@ -17,7 +17,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bksb_integration.accounts.linking import link_for
-from bksb_integration.api.types import Priority
 from bksb_integration.models import BksbLink, Run, RunLearner
 from bksb_integration.sync.progress import ACTIVE, run_stall
 from bksb_integration.sync.queue import run_learner_download_queue
@@ -26,16 +25,6 @@ from learners.models import Learner
 
 KEY_REFUSED = "Stopped: bksb refused the key. Check the Access Key ID and Secret Access Key, then Resume."
 UNAVAILABLE = "Stopped: bksb unavailable. Resume when bksb answers again."
-
-
-def run_priority(run: Run) -> Priority:
-    """The run's place on the shared budget: a person's download or a run started by hand first, then the
-    watch list, then the nightly run."""
-    if run.kind == Run.Kind.WATCH:
-        return Priority.WATCH
-    if run.trigger == Run.Trigger.SCHEDULED:
-        return Priority.NIGHTLY
-    return Priority.PERSON
 
 
 @dataclass

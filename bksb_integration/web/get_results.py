@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bksb_integration.config.connection import bksb_readiness
 from bksb_integration.models import BksbSettings, Run, RunLearner
+from bksb_integration.sync.budget import run_giving_way
 from bksb_integration.sync.eligibility import eligible_learners, skipped_counts
 from bksb_integration.sync.get_results import get_results_active, get_results_resume, get_results_start
 from bksb_integration.sync.progress import run_progress, run_stall
@@ -65,6 +66,7 @@ def _status_context(run: Run) -> dict[str, Any]:
         "skipped": skipped_reasons(run.skipped_reasons),
         "started_by": started_by_label(run),
         "stalled": stall.reason if stall else "",
+        "giving_way": run_giving_way(run, rate=BksbSettings.load().requests_per_second),
         "polling": not run.is_finished,
     }
 
