@@ -58,7 +58,7 @@ def main() -> None:
     import requests
     from django.core.management import call_command
 
-    from bksb_integration.accounts.create_users import bksb_users_create_start
+    from bksb_integration.creation.users_job import bksb_users_create_start
     from bksb_integration.models import BksbSettings
     from jobs.models import Job
     from jobs.services import job_run

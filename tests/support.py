@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from bksb_integration.accounts.linking import last_download_time, link_for
+from bksb_integration.matching.match_job import FOUND, KIND, NONE
 from bksb_integration.models import (
     BksbLink,
     BksbSettings,
@@ -26,7 +27,6 @@ from bksb_integration.models import (
     SubjectMapping,
 )
 from bksb_integration.models.mappings import LEVEL_RANK
-from bksb_integration.sync.matching import FOUND, KIND, NONE
 from bksb_sandbox.server import SandboxServer
 from jobs.models import Job, JobItem
 from learners.importing import COLUMNS

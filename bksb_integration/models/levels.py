@@ -33,11 +33,11 @@ class ResultList(models.TextChoices):
     DIAGNOSTIC = "diagnostic", "Diagnostic"
 
 
-def _level_field(verbose: str) -> models.CharField:
+def _level_field(verbose: str) -> models.CharField[str | None, str | None]:
     return models.CharField(verbose, max_length=20, choices=Level.choices, null=True, blank=True)
 
 
-def _rank_field(verbose: str) -> models.PositiveSmallIntegerField:
+def _rank_field(verbose: str) -> models.PositiveSmallIntegerField[int | None, int | None]:
     return models.PositiveSmallIntegerField(verbose, null=True, blank=True)
 
 
@@ -102,7 +102,7 @@ class LearnerLevel(models.Model):
         constraints = [models.UniqueConstraint(fields=["learner", "subject"], name="bksb_learner_level_unique")]
         indexes = [
             models.Index(fields=["subject", "highest_rank"], name="bksb_level_subject_highest"),
-            # The learner list and the cohort reports (issue 14, migration 0018): the level filters' EXISTS and
+            # The learner list and the cohort reports (migration 0018): the level filters' EXISTS and
             # the report's grouped count read only these indexes (index-only scans), never the wide rows. The
             # first two replace (subject, latest_rank) and (subject, initial_latest_rank), which they start with.
             models.Index(fields=["subject", "latest_rank", "learner"], name="bksb_level_subject_latest_l"),
