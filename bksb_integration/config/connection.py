@@ -46,7 +46,7 @@ KEY_UNSENDABLE = (
 class BudgetProvider(Protocol):
     """Makes a client's throttle on the shared request budget (sync/budget.py's budget_throttle)."""
 
-    def __call__(self, *, rate: float, priority: Priority) -> Throttle: ...
+    def __call__(self, *, rate: float, priority: Priority, longest_wait: float | None = None) -> Throttle: ...
 
 
 _budget: list[BudgetProvider] = []
@@ -147,7 +147,9 @@ def client_for(
     """The client bksb_client yields, for a caller that closes it itself (tests, long-lived helpers)."""
     settings = settings or BksbSettings.load()
     if options.get("throttle") is None and _budget:
-        options["throttle"] = _budget[0](rate=settings.requests_per_second, priority=priority)
+        # A caller that may not wait long (a page: REQUEST_CLIENT_OPTIONS) waits no longer for the budget either.
+        longest = options.get("longest_wait")
+        options["throttle"] = _budget[0](rate=settings.requests_per_second, priority=priority, longest_wait=longest)
     readiness = bksb_readiness(settings, need_enabled=need_enabled)
     if not readiness.ready:
         raise BksbNotReady(readiness.reason)

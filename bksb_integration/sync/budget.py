@@ -39,6 +39,7 @@ from typing import Protocol
 import redis
 from django.conf import settings
 
+from bksb_integration.api.errors import BksbBudgetBusy
 from bksb_integration.api.types import Priority
 from bksb_integration.models import Run
 
@@ -262,11 +263,18 @@ class CountingThrottle:
     """
 
     def __init__(
-        self, inner: Bucket, *, sleep: Callable[[float], None] = time.sleep, priority: Priority = Priority.PERSON
+        self,
+        inner: Bucket,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        priority: Priority = Priority.PERSON,
+        longest_wait: float | None = None,
     ) -> None:
         self.inner = inner
         self.sleep = sleep
         self.priority = priority
+        # A page cannot wait minutes (a pause after a 429): past this, nothing is sent and BksbBudgetBusy says so.
+        self.longest_wait = longest_wait
         self.count = 0
         self.turned_away = 0
         self._lock = threading.Lock()
@@ -276,6 +284,9 @@ class CountingThrottle:
             with self._lock:
                 self.turned_away += 1
             self.sleep(_turned_away(-wait, self.inner.rate))
+        if self.longest_wait is not None and wait > self.longest_wait:
+            what = f"bksb's request limit is taken for the next {wait:.0f} s"
+            raise BksbBudgetBusy(f"Not sent: {what}. Try again shortly.", call="budget", detail=what)
         if wait > 0:
             self.sleep(wait)
         with self._lock:
@@ -290,10 +301,14 @@ _redis_buckets: dict[tuple[str, str, float], RedisTokenBucket] = {}
 
 
 def budget_throttle(
-    *, rate: float, priority: Priority, sleep: Callable[[float], None] = time.sleep
+    *,
+    rate: float,
+    priority: Priority,
+    sleep: Callable[[float], None] = time.sleep,
+    longest_wait: float | None = None,
 ) -> CountingThrottle:
     """A client's throttle on the shared budget at this priority (config.connection hands it to every client)."""
-    return CountingThrottle(shared_throttle(rate=rate), sleep=sleep, priority=priority)
+    return CountingThrottle(shared_throttle(rate=rate), sleep=sleep, priority=priority, longest_wait=longest_wait)
 
 
 def run_priority(run: Run) -> Priority:

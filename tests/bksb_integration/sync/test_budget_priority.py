@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from bksb_integration.api.errors import BksbBudgetBusy
 from bksb_integration.api.types import Priority
-from bksb_integration.sync.budget import FREE_AHEAD, FileTokenBucket, RedisTokenBucket
+from bksb_integration.sync.budget import FREE_AHEAD, CountingThrottle, FileTokenBucket, RedisTokenBucket
 
 RATE = 20.0
 NIGHTLY_THREADS = 40  # first come first served, a newcomer would wait behind 40 requests: 2 s each
@@ -146,3 +147,15 @@ def test_the_run_window_learns_whom_it_gives_way_to(bucket):
 
     assert set(asked) == {Priority.NIGHTLY, Priority.PERSON}
     assert all(0 <= ago < 1 for ago in asked.values())
+
+
+def test_a_page_is_told_at_once_rather_than_kept_waiting_through_a_pause(bucket):
+    bucket.penalise(30)  # bksb answered 429 with Retry-After: 30
+    slept: list[float] = []
+    page = CountingThrottle(bucket, priority=Priority.PERSON, longest_wait=5.0, sleep=slept.append)
+
+    with pytest.raises(BksbBudgetBusy, match="bksb's request limit is taken for the next"):
+        page.acquire()
+
+    assert slept == []
+    assert page.count == 0
