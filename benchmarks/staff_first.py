@@ -141,9 +141,8 @@ def main() -> None:
     from django.core.management import call_command
 
     from bksb_integration.models import Run
-    from bksb_integration.sync.budget import run_giving_way
     from bksb_integration.sync.get_results import get_results_start
-    from bksb_integration.sync.runs import run_stop
+    from bksb_integration.sync.runs import run_giving_way, run_stop
     from learners.models import Learner
 
     call_command("migrate", verbosity=0)

@@ -41,7 +41,6 @@ from django.conf import settings
 
 from bksb_integration.api.errors import BksbBudgetBusy
 from bksb_integration.api.types import Priority
-from bksb_integration.models import Run
 
 # Both scripts: KEYS[1] the bucket hash; ARGV[1] rate, ARGV[2] burst. They start by
 # refilling the bucket to now, on Redis's clock, so that hosts with skewed clocks
@@ -309,27 +308,6 @@ def budget_throttle(
 ) -> CountingThrottle:
     """A client's throttle on the shared budget at this priority (config.connection hands it to every client)."""
     return CountingThrottle(shared_throttle(rate=rate), sleep=sleep, priority=priority, longest_wait=longest_wait)
-
-
-def run_priority(run: Run) -> Priority:
-    """A run's place on the shared budget: a person's download or a run started by hand first, then the
-    watch list, then the nightly run."""
-    if run.kind == Run.Kind.WATCH:
-        return Priority.WATCH
-    if run.trigger == Run.Trigger.SCHEDULED:
-        return Priority.NIGHTLY
-    return Priority.PERSON
-
-
-def run_giving_way(run: Run, *, rate: float) -> str:
-    """What a running run gives way to on the shared budget, in words for its window ('' when nothing)."""
-    if run.is_finished:
-        return ""
-    ahead = budget_waiting_behind(rate=rate, priority=run_priority(run))
-    if not ahead:
-        return ""
-    who = " and ".join(priority.label for priority in ahead)
-    return f"Giving way on bksb's request limit to {who}: the run goes on at full speed when they are done."
 
 
 def budget_waiting_behind(*, rate: float, priority: Priority) -> list[Priority]:

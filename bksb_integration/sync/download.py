@@ -56,7 +56,7 @@ from bksb_integration.config.mapping import Mapper
 from bksb_integration.config.wording import bksb_error_words
 from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner, Unmatched
 from bksb_integration.sync.breaker import run_transport_failure
-from bksb_integration.sync.budget import CountingThrottle, run_priority, shared_throttle
+from bksb_integration.sync.budget import CountingThrottle, shared_throttle
 from bksb_integration.sync.heartbeat import Heartbeat
 from bksb_integration.sync.progress import STALE_AFTER
 from bksb_integration.sync.results_store import UpsertCounts, learner_results_store
@@ -65,6 +65,7 @@ from bksb_integration.sync.runs import (
     Tally,
     bksb_results_start,
     run_counts_add,
+    run_priority,
     run_stop,
 )
 from bksb_integration.sync.sessions import (

@@ -21,9 +21,9 @@ from bksb_integration.accounts.eligibility import eligible_learners, skipped_cou
 from bksb_integration.config.connection import bksb_readiness
 from bksb_integration.induction.views.watch_settings import watch_schedule_context
 from bksb_integration.models import BksbSettings, Run, RunLearner
-from bksb_integration.sync.budget import run_giving_way
 from bksb_integration.sync.get_results import get_results_active, get_results_resume, get_results_start
 from bksb_integration.sync.progress import run_progress, run_stall
+from bksb_integration.sync.runs import run_giving_way
 from bksb_integration.sync.schedule import nightly_schedule_get, nightly_schedule_set
 from bksb_integration.web.runs.display import (
     RunRow,
