@@ -16,6 +16,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from bksb_integration.accounts.linking import last_download_time, link_for
+from bksb_integration.api.client import BksbClient
+from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.matching.match_job import FOUND, KIND, NONE
 from bksb_integration.models import (
     BksbLink,
@@ -24,9 +26,14 @@ from bksb_integration.models import (
     InitialAssessmentResult,
     LevelMapping,
     MatchSuggestion,
+    Run,
+    RunLearner,
     SubjectMapping,
 )
 from bksb_integration.models.mappings import LEVEL_RANK
+from bksb_integration.sync.download import SUCCEEDED, DownloadFailed, DownloadResult, run_learners_download
+from bksb_integration.sync.results_store import UpsertCounts
+from bksb_integration.sync.runs import bksb_results_start
 from bksb_sandbox.server import SandboxServer
 from jobs.models import Job, JobItem
 from learners.importing import COLUMNS
@@ -157,6 +164,13 @@ def add_result(learner, *, kind: str = "initial", when: dt.datetime | None = Non
     return model.objects.create(learner=learner, **values)
 
 
+def add_result_summarised(learner, **fields: Any):
+    """add_result, then the learner's levels summary kept as a download keeps it (the Hub and lists read it)."""
+    stored = add_result(learner, **fields)
+    levels_refresh(learner_ids=[learner.pk], reason="test")
+    return stored
+
+
 # -- learners CSV files, for the import ------------------------------------------------------
 
 
@@ -233,3 +247,21 @@ def looked_for_in_bksb(*learners: Learner, found: dict[int, tuple[str, int]] | N
                 job=run, learner=learner, username=hit[0], bksb_user_id=hit[1], reason="first.last", strength="possible"
             )
     return run
+
+
+def learner_download(*, learner: Learner, client: BksbClient, with_sessions: bool = False) -> DownloadResult:
+    """One learner's download now, in this process, with the test's own client, as a BKSB Results run.
+
+    Raises DownloadFailed with the message staff would see.
+    """
+    run, _ = bksb_results_start(
+        learner=learner, started_by=None, trigger=Run.Trigger.COMMAND, queue=False, with_sessions=with_sessions
+    )
+    part = RunLearner.objects.get(run=run, learner=learner)
+    outcome = run_learners_download(run_id=run.pk, run_learner_ids=[part.pk], client=client)[part.pk]
+    part.refresh_from_db()
+    if outcome != SUCCEEDED:
+        raise DownloadFailed(part.error or "Another download of this learner is running.")
+    counts = UpsertCounts(part.results_created, part.results_updated, part.results_unchanged)
+    run.refresh_from_db()
+    return DownloadResult(counts, run)

@@ -35,7 +35,7 @@ from bksb_integration.accounts.linking import (
     link_for,
 )
 from bksb_integration.accounts.usernames import web_user_of
-from bksb_integration.api.client import REFUSED_BEFORE_ACTING, BksbClient
+from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import (
     BksbError,
     BksbMalformedAnswer,
@@ -43,6 +43,7 @@ from bksb_integration.api.errors import (
     BksbTransientError,
     BksbUserNotFound,
 )
+from bksb_integration.api.transport import REFUSED_BEFORE_ACTING
 from bksb_integration.api.types import NewBksbUser
 from bksb_integration.config.connection import bksb_switched_on
 from bksb_integration.levels.summary import levels_refresh
