@@ -124,7 +124,7 @@ def test_each_priority_queues_behind_only_what_is_ahead_of_it(bucket):
     # the last. Each is read as "when asked + the wait", so a busy machine's slow answer blurs one slot: the
     # slots' spread, not one gap, is what holds the rate.
     queued = slots[int(bucket.burst) + 1 :]
-    assert (queued[-1] - queued[0]) / (len(queued) - 1) >= token * 0.95
+    assert (queued[-1] - queued[0]) / (len(queued) - 1) >= token * 0.85  # a slot used twice would halve it
 
 
 def test_the_watch_list_is_served_before_the_nightly_run(bucket):
