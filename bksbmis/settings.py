@@ -7,6 +7,7 @@ encryption key stored there, and email written to files in ./var/mail. With DEBU
 off, SECRET_KEY, BKSB_ENCRYPTION_KEY and ALLOWED_HOSTS have no defaults.
 """
 
+import os
 from pathlib import Path
 
 import django_stubs_ext
@@ -14,7 +15,7 @@ import environ
 from kombu import Queue
 
 from bksbmis.local_keys import local_key
-from bksbmis.private_files import private_file
+from bksbmis.private_files import PRIVATE_UMASK, private_file
 
 # Django's generic classes take type parameters at run time (ModelForm[Learner]), as mypy --strict asks.
 django_stubs_ext.monkeypatch()
@@ -25,7 +26,15 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# What is written under VAR_DIR holds personal data or sign-in links (evidence zips,
+# mail, the filesystem broker's messages, uploads): every process that loads these
+# settings (web, worker, commands) creates files 0600 and folders 0700, whatever
+# writes them (kombu's broker opens its files itself). PRIVATE_UMASK=False leaves the umask alone.
+if env.bool("PRIVATE_UMASK", default=True):
+    os.umask(PRIVATE_UMASK)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Off unless asked for: the debug page shows every local variable, secrets included.
 DEBUG = env.bool("DEBUG", default=False)
@@ -58,23 +67,35 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_celery_beat",
+    "bksbmis.apps.ProjectConfig",
     "jobs",
     "learners",
     "permissions",
     "bksb_integration",
     "hub",
+    "ops",
+    "signin",
 ]
 
 MIDDLEWARE = [
+    # /health/live, /health/ready and /metrics: answered before host checks, HTTPS redirects and sessions.
+    "ops.middleware.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "signin.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "bksbmis.session_limits.SessionLimitsMiddleware",
+    "bksbmis.middleware.PrivateCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "bksbmis.middleware.VaryOnHtmxMiddleware",
@@ -116,6 +137,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that stopped answering fails /health/ready in seconds, not minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -131,7 +154,10 @@ else:
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Passwords, refused to all but the break-glass accounts when LOCAL_PASSWORDS is off.
+    "signin.backends.LocalPasswordBackend",
+    # The college's OpenID Connect provider (Microsoft Entra ID or any other), when OIDC_ISSUER is set.
+    "signin.backends.ProviderBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -142,6 +168,37 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# -- Sign-in with the college's account (OpenID Connect) and the second factor (see README) --
+# The provider: its issuer (discovery reads ISSUER/.well-known/openid-configuration), and this
+# app's registration there. Sign-in with the provider is offered only when all three are set.
+OIDC_ISSUER = env("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="Microsoft")
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", default="openid profile email")
+# Which claim carries the groups mapped to permission groups (Entra: "groups", or "roles" for app roles),
+# and which one names the account.
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", default="preferred_username")
+# A first sign-in takes over a local account of the same username (never a superuser's or a
+# break-glass account) instead of being refused; off unless asked for.
+OIDC_LINK_EXISTING_ACCOUNTS = env.bool("OIDC_LINK_EXISTING_ACCOUNTS", default=False)
+# Learners may sign in to the Hub with the provider too, matched to their web user by this claim.
+OIDC_HUB_SIGN_IN = env.bool("OIDC_HUB_SIGN_IN", default=False)
+OIDC_HUB_MATCH_CLAIM = env("OIDC_HUB_MATCH_CLAIM", default="email")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = False  # the provider's sign-out is offered with client_id: no token is kept
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "signin:callback"
+# Clock skew allowed when checking the ID token's expiry and issue time, in seconds.
+OIDC_LEEWAY_SECONDS = env.int("OIDC_LEEWAY_SECONDS", default=60)
+# Off: staff sign in with the provider only, except these named break-glass accounts.
+LOCAL_PASSWORDS = env.bool("LOCAL_PASSWORDS", default=True)
+BREAK_GLASS_ACCOUNTS = env.list("BREAK_GLASS_ACCOUNTS", default=[])
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="bksbmis")
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
@@ -177,7 +234,9 @@ EMAIL_URL = env("EMAIL_URL", default="")
 if EMAIL_URL:
     vars().update(env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    # A demo and development default only: with DEBUG off a system check (bksbmis.E001)
+    # refuses to start without EMAIL_URL. Each message is a file, 0600, in a 0700 folder.
+    EMAIL_BACKEND = "bksbmis.mail.PrivateFileEmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="bksbmis <noreply@localhost>")
 
@@ -190,7 +249,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery" / "broker"
     _control_dir = VAR_DIR / "celery" / "control"
     for _folder in (_broker_dir / "processed", _control_dir):
-        _folder.mkdir(parents=True, exist_ok=True)
+        _folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
@@ -221,6 +280,12 @@ CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=12)
 # do not see it at all.
 BKSB_INTEGRATION_AVAILABLE = env.bool("BKSB_INTEGRATION_AVAILABLE", default=True)
 
+# Evidence packs from the learner list: at most this many records per zip (more is
+# `manage.py bksb_evidence_packs`), and a zip job starts (and goes on) only while the
+# disk under VAR_DIR keeps this much free beside the zip's estimated size.
+EVIDENCE_ZIP_MAX_RECORDS = env.int("EVIDENCE_ZIP_MAX_RECORDS", default=2000)
+EVIDENCE_MIN_FREE_MB = env.int("EVIDENCE_MIN_FREE_MB", default=500)
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -239,24 +304,64 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Staff share computers: a session ends after this long without a request, and in any case this
+# long after signing in (bksbmis/session_limits.py). The cookie lasts no longer than the session.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_HOURS", default=10) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# X-Forwarded-Proto is believed only when a proxy in front sets it on every request (and drops a
+# client's own): otherwise any client reaching the app directly could claim HTTPS.
+PROXY_SETS_X_FORWARDED_PROTO = env.bool("PROXY_SETS_X_FORWARDED_PROTO", default=False)
+if PROXY_SETS_X_FORWARDED_PROTO:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The BKSB API url may not resolve to a loopback, link-local or private address (the Secret Access
+# Key would be sent inside the network), unless this says so: the demo's and the tests' sandbox.
+BKSB_ALLOW_PRIVATE_API_URL = env.bool("BKSB_ALLOW_PRIVATE_API_URL", default=False)
+
+# /metrics: with a token, only `Authorization: Bearer <token>`; without, only these networks.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+# Counters and heartbeats shared by web, workers and beat live under this name (ops/state.py).
+OPS_STATE_PREFIX = env("OPS_STATE_PREFIX", default="bksbmis-ops")
+CELERY_BEAT_SCHEDULE = {
+    # Beat's and the workers' heartbeats for /health/ready (ops/heartbeat.py).
+    "ops: heartbeat": {"task": "ops.tasks.heartbeat", "schedule": 10.0},  # ops.heartbeat.BEAT_EVERY
+}
+
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from ops.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=""),
+    )
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"refusals_without_traceback": {"()": "bksbmis.log_filters.RefusalsWithoutTraceback"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "ops.logs.JsonFormatter"},
+    },
+    "filters": {
+        "refusals_without_traceback": {"()": "bksbmis.log_filters.RefusalsWithoutTraceback"},
+        "log_context": {"()": "ops.logs.ContextFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["refusals_without_traceback"],
+            # LOG_FORMAT=json: one JSON object a line, with the run and learner ids (ops/logs.py).
+            "formatter": "json" if env("LOG_FORMAT", default="plain") == "json" else "plain",
+            "filters": ["refusals_without_traceback", "log_context"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},

@@ -68,6 +68,7 @@ class ListAction:
     label: str
     url_name: str
     allowed: Callable[[HttpRequest], bool]
+    # The question asked before it starts; "{count}" becomes the selection's size ("3 ticked records").
     confirm: str = ""
     help: str = ""
 

@@ -79,17 +79,31 @@ EXPORT_HEADER = [
 
 
 def _export_rows(learners: QuerySet[Learner], user: AnyUser) -> Iterator[list[Any]]:
-    """The header, then a row per record, read EXPORT_BATCH records (and their column values) at a time."""
-    ids = list(learners.values_list("pk", flat=True))
+    """The header, then a row per record, read EXPORT_BATCH records (and their column values) at a time.
+
+    The filters and the order run once, for the ids (streamed from the database);
+    each batch is then read by primary key, so a costly filter is not run again per batch.
+    """
+    ids = learners.values_list("pk", flat=True).iterator(chunk_size=EXPORT_BATCH)
     columns = list_columns(user)
     yield EXPORT_HEADER + [column.header for column in columns]
-    for start in range(0, len(ids), EXPORT_BATCH):
-        batch_ids = ids[start : start + EXPORT_BATCH]
-        order = {pk: position for position, pk in enumerate(batch_ids)}
-        batch = sorted(learners.filter(pk__in=batch_ids), key=lambda learner: order[learner.pk])
+    for batch_ids in _batches(ids, EXPORT_BATCH):
+        found = Learner.objects.select_related("web_user__user").in_bulk(batch_ids)
+        batch = [found[pk] for pk in batch_ids if pk in found]
         cells = column_cells(batch, user)
         for learner in batch:
             yield _export_row(learner) + [column.csv(value) for column, value in cells.row(learner)]
+
+
+def _batches(ids: Iterator[int], size: int) -> Iterator[list[int]]:
+    batch: list[int] = []
+    for pk in ids:
+        batch.append(pk)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _export_row(learner: Learner) -> list[Any]:

@@ -14,6 +14,8 @@ from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from bksb_integration.accounts.linking import last_download_time, link_for
 from bksb_integration.api.client import BksbClient
@@ -38,6 +40,7 @@ from bksb_sandbox.server import SandboxServer
 from jobs.models import Job, JobItem
 from learners.importing import COLUMNS
 from learners.models import Learner
+from signin.policy import second_factor_mandatory
 from tests.factories import LearnerFactory, WebUserFactory
 from tests.fakes import KEY, PASSWORD, SECRET, URL
 
@@ -265,3 +268,15 @@ def learner_download(*, learner: Learner, client: BksbClient, with_sessions: boo
     counts = UpsertCounts(part.results_created, part.results_updated, part.results_unchanged)
     run.refresh_from_db()
     return DownloadResult(counts, run)
+
+
+def second_factor_mark_passed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """A user_logged_in receiver for tests: an account that must use a second factor counts as having used it.
+
+    Its session is marked verified with a confirmed recovery-code device named "Test fixture",
+    exactly as django-otp marks a session after a right code.
+    """
+    if not second_factor_mandatory(user) or not hasattr(request, "session"):
+        return
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Test fixture", defaults={"confirmed": True})
+    request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id

@@ -28,7 +28,9 @@ class Prober:
 
     def __init__(self, settings: BksbSettings, *, priority: Priority = Priority.PERSON) -> None:
         self.settings = settings
-        self.counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second), priority=priority)
+        self.counter = CountingThrottle(
+            shared_throttle(rate=settings.requests_per_second), priority=priority, label="matching"
+        )
         self._local = threading.local()
         self._clients: list[BksbClient] = []
         self._lock = threading.Lock()

@@ -41,6 +41,7 @@ from django.conf import settings
 
 from bksb_integration.api.errors import BksbBudgetBusy
 from bksb_integration.api.types import Priority
+from ops.metrics import BUDGET_REQUESTS, BUDGET_WAIT_SECONDS, counter_add
 
 # Both scripts: KEYS[1] the bucket hash; ARGV[1] rate, ARGV[2] burst. They start by
 # refilling the bucket to now, on Redis's clock, so that hosts with skewed clocks
@@ -267,11 +268,14 @@ class CountingThrottle:
         *,
         sleep: Callable[[float], None] = time.sleep,
         priority: Priority = Priority.PERSON,
+        label: str = "",
         longest_wait: float | None = None,
     ) -> None:
         self.inner = inner
         self.sleep = sleep
         self.priority = priority
+        # Who draws on the budget, for /metrics' budget use by priority (the run's kind, "matching", ...).
+        self.label = label or priority.name.lower()
         # A page cannot wait minutes (a pause after a 429): past this, nothing is sent and BksbBudgetBusy says so.
         self.longest_wait = longest_wait
         self.count = 0
@@ -288,6 +292,8 @@ class CountingThrottle:
             raise BksbBudgetBusy(f"Not sent: {what}. Try again shortly.", call="budget", detail=what)
         if wait > 0:
             self.sleep(wait)
+            counter_add(BUDGET_WAIT_SECONDS, wait, priority=self.label)
+        counter_add(BUDGET_REQUESTS, priority=self.label)
         with self._lock:
             self.count += 1
 

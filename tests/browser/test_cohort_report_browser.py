@@ -76,7 +76,10 @@ def test_maths_below_level_1_report_segment_back_to_the_list_and_evidence_packs(
     # Evidence packs for everyone on that list, as a zip from the job's window.
     table.get_by_label("Select all 1 matching this filter").check()
     table.get_by_role("button", name="Evidence packs").click()
-    window = page.get_by_role("dialog", name="Evidence packs")
+    page.get_by_role("dialog", name="Evidence packs for 1 record?").get_by_role(
+        "button", name="Start: Evidence packs for 1 record"
+    ).click()
+    window = page.get_by_role("dialog", name="Evidence packs", exact=True)
     expect(window.get_by_text("Finished.")).to_be_visible()
     with page.expect_download() as download_info:
         window.get_by_role("link", name="Download the evidence packs (zip)").click()

@@ -182,7 +182,8 @@ def test_a_manager_gets_results_for_the_records_a_list_filter_selects(page, brow
             first_seen_at=timezone.now(),
             last_seen_at=timezone.now(),
         )
-    page.on("dialog", lambda question: question.accept())  # "Download bksb results for the selected records?"
+    asked: list[str] = []
+    page.on("dialog", lambda question: (asked.append(question.message), question.accept()))
 
     browser_login("manager1", "pw-manager1")
     page.get_by_label("Initial assessments").select_option(label="In progress")
@@ -192,6 +193,8 @@ def test_a_manager_gets_results_for_the_records_a_list_filter_selects(page, brow
     page.get_by_role("button", name="Get Results").click()
 
     window = page.get_by_role("dialog", name="BKSB Results")
+    expect(window).to_be_visible()
+    assert asked == ["Download bksb results for 2 records matching this filter?"]
     expect(window.get_by_text("Get Results for all 2 records matching a filter of the learner list")).to_be_visible()
     expect(window.get_by_text("2 of 2 learners finished: 2 downloaded, 0 failed")).to_be_visible()
     assert [sum(stored_results(learner)) > 0 for learner in going] == [True, True]

@@ -92,7 +92,7 @@ def test_an_admin_tags_entry_maths_and_downloads_the_evidence(
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Evidence pack").click()
     download = download_info.value
-    assert download.suggested_filename == "evidence-pack-L000701.pdf"
+    assert download.suggested_filename == f"evidence-pack-L000701-{entry.pk}.pdf"
     assert Path(download.path()).read_bytes()[:5] == b"%PDF-"
     assert EvidencePack.objects.filter(learner=entry, in_bulk=False).count() == 1
 
@@ -103,14 +103,17 @@ def test_an_admin_tags_entry_maths_and_downloads_the_evidence(
     expect(page.get_by_text("Lev Two")).to_have_count(0)
     page.get_by_label("Select Zoë Ó'Brien", exact=True).check()
     page.get_by_role("button", name="Evidence packs").click()
-    window = page.get_by_role("dialog", name="Evidence packs")
+    step = page.get_by_role("dialog", name="Evidence packs for 1 record?")
+    expect(step.get_by_text("1 record ticked.")).to_be_visible()
+    step.get_by_role("button", name="Start: Evidence packs for 1 record").click()
+    window = page.get_by_role("dialog", name="Evidence packs", exact=True)
     expect(window).to_be_visible()
     worker()
     expect(window.get_by_text("1 evidence pack in the zip.")).to_be_visible()
     with page.expect_download() as zipped:
         window.get_by_role("link", name="Download the evidence packs (zip)").click()
     archive = zipfile.ZipFile(io.BytesIO(Path(zipped.value.path()).read_bytes()))
-    assert archive.namelist() == ["evidence-pack-L000701.pdf"]
+    assert archive.namelist() == [f"evidence-pack-L000701-{entry.pk}.pdf"]
     assert LearnerTag.objects.filter(learner=level2).count() == 0
 
 

@@ -18,9 +18,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from bksb_integration.config.connection import bksb_readiness
 from bksb_integration.creation import user_create as uc
-from bksb_integration.creation.users_job import IntakeOptions, bksb_users_create_start
+from bksb_integration.creation.users_job import KIND, IntakeOptions, bksb_users_create_start
 from bksb_integration.models import BksbLink, BksbSettings, UserCreationRequest
 from bksb_integration.unmatched.report import LEFT_OUT_REASONS, creatable_records, left_out_counts
+from jobs.selectors import job_unfinished
 from jobs.views import job_started_response
 from learners.models import Learner
 from permissions.decorators import StaffRequest
@@ -70,6 +71,16 @@ def intake_create(
     readiness = bksb_readiness(settings)
     if not readiness.ready:
         return _back(request, back, readiness.reason)
+    waiting = job_unfinished(kind=KIND, started_by=request.user)
+    if waiting is not None:
+        # "Select all N matching" twice would queue the same thousands twice, spending bksb's budget on both.
+        return _back(
+            request,
+            back,
+            f"Your Create bksb users job {waiting.pk} ({waiting.done} of {waiting.total} records) is still "
+            f"{waiting.get_status_display().lower()}: each person has one at a time. "
+            "Start the next once it has finished.",
+        )
     ids = list(selected.values_list("pk", flat=True))
     if not ids:
         why = "; ".join(f"{count} because {reason}" for count, reason in left_out or [])

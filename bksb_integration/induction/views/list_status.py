@@ -72,7 +72,7 @@ GET_RESULTS_ACTION = ListAction(
     label="Get Results",
     url_name="bksb:get_results_selection",
     allowed=lambda request: access.can_get_results_for_records(request.user),
-    confirm="Download bksb results for the selected records?",
+    confirm="Download bksb results for {count}?",
     help="Downloads the selected records' bksb results now, in one run with a progress window.",
 )
 

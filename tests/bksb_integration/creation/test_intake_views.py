@@ -151,3 +151,17 @@ def test_any_number_of_records_is_queued_in_name_order(integration, bksb, monkey
         "Davies",
         "Evans",
     ]
+
+
+def test_a_second_create_bksb_users_job_waits_for_the_first(client, creator, integration, bksb, monkeypatch):
+    monkeypatch.setattr("jobs.queue.job_run_queue", lambda job_id: None)  # the first stays queued
+    picked = [LearnerFactory().pk for _ in range(3)]
+    client.force_login(creator)
+    client.post(CREATE, {"learner": picked, "start": "1"}, HTTP_HX_REQUEST="true")
+    first = Job.objects.get()
+
+    again = client.post(CREATE, {"scope": "all_matching", "start": "1"}, follow=True).content.decode()
+
+    assert f"Your Create bksb users job {first.pk} (0 of 3 records) is still queued" in again
+    assert "each person has one at a time" in again
+    assert Job.objects.count() == 1

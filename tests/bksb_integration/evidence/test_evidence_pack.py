@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from bksb_integration.evidence import packs_job as evidence_job
 from bksb_integration.evidence.pack import evidence_content
 from bksb_integration.evidence.packs_job import pack_filename
 from bksb_integration.evidence.pdf import evidence_pdf
@@ -29,8 +28,6 @@ from bksb_integration.models import (
     TagRule,
 )
 from jobs.models import Job
-from jobs.services import job_resume, job_run
-from learners.models import Learner
 from tests.bksb_integration.levels.levels_support import OTHER_USER, USER, item, store
 from tests.factories import LearnerFactory, UserFactory
 
@@ -152,7 +149,7 @@ def test_the_tab_button_downloads_the_pdf_and_the_audit_trail_records_it(client,
     response = client.post(reverse("bksb:evidence_pack", args=[assessed.pk]))
 
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == 'attachment; filename="evidence-pack-L000042.pdf"'
+    assert response["Content-Disposition"] == f'attachment; filename="evidence-pack-L000042-{assessed.pk}.pdf"'
     assert fingerprint_of(assessed) in text_of(response.content)
     pack = EvidencePack.objects.get(learner=assessed)
     assert (pack.made_by, pack.fingerprint, pack.result_count, pack.in_bulk) == (
@@ -181,7 +178,9 @@ def test_many_packs_are_made_by_a_job_and_downloaded_as_a_zip(client, admin_user
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("bksb:evidence_packs"), {"learner": [learners[0].pk, learners[2].pk]}, HTTP_HX_REQUEST="true"
+            reverse("bksb:evidence_packs"),
+            {"learner": [learners[0].pk, learners[2].pk], "confirmed": "1"},
+            HTTP_HX_REQUEST="true",
         )
 
     window = response.content.decode()
@@ -194,8 +193,9 @@ def test_many_packs_are_made_by_a_job_and_downloaded_as_a_zip(client, admin_user
     assert link is not None
     download = client.get(link.group(1))
     archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
-    assert sorted(archive.namelist()) == ["evidence-pack-Z0.pdf", "evidence-pack-Z2.pdf"]
-    assert fingerprint_of(learners[2]) in text_of(archive.read("evidence-pack-Z2.pdf"))
+    z0, z2 = f"evidence-pack-Z0-{learners[0].pk}.pdf", f"evidence-pack-Z2-{learners[2].pk}.pdf"
+    assert sorted(archive.namelist()) == [z0, z2]
+    assert fingerprint_of(learners[2]) in text_of(archive.read(z2))
     assert set(EvidencePack.objects.filter(in_bulk=True).values_list("learner_id", flat=True)) == {
         learners[0].pk,
         learners[2].pk,
@@ -209,37 +209,6 @@ def test_many_packs_are_made_by_a_job_and_downloaded_as_a_zip(client, admin_user
 def test_a_pack_filename_never_carries_odd_characters():
     learner = LearnerFactory(learner_ref='../A "1"')
     assert pack_filename(learner) == f"evidence-pack-A-1-{learner.pk}.pdf"
-
-
-def test_a_zip_job_resumed_after_its_worker_died_makes_only_the_missing_packs(admin_user, monkeypatch):
-    learners = [LearnerFactory(learner_ref=f"R{n}") for n in range(3)]
-    for n, learner in enumerate(learners):
-        store(learner, item(n + 1, "Maths Entry 3", when=SEP))
-    monkeypatch.setattr("jobs.queue.job_run_queue", lambda job_id: None)
-    job = evidence_job.evidence_packs_start(
-        learners=Learner.objects.filter(pk__in=[each.pk for each in learners]), started_by=admin_user
-    )
-    made = 0
-    real_pdf = evidence_job.evidence_pdf
-
-    def dies_on_the_second(content):
-        nonlocal made
-        made += 1
-        if made == 2:
-            raise KeyboardInterrupt  # the worker is killed mid-way
-        return real_pdf(content)
-
-    monkeypatch.setattr(evidence_job, "evidence_pdf", dies_on_the_second)
-    with pytest.raises(KeyboardInterrupt):
-        job_run(job_id=job.pk)
-    assert EvidencePack.objects.count() == 1
-    # Presumed dead once its heartbeat is old; Resume carries on.
-    Job.objects.filter(pk=job.pk).update(heartbeat_at=SEP)
-    assert job_resume(job_id=job.pk)
-    assert job_run(job_id=job.pk) == Job.Status.SUCCEEDED
-    assert sorted(EvidencePack.objects.values_list("learner__learner_ref", flat=True)) == ["R0", "R1", "R2"]
-    names = zipfile.ZipFile(evidence_job.evidence_zip_path(job)).namelist()
-    assert sorted(names) == ["evidence-pack-R0.pdf", "evidence-pack-R1.pdf", "evidence-pack-R2.pdf"]
 
 
 def test_the_pack_shows_the_per_skill_breakdown_where_one_is_stored(assessed):
