@@ -15,6 +15,7 @@ class BksbIntegrationConfig(AppConfig):
         from bksb_integration import checks, tasks  # noqa: F401
         from bksb_integration.accounts.invite_jobs import BKSB_INVITES_SEND
         from bksb_integration.audit import audit_register
+        from bksb_integration.config.connection import budget_provider_register
         from bksb_integration.creation.intake import after_learners_imported
         from bksb_integration.creation.users_job import BKSB_USERS_CREATE
         from bksb_integration.evidence.packs_job import BKSB_EVIDENCE_PACKS
@@ -26,9 +27,13 @@ class BksbIntegrationConfig(AppConfig):
         from bksb_integration.matching.links_job import BKSB_MATCH_LINK
         from bksb_integration.matching.match_job import BKSB_MATCH
         from bksb_integration.models.induction import assessment_facts_changed
+        from bksb_integration.sync.budget import budget_throttle
         from bksb_integration.web import learner_list
         from jobs.kinds import job_kind_register
         from learners.signals import learners_imported
+
+        # Every bksb client draws on the one request budget all workers share, at its caller's priority.
+        budget_provider_register(budget_throttle)
 
         # The kinds of background job each feature runs (jobs app).
         for kind in (BKSB_USERS_CREATE, BKSB_MATCH, BKSB_MATCH_LINK, BKSB_LEVELS_REFRESH, BKSB_EVIDENCE_PACKS):

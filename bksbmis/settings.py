@@ -12,6 +12,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from kombu import Queue
 
 from bksbmis.local_keys import local_key
 from bksbmis.private_files import PRIVATE_UMASK, private_file
@@ -260,6 +261,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Two queues, both consumed by a plain worker: the default one, and "bksb_now" for a person waiting on a
+# BKSB Results click (bksb_integration/sync/queue.py), which a small worker of its own also consumes
+# (`celery -A bksbmis worker -Q bksb_now`), so it never waits behind a long run's messages.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("bksb_now"))
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -245,6 +245,7 @@ def _fast_clients(monkeypatch: pytest.MonkeyPatch, *, timeout: float) -> None:
 
     monkeypatch.setattr(connection, "BksbClient", functools.partial(BksbClient, sleep=lambda _: None, timeout=timeout))
     monkeypatch.setattr(download, "shared_throttle", lambda **_: NoThrottle())
+    monkeypatch.setattr(connection, "_budget", [])
 
 
 @pytest.fixture

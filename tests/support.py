@@ -20,12 +20,14 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from bksb_integration.accounts.linking import last_download_time, link_for
 from bksb_integration.api.client import BksbClient
 from bksb_integration.levels.summary import levels_refresh
+from bksb_integration.matching.match_job import FOUND, KIND, NONE
 from bksb_integration.models import (
     BksbLink,
     BksbSettings,
     DiagnosticAssessmentResult,
     InitialAssessmentResult,
     LevelMapping,
+    MatchSuggestion,
     Run,
     RunLearner,
     SubjectMapping,
@@ -35,6 +37,7 @@ from bksb_integration.sync.download import SUCCEEDED, DownloadFailed, DownloadRe
 from bksb_integration.sync.results_store import UpsertCounts
 from bksb_integration.sync.runs import bksb_results_start
 from bksb_sandbox.server import SandboxServer
+from jobs.models import Job, JobItem
 from learners.importing import COLUMNS
 from learners.models import Learner
 from signin.policy import second_factor_mandatory
@@ -226,6 +229,27 @@ def upload(*lines: str, name: str = "learners.csv", encoding: str = "utf-8") -> 
     """An uploaded learners CSV file: the header, then `lines`."""
     text = "\n".join([",".join(COLUMNS), *lines]) + "\n"
     return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+
+
+def looked_for_in_bksb(*learners: Learner, found: dict[int, tuple[str, int]] | None = None) -> Job:
+    """A finished matching run that checked these records: nothing found, or for a learner id in `found`
+    the (username, bksb user id) it suggested. Returns the run (a Job)."""
+
+    found = found or {}
+    run = Job.objects.create(
+        kind=KIND, status=Job.Status.SUCCEEDED, total=len(learners), done=len(learners), finished_at=timezone.now()
+    )
+    for position, learner in enumerate(learners):
+        hit = found.get(learner.pk)
+        outcome = FOUND if hit else NONE
+        JobItem.objects.create(
+            job=run, position=position, subject_id=learner.pk, subject=learner.learner_ref, outcome=outcome, ok=True
+        )
+        if hit:
+            MatchSuggestion.objects.create(
+                job=run, learner=learner, username=hit[0], bksb_user_id=hit[1], reason="first.last", strength="possible"
+            )
+    return run
 
 
 def learner_download(*, learner: Learner, client: BksbClient, with_sessions: bool = False) -> DownloadResult:

@@ -61,7 +61,7 @@ from bksb_integration.sync.budget import CountingThrottle, shared_throttle
 from bksb_integration.sync.heartbeat import Heartbeat
 from bksb_integration.sync.progress import STALE_AFTER
 from bksb_integration.sync.results_store import UpsertCounts, learner_results_store
-from bksb_integration.sync.runs import KEY_REFUSED, Tally, run_counts_add, run_stop
+from bksb_integration.sync.runs import KEY_REFUSED, Tally, run_counts_add, run_priority, run_stop
 from bksb_integration.sync.sessions import (
     V5_SUBJECTS,
     SessionsRead,
@@ -131,9 +131,9 @@ def run_learners_download(
         heartbeat = Heartbeat(
             run=parts[0].run, token=token, parts=parts, claimed_at=parts[0].claimed_at or timezone.now()
         )
-        counter = CountingThrottle(
-            shared_throttle(rate=settings.requests_per_second), sleep=heartbeat.sleep, priority=parts[0].run.kind
-        )
+        bucket = shared_throttle(rate=settings.requests_per_second)
+        run = parts[0].run
+        counter = CountingThrottle(bucket, sleep=heartbeat.sleep, priority=run_priority(run), label=run.kind)
         tally = Tally()
         not_ready = ""
         if client is None:

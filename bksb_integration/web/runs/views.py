@@ -24,6 +24,7 @@ from bksb_integration.models import BksbSettings, Run, RunLearner
 from bksb_integration.sync.estimate import population_estimate, runs_first_downloads
 from bksb_integration.sync.get_results import get_results_active, get_results_resume, get_results_start
 from bksb_integration.sync.progress import run_progress, run_stall
+from bksb_integration.sync.runs import run_giving_way
 from bksb_integration.sync.schedule import nightly_schedule_get, nightly_schedule_set
 from bksb_integration.web.runs.display import (
     RunRow,
@@ -66,6 +67,7 @@ def _status_context(run: Run) -> dict[str, Any]:
         "skipped": skipped_reasons(run.skipped_reasons),
         "started_by": started_by_label(run),
         "stalled": stall.reason if stall else "",
+        "giving_way": run_giving_way(run, rate=BksbSettings.load().requests_per_second),
         "polling": not run.is_finished,
     }
 

@@ -13,7 +13,7 @@ from bksb_integration.creation import users_job as create_users
 from bksb_integration.models import BksbLink
 from jobs.models import Job
 from tests.factories import LearnerFactory
-from tests.support import configure
+from tests.support import configure, looked_for_in_bksb
 
 pytestmark = pytest.mark.django_db
 CREATE = "/learners/bksb/create-users/"
@@ -72,6 +72,7 @@ def test_the_unmatched_report_creates_users_for_its_records_with_none(
 ):
     new = LearnerFactory(learner_ref="L000301")
     LearnerFactory(learner_ref="L000302", system_status="archived")  # not eligible: not on the report
+    looked_for_in_bksb(new)
     client.force_login(creator)
 
     choice = client.post(CREATE, {"scope": "unmatched"}, HTTP_HX_REQUEST="true").content.decode()
@@ -80,7 +81,7 @@ def test_the_unmatched_report_creates_users_for_its_records_with_none(
 
     assert "<strong>1</strong> record selected" in choice
     assert '<input type="hidden" name="scope" value="unmatched">' in choice
-    assert list(Job.objects.get().items.values_list("subject_id", flat=True)) == [new.pk]
+    assert list(Job.objects.get(kind=create_users.KIND).items.values_list("subject_id", flat=True)) == [new.pk]
     assert [dict(form)["Lastname"] for form in bksb.creates] == [new.last_name]
 
 
