@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from bksb_integration.api.client import BksbClient, pooled_session
 from bksb_integration.api.errors import BksbError, BksbPermanentError, BksbSessionNotFound, BksbUserNotFound
+from bksb_integration.api.types import Priority
 from bksb_integration.config.connection import BksbNotReady, bksb_client
 from bksb_integration.config.mapping import Mapper
 from bksb_integration.models import AssessmentSession, BksbSettings, Run
@@ -93,7 +94,9 @@ def skills_backfill_run(*, run_id: int, client: BksbClient | None = None, limit:
         return "not-claimed"
     run = Run.objects.get(pk=run_id)
     settings = BksbSettings.load()
-    counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second))
+    counter = CountingThrottle(
+        shared_throttle(rate=settings.requests_per_second), priority=Priority.BACKFILL, label="backfill"
+    )
     tally = _Tally()
     try:
         if client is None:
