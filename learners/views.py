@@ -19,9 +19,10 @@ from learners.listing import (
 )
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
 from learners.pagination import DeferredJoinPaginator
+from learners.record_attainment import learner_attainment
 from learners.selection import ALL_MATCHING
 from learners.selectors import learner_filters_from, learner_search
-from permissions.access import can_view_learners
+from permissions.access import can_view_learners, can_view_prior_attainment
 from permissions.decorators import StaffRequest, staff_required
 
 PAGE_SIZE = 50
@@ -112,4 +113,8 @@ def _export_row(learner: Learner) -> list[Any]:
 @staff_required(can_view_learners)
 def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     learner = get_object_or_404(Learner.objects.select_related("web_user__user"), pk=pk)
-    return render(request, "learners/learner_detail.html", {"learner": learner, "tab": "details"})
+    context = {"learner": learner, "tab": "details"}
+    if can_view_prior_attainment(request.user):
+        context["attainment"] = learner_attainment(learner=learner)
+        context["provision_type"] = learner.get_provision_type_display() or "Not known"
+    return render(request, "learners/learner_detail.html", context)
