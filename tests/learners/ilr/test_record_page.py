@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 def apprentice():
     learner = LearnerFactory(
         learner_ref="AP0401", uln="1000000043", gcse_english_grade="4", gcse_maths_grade="NONE", prior_level="2",
-        edf_maths=True, provision_type="apprenticeships", attainment_source="ilr", attainment_as_of=dt.date(2025, 10, 3),
+        edf_maths=True, provision_type="apprenticeships", attainment_source="ilr",
+        attainment_as_of=dt.date(2025, 10, 3),
     )  # fmt: skip
     LearningAim.objects.create(
         learner=learner, aim_seq_number=2, learn_aim_ref="60350581", aim_type=3, fund_model=36, prog_type=25,
