@@ -27,8 +27,8 @@ GCSE_GRADE_CHOICES: list[tuple[str, str]] = [
 GRADE_WORDS = dict(GCSE_GRADE_CHOICES)
 GRADE_NOT_KNOWN = "Not known"
 
-_LEVEL_2_GRADES = {"9", "8", "7", "6", "5", "4", "A*", "A", "B", "C", "A*A*", "A*A", "AA", "AB", "BB", "BC", "CC", "CD"}
-_LEVEL_1_GRADES = {"3", "2", "1", "D", "E", "F", "G", "DD", "DE", "EE", "EF", "FF", "FG", "GG"}
+LEVEL_2_GRADES = {"9", "8", "7", "6", "5", "4", "A*", "A", "B", "C", "A*A*", "A*A", "AA", "AB", "BB", "BC", "CC", "CD"}
+LEVEL_1_GRADES = {"3", "2", "1", "D", "E", "F", "G", "DD", "DE", "EE", "EF", "FF", "FG", "GG"}
 
 
 class PriorLevel(models.TextChoices):
@@ -67,9 +67,9 @@ def uln_problem(value: str) -> str | None:
 
 def grade_level(grade: str) -> int | None:
     """The level a GCSE grade stands for: 4-9 (A*-C) level 2, 1-3 (D-G) level 1; else none."""
-    if grade in _LEVEL_2_GRADES:
+    if grade in LEVEL_2_GRADES:
         return 2
-    if grade in _LEVEL_1_GRADES:
+    if grade in LEVEL_1_GRADES:
         return 1
     return None
 
