@@ -135,7 +135,8 @@ def test_a_flag_names_the_result_it_rests_on():
     assessment, grade, age, year = flag.facts
     assert str(assessment) == "Assessment: initial assessment Entry 2 on 01/09/2026 (SessionId 41, AssessmentID 777)"
     assert str(grade) == "Grade: GCSE English: Not known (not recorded)"
-    assert age.name == "Age" and age.value.startswith("aged ")  # counted from today: the record has no start date
+    assert age.name == "Age"
+    assert age.value.startswith("aged ")  # counted from today: the record has no start date
     assert year.name == "Rules year"
     assert (flag.session_id, flag.assessment_id) == (41, 777)
 
