@@ -79,18 +79,25 @@ EXPORT_HEADER = [
 ]
 
 
+ATTAINMENT_HEADER = ["ULN", "GCSE English grade", "GCSE maths grade", "Prior attainment level"]
+
+
 def _export_rows(learners: QuerySet[Learner], user: AnyUser) -> Iterator[list[Any]]:
-    """The header, then a row per record, read EXPORT_BATCH records (and their column values) at a time."""
+    """The header, then a row per record, read EXPORT_BATCH records (and their column values) at a time.
+
+    The ULN, grades and prior level are there only for staff with View prior attainment."""
     ids = list(learners.values_list("pk", flat=True))
     columns = list_columns(user)
-    yield EXPORT_HEADER + [column.header for column in columns]
+    attainment = can_view_prior_attainment(user)
+    yield EXPORT_HEADER + (ATTAINMENT_HEADER if attainment else []) + [column.header for column in columns]
     for start in range(0, len(ids), EXPORT_BATCH):
         batch_ids = ids[start : start + EXPORT_BATCH]
         order = {pk: position for position, pk in enumerate(batch_ids)}
         batch = sorted(learners.filter(pk__in=batch_ids), key=lambda learner: order[learner.pk])
         cells = column_cells(batch, user)
         for learner in batch:
-            yield _export_row(learner) + [column.csv(value) for column, value in cells.row(learner)]
+            extra = _attainment_row(learner) if attainment else []
+            yield _export_row(learner) + extra + [column.csv(value) for column, value in cells.row(learner)]
 
 
 def _export_row(learner: Learner) -> list[Any]:
@@ -107,6 +114,15 @@ def _export_row(learner: Learner) -> list[Any]:
         learner.start_date.isoformat() if learner.start_date else "",
         "Yes" if learner.bksb_user else "No",
         learner.bksb_username,
+    ]
+
+
+def _attainment_row(learner: Learner) -> list[Any]:
+    return [
+        learner.uln,
+        learner.get_gcse_english_grade_display() if learner.gcse_english_grade else "",
+        learner.get_gcse_maths_grade_display() if learner.gcse_maths_grade else "",
+        learner.get_prior_level_display() if learner.prior_level else "",
     ]
 
 

@@ -32,7 +32,7 @@ from bksb_integration.sync.get_results import get_results_start
 from bksb_integration.sync.selection import selection_params
 from bksb_integration.web.runs.views import run_refused, run_window
 from jobs.views import job_started_response
-from learners.listing import list_filters
+from learners.listing import AnyUser, list_filters
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
 from learners.selectors import learner_filters_from, learner_search
 from permissions import access
@@ -50,8 +50,8 @@ def _cohort_params(data: QueryDict) -> QueryDict:
     return cohort
 
 
-def _cohort(data: QueryDict) -> QuerySet[Learner]:
-    return learner_search(filters=learner_filters_from(_cohort_params(data)))
+def _cohort(data: QueryDict, user: AnyUser) -> QuerySet[Learner]:
+    return learner_search(filters=learner_filters_from(_cohort_params(data), user))
 
 
 def _list_url(cohort: QueryDict, stage: str) -> str:
@@ -60,11 +60,11 @@ def _list_url(cohort: QueryDict, stage: str) -> str:
     return f"{reverse('learners:list')}?{query.urlencode()}"
 
 
-def _extra_filters(cohort: QueryDict) -> list[dict[str, object]]:
+def _extra_filters(cohort: QueryDict, user: AnyUser) -> list[dict[str, object]]:
     """The filters other apps add to the learner list (this one's status among them), as the list shows them."""
     return [
         {"param": each.param, "label": each.label, "choices": each.choices(), "value": cohort.get(each.param, "")}
-        for each in list_filters()
+        for each in list_filters(user)
     ]
 
 
@@ -72,16 +72,16 @@ def _extra_filters(cohort: QueryDict) -> list[dict[str, object]]:
 @require_GET
 def board(request: StaffRequest) -> HttpResponse:
     cohort = _cohort_params(request.GET)
-    shown = induction_board(cohort=_cohort(request.GET))
+    shown = induction_board(cohort=_cohort(request.GET, request.user))
     context = {
         "board": shown,
-        "filters": learner_filters_from(cohort),
+        "filters": learner_filters_from(cohort, request.user),
         "cohort_fields": [(name, value) for name, values in cohort.lists() for value in values],
         "cohort_query": cohort.urlencode(),
         "columns": [(column, _list_url(cohort, column.stage)) for column in shown.columns],
         "not_started": shown.count(*NOT_STARTED_STAGES),
         "awaiting": shown.count(*AWAITING_STAGES),
-        "extra_filters": _extra_filters(cohort),
+        "extra_filters": _extra_filters(cohort, request.user),
         "kinds": Kind.choices,
         "system_statuses": SystemStatus.choices,
         "learning_statuses": LearningStatus.choices,
@@ -104,7 +104,7 @@ def invite_again(request: StaffRequest) -> HttpResponse:
     if not readiness.ready:  # as a record's Send invite: not while the integration is off or unusable
         messages.error(request, readiness.reason)
         return _back(request)
-    learners = stage_filter(_cohort(request.POST), NOT_STARTED)
+    learners = stage_filter(_cohort(request.POST, request.user), NOT_STARTED)
     ids = list(learners.values_list("pk", flat=True))
     if not ids:
         messages.info(request, "Nobody in this cohort is waiting to start: no invite was sent.")
@@ -132,7 +132,7 @@ def get_results_now(request: StaffRequest) -> HttpResponse:
         messages.error(request, readiness.reason)
         return _back(request)
     selection = _awaiting_selection(request.POST)
-    awaiting = stage_filter(_cohort(request.POST), AWAITING_RESULTS)
+    awaiting = stage_filter(_cohort(request.POST, request.user), AWAITING_RESULTS)
     count = awaiting.count()
     if not count:
         messages.info(request, "Nobody in this cohort is in progress: there are no results to get.")
