@@ -24,6 +24,7 @@ from learners.ilr.job import ilr_import_start
 from learners.ilr.reader import YEARS, ilr_sniff
 from learners.import_files import staged_file_delete, staged_file_exists, staged_file_save, staged_ilr_save
 from learners.import_job import learner_import_start
+from learners.import_rows import ATTAINMENT_COLUMNS
 from learners.importing import COLUMNS, ImportFileError, csv_text_decode, learners_import
 from permissions.access import can_import_ilr, can_import_learners
 from permissions.decorators import StaffRequest, staff_required
@@ -63,9 +64,16 @@ class ImportForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
         try:
-            return csv_text_decode(upload.read())
+            text = csv_text_decode(upload.read())
         except ImportFileError as exc:
             raise forms.ValidationError(str(exc)) from None
+        header = text.partition("\n")[0].lower()
+        if not self.may_import_ilr and any(name in header for name in ATTAINMENT_COLUMNS):
+            raise forms.ValidationError(
+                "This file has prior attainment columns (ULN, GCSE grades, prior level). "
+                "Importing them needs the View prior attainment right."
+            )
+        return text
 
 
 @staff_required(can_import_learners)
@@ -87,7 +95,13 @@ def learner_import(request: StaffRequest) -> HttpResponse:
                 _pending_save(request, text, skip_invalid=skip_invalid)
             context = {"summary": summary, "importable": importable, "skip_invalid": skip_invalid}
             return render(request, "learners/import_preview.html", context)
-    context = {"form": form, "columns": COLUMNS, "ilr_years": YEARS.values(), "may_import_ilr": form.may_import_ilr}
+    context = {
+        "form": form,
+        "columns": COLUMNS,
+        "attainment_columns": ATTAINMENT_COLUMNS,
+        "ilr_years": YEARS.values(),
+        "may_import_ilr": form.may_import_ilr,
+    }
     return render(request, "learners/import_upload.html", context)
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError
 
 from learners.ilr.sample import SampleLearner
+from learners.import_rows import ATTAINMENT_COLUMNS, COLUMNS
 from learners.models import Learner, LearningAim
 from tests.factories import LearnerFactory
 from tests.learners.ilr import files
@@ -196,3 +197,33 @@ def test_bad_learner_messages(tmp_path: Path):
         "): LearningDelivery[AimSeqNumber 2]/LearnStartDate: “2025-13-01” is not a date (YYYY-MM-DD)."
     )
     assert refused[2].endswith("): LearnRefNumber: SP1701 is already learner 1 of this file.")
+
+
+def test_the_csv_import_takes_the_optional_attainment_columns(tmp_path: Path):
+    from tests.support import csv_file, row
+
+    header = [*COLUMNS, *ATTAINMENT_COLUMNS]
+    good = row("C1", uln="1000000043", gcse_english_grade="c", gcse_maths_grade="none", prior_level="Full level 2")
+    path = csv_file(tmp_path, [good], header=header)
+    run(path)
+
+    learner = Learner.objects.get(learner_ref="C1")
+    assert (learner.uln, learner.gcse_english_grade, learner.gcse_maths_grade) == ("1000000043", "C", "NONE")
+    assert (learner.prior_level, learner.attainment_source) == ("2", "csv")
+    out, _ = run(path)
+    assert "0 updated, 1 unchanged" in out
+
+    bad = row("C2", uln="1000000042", gcse_english_grade="Z", gcse_maths_grade="", prior_level="42")
+    with pytest.raises(CommandError, match="1 row refused"):
+        run(csv_file(tmp_path, [bad], header=header))
+    assert not Learner.objects.filter(learner_ref="C2").exists()
+
+
+def test_a_csv_without_the_attainment_columns_leaves_them_as_they_are(tmp_path: Path):
+    from tests.support import csv_file, row
+
+    run(files.ilr_path(tmp_path, [files.apprentice()]))
+    run(csv_file(tmp_path, [row("AP0401", first_name="Samuel")]))
+
+    learner = Learner.objects.get(learner_ref="AP0401")
+    assert (learner.first_name, learner.gcse_english_grade, learner.attainment_source) == ("Samuel", "4", "ilr")
