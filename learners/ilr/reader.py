@@ -105,6 +105,7 @@ def ilr_learners_read(path: Path, header: IlrHeader) -> Iterator[IlrLearner | Il
     not accepted. The parser never resolves entities or reaches the network.
     """
     namespace = _namespace_read(path)
+    header.year = YEARS[namespace]
     position = 0
     tags = [f"{{{namespace}}}Learner", f"{{{namespace}}}CollectionDetails"]
     context = etree.iterparse(str(path), events=("end",), tag=tags, **PARSER_OPTIONS)
