@@ -42,7 +42,7 @@ class Store:
         self._lock = threading.RLock()
         self._created: dict[str, dict[str, Any]] = {}
         self._created_ids: dict[int, str] = {}
-        self._added: dict[tuple[int, str], list[dict]] = {}
+        self._added: dict[tuple[int, str], list[dict[str, Any]]] = {}
         self._next_user_id = CREATED_ID_BASE + 1
         self._next_session_id = ADDED_SESSION_BASE
         self._tokens: dict[str, tuple[str, float]] = {}
@@ -163,7 +163,7 @@ class Store:
 
     # -- results -----------------------------------------------------------
 
-    def results(self, user: PopUser, kind: str) -> list[dict]:
+    def results(self, user: PopUser, kind: str) -> list[dict[str, Any]]:
         """All of a user's results of one kind, newest first."""
         with self._lock:
             added = [dict(i) for i in self._added.get((user.user_id, kind), [])]
@@ -177,7 +177,7 @@ class Store:
         count: int = 1,
         subject: str | None = None,
         result: str | None = None,
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         """Add ``count`` new newest results; KeyError for an unknown user."""
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}")
@@ -199,7 +199,7 @@ class Store:
             self._save()
         return [dict(i) for i in items]
 
-    def _new_item(self, kind: str, when: Any, subject: str | None, result: str | None) -> dict:
+    def _new_item(self, kind: str, when: Any, subject: str | None, result: str | None) -> dict[str, Any]:
         self._next_session_id += 1
         rng = random.Random(f"{self.population.seed}:added:{self._next_session_id}")
         subj = vocab.SUBJECT_BY_CODE[subject] if subject else None

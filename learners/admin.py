@@ -12,7 +12,7 @@ class LearnerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(WebUser)
-class WebUserAdmin(admin.ModelAdmin):
+class WebUserAdmin(admin.ModelAdmin[WebUser]):
     list_display = ["user", "learner", "bksb_updated"]
     search_fields = ["user__username", "learner__learner_ref"]
     raw_id_fields = ["user", "learner"]
@@ -26,7 +26,7 @@ class EnglishMathsAimAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(LearningAim)
-class LearningAimAdmin(admin.ModelAdmin):
+class LearningAimAdmin(admin.ModelAdmin[LearningAim]):
     list_display = ["learner", "aim_seq_number", "learn_aim_ref", "fund_model", "start_date", "comp_status"]
     search_fields = ["learner__learner_ref", "learn_aim_ref"]
     raw_id_fields = ["learner"]

@@ -24,8 +24,8 @@ from learners.ilr.job import ilr_import_start
 from learners.ilr.reader import YEARS, ilr_sniff
 from learners.import_files import staged_file_delete, staged_file_exists, staged_file_save, staged_ilr_save
 from learners.import_job import learner_import_start
-from learners.import_rows import ATTAINMENT_COLUMNS
-from learners.importing import COLUMNS, ImportFileError, csv_text_decode, learners_import
+from learners.import_rows import ATTAINMENT_COLUMNS, COLUMNS
+from learners.importing import ImportFileError, csv_text_decode, learners_import
 from permissions.access import can_import_ilr, can_import_learners
 from permissions.decorators import StaffRequest, staff_required
 

@@ -37,13 +37,13 @@ def bksb_error_words(exc: BksbError, *, url: str = "") -> str:
         return f"{exc.detail[:1].upper()}{exc.detail[1:]}."
     if url and exc.status is None:
         return f"bksb could not be reached at {url}: {exc.detail or 'the request failed'}."
+    if url:
+        return f"bksb answered something unexpected (HTTP {exc.status})."
     if isinstance(exc, BksbTransientError):
         return f"bksb did not answer in time or is busy right now; {NOTHING_CHANGED}. Try again later."
     if isinstance(exc, BksbMalformedAnswer):
         return f"bksb answered something unexpected; {NOTHING_CHANGED}. Try again later."
     if isinstance(exc, BksbNotFound):
         return "bksb does not know this learner's bksb user any more; check the BKSB Username."
-    if url:
-        return f"bksb answered something unexpected (HTTP {exc.status})."
     status = f" (HTTP {exc.status})" if exc.status else ""
     return f"bksb refused the request{status}; {NOTHING_CHANGED}."

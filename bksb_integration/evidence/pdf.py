@@ -1,6 +1,6 @@
 """The evidence pack as a PDF (fpdf2, pure Python), in DejaVu Sans so any name prints as written.
 
-The fonts are bundled (results/fonts, with their licence). Text is written as
+The fonts are bundled (evidence/fonts, with their licence). Text is written as
 text, never as markup, so a name with HTML in it prints as typed; control
 characters are dropped; a character the font lacks is left out by fpdf2
 rather than stopping the pack.

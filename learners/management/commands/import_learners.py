@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from learners.ilr.importing import ilr_import
 from learners.ilr.reader import YEARS, IlrFileError, ilr_sniff
 from learners.ilr.report import ilr_counts_sentence
-from learners.importing import COLUMNS, ImportFileError, ImportSummary, csv_text_decode, learners_import
+from learners.import_rows import COLUMNS
+from learners.importing import ImportFileError, ImportSummary, csv_text_decode, learners_import
 
 
 class Command(BaseCommand):

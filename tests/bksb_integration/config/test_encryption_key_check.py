@@ -17,7 +17,7 @@ from django.core.management.base import SystemCheckError
 from bksb_integration.models import BksbSettings
 
 OTHER_KEY = Fernet.generate_key().decode()
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _problems(*, deploy: bool) -> list[checks.CheckMessage]:

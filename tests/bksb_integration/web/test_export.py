@@ -20,7 +20,7 @@ from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "bksb-tables.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "bksb-tables.md"
 
 
 def _result(model, learner, session, result="Maths Entry 3", **extra):
