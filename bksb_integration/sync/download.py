@@ -60,7 +60,7 @@ from bksb_integration.sync.budget import CountingThrottle, shared_throttle
 from bksb_integration.sync.heartbeat import Heartbeat
 from bksb_integration.sync.progress import STALE_AFTER
 from bksb_integration.sync.results_store import UpsertCounts, learner_results_store
-from bksb_integration.sync.runs import KEY_REFUSED, Tally, bksb_results_start, run_counts_add, run_stop
+from bksb_integration.sync.runs import KEY_REFUSED, Tally, run_counts_add, run_stop
 from bksb_integration.sync.sessions import (
     V5_SUBJECTS,
     SessionsRead,
@@ -70,6 +70,7 @@ from bksb_integration.sync.sessions import (
 )
 from bksb_integration.sync.watch import manual_download_running, watch_polled, watch_read
 from learners.models import Learner
+from ops.logs import log_context
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ def run_learners_download(
     """
     token = secrets.randbits(62)
     with ExitStack() as stack:
+        stack.enter_context(log_context(run_id=run_id))
         stack.enter_context(commits_without_waiting())
         parts, busy = _claim(run_learner_ids, token)
         outcomes = dict.fromkeys(run_learner_ids, NOT_CLAIMED) | dict.fromkeys(busy, BUSY)
@@ -128,7 +130,9 @@ def run_learners_download(
         heartbeat = Heartbeat(
             run=parts[0].run, token=token, parts=parts, claimed_at=parts[0].claimed_at or timezone.now()
         )
-        counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second), sleep=heartbeat.sleep)
+        counter = CountingThrottle(
+            shared_throttle(rate=settings.requests_per_second), sleep=heartbeat.sleep, priority=parts[0].run.kind
+        )
         tally = Tally()
         not_ready = ""
         if client is None:
@@ -147,7 +151,8 @@ def run_learners_download(
                     # Staff are waiting on a download: the watch pass steps aside and comes back later.
                     outcomes |= {other.pk: YIELDED for other in parts if other.pk not in finished}
                     break
-                outcome = _learner_download(part, client, not_ready, heartbeat, holders, tally)
+                with log_context(learner_id=part.learner_id):
+                    outcome = _learner_download(part, client, not_ready, heartbeat, holders, tally)
                 outcomes[part.pk] = outcome
                 if outcome == STOPPED:
                     break  # the key, not this learner: it was not tried either
@@ -181,25 +186,6 @@ def run_learner_download(*, run_learner_id: int) -> str:
     if run_id is None:
         return NOT_CLAIMED  # the run was deleted from history meanwhile
     return run_learners_download(run_id=run_id, run_learner_ids=[run_learner_id])[run_learner_id]
-
-
-def learner_download(*, learner: Learner, client: BksbClient, with_sessions: bool = False) -> DownloadResult:
-    """One learner's download now, in this process, as a BKSB Results run of its own
-    (with their assessment sessions and skills too, when asked).
-
-    Raises DownloadFailed with the message staff would see.
-    """
-    run, _ = bksb_results_start(
-        learner=learner, started_by=None, trigger=Run.Trigger.COMMAND, queue=False, with_sessions=with_sessions
-    )
-    part = RunLearner.objects.get(run=run, learner=learner)
-    outcome = run_learners_download(run_id=run.pk, run_learner_ids=[part.pk], client=client)[part.pk]
-    part.refresh_from_db()
-    if outcome != SUCCEEDED:
-        raise DownloadFailed(part.error or "Another download of this learner is running.")
-    counts = UpsertCounts(part.results_created, part.results_updated, part.results_unchanged)
-    run.refresh_from_db()
-    return DownloadResult(counts, run)
 
 
 # -- claim and lease ---------------------------------------------------------------------------
