@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from learners.models import Learner, WebUser
+from learners.models import EnglishMathsAim, Learner, LearningAim, WebUser
 
 
 @admin.register(Learner)
@@ -16,3 +16,17 @@ class WebUserAdmin(admin.ModelAdmin[WebUser]):
     list_display = ["user", "learner", "bksb_updated"]
     search_fields = ["user__username", "learner__learner_ref"]
     raw_id_fields = ["user", "learner"]
+
+
+@admin.register(EnglishMathsAim)
+class EnglishMathsAimAdmin(SimpleHistoryAdmin):
+    list_display = ["learn_aim_ref", "title", "subject", "level"]
+    list_filter = ["subject", "level"]
+    search_fields = ["learn_aim_ref", "title"]
+
+
+@admin.register(LearningAim)
+class LearningAimAdmin(admin.ModelAdmin[LearningAim]):
+    list_display = ["learner", "aim_seq_number", "learn_aim_ref", "fund_model", "start_date", "comp_status"]
+    search_fields = ["learner__learner_ref", "learn_aim_ref"]
+    raw_id_fields = ["learner"]

@@ -9,9 +9,11 @@ class LearnersConfig(AppConfig):
         from jobs.kinds import job_kind_register
         from learners.import_job import LEARNER_IMPORT
         from learners.models import Learner
+        from learners.programme_filters import programme_filters_register
         from permissions.audit import LEARNER_SCAN, HistorySource, audit_history_register
 
         job_kind_register(LEARNER_IMPORT)
+        programme_filters_register()
         # The audit trail shows changes to the fields that say whether and how a record is on bksb.
         audit_history_register(
             HistorySource(

@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from jobs.kinds import JobEnd, JobFailed, JobKind, JobRefused
 from jobs.models import Job, JobItem
 from jobs.services import job_progress, job_start
+from learners.ilr.job import ilr_job_context, ilr_job_run
 from learners.import_files import staged_file_delete, staged_file_read
 from learners.import_rows import RowError
 from learners.import_warnings import RowWarning
@@ -38,7 +39,12 @@ def learner_import_start(*, token: str, skip_invalid: bool, started_by: User | N
 
 
 def learner_import_run(job: Job) -> JobEnd:
-    """Check the whole file again, then write its good rows a chunk at a time, after the last line written."""
+    """Check the whole file again, then write its good rows a chunk at a time, after the last line written.
+
+    An ILR file (params format "ilr") is checked and written by learners.ilr.job.
+    """
+    if job.params.get("format") == "ilr":
+        return ilr_job_run(job)
     token = job.params.get("token")
     text = staged_file_read(token)
     if text is None:
@@ -102,6 +108,8 @@ def import_sentence(result: dict[str, Any]) -> str:
 
 def learner_import_context(job: Job) -> dict[str, Any]:
     """The window's import part: the counts so far, and once finished the warnings and rows left out."""
+    if job.params.get("format") == "ilr":
+        return ilr_job_context(job)
     context: dict[str, Any] = {"counts": {name: int(job.result.get(name, 0)) for name in COUNTS}}
     if job.is_finished:
         items = JobItem.objects.filter(job=job).order_by("position", "pk")

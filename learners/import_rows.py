@@ -12,8 +12,10 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import models
+from django.utils import timezone
 
-from learners.models import Kind, Learner, LearningStatus, SystemStatus
+from learners.attainment import GRADE_WORDS, PriorLevel, grade_key, uln_problem
+from learners.models import AttainmentSource, Kind, Learner, LearningStatus, SystemStatus
 
 COLUMNS = (
     "learner_ref", "kind", "first_name", "last_name", "email", "date_of_birth", "system_status",
@@ -23,6 +25,11 @@ LEARNER_FIELDS = (
     "kind", "first_name", "last_name", "email", "date_of_birth", "system_status", "learning_status",
     "start_date", "end_date", "bksb_user", "bksb_username",
 )  # fmt: skip
+# Optional, together: for providers without an ILR to hand. A file with them needs View prior attainment.
+ATTAINMENT_COLUMNS = ("uln", "gcse_english_grade", "gcse_maths_grade", "prior_level")
+# Compared and written when the file has them (attainment_as_of is written only with a change).
+ATTAINMENT_FIELDS = (*ATTAINMENT_COLUMNS, "attainment_source")
+PRIOR_LEVELS = {_k: value for value, label in PriorLevel.choices for _k in (value, str(label).lower())}
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 BOOLEANS = {"": False, "no": False, "false": False, "0": False, "yes": True, "true": True, "1": True}
 validate_email = EmailValidator()
@@ -118,7 +125,12 @@ class _Fields:
 
 
 def row_check(
-    *, line: int, raw: Mapping[Any, Any], seen_refs: dict[str, int], seen_usernames: dict[str, int]
+    *,
+    line: int,
+    raw: Mapping[Any, Any],
+    seen_refs: dict[str, int],
+    seen_usernames: dict[str, int],
+    attainment: bool = False,
 ) -> CheckedRow | RowError:
     """Read one row into an unsaved Learner, or say everything wrong with it.
 
@@ -126,9 +138,10 @@ def row_check(
     username, so a later row repeating one is refused.
     """
     ref = (raw.get("learner_ref") or "").strip()
-    if (count := _field_count(raw)) != len(COLUMNS):
-        return RowError(line, ref, (f"This row has {count} fields but the header has {len(COLUMNS)}.",))
-    fields = _Fields({name: (raw.get(name) or "").strip() for name in COLUMNS})
+    names = COLUMNS + ATTAINMENT_COLUMNS if attainment else COLUMNS
+    if (count := _field_count(raw, len(names))) != len(names):
+        return RowError(line, ref, (f"This row has {count} fields but the header has {len(names)}.",))
+    fields = _Fields({name: (raw.get(name) or "").strip() for name in names})
     if any("\x00" in value for value in fields.values.values()):
         return RowError(line, ref, ("This row contains a NUL (0x00) character.",))
 
@@ -156,6 +169,7 @@ def row_check(
         seen_usernames[username] = line
     bksb_user = fields.boolean("bksb_user")
     bksb_username = fields.text("bksb_username", max_length=150)
+    read = _attainment_read(fields) if attainment else {}
     if fields.reasons:
         return RowError(line, ref, tuple(fields.reasons))
     learner = Learner(
@@ -171,13 +185,36 @@ def row_check(
         end_date=end,
         bksb_user=bksb_user,
         bksb_username=bksb_username,
+        **read,
     )
     return CheckedRow(line=line, learner=learner, web_username=username)
 
 
-def _field_count(raw: Mapping[Any, Any]) -> int:
+def _attainment_read(fields: _Fields) -> dict[str, Any]:
+    """The optional attainment columns, checked as the ILR checks them."""
+    uln = fields.values["uln"]
+    if uln and (problem := uln_problem(uln)):
+        fields.fail("uln", problem)
+    grades = {}
+    for name in ("gcse_english_grade", "gcse_maths_grade"):
+        grades[name] = grade_key(fields.values[name])
+        if grades[name] and grades[name] not in GRADE_WORDS:
+            fields.fail(name, f"“{fields.values[name]}” is not a GCSE grade (9 to 1, A* to G, U, N, or NONE).")
+    prior = fields.values["prior_level"]
+    if prior and prior.lower() not in PRIOR_LEVELS:
+        fields.fail("prior_level", f"“{prior}” is not a PriorLevel code or its words.")
+    return {
+        "uln": uln,
+        **grades,
+        "prior_level": PRIOR_LEVELS.get(prior.lower(), ""),
+        "attainment_source": AttainmentSource.CSV,
+        "attainment_as_of": timezone.localdate(),
+    }
+
+
+def _field_count(raw: Mapping[Any, Any], expected: int) -> int:
     """csv.DictReader files extra fields under None and fills missing ones with None."""
     extra = raw.get(None)
     if isinstance(extra, list):
-        return len(COLUMNS) + len(extra)
-    return sum(value is not None for value in raw.values()) if None in raw.values() else len(COLUMNS)
+        return expected + len(extra)
+    return sum(value is not None for value in raw.values()) if None in raw.values() else expected

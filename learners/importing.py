@@ -23,7 +23,15 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from simple_history.utils import get_history_manager_for_model
 
-from learners.import_rows import COLUMNS, LEARNER_FIELDS, CheckedRow, RowError, row_check
+from learners.import_rows import (
+    ATTAINMENT_COLUMNS,
+    ATTAINMENT_FIELDS,
+    COLUMNS,
+    LEARNER_FIELDS,
+    CheckedRow,
+    RowError,
+    row_check,
+)
 from learners.import_warnings import RowWarning, bksb_username_warnings
 from learners.models import Learner, WebUser, search_text_for
 from learners.signals import learners_imported
@@ -54,6 +62,12 @@ class ImportPlan:
     good: list[CheckedRow] = field(default_factory=list)  # the rows planned above, in line order
     # Unchanged records whose search column is not as planned (their web user is new or renamed).
     search_text_stale: list[Learner] = field(default_factory=list)
+    attainment: bool = False  # the file has the optional attainment columns
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The record's fields the file sets: compared against the database, and written."""
+        return LEARNER_FIELDS + ATTAINMENT_FIELDS if self.attainment else LEARNER_FIELDS
 
     @property
     def rows(self) -> int:
@@ -166,8 +180,12 @@ def learners_import_plan(*, rows: Iterable[Mapping[str, str]] | TextIO) -> Impor
     checked: list[CheckedRow] = []
     seen_refs: dict[str, int] = {}
     seen_usernames: dict[str, int] = {}
-    for line, raw in _rows_read(rows):
-        result = row_check(line=line, raw=raw, seen_refs=seen_refs, seen_usernames=seen_usernames)
+    header: list[str] = []
+    for line, raw in _rows_read(rows, header):
+        plan.attainment = ATTAINMENT_COLUMNS[0] in header
+        result = row_check(
+            line=line, raw=raw, seen_refs=seen_refs, seen_usernames=seen_usernames, attainment=plan.attainment
+        )
         if isinstance(result, RowError):
             plan.refused.append(result)
         else:
@@ -200,7 +218,7 @@ def learners_import_write(
     for start in range(0, len(rows), size):
         chunk = rows[start : start + size]
         with transaction.atomic():
-            part = ImportPlan()
+            part = ImportPlan(attainment=plan.attainment)
             _rows_plan(part, chunk)
             _learners_write(part, history_user)
             _web_users_write(part)
@@ -216,7 +234,7 @@ def learners_import_write(
 
 def _rows_plan(plan: ImportPlan, checked: list[CheckedRow]) -> None:
     """Sort good rows into create, update and unchanged against the database; refuse taken web usernames."""
-    existing = _existing_learners([row.learner.learner_ref for row in checked])
+    existing = _existing_learners([row.learner.learner_ref for row in checked], plan.fields)
     web_users = _existing_web_users([row.learner.learner_ref for row in checked])
     owners = _username_owners([row.web_username for row in checked if row.web_username])
     for row in checked:
@@ -234,24 +252,29 @@ def _rows_plan(plan: ImportPlan, checked: list[CheckedRow]) -> None:
             _plan_web_user(plan, row.learner, username, current_user)
 
 
-def _rows_read(rows: Iterable[Mapping[str, str]] | TextIO) -> Iterator[tuple[int, Mapping[str, str | None]]]:
-    """(line number, row) pairs, the header being line 1; header problems refuse the file."""
+def _rows_read(
+    rows: Iterable[Mapping[str, str]] | TextIO, header: list[str]
+) -> Iterator[tuple[int, Mapping[str, str | None]]]:
+    """(line number, row) pairs, the header being line 1 (its names put in `header`); header problems refuse
+    the file."""
     if isinstance(rows, io.TextIOBase) or hasattr(rows, "read"):
-        yield from _csv_read(rows)  # type: ignore[arg-type]
+        yield from _csv_read(rows, header)  # type: ignore[arg-type]
         return
     for index, row in enumerate(rows):
         if index == 0:
             _header_check(list(row))
+            header += list(row)
         yield index + 2, row
 
 
-def _csv_read(stream: TextIO) -> Iterator[tuple[int, Mapping[str, str | None]]]:
+def _csv_read(stream: TextIO, header: list[str]) -> Iterator[tuple[int, Mapping[str, str | None]]]:
     reader = csv.DictReader(stream)
     try:
         if reader.fieldnames is None:
             raise ImportFileError("The file is empty: it needs a header row naming the columns.")
         reader.fieldnames = [name.lstrip("\ufeff").strip().lower() for name in reader.fieldnames]
         _header_check(reader.fieldnames)
+        header += reader.fieldnames
         for raw in reader:
             yield reader.line_num, raw
     except csv.Error as exc:
@@ -262,7 +285,10 @@ def _header_check(names: list[str]) -> None:
     problems = []
     if missing := [name for name in COLUMNS if name not in names]:
         problems.append(f"missing columns: {', '.join(missing)}")
-    if unknown := [name or "(blank)" for name in names if name not in COLUMNS]:
+    optional = [name for name in ATTAINMENT_COLUMNS if name in names]
+    if optional and len(optional) != len(ATTAINMENT_COLUMNS):
+        problems.append(f"the attainment columns go together: {', '.join(ATTAINMENT_COLUMNS)}")
+    if unknown := [name or "(blank)" for name in names if name not in COLUMNS + ATTAINMENT_COLUMNS]:
         problems.append(f"unknown columns: {', '.join(unknown)}")
     if repeated := sorted({name for name in names if name and names.count(name) > 1}):
         problems.append(f"repeated columns: {', '.join(repeated)}")
@@ -277,12 +303,12 @@ def _chunks(values: list[str]) -> Iterator[list[str]]:
         yield values[start : start + LOOKUP_CHUNK]
 
 
-def _existing_learners(refs: list[str]) -> dict[str, tuple[int, tuple[object, ...], str]]:
-    """learner_ref -> (pk, current values of LEARNER_FIELDS, current search_text)."""
+def _existing_learners(refs: list[str], fields: tuple[str, ...]) -> dict[str, tuple[int, tuple[object, ...], str]]:
+    """learner_ref -> (pk, current values of the fields, current search_text)."""
     found = {}
     for chunk in _chunks(refs):
         for pk, ref, search_text, *values in Learner.objects.filter(learner_ref__in=chunk).values_list(
-            "pk", "learner_ref", "search_text", *LEARNER_FIELDS
+            "pk", "learner_ref", "search_text", *fields
         ):
             found[ref] = (pk, tuple(values), search_text)
     return found
@@ -332,7 +358,7 @@ def _plan_learner(plan: ImportPlan, learner: Learner, existing: tuple[int, tuple
         return
     pk, current, search_text = existing
     plan.existing_pks[learner.learner_ref] = pk
-    if current == tuple(getattr(learner, name) for name in LEARNER_FIELDS):
+    if current == tuple(getattr(learner, name) for name in plan.fields):
         learner.pk = pk  # never written, so it can carry its key now
         plan.unchanged.append(learner)
         if search_text != learner.search_text:
@@ -355,7 +381,7 @@ def _learners_write(plan: ImportPlan, history_user: User | None) -> None:
         batch_size=BATCH_SIZE,
         update_conflicts=True,
         unique_fields=["learner_ref"],
-        update_fields=[*LEARNER_FIELDS, "search_text", "updated_at"],
+        update_fields=[*plan.fields, *(("attainment_as_of",) if plan.attainment else ()), "search_text", "updated_at"],
     )
     for learner in plan.update:
         learner.pk = plan.existing_pks[learner.learner_ref]

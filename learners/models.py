@@ -11,6 +11,8 @@ from django.db.models import OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Concat, Lower
 from simple_history.models import HistoricalRecords
 
+from learners.attainment import GCSE_GRADE_CHOICES, PriorLevel
+
 
 class Kind(models.TextChoices):
     LEARNER = "learner", "Learner"
@@ -28,6 +30,20 @@ class LearningStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
     BREAK_IN_LEARNING = "break_in_learning", "Break in Learning"
     TRANSFERRED = "transferred", "Transferred"
+
+
+class ProvisionType(models.TextChoices):
+    """Ofsted's provision types (FE report cards from November 2025); derived by learners.provision."""
+
+    YOUNG_PEOPLE = "young_people", "Young people (16 to 19)"
+    ADULTS = "adults", "Adults"
+    APPRENTICESHIPS = "apprenticeships", "Apprenticeships"
+    HIGH_NEEDS = "high_needs", "High needs"
+
+
+class AttainmentSource(models.TextChoices):
+    ILR = "ilr", "ILR file"
+    CSV = "csv", "CSV import"
 
 
 class Learner(models.Model):
@@ -53,6 +69,24 @@ class Learner(models.Model):
     end_date = models.DateField(null=True, blank=True)
     bksb_user = models.BooleanField("BKSB User", default=False)
     bksb_username = models.CharField("BKSB Username", max_length=150, blank=True)
+    # Prior attainment: personal data behind the View prior attainment right (permissions.access).
+    uln = models.CharField("ULN", max_length=10, blank=True, help_text="9999999999 means not known.")
+    gcse_english_grade = models.CharField(
+        "GCSE English grade", max_length=4, blank=True, choices=GCSE_GRADE_CHOICES, help_text="Blank: not known."
+    )
+    gcse_maths_grade = models.CharField(
+        "GCSE maths grade", max_length=4, blank=True, choices=GCSE_GRADE_CHOICES, help_text="Blank: not known."
+    )
+    prior_level = models.CharField("prior attainment level", max_length=2, blank=True, choices=PriorLevel.choices)
+    edf_english = models.BooleanField("GCSE English not achieved by the end of year 11 (EDF 2)", default=False)
+    edf_maths = models.BooleanField("GCSE maths not achieved by the end of year 11 (EDF 1)", default=False)
+    ecf_code = models.CharField("English condition of funding (ECF code)", max_length=2, blank=True)
+    mcf_code = models.CharField("maths condition of funding (MCF code)", max_length=2, blank=True)
+    high_needs = models.BooleanField("high needs student (HNS)", default=False)
+    ehc_plan = models.BooleanField("education, health and care plan (EHC)", default=False)
+    attainment_source = models.CharField(max_length=3, blank=True, choices=AttainmentSource.choices)
+    attainment_as_of = models.DateField("attainment as of", null=True, blank=True)
+    provision_type = models.CharField(max_length=20, blank=True, choices=ProvisionType.choices)
     # Lower-cased reference, names, email and usernames: see search_text_for below.
     search_text = models.TextField(default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -67,6 +101,7 @@ class Learner(models.Model):
             models.Index(fields=["email"], name="learner_email"),
             models.Index(fields=["system_status", "learning_status"], name="learner_statuses"),
             models.Index(fields=["kind"], name="learner_kind"),
+            models.Index(fields=["provision_type"], name="learner_provision_type"),
         ]
 
     def __str__(self) -> str:
@@ -161,3 +196,68 @@ class ListPreference(models.Model):
 
     def __str__(self) -> str:
         return f"Learner list columns of user {self.user_id}"
+
+
+class Subject(models.TextChoices):
+    ENGLISH = "english", "English"
+    MATHS = "maths", "Maths"
+
+
+class AimLevel(models.TextChoices):
+    """Levels of English and maths aims, spelt as the bksb level scale spells them."""
+
+    ENTRY_1 = "entry_1", "Entry 1"
+    ENTRY_2 = "entry_2", "Entry 2"
+    ENTRY_3 = "entry_3", "Entry 3"
+    LEVEL_1 = "level_1", "Level 1"
+    LEVEL_2 = "level_2", "Level 2"
+
+
+class EnglishMathsAim(models.Model):
+    """A learning aim reference (LARS) that is an English or maths qualification, with its subject and level.
+
+    Admins edit the rows; migration 0005 ships the Functional Skills aims it names with their sources.
+    """
+
+    learn_aim_ref = models.CharField("aim reference", max_length=8, unique=True)
+    title = models.CharField(max_length=200)
+    subject = models.CharField(max_length=10, choices=Subject.choices)
+    level = models.CharField(max_length=10, choices=AimLevel.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["subject", "level", "learn_aim_ref"]
+        verbose_name = "English or maths aim"
+
+    def __str__(self) -> str:
+        return f"{self.learn_aim_ref} {self.title}"
+
+
+class LearningAim(models.Model):
+    """One ILR LearningDelivery of a record, keyed by its AimSeqNumber; only the fields the rules read."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="aims")
+    aim_seq_number = models.PositiveSmallIntegerField("aim sequence number")
+    learn_aim_ref = models.CharField("aim reference", max_length=8, db_index=True)
+    aim_type = models.PositiveSmallIntegerField()
+    fund_model = models.PositiveSmallIntegerField("funding model", db_index=True)
+    prog_type = models.PositiveSmallIntegerField("programme type", null=True, blank=True)
+    std_code = models.PositiveIntegerField("standard code", null=True, blank=True)
+    start_date = models.DateField()
+    planned_end_date = models.DateField()
+    actual_end_date = models.DateField(null=True, blank=True)
+    comp_status = models.PositiveSmallIntegerField("completion status")
+    outcome = models.PositiveSmallIntegerField(null=True, blank=True)
+    planned_english_hours = models.PositiveSmallIntegerField("planned English hours (EMH)", null=True, blank=True)
+    planned_maths_hours = models.PositiveSmallIntegerField("planned maths hours (MMH)", null=True, blank=True)
+    source_of_funding = models.CharField("source of funding (SOF)", max_length=3, blank=True)
+
+    class Meta:
+        ordering = ["learner", "aim_seq_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "aim_seq_number"], name="learning_aim_unique_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learn_aim_ref} ({self.aim_seq_number})"

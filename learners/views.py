@@ -24,9 +24,10 @@ from learners.listing import (
 )
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
 from learners.pagination import DeferredJoinPaginator
+from learners.record_attainment import learner_attainment
 from learners.selection import ALL_MATCHING
 from learners.selectors import learner_filters_from, learner_search
-from permissions.access import can_view_learners
+from permissions.access import can_view_learners, can_view_prior_attainment
 from permissions.decorators import StaffRequest, staff_required
 
 PAGE_SIZE = 50
@@ -107,21 +108,27 @@ EXPORT_HEADER = [
 ]
 
 
+ATTAINMENT_HEADER = ["ULN", "GCSE English grade", "GCSE maths grade", "Prior attainment level"]
+
+
 def _export_rows(learners: QuerySet[Learner], user: AnyUser) -> Iterator[list[Any]]:
     """The header, then a row per record, read EXPORT_BATCH records (and their column values) at a time.
 
-    The filters and the order run once, for the ids (streamed from the database);
-    each batch is then read by primary key, so a costly filter is not run again per batch.
+    The filters and the order run once, for the ids (streamed from the database); each batch is then read
+    by primary key, so a costly filter is not run again per batch. The ULN, grades and prior level are
+    there only for staff with View prior attainment.
     """
     ids = learners.values_list("pk", flat=True).iterator(chunk_size=EXPORT_BATCH)
     columns = list_columns(user)
-    yield EXPORT_HEADER + [column.header for column in columns]
+    attainment = can_view_prior_attainment(user)
+    yield EXPORT_HEADER + (ATTAINMENT_HEADER if attainment else []) + [column.header for column in columns]
     for batch_ids in _batches(ids, EXPORT_BATCH):
         found = Learner.objects.select_related("web_user__user").in_bulk(batch_ids)
         batch = [found[pk] for pk in batch_ids if pk in found]
         cells = column_cells(batch, user)
         for learner in batch:
-            yield _export_row(learner) + [column.csv(value) for column, value in cells.row(learner)]
+            extra = _attainment_row(learner) if attainment else []
+            yield _export_row(learner) + extra + [column.csv(value) for column, value in cells.row(learner)]
 
 
 def _batches(ids: Iterator[int], size: int) -> Iterator[list[int]]:
@@ -152,7 +159,20 @@ def _export_row(learner: Learner) -> list[Any]:
     ]
 
 
+def _attainment_row(learner: Learner) -> list[Any]:
+    return [
+        learner.uln,
+        learner.get_gcse_english_grade_display() if learner.gcse_english_grade else "",
+        learner.get_gcse_maths_grade_display() if learner.gcse_maths_grade else "",
+        learner.get_prior_level_display() if learner.prior_level else "",
+    ]
+
+
 @staff_required(can_view_learners)
 def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     learner = get_object_or_404(Learner.objects.select_related("web_user__user"), pk=pk)
-    return render(request, "learners/learner_detail.html", {"learner": learner, "tab": "details"})
+    context = {"learner": learner, "tab": "details"}
+    if can_view_prior_attainment(request.user):
+        context["attainment"] = learner_attainment(learner=learner)
+        context["provision_type"] = learner.get_provision_type_display() or "Not known"
+    return render(request, "learners/learner_detail.html", context)

@@ -1,4 +1,7 @@
-"""Staff pages for the learner CSV import: upload, preview (a dry run), confirm (a background job).
+"""Staff pages for the learner import: upload, preview (a dry run), confirm (a background job).
+
+An ILR XML file (told from its content) goes straight to a background job, as a
+check (dry run) or an import: checking 50,000 learners is long work for a request.
 
 Between preview and confirm the checked CSV text waits in a staged file
 (learners.import_files) named by a random token that only the session knows;
@@ -17,38 +20,69 @@ from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 from jobs.views import job_started_response
-from learners.import_files import staged_file_delete, staged_file_exists, staged_file_save
+from learners.ilr.job import ilr_import_start
+from learners.ilr.reader import YEARS, ilr_sniff
+from learners.import_files import staged_file_delete, staged_file_exists, staged_file_save, staged_ilr_save
 from learners.import_job import learner_import_start
-from learners.import_rows import COLUMNS
+from learners.import_rows import ATTAINMENT_COLUMNS, COLUMNS
 from learners.importing import ImportFileError, csv_text_decode, learners_import
-from permissions.access import can_import_learners
+from permissions.access import can_import_ilr, can_import_learners
 from permissions.decorators import StaffRequest, staff_required
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_ILR_BYTES = 500 * 1024 * 1024
 SESSION_KEY = "learner_import"
 
 
 class ImportForm(forms.Form):
-    csv_file = forms.FileField(label="CSV file")
+    csv_file = forms.FileField(label="CSV or ILR file")
     skip_invalid = forms.BooleanField(
         label="Skip invalid rows", required=False, help_text="Import the good rows and leave out the bad ones."
     )
+    dry_run = forms.BooleanField(
+        label="Check an ILR file only", required=False, help_text="An ILR file is checked without writing anything."
+    )
 
-    def clean_csv_file(self) -> str:
+    def __init__(self, *args: object, may_import_ilr: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.may_import_ilr = may_import_ilr
+        self.is_ilr = False
+
+    def clean_csv_file(self) -> object:
         upload = self.cleaned_data["csv_file"]
+        head = upload.read(64)
+        upload.seek(0)
+        if ilr_sniff(head):
+            if not self.may_import_ilr:
+                raise forms.ValidationError(
+                    "This is an XML (ILR) file. Importing one needs the View prior attainment right."
+                )
+            if upload.size > MAX_ILR_BYTES:
+                raise forms.ValidationError(f"The file is larger than {MAX_ILR_BYTES // (1024 * 1024)} MB.")
+            self.is_ilr = True
+            return upload
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
         try:
-            return csv_text_decode(upload.read())
+            text = csv_text_decode(upload.read())
         except ImportFileError as exc:
             raise forms.ValidationError(str(exc)) from None
+        header = text.partition("\n")[0].lower()
+        if not self.may_import_ilr and any(name in header for name in ATTAINMENT_COLUMNS):
+            raise forms.ValidationError(
+                "This file has prior attainment columns (ULN, GCSE grades, prior level). "
+                "Importing them needs the View prior attainment right."
+            )
+        return text
 
 
 @staff_required(can_import_learners)
 def learner_import(request: StaffRequest) -> HttpResponse:
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm(request)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None, may_import_ilr=can_import_ilr(request.user))
+    if request.method == "POST" and form.is_valid() and form.is_ilr:
+        return _ilr_start(request, form)
     if request.method == "POST" and form.is_valid():
         text, skip_invalid = form.cleaned_data["csv_file"], form.cleaned_data["skip_invalid"]
         try:
@@ -61,7 +95,26 @@ def learner_import(request: StaffRequest) -> HttpResponse:
                 _pending_save(request, text, skip_invalid=skip_invalid)
             context = {"summary": summary, "importable": importable, "skip_invalid": skip_invalid}
             return render(request, "learners/import_preview.html", context)
-    return render(request, "learners/import_upload.html", {"form": form, "columns": COLUMNS})
+    context = {
+        "form": form,
+        "columns": COLUMNS,
+        "attainment_columns": ATTAINMENT_COLUMNS,
+        "ilr_years": YEARS.values(),
+        "may_import_ilr": form.may_import_ilr,
+    }
+    return render(request, "learners/import_upload.html", context)
+
+
+def _ilr_start(request: StaffRequest, form: ImportForm) -> HttpResponse:
+    """Stage the uploaded ILR file as it arrives and start its job; the job deletes the file when it ends."""
+    token = staged_ilr_save(form.cleaned_data["csv_file"].chunks())
+    job = ilr_import_start(
+        token=token,
+        skip_invalid=form.cleaned_data["skip_invalid"],
+        dry_run=form.cleaned_data["dry_run"],
+        started_by=request.user,
+    )
+    return job_started_response(request, job)
 
 
 def _confirm(request: StaffRequest) -> HttpResponse:

@@ -36,6 +36,16 @@ def can_import_learners(user: AnyUser) -> bool:
     return can_view_learners(user) and _has(user, "import_learners")
 
 
+def can_view_prior_attainment(user: AnyUser) -> bool:
+    """ULN, GCSE grades, prior level, learner FAMs, aims and provision type: personal data the rules read."""
+    return can_view_learners(user) and _has(user, "view_prior_attainment")
+
+
+def can_import_ilr(user: AnyUser) -> bool:
+    """An ILR file (or a CSV with attainment columns) writes prior attainment, so it needs both rights."""
+    return can_import_learners(user) and _has(user, "view_prior_attainment")
+
+
 def can_edit_permissions(user: AnyUser) -> bool:
     return is_staff_user(user) and _has(user, "edit_permissions")
 

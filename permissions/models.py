@@ -25,6 +25,7 @@ COMMAND_PERMISSIONS = [
 GENERAL_PERMISSIONS = [
     ("view_learners", "View learners"),
     ("import_learners", "Import learners"),
+    ("view_prior_attainment", "View prior attainment"),
     ("edit_permissions", "Edit permissions"),
     ("view_audit", "View audit trail"),
 ]

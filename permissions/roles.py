@@ -13,6 +13,7 @@ ROLES: dict[str, list[str]] = {
     "Managers": [
         "view_learners",
         "import_learners",
+        "view_prior_attainment",
         "view_audit",
         "bksb_module",
         "get_bksb_results",

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 
-from bksb_integration.levels.funding import FLAGS, FundingFlag, Thresholds
+from bksb_integration.levels.funding import FLAGS, FundingFlag, Thresholds, flag_condition
 from bksb_integration.levels.list_choices import LISTED_SUBJECTS, NO_RESULTS, NOT_MAPPED, Movement
 from bksb_integration.models import Level, Subject
 from bksb_integration.models.mappings import LEVEL_RANK
@@ -82,7 +82,7 @@ def cohort_report(*, learners: QuerySet[Learner]) -> CohortReport:
         assessed.append(SubjectTallies(subject, label, _assessed_tallies(mine, size)))
         movement.append(SubjectTallies(subject, label, _movement_tallies(mine)))
         grids.append(MovementGrid(subject, label, _grid(mine)))
-    flags = _flag_tallies(groups, with_start=sizes["with_start"])
+    flags = _flag_tallies(groups, learners, with_start=sizes["with_start"])
     return CohortReport(size, levels, assessed, movement, grids, flags)
 
 
@@ -165,11 +165,26 @@ def _grid(groups: list[Group]) -> dict[tuple[str, str], int]:
     return dict(cells)
 
 
-def _flag_tallies(groups: list[Group], *, with_start: int) -> list[Tally]:
-    """How many carry each funding flag, read from the groups by the flag's kind (results/funding.py
-    defines the flags; the tests hold these counts to its learners_flagged)."""
+# Flags that read only the assessment are counted from the summary groups; the others in one more query.
+GROUP_KINDS = ("no_initial", "prior_knowledge")
+
+
+def _flag_tallies(groups: list[Group], learners: QuerySet[Learner], *, with_start: int) -> list[Tally]:
+    """How many carry each funding flag: those that read only the assessment from the groups, those that read
+    the learner's age, grades or aims in one aggregate (levels/funding.py defines the flags)."""
     thresholds = Thresholds.load()
-    return [Tally(flag.code, flag.label(thresholds), _flagged(flag, groups, thresholds, with_start)) for flag in FLAGS]
+    by_learner = [flag for flag in FLAGS if flag.kind not in GROUP_KINDS]
+    counted = learners.aggregate(
+        **{flag.code: Count("pk", filter=flag_condition(flag, thresholds)) for flag in by_learner}
+    )
+    return [
+        Tally(
+            flag.code,
+            flag.label(thresholds),
+            counted[flag.code] if flag.code in counted else _flagged(flag, groups, thresholds, with_start),
+        )
+        for flag in FLAGS
+    ]
 
 
 def _flagged(flag: FundingFlag, groups: list[Group], thresholds: Thresholds, with_start: int) -> int:
@@ -179,8 +194,4 @@ def _flagged(flag: FundingFlag, groups: list[Group], thresholds: Thresholds, wit
         return with_start - sum(group.learners for group in mine if group.in_time)
     threshold = LEVEL_RANK[flag.threshold(thresholds) or ""]
     ranks = [(_rank(group.initial), group.learners) for group in mine]
-    if flag.kind == "below":
-        return sum(n for rank, n in ranks if rank is not None and rank < threshold)
-    if flag.kind == "at_least":
-        return sum(n for rank, n in ranks if rank is not None and rank >= threshold)
-    raise ValueError(f"funding flag {flag.code}: no count for kind {flag.kind!r}")
+    return sum(n for rank, n in ranks if rank is not None and rank >= threshold)

@@ -1,7 +1,8 @@
-"""The levels summary per record, with its tags and funding flags, as CSV rows or JSON objects.
+"""The levels summary per record, with its tags and funding flags (each with the facts it rests on, its rule and
+source), as CSV rows or JSON objects. The export is for those who run the command, so it carries every fact.
 
 One pass over the records in reference order, a chunk at a time: a constant
-number of queries per chunk (records, summaries, tags), so memory and queries
+number of queries per chunk (records, summaries, tags, aims), so memory and queries
 do not grow with the number of records. Every record is included (a record with
 no results still has its "no initial assessment" flags).
 """
@@ -12,7 +13,8 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from bksb_integration.levels.funding import RaisedFlag, Thresholds, flags_of
+from bksb_integration.levels.funding import Decisions, Thresholds, decisions_of
+from bksb_integration.levels.learner_facts import aims_for
 from bksb_integration.levels.queries import levels_for, tags_for
 from bksb_integration.models import LearnerLevel, LearnerTag, Subject
 from learners.models import Learner
@@ -49,8 +51,11 @@ def _iso(value: object) -> Any:
 
 def _records() -> Iterator[list[Learner]]:
     learners = Learner.objects.order_by("learner_ref").only(
-        "pk", "learner_ref", "first_name", "last_name", "kind", "start_date"
-    )
+        "pk", "learner_ref", "first_name", "last_name", "kind", "start_date",
+        # What the funding flags read beside the assessment.
+        "date_of_birth", "gcse_english_grade", "gcse_maths_grade", "provision_type", "attainment_source",
+        "attainment_as_of",
+    )  # fmt: skip
     last = ""
     while True:
         chunk = list(learners.filter(learner_ref__gt=last)[:CHUNK])
@@ -65,14 +70,15 @@ def level_records(thresholds: Thresholds | None = None) -> Iterator[dict[str, An
     thresholds = thresholds or Thresholds.load()
     for chunk in _records():
         ids = [learner.pk for learner in chunk]
-        levels, tags = levels_for(ids), tags_for(ids)
+        levels, tags, aims = levels_for(ids), tags_for(ids), aims_for(ids)
         for learner in chunk:
             mine = levels.get(learner.pk, {})
-            yield _record(learner, mine, tags.get(learner.pk, []), flags_of(learner, mine, thresholds))
+            decisions = decisions_of(learner, mine, thresholds, aims.get(learner.pk, []))
+            yield _record(learner, mine, tags.get(learner.pk, []), decisions)
 
 
 def _record(
-    learner: Learner, levels: dict[str, LearnerLevel], tags: list[LearnerTag], flags: list[RaisedFlag]
+    learner: Learner, levels: dict[str, LearnerLevel], tags: list[LearnerTag], decisions: Decisions
 ) -> dict[str, Any]:
     user_ids = {row.bksb_user_id for row in levels.values() if row.bksb_user_id}
     return {
@@ -92,11 +98,15 @@ def _record(
                 "code": raised.flag.code,
                 "label": raised.label,
                 "rests_on": raised.rests_on,
+                "facts": [{"name": fact.name, "value": fact.value} for fact in raised.facts],
+                "rule": raised.flag.rule,
+                "source": raised.flag.source,
                 "session_id": raised.session_id,
                 "assessment_id": raised.assessment_id,
             }
-            for raised in flags
+            for raised in decisions.raised
         ],
+        "flags_withheld": decisions.withheld,
     }
 
 

@@ -1,214 +1,218 @@
-"""Funding flags: decision support computed from the levels summary and the thresholds in the bksb settings.
+"""Funding flags: decision support from the levels summary, the learner facts the rules read, and the thresholds.
 
-Each flag rests on a record's latest initial assessment in a subject (or, for
-"no initial assessment before the start date", on its first one) and names it.
-The same rule is written twice, once per record in Python (for the BKSB tab,
-the evidence pack and the export) and once as a queryset filter (for the list
-and the reports); the tests hold the two to the same answers.
+Each raised flag names every fact it rests on: the assessment (its date, SessionId
+and AssessmentID), the GCSE grade and where it came from, the age and how it was
+counted, the aim, and the rules year. The same rule is written twice, once per
+record in Python (for the BKSB tab, the evidence pack and the export) and once as
+a queryset filter (for the list and the reports); the tests hold the two to the
+same answers. The flags themselves, their rules and sources: levels.funding_rules.
 
-The flags are not funding advice: the rules change yearly, so the thresholds
-are settings (Integrations > bksb > Funding flags), and the page there says in
-plain words what each flag means.
+Grades, ages and aims are prior attainment, which staff see only with the View
+prior attainment right: a fact marks itself personal, and pages showing flags to
+others leave those facts out (RaisedFlag.rests_on_for).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from bksb_integration.levels import learner_facts as facts
+from bksb_integration.levels.funding_rules import (
+    COF_MINIMUM_HOURS,
+    FLAGS,
+    FLAGS_BY_CODE,
+    FundingFlag,
+    Thresholds,
+    level_label,
+)
 from bksb_integration.levels.queries import levels_for
-from bksb_integration.models import BksbSettings, LearnerLevel, Level, Subject
+from bksb_integration.models import LearnerLevel, Subject
 from bksb_integration.models.mappings import LEVEL_RANK
 from bksbmis.dates import uk_date
-from learners.models import Learner
+from learners.aim_codes import FUND_MODEL_16_19
+from learners.attainment import grade_level
+from learners.models import Learner, LearningAim
+
+__all__ = ["FLAGS", "FLAGS_BY_CODE", "FundingFlag", "RaisedFlag", "Thresholds", "flags_for", "flags_of"]
+GRADE_KINDS = ("entitlement", "condition_of_funding", "cof_hours", "prior_attainment")
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    entitlement_below: str  # English and maths
-    digital_below: str
-    prior_knowledge_from: str
+class Fact:
+    name: str
+    value: str
+    personal: bool = False  # prior attainment: shown only with View prior attainment
 
-    @classmethod
-    def load(cls, settings: BksbSettings | None = None) -> Thresholds:
-        settings = settings or BksbSettings.load()
-        return cls(
-            settings.funding_entitlement_below,
-            settings.funding_digital_below,
-            settings.funding_prior_knowledge_from,
-        )
-
-
-def _label(level: str) -> str:
-    return str(Level(level).label)
-
-
-@dataclass(frozen=True)
-class FundingFlag:
-    code: str
-    subject: str
-    kind: str  # "below", "at_least" or "no_initial"
-    threshold: Callable[[Thresholds], str | None]
-    wording: Callable[[Thresholds], str]
-    meaning: Callable[[Thresholds], str]
-
-    def label(self, thresholds: Thresholds) -> str:
-        return self.wording(thresholds)
-
-
-FLAGS: tuple[FundingFlag, ...] = (
-    FundingFlag(
-        "english_entitlement",
-        Subject.ENGLISH,
-        "below",
-        lambda t: t.entitlement_below,
-        lambda t: f"English assessed below {_label(t.entitlement_below)}: eligible for the fully funded entitlement",
-        lambda t: (
-            f"The latest English initial assessment is below {_label(t.entitlement_below)}. Adults assessed below "
-            "Level 2 (grade 4 equivalent) in English are fully funded for it under the legal entitlement."
-        ),
-    ),
-    FundingFlag(
-        "maths_entitlement",
-        Subject.MATHS,
-        "below",
-        lambda t: t.entitlement_below,
-        lambda t: f"Maths assessed below {_label(t.entitlement_below)}: eligible for the fully funded entitlement",
-        lambda t: (
-            f"The latest maths initial assessment is below {_label(t.entitlement_below)}. Adults assessed below "
-            "Level 2 (grade 4 equivalent) in maths are fully funded for it under the legal entitlement."
-        ),
-    ),
-    FundingFlag(
-        "digital_below",
-        Subject.ICT,
-        "below",
-        lambda t: t.digital_below,
-        lambda t: f"Digital assessed below {_label(t.digital_below)}",
-        lambda t: (
-            f"The latest ICT/digital initial assessment is below {_label(t.digital_below)}: "
-            "the digital skills entitlement needs an assessment below Level 1."
-        ),
-    ),
-    FundingFlag(
-        "english_no_initial",
-        Subject.ENGLISH,
-        "no_initial",
-        lambda t: None,
-        lambda t: "English: no initial assessment before the start date",
-        lambda t: (
-            "The record has a start date, and no English initial assessment result (mapped to a level or not) "
-            "is dated on or before it."
-        ),
-    ),
-    FundingFlag(
-        "maths_no_initial",
-        Subject.MATHS,
-        "no_initial",
-        lambda t: None,
-        lambda t: "Maths: no initial assessment before the start date",
-        lambda t: (
-            "The record has a start date, and no maths initial assessment result (mapped to a level or not) "
-            "is dated on or before it."
-        ),
-    ),
-    FundingFlag(
-        "english_prior_knowledge",
-        Subject.ENGLISH,
-        "at_least",
-        lambda t: t.prior_knowledge_from,
-        lambda t: f"English prior knowledge shown: {_label(t.prior_knowledge_from)} or above at initial assessment",
-        lambda t: (
-            f"The latest English initial assessment is {_label(t.prior_knowledge_from)} or above: a candidate for "
-            "reduced English hours for a 16-18 apprentice, when the prior knowledge is recorded on the plan."
-        ),
-    ),
-    FundingFlag(
-        "maths_prior_knowledge",
-        Subject.MATHS,
-        "at_least",
-        lambda t: t.prior_knowledge_from,
-        lambda t: f"Maths prior knowledge shown: {_label(t.prior_knowledge_from)} or above at initial assessment",
-        lambda t: (
-            f"The latest maths initial assessment is {_label(t.prior_knowledge_from)} or above: a candidate for "
-            "reduced maths hours for a 16-18 apprentice, when the prior knowledge is recorded on the plan."
-        ),
-    ),
-)
-FLAGS_BY_CODE = {flag.code: flag for flag in FLAGS}
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"
 
 
 @dataclass(frozen=True)
 class RaisedFlag:
-    """A flag a record carries, with the result it rests on in words (and its identity)."""
+    """A flag a record carries, with every fact it rests on (and the assessment's identity)."""
 
     flag: FundingFlag
     label: str
-    rests_on: str
+    facts: tuple[Fact, ...]
     session_id: int | None = None
     assessment_id: int | None = None
 
+    @property
+    def rests_on(self) -> str:
+        return "; ".join(str(fact) for fact in self.facts)
 
-def flags_of(learner: Learner, levels: Mapping[str, LearnerLevel], thresholds: Thresholds) -> list[RaisedFlag]:
-    """The flags a record carries, given its summary rows by subject."""
-    raised = []
+    def rests_on_for(self, *, may_see_attainment: bool) -> str:
+        shown = [str(f) for f in self.facts if may_see_attainment or not f.personal]
+        if len(shown) < len(self.facts):
+            shown.append("prior attainment facts hidden (View prior attainment)")
+        return "; ".join(shown)
+
+
+@dataclass(frozen=True)
+class Decisions:
+    raised: list[RaisedFlag]
+    withheld: list[str]  # where the assessment alone would have raised a flag, and why it is not
+
+
+def flags_of(
+    learner: Learner,
+    levels: Mapping[str, LearnerLevel],
+    thresholds: Thresholds,
+    aims: list[facts.AimFact] | None = None,
+) -> list[RaisedFlag]:
+    """The flags a record carries, given its summary rows by subject (and its aims, read when not given)."""
+    return decisions_of(learner, levels, thresholds, aims).raised
+
+
+def decisions_of(
+    learner: Learner,
+    levels: Mapping[str, LearnerLevel],
+    thresholds: Thresholds,
+    aims: list[facts.AimFact] | None = None,
+) -> Decisions:
+    if aims is None:
+        aims = facts.aims_for([learner.pk]).get(learner.pk, [])
+    decisions = Decisions([], [])
     for flag in FLAGS:
-        summary = levels.get(flag.subject)
-        found = _raised(flag, learner, summary, thresholds)
+        found = _decide(flag, learner, levels.get(flag.subject), thresholds, aims, decisions.withheld)
         if found is not None:
-            raised.append(found)
-    return raised
+            decisions.raised.append(found)
+    return decisions
 
 
 def flags_for(learners: Iterable[Learner], thresholds: Thresholds | None = None) -> dict[int, list[RaisedFlag]]:
-    """Each record's flags: one query for the summaries (and one for the settings when not given)."""
+    """Each record's flags: one query for the summaries, two for the aims (and one for the settings when not given)."""
     learners = list(learners)
     thresholds = thresholds or Thresholds.load()
-    levels = levels_for(learner.pk for learner in learners)
-    return {learner.pk: flags_of(learner, levels.get(learner.pk, {}), thresholds) for learner in learners}
+    ids = [learner.pk for learner in learners]
+    levels, aims = levels_for(ids), facts.aims_for(ids)
+    return {
+        learner.pk: flags_of(learner, levels.get(learner.pk, {}), thresholds, aims.get(learner.pk, []))
+        for learner in learners
+    }
 
 
-def _raised(
-    flag: FundingFlag, learner: Learner, summary: LearnerLevel | None, thresholds: Thresholds
+def _common(learner: Learner, age: facts.Age) -> list[Fact]:
+    return [Fact("Age", age.counted, personal=True), Fact("Rules year", facts.rules_year(learner))]
+
+
+def _decide(
+    flag: FundingFlag,
+    learner: Learner,
+    summary: LearnerLevel | None,
+    thresholds: Thresholds,
+    aims: list[facts.AimFact],
+    withheld: list[str],
 ) -> RaisedFlag | None:
     label = flag.label(thresholds)
     if flag.kind == "no_initial":
-        if learner.start_date is None:
-            return None
-        first = summary.initial_first_date if summary is not None else None
-        if first is not None and _local_date(first) <= learner.start_date:
-            return None
-        if first is None:
-            return RaisedFlag(flag, label, f"No {Subject(flag.subject).label} initial assessment result is stored.")
-        return RaisedFlag(
-            flag,
-            label,
-            f"The first {Subject(flag.subject).label} initial assessment is dated {uk_date(_local_date(first))}, "
-            f"after the start date {uk_date(learner.start_date)}.",
-        )
+        return _no_initial(flag, label, learner, summary)
+    if flag.kind in ("condition_of_funding", "cof_hours", "prior_attainment"):
+        return _attainment(flag, label, learner, aims)
     if summary is None or summary.initial_latest_rank is None or summary.initial_latest_level is None:
         return None
     threshold = LEVEL_RANK[flag.threshold(thresholds) or ""]
     rank = summary.initial_latest_rank
-    if (flag.kind == "below" and rank < threshold) or (flag.kind == "at_least" and rank >= threshold):
-        return RaisedFlag(
-            flag,
-            label,
-            _reading(summary),
-            summary.initial_latest_session_id,
-            summary.initial_latest_assessment_id,
+    reading = Fact("Assessment", _reading(summary))
+    ids = (summary.initial_latest_session_id, summary.initial_latest_assessment_id)
+    age = facts.age_of(learner)
+    if flag.kind == "prior_knowledge":
+        return RaisedFlag(flag, label, (reading, *_common(learner, age)), *ids) if rank >= threshold else None
+    if rank >= threshold:
+        return None
+    if flag.kind == "digital":
+        return RaisedFlag(flag, label, (reading, *_common(learner, age)), *ids) if age.adult else None
+    # The adult English and maths entitlement.
+    subject = str(Subject(flag.subject).label)
+    grade = facts.grade_of(learner, flag.subject)
+    if not age.adult:
+        withheld.append(f"{subject} assessed below {level_label(thresholds.entitlement_below)}: no adult "
+                        f"entitlement, which is for learners aged 19 and over ({age.counted}).")  # fmt: skip
+        return None
+    if grade_level(grade) == 2:
+        withheld.append(f"GCSE grade {grade} held: not eligible ({facts.grade_fact(learner, flag.subject)}).")
+        return None
+    grade_fact = Fact("Grade", facts.grade_fact(learner, flag.subject), personal=True)
+    return RaisedFlag(flag, label, (reading, grade_fact, *_common(learner, age)), *ids)
+
+
+def _attainment(flag: FundingFlag, label: str, learner: Learner, aims: list[facts.AimFact]) -> RaisedFlag | None:
+    """The flags that read grades and aims, not an assessment."""
+    grade = facts.grade_of(learner, flag.subject)
+    grade_fact = Fact("Grade", facts.grade_fact(learner, flag.subject), personal=True)
+    common = _common(learner, facts.age_of(learner))
+    if flag.kind == "prior_attainment":
+        found = facts.aims_at_or_below_held(learner, flag.subject, aims)
+        if not found:
+            return None
+        held = Fact("Level held", f"level {grade_level(grade)}", personal=True)
+        named = ", ".join(f"{a.ref} {a.title} ({level_label(a.level)})".replace("  ", " ") for a in found)
+        return RaisedFlag(flag, label, (grade_fact, held, Fact("Aim", named, personal=True), *common))
+    if not facts.on_study_programme(learner, aims) or grade_level(grade) == 2:
+        return None
+    if flag.kind == "condition_of_funding":
+        study = (
+            f"GCSE {flag.subject}" if grade == "3" else f"GCSE {flag.subject} or a level 1 / entry level qualification"
         )
-    return None
+        programme = Fact("Programme", "16 to 19 study programme (funding model 25)", personal=True)
+        return RaisedFlag(flag, label, (grade_fact, programme, Fact("Must study", study, personal=True), *common))
+    hours = [_hours(aim, flag.subject) for aim in aims if aim.fund_model == FUND_MODEL_16_19]
+    planned = max((h for h in hours if h is not None), default=None)
+    minimum = COF_MINIMUM_HOURS[flag.subject]
+    if planned is not None and planned >= minimum:
+        return None
+    shown = f"{planned} h" if planned is not None else "none recorded"
+    planned_fact = Fact("Planned hours", f"{shown}, below the smallest band's minimum of {minimum} h", personal=True)
+    return RaisedFlag(flag, label, (grade_fact, planned_fact, *common))
+
+
+def _hours(aim: facts.AimFact, subject: str) -> int | None:
+    return aim.english_hours if subject == Subject.ENGLISH else aim.maths_hours
+
+
+def _no_initial(flag: FundingFlag, label: str, learner: Learner, summary: LearnerLevel | None) -> RaisedFlag | None:
+    if learner.start_date is None:
+        return None
+    first = summary.initial_first_date if summary is not None else None
+    if first is not None and _local_date(first) <= learner.start_date:
+        return None
+    subject = Subject(flag.subject).label
+    if first is None:
+        return RaisedFlag(flag, label, (Fact("Assessment", f"no {subject} initial assessment result is stored"),))
+    text = f"the first {subject} initial assessment is dated {uk_date(_local_date(first))}"
+    start = Fact("Start date", uk_date(learner.start_date))
+    return RaisedFlag(flag, label, (Fact("Assessment", text), start))
 
 
 def _reading(summary: LearnerLevel) -> str:
     when = _local_date(summary.initial_latest_date) if summary.initial_latest_date else None
     return (
-        f"Initial assessment {_label(summary.initial_latest_level or '')}"
+        f"initial assessment {level_label(summary.initial_latest_level or '')}"
         f"{f' on {uk_date(when)}' if when else ''} "
         f"(SessionId {summary.initial_latest_session_id}, AssessmentID {summary.initial_latest_assessment_id})"
     )
@@ -219,16 +223,40 @@ def _local_date(when: dt.datetime) -> dt.date:
 
 
 def learners_flagged(learners: QuerySet[Learner], code: str, thresholds: Thresholds | None = None) -> QuerySet[Learner]:
-    """Records carrying the flag: one EXISTS (or NOT EXISTS) on the summary; KeyError for an unknown code."""
+    """Records carrying the flag, as EXISTS conditions; KeyError for an unknown code."""
     flag = FLAGS_BY_CODE[code]
+    if flag.kind == "no_initial":
+        return learners.filter(start_date__isnull=False).filter(flag_condition(flag, thresholds))
+    return learners.filter(flag_condition(flag, thresholds))
+
+
+def flag_condition(flag: FundingFlag, thresholds: Thresholds | None = None) -> Q:
+    """The flag as one condition on a learner row: a list filter, or a count's FILTER in a report."""
     thresholds = thresholds or Thresholds.load()
     rows = LearnerLevel.objects.filter(learner_id=OuterRef("pk"), subject=flag.subject)
     if flag.kind == "no_initial":
         in_time = rows.filter(initial_first_date__date__lte=OuterRef("start_date"))
-        return learners.filter(start_date__isnull=False).filter(~Exists(in_time))
+        return Q(start_date__isnull=False) & ~Q(Exists(in_time))
+    if flag.kind == "prior_attainment":
+        return facts.aim_at_or_below_held_q(flag.subject)
+    if flag.kind in ("condition_of_funding", "cof_hours"):
+        applies = facts.on_study_programme_q() & facts.without_level_2_grade(flag.subject)
+        if flag.kind == "condition_of_funding":
+            return applies
+        field = "planned_english_hours" if flag.subject == Subject.ENGLISH else "planned_maths_hours"
+        enough = LearningAim.objects.filter(
+            learner_id=OuterRef("pk"),
+            fund_model=FUND_MODEL_16_19,
+            **{f"{field}__gte": COF_MINIMUM_HOURS[flag.subject]},
+        )
+        return applies & ~Q(Exists(enough))
     threshold = LEVEL_RANK[flag.threshold(thresholds) or ""]
-    lookup = Q(initial_latest_rank__lt=threshold) if flag.kind == "below" else Q(initial_latest_rank__gte=threshold)
-    return learners.filter(Exists(rows.filter(lookup)))
+    if flag.kind == "prior_knowledge":
+        return Q(Exists(rows.filter(initial_latest_rank__gte=threshold)))
+    assessed = Q(Exists(rows.filter(initial_latest_rank__lt=threshold))) & facts.adult_q()
+    if flag.kind == "digital":
+        return assessed
+    return assessed & facts.without_level_2_grade(flag.subject)
 
 
 def flag_choices(thresholds: Thresholds | None = None) -> list[tuple[str, str]]:

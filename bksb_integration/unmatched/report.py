@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -265,9 +265,17 @@ def _not_a_bksb_user(learner: Learner, matching: str) -> UnmatchedRow:
     return UnmatchedRow(learner, NOT_A_BKSB_USER, reason, CREATE, CREATE_USER, username)
 
 
-def unmatched_csv_lines(*, settings: BksbSettings, today: dt.date, kind: str = "") -> Iterator[str]:
-    """The report as CSV, a line at a time (spreadsheet formulas made inert)."""
+def unmatched_csv_lines(
+    *,
+    settings: BksbSettings,
+    today: dt.date,
+    kind: str = "",
+    narrow: Callable[[QuerySet[Learner]], QuerySet[Learner]] | None = None,
+) -> Iterator[str]:
+    """The report as CSV, a line at a time (spreadsheet formulas made inert); `narrow` filters the records."""
     records = unmatched_records(settings=settings, today=today, kind=kind)
+    if narrow is not None:
+        records = narrow(records)
     return csv_lines(itertools.chain([CSV_HEADER], _csv_rows(records)))
 
 

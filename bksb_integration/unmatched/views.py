@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,6 +23,8 @@ from bksb_integration.unmatched.report import (
     unmatched_rows,
 )
 from jobs.models import Job
+from learners.listing import ListFilter, list_filter
+from learners.models import Learner
 from learners.pagination import DeferredJoinPaginator
 from permissions import access
 from permissions.guards import bksb_view
@@ -40,6 +45,32 @@ def unmatched_summary(request: HttpRequest, settings: BksbSettings) -> list[tupl
     return [(code, label, counts[code]) for code, label in KINDS.items()]
 
 
+# The learner list's programme filters (learners.programme_filters), for staff with View prior attainment.
+PROGRAMME_PARAMS = ("provision", "fund_model", "aim", "em_aim")
+
+
+def _programme(request: HttpRequest) -> list[tuple[ListFilter, str, list[tuple[str, str]]]]:
+    """(filter, chosen value, choices) of each programme filter this user may use."""
+    shown = []
+    for param in PROGRAMME_PARAMS:
+        registered = list_filter(param)
+        if registered is None or not registered.visible_to(request.user):
+            continue
+        choices = list(registered.choices())
+        value = request.GET.get(param, "")
+        shown.append((registered, value if value in {c for c, _ in choices} else "", choices))
+    return shown
+
+
+def _narrowed(
+    records: QuerySet[Learner], programme: list[tuple[ListFilter, str, list[tuple[str, str]]]]
+) -> QuerySet[Learner]:
+    for registered, value, _ in programme:
+        if value:
+            records = registered.apply(records, value)
+    return records
+
+
 def _kind(request: HttpRequest) -> str:
     kind = request.GET.get("kind", "")
     return kind if kind in KINDS else ""
@@ -49,10 +80,15 @@ def _kind(request: HttpRequest) -> str:
 @require_GET
 def unmatched(request: HttpRequest) -> HttpResponse:
     settings, today, kind = BksbSettings.load(), timezone.localdate(), _kind(request)
+    programme = _programme(request)
+    narrowing = any(value for _, value, _ in programme)
     records = unmatched_records(settings=settings, today=today, kind=kind).select_related("web_user__user")
+    records = _narrowed(records, programme)
     counts = unmatched_counts(settings=settings, today=today)
+    params = {"kind": kind, **{registered.param: value for registered, value, _ in programme}}
     paginator = DeferredJoinPaginator(records, PAGE_SIZE)
-    paginator.count = counts[kind] if kind else sum(counts.values())  # known already: no second count
+    if not narrowing:
+        paginator.count = counts[kind] if kind else sum(counts.values())  # known already: no second count
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -64,7 +100,8 @@ def unmatched(request: HttpRequest) -> HttpResponse:
         "left_out": [
             (n, LEFT_OUT_REASONS[code]) for code, n in left_out_counts(settings=settings, today=today).items()
         ],
-        "querystring": f"kind={kind}" if kind else "",
+        "querystring": urlencode({name: value for name, value in params.items() if value}),
+        "programme": programme,
         "may_create": access.can_create_bksb_user(request.user),
     }
     return render(request, "bksb_integration/unmatched/unmatched.html", context)
@@ -73,7 +110,13 @@ def unmatched(request: HttpRequest) -> HttpResponse:
 @bksb_view(access.can_see_unmatched)
 @require_GET
 def unmatched_export(request: HttpRequest) -> StreamingHttpResponse:
-    lines = unmatched_csv_lines(settings=BksbSettings.load(), today=timezone.localdate(), kind=_kind(request))
+    programme = _programme(request)
+    lines = unmatched_csv_lines(
+        settings=BksbSettings.load(),
+        today=timezone.localdate(),
+        kind=_kind(request),
+        narrow=lambda records: _narrowed(records, programme),
+    )
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="bksb-unmatched-{stamp}.csv"'

@@ -47,7 +47,7 @@ def test_a_manager_imports_a_file_and_watches_the_window_to_the_end(page, browse
 
     browser_login("manager1", "pw-manager1")
     _menu(page, "Tools", "Import learners")
-    page.get_by_label("CSV file").set_input_files(str(csv_path))
+    page.get_by_label("CSV or ILR file").set_input_files(str(csv_path))
     page.get_by_label("Skip invalid rows").check()
     page.get_by_role("button", name="Check file").click()
     expect(page.get_by_role("heading", name="Check import")).to_be_visible()

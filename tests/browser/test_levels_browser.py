@@ -85,8 +85,12 @@ def test_an_admin_tags_entry_maths_and_downloads_the_evidence(
 
     page.goto(f"{live_server.url}/learners/{entry.pk}/bksb/")
     flags = page.get_by_role("table", name="Funding flags")
-    expect(flags).to_contain_text("Maths assessed below Level 2: eligible for the fully funded entitlement")
-    expect(flags).to_contain_text("Initial assessment Entry 2 on 1 Sep 2026 (SessionId 301, AssessmentID 50000)")
+    expect(flags).to_contain_text(
+        "Maths assessed below Level 2, aged 19+, no GCSE grade 4: eligible for the fully funded entitlement"
+    )
+    expect(flags).to_contain_text(
+        "Assessment: initial assessment Entry 2 on 1 Sep 2026 (SessionId 301, AssessmentID 50000)"
+    )
     expect(flags).to_contain_text("English prior knowledge shown: Level 2 or above at initial assessment")
     expect(page.get_by_role("list", name="Tags")).to_contain_text("Maths support: Entry")
     with page.expect_download() as download_info:

@@ -70,7 +70,7 @@ def test_tools_menu_offers_import_only_to_those_who_may(client, manager, tutor):
 def test_upload_form_has_a_labelled_file_field_and_skip_checkbox(client, manager):
     client.force_login(manager)
     text = client.get(URL).text
-    assert '<label for="id_csv_file">CSV file</label>' in text
+    assert '<label for="id_csv_file">CSV or ILR file</label>' in text
     assert "Skip invalid rows" in text
     assert 'enctype="multipart/form-data"' in text
 

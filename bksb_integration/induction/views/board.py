@@ -32,7 +32,7 @@ from bksb_integration.sync.get_results import get_results_start
 from bksb_integration.sync.selection import selection_params
 from bksb_integration.web.runs.views import run_refused, run_window
 from jobs.views import job_started_response
-from learners.listing import list_filters
+from learners.listing import AnyUser, list_filters
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
 from learners.selectors import learner_filters_from, learner_search
 from permissions import access
@@ -56,8 +56,8 @@ def _cohort_params(data: QueryDict) -> QueryDict:
     return cohort
 
 
-def _cohort(data: QueryDict) -> QuerySet[Learner]:
-    return learner_search(filters=learner_filters_from(_cohort_params(data)))
+def _cohort(data: QueryDict, user: AnyUser) -> QuerySet[Learner]:
+    return learner_search(filters=learner_filters_from(_cohort_params(data), user))
 
 
 def _list_url(cohort: QueryDict, stage: str) -> str:
@@ -66,11 +66,11 @@ def _list_url(cohort: QueryDict, stage: str) -> str:
     return f"{reverse('learners:list')}?{query.urlencode()}"
 
 
-def _extra_filters(cohort: QueryDict) -> list[dict[str, object]]:
+def _extra_filters(cohort: QueryDict, user: AnyUser) -> list[dict[str, object]]:
     """The filters other apps add to the learner list (this one's status among them), as the list shows them."""
     return [
         {"param": each.param, "label": each.label, "choices": each.choices(), "value": cohort.get(each.param, "")}
-        for each in list_filters()
+        for each in list_filters(user)
     ]
 
 
@@ -78,17 +78,17 @@ def _extra_filters(cohort: QueryDict) -> list[dict[str, object]]:
 @require_GET
 def board(request: StaffRequest) -> HttpResponse:
     cohort = _cohort_params(request.GET)
-    shown = induction_board(cohort=_cohort(request.GET))
+    shown = induction_board(cohort=_cohort(request.GET, request.user))
     context = {
         "board": shown,
-        "filters": learner_filters_from(cohort),
+        "filters": learner_filters_from(cohort, request.user),
         "cohort_fields": [(name, value) for name, values in cohort.lists() for value in values],
         "cohort_query": cohort.urlencode(),
         "columns": [(column, _list_url(cohort, column.stage)) for column in shown.columns],
         "not_invited": shown.count(Stage.CREATED),
         "invited": shown.count(Stage.INVITED),
         "awaiting": shown.count(*AWAITING_STAGES),
-        "extra_filters": _extra_filters(cohort),
+        "extra_filters": _extra_filters(cohort, request.user),
         "kinds": Kind.choices,
         "system_statuses": SystemStatus.choices,
         "learning_statuses": LearningStatus.choices,
@@ -117,7 +117,7 @@ def invite_again(request: StaffRequest) -> HttpResponse:
         messages.error(request, "Choose Send invite (never invited) or Send invite again (invited, not started).")
         return _back(request)
     stage, nobody = to
-    ids = list(stage_filter(_cohort(request.POST), stage).values_list("pk", flat=True))
+    ids = list(stage_filter(_cohort(request.POST, request.user), stage).values_list("pk", flat=True))
     if not ids:
         messages.info(request, nobody)
         return _back(request)
@@ -144,7 +144,7 @@ def get_results_now(request: StaffRequest) -> HttpResponse:
         messages.error(request, readiness.reason)
         return _back(request)
     selection = _awaiting_selection(request.POST)
-    awaiting = stage_filter(_cohort(request.POST), AWAITING_RESULTS)
+    awaiting = stage_filter(_cohort(request.POST, request.user), AWAITING_RESULTS)
     count = awaiting.count()
     if not count:
         messages.info(request, "Nobody in this cohort is in progress: there are no results to get.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import urlencode
 
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -29,14 +30,16 @@ from bksb_integration.levels.views.report_charts import (
 )
 from bksbmis.csv_export import csv_lines
 from learners.listing import list_filter
-from learners.models import Kind, LearningStatus, SystemStatus
+from learners.models import Kind, LearningStatus, ProvisionType, SystemStatus
+from learners.programme_filters import NOT_KNOWN
 from learners.selectors import LearnerFilters, learner_filters_from, learner_search
-from permissions.access import can_view_bksb_reports
+from permissions.access import can_view_bksb_reports, can_view_prior_attainment
 from permissions.decorators import StaffRequest, staff_required
 
 # The cohort form's fields: the list's own, then these registered filters.
 COHORT_FIELDS = ("start_from", "start_to", "learning_status", "kind")
-COHORT_SELECTS = (TAG_PARAM, FLAG_PARAM)
+# The programme filters (learners.programme_filters) show only to staff with View prior attainment.
+COHORT_SELECTS = (TAG_PARAM, FLAG_PARAM, "provision", "fund_model", "aim", "em_aim")
 LEVEL_PARAMS = {level_param(subject) for subject in LISTED_SUBJECTS}
 
 
@@ -98,7 +101,11 @@ def reports(request: StaffRequest) -> HttpResponse:
     def link_for(extra: Filter) -> str:
         return list_link(params, extra)
 
-    selects = [registered for name in COHORT_SELECTS if (registered := list_filter(name)) is not None]
+    selects = [
+        registered
+        for name in COHORT_SELECTS
+        if (registered := list_filter(name)) is not None and registered.visible_to(request.user)
+    ]
     context = {
         "report": report,
         "filters": filters,
@@ -112,8 +119,21 @@ def reports(request: StaffRequest) -> HttpResponse:
         "cohort_selects": [(select, filters.value(select.param), select.choices()) for select in selects],
         "learning_statuses": LearningStatus.choices,
         "kinds": Kind.choices,
+        "provision_rows": _provision_rows(filters, params) if can_view_prior_attainment(request.user) else None,
     }
     return render(request, "bksb_integration/levels/reports.html", context)
+
+
+def _provision_rows(filters: LearnerFilters, params: dict[str, str]) -> list[tuple[str, int, str, str]]:
+    """The cohort by provision type (one query): each count, the report cut to it, and the list of it."""
+    cohort = learner_search(filters=replace(filters, sort="")).order_by()
+    counts = dict(cohort.values_list("provision_type").annotate(n=Count("pk")).values_list("provision_type", "n"))
+    rows = []
+    for value, label in [*ProvisionType.choices, ("", "Not known")]:
+        param = value or NOT_KNOWN
+        cut = reverse("bksb:reports") + "?" + urlencode({**params, "provision": param})
+        rows.append((str(label), counts.get(value, 0), cut, list_link(params, ("provision", param))))
+    return rows
 
 
 @staff_required(can_view_bksb_reports)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from bksb_integration.levels.funding import FLAGS, Thresholds
+from bksb_integration.levels.funding_rules import RULES_YEARS
 from bksb_integration.levels.tags import tags_remove_for_rule
 from bksb_integration.levels.views.forms import FundingThresholdsForm, TagRuleForm
 from bksb_integration.levels.views.recompute import levels_recompute
@@ -119,5 +120,6 @@ def funding_thresholds(request: HttpRequest) -> HttpResponse:
 def funding_flags_help(request: HttpRequest) -> HttpResponse:
     """What each funding flag means, in plain words, under the current thresholds."""
     thresholds = Thresholds.load()
-    flags = [(flag.label(thresholds), flag.meaning(thresholds)) for flag in FLAGS]
-    return render(request, "bksb_integration/levels/funding_flags.html", {"flags": flags})
+    flags = [(flag.label(thresholds), flag.meaning(thresholds), flag.rule, flag.source) for flag in FLAGS]
+    context = {"flags": flags, "rules_years": RULES_YEARS}
+    return render(request, "bksb_integration/levels/funding_flags.html", context)

@@ -23,7 +23,7 @@ from bksb_integration.api.errors import BksbError
 from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client
 from bksb_integration.evidence.pack import evidence_pack_latest
 from bksb_integration.induction.status_read import assessment_status
-from bksb_integration.levels.funding import Thresholds, flags_of
+from bksb_integration.levels.funding import Thresholds, decisions_of
 from bksb_integration.levels.learner_results import learner_results, subject_summary
 from bksb_integration.levels.queries import levels_for, tags_for
 from bksb_integration.models import BksbLink, Run, RunLearner
@@ -92,7 +92,7 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
         "learner": learner,
         "results": results,
         "summary": subject_summary(learner=learner, results=results),
-        **levels_context(learner),
+        **levels_context(learner, may_see_attainment=access.can_view_prior_attainment(request.user)),
         "assessment": assessment_status(learner=learner),
         "tables": result_tables(results, whole),
         "whole_query": whole_query(whole),
@@ -102,13 +102,18 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def levels_context(learner: Learner) -> dict[str, Any]:
-    """The tab's tags and funding flags, each naming the result it rests on (three queries)."""
+def levels_context(learner: Learner, *, may_see_attainment: bool) -> dict[str, Any]:
+    """The tab's tags and funding flags, each naming the facts it rests on (five queries); prior attainment
+    facts, and the flags withheld for them, only for staff with View prior attainment."""
     levels = levels_for([learner.pk]).get(learner.pk, {})
+    decisions = decisions_of(learner, levels, Thresholds.load())
     return {
         "level_rows": [levels[subject] for subject in sorted(levels)],
         "level_tags": tags_for([learner.pk]).get(learner.pk, []),
-        "funding_flags": flags_of(learner, levels, Thresholds.load()),
+        "funding_flags": [
+            (raised.label, raised.rests_on_for(may_see_attainment=may_see_attainment)) for raised in decisions.raised
+        ],
+        "flags_withheld": decisions.withheld if may_see_attainment else [],
     }
 
 

@@ -106,8 +106,8 @@ def test_the_pack_shows_every_stored_result_as_stored(assessed):
     assert "42.5%" in text
     assert "Not mapped" in text
     assert "came from a previous bksb user" in text
-    assert "Maths assessed below Level 2: eligible for the fully funded entitlement" in text
-    assert "Initial assessment Entry 3 on 1 Sep 2026 (SessionId 101, AssessmentID 5001)" in text
+    assert "Maths assessed below Level 2, aged 19+, no GCSE grade 4: eligible for the fully funded entitlement" in text
+    assert "Assessment: initial assessment Entry 3 on 1 Sep 2026 (SessionId 101, AssessmentID 5001)" in text
     assert "Maths support: Entry" in text
     assert "decision support, not funding advice" in text
     assert "Results are never editable in bksbmis" in text

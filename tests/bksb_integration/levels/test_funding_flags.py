@@ -129,8 +129,15 @@ def test_a_flag_names_the_result_it_rests_on():
     learner = LearnerFactory(start_date=None)
     store(learner, item(41, "English Entry 2", subject="english", when=SEP, assessment_id=777))
     (flag,) = flags_for([learner], DEFAULT)[learner.pk]
-    assert flag.label == "English assessed below Level 2: eligible for the fully funded entitlement"
-    assert flag.rests_on == "Initial assessment Entry 2 on 1 Sep 2026 (SessionId 41, AssessmentID 777)"
+    assert flag.label == (
+        "English assessed below Level 2, aged 19+, no GCSE grade 4: eligible for the fully funded entitlement"
+    )
+    assessment, grade, age, year = flag.facts
+    assert str(assessment) == "Assessment: initial assessment Entry 2 on 1 Sep 2026 (SessionId 41, AssessmentID 777)"
+    assert str(grade) == "Grade: GCSE English: Not known (not recorded)"
+    assert age.name == "Age"
+    assert age.value.startswith("aged ")  # counted from today: the record has no start date
+    assert year.name == "Rules year"
     assert (flag.session_id, flag.assessment_id) == (41, 777)
 
 
@@ -149,8 +156,11 @@ def test_the_admin_edits_the_thresholds_and_the_page_explains_them(client, admin
     assert Thresholds.load() == Thresholds("level_3", "entry_3", "level_2")
     page = client.get(reverse("bksb:funding_flags")).content.decode()
     assert "Decision support, not funding advice." in page
-    assert "Maths assessed below Level 3: eligible for the fully funded entitlement" in page
+    assert "Maths assessed below Level 3, aged 19+, no GCSE grade 4: eligible for the fully funded entitlement" in page
     assert "Digital assessed below Entry 3" in page
+    assert "The flags implement the <strong>2025/26 and 2026/27</strong> rules" in page
+    assert "Source: Adult skills fund: funding rules (gov.uk, published each year)" in page
+    assert "Prior attainment always takes precedence over initial assessment results" in page
     assert "English prior knowledge shown: Level 2 or above at initial assessment" in page
 
 
@@ -174,7 +184,11 @@ def test_the_record_shows_its_flags_and_what_they_rest_on(client, tutor):
     store(learner, item(5, "Maths Entry 3", when=SEP))
     client.force_login(tutor)
     page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
-    assert "Maths assessed below Level 2: eligible for the fully funded entitlement" in page
-    assert "Initial assessment Entry 3 on 1 Sep 2026 (SessionId 5, AssessmentID 50000)" in page
+    assert "Maths assessed below Level 2, aged 19+, no GCSE grade 4: eligible for the fully funded entitlement" in page
+    # A tutor does not hold View prior attainment: the age and grade the flag rests on are left out.
+    assert (
+        "Assessment: initial assessment Entry 3 on 1 Sep 2026 (SessionId 5, AssessmentID 50000); "
+        "Rules year: 2026/27; prior attainment facts hidden (View prior attainment)"
+    ) in page
     assert "English: no initial assessment before the start date" in page
-    assert "No English initial assessment result is stored." in page
+    assert "Assessment: no English initial assessment result is stored" in page

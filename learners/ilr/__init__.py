@@ -1,0 +1,1 @@
+"""The ILR import: reading a provider's ILR XML file into learner records and their aims."""

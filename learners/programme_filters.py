@@ -1,0 +1,97 @@
+"""Cohorts by programme on the learner list: provision type, funding model, aim, and English or maths aims.
+
+Registered on the learner list (learners.listing), so the Induction board and
+every "all matching this filter" action carry them too; shown only to staff
+with View prior attainment, like the column and the CSV's attainment columns.
+Each filter is one EXISTS (or a column) on the record, read through an index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet
+
+from learners.aim_codes import FUND_MODELS
+from learners.listing import ListColumn, ListFilter, list_column_register, list_filter_register
+from learners.models import EnglishMathsAim, Learner, LearningAim, ProvisionType, Subject
+from permissions.access import can_view_prior_attainment
+
+NOT_KNOWN = "not_known"
+MAX_AIMS_LISTED = 2000
+# Each distinct aim reference by one index probe (a loose index scan), not a scan of every aim.
+DISTINCT_REFS = """
+WITH RECURSIVE refs AS (
+    (SELECT learn_aim_ref FROM learners_learningaim ORDER BY learn_aim_ref LIMIT 1)
+    UNION ALL
+    SELECT (SELECT a.learn_aim_ref FROM learners_learningaim a WHERE a.learn_aim_ref > refs.learn_aim_ref
+            ORDER BY a.learn_aim_ref LIMIT 1)
+    FROM refs WHERE refs.learn_aim_ref IS NOT NULL
+)
+SELECT learn_aim_ref FROM refs WHERE learn_aim_ref IS NOT NULL LIMIT %s
+"""
+
+
+def _provision_choices() -> list[tuple[str, str]]:
+    return [*ProvisionType.choices, (NOT_KNOWN, "Not known")]
+
+
+def _provision_apply(learners: QuerySet[Learner], value: str) -> QuerySet[Learner]:
+    return learners.filter(provision_type="" if value == NOT_KNOWN else value)
+
+
+def _fund_model_choices() -> list[tuple[str, str]]:
+    return [(str(code), f"{words} ({code})") for code, words in FUND_MODELS.items()]
+
+
+def _fund_model_apply(learners: QuerySet[Learner], value: str) -> QuerySet[Learner]:
+    return learners.filter(Exists(LearningAim.objects.filter(learner_id=OuterRef("pk"), fund_model=int(value))))
+
+
+def aim_choices() -> list[tuple[str, str]]:
+    """Every aim reference on file, with its title where the English and maths mapping names it."""
+    with connection.cursor() as cursor:
+        cursor.execute(DISTINCT_REFS, [MAX_AIMS_LISTED])
+        refs = [ref for (ref,) in cursor.fetchall()]
+    titles = dict(EnglishMathsAim.objects.filter(learn_aim_ref__in=refs).values_list("learn_aim_ref", "title"))
+    return [(ref, f"{ref} {titles[ref]}" if ref in titles else ref) for ref in refs]
+
+
+def _aim_apply(learners: QuerySet[Learner], value: str) -> QuerySet[Learner]:
+    return learners.filter(Exists(LearningAim.objects.filter(learner_id=OuterRef("pk"), learn_aim_ref=value)))
+
+
+def _english_maths_choices() -> list[tuple[str, str]]:
+    return [("any", "English or maths"), *Subject.choices]
+
+
+def _english_maths_apply(learners: QuerySet[Learner], value: str) -> QuerySet[Learner]:
+    mapped = EnglishMathsAim.objects.all() if value == "any" else EnglishMathsAim.objects.filter(subject=value)
+    aims = LearningAim.objects.filter(learner_id=OuterRef("pk"), learn_aim_ref__in=mapped.values("learn_aim_ref"))
+    return learners.filter(Exists(aims))
+
+
+def _provision_values(learners: Sequence[Learner]) -> Mapping[int, str]:
+    return {learner.pk: learner.get_provision_type_display() for learner in learners}
+
+
+def programme_filters_register() -> None:
+    """Called once, from the app's ready()."""
+    for param, label, choices, apply in (
+        ("provision", "Provision type", _provision_choices, _provision_apply),
+        ("fund_model", "Funding model", _fund_model_choices, _fund_model_apply),
+        ("aim", "Aim", aim_choices, _aim_apply),
+        ("em_aim", "Has an English or maths aim", _english_maths_choices, _english_maths_apply),
+    ):
+        list_filter_register(ListFilter(param, label, choices, apply, visible_to=can_view_prior_attainment))
+    list_column_register(
+        ListColumn(
+            key="provision_type",
+            header="Provision type",
+            values=_provision_values,
+            template="learners/_text_cell.html",
+            csv=str,
+            visible_to=can_view_prior_attainment,
+        )
+    )
