@@ -18,6 +18,12 @@ class BksbIntegrationConfig(AppConfig):
 
         job_kind_register(BKSB_USERS_CREATE)
 
+        # The download runs are swept with the jobs, by the one sweeper (jobs.sweepers).
+        from bksb_integration.sync.get_results import runs_sweep
+        from jobs.sweepers import sweeper_register
+
+        sweeper_register("download runs", runs_sweep)
+
         # Matching records to existing bksb users: the run, and Link selected on its review page.
         from bksb_integration.accounts.match_links import BKSB_MATCH_LINK
         from bksb_integration.sync.matching import BKSB_MATCH

@@ -81,6 +81,8 @@ class JobItem(models.Model):
     detail = models.CharField(max_length=200, blank=True)
     message = models.CharField(max_length=1000, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # How often a worker took the item: above 1, a worker died holding it (see job_items_pending).
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

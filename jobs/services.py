@@ -1,13 +1,17 @@
 """Starting, claiming, advancing and ending jobs. Every write of a running job names its claim.
 
 A job is claimed with a conditional update (queued, or running with a stale
-heartbeat); the claim's token then guards every progress write, so a worker
-presumed dead and replaced stops at its next write instead of racing the new
-one. Items are claimed one at a time the same way.
+heartbeat: the one lease of jobs.lease); the claim's token then guards every
+progress write, so a worker presumed dead and replaced stops at its next write
+instead of racing the new one. Items are claimed one at a time the same way, and
+an item taken again after its worker died says so (attempts > 1), so its kind can
+settle what the dead worker may have begun. jobs_sweep, run by beat every minute,
+queues every job whose worker went silent: recovery needs nobody to click.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from collections.abc import Iterator, Sequence
@@ -19,8 +23,8 @@ from django.utils import timezone
 
 from jobs import queue
 from jobs.kinds import JobFailed, JobRefused, job_kind
+from jobs.lease import claimable, stale_before
 from jobs.models import Job, JobItem
-from jobs.selectors import STALE_AFTER
 
 logger = logging.getLogger(__name__)
 
@@ -49,15 +53,35 @@ def job_start(
 def job_resume(*, job_id: int) -> bool:
     """Queue a job again that failed or stopped moving; False when it is finished or moving."""
     now = timezone.now()
-    resumable = Q(status=Status.FAILED) | Q(status=Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
-    resumable |= Q(status=Status.QUEUED, created_at__lt=now - STALE_AFTER)
     with transaction.atomic():
-        updated = Job.objects.filter(resumable, pk=job_id).update(
-            status=Status.QUEUED, claim_token=None, finished_at=None, message="", heartbeat_at=now
+        updated = (
+            Job.objects.filter(pk=job_id)
+            .filter(Q(status=Status.FAILED) | _stalled(now))
+            .update(status=Status.QUEUED, claim_token=None, finished_at=None, message="", heartbeat_at=now)
         )
         if updated == 1:
             transaction.on_commit(lambda: queue.job_run_queue(job_id))
     return updated == 1
+
+
+def jobs_sweep() -> int:
+    """Queue again every job that stopped moving (its worker killed, its message lost); how many.
+
+    Run by beat every minute. The claim makes a second message harmless: whichever
+    worker takes the job first carries on after the last item it finished.
+    """
+    stalled = list(Job.objects.filter(_stalled(timezone.now())).values_list("pk", flat=True))
+    for job_id in stalled:
+        queue.job_run_queue(job_id)
+    if stalled:
+        logger.warning("jobs sweep: queued again %s job(s) whose worker went silent: %s", len(stalled), stalled)
+    return len(stalled)
+
+
+def _stalled(now: dt.datetime) -> Q:
+    """Jobs not finished whose last sign of life (heartbeat, else creation) is older than the lease."""
+    silent = Q(heartbeat_at__lt=stale_before(now)) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before(now))
+    return Q(status__in=(Status.QUEUED, Status.RUNNING)) & silent
 
 
 def job_run(*, job_id: int) -> str:
@@ -88,14 +112,12 @@ def job_run(*, job_id: int) -> str:
 
 def _claim(job_id: int) -> Job | None:
     now, token = timezone.now(), secrets.randbits(62)
-    claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+    free, held = Q(status=Status.QUEUED), Q(status=Status.RUNNING)
     with transaction.atomic():
-        claimed = Job.objects.filter(claimable, pk=job_id).update(
-            status=Status.RUNNING,
-            claim_token=token,
-            attempts=F("attempts") + 1,
-            heartbeat_at=now,
-            message="",
+        claimed = (
+            Job.objects.filter(pk=job_id)
+            .filter(claimable(free=free, held=held, beat="heartbeat_at", now=now))
+            .update(status=Status.RUNNING, claim_token=token, attempts=F("attempts") + 1, heartbeat_at=now, message="")
         )
         if claimed != 1:
             return None
@@ -141,11 +163,15 @@ def job_progress(
 
 
 def job_items_pending(job: Job) -> Iterator[JobItem]:
-    """The job's items not yet done, in order, each claimed before it is handed out."""
+    """The job's items not yet done, in order, each claimed before it is handed out.
+
+    An item with attempts > 1 was handed to a worker before, which died with it:
+    what that worker may have begun (a bksb call sent, no answer stored) is the kind's to settle.
+    """
     pending = JobItem.objects.filter(job=job, outcome=JobItem.PENDING).order_by("position")
     for item_id in list(pending.values_list("pk", flat=True)):
         claimed = JobItem.objects.filter(pk=item_id, outcome=JobItem.PENDING).update(
-            outcome=JobItem.RUNNING, claimed_at=timezone.now()
+            outcome=JobItem.RUNNING, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
         if claimed == 1:
             yield JobItem.objects.get(pk=item_id)

@@ -18,7 +18,7 @@ import time
 from django.utils import timezone
 
 from bksb_integration.models import BksbLink, Run, RunLearner
-from bksb_integration.sync.progress import STALE_AFTER
+from jobs.lease import STALE_AFTER
 
 # A worker renews the claims and leases of its chunk this often while it works.
 HEARTBEAT_EVERY = dt.timedelta(seconds=30)
