@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -24,7 +24,7 @@ from django.utils import timezone
 from jobs import queue
 from jobs.kinds import JobFailed, JobRefused, job_kind
 from jobs.lease import claimable, stale_before
-from jobs.models import Job, JobItem
+from jobs.models import Job, JobItem, JobTotal
 
 logger = logging.getLogger(__name__)
 
@@ -140,9 +140,11 @@ def job_progress(
     total: int | None = None,
     done: int = 0,
     failed: int = 0,
-    result: dict[str, object] | None = None,
+    add: Mapping[str, int] | None = None,
+    mark: Mapping[str, int] | None = None,
 ) -> None:
-    """Move the job on: add to done and failed, set the stage, total or result. Raises JobLost.
+    """Move the job on: add to done and failed, set the stage or total; add to the kind's named totals
+    (`add`, e.g. rows created) or set them (`mark`, e.g. the last line written). Raises JobLost.
 
     Call it inside the transaction that writes the work it counts, so the count and
     the work commit together (a resumed job then carries on exactly where it stopped).
@@ -152,14 +154,27 @@ def job_progress(
         changes["stage"] = job.stage = stage
     if total is not None:
         changes["total"] = job.total = total
-    if result is not None:
-        changes["result"] = job.result = result
     if done:
         changes["done"] = F("done") + done
     if failed:
         changes["failed"] = F("failed") + failed
-    if Job.objects.filter(pk=job.pk, claim_token=job.claim_token).update(**changes) != 1:
-        raise JobLost(job.pk)
+    with transaction.atomic():
+        if Job.objects.filter(pk=job.pk, claim_token=job.claim_token).update(**changes) != 1:
+            raise JobLost(job.pk)
+        _totals_write(job, add or {}, mark or {})
+
+
+def _totals_write(job: Job, add: Mapping[str, int], mark: Mapping[str, int]) -> None:
+    names = [*add, *mark]
+    if not names:
+        return
+    # Every name gets its row once; then each moves with one atomic update (F() for additions).
+    JobTotal.objects.bulk_create([JobTotal(job=job, name=name) for name in names], ignore_conflicts=True)
+    for name, value in add.items():
+        if value:
+            JobTotal.objects.filter(job=job, name=name).update(value=F("value") + value)
+    for name, value in mark.items():
+        JobTotal.objects.filter(job=job, name=name).update(value=value)
 
 
 def job_items_pending(job: Job) -> Iterator[JobItem]:

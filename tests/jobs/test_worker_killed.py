@@ -168,5 +168,5 @@ def test_an_import_whose_worker_is_killed_finishes_without_anyone_and_writes_eac
 
     assert (job.status, job.done, job.failed) == (Job.Status.SUCCEEDED, 1200, 0)
     assert Learner.objects.count() == 1200
-    assert (job.result["created"], job.result["updated"], job.result["unchanged"]) == (1200, 0, 0)
+    assert (job.totals["created"], job.totals["updated"], job.totals["unchanged"]) == (1200, 0, 0)
     assert job.message.startswith("Imported 1,200 rows: 1,200 created, 0 updated, 0 unchanged")
