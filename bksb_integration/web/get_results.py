@@ -66,6 +66,7 @@ def _status_context(run: Run) -> dict[str, Any]:
         "started_by": started_by_label(run),
         "stalled": stall.reason if stall else "",
         "polling": not run.is_finished,
+        "finished": run.is_finished,  # what the one status frame (includes/progress_status.html) reads
     }
 
 
