@@ -10,10 +10,13 @@ again exactly what it says has stalled. Nothing here knows a kind of work.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
+
+M = TypeVar("M", bound=Model)
 
 # Without a heartbeat for this long a worker is presumed dead: its claims and leases are free to take.
 # Settable (WORK_STALE_AFTER_SECONDS) so a test can kill a worker and watch recovery in seconds.
@@ -44,6 +47,18 @@ def claimable(*, free: Q, held: Q, beat: str, now: dt.datetime | None = None) ->
     conditional update, so the rule for "presumed dead" is written once.
     """
     return free | (held & Q(**{f"{beat}__lt": stale_before(now)}))
+
+
+def rows_claim(
+    rows: QuerySet[M], *, free: Q, beat: str, now: dt.datetime, held: Q | None = None, **claim: object
+) -> int:
+    """The one claim: take those of `rows` that are free (or, given `held`, held by a silent worker) in one
+    conditional update that stamps `beat` with now and writes `claim` (status, token, attempts); how many taken.
+
+    Whoever's update matched a row holds it; a second claimant matches nothing and backs off.
+    """
+    takeable = free if held is None else claimable(free=free, held=held, beat=beat, now=now)
+    return rows.filter(takeable).update(**{beat: now}, **claim)
 
 
 def worker_lost(*, noun: str, unit: str) -> str:

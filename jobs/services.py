@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from jobs import queue
 from jobs.kinds import JobFailed, JobRefused, job_kind
-from jobs.lease import claimable, stale_before
+from jobs.lease import rows_claim, stale_before
 from jobs.models import Job, JobItem, JobTotal
 
 logger = logging.getLogger(__name__)
@@ -112,12 +112,17 @@ def job_run(*, job_id: int) -> str:
 
 def _claim(job_id: int) -> Job | None:
     now, token = timezone.now(), secrets.randbits(62)
-    free, held = Q(status=Status.QUEUED), Q(status=Status.RUNNING)
     with transaction.atomic():
-        claimed = (
-            Job.objects.filter(pk=job_id)
-            .filter(claimable(free=free, held=held, beat="heartbeat_at", now=now))
-            .update(status=Status.RUNNING, claim_token=token, attempts=F("attempts") + 1, heartbeat_at=now, message="")
+        claimed = rows_claim(
+            Job.objects.filter(pk=job_id),
+            free=Q(status=Status.QUEUED),
+            held=Q(status=Status.RUNNING),
+            beat="heartbeat_at",
+            now=now,
+            status=Status.RUNNING,
+            claim_token=token,
+            attempts=F("attempts") + 1,
+            message="",
         )
         if claimed != 1:
             return None
@@ -185,8 +190,13 @@ def job_items_pending(job: Job) -> Iterator[JobItem]:
     """
     pending = JobItem.objects.filter(job=job, outcome=JobItem.PENDING).order_by("position")
     for item_id in list(pending.values_list("pk", flat=True)):
-        claimed = JobItem.objects.filter(pk=item_id, outcome=JobItem.PENDING).update(
-            outcome=JobItem.RUNNING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+        claimed = rows_claim(
+            JobItem.objects.filter(pk=item_id),
+            free=Q(outcome=JobItem.PENDING),
+            beat="claimed_at",
+            now=timezone.now(),
+            outcome=JobItem.RUNNING,
+            attempts=F("attempts") + 1,
         )
         if claimed == 1:
             yield JobItem.objects.get(pk=item_id)

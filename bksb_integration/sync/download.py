@@ -68,7 +68,7 @@ from bksb_integration.sync.sessions import (
     subjects_with_unseen_sessions,
 )
 from bksb_integration.sync.watch import manual_download_running, watch_polled, watch_read
-from jobs.lease import STALE_AFTER, claimable
+from jobs.lease import STALE_AFTER, rows_claim
 from learners.models import Learner
 
 logger = logging.getLogger(__name__)
@@ -212,13 +212,18 @@ def _claim(run_learner_ids: list[int], token: int) -> tuple[list[RunLearner], li
     another download holds the learner's lease).
     """
     now = timezone.now()
-    free = Q(status=RunLearner.Status.PENDING)
-    held = Q(status=RunLearner.Status.RUNNING)
     with transaction.atomic():
-        claimed = (
-            RunLearner.objects.filter(pk__in=run_learner_ids, run__finished_at__isnull=True)
-            .filter(claimable(free=free, held=held, beat="claimed_at", now=now), run__paused_until__isnull=True)
-            .update(status=RunLearner.Status.RUNNING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1)
+        claimed = rows_claim(
+            RunLearner.objects.filter(
+                pk__in=run_learner_ids, run__finished_at__isnull=True, run__paused_until__isnull=True
+            ),
+            free=Q(status=RunLearner.Status.PENDING),
+            held=Q(status=RunLearner.Status.RUNNING),
+            beat="claimed_at",
+            now=now,
+            status=RunLearner.Status.RUNNING,
+            claim_token=token,
+            attempts=F("attempts") + 1,
         )
         if not claimed:
             return [], []

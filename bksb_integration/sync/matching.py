@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from bksb_integration.accounts.matching import (
@@ -38,6 +38,7 @@ from bksb_integration.sync.eligibility import unlinked_learners
 from bksb_integration.sync.intake import auto_create_start
 from bksb_integration.sync.probe_pool import Prober, probing
 from jobs.kinds import JobEnd, JobFailed, JobKind
+from jobs.lease import rows_claim
 from jobs.models import Job, JobItem
 from jobs.services import job_progress, job_start
 from learners.models import Learner
@@ -139,8 +140,13 @@ def bksb_match_run(job: Job) -> JobEnd:
 def _items_claim(job: Job, size: int) -> list[JobItem]:
     ids = list(JobItem.objects.filter(job=job, outcome=JobItem.PENDING).order_by("position").values_list("pk")[:size])
     pks = [pk for (pk,) in ids]
-    JobItem.objects.filter(pk__in=pks, outcome=JobItem.PENDING).update(
-        outcome=JobItem.RUNNING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+    rows_claim(
+        JobItem.objects.filter(pk__in=pks),
+        free=Q(outcome=JobItem.PENDING),
+        beat="claimed_at",
+        now=timezone.now(),
+        outcome=JobItem.RUNNING,
+        attempts=F("attempts") + 1,
     )
     return list(JobItem.objects.filter(pk__in=pks, outcome=JobItem.RUNNING).order_by("position"))
 

@@ -15,8 +15,6 @@ from django.utils import timezone
 from bksb_integration.models import Run, RunLearner
 from jobs.lease import claim_is_fresh, no_worker, stale_before, worker_lost
 
-# A BKSB Results download still queued after this long is presumed lost (no worker?).
-PENDING_STALE_AFTER = dt.timedelta(minutes=10)
 # A Get Results run with no heartbeat for this long is given up: a new start replaces it.
 GET_RESULTS_REPLACE_AFTER = dt.timedelta(minutes=15)
 ACTIVE = (RunLearner.Status.PENDING, RunLearner.Status.RUNNING)
@@ -53,7 +51,7 @@ def run_stall(run: Run, *, part: RunLearner | None = None, now: dt.datetime | No
             return None
         if part.status == RunLearner.Status.RUNNING and not claim_is_fresh(part.claimed_at, now):
             return Stall(WORKER_LOST, replaceable=True)
-        if part.status == RunLearner.Status.PENDING and run.created_at < now - PENDING_STALE_AFTER:
+        if part.status == RunLearner.Status.PENDING and not claim_is_fresh(run.created_at, now):
             return Stall(NO_WORKER, replaceable=True)
         return None
     beat = run.heartbeat_at or run.created_at
