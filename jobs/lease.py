@@ -10,9 +10,13 @@ again exactly what it says has stalled. Nothing here knows a kind of work.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
@@ -21,6 +25,8 @@ M = TypeVar("M", bound=Model)
 # Without a heartbeat for this long a worker is presumed dead: its claims and leases are free to take.
 # Settable (WORK_STALE_AFTER_SECONDS) so a test can kill a worker and watch recovery in seconds.
 STALE_AFTER = dt.timedelta(seconds=settings.WORK_STALE_AFTER_SECONDS)
+# A live worker beats this often, well inside STALE_AFTER.
+HEARTBEAT_EVERY = STALE_AFTER / 4
 
 WORKER_LOST = (
     "No {unit} has finished for a few minutes: the {noun} stopped reporting progress "
@@ -59,6 +65,31 @@ def rows_claim(
     """
     takeable = free if held is None else claimable(free=free, held=held, beat=beat, now=now)
     return rows.filter(takeable).update(**{beat: now}, **claim)
+
+
+@contextmanager
+def heartbeat_kept(beat: Callable[[], int]) -> Iterator[None]:
+    """While the block runs, call `beat` (one update of the holder's timestamp, guarded by its claim) every
+    HEARTBEAT_EVERY from a thread, so a long step (planning a big file, a slow bksb) never looks dead:
+    silence then means the process died, which is what the sweeper looks for. Stops when the claim is lost.
+    """
+    stop = threading.Event()
+
+    def keep() -> None:
+        try:
+            while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
+                if beat() == 0:
+                    return  # another worker holds it now
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=keep, name="work-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def worker_lost(*, noun: str, unit: str) -> str:

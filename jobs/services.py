@@ -5,8 +5,9 @@ heartbeat: the one lease of jobs.lease); the claim's token then guards every
 progress write, so a worker presumed dead and replaced stops at its next write
 instead of racing the new one. Items are claimed one at a time the same way, and
 an item taken again after its worker died says so (attempts > 1), so its kind can
-settle what the dead worker may have begun. jobs_sweep, run by beat every minute,
-queues every job whose worker went silent: recovery needs nobody to click.
+settle what the dead worker may have begun. While a runner works, a thread beats
+for it (jobs.lease.heartbeat_kept), so silence means a dead process; jobs_sweep,
+run by beat every minute, queues every such job: recovery needs nobody to click.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from jobs import queue
 from jobs.kinds import JobFailed, JobRefused, job_kind
-from jobs.lease import rows_claim, stale_before
+from jobs.lease import heartbeat_kept, rows_claim, stale_before
 from jobs.models import Job, JobItem, JobTotal
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,8 @@ def job_run(*, job_id: int) -> str:
         return "not claimed"
     kind = job_kind(job.kind)
     try:
-        end = kind.run(job)
+        with heartbeat_kept(lambda: _beat(job)):
+            end = kind.run(job)
     except JobLost:
         logger.warning("job %s: claim lost to another worker; stopping", job_id)
         return "lost"
@@ -108,6 +110,10 @@ def job_run(*, job_id: int) -> str:
     status = Status.PARTIAL if end.partial else Status.SUCCEEDED
     _finish(job, status, end.message)
     return status
+
+
+def _beat(job: Job) -> int:
+    return Job.objects.filter(pk=job.pk, claim_token=job.claim_token).update(heartbeat_at=timezone.now())
 
 
 def _claim(job_id: int) -> Job | None:
