@@ -77,6 +77,10 @@ vendor:
 	cp node_modules/chart.js/LICENSE.md $(VENDOR)/chartjs/LICENSE.md
 	cp node_modules/@kurkle/color/LICENSE.md $(VENDOR)/chartjs/LICENSE-kurkle-color.md
 	node -e 'const p=require("./node_modules/chart.js/package.json");require("fs").writeFileSync("$(VENDOR)/chartjs/VERSION",p.name+" "+p.version+"\n")'
+	mkdir -p $(VENDOR)/htmx
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/htmx.min.js
+	cp node_modules/htmx.org/LICENSE $(VENDOR)/htmx/LICENSE
+	node -e 'const p=require("./node_modules/htmx.org/package.json");require("fs").writeFileSync("$(VENDOR)/htmx/VERSION",p.name+" "+p.version+"\n")'
 
 ## Benchmarks print numbers; they are never timed tests. They need PostgreSQL
 ## (and Redis for the bulk run); each uses a database of its own, created if missing.
@@ -123,12 +127,12 @@ BENCH_WATCH_ARGS ?= --records 2000
 bench-watch: venv-dev
 	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_watch REDIS_URL=$(BENCH_REDIS) $(PY) benchmarks/watch_pass.py $(BENCH_WATCH_ARGS)
 
-## Assessment status: the learner list's column and filter, and the Induction board (issue 13)
+## Assessment status: the learner list's column and filter, and the Induction board
 bench-status: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_bench_status 2>/dev/null || true
 	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_status $(PY) benchmarks/assessment_status.py
 
-## The unmatched report and the bksb summary page over 50,000 learners (issue 12)
+## The unmatched report and the bksb summary page over 50,000 learners
 bench-unmatched: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_bench_unmatched 2>/dev/null || true
 	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_unmatched $(PY) benchmarks/unmatched_report.py --learners 50000

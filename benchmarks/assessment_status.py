@@ -40,13 +40,13 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from benchmarks.support import page_timing  # noqa: E402
+from bksb_integration.induction.status import FILTER_CHOICES  # noqa: E402
 from bksb_integration.models import (  # noqa: E402
     AssessmentSession,
     BksbLink,
     InitialAssessmentResult,
     Invite,
 )
-from bksb_integration.results.assessment_status import FILTER_CHOICES  # noqa: E402
 from learners.demo import demo_seed  # noqa: E402
 from learners.models import Learner  # noqa: E402
 

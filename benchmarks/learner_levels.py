@@ -60,7 +60,7 @@ REPORT_CASES = [
 
 
 def _summary_ensure() -> None:
-    from bksb_integration.config.levels import learners_with_results, levels_refresh
+    from bksb_integration.levels.summary import learners_with_results, levels_refresh
     from bksb_integration.models import LearnerLevel
 
     if LearnerLevel.objects.exists():

@@ -1,4 +1,4 @@
-"""Benchmark: the levels summary, tags, funding flags and evidence packs (issue 14).
+"""Benchmark: the levels summary, tags, funding flags and evidence packs.
 
 Usage:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bksbmis_bench_levels \\
@@ -114,7 +114,7 @@ def _rebuild(label: str, *, from_empty: bool) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from bksb_integration.config import levels
+    from bksb_integration.levels import summary as levels
     from bksb_integration.models import LearnerLevel, LearnerTag
 
     if from_empty:
@@ -203,9 +203,9 @@ def _filters() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from bksb_integration.levels.funding import FLAGS, Thresholds, flags_for, learners_flagged
+    from bksb_integration.levels.queries import learners_tagged
     from bksb_integration.models import TagRule
-    from bksb_integration.results.funding import FLAGS, Thresholds, flags_for, learners_flagged
-    from bksb_integration.results.levels import learners_tagged
     from learners.models import Learner
 
     thresholds = Thresholds.load()
@@ -230,8 +230,8 @@ def _filters() -> None:
 
 
 def _evidence_pack() -> None:
-    from bksb_integration.results.evidence import evidence_content
-    from bksb_integration.results.evidence_pdf import evidence_pdf
+    from bksb_integration.evidence.pack import evidence_content
+    from bksb_integration.evidence.pdf import evidence_pdf
     from learners.models import Learner
 
     learner = Learner.objects.filter(learner_ref__startswith="BENCH").order_by("pk").first()

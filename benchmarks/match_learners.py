@@ -100,8 +100,8 @@ def _worker() -> subprocess.Popen:
 def _run(url: str, worker: subprocess.Popen, limit: float) -> None:
     import requests
 
+    from bksb_integration.matching.match_job import bksb_match_start, unlinked_ids
     from bksb_integration.models import MatchSuggestion
-    from bksb_integration.sync.matching import bksb_match_start, unlinked_ids
 
     ids = unlinked_ids()
     cpu_before = cpu_seconds_tree(worker.pid)

@@ -1,3 +1,7 @@
+"""The bksb integration: its parts, lowest first, are api, models, config, levels, accounts, sync, matching,
+creation, unmatched, results, evidence, induction, then the screens (web/ and each feature's views/), and on top
+tasks.py, urls.py, the commands and this module (see tests/architecture/test_layout.py)."""
+
 from django.apps import AppConfig
 
 
@@ -6,60 +10,42 @@ class BksbIntegrationConfig(AppConfig):
     verbose_name = "BKSB API Integration"
 
     def ready(self) -> None:
-        from bksb_integration import checks  # noqa: F401  (registers the system checks)
-
-        # Creating bksb users for many records runs as a background job (jobs app).
-        from bksb_integration.accounts.create_users import BKSB_USERS_CREATE
-
-        # Register the Celery tasks in every process (web, commands, workers), so
+        # The system checks, and the Celery tasks in every process (web, commands, workers), so that
         # work queued by name (sync/queue.py) runs eagerly where Celery is set to.
-        from bksb_integration.sync import tasks  # noqa: F401
-        from jobs.kinds import job_kind_register
-
-        job_kind_register(BKSB_USERS_CREATE)
-
-        # The download runs are swept with the jobs, by the one sweeper (jobs.sweepers).
+        from bksb_integration import checks, tasks  # noqa: F401
+        from bksb_integration.accounts.invite_jobs import BKSB_INVITES_SEND
+        from bksb_integration.audit import audit_register
+        from bksb_integration.creation.intake import after_learners_imported
+        from bksb_integration.creation.users_job import BKSB_USERS_CREATE
+        from bksb_integration.evidence.packs_job import BKSB_EVIDENCE_PACKS
+        from bksb_integration.induction.views import list_status
+        from bksb_integration.levels.recompute_job import BKSB_LEVELS_REFRESH
+        from bksb_integration.levels.views import list_tags
+        from bksb_integration.levels.views.list_columns import list_levels_register
+        from bksb_integration.matching.links_job import BKSB_MATCH_LINK
+        from bksb_integration.matching.match_job import BKSB_MATCH
         from bksb_integration.sync.get_results import runs_sweep
+        from bksb_integration.web import learner_list
+        from jobs.kinds import job_kind_register
         from jobs.sweepers import sweeper_register
-
-        sweeper_register("download runs", runs_sweep)
-
-        # Matching records to existing bksb users: the run, and Link selected on its review page.
-        from bksb_integration.accounts.match_links import BKSB_MATCH_LINK
-        from bksb_integration.sync.matching import BKSB_MATCH
-
-        job_kind_register(BKSB_MATCH)
-        job_kind_register(BKSB_MATCH_LINK)
-
-        # New eligible records get bksb users after each import, when an admin switched that on.
-        from bksb_integration.sync.intake import after_learners_imported
         from learners.signals import learners_imported
 
+        # The kinds of background job each feature runs (jobs app).
+        for kind in (BKSB_USERS_CREATE, BKSB_MATCH, BKSB_MATCH_LINK, BKSB_LEVELS_REFRESH, BKSB_EVIDENCE_PACKS):
+            job_kind_register(kind)
+        job_kind_register(BKSB_INVITES_SEND)
+
+        # The download runs are swept with the jobs, by the one sweeper (jobs.sweepers).
+        sweeper_register("download runs", runs_sweep)
+
+        # What the audit trail shows of the integration's tables.
+        audit_register()
+
+        # New eligible records get bksb users after each import, when an admin switched that on.
         learners_imported.connect(after_learners_imported, dispatch_uid="bksb_auto_create_users")
 
-        # Columns, filters and actions on the learner list (learners.listing).
-        from bksb_integration.web import learner_list
-
+        # Columns, filters, sorts and actions on the learner list (learners.listing).
         learner_list.register()
-
-        # Levels at a glance (issue 14): recomputing many records' levels, and evidence packs for many, run as jobs;
-        # the Tag filter and the Evidence packs action on the learner list.
-        from bksb_integration.config.levels_job import BKSB_LEVELS_REFRESH
-        from bksb_integration.results.evidence_job import BKSB_EVIDENCE_PACKS
-        from bksb_integration.web import levels_list
-
-        job_kind_register(BKSB_LEVELS_REFRESH)
-        job_kind_register(BKSB_EVIDENCE_PACKS)
-        levels_list.register()
-
-        # Assessment status, Induction board (issue 13): invites again as a job; the list's column, filter, action.
-        from bksb_integration.accounts.invite_jobs import BKSB_INVITES_SEND
-        from bksb_integration.web import assessment_list
-
-        job_kind_register(BKSB_INVITES_SEND)
-        assessment_list.register()
-
-        # Levels on the learner list (columns, level and flag filters, sorts) and its Reports link (issue 14).
-        from bksb_integration.web.list_levels import list_levels_register
-
+        list_tags.register()
+        list_status.register()
         list_levels_register()

@@ -68,7 +68,7 @@ def _stored_tokens() -> dict[str, str]:
     return row or {}
 
 
-# Levels at a glance (issue 14): results stored before the summary existed have none until it is rebuilt.
+# Levels at a glance: results stored before the summary existed have none until it is rebuilt.
 LEVELS_HINT = "Run: python manage.py bksb_rebuild_levels (once, after upgrading; safe to run again)."
 
 

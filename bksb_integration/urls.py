@@ -1,23 +1,21 @@
 from django.urls import path
 
-from bksb_integration.web import (
-    assessment_list,
-    auto_create_page,
-    evidence,
-    get_results,
-    induction_board,
-    mappings,
-    matching,
-    matching_settings,
-    reports,
-    sessions,
-    settings_page,
-    tab,
-    tags_page,
-    unmatched,
-    users,
-    watch_settings,
-)
+from bksb_integration.creation.views import automatic as auto_create_page
+from bksb_integration.creation.views import users
+from bksb_integration.evidence import views as evidence
+from bksb_integration.induction.views import board as induction_board
+from bksb_integration.induction.views import list_status as assessment_list
+from bksb_integration.induction.views import watch_settings
+from bksb_integration.levels.views import reports
+from bksb_integration.levels.views import tags as tags_page
+from bksb_integration.matching.views import match as matching
+from bksb_integration.matching.views import settings as matching_settings
+from bksb_integration.unmatched import views as unmatched
+from bksb_integration.web.runs import views as get_results
+from bksb_integration.web.settings import mappings
+from bksb_integration.web.settings import views as settings_page
+from bksb_integration.web.tab import sessions
+from bksb_integration.web.tab import views as tab
 
 app_name = "bksb"
 
@@ -57,19 +55,19 @@ urlpatterns = [
         {"kind": "subjects"},
         name="subjects_delete",
     ),
-    # Creating bksb users and inviting learners to them (views_users).
+    # Creating bksb users and inviting learners to them (creation/views).
     path("learners/<int:pk>/bksb/create-user/", users.create_user, name="create_user"),
     path("learners/<int:pk>/bksb/link-existing/", users.link_existing, name="link_existing"),
     path("learners/<int:pk>/bksb/invite/", users.invite, name="invite"),
     path("learners/<int:pk>/bksb/record-actions/", users.record_actions, name="record_actions"),
-    path("learners/bksb/bulk-create/", users.bulk_create, name="bulk_create"),
+    path("learners/bksb/create-users/", users.users_create, name="users_create"),
     path("integrations/bksb/invite-template/", users.invite_template, name="invite_template"),
-    # Management > BKSB: Get Results for every eligible learner, schedule and run history (views_bulk).
+    # Management > BKSB: Get Results for every eligible learner, schedule and run history.
     path("management/bksb/", get_results.management, name="management"),
     path("management/bksb/run/", get_results.run_panel, name="run_panel"),
     path("management/bksb/get-results/", get_results.get_results, name="get_results"),
     path("management/bksb/runs/<int:run_id>/resume/", get_results.resume, name="get_results_resume"),
-    path("management/bksb/runs/<int:run_id>/status/", get_results.bulk_status, name="bulk_status"),
+    path("management/bksb/runs/<int:run_id>/status/", get_results.get_results_status, name="get_results_status"),
     path("management/bksb/schedule/", get_results.schedule, name="schedule"),
     path("management/bksb/history/", get_results.history, name="history"),
     path("management/bksb/history/<int:run_id>/", get_results.run_detail, name="run_detail"),
@@ -81,7 +79,7 @@ urlpatterns = [
     path("learners/<int:pk>/bksb/find/", matching.find_in_bksb, name="match_find"),
     path("learners/bksb/suggestions/<int:suggestion_id>/link/", matching.match_link_one, name="match_link_one"),
     path("integrations/bksb/settings/matching/", matching_settings.matching_settings, name="matching_settings"),
-    # Levels at a glance (issue 14): tag rules, funding flag thresholds and meanings, evidence packs.
+    # Levels at a glance: tag rules, funding flag thresholds and meanings, evidence packs.
     path("integrations/bksb/tags/", tags_page.tags, name="tags"),
     path("integrations/bksb/tags/<int:pk>/", tags_page.tag_rule_edit, name="tag_rule_edit"),
     path("integrations/bksb/tags/<int:pk>/delete/", tags_page.tag_rule_delete, name="tag_rule_delete"),
@@ -92,18 +90,18 @@ urlpatterns = [
     path(
         "bksb/evidence-packs/<int:job_id>/download/", evidence.evidence_packs_download, name="evidence_packs_download"
     ),
-    # Assessment status (issue 13): the Induction board, and Get Results for the learner list's selection.
+    # Assessment status: the Induction board, and Get Results for the learner list's selection.
     path("management/bksb/induction/", induction_board.board, name="induction_board"),
     path("management/bksb/induction/invite/", induction_board.invite_again, name="induction_invite"),
     path("management/bksb/induction/get-results/", induction_board.get_results_now, name="induction_get_results"),
     path("learners/bksb/get-results/", assessment_list.get_results_selection, name="get_results_selection"),
-    # Assessment sessions and the watch list: Watch on the BKSB tab, the watch list settings (issue 13).
+    # Assessment sessions and the watch list: Watch on the BKSB tab, the watch list settings.
     path("learners/<int:pk>/bksb/watch/", sessions.watch, name="watch"),
     path("learners/<int:pk>/bksb/skills.csv", sessions.export_learner_skills, name="export_learner_skills"),
     path("integrations/bksb/skills.csv", sessions.export_all_skills, name="export_all_skills"),
     path("integrations/bksb/settings/watch-list/", watch_settings.watch_settings, name="watch_settings"),
     path("management/bksb/schedule/watch-list/", watch_settings.watch_schedule, name="watch_schedule"),
-    # Issue 12: the unmatched report, creating bksb users for an intake, creating them automatically.
+    # The unmatched report, creating bksb users for an intake, creating them automatically.
     path("management/bksb/unmatched/", unmatched.unmatched, name="unmatched"),
     path("management/bksb/unmatched.csv", unmatched.unmatched_export, name="unmatched_export"),
     path("integrations/bksb/automatic-users/", auto_create_page.auto_create, name="auto_create"),

@@ -1,4 +1,4 @@
-"""The Celery app. The bksb tasks live in bksb_integration/sync/tasks.py, the background jobs' task in jobs/tasks.py."""
+"""The Celery app. The bksb tasks live in bksb_integration/tasks.py, the background jobs' task in jobs/tasks.py."""
 
 import os
 
@@ -8,4 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bksbmis.settings")
 
 app = Celery("bksbmis")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["bksb_integration.sync", "jobs"])
+app.autodiscover_tasks(["bksb_integration", "jobs"])

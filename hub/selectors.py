@@ -9,6 +9,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from bksb_integration.accounts.usernames import effective_bksb_username
+from bksb_integration.config.connection import bksb_switched_on
 from bksb_integration.models import BksbSettings, DiagnosticAssessmentResult, InitialAssessmentResult, Subject
 from hub.addresses import is_web_address
 from learners.models import Learner
@@ -20,7 +21,7 @@ HUB_SUBJECTS = {Subject.ENGLISH: "English", Subject.MATHS: "Maths", Subject.ICT:
 
 def bksb_configured(settings: BksbSettings) -> bool:
     """The deployment has the bksb module and the provider has switched the integration on."""
-    return bksb_available() and settings.integration_enabled
+    return bksb_switched_on(settings)
 
 
 def bksb_url_option_on(settings: BksbSettings) -> bool:

@@ -26,8 +26,7 @@ from simple_history.utils import get_history_manager_for_model
 
 from learners.import_rows import COLUMNS, LEARNER_FIELDS, CheckedRow, RowError, row_check
 from learners.import_warnings import RowWarning, bksb_username_warnings
-from learners.models import Learner, WebUser
-from learners.search import search_text_for
+from learners.models import Learner, WebUser, search_text_for
 from learners.signals import learners_imported
 
 BATCH_SIZE = 1000

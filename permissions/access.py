@@ -5,6 +5,8 @@ Views never check group or permission names themselves: they ask here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 
@@ -81,3 +83,46 @@ def can_manage_bksb_settings(user: AnyUser) -> bool:
 def can_view_bksb_reports(user: AnyUser) -> bool:
     """Management > BKSB > Reports: cohorts' levels, linking back to the learner list."""
     return can_see_bksb(user) and can_view_learners(user)
+
+
+# -- Rights combined with the records: a page or job that names learners needs View learners too. ----------
+
+
+def on_record(*checks: Callable[[AnyUser], bool]) -> Callable[[AnyUser], bool]:
+    """A page of a learner's record (the BKSB tab, Create user): the record, and every right in `checks`."""
+    return lambda user: can_view_learners(user) and all(check(user) for check in checks)
+
+
+def can_see_bksb_records(user: AnyUser) -> bool:
+    """The BKSB module on records: sessions, skills, evidence packs (one or many)."""
+    return can_view_learners(user) and can_see_bksb(user)
+
+
+def can_watch(user: AnyUser) -> bool:
+    """Watch / Stop watching on a record's tab: the record, and Get BKSB Results."""
+    return can_view_learners(user) and can_get_bksb_results(user)
+
+
+def can_get_results_for_records(user: AnyUser) -> bool:
+    """Get Results for a selection of the list, and the Induction board: the records, and Get Results for all."""
+    return can_view_learners(user) and can_get_results_for_all(user)
+
+
+def can_create_bksb_users_for_records(user: AnyUser) -> bool:
+    """Create bksb users and send invites for many records (their names and emails show): the records too."""
+    return can_view_learners(user) and can_create_bksb_user(user)
+
+
+def can_invite_from_board(user: AnyUser) -> bool:
+    """Send invite again on the Induction board."""
+    return can_get_results_for_records(user) and can_create_bksb_users_for_records(user)
+
+
+def can_link_records(user: AnyUser) -> bool:
+    """Match learners, its review and Link selected: the records, and Edit BKSB Link."""
+    return can_view_learners(user) and can_edit_bksb_link(user)
+
+
+def can_see_unmatched(user: AnyUser) -> bool:
+    """The Unmatched report names records: the records, and the right to run or fix links for all of them."""
+    return can_view_learners(user) and (can_get_results_for_all(user) or can_edit_bksb_link(user))

@@ -1,5 +1,9 @@
 """The audit trail: who changed what and when, read from django-simple-history and PermissionChange.
 
+Apps register what they audit (audit_history_register, audit_entries_register) from their ready(), so this
+module knows no app above it: the learners app registers the learner's bksb fields, the bksb integration
+its settings, links, mappings, user creation, tags and evidence packs.
+
 Each source reads its latest rows (a bounded number, see `limit`), works out the
 field differences against each row's previous version in Python (one extra query
 per source), and yields plain `AuditEntry`s. Fields whose names suggest a secret
@@ -13,22 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 from simple_history.utils import get_history_manager_for_model
 
-from bksb_integration.models import (
-    BksbLink,
-    BksbSettings,
-    EvidencePack,
-    LearnerTag,
-    LevelMapping,
-    SubjectMapping,
-    TagRule,
-    UserCreationRequest,
-)
-from learners.models import Learner, LearningStatus
 from permissions.models import PermissionChange
 from permissions.services import RIGHT_LABELS
 
@@ -36,10 +30,8 @@ HIDDEN_WORDS = ("secret", "password", "encrypted", "token")
 LIMIT = 300
 LEARNER_SCAN = 3000
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
-# JSON list fields that hold choice values: shown by their labels, as the settings page shows them.
-LIST_LABELS: dict[str, dict[str, str]] = {
-    "eligible_learning_statuses": {value: str(label) for value, label in LearningStatus.choices},
-}
+# JSON list fields that hold choice values (field name -> {value: label}): shown by their labels.
+LIST_LABELS: dict[str, dict[str, str]] = {}
 
 
 @dataclass(frozen=True)
@@ -170,36 +162,43 @@ def _shown(field: models.Field, value: Any) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
-def _learner_of(record: Any) -> str:
+def learner_of(record: Any) -> str:
+    """How an audited row that belongs to a learner names it."""
     try:
         return f"Learner {record.learner.learner_ref}"
-    except Learner.DoesNotExist:
+    except ObjectDoesNotExist:
         return f"Learner #{record.learner_id} (deleted)"
 
 
-HISTORY_SOURCES = [
-    HistorySource("settings", "bksb settings", BksbSettings, lambda r: "bksb settings"),
-    HistorySource(
-        "learners",
-        "Learner BKSB fields",
-        Learner,
-        lambda r: f"Learner {r.learner_ref} ({r.first_name} {r.last_name})",
-        fields=("bksb_user", "bksb_username"),
-        limit=LEARNER_SCAN,
-    ),
-    HistorySource("links", "BKSB links", BksbLink, _learner_of, related=("learner",)),
-    HistorySource("levels", "Level mappings", LevelMapping, lambda r: f"Level mapping “{r.text}”"),
-    HistorySource("subjects", "Subject mappings", SubjectMapping, lambda r: f"Subject mapping {r.course_subject}"),
-    HistorySource("creation", "BKSB user creation", UserCreationRequest, _learner_of, related=("learner",)),
-    # Levels at a glance (issue 14): tag rules, and the tags they give records.
-    HistorySource("tag_rules", "Tag rules", TagRule, lambda r: f"Tag rule “{r.name}”"),
-    HistorySource("tags", "Tags", LearnerTag, _learner_of, related=("learner",)),
-]
+@dataclass(frozen=True)
+class EntrySource:
+    """A source of entries that is not a simple-history table (the permissions changes, evidence packs)."""
 
-SOURCE_CHOICES = [(s.key, s.title) for s in HISTORY_SOURCES] + [
-    ("permissions", "Permissions"),
-    ("evidence", "Evidence packs"),
-]
+    key: str
+    title: str
+    entries: Callable[[int], list[AuditEntry]]
+
+
+HISTORY_SOURCES: list[HistorySource] = []
+ENTRY_SOURCES: list[EntrySource] = []
+
+
+def audit_history_register(source: HistorySource, *, list_labels: dict[str, dict[str, str]] | None = None) -> None:
+    """An app's model whose simple-history table the audit trail reads (from the app's ready())."""
+    if all(known.key != source.key for known in HISTORY_SOURCES):
+        HISTORY_SOURCES.append(source)
+    LIST_LABELS.update(list_labels or {})
+
+
+def audit_entries_register(source: EntrySource) -> None:
+    """An app's own kind of entry (from the app's ready())."""
+    if all(known.key != source.key for known in ENTRY_SOURCES):
+        ENTRY_SOURCES.append(source)
+
+
+def audit_source_choices() -> list[tuple[str, str]]:
+    """The Audit trail's Source filter: every registered source, history tables first."""
+    return [(s.key, s.title) for s in HISTORY_SOURCES] + [(s.key, s.title) for s in ENTRY_SOURCES]
 
 
 def permission_entries(limit: int = LIMIT) -> list[AuditEntry]:
@@ -220,33 +219,16 @@ def permission_entries(limit: int = LIMIT) -> list[AuditEntry]:
     ]
 
 
-def evidence_pack_entries(limit: int = LIMIT) -> list[AuditEntry]:
-    """Each evidence pack made: for whom, by whom, and the fingerprint it showed."""
-    rows = EvidencePack.objects.select_related("made_by", "learner")[:limit]
-    return [
-        AuditEntry(
-            when=row.made_at,
-            who=row.made_by.get_username() if row.made_by else "Command line",
-            source="Evidence packs",
-            what=_learner_of(row),
-            action="Evidence pack made" + (" (in a zip)" if row.in_bulk else ""),
-            changes=(
-                FieldChange("Results", None, str(row.result_count)),
-                FieldChange("SHA-256 of the raw items", None, row.fingerprint),
-            ),
-        )
-        for row in rows
-    ]
-
-
 def audit_entries(*, source: str = "") -> list[AuditEntry]:
     """The latest changes, newest first, from one source or (source="") all of them."""
     entries: list[AuditEntry] = []
     for history_source in HISTORY_SOURCES:
         if source in ("", history_source.key):
             entries += history_source.entries()
-    if source in ("", "permissions"):
-        entries += permission_entries()
-    if source in ("", "evidence"):
-        entries += evidence_pack_entries()
+    for entry_source in ENTRY_SOURCES:
+        if source in ("", entry_source.key):
+            entries += entry_source.entries(LIMIT)
     return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+audit_entries_register(EntrySource("permissions", "Permissions", permission_entries))

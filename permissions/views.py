@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from permissions.access import can_edit_permissions, can_view_audit
-from permissions.audit import SOURCE_CHOICES, audit_entries
+from permissions.audit import audit_entries, audit_source_choices
 from permissions.decorators import StaffRequest, staff_required
 from permissions.forms import RightsForm, TargetForm
 from permissions.services import RIGHT_LABELS, rights_apply, rights_from_groups, rights_of, target_label
@@ -59,8 +59,8 @@ def edit(request: StaffRequest) -> HttpResponse:
 @staff_required(can_view_audit)
 def audit(request: HttpRequest) -> HttpResponse:
     source = request.GET.get("source", "")
-    if source not in dict(SOURCE_CHOICES):
+    if source not in dict(audit_source_choices()):
         source = ""
     page = Paginator(audit_entries(source=source), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "source": source, "sources": SOURCE_CHOICES}
+    context = {"page": page, "source": source, "sources": audit_source_choices()}
     return render(request, "permissions/audit.html", context)

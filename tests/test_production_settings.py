@@ -63,7 +63,7 @@ def test_the_filesystem_broker_keeps_every_file_under_the_var_folder(tmp_path):
     code = (
         "import django; django.setup();"
         "from django.conf import settings; from bksbmis.celery import app;"
-        "app.send_task('bksb_integration.sync.tasks.nothing');"
+        "app.send_task('bksb_integration.tasks.nothing');"
         "import json; options = settings.CELERY_BROKER_TRANSPORT_OPTIONS;"
         "print(json.dumps([value for key, value in options.items() if 'folder' in key]))"
     )

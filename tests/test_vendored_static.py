@@ -23,3 +23,14 @@ def test_vendored_chartjs_is_the_pinned_version_with_its_licences():
 def test_vendored_chartjs_names_no_missing_source_map():
     # The manifest storage (collectstatic) fails on a sourceMappingURL whose file is absent.
     assert "sourceMappingURL" not in (CHARTJS / "chart.umd.min.js").read_text()
+
+
+def test_vendored_htmx_is_the_pinned_version_with_its_licence():
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["htmx.org"]
+    locked = json.loads((ROOT / "package-lock.json").read_text())["packages"]["node_modules/htmx.org"]
+    htmx = ROOT / "static" / "vendor" / "htmx"
+    assert locked["version"] == pinned
+    assert (htmx / "VERSION").read_text().strip() == f"htmx.org {pinned}"
+    assert f'version:"{pinned}"' in (htmx / "htmx.min.js").read_text()
+    assert "Zero-Clause BSD" in (htmx / "LICENSE").read_text()
+    assert "sourceMappingURL" not in (htmx / "htmx.min.js").read_text()

@@ -24,7 +24,6 @@ from jobs.models import Job, JobItem
 from jobs.services import job_item_finish, job_items_pending, job_progress, job_start
 from learners.models import Learner
 from permissions import access
-from permissions.access import AnyUser
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +57,6 @@ UNCONFIRMED_MESSAGE = (
     "The worker sending this invite stopped before it recorded the email, which may have gone: "
     "it was not sent again. Ask the learner, and send it from the record if it did not arrive."
 )
-
-
-def may_send_invites(user: AnyUser) -> bool:
-    """As a record's Send invite: the records, and Create BKSB User."""
-    return access.can_view_learners(user) and access.can_create_bksb_user(user)
 
 
 def invites_send_start(*, learner_ids: list[int], started_by: User | None, with_auto_login_link: bool) -> Job:
@@ -144,7 +138,7 @@ BKSB_INVITES_SEND = JobKind(
     title="Send invite again",
     unit="records",
     run=invites_send_run,
-    may_run=may_send_invites,
-    template="bksb_integration/_invites_job.html",
+    may_run=access.can_create_bksb_users_for_records,
+    template="bksb_integration/creation/_invites_job.html",
     context=invites_send_context,
 )

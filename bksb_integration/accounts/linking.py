@@ -11,8 +11,8 @@ from django.utils import timezone
 from bksb_integration.accounts.usernames import username_in_effect, web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbUserNotFound
-from bksb_integration.config.levels import levels_refresh
-from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult
+from bksb_integration.levels.summary import levels_refresh
+from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult, UserCreationRequest
 from learners.models import Learner
 
 # Cleared whenever a link resolves anew: the record is off the unmatched report.
@@ -289,3 +289,21 @@ def _link_apply(
 
 def _save_learner(learner: Learner) -> None:
     learner.save(update_fields=["bksb_user", "bksb_username", "updated_at"])
+
+
+def is_linked(learner: Learner) -> bool:
+    """A BKSB User whose username has been resolved to a bksb user: nothing to match."""
+    if not learner.bksb_user:
+        return False
+    try:
+        return bool(learner.bksb_link.bksb_user_id)
+    except BksbLink.DoesNotExist:
+        return False
+
+
+def has_bksb_user(learner: Learner) -> bool:
+    """The record has a bksb user we know of: a resolved link (is_linked), or one created for it here."""
+    # Asked of the database, not of a learner.bksb_link loaded earlier: a link may have been made since.
+    if learner.bksb_user and BksbLink.objects.filter(learner=learner, bksb_user_id__isnull=False).exists():
+        return True
+    return UserCreationRequest.objects.filter(learner=learner, status=UserCreationRequest.Status.CREATED).exists()

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.api.client import BksbClient, ClientOptions, basic_auth_can_carry
-from bksb_integration.api.errors import BksbAuthError, BksbEncodingError, BksbError, BksbRedirected
+from bksb_integration.api.errors import BksbError
 from bksb_integration.config.settings_change import KEY_FIELDS
+from bksb_integration.config.wording import bksb_error_words
 from bksb_integration.models import BksbSettings
 from bksb_integration.models.encryption import SecretUnreadable
 from permissions.access import bksb_available
@@ -70,6 +71,19 @@ def bksb_readiness(settings: BksbSettings | None = None, *, need_enabled: bool =
     if not settings.api_url or not settings.access_key_id or not settings.has_secret_access_key:
         return Readiness(NO_KEYS)
     return Readiness()
+
+
+def bksb_switched_on(settings: BksbSettings | None = None) -> bool:
+    """Has the provider switched the integration on, on a deployment with the bksb module?
+
+    The keys may still be missing: bksb_readiness says whether bksb can be called. Without `settings`
+    this is one EXISTS query, cheap enough for a template tag or a list action's check.
+    """
+    if not bksb_available():
+        return False
+    if settings is None:
+        return BksbSettings.objects.filter(pk=1, integration_enabled=True).exists()
+    return settings.integration_enabled
 
 
 def require_bksb(*, need_configured: bool = True) -> None:
@@ -164,20 +178,5 @@ def _probe(settings: BksbSettings) -> ConnectionTestResult:
         return ConnectionTestResult(False, str(exc))
     except BksbError as exc:
         logger.info("bksb connection test failed: %s", exc)
-        return ConnectionTestResult(False, _explain(exc, settings.api_url))
+        return ConnectionTestResult(False, bksb_error_words(exc, url=settings.api_url))
     return ConnectionTestResult(True, "Connected: bksb accepted the key.")
-
-
-def _explain(exc: BksbError, url: str) -> str:
-    if isinstance(exc, BksbAuthError) and exc.status == 403:
-        return "The key is disabled or the permission for this call is not set to Allow in bksb."
-    if isinstance(exc, BksbAuthError):
-        return "bksb refused the key: check the Access Key ID and Secret Access Key."
-    if isinstance(exc, BksbEncodingError):
-        return f"Nothing was sent to bksb: {exc.detail}."
-    if isinstance(exc, BksbRedirected):
-        return f"{exc.detail[:1].upper()}{exc.detail[1:]}."
-    if exc.status is None:
-        reason = exc.detail or "the request failed"
-        return f"bksb could not be reached at {url}: {reason}."
-    return f"bksb answered something unexpected (HTTP {exc.status})."

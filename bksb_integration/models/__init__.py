@@ -1,7 +1,7 @@
 """bksb_integration's tables. Every table name starts with bksb_ (see BKSB Tables)."""
 
 from bksb_integration.models.config import BksbSettings
-from bksb_integration.models.levels import (  # Levels at a glance (issue 14)
+from bksb_integration.models.levels import (  # Levels at a glance
     UNMAPPED_SUBJECT,
     EvidencePack,
     LearnerLevel,
@@ -10,14 +10,14 @@ from bksb_integration.models.levels import (  # Levels at a glance (issue 14)
     TagRule,
 )
 
-# The unmatched report and relinking after bksb merges users (issue 12).
+# The unmatched report and relinking after bksb merges users.
 from bksb_integration.models.links import BksbLink, Unmatched
 from bksb_integration.models.mappings import Level, LevelMapping, Subject, SubjectMapping
-from bksb_integration.models.matching import MatchSuggestion, UsernameProbe  # matching (issue 12)
+from bksb_integration.models.matching import MatchSuggestion, UsernameProbe  # matching
 from bksb_integration.models.results import DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.models.runs import Run, RunLearner
 
-# Assessment sessions, per-skill results and the watch list (issue 13).
+# Assessment sessions, per-skill results and the watch list.
 from bksb_integration.models.sessions import AssessmentSession, SkillResult, WatchEntry
 from bksb_integration.models.users import Invite, UserCreationRequest
 

@@ -94,7 +94,7 @@ class BksbSettings(models.Model):
         "Prior knowledge shown at or above", max_length=20, choices=Level.choices, default=Level.LEVEL_1
     )
 
-    # The watch list (issue 13): records created or invited lately are polled until their initial assessments are in.
+    # The watch list: records created or invited lately are polled until their initial assessments are in.
     watch_window_days = models.PositiveIntegerField("Watch records created or invited within (days)", default=14)
     watch_interval_minutes = models.PositiveIntegerField("Poll watched records every (minutes)", default=10)
     watch_hours_start = models.TimeField("Poll from (UK time)", default=dt.time(8, 0))

@@ -102,7 +102,7 @@ class LearnerLevel(models.Model):
         constraints = [models.UniqueConstraint(fields=["learner", "subject"], name="bksb_learner_level_unique")]
         indexes = [
             models.Index(fields=["subject", "highest_rank"], name="bksb_level_subject_highest"),
-            # The learner list and the cohort reports (issue 14, migration 0018): the level filters' EXISTS and
+            # The learner list and the cohort reports (migration 0018): the level filters' EXISTS and
             # the report's grouped count read only these indexes (index-only scans), never the wide rows. The
             # first two replace (subject, latest_rank) and (subject, initial_latest_rank), which they start with.
             models.Index(fields=["subject", "latest_rank", "learner"], name="bksb_level_subject_latest_l"),

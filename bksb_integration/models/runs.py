@@ -68,7 +68,7 @@ class Run(models.Model):
     results_updated = models.PositiveIntegerField(default=0)
     results_unchanged = models.PositiveIntegerField(default=0)
     requests_made = models.PositiveIntegerField(default=0)
-    # Assessment sessions (issue 13): whether staff asked for them, and what reading them cost and stored.
+    # Assessment sessions: whether staff asked for them, and what reading them cost and stored.
     with_sessions = models.BooleanField(default=False)
     session_requests = models.PositiveIntegerField(default=0)
     eoa_requests = models.PositiveIntegerField(default=0)

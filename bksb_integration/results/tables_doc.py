@@ -18,7 +18,7 @@ from django.db import models
 TABLES = [
     "InitialAssessmentResult",
     "DiagnosticAssessmentResult",
-    # Assessment sessions, per-skill results and the watch list (issue 13).
+    # Assessment sessions, per-skill results and the watch list.
     "AssessmentSession",
     "SkillResult",
     "WatchEntry",
@@ -27,7 +27,7 @@ TABLES = [
     "RunLearner",
     "LevelMapping",
     "SubjectMapping",
-    # Levels at a glance (issue 14).
+    # Levels at a glance.
     "LearnerLevel",
     "TagRule",
     "LearnerTag",
@@ -66,7 +66,7 @@ def _reading(prefix: str, what: str) -> dict[str, str]:
     }
 
 
-# Levels at a glance (issue 14): the summary, tags and evidence packs.
+# Levels at a glance: the summary, tags and evidence packs.
 _LEVEL_TABLES: dict[str, dict[str, str]] = {
     "bksb_learner_level": {
         "": "One row per record and subject it has results in: its levels at a glance, computed from the result "
@@ -145,7 +145,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         **_RESULT_COLUMNS,
         "percent_score": "bksb's PercentScore, 0 to 100; empty when bksb sent none.",
     },
-    # Assessment sessions, per-skill results and the watch list (issue 13).
+    # Assessment sessions, per-skill results and the watch list.
     "bksb_assessment_session": {
         "": "One row per V5 (reformed) English or maths assessment session of a bksb user, finished or not. "
         "A session is identified by (bksb_user_id, session_id); an unfinished one is stored with no completed_at "
@@ -261,7 +261,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "included in requests_made.",
         "sessions_stored": "Assessment sessions stored new, finished or changed.",
         "skills_stored": "Per-skill rows stored.",
-        # Get Results for a selection (issue 13).
+        # Get Results for a selection.
         "selection": "Get Results for a selection: the learner list's query it was limited to (its filters, or the "
         "ticked ids), as JSON; empty for every eligible learner.",
         "selection_label": "Get Results for a selection: what was selected, in words (e.g. 3 ticked records).",

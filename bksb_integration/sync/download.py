@@ -46,7 +46,6 @@ from bksb_integration.api.client import BksbClient, pooled_session
 from bksb_integration.api.errors import (
     BksbAuthError,
     BksbError,
-    BksbMalformedAnswer,
     BksbNotFound,
     BksbTransientError,
     BksbUserNotFound,
@@ -54,6 +53,7 @@ from bksb_integration.api.errors import (
 from bksb_integration.api.types import AssessmentResult
 from bksb_integration.config.connection import BksbNotReady, bksb_client
 from bksb_integration.config.mapping import Mapper
+from bksb_integration.config.wording import bksb_error_words
 from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner, Unmatched
 from bksb_integration.sync.breaker import run_transport_failure
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
@@ -545,16 +545,9 @@ def commits_without_waiting() -> Iterator[None]:
 
 
 def failure_message(exc: Exception) -> str:
-    """Plain words for staff; never a secret (the client's errors carry none)."""
-    if isinstance(exc, (LinkError, BksbNotReady, BksbAuthError, DownloadFailed)):
+    """Plain words for staff (config/wording.py for bksb's own errors); never a secret."""
+    if isinstance(exc, (LinkError, BksbNotReady, DownloadFailed)):
         return str(exc)
-    if isinstance(exc, BksbTransientError):
-        return "bksb did not answer in time or is busy right now; nothing was changed. Try again later."
-    if isinstance(exc, BksbMalformedAnswer):
-        return "bksb answered something unexpected; nothing was changed. Try again later."
-    if isinstance(exc, BksbNotFound):
-        return "bksb does not know this learner's bksb user any more; check the BKSB Username."
     if isinstance(exc, BksbError):
-        status = f" (HTTP {exc.status})" if exc.status else ""
-        return f"bksb refused the request{status}; nothing was changed."
+        return bksb_error_words(exc)
     return "The download failed unexpectedly; nothing was changed."

@@ -19,8 +19,8 @@ from django.db.models import QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from bksb_integration.accounts.eligibility import eligible_learners, skipped_counts
 from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
-from bksb_integration.sync.eligibility import eligible_learners, skipped_counts
 from bksb_integration.sync.progress import GET_RESULTS_REPLACE_AFTER, run_stall
 from bksb_integration.sync.queue import get_results_plan_queue, get_results_probe_queue, run_learners_download_queue
 from bksb_integration.sync.runs import run_close_if_done, run_reconcile, run_stop

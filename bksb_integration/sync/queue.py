@@ -19,6 +19,7 @@ RUNS_SWEEP = TASK_PREFIX + "runs_sweep"
 RUNS_PRUNE = TASK_PREFIX + "runs_prune"
 GET_RESULTS_PROBE = TASK_PREFIX + "get_results_probe"
 WATCH_PASS = TASK_PREFIX + "watch_pass"
+AUTO_CREATE = TASK_PREFIX + "auto_create"
 
 # Learners per task message: enough to spread a run's messaging cost, few
 # enough that every worker thread gets a share of a small run.
@@ -61,3 +62,8 @@ def get_results_probe_queue(run_id: int, *, countdown: float = 0) -> None:
     if current_app.conf.task_always_eager:
         return
     _queue(GET_RESULTS_PROBE, run_id, countdown=countdown)
+
+
+def auto_create_queue(*, reason: str) -> None:
+    """Create bksb users for the new eligible records (creation/intake.py), after the work that queues it."""
+    _queue(AUTO_CREATE, reason)

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bksb_integration.api.types import AssessmentResult
-from bksb_integration.config.levels import levels_refresh
 from bksb_integration.config.mapping import Mapper
+from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.models.results import AssessmentResult as StoredResult
 

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, Max, Min, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
+from bksb_integration.accounts.eligibility import eligible_learners
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.types import AssessmentResult
 from bksb_integration.models import (
@@ -47,7 +48,6 @@ from bksb_integration.models import (
     UserCreationRequest,
     WatchEntry,
 )
-from bksb_integration.sync.eligibility import eligible_learners
 from bksb_integration.sync.progress import ACTIVE, GET_RESULTS_REPLACE_AFTER, run_stall
 from bksb_integration.sync.queue import run_learners_download_queue
 from bksb_integration.sync.sessions import SessionsRead, sessions_read

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django import template
 
-from bksb_integration.accounts.user_creation import is_linked
+from bksb_integration.accounts.linking import has_bksb_user
 from bksb_integration.accounts.usernames import effective_bksb_username
-from bksb_integration.models import BksbSettings
+from bksb_integration.config.connection import bksb_switched_on
 from learners.models import Learner
 
 register = template.Library()
@@ -15,10 +15,10 @@ register = template.Library()
 @register.simple_tag
 def bksb_integration_enabled() -> bool:
     """{% bksb_integration_enabled as enabled %}: is the bksb integration switched on?"""
-    return BksbSettings.objects.filter(pk=1, integration_enabled=True).exists()
+    return bksb_switched_on()
 
 
 @register.simple_tag
 def bksb_record_actions(learner: Learner) -> dict[str, bool]:
     """Which of BKSB | Create user and Send invite fit this record."""
-    return {"create": not is_linked(learner), "invite": bool(effective_bksb_username(learner))}
+    return {"create": not has_bksb_user(learner), "invite": bool(effective_bksb_username(learner))}

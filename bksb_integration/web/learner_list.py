@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from bksb_integration.models import BksbSettings
+from bksb_integration.config.connection import bksb_switched_on
 from learners.listing import ListAction, list_action_register
 from permissions import access
-from permissions.access import bksb_available
 
 
 def _integration_on() -> bool:
-    return bksb_available() and BksbSettings.objects.filter(pk=1, integration_enabled=True).exists()
+    return bksb_switched_on()
 
 
 def _may_create_users(request: HttpRequest) -> bool:
@@ -27,7 +26,7 @@ def register() -> None:
     list_action_register(
         ListAction(
             label="Create bksb users",
-            url_name="bksb:bulk_create",
+            url_name="bksb:users_create",
             allowed=_may_create_users,
             # The choice of invite that comes next asks before anything starts (web/intake.py).
             help="Records that already have a bksb user are left as they are; you choose about invites next.",

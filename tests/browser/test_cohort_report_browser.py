@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from tests.bksb_integration.cohort_support import cohort_build
+from tests.bksb_integration.levels.cohort_support import cohort_build
 from tests.support import mappings_seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from bksb_integration.config import levels_job
+from bksb_integration.levels import recompute_job as levels_job
 from bksb_integration.models import EvidencePack, LearnerLevel, LearnerTag, TagRule
 from jobs import queue
 from jobs.services import job_run
-from tests.bksb_integration.levels_support import item, store
+from tests.bksb_integration.levels.levels_support import item, store
 from tests.factories import LearnerFactory
 from tests.support import mappings_seed
 

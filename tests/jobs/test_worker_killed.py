@@ -21,7 +21,7 @@ import pytest
 from celery import current_app
 from django.db import connection
 
-from bksb_integration.accounts.create_users import bksb_users_create_start
+from bksb_integration.creation.users_job import bksb_users_create_start
 from bksb_integration.models import BksbLink, UserCreationRequest
 from bksb_sandbox.server import SandboxServer
 from jobs.models import Job, JobItem

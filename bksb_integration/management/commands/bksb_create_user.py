@@ -17,14 +17,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from bksb_integration.accounts import user_creation as uc
-from bksb_integration.accounts.create_users import LABELS, IntakeOptions, bksb_users_create_start
 from bksb_integration.accounts.invites import InviteError, invite_send
 from bksb_integration.api.client import BksbClient
 from bksb_integration.config.connection import BksbNotReady, bksb_client, require_bksb
+from bksb_integration.creation import user_create as uc
+from bksb_integration.creation.intake import unlinked_eligible
+from bksb_integration.creation.users_job import LABELS, IntakeOptions, bksb_users_create_start
+from bksb_integration.creation.views.forms import CreateBksbUserForm
 from bksb_integration.models import BksbLink, BksbSettings
-from bksb_integration.sync.intake import unlinked_eligible
-from bksb_integration.web.forms_users import CreateBksbUserForm
 from jobs.models import Job, JobItem
 from jobs.services import job_run
 from learners.models import Learner

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from bksb_integration.config.connection import require_bksb
-from bksb_integration.results.levels_export import level_records, level_rows
+from bksb_integration.levels.export import level_records, level_rows
 from bksbmis.csv_export import csv_lines
 
 

@@ -19,12 +19,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from bksb_integration.accounts.matching import RecordMatch, suggestion_link
+from bksb_integration.accounts.eligibility import unlinked_learners
 from bksb_integration.api.errors import BksbAuthError
 from bksb_integration.config.connection import BksbNotReady, bksb_client, require_bksb
+from bksb_integration.matching.match_job import records_match_foreground, strong_unique
+from bksb_integration.matching.suggestions import RecordMatch, suggestion_link
 from bksb_integration.models import BksbSettings
-from bksb_integration.sync.eligibility import unlinked_learners
-from bksb_integration.sync.matching import records_match_foreground, strong_unique
 from learners.models import Learner
 
 COMMAND_REASON = "Matching (bksb_match --link-strong-unique)"

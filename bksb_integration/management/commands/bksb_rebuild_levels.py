@@ -12,8 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from bksb_integration.config.levels import learners_with_results, levels_refresh
-from bksb_integration.config.levels_job import levels_refresh_message, levels_refresh_start
+from bksb_integration.levels.recompute_job import levels_refresh_message, levels_refresh_start
+from bksb_integration.levels.summary import learners_with_results, levels_refresh
 
 REASON = "Levels rebuilt (bksb_rebuild_levels)"
 

@@ -1,0 +1,65 @@
+"""What the bksb integration records in the audit trail (permissions/audit.py), registered from the app's ready()."""
+
+from __future__ import annotations
+
+from bksb_integration.models import (
+    BksbLink,
+    BksbSettings,
+    EvidencePack,
+    LearnerTag,
+    LevelMapping,
+    SubjectMapping,
+    TagRule,
+    UserCreationRequest,
+)
+from learners.models import LearningStatus
+from permissions.audit import (
+    LIMIT,
+    AuditEntry,
+    EntrySource,
+    FieldChange,
+    HistorySource,
+    audit_entries_register,
+    audit_history_register,
+    learner_of,
+)
+
+
+def evidence_pack_entries(limit: int = LIMIT) -> list[AuditEntry]:
+    """Each evidence pack made: for whom, by whom, and the fingerprint it showed."""
+    rows = EvidencePack.objects.select_related("made_by", "learner")[:limit]
+    return [
+        AuditEntry(
+            when=row.made_at,
+            who=row.made_by.get_username() if row.made_by else "Command line",
+            source="Evidence packs",
+            what=learner_of(row),
+            action="Evidence pack made" + (" (in a zip)" if row.in_bulk else ""),
+            changes=(
+                FieldChange("Results", None, str(row.result_count)),
+                FieldChange("SHA-256 of the raw items", None, row.fingerprint),
+            ),
+        )
+        for row in rows
+    ]
+
+
+def audit_register() -> None:
+    statuses = {value: str(label) for value, label in LearningStatus.choices}
+    audit_history_register(
+        HistorySource("settings", "bksb settings", BksbSettings, lambda r: "bksb settings"),
+        list_labels={"eligible_learning_statuses": statuses},
+    )
+    audit_history_register(HistorySource("links", "BKSB links", BksbLink, learner_of, related=("learner",)))
+    audit_history_register(
+        HistorySource("levels", "Level mappings", LevelMapping, lambda r: f"Level mapping “{r.text}”")
+    )
+    audit_history_register(
+        HistorySource("subjects", "Subject mappings", SubjectMapping, lambda r: f"Subject mapping {r.course_subject}")
+    )
+    audit_history_register(
+        HistorySource("creation", "BKSB user creation", UserCreationRequest, learner_of, related=("learner",))
+    )
+    audit_history_register(HistorySource("tag_rules", "Tag rules", TagRule, lambda r: f"Tag rule “{r.name}”"))
+    audit_history_register(HistorySource("tags", "Tags", LearnerTag, learner_of, related=("learner",)))
+    audit_entries_register(EntrySource("evidence", "Evidence packs", evidence_pack_entries))

@@ -1,0 +1,104 @@
+"""Create bksb users for an intake: the records picked (ticked, all matching the list's filters, or the
+unmatched report's), a choice of invite, then the Create bksb users job and its window.
+
+The first POST (the list's or the report's button) answers with the choice, carrying the
+selection along; its Start posts the same selection again with the choice, which starts the job.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Q, QuerySet
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
+
+from bksb_integration.config.connection import bksb_readiness
+from bksb_integration.creation import user_create as uc
+from bksb_integration.creation.users_job import IntakeOptions, bksb_users_create_start
+from bksb_integration.models import BksbLink, BksbSettings, UserCreationRequest
+from bksb_integration.unmatched.report import CREATABLE, unmatched_records
+from jobs.views import job_started_response
+from learners.models import Learner
+from permissions.decorators import StaffRequest
+
+# scope=unmatched: the unmatched report's records that have no bksb user at all.
+FROM_REPORT = "unmatched"
+# What the choice adds to the carried selection (never carried twice).
+OWN_FIELDS = {"csrfmiddlewaretoken", "start", "invite", "auto_login_link"}
+
+
+class IntakeForm(forms.Form):
+    invite = forms.BooleanField(label="Send each new bksb user an invite", required=False)
+    auto_login_link = forms.BooleanField(
+        label="Include a one-time auto-login link in each invite",
+        required=False,
+        help_text="Made by bksb as each email is sent; it expires and is never stored here.",
+    )
+
+    @property
+    def options(self) -> IntakeOptions:
+        data = self.cleaned_data
+        return IntakeOptions(invite=data["invite"], auto_login_link=data["invite"] and data["auto_login_link"])
+
+
+def records_from_report(settings: BksbSettings) -> QuerySet[Learner]:
+    """The unmatched report's records with no bksb user: not BKSB Users, or their username unknown to bksb."""
+    return unmatched_records(settings=settings, today=timezone.localdate(), kinds=CREATABLE)
+
+
+def intake_create(request: StaffRequest, selected: QuerySet[Learner], *, back: str) -> HttpResponse:
+    """Answer the button with the choice, or, once chosen (start), start the job and open its window."""
+    settings = BksbSettings.load()
+    readiness = bksb_readiness(settings)
+    if not readiness.ready:
+        return _back(request, back, readiness.reason)
+    ids = list(selected.values_list("pk", flat=True))
+    if not ids:
+        return _back(request, back, "Select the learners or applicants to create bksb users for.")
+    form = IntakeForm(request.POST if "start" in request.POST else None)
+    if not form.is_valid():
+        return _choice(request, form, selected, len(ids), settings)
+    try:
+        job = bksb_users_create_start(learner_ids=ids, started_by=request.user, options=form.options)
+    except uc.CreationNotPossible as exc:
+        return _back(request, back, str(exc))
+    return job_started_response(request, job)
+
+
+def _choice(
+    request: StaffRequest, form: IntakeForm, selected: QuerySet[Learner], count: int, settings: BksbSettings
+) -> HttpResponse:
+    chosen = selected.order_by().values("pk")
+    resolved = BksbLink.objects.filter(learner__bksb_user=True, bksb_user_id__isnull=False).values("learner_id")
+    created = UserCreationRequest.objects.filter(status=UserCreationRequest.Status.CREATED).values("learner_id")
+    linked = Learner.objects.filter(pk__in=chosen).filter(Q(pk__in=resolved) | Q(pk__in=created)).count()
+    context = {
+        "form": form,
+        "count": count,
+        "linked": linked,
+        "settings": settings,
+        "carried": _carried(request.POST),
+        "action": request.path,
+    }
+    template = (
+        "bksb_integration/creation/_intake_choice.html"
+        if request.htmx
+        else "bksb_integration/creation/intake_choice.html"
+    )
+    return render(request, template, context)
+
+
+def _carried(data: QueryDict) -> list[tuple[str, str]]:
+    """The selection as it was posted (ticked ids, or the scope and the list's filters), to post again."""
+    return [(name, value) for name, values in data.lists() if name not in OWN_FIELDS for value in values]
+
+
+def _back(request: StaffRequest, back: str, message: str) -> HttpResponse:
+    """Nothing started: the page the button was on, with why (a whole-page load when htmx asked)."""
+    messages.error(request, message)
+    url = reverse(back)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

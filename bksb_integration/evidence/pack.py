@@ -1,0 +1,158 @@
+"""What an evidence pack holds for one record, and the fingerprint of its stored raw items.
+
+An auditor asks for the initial assessment evidence behind each learner's
+English and maths decisions. The pack (rendered by results/evidence_pdf.py)
+shows the record, the bksb user in effect, every stored initial and diagnostic
+result with its bksb identity and dates, the per-skill breakdown where one was
+stored, the levels summary, tags and funding flags with the results they rest
+on, and a SHA-256 fingerprint of the raw items as bksb sent them.
+
+The fingerprint is the SHA-256 of this JSON, encoded as UTF-8: an array of
+{"list", "bksb_user_id", "session_id", "assessment_id", "raw"} objects, one per
+stored result, sorted by list ("diagnostic" before "initial"), bksb user id,
+SessionId and AssessmentID; keys sorted, no spaces (separators "," and ":"),
+non-ASCII characters as they are. `raw_items_fingerprint` computes it, so the
+same value can be recomputed from the database at any time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from bksb_integration.accounts.usernames import username_in_effect
+from bksb_integration.levels.funding import RaisedFlag, Thresholds, flags_of
+from bksb_integration.levels.learner_results import learner_results
+from bksb_integration.levels.queries import levels_for, tags_for
+from bksb_integration.models import BksbLink, EvidencePack, LearnerLevel, LearnerTag, SkillResult
+from bksb_integration.models.results import AssessmentResult
+from learners.models import Learner
+
+NEVER_EDITED = (
+    "Results are never editable in bksbmis: no screen, command or import changes what bksb sent. A result is "
+    "written only by a download from bksb, as bksb sent it (its raw item is kept whole), and is replaced only when "
+    "bksb itself sends a changed version of the same result (same bksb user, SessionId and AssessmentID); "
+    "“last changed” shows when that happened. Only the level and subject read from it follow the admin's mapping "
+    "tables, which are themselves in the audit trail."
+)
+NOT_ADVICE = (
+    "The funding flags are decision support, not funding advice: they read the stored results against the "
+    "thresholds set in the bksb settings, and know nothing of the learner's age, prior qualifications or funding."
+)
+
+
+@dataclass(frozen=True)
+class SkillLine:
+    session_id: int
+    component: str
+    measurement: str
+    level: str
+    measured_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class EvidenceContent:
+    """Everything a pack shows for one record (read in a constant number of queries)."""
+
+    learner: Learner
+    made_at: dt.datetime
+    made_by: str
+    bksb_user_id: int | None
+    username: str
+    username_source: str
+    initial: list[AssessmentResult]
+    diagnostic: list[AssessmentResult]
+    levels: dict[str, LearnerLevel]
+    tags: list[LearnerTag]
+    flags: list[RaisedFlag]
+    skills: list[SkillLine] = field(default_factory=list)
+
+    @property
+    def fingerprint(self) -> str:
+        return raw_items_fingerprint(
+            [("initial", row) for row in self.initial] + [("diagnostic", row) for row in self.diagnostic]
+        )
+
+    @property
+    def result_count(self) -> int:
+        return len(self.initial) + len(self.diagnostic)
+
+
+def canonical_raw_items(results: Iterable[tuple[str, AssessmentResult]]) -> bytes:
+    """The canonical JSON of stored results' raw items (see the module's docstring)."""
+    items = sorted(
+        (
+            {
+                "list": list_name,
+                "bksb_user_id": row.bksb_user_id,
+                "session_id": row.session_id,
+                "assessment_id": row.assessment_id,
+                "raw": row.raw,
+            }
+            for list_name, row in results
+        ),
+        key=lambda item: (item["list"], item["bksb_user_id"], item["session_id"], item["assessment_id"]),
+    )
+    return json.dumps(items, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def raw_items_fingerprint(results: Iterable[tuple[str, AssessmentResult]]) -> str:
+    return hashlib.sha256(canonical_raw_items(results)).hexdigest()
+
+
+def evidence_content(
+    *, learner: Learner, made_by: User | None, thresholds: Thresholds | None = None
+) -> EvidenceContent:
+    """Read a record's evidence (pass thresholds when making many packs, to read the settings once)."""
+    results = learner_results(learner=learner)
+    levels = levels_for([learner.pk]).get(learner.pk, {})
+    username, source = username_in_effect(learner)
+    link = BksbLink.objects.filter(learner=learner).first()
+    skills = _skills(learner)
+    return EvidenceContent(
+        learner=learner,
+        made_at=timezone.now(),
+        made_by=made_by.get_username() if made_by is not None else "Command line",
+        bksb_user_id=link.bksb_user_id if link else None,
+        username=username,
+        username_source=source,
+        initial=list(results.initial),
+        diagnostic=list(results.diagnostic),
+        levels=levels,
+        tags=tags_for([learner.pk]).get(learner.pk, []),
+        flags=flags_of(learner, levels, thresholds or Thresholds.load()),
+        skills=skills,
+    )
+
+
+def _skills(learner: Learner) -> list[SkillLine]:
+    """The per-skill rows of the record's assessment sessions, by session and component."""
+    rows = SkillResult.objects.filter(session__learner=learner).select_related("session")
+    return [
+        SkillLine(
+            session_id=row.session.session_id,
+            component=row.component_name,
+            measurement=row.ability_measurement,
+            level=row.get_level_display() if row.level else "",
+            measured_at=row.measured_at,
+        )
+        for row in rows.order_by("session__session_id", "component_name")
+    ]
+
+
+def evidence_pack_record(*, content: EvidenceContent, made_by: User | None, in_bulk: bool) -> EvidencePack:
+    """The audit trail's line for a pack made (who, when, for whom, and its fingerprint)."""
+    return EvidencePack.objects.create(
+        learner=content.learner,
+        made_by=made_by,
+        made_at=content.made_at,
+        fingerprint=content.fingerprint,
+        result_count=content.result_count,
+        in_bulk=in_bulk,
+    )

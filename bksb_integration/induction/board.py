@@ -1,0 +1,92 @@
+"""The Induction board: a cohort's records by assessment stage, with counts per subject and step.
+
+Four queries whatever the cohort: the cohort's ids and steps in name order (from
+which every count, and the first few names of each stage, come; the rest is a link
+to the filtered list), the records named, their statuses with dates, and the watch list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from bksb_integration.induction.status import (
+    SUBJECTS,
+    AssessmentStatus,
+    Stage,
+    Step,
+    assessment_statuses,
+    stage_of,
+    steps_in_name_order,
+)
+from bksb_integration.models import Subject, WatchEntry
+from learners.models import Learner
+
+NAMES_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class BoardLine:
+    learner: Learner
+    status: AssessmentStatus
+    watch: WatchEntry | None
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    stage: Stage
+    count: int
+    lines: list[BoardLine]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.lines)
+
+
+@dataclass(frozen=True)
+class SubjectCounts:
+    label: str
+    counts: list[tuple[Step, int]]
+
+
+@dataclass(frozen=True)
+class Board:
+    total: int
+    columns: list[BoardColumn]
+    subjects: list[SubjectCounts]
+
+    def count(self, *stages: Stage) -> int:
+        return sum(column.count for column in self.columns if column.stage in stages)
+
+
+def induction_board(*, cohort: QuerySet[Learner], shown: int = NAMES_SHOWN) -> Board:
+    """The board of these records: every record counted, the first `shown` of each stage named."""
+    stages: dict[Stage, list[int]] = {stage: [] for stage in Stage}
+    subjects = {subject: dict.fromkeys(Step, 0) for subject in SUBJECTS}
+    total = 0
+    for learner_id, (english, maths) in steps_in_name_order(cohort):
+        total += 1
+        stages[stage_of((english, maths))].append(learner_id)
+        subjects[Subject.ENGLISH][english] += 1
+        subjects[Subject.MATHS][maths] += 1
+    ids = [learner_id for learner_ids in stages.values() for learner_id in learner_ids[:shown]]
+    learners = Learner.objects.in_bulk(ids)
+    statuses = assessment_statuses(learner_ids=ids)
+    watches = {
+        entry.learner_id: entry for entry in WatchEntry.objects.filter(learner_id__in=ids, ended_at__isnull=True)
+    }
+    columns = [
+        BoardColumn(
+            stage,
+            len(learner_ids),
+            [
+                BoardLine(learners[learner_id], statuses[learner_id], watches.get(learner_id))
+                for learner_id in learner_ids[:shown]
+                if learner_id in learners
+            ],
+        )
+        for stage, learner_ids in stages.items()
+    ]
+    counts = [SubjectCounts(subject.label, list(subjects[subject].items())) for subject in SUBJECTS]
+    return Board(total, columns, counts)

@@ -1,0 +1,186 @@
+"""A cohort's levels, counted: what Management > BKSB > Reports shows and downloads.
+
+The cohort is any queryset of learners (the learner list's filters pick it). Everything
+is counted in SQL from the summary table, bksb_learner_level: one grouped query over the
+cohort's summary rows, one count of the cohort, and one conditional count of the funding
+flags (results/funding.py decides who carries each), whatever its size.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
+
+from bksb_integration.levels.funding import FLAGS, FundingFlag, Thresholds
+from bksb_integration.levels.list_choices import LISTED_SUBJECTS, NO_RESULTS, NOT_MAPPED, Movement
+from bksb_integration.models import Level, Subject
+from bksb_integration.models.mappings import LEVEL_RANK
+from learners.models import Learner
+
+ASSESSED, NOT_ASSESSED = "done", "none"
+ASSESSED_LABELS = {ASSESSED: "Initial assessment done", NOT_ASSESSED: "Not yet assessed"}
+LEVEL_LABELS = {**dict(Level.choices), NOT_MAPPED: "Results not mapped", NO_RESULTS: "No results yet"}
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many of the cohort fall in one category; `key` is the list filter value naming it."""
+
+    key: str
+    label: str
+    learners: int
+
+
+@dataclass(frozen=True)
+class SubjectTallies:
+    subject: str
+    label: str
+    tallies: list[Tally]
+
+    @property
+    def total(self) -> int:
+        return sum(tally.learners for tally in self.tallies)
+
+
+@dataclass(frozen=True)
+class MovementGrid:
+    """Learners by latest initial assessment level (rows) and latest diagnostic level (columns)."""
+
+    subject: str
+    label: str
+    cells: dict[tuple[str, str], int]
+
+    def count(self, initial: str, diagnostic: str) -> int:
+        return self.cells.get((initial, diagnostic), 0)
+
+
+@dataclass(frozen=True)
+class CohortReport:
+    size: int
+    levels: list[SubjectTallies]
+    assessed: list[SubjectTallies]
+    movement: list[SubjectTallies]
+    grids: list[MovementGrid]
+    flags: list[Tally]  # key: the funding flag's code
+
+
+def cohort_report(*, learners: QuerySet[Learner]) -> CohortReport:
+    """Per subject: the latest levels, assessed or not, and the movement from initial to diagnostic;
+    and how many carry each funding flag."""
+    learners = learners.order_by()
+    sizes = learners.aggregate(size=Count("pk"), with_start=Count("pk", filter=Q(start_date__isnull=False)))
+    size = sizes["size"]
+    groups = _summary_groups(learners)
+    levels, assessed, movement, grids = [], [], [], []
+    for subject in LISTED_SUBJECTS:
+        mine = [group for group in groups if group.subject == subject]
+        label = Subject(subject).label
+        levels.append(SubjectTallies(subject, label, _level_tallies(mine, size)))
+        assessed.append(SubjectTallies(subject, label, _assessed_tallies(mine, size)))
+        movement.append(SubjectTallies(subject, label, _movement_tallies(mine)))
+        grids.append(MovementGrid(subject, label, _grid(mine)))
+    flags = _flag_tallies(groups, with_start=sizes["with_start"])
+    return CohortReport(size, levels, assessed, movement, grids, flags)
+
+
+class Group(NamedTuple):
+    """Summary rows of the cohort alike in everything the report tells apart, and how many."""
+
+    subject: str
+    latest: str | None
+    initial: str | None  # latest initial assessment level
+    diagnostic: str | None  # latest diagnostic level
+    initially: bool  # has an initial assessment, mapped or not
+    in_time: bool  # the first initial assessment is dated on or before the record's start date
+    learners: int
+
+
+def _summary_groups(learners: QuerySet[Learner]) -> list[Group]:
+    """The cohort's summary rows of the listed subjects, grouped and counted: one query, the cohort's
+    records joined to their summary rows (read from the bksb_level_report index alone)."""
+    level = "bksb_levels__"
+    rows = (
+        learners.filter(**{f"{level}subject__in": LISTED_SUBJECTS})
+        .annotate(
+            initially=ExpressionWrapper(Q(**{f"{level}initial_count__gt": 0}), output_field=BooleanField()),
+            # As results/funding.py asks it: the date in the site's time zone, against the start date.
+            in_time=ExpressionWrapper(
+                Q(**{f"{level}initial_first_date__date__lte": F("start_date")}), output_field=BooleanField()
+            ),
+        )
+        .values_list(
+            f"{level}subject",
+            f"{level}latest_level",
+            f"{level}initial_latest_level",
+            f"{level}diagnostic_level",
+            "initially",
+            "in_time",
+        )
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    return [
+        Group(subject, latest, initial, diagnostic, bool(initially), bool(in_time), n)
+        for subject, latest, initial, diagnostic, initially, in_time, n in rows
+    ]
+
+
+def _level_tallies(groups: list[Group], size: int) -> list[Tally]:
+    by_level: Counter[str] = Counter()
+    for group in groups:
+        by_level[group.latest or NOT_MAPPED] += group.learners
+    by_level[NO_RESULTS] = size - sum(by_level.values())
+    return [Tally(key, LEVEL_LABELS[key], by_level[key]) for key in (*Level.values, NOT_MAPPED, NO_RESULTS)]
+
+
+def _assessed_tallies(groups: list[Group], size: int) -> list[Tally]:
+    done = sum(group.learners for group in groups if group.initially)
+    return [
+        Tally(ASSESSED, ASSESSED_LABELS[ASSESSED], done),
+        Tally(NOT_ASSESSED, ASSESSED_LABELS[NOT_ASSESSED], size - done),
+    ]
+
+
+def _rank(level: str | None) -> int | None:
+    return LEVEL_RANK[level] if level else None
+
+
+def _movement_tallies(groups: list[Group]) -> list[Tally]:
+    moved: Counter[str] = Counter()
+    for group in groups:
+        movement = Movement.of(_rank(group.initial), _rank(group.diagnostic))
+        if movement is not None:
+            moved[movement] += group.learners
+    return [Tally(key, label, moved[key]) for key, label in Movement.LABELS.items()]
+
+
+def _grid(groups: list[Group]) -> dict[tuple[str, str], int]:
+    cells: Counter[tuple[str, str]] = Counter()
+    for group in groups:
+        if group.initial and group.diagnostic:
+            cells[(group.initial, group.diagnostic)] += group.learners
+    return dict(cells)
+
+
+def _flag_tallies(groups: list[Group], *, with_start: int) -> list[Tally]:
+    """How many carry each funding flag, read from the groups by the flag's kind (results/funding.py
+    defines the flags; the tests hold these counts to its learners_flagged)."""
+    thresholds = Thresholds.load()
+    return [Tally(flag.code, flag.label(thresholds), _flagged(flag, groups, thresholds, with_start)) for flag in FLAGS]
+
+
+def _flagged(flag: FundingFlag, groups: list[Group], thresholds: Thresholds, with_start: int) -> int:
+    mine = [group for group in groups if group.subject == flag.subject]
+    if flag.kind == "no_initial":
+        # Every record with a start date, less those assessed on or before it.
+        return with_start - sum(group.learners for group in mine if group.in_time)
+    threshold = LEVEL_RANK[flag.threshold(thresholds) or ""]
+    ranks = [(_rank(group.initial), group.learners) for group in mine]
+    if flag.kind == "below":
+        return sum(n for rank, n in ranks if rank is not None and rank < threshold)
+    if flag.kind == "at_least":
+        return sum(n for rank, n in ranks if rank is not None and rank >= threshold)
+    raise ValueError(f"funding flag {flag.code}: no count for kind {flag.kind!r}")

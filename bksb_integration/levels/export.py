@@ -1,0 +1,116 @@
+"""The levels summary per record, with its tags and funding flags, as CSV rows or JSON objects.
+
+One pass over the records in reference order, a chunk at a time: a constant
+number of queries per chunk (records, summaries, tags), so memory and queries
+do not grow with the number of records. Every record is included (a record with
+no results still has its "no initial assessment" flags).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from bksb_integration.levels.funding import RaisedFlag, Thresholds, flags_of
+from bksb_integration.levels.queries import levels_for, tags_for
+from bksb_integration.models import LearnerLevel, LearnerTag, Subject
+from learners.models import Learner
+
+CHUNK = 2000
+SUBJECTS = (Subject.ENGLISH, Subject.MATHS, Subject.ICT, Subject.ESOL)
+PER_SUBJECT = (
+    "latest_level",
+    "latest_date",
+    "highest_level",
+    "initial_latest_level",
+    "initial_latest_date",
+    "diagnostic_level",
+    "diagnostic_score",
+    "has_unmapped",
+)
+HEADER = [
+    "learner_ref",
+    "first_name",
+    "last_name",
+    "kind",
+    "start_date",
+    "bksb_user_id",
+    *(f"{subject.value}_{name}" for subject in SUBJECTS for name in PER_SUBJECT),
+    "has_unmapped",
+    "tags",
+    "flags",
+]
+
+
+def _iso(value: object) -> Any:
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
+def _records() -> Iterator[list[Learner]]:
+    learners = Learner.objects.order_by("learner_ref").only(
+        "pk", "learner_ref", "first_name", "last_name", "kind", "start_date"
+    )
+    last = ""
+    while True:
+        chunk = list(learners.filter(learner_ref__gt=last)[:CHUNK])
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1].learner_ref
+
+
+def level_records(thresholds: Thresholds | None = None) -> Iterator[dict[str, Any]]:
+    """One object per record: its subjects' summaries, tags and flags."""
+    thresholds = thresholds or Thresholds.load()
+    for chunk in _records():
+        ids = [learner.pk for learner in chunk]
+        levels, tags = levels_for(ids), tags_for(ids)
+        for learner in chunk:
+            mine = levels.get(learner.pk, {})
+            yield _record(learner, mine, tags.get(learner.pk, []), flags_of(learner, mine, thresholds))
+
+
+def _record(
+    learner: Learner, levels: dict[str, LearnerLevel], tags: list[LearnerTag], flags: list[RaisedFlag]
+) -> dict[str, Any]:
+    user_ids = {row.bksb_user_id for row in levels.values() if row.bksb_user_id}
+    return {
+        "learner_ref": learner.learner_ref,
+        "first_name": learner.first_name,
+        "last_name": learner.last_name,
+        "kind": learner.kind,
+        "start_date": _iso(learner.start_date),
+        "bksb_user_id": min(user_ids) if user_ids else None,
+        "subjects": {
+            subject: {name: _iso(getattr(row, name)) for name in PER_SUBJECT} for subject, row in sorted(levels.items())
+        },
+        "has_unmapped": any(row.has_unmapped for row in levels.values()),
+        "tags": [{"tag": tag.tag, "level": tag.level, "session_id": tag.session_id} for tag in tags],
+        "flags": [
+            {
+                "code": raised.flag.code,
+                "label": raised.label,
+                "rests_on": raised.rests_on,
+                "session_id": raised.session_id,
+                "assessment_id": raised.assessment_id,
+            }
+            for raised in flags
+        ],
+    }
+
+
+def level_rows(thresholds: Thresholds | None = None) -> Iterator[list[Any]]:
+    """The header, then one CSV row per record (tags and flag codes joined with "; ")."""
+    yield HEADER
+    for record in level_records(thresholds):
+        cells: list[Any] = [record[name] for name in HEADER[:6]]
+        for subject in SUBJECTS:
+            values = record["subjects"].get(subject.value, {})
+            cells += [values.get(name, "") for name in PER_SUBJECT]
+        cells += [
+            record["has_unmapped"],
+            "; ".join(tag["tag"] for tag in record["tags"]),
+            "; ".join(flag["code"] for flag in record["flags"]),
+        ]
+        yield ["" if cell is None else cell for cell in cells]

@@ -1,0 +1,125 @@
+"""Management > BKSB > Reports: a cohort's levels as charts with tables, and as CSV.
+
+The cohort is picked with the learner list's own filters (the same query string), so
+"Reports for this cohort" on a filtered list opens the report for exactly those
+records, and each count links back to the list filtered to the cohort and that count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import urlencode
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from bksb_integration.levels.cohort import cohort_report
+from bksb_integration.levels.list_choices import LISTED_SUBJECTS, level_choice
+from bksb_integration.levels.params import FLAG_PARAM, level_param
+from bksb_integration.levels.views.list_tags import TAG_PARAM
+from bksb_integration.levels.views.report_charts import (
+    Filter,
+    chart_data,
+    csv_rows,
+    flag_rows,
+    grid_tables,
+    sections,
+    table_rows,
+)
+from bksbmis.csv_export import csv_lines
+from learners.listing import list_filter
+from learners.models import Kind, LearningStatus, SystemStatus
+from learners.selectors import LearnerFilters, learner_filters_from, learner_search
+from permissions.access import can_view_bksb_reports
+from permissions.decorators import StaffRequest, staff_required
+
+# The cohort form's fields: the list's own, then these registered filters.
+COHORT_FIELDS = ("start_from", "start_to", "learning_status", "kind")
+COHORT_SELECTS = (TAG_PARAM, FLAG_PARAM)
+LEVEL_PARAMS = {level_param(subject) for subject in LISTED_SUBJECTS}
+
+
+def cohort_params(filters: LearnerFilters) -> dict[str, str]:
+    """The filters that pick the cohort, as the list's query string has them (the sort is not one)."""
+    params = filters.as_params()
+    params.pop("sort", None)
+    return params
+
+
+def list_link(params: dict[str, str], extra: Filter | None = None) -> str:
+    """The learner list filtered to the cohort, and to one more filter when given.
+
+    "" (no link) when the cohort already filters by another value of that filter which the
+    list cannot also apply: the list takes one value per filter, so the link would show
+    records the count left out. (A narrower level within the cohort's level range is fine.)
+    """
+    if extra is not None and not _narrows(params.get(extra[0]), extra):
+        return ""
+    query = {**params, **dict([extra])} if extra else params
+    return reverse("learners:list") + (f"?{urlencode(query)}" if query else "")
+
+
+def _narrows(current: str | None, extra: Filter) -> bool:
+    name, value = extra
+    if current is None or current == value:
+        return True
+    if name not in LEVEL_PARAMS:
+        return False
+    cohort, segment = level_choice(current), level_choice(value)
+    return cohort is not None and segment is not None and cohort.includes(segment)
+
+
+def _carried(params: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Filters from the list the cohort form does not show: kept as hidden fields, and named on the page."""
+    shown = {*COHORT_FIELDS, *COHORT_SELECTS}
+    own = {"q": "Search"}
+    carried = []
+    for name, value in params.items():
+        if name in shown:
+            continue
+        registered = list_filter(name)
+        if registered is not None:
+            words = f"{registered.label}: {dict(registered.choices()).get(value, value)}"
+        elif name == "system_status":
+            words = f"System status: {SystemStatus(value).label}"
+        else:
+            words = f"{own.get(name, name)}: {value}"
+        carried.append((name, value, words))
+    return carried
+
+
+@staff_required(can_view_bksb_reports)
+def reports(request: StaffRequest) -> HttpResponse:
+    filters = learner_filters_from(request.GET, request.user)
+    params = cohort_params(filters)
+    report = cohort_report(learners=learner_search(filters=replace(filters, sort="")))
+
+    def link_for(extra: Filter) -> str:
+        return list_link(params, extra)
+
+    selects = [registered for name in COHORT_SELECTS if (registered := list_filter(name)) is not None]
+    context = {
+        "report": report,
+        "filters": filters,
+        "sections": [(section, table_rows(section, link_for)) for section in sections(report)],
+        "chart_data": chart_data(report, link_for),
+        "grid_tables": grid_tables(report),
+        "flag_rows": flag_rows(report, link_for),
+        "querystring": urlencode(params),
+        "list_url": list_link(params),
+        "carried": _carried(params),
+        "cohort_selects": [(select, filters.value(select.param), select.choices()) for select in selects],
+        "learning_statuses": LearningStatus.choices,
+        "kinds": Kind.choices,
+    }
+    return render(request, "bksb_integration/levels/reports.html", context)
+
+
+@staff_required(can_view_bksb_reports)
+def reports_csv(request: StaffRequest) -> HttpResponse:
+    filters = learner_filters_from(request.GET, request.user)
+    report = cohort_report(learners=learner_search(filters=replace(filters, sort="")))
+    response = HttpResponse("".join(csv_lines(csv_rows(report))), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="bksb-cohort-report.csv"'
+    return response

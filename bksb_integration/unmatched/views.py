@@ -1,0 +1,75 @@
+"""Management > BKSB > Unmatched: records that should have a working bksb link and have not, and the CSV."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from bksb_integration.creation.users_job import KIND as CREATE_USERS_KIND
+from bksb_integration.models import BksbSettings
+from bksb_integration.unmatched.report import (
+    CREATABLE,
+    KINDS,
+    unmatched_counts,
+    unmatched_csv_lines,
+    unmatched_records,
+    unmatched_rows,
+)
+from jobs.models import Job
+from learners.pagination import DeferredJoinPaginator
+from permissions import access
+from permissions.guards import bksb_view
+
+PAGE_SIZE = 50
+
+
+def last_automatic_job() -> Job | None:
+    """The latest Create bksb users job started by automatic creation, for the bksb summary page."""
+    return Job.objects.filter(kind=CREATE_USERS_KIND, params__automatic=True).order_by("-pk").first()
+
+
+def unmatched_summary(request: HttpRequest, settings: BksbSettings) -> list[tuple[str, str, int]] | None:
+    """(kind, label, count) for the bksb summary page, or None for staff who may not see the report."""
+    if not access.can_see_unmatched(request.user):
+        return None
+    counts = unmatched_counts(settings=settings, today=timezone.localdate())
+    return [(code, label, counts[code]) for code, label in KINDS.items()]
+
+
+def _kind(request: HttpRequest) -> str:
+    kind = request.GET.get("kind", "")
+    return kind if kind in KINDS else ""
+
+
+@bksb_view(access.can_see_unmatched)
+@require_GET
+def unmatched(request: HttpRequest) -> HttpResponse:
+    settings, today, kind = BksbSettings.load(), timezone.localdate(), _kind(request)
+    records = unmatched_records(settings=settings, today=today, kind=kind).select_related("web_user__user")
+    counts = unmatched_counts(settings=settings, today=today)
+    paginator = DeferredJoinPaginator(records, PAGE_SIZE)
+    paginator.count = counts[kind] if kind else sum(counts.values())  # known already: no second count
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "rows": unmatched_rows(list(page)),
+        "kind": kind,
+        "kinds": [(code, label, counts[code]) for code, label in KINDS.items()],
+        "total": sum(counts.values()),
+        "creatable": sum(counts[code] for code in CREATABLE),
+        "querystring": f"kind={kind}" if kind else "",
+        "may_create": access.can_create_bksb_user(request.user),
+    }
+    return render(request, "bksb_integration/unmatched/unmatched.html", context)
+
+
+@bksb_view(access.can_see_unmatched)
+@require_GET
+def unmatched_export(request: HttpRequest) -> StreamingHttpResponse:
+    lines = unmatched_csv_lines(settings=BksbSettings.load(), today=timezone.localdate(), kind=_kind(request))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="bksb-unmatched-{stamp}.csv"'
+    return response

@@ -1,0 +1,1 @@
+"""Management > BKSB: Get Results, its window, schedule and History."""

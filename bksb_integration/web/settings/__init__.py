@@ -1,0 +1,1 @@
+"""Integrations > bksb: the settings, mappings and the summary page."""

@@ -1,0 +1,1 @@
+"""The BKSB tab of a learner's record: link, BKSB Results, results, sessions."""
