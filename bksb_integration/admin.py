@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -73,19 +75,22 @@ class BksbSettingsAdmin(SimpleHistoryAdmin):
         return False
 
     def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         extra_context = {**(extra_context or {}), "subtitle": CHANGE_THEM_ELSEWHERE}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def history_form_view(
-        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict | None = None
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         # simple_history saves a POST here ("Revert") with only view permission: that
         # would put back an old BKSB API url while keeping today's Secret Access Key.
         if request.method != "GET":
             raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        response: HttpResponse = super().history_form_view(  # type: ignore[no-untyped-call]
+            request, object_id, version_id, extra_context
+        )
+        return response
 
 
 @admin.register(LevelMapping)
@@ -118,12 +123,12 @@ class UserCreationRequestAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Invite)
-class InviteAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class InviteAdmin(ReadOnlyMixin, admin.ModelAdmin[Any]):
     list_display = ["email", "username", "learner", "sent_by", "sent_at"]
     search_fields = ["email", "username", "learner__learner_ref"]
 
 
-class ResultAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ResultAdmin(ReadOnlyMixin, admin.ModelAdmin[Any]):
     list_display = ["learner", "assessment_name", "result", "level", "subject", "result_date"]
     list_filter = ["subject", "level"]
     search_fields = ["learner__learner_ref", "result", "course_subject"]
@@ -134,7 +139,7 @@ admin.site.register(InitialAssessmentResult, ResultAdmin)
 admin.site.register(DiagnosticAssessmentResult, ResultAdmin)
 
 
-class RunLearnerInline(ReadOnlyMixin, admin.TabularInline):
+class RunLearnerInline(ReadOnlyMixin, admin.TabularInline[Any, Any]):
     model = RunLearner
     fields = ["learner", "status", "attempts", "results_created", "results_updated", "error"]
     raw_id_fields = ["learner"]
@@ -142,7 +147,7 @@ class RunLearnerInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Run)
-class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RunAdmin(ReadOnlyMixin, admin.ModelAdmin[Any]):
     list_display = ["pk", "kind", "trigger", "status", "started_by", "created_at", "learners_done", "learners_failed"]
     list_filter = ["kind", "status", "trigger"]
     inlines = [RunLearnerInline]

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from bksb_sandbox import vocab
 from bksb_sandbox.config import SandboxConfig
@@ -164,7 +165,7 @@ class Api:
                         return as_json({"AssessmentEOAData": self._eoa_rows(item)})
         return text(404, f"Assessment session '{session_id}' not found.")
 
-    def _eoa_rows(self, item: dict) -> list[dict]:
+    def _eoa_rows(self, item: dict[str, Any]) -> list[dict[str, Any]]:
         """One row per component of the subject, measured around the session's own level."""
         subject = vocab.SUBJECT_BY_CODE.get(item["CourseSubject"], vocab.SUBJECTS[0])
         rng = random.Random(f"{self.store.population.seed}:eoa:{item['SessionId']}")
@@ -200,7 +201,7 @@ def _no_user(user_id: str) -> Response:
     return text(404, f"A user with id '{user_id}' not found.")
 
 
-def _session(item: dict, assessment_type: int) -> dict:
+def _session(item: dict[str, Any], assessment_type: int) -> dict[str, Any]:
     completed = parse_bksb_time(item["ResultDate"])
     return {
         "SessionId": item["SessionId"],
@@ -218,7 +219,7 @@ def _page(heading: str) -> str:
     )
 
 
-def _route(method: str, path: str, name: str, answer: Callable) -> Route:
+def _route(method: str, path: str, name: str, answer: Callable[..., Any]) -> Route:
     return Route(method, re.compile(path, re.IGNORECASE), name, answer)
 
 

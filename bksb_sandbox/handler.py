@@ -36,7 +36,8 @@ class Handler(BaseHTTPRequestHandler):
 
     @property
     def app(self) -> SandboxServer:
-        return self.server.app  # type: ignore[attr-defined]
+        app: SandboxServer = self.server.app  # type: ignore[attr-defined]
+        return app
 
     def setup(self) -> None:
         super().setup()

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bksb_sandbox import vocab
@@ -102,14 +103,14 @@ class Population:
         rng = random.Random(f"{self.seed}:{user_id}:name")
         return PopUser(user_id, username, rng.choice(_FIRST), rng.choice(_LAST), hostile)
 
-    def results(self, user: PopUser, kind: str) -> list[dict]:
+    def results(self, user: PopUser, kind: str) -> list[dict[str, Any]]:
         """The user's generated results of one kind, newest first (fresh copies)."""
         cached = _generate(self.seed, user.user_id, user.hostile, kind)
         return [dict(item) for item in cached]
 
 
 @lru_cache(maxsize=512)
-def _generate(seed: int, user_id: int, hostile: bool, kind: str) -> tuple[dict, ...]:
+def _generate(seed: int, user_id: int, hostile: bool, kind: str) -> tuple[dict[str, Any], ...]:
     rng = random.Random(f"{seed}:{user_id}:{kind}")
     multi_page = user_id % 10 == 2
     count = rng.randint(25, 60) if multi_page else rng.randint(0, 8)
@@ -137,13 +138,13 @@ def make_item(
     when: datetime,
     subject: vocab.Subject | None = None,
     result: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """One result as bksb lists it (PercentScore only on diagnostics)."""
     subject = subject or rng.choices(vocab.SUBJECTS, vocab.SUBJECT_WEIGHTS)[0]
     level = rng.choices(vocab.LEVELS, vocab.LEVEL_WEIGHTS)[0]
     old = subject.old_assessment_id and when < OLD_IDS_BEFORE and rng.random() < 0.6
     fraction = "" if rng.random() < 0.4 else f"{rng.randint(1, 999):03d}".rstrip("0")
-    item: dict = {
+    item: dict[str, Any] = {
         "SessionId": session_id,
         "CourseSubject": subject.code,
         "CourseName": subject.course_name,
@@ -159,7 +160,7 @@ def make_item(
     return item
 
 
-def _spoil(item: dict, text: str) -> None:
+def _spoil(item: dict[str, Any], text: str) -> None:
     """Put an untrusted string where a careless page would render it raw."""
     if len(text) > 1000:
         item["CourseName"] = text

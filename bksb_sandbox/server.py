@@ -132,7 +132,7 @@ class SandboxServer:
         count: int = 1,
         subject: str | None = None,
         result: str | None = None,
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         """Add ``count`` results dated now (UK local) as the user's newest."""
         return self.store.add_results(username, kind, count, subject, result)
 

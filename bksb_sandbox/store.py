@@ -44,7 +44,7 @@ class Store:
         # createUser calls per username asked for, created or refused: a test checks nobody was sent twice.
         self._create_calls: Counter[str] = Counter()
         self._created_ids: dict[int, str] = {}
-        self._added: dict[tuple[int, str], list[dict]] = {}
+        self._added: dict[tuple[int, str], list[dict[str, Any]]] = {}
         self._next_user_id = CREATED_ID_BASE + 1
         self._next_session_id = ADDED_SESSION_BASE
         self._tokens: dict[str, tuple[str, float]] = {}
@@ -171,7 +171,7 @@ class Store:
 
     # -- results -----------------------------------------------------------
 
-    def results(self, user: PopUser, kind: str) -> list[dict]:
+    def results(self, user: PopUser, kind: str) -> list[dict[str, Any]]:
         """All of a user's results of one kind, newest first."""
         with self._lock:
             added = [dict(i) for i in self._added.get((user.user_id, kind), [])]
@@ -185,7 +185,7 @@ class Store:
         count: int = 1,
         subject: str | None = None,
         result: str | None = None,
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         """Add ``count`` new newest results; KeyError for an unknown user."""
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}")
@@ -207,7 +207,7 @@ class Store:
             self._save()
         return [dict(i) for i in items]
 
-    def _new_item(self, kind: str, when: Any, subject: str | None, result: str | None) -> dict:
+    def _new_item(self, kind: str, when: Any, subject: str | None, result: str | None) -> dict[str, Any]:
         self._next_session_id += 1
         rng = random.Random(f"{self.population.seed}:added:{self._next_session_id}")
         subj = vocab.SUBJECT_BY_CODE[subject] if subject else None

@@ -9,10 +9,14 @@ off, SECRET_KEY, BKSB_ENCRYPTION_KEY and ALLOWED_HOSTS have no defaults.
 
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 
 from bksbmis.local_keys import local_key
 from bksbmis.private_files import private_file
+
+# Django's generic classes take type parameters at run time (ModelForm[Learner]), as mypy --strict asks.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

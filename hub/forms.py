@@ -12,7 +12,7 @@ from hub.addresses import web_address_check
 HUB_FIELDS = ["hub_bksb_url_enabled", "hub_bksb_url", "hub_bksb_sso", "hub_show_levels"]
 
 
-class HubSettingsForm(forms.ModelForm):
+class HubSettingsForm(forms.ModelForm[BksbSettings]):
     # A plain text box: forms.URLField would quietly add "http://" and accept ftp.
     hub_bksb_url = forms.CharField(
         label="BKSB URL address",

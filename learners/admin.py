@@ -12,7 +12,7 @@ class LearnerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(WebUser)
-class WebUserAdmin(admin.ModelAdmin):
+class WebUserAdmin(admin.ModelAdmin[WebUser]):
     list_display = ["user", "learner", "bksb_updated"]
     search_fields = ["user__username", "learner__learner_ref"]
     raw_id_fields = ["user", "learner"]

@@ -133,7 +133,7 @@ def search_text_for(*, learner: Learner, web_username: str = "") -> str:
 def search_text_refresh(*, learner_ids: Iterable[int] | None = None) -> int:
     """Recompute search_text in one UPDATE, for the given learners or all of them."""
     web_username = WebUser.objects.filter(learner_id=OuterRef("pk")).values("user__username")[:1]
-    pieces: list = []
+    pieces: list[Any] = []
     for field in SEARCHED_FIELDS:
         pieces += [Coalesce(field, Value(""), output_field=TextField()), Value(" ")]
     pieces.append(Coalesce(Subquery(web_username), Value(""), output_field=TextField()))

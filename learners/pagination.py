@@ -8,7 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 
-class DeferredJoinPaginator(Paginator):
+class DeferredJoinPaginator(Paginator[Any]):
     """Find the page's ids first (an index-only walk), then load just those rows.
 
     With OFFSET, PostgreSQL reads and joins every skipped row; reading only ids
@@ -17,7 +17,7 @@ class DeferredJoinPaginator(Paginator):
 
     object_list: QuerySet[Any]
 
-    def page(self, number: Any) -> Page:
+    def page(self, number: Any) -> Page[Any]:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])

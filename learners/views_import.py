@@ -19,7 +19,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from jobs.views import job_started_response
 from learners.import_files import staged_file_delete, staged_file_exists, staged_file_save
 from learners.import_job import learner_import_start
-from learners.importing import COLUMNS, ImportFileError, csv_text_decode, learners_import
+from learners.import_rows import COLUMNS
+from learners.importing import ImportFileError, csv_text_decode, learners_import
 from permissions.access import can_import_learners
 from permissions.decorators import StaffRequest, staff_required
 

@@ -107,7 +107,7 @@ class HistorySource:
             rows += batch.order_by("id", "history_date", "history_id")
         return rows
 
-    def _tracked(self) -> list[models.Field]:
+    def _tracked(self) -> list[models.Field[Any, Any]]:
         on_history = {f.name for f in get_history_manager_for_model(self.model).model._meta.concrete_fields}
         return [
             f
@@ -146,7 +146,7 @@ class HistorySource:
         )
 
 
-def _shown(field: models.Field, value: Any) -> str:
+def _shown(field: models.Field[Any, Any], value: Any) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):

@@ -251,7 +251,7 @@ class AssessmentStatus:
         return " · ".join(f"{row.label}: {row.step.label}" for row in self.subjects)
 
 
-def _latest(queryset: QuerySet, field: str) -> Subquery:
+def _latest(queryset: QuerySet[Any], field: str) -> Subquery:
     return Subquery(queryset.filter(**{f"{field}__isnull": False}).order_by(f"-{field}").values(field)[:1])
 
 

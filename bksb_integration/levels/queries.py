@@ -41,7 +41,8 @@ RANK_FIELDS = {"latest": "latest_rank", "highest": "highest_rank", "initial": "i
 
 
 def level_short(level: str | None) -> str:
-    return LEVEL_SHORT.get(level or "", "")  # type: ignore[call-overload]
+    short: str = LEVEL_SHORT.get(level or "", "")  # type: ignore[call-overload]
+    return short
 
 
 def level_label(level: str | None) -> str:

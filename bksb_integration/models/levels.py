@@ -33,11 +33,11 @@ class ResultList(models.TextChoices):
     DIAGNOSTIC = "diagnostic", "Diagnostic"
 
 
-def _level_field(verbose: str) -> models.CharField:
+def _level_field(verbose: str) -> models.CharField[str | None, str | None]:
     return models.CharField(verbose, max_length=20, choices=Level.choices, null=True, blank=True)
 
 
-def _rank_field(verbose: str) -> models.PositiveSmallIntegerField:
+def _rank_field(verbose: str) -> models.PositiveSmallIntegerField[int | None, int | None]:
     return models.PositiveSmallIntegerField(verbose, null=True, blank=True)
 
 

@@ -64,7 +64,7 @@ def result_rows(*, learner: Learner | None = None) -> Iterator[list[Any]]:
         yield from _rows(list_name, rows, with_score=model is DiagnosticAssessmentResult)
 
 
-def _rows(list_name: str, rows: QuerySet, *, with_score: bool) -> Iterator[list[Any]]:
+def _rows(list_name: str, rows: QuerySet[Any], *, with_score: bool) -> Iterator[list[Any]]:
     columns = [*COLUMNS, "percent_score"] if with_score else COLUMNS
     ordered = rows.order_by("learner__learner_ref", "-result_date", "-session_id").values_list(*columns)
     for values in ordered.iterator(chunk_size=CHUNK):

@@ -10,6 +10,7 @@ descriptions are written here. Regenerate the Markdown with:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.db import models
@@ -346,7 +347,7 @@ def _table(model: type[models.Model]) -> TableDoc:
     return TableDoc(table, words.get("", ""), columns)
 
 
-def _column(field: models.Field, words: dict[str, str]) -> ColumnDoc:
+def _column(field: models.Field[Any, Any], words: dict[str, str]) -> ColumnDoc:
     kind = field.get_internal_type()
     sql_type = SQL_TYPES.get(kind, kind).format(max_length=getattr(field, "max_length", ""))
     references = ""

@@ -13,7 +13,7 @@ from permissions import access
 from permissions.guards import bksb_view
 
 
-class AutoCreateForm(forms.ModelForm):
+class AutoCreateForm(forms.ModelForm[BksbSettings]):
     class Meta:
         model = BksbSettings
         fields = ["auto_create_users", "auto_create_invite"]

@@ -55,14 +55,15 @@ class CreateBksbUserForm(forms.Form):
         self.fields["email"].widget = forms.EmailInput(attrs={"autocomplete": "off"})
 
     def clean_username(self) -> str:
-        username = self.cleaned_data["username"].strip()
+        username: str = self.cleaned_data["username"].strip()
         problems = username_problems(username)
         if problems:
             raise ValidationError(problems)
         return username
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip()
+        email: str = self.cleaned_data["email"].strip()
+        return email
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -85,7 +86,7 @@ class InviteForm(forms.Form):
     )
 
 
-class InviteTemplateForm(forms.ModelForm):
+class InviteTemplateForm(forms.ModelForm[BksbSettings]):
     """The invite email's subject and body: plain text with {placeholders} (invite_template.py)."""
 
     invite_subject = forms.CharField(label="Subject", max_length=SUBJECT_MAX)

@@ -21,7 +21,7 @@ from permissions.guards import bksb_view
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
-class WatchSettingsForm(forms.ModelForm):
+class WatchSettingsForm(forms.ModelForm[BksbSettings]):
     watch_window_days = forms.IntegerField(
         label="Watch records created or invited within (days)",
         min_value=1,

@@ -11,7 +11,7 @@ from bksb_integration.models import BksbSettings, Level, Subject, TagRule
 TAG_SUBJECTS = [(value, label) for value, label in Subject.choices if value != Subject.OTHER]
 
 
-class TagRuleForm(forms.ModelForm):
+class TagRuleForm(forms.ModelForm[TagRule]):
     name = forms.CharField(
         label="Tag",
         max_length=100,
@@ -53,7 +53,7 @@ class TagRuleForm(forms.ModelForm):
             self.initial.setdefault("active", True)
 
 
-class FundingThresholdsForm(forms.ModelForm):
+class FundingThresholdsForm(forms.ModelForm[BksbSettings]):
     funding_entitlement_below = forms.ChoiceField(
         label="English and maths: fully funded entitlement when assessed below",
         choices=Level.choices,

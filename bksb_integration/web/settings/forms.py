@@ -101,7 +101,7 @@ class BksbSettingsForm(forms.Form):
         )
 
 
-class DownloadOptionsForm(forms.ModelForm):
+class DownloadOptionsForm(forms.ModelForm[BksbSettings]):
     """Options used by bulk downloads: the request budget, who is eligible, history kept."""
 
     eligible_learning_statuses = forms.MultipleChoiceField(
@@ -132,7 +132,7 @@ class DownloadOptionsForm(forms.ModelForm):
         ]
 
 
-class LevelMappingForm(forms.ModelForm):
+class LevelMappingForm(forms.ModelForm[LevelMapping]):
     class Meta:
         model = LevelMapping
         fields = ["text", "match", "level"]
@@ -154,14 +154,14 @@ class LevelMappingForm(forms.ModelForm):
         return data
 
 
-class SubjectMappingForm(forms.ModelForm):
+class SubjectMappingForm(forms.ModelForm[SubjectMapping]):
     class Meta:
         model = SubjectMapping
         fields = ["course_subject", "subject"]
         labels = {"course_subject": "Course subject code", "subject": "Subject"}
 
     def clean_course_subject(self) -> str:
-        code = self.cleaned_data["course_subject"].strip()
+        code: str = self.cleaned_data["course_subject"].strip()
         if not code:
             raise ValidationError("Enter the course subject code.")
         same = SubjectMapping.objects.filter(course_subject__iexact=code).exclude(pk=self.instance.pk)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -28,7 +29,7 @@ class Table:
     kind: str
     title: str
     model: type[LevelMapping | SubjectMapping]
-    form_class: type[forms.ModelForm]
+    form_class: type[forms.ModelForm[Any]]
     unmapped: Callable[[], list[tuple[str, int]]]
     unmapped_title: str
     key_field: str
@@ -72,7 +73,7 @@ def mapping_list(request: HttpRequest, kind: str) -> HttpResponse:
     return _list_page(request, table, form)
 
 
-def _list_page(request: HttpRequest, table: Table, form: forms.ModelForm) -> HttpResponse:
+def _list_page(request: HttpRequest, table: Table, form: forms.ModelForm[Any]) -> HttpResponse:
     context = {
         "table": table,
         "rows": table.model.objects.all(),

@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from learners.importing import COLUMNS, ImportFileError, ImportSummary, csv_text_decode, learners_import
+from learners.import_rows import COLUMNS
+from learners.importing import ImportFileError, ImportSummary, csv_text_decode, learners_import
 
 
 class Command(BaseCommand):
