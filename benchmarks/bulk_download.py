@@ -186,21 +186,19 @@ def _report(
 
 
 def _sequential(key: str, secret: str, url: str, sample: int) -> float:
-    from bksb_integration.api.client import BksbClient
-    from bksb_integration.sync.download import learner_download
+    from bksb_integration.sync.foreground import learner_download_foreground
     from learners.models import Learner
 
-    client = BksbClient(base_url=url, access_key_id=key, secret_access_key=secret)
     learners = Learner.objects.filter(learner_ref__startswith="BENCH").order_by("pk")
     total = learners.count()
     chosen = list(learners[:sample] if sample else learners)
     started = time.perf_counter()
     for learner in chosen:
-        learner_download(learner=learner, client=client)
+        learner_download_foreground(learner=learner)
     elapsed = time.perf_counter() - started
     estimate = elapsed * total / len(chosen)
     note = "" if len(chosen) == total else f" (timed {len(chosen)}, extrapolated to {total})"
-    print("\n== sequential loop, one learner at a time, same client ==")
+    print("\n== sequential loop, one learner at a time, in one process ==")
     print(f"wall time           {estimate:.1f} s{note}")
     print(f"learners per second {len(chosen) / elapsed:.1f}")
     return estimate

@@ -5,12 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
-
 from bksb_integration.accounts.usernames import effective_bksb_username
 from bksb_integration.config.connection import bksb_switched_on
-from bksb_integration.models import BksbSettings, DiagnosticAssessmentResult, InitialAssessmentResult, Subject
+from bksb_integration.models import BksbSettings, LearnerLevel, Subject
 from hub.addresses import is_web_address
 from learners.models import Learner
 from permissions.access import bksb_available
@@ -46,37 +43,23 @@ class LatestLevel:
 
 
 def latest_levels(*, learner: Learner) -> list[LatestLevel]:
-    """The learner's latest mapped level in English, Maths and ICT, in two queries.
+    """The learner's latest mapped level in English, Maths and ICT, read from the levels summary: one query.
 
-    Latest by result date across initial and diagnostic results and across
-    assessment ids; a result whose text no mapping row matches has no level
-    and is passed over. Only results of the learner's current bksb user count:
-    those kept from a previous BKSB Username are not theirs to show, and a
-    record not linked to a bksb user shows none.
+    The summary (bksb_learner_level, kept with the results) is the one answer to "latest level": latest by
+    result date across initial and diagnostic results and across assessment ids, mapped results only, and
+    only those of the learner's current bksb user (results kept from a previous BKSB Username are not theirs
+    to show, and a record not linked to a bksb user has none).
     """
-    latest: dict[str | None, InitialAssessmentResult | DiagnosticAssessmentResult] = {}
-    for model in (InitialAssessmentResult, DiagnosticAssessmentResult):
-        rows = (
-            model.objects.filter(
-                learner=learner,
-                bksb_user_id=F("learner__bksb_link__bksb_user_id"),
-                subject__in=list(HUB_SUBJECTS),
-                level__isnull=False,
-            )
-            .annotate(
-                newest=Window(RowNumber(), partition_by=[F("subject")], order_by=[F("result_date").desc(), F("pk")])
-            )
-            .filter(newest=1)
-            .only("subject", "level", "assessment_name", "result_date")
-        )
-        for row in rows:
-            held = latest.get(row.subject)
-            if held is None or row.result_date > held.result_date:
-                latest[row.subject] = row
-    return [_latest_level(label, latest.get(subject)) for subject, label in HUB_SUBJECTS.items()]
+    rows = {
+        row.subject: row
+        for row in LearnerLevel.objects.filter(
+            learner=learner, subject__in=list(HUB_SUBJECTS), latest_level__isnull=False
+        ).only("subject", "latest_level", "latest_assessment_name", "latest_date")
+    }
+    return [_latest_level(label, rows.get(subject)) for subject, label in HUB_SUBJECTS.items()]
 
 
-def _latest_level(label: str, row: InitialAssessmentResult | DiagnosticAssessmentResult | None) -> LatestLevel:
+def _latest_level(label: str, row: LearnerLevel | None) -> LatestLevel:
     if row is None:
         return LatestLevel(label, None, "", None)
-    return LatestLevel(label, row.get_level_display(), row.assessment_name, row.result_date)
+    return LatestLevel(label, row.get_latest_level_display(), row.latest_assessment_name, row.latest_date)

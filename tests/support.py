@@ -16,15 +16,22 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from bksb_integration.accounts.linking import last_download_time, link_for
+from bksb_integration.api.client import BksbClient
+from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.models import (
     BksbLink,
     BksbSettings,
     DiagnosticAssessmentResult,
     InitialAssessmentResult,
     LevelMapping,
+    Run,
+    RunLearner,
     SubjectMapping,
 )
 from bksb_integration.models.mappings import LEVEL_RANK
+from bksb_integration.sync.download import SUCCEEDED, DownloadFailed, DownloadResult, run_learners_download
+from bksb_integration.sync.results_store import UpsertCounts
+from bksb_integration.sync.runs import bksb_results_start
 from bksb_sandbox.server import SandboxServer
 from learners.importing import COLUMNS
 from learners.models import Learner
@@ -154,6 +161,13 @@ def add_result(learner, *, kind: str = "initial", when: dt.datetime | None = Non
     return model.objects.create(learner=learner, **values)
 
 
+def add_result_summarised(learner, **fields: Any):
+    """add_result, then the learner's levels summary kept as a download keeps it (the Hub and lists read it)."""
+    stored = add_result(learner, **fields)
+    levels_refresh(learner_ids=[learner.pk], reason="test")
+    return stored
+
+
 # -- learners CSV files, for the import ------------------------------------------------------
 
 
@@ -209,3 +223,21 @@ def upload(*lines: str, name: str = "learners.csv", encoding: str = "utf-8") -> 
     """An uploaded learners CSV file: the header, then `lines`."""
     text = "\n".join([",".join(COLUMNS), *lines]) + "\n"
     return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+
+
+def learner_download(*, learner: Learner, client: BksbClient, with_sessions: bool = False) -> DownloadResult:
+    """One learner's download now, in this process, with the test's own client, as a BKSB Results run.
+
+    Raises DownloadFailed with the message staff would see.
+    """
+    run, _ = bksb_results_start(
+        learner=learner, started_by=None, trigger=Run.Trigger.COMMAND, queue=False, with_sessions=with_sessions
+    )
+    part = RunLearner.objects.get(run=run, learner=learner)
+    outcome = run_learners_download(run_id=run.pk, run_learner_ids=[part.pk], client=client)[part.pk]
+    part.refresh_from_db()
+    if outcome != SUCCEEDED:
+        raise DownloadFailed(part.error or "Another download of this learner is running.")
+    counts = UpsertCounts(part.results_created, part.results_updated, part.results_unchanged)
+    run.refresh_from_db()
+    return DownloadResult(counts, run)

@@ -59,7 +59,7 @@ from bksb_integration.sync.breaker import run_transport_failure
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
 from bksb_integration.sync.heartbeat import Heartbeat
 from bksb_integration.sync.results_store import UpsertCounts, learner_results_store
-from bksb_integration.sync.runs import KEY_REFUSED, Tally, bksb_results_start, run_counts_add, run_stop
+from bksb_integration.sync.runs import KEY_REFUSED, Tally, run_counts_add, run_stop
 from bksb_integration.sync.sessions import (
     V5_SUBJECTS,
     SessionsRead,
@@ -181,25 +181,6 @@ def run_learner_download(*, run_learner_id: int) -> str:
     if run_id is None:
         return NOT_CLAIMED  # the run was deleted from history meanwhile
     return run_learners_download(run_id=run_id, run_learner_ids=[run_learner_id])[run_learner_id]
-
-
-def learner_download(*, learner: Learner, client: BksbClient, with_sessions: bool = False) -> DownloadResult:
-    """One learner's download now, in this process, as a BKSB Results run of its own
-    (with their assessment sessions and skills too, when asked).
-
-    Raises DownloadFailed with the message staff would see.
-    """
-    run, _ = bksb_results_start(
-        learner=learner, started_by=None, trigger=Run.Trigger.COMMAND, queue=False, with_sessions=with_sessions
-    )
-    part = RunLearner.objects.get(run=run, learner=learner)
-    outcome = run_learners_download(run_id=run.pk, run_learner_ids=[part.pk], client=client)[part.pk]
-    part.refresh_from_db()
-    if outcome != SUCCEEDED:
-        raise DownloadFailed(part.error or "Another download of this learner is running.")
-    counts = UpsertCounts(part.results_created, part.results_updated, part.results_unchanged)
-    run.refresh_from_db()
-    return DownloadResult(counts, run)
 
 
 # -- claim and lease ---------------------------------------------------------------------------

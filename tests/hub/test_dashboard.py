@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import WebUserFactory
-from tests.support import add_result
+from tests.support import add_result_summarised as add_result
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.models import BksbLink
 from hub.selectors import latest_levels
-from tests.support import add_result
+from tests.support import add_result_summarised as add_result
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +43,7 @@ def test_a_learner_whose_current_bksb_user_has_no_results_sees_none(learner):
 def test_a_learner_with_no_current_bksb_user_sees_none(learner):
     add_result(learner, bksb_user_id=PREVIOUS, result_date=_when(20), level="level_2")
     BksbLink.objects.filter(learner=learner).update(bksb_user_id=None)
+    levels_refresh(learner_ids=[learner.pk], reason="unlinked")  # as every change of the link does
 
     assert _maths(learner) is None
 

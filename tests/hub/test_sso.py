@@ -40,7 +40,7 @@ def linked_learner(bksb_learner):
 
 @pytest.fixture(autouse=True)
 def _no_backoff(monkeypatch):
-    monkeypatch.setattr("bksb_integration.api.client.time.sleep", lambda _seconds: None)
+    monkeypatch.setattr("bksb_integration.api.transport.time.sleep", lambda _seconds: None)
 
 
 def _click(client):

@@ -12,10 +12,10 @@ import pytest
 from bksb_integration.accounts.linking import LinkError, bksb_user_holder, link_apply
 from bksb_integration.config.connection import client_for
 from bksb_integration.models import BksbLink
-from bksb_integration.sync.download import DownloadFailed, learner_download
+from bksb_integration.sync.download import DownloadFailed
 from learners.models import Learner
 from tests.factories import LearnerFactory
-from tests.support import last_download, linked_learner, stored
+from tests.support import last_download, learner_download, linked_learner, stored
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sandbox(switched_on=True)]
 

@@ -10,8 +10,16 @@ import pytest
 from bksb_integration.accounts.linking import download_reset
 from bksb_integration.config.connection import client_for
 from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult
-from bksb_integration.sync.download import DownloadFailed, learner_download
-from tests.support import BST_USER, MULTI_PAGE_USER, last_download, linked_learner, remote_counts, stored
+from bksb_integration.sync.download import DownloadFailed
+from tests.support import (
+    BST_USER,
+    MULTI_PAGE_USER,
+    last_download,
+    learner_download,
+    linked_learner,
+    remote_counts,
+    stored,
+)
 
 PAGE = 10
 

@@ -8,10 +8,9 @@ import pytest
 from bksb_integration.config.connection import client_for
 from bksb_integration.models import AssessmentSession, BksbLink, InitialAssessmentResult, Run, SkillResult
 from bksb_integration.sync import download
-from bksb_integration.sync.download import learner_download
 from bksb_integration.sync.get_results import get_results_plan, get_results_start
 from bksb_sandbox import vocab
-from tests.support import linked_learner, linked_learners
+from tests.support import learner_download, linked_learner, linked_learners
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sandbox(switched_on=True, fast_clients=True)]
 

@@ -30,7 +30,7 @@ from bksb_integration.sync.watch import (
     watch_stop,
     within_hours,
 )
-from tests.support import last_download, linked_learner
+from tests.support import last_download, learner_download, linked_learner
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sandbox(switched_on=True, fast_clients=True)]
 
@@ -120,7 +120,7 @@ def test_a_record_is_polled_every_m_minutes_and_dropped_once_both_initial_assess
 
 def test_a_poll_with_nothing_finished_reads_only_the_awaited_sessions(sandbox):
     learner = _new_starter(sandbox)
-    download.learner_download(learner=learner, client=_client())
+    learner_download(learner=learner, client=_client())
     downloaded = last_download(learner)
     sandbox.start_session("new.starter", "MATHS_NEW", finish_after=5)
     watch_add(learner=learner, by=None)
