@@ -8,10 +8,12 @@ test sends the sweep task as beat does every minute.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,11 +48,18 @@ WAIT_SECONDS = 120
 
 @pytest.fixture
 def on_workers(settings) -> Iterator[None]:
-    """Jobs go to the broker (this test's Redis) for real workers, not run in the test's process."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    current_app.control.purge()
-    yield
-    current_app.control.purge()
+    """Jobs go to the broker (this test's Redis) for real workers, not run in the test's process.
+
+    One such test at a time per broker (a lock file): under pytest-xdist another test's workers
+    would take this test's messages, and each test empties the queue.
+    """
+    lock_path = Path(tempfile.gettempdir()) / f"bksbmis-workers-{quote(os.environ['REDIS_URL'], safe='')}.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        settings.CELERY_TASK_ALWAYS_EAGER = False
+        current_app.control.purge()
+        yield
+        current_app.control.purge()
 
 
 @pytest.fixture
