@@ -18,4 +18,8 @@ RUN DEBUG=False ALLOWED_HOSTS=build VAR_DIR=/tmp/build-var \
 USER app
 
 EXPOSE 8000
+# The orchestrator's liveness probe: the web process answers (no Host header needed: ops/middleware.py).
+# docker-compose.yml gives web /health/ready instead, and the worker and beat containers checks of their own.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/live', timeout=4)"]
 CMD ["gunicorn", "bksbmis.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]

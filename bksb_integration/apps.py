@@ -49,3 +49,12 @@ class BksbIntegrationConfig(AppConfig):
         list_tags.register()
         list_status.register()
         list_levels_register()
+
+        # Operations (issue 22): /health/ready asks whether bksb is ready; /metrics reads the runs.
+        from bksb_integration.config.health import bksb_health
+        from bksb_integration.sync.run_metrics import run_metrics
+        from ops.health import health_check_register
+        from ops.metrics import collector_register
+
+        health_check_register("bksb", bksb_health)
+        collector_register("runs", run_metrics)

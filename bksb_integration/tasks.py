@@ -24,6 +24,7 @@ from bksb_integration.sync.breaker import run_probe
 from bksb_integration.sync.download import BUSY, YIELDED, run_learner_download, run_learners_download
 from bksb_integration.sync.get_results import get_results_plan, get_results_start, runs_prune, runs_sweep
 from bksb_integration.sync.watch import watch_pass_start
+from ops.logs import log_context
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,8 @@ def run_learners_download_task(run_id: int, run_learner_ids: list[int]) -> dict[
 @shared_task(name=queue.GET_RESULTS_PLAN, **TASK_OPTIONS)
 def get_results_plan_task(run_id: int) -> int:
     """List a Get Results run's eligible learners and queue their downloads."""
-    return get_results_plan(run_id=run_id)
+    with log_context(run_id=run_id):
+        return get_results_plan(run_id=run_id)
 
 
 @shared_task(name=queue.GET_RESULTS_NIGHTLY, **TASK_OPTIONS)
@@ -102,7 +104,8 @@ def auto_create_task(reason: str) -> int | None:
 @shared_task(name=queue.GET_RESULTS_PROBE, **TASK_OPTIONS)
 def get_results_probe_task(run_id: int) -> str:
     """A paused Get Results run asks whether bksb is back: resume, wait, or stop."""
-    return run_probe(run_id=run_id)
+    with log_context(run_id=run_id):
+        return run_probe(run_id=run_id)
 
 
 @shared_task(name=queue.RUNS_SWEEP, **TASK_OPTIONS)

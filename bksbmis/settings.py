@@ -64,9 +64,12 @@ INSTALLED_APPS = [
     "permissions",
     "bksb_integration",
     "hub",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # /health/live, /health/ready and /metrics: answered before host checks, HTTPS redirects and sessions.
+    "ops.middleware.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "bksbmis.session_limits.SessionLimitsMiddleware",
+    "bksbmis.middleware.PrivateCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "bksbmis.middleware.VaryOnHtmxMiddleware",
@@ -115,6 +120,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that stopped answering fails /health/ready in seconds, not minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -238,24 +245,64 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Staff share computers: a session ends after this long without a request, and in any case this
+# long after signing in (bksbmis/session_limits.py). The cookie lasts no longer than the session.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_HOURS", default=10) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# X-Forwarded-Proto is believed only when a proxy in front sets it on every request (and drops a
+# client's own): otherwise any client reaching the app directly could claim HTTPS.
+PROXY_SETS_X_FORWARDED_PROTO = env.bool("PROXY_SETS_X_FORWARDED_PROTO", default=False)
+if PROXY_SETS_X_FORWARDED_PROTO:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The BKSB API url may not resolve to a loopback, link-local or private address (the Secret Access
+# Key would be sent inside the network), unless this says so: the demo's and the tests' sandbox.
+BKSB_ALLOW_PRIVATE_API_URL = env.bool("BKSB_ALLOW_PRIVATE_API_URL", default=False)
+
+# /metrics: with a token, only `Authorization: Bearer <token>`; without, only these networks.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+# Counters and heartbeats shared by web, workers and beat live under this name (ops/state.py).
+OPS_STATE_PREFIX = env("OPS_STATE_PREFIX", default="bksbmis-ops")
+CELERY_BEAT_SCHEDULE = {
+    # Beat's and the workers' heartbeats for /health/ready (ops/heartbeat.py).
+    "ops: heartbeat": {"task": "ops.tasks.heartbeat", "schedule": 10.0},  # ops.heartbeat.BEAT_EVERY
+}
+
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from ops.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=""),
+    )
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"refusals_without_traceback": {"()": "bksbmis.log_filters.RefusalsWithoutTraceback"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "ops.logs.JsonFormatter"},
+    },
+    "filters": {
+        "refusals_without_traceback": {"()": "bksbmis.log_filters.RefusalsWithoutTraceback"},
+        "log_context": {"()": "ops.logs.ContextFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["refusals_without_traceback"],
+            # LOG_FORMAT=json: one JSON object a line, with the run and learner ids (ops/logs.py).
+            "formatter": "json" if env("LOG_FORMAT", default="plain") == "json" else "plain",
+            "filters": ["refusals_without_traceback", "log_context"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},

@@ -8,12 +8,14 @@ from celery import shared_task
 from jobs import queue
 from jobs.services import job_run
 from jobs.sweepers import work_sweep
+from ops.logs import log_context
 
 
 @shared_task(name=queue.JOB_RUN, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def job_run_task(job_id: int) -> str:
     """Claim the job and run it to the end (see jobs.services.job_run)."""
-    return job_run(job_id=job_id)
+    with log_context(job_id=job_id):
+        return job_run(job_id=job_id)
 
 
 @shared_task(name=queue.WORK_SWEEP, acks_late=True, reject_on_worker_lost=True, ignore_result=True)

@@ -96,6 +96,8 @@ def _test_settings(settings, tmp_path: Path) -> None:
     # test's 429s or rate limit never slow another down.
     settings.VAR_DIR = tmp_path
     settings.BKSB_THROTTLE_NAME = f"bksb-test-{uuid.uuid4().hex}"
+    # Likewise its own metric counters and heartbeats (ops/state.py).
+    settings.OPS_STATE_PREFIX = f"ops-test-{uuid.uuid4().hex}"
     if not os.environ.get("REDIS_URL"):
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

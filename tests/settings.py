@@ -11,3 +11,6 @@ import os
 os.environ.setdefault("DEBUG", "True")
 
 from bksbmis.settings import *  # noqa: F403
+
+# The sandbox runs on 127.0.0.1: the tests allow the BKSB API url there (tests of the rule switch it off).
+BKSB_ALLOW_PRIVATE_API_URL = True

@@ -24,6 +24,7 @@ from .types import (
     CreatedBksbUser,
     EoaItem,
     NewBksbUser,
+    RequestObserver,
     ResultKind,
     ResultPage,
     Throttle,
@@ -62,6 +63,7 @@ class ClientOptions(TypedDict, total=False):
     throttle: Throttle | None
     sleep: Callable[[float], None]
     longest_wait: float
+    observer: RequestObserver | None
 
 
 class BksbClient:

@@ -32,7 +32,7 @@ from .errors import (
     retry_after_seconds,
     safe_excerpt,
 )
-from .types import NoThrottle, PayloadError, Throttle
+from .types import NoObserver, NoThrottle, PayloadError, RequestObserver, Throttle
 
 logger = logging.getLogger("bksb_integration.api.client")
 
@@ -66,6 +66,7 @@ class TransportOptions(TypedDict, total=False):
     throttle: Throttle | None
     sleep: Callable[[float], None]
     longest_wait: float
+    observer: RequestObserver | None
 
 
 class BksbTransport:
@@ -85,6 +86,7 @@ class BksbTransport:
         throttle: Throttle | None = None,
         sleep: Callable[[float], None] = time.sleep,
         longest_wait: float = LONGEST_RETRY_AFTER,
+        observer: RequestObserver | None = None,
     ) -> None:
         if not re.match(r"https?://", base_url, re.I):
             raise ValueError("the bksb API url must start with https:// or http://")
@@ -102,6 +104,7 @@ class BksbTransport:
         self._session = session or pooled_session()
         self._throttle: Throttle = throttle or NoThrottle()
         self._sleep = sleep
+        self._observer: RequestObserver = observer or NoObserver()
         # A Retry-After longer than this is not waited for: the error is raised at once
         # (a web page cannot wait minutes; a background task can reschedule itself).
         self.longest_wait = longest_wait
@@ -170,7 +173,9 @@ class BksbTransport:
             except BksbTransientError as exc:
                 wait = exc.retry_after
                 if exc.status == 429:
-                    self._throttle.penalise(ceiling if wait is None else wait)
+                    pause = ceiling if wait is None else wait
+                    self._throttle.penalise(pause)
+                    self._observer.rate_limited(call, pause)
                 if attempt + 1 >= attempts or (wait or 0) > self.longest_wait:
                     raise
                 delay = max(random.uniform(0, ceiling), wait or 0)
@@ -191,13 +196,17 @@ class BksbTransport:
             elapsed = (time.monotonic() - started) * 1000
             logger.debug("bksb %s: %s after %.0f ms", call, type(exc).__name__, elapsed)
             if not isinstance(exc, _NETWORK_ERRORS):
+                self._observer.answered(call, "failed")
                 what = f"the request failed ({type(exc).__name__})"
                 raise BksbPermanentError(describe(call, None, what), call=call) from exc
-            what = "timed out" if isinstance(exc, requests.Timeout) else "no connection"
+            timed_out = isinstance(exc, requests.Timeout)
+            self._observer.answered(call, "timeout" if timed_out else "no_connection")
+            what = "timed out" if timed_out else "no connection"
             message = describe(call, None, what)
             raise BksbTransientError(message, call=call, detail=what) from exc
         elapsed = (time.monotonic() - started) * 1000
         logger.debug("bksb %s: HTTP %s in %.0f ms", call, response.status_code, elapsed)
+        self._observer.answered(call, "ok" if response.ok else str(response.status_code))
         return response
 
     def _transmit(

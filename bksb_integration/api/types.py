@@ -39,6 +39,24 @@ class Throttle(Protocol):
         """bksb answered 429: make every worker hold back for `seconds`."""
 
 
+class RequestObserver(Protocol):
+    """Told of every request's outcome (the product counts them for its metrics)."""
+
+    def answered(self, call: str, outcome: str) -> None:
+        """A request ended: "ok", the HTTP status ("404", "429" ...), "timeout", "no_connection" or "failed"."""
+
+    def rate_limited(self, call: str, pause: float) -> None:
+        """bksb answered 429 and the shared budget was paused for `pause` seconds."""
+
+
+class NoObserver:
+    def answered(self, call: str, outcome: str) -> None:
+        return None
+
+    def rate_limited(self, call: str, pause: float) -> None:
+        return None
+
+
 class NoThrottle:
     """The default throttle: no shared budget."""
 

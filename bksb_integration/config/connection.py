@@ -14,6 +14,8 @@ from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.api.client import BksbClient, ClientOptions, basic_auth_can_carry
 from bksb_integration.api.errors import BksbError
+from bksb_integration.config.api_address import api_address_problem
+from bksb_integration.config.request_metrics import RequestMetrics
 from bksb_integration.config.settings_change import KEY_FIELDS
 from bksb_integration.config.wording import bksb_error_words
 from bksb_integration.models import BksbSettings
@@ -128,6 +130,10 @@ def client_for(
         raise BksbNotReady(SECRET_UNREADABLE) from None
     if not (basic_auth_can_carry(settings.access_key_id) and basic_auth_can_carry(secret)):
         raise BksbNotReady(KEY_UNSENDABLE)
+    # Checked again before any request: the url's name may resolve elsewhere since it was saved.
+    if problem := api_address_problem(settings.api_url):
+        raise BksbNotReady(problem)
+    options.setdefault("observer", RequestMetrics())
     return BksbClient(
         base_url=settings.api_url, access_key_id=settings.access_key_id, secret_access_key=secret, **options
     )

@@ -19,6 +19,7 @@ from django.core.validators import URLValidator
 from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.api.client import basic_auth_can_carry
+from bksb_integration.config.api_address import api_address_problem
 from bksb_integration.models import BksbSettings
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -60,6 +61,8 @@ def api_url_validate(url: str) -> str:
         raise ValidationError(
             "The BKSB API url must start with https:// (plain http:// is only allowed for localhost)."
         )
+    if problem := api_address_problem(url):
+        raise ValidationError(problem)
     return url if url.endswith("/") else url + "/"
 
 

@@ -27,7 +27,7 @@ class Prober:
 
     def __init__(self, settings: BksbSettings) -> None:
         self.settings = settings
-        self.counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second))
+        self.counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second), priority="matching")
         self._local = threading.local()
         self._clients: list[BksbClient] = []
         self._lock = threading.Lock()

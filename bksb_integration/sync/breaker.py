@@ -22,6 +22,7 @@ from bksb_integration.config.connection import PROBE_USERNAME, BksbNotReady, bks
 from bksb_integration.models import Run, RunLearner
 from bksb_integration.sync.queue import get_results_probe_queue, run_learners_download_queue
 from bksb_integration.sync.runs import KEY_REFUSED, UNAVAILABLE, run_stop
+from ops.metrics import RUN_PAUSES, counter_add
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def run_transport_failure(*, run_id: int) -> bool:
     ).update(paused_at=now, paused_until=now + PROBE_EVERY, stage=Run.Stage.PAUSED, heartbeat_at=now)
     if tripped:
         logger.warning("Get Results run %s paused: bksb is not answering", run_id)
+        counter_add(RUN_PAUSES)
         get_results_probe_queue(run_id, countdown=PROBE_EVERY.total_seconds())
         return True
     return Run.objects.filter(pk=run_id, paused_until__isnull=False).exists()

@@ -26,6 +26,8 @@ from typing import Protocol
 import redis
 from django.conf import settings
 
+from ops.metrics import BUDGET_REQUESTS, BUDGET_WAIT_SECONDS, counter_add
+
 # Both scripts: KEYS[1] the bucket hash; ARGV[1] rate, ARGV[2] burst. They start by
 # refilling the bucket to now, on Redis's clock, so that hosts with skewed clocks
 # still share one budget.
@@ -159,15 +161,19 @@ class CountingThrottle:
     (a shared pause after a 429 can last minutes).
     """
 
-    def __init__(self, inner: Bucket, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, inner: Bucket, *, sleep: Callable[[float], None] = time.sleep, priority: str = "normal") -> None:
         self.inner = inner
         self.sleep = sleep
+        # Who draws on the budget, for /metrics' budget use by priority.
+        self.priority = priority
         self.count = 0
         self._lock = threading.Lock()
 
     def acquire(self) -> None:
         if (wait := self.inner.take()) > 0:
             self.sleep(wait)
+            counter_add(BUDGET_WAIT_SECONDS, wait, priority=self.priority)
+        counter_add(BUDGET_REQUESTS, priority=self.priority)
         with self._lock:
             self.count += 1
 

@@ -70,6 +70,7 @@ from bksb_integration.sync.sessions import (
 from bksb_integration.sync.watch import manual_download_running, watch_polled, watch_read
 from jobs.lease import STALE_AFTER, rows_claim
 from learners.models import Learner
+from ops.logs import log_context
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ def run_learners_download(
     """
     token = secrets.randbits(62)
     with ExitStack() as stack:
+        stack.enter_context(log_context(run_id=run_id))
         stack.enter_context(commits_without_waiting())
         parts, busy = _claim(run_learner_ids, token)
         outcomes = dict.fromkeys(run_learner_ids, NOT_CLAIMED) | dict.fromkeys(busy, BUSY)
@@ -128,7 +130,9 @@ def run_learners_download(
         heartbeat = Heartbeat(
             run=parts[0].run, token=token, parts=parts, claimed_at=parts[0].claimed_at or timezone.now()
         )
-        counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second), sleep=heartbeat.sleep)
+        counter = CountingThrottle(
+            shared_throttle(rate=settings.requests_per_second), sleep=heartbeat.sleep, priority=parts[0].run.kind
+        )
         tally = Tally()
         not_ready = ""
         if client is None:
@@ -147,7 +151,8 @@ def run_learners_download(
                     # Staff are waiting on a download: the watch pass steps aside and comes back later.
                     outcomes |= {other.pk: YIELDED for other in parts if other.pk not in finished}
                     break
-                outcome = _learner_download(part, client, not_ready, heartbeat, holders, tally)
+                with log_context(learner_id=part.learner_id):
+                    outcome = _learner_download(part, client, not_ready, heartbeat, holders, tally)
                 outcomes[part.pk] = outcome
                 if outcome == STOPPED:
                     break  # the key, not this learner: it was not tried either

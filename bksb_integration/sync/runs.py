@@ -22,6 +22,7 @@ from bksb_integration.sync.progress import ACTIVE, run_stall
 from bksb_integration.sync.queue import run_learner_download_queue
 from bksb_integration.sync.results_store import UpsertCounts
 from learners.models import Learner
+from ops.metrics import RUNS, counter_add, run_duration_observe
 
 KEY_REFUSED = "Stopped: bksb refused the key. Check the Access Key ID and Secret Access Key, then Resume."
 UNAVAILABLE = "Stopped: bksb unavailable. Resume when bksb answers again."
@@ -168,7 +169,7 @@ def run_stop(*, run_id: int, reason: str) -> None:
     with transaction.atomic():
         learners = RunLearner.objects.filter(run_id=run_id)
         learners.filter(status=RunLearner.Status.PENDING).update(status=RunLearner.Status.NOT_TRIED)
-        Run.objects.filter(pk=run_id, finished_at__isnull=True).update(
+        stopped = Run.objects.filter(pk=run_id, finished_at__isnull=True).update(
             status=Run.Status.STOPPED,
             stage=Run.Stage.FINISHED,
             finished_at=timezone.now(),
@@ -178,6 +179,8 @@ def run_stop(*, run_id: int, reason: str) -> None:
         # Counted from the rows: another worker stopping the same run hands back learners too.
         not_tried = learners.filter(status=RunLearner.Status.NOT_TRIED).count()
         Run.objects.filter(pk=run_id).update(learners_not_tried=not_tried)
+    if stopped:
+        _finished_count(run_id)
 
 
 def run_close_if_done(*, run_id: int) -> bool:
@@ -194,4 +197,17 @@ def run_close_if_done(*, run_id: int) -> bool:
         status = Run.Status.FAILED
     else:
         status = Run.Status.PARTIAL
-    return done.update(status=status, finished_at=timezone.now(), stage=Run.Stage.FINISHED) == 1
+    closed = done.update(status=status, finished_at=timezone.now(), stage=Run.Stage.FINISHED) == 1
+    if closed:
+        _finished_count(run_id)
+    return closed
+
+
+def _finished_count(run_id: int) -> None:
+    """A run just finished (once, by whoever closed it): count it, and its duration, for /metrics."""
+    run = Run.objects.filter(pk=run_id).values("kind", "status", "created_at", "started_at", "finished_at").first()
+    if run is None or run["finished_at"] is None:
+        return
+    counter_add(RUNS, kind=run["kind"], outcome=run["status"])
+    began = run["started_at"] or run["created_at"]
+    run_duration_observe(kind=run["kind"], seconds=(run["finished_at"] - began).total_seconds())

@@ -36,8 +36,9 @@ PARTS = [
 ]
 # The apps, lowest first; bksbmis's own helpers (csv_export, private_files, ...) sit below them all,
 # and the project's settings, urls, celery app and home page above them all.
+# ops (health, metrics, logs) comes next: every app may report to it, and it knows none of them.
 PROJECT_TOP = {"settings", "urls", "celery", "wsgi", "views"}
-APPS = ["bksbmis", "permissions", "jobs", "learners", "bksb_integration", "hub", "project"]
+APPS = ["bksbmis", "ops", "permissions", "jobs", "learners", "bksb_integration", "hub", "project"]
 # Each feature's words: a module whose file name holds one lives in that feature's folder.
 FEATURE_WORDS = {
     "matching": ("match", "candidate", "probe", "suggestion"),

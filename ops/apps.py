@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    name = "ops"
+    verbose_name = "Operations"
+
+    def ready(self) -> None:
+        # Beat stamps its heartbeat once the broker has taken the heartbeat task.
+        from celery.signals import after_task_publish
+
+        from ops.heartbeat import beat_published
+        from ops.metrics import collector_register
+        from ops.queue_depth import queue_metrics
+
+        after_task_publish.connect(beat_published, dispatch_uid="ops_beat_heartbeat")
+        collector_register("queue", queue_metrics)
