@@ -80,6 +80,7 @@ def worker(settings, tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[b
         "BKSB_THROTTLE_NAME": settings.BKSB_THROTTLE_NAME,
         "WORK_STALE_AFTER_SECONDS": str(STALE_SECONDS),
         "LEARNERS_IMPORT_CHUNK_ROWS": "40",
+        "BKSB_ALLOW_PRIVATE_API_URL": "True",  # the sandbox answers on 127.0.0.1
     }
     started: list[subprocess.Popen[bytes]] = []
 
