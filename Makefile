@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= 2
 # under ./var), which need DEBUG on. Production (docker compose, .env) has it off.
 export DEBUG ?= True
 
-.PHONY: demo test lint format requirements vendor bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports venv venv-dev clean
+.PHONY: demo test lint format requirements vendor bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale bench-staff-first bench-create venv venv-dev clean
 
 # Installs are hash-checked: the requirements*.txt files pin every package, transitive
 # ones included, with its hashes (compiled from the *.in files by `make requirements`).
@@ -87,9 +87,9 @@ vendor:
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
 BENCH_REDIS ?= redis://127.0.0.1:6379/9
 # The benchmarks' sandbox answers on 127.0.0.1, which the BKSB API url may not be without this.
-bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports: export BKSB_ALLOW_PRIVATE_API_URL = True
+bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale bench-staff-first bench-create: export BKSB_ALLOW_PRIVATE_API_URL = True
 
-bench: bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports
+bench: bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale bench-staff-first bench-create
 
 bench-list: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_bench 2>/dev/null || true
@@ -119,6 +119,15 @@ bench-levels: venv-dev
 bench-bulk: venv-dev
 	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_bulk REDIS_URL=$(BENCH_REDIS) $(PY) benchmarks/bulk_download.py $(BENCH_ARGS)
 
+## A BKSB Results click while Get Results runs at the limit: when bksb sees its first request.
+## BENCH_STAFF_ARGS e.g. "--learners 5000 --clicks 3" or "--trigger manual" or "--no-staff-worker"
+bench-staff-first: venv-dev
+	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_staff REDIS_URL=$(BENCH_REDIS) $(PY) benchmarks/staff_first.py $(BENCH_STAFF_ARGS)
+
+## Create bksb users: 500 records against a bksb limited to 4 requests/s (BENCH_CREATE_ARGS e.g. "--budget 12")
+bench-create: venv-dev
+	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_create REDIS_URL=$(BENCH_REDIS) $(PY) benchmarks/create_users.py $(BENCH_CREATE_ARGS)
+
 ## Match learners: 5,000 unlinked records at 50 requests/s, one worker (BENCH_MATCH_ARGS e.g. "--learners 1000")
 bench-match: venv-dev
 	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_match REDIS_URL=$(BENCH_REDIS) $(PY) benchmarks/match_learners.py $(BENCH_MATCH_ARGS)
@@ -144,6 +153,11 @@ bench-unmatched: venv-dev
 bench-reports: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_bench_reports 2>/dev/null || true
 	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_reports $(PY) benchmarks/learner_levels.py --learners 50000 $(BENCH_REPORTS_ARGS)
+
+# 100,000 learners, 2.16 million results, 540,000 sessions (issue 19): built once in SQL, then kept.
+bench-scale: venv-dev
+	createdb -h 127.0.0.1 -U postgres bksbmis_bench_scale 2>/dev/null || true
+	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_scale $(PY) benchmarks/scale.py $(BENCH_SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles

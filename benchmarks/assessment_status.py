@@ -41,7 +41,9 @@ from django.utils import timezone  # noqa: E402
 
 from benchmarks.support import page_timing  # noqa: E402
 from bksb_integration.induction.status import FILTER_CHOICES  # noqa: E402
+from bksb_integration.induction.status_store import assessment_status_rebuild  # noqa: E402
 from bksb_integration.models import (  # noqa: E402
+    AssessmentProgress,
     AssessmentSession,
     BksbLink,
     InitialAssessmentResult,
@@ -61,6 +63,8 @@ def _fill(total: int) -> None:
         print(f"Seeding {total} learners...", flush=True)
         demo_seed(learners=total)
     if BksbLink.objects.filter(bksb_user_id__gte=USER_BASE).exists():
+        if not AssessmentProgress.objects.exists():
+            assessment_status_rebuild()  # a data set made before the status was stored
         return
     print("Seeding links, invites, sessions and results...", flush=True)
     rng = random.Random(13)
@@ -90,6 +94,8 @@ def _fill(total: int) -> None:
         Invite.objects.bulk_create(invites, batch_size=BATCH)
         AssessmentSession.objects.bulk_create(sessions, batch_size=BATCH)
         InitialAssessmentResult.objects.bulk_create(results, batch_size=BATCH)
+    # Written straight into the tables, as an upgrade finds them: the status is stored as bksb_rebuild_status does.
+    assessment_status_rebuild()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -68,7 +68,8 @@ def results_ensure(*, initial_per_subject: int = 2, diagnostic_per_subject: int 
         cur.execute("SELECT setseed(0.14)")
         cur.execute(
             "INSERT INTO bksb_link (learner_id, bksb_user_id, resolved_username, last_outcome, "
-            "last_message) SELECT id, %s + id, 'bench' || id, '', '' FROM learners_learner "
+            "last_message, unmatched, unmatched_username) SELECT id, %s + id, 'bench' || id, '', '', '', '' "
+            "FROM learners_learner "
             "WHERE learner_ref LIKE 'L%%' AND id %% 10 <> 0 ON CONFLICT DO NOTHING",
             [BKSB_USER_BASE],
         )

@@ -15,20 +15,27 @@ class BksbIntegrationConfig(AppConfig):
         from bksb_integration import checks, tasks  # noqa: F401
         from bksb_integration.accounts.invite_jobs import BKSB_INVITES_SEND
         from bksb_integration.audit import audit_register
+        from bksb_integration.config.connection import budget_provider_register
         from bksb_integration.creation.intake import after_learners_imported
         from bksb_integration.creation.users_job import BKSB_USERS_CREATE
         from bksb_integration.evidence.packs_job import BKSB_EVIDENCE_PACKS
+        from bksb_integration.induction.status_store import status_facts_changed
         from bksb_integration.induction.views import list_status
         from bksb_integration.levels.recompute_job import BKSB_LEVELS_REFRESH
         from bksb_integration.levels.views import list_tags
         from bksb_integration.levels.views.list_columns import list_levels_register
         from bksb_integration.matching.links_job import BKSB_MATCH_LINK
         from bksb_integration.matching.match_job import BKSB_MATCH
+        from bksb_integration.models.induction import assessment_facts_changed
+        from bksb_integration.sync.budget import budget_throttle
         from bksb_integration.sync.get_results import runs_sweep
         from bksb_integration.web import learner_list
         from jobs.kinds import job_kind_register
         from jobs.sweepers import sweeper_register
         from learners.signals import learners_imported
+
+        # Every bksb client draws on the one request budget all workers share, at its caller's priority.
+        budget_provider_register(budget_throttle)
 
         # The kinds of background job each feature runs (jobs app).
         for kind in (BKSB_USERS_CREATE, BKSB_MATCH, BKSB_MATCH_LINK, BKSB_LEVELS_REFRESH, BKSB_EVIDENCE_PACKS):
@@ -43,6 +50,9 @@ class BksbIntegrationConfig(AppConfig):
 
         # New eligible records get bksb users after each import, when an admin switched that on.
         learners_imported.connect(after_learners_imported, dispatch_uid="bksb_auto_create_users")
+
+        # The stored assessment status follows every fact it rests on, in the fact's own transaction.
+        assessment_facts_changed.connect(status_facts_changed, dispatch_uid="bksb_assessment_status")
 
         # Columns, filters, sorts and actions on the learner list (learners.listing).
         learner_list.register()

@@ -47,7 +47,10 @@ def evidence_pack_entries(limit: int = LIMIT) -> list[AuditEntry]:
 def audit_register() -> None:
     statuses = {value: str(label) for value, label in LearningStatus.choices}
     audit_history_register(
-        HistorySource("settings", "bksb settings", BksbSettings, lambda r: "bksb settings"),
+        # The API url and Access Key ID are for those who manage the bksb settings, as on the summary page.
+        HistorySource(
+            "settings", "bksb settings", BksbSettings, lambda r: "bksb settings", key_ids=("api_url", "access_key_id")
+        ),
         list_labels={"eligible_learning_statuses": statuses},
     )
     audit_history_register(HistorySource("links", "BKSB links", BksbLink, learner_of, related=("learner",)))

@@ -23,6 +23,7 @@ from bksb_integration.sync import queue
 from bksb_integration.sync.breaker import run_probe
 from bksb_integration.sync.download import BUSY, YIELDED, run_learner_download, run_learners_download
 from bksb_integration.sync.get_results import get_results_plan, get_results_start, runs_prune, runs_sweep
+from bksb_integration.sync.skills_backfill import skills_backfill_run, skills_backfill_start
 from bksb_integration.sync.watch import watch_pass_start
 from ops.logs import log_context
 
@@ -137,3 +138,18 @@ def watch_pass_task() -> int | None:
         logger.info("watch pass: no run (%s)", started.reason)
         return None
     return started.run.pk
+
+
+@shared_task(name=queue.SKILLS_BACKFILL_START, **TASK_OPTIONS)
+def skills_backfill_start_task() -> int | None:
+    """Beat, every few minutes: a Skills backfill run, when reports are still to come and no other run is live."""
+    if not bksb_readiness().ready:
+        return None
+    run = skills_backfill_start(trigger=Run.Trigger.SCHEDULED)
+    return run.pk if run is not None else None
+
+
+@shared_task(name=queue.SKILLS_BACKFILL, **TASK_OPTIONS)
+def skills_backfill_task(run_id: int) -> str:
+    """Read skills reports still to come until another run goes live (then step aside) or none is left."""
+    return skills_backfill_run(run_id=run_id)

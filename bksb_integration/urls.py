@@ -97,6 +97,7 @@ urlpatterns = [
     path("learners/bksb/get-results/", assessment_list.get_results_selection, name="get_results_selection"),
     # Assessment sessions and the watch list: Watch on the BKSB tab, the watch list settings.
     path("learners/<int:pk>/bksb/watch/", sessions.watch, name="watch"),
+    path("learners/<int:pk>/bksb/sessions/<int:session_pk>/skills/", sessions.session_skills, name="session_skills"),
     path("learners/<int:pk>/bksb/skills.csv", sessions.export_learner_skills, name="export_learner_skills"),
     path("integrations/bksb/skills.csv", sessions.export_all_skills, name="export_all_skills"),
     path("integrations/bksb/settings/watch-list/", watch_settings.watch_settings, name="watch_settings"),

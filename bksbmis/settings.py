@@ -7,13 +7,15 @@ encryption key stored there, and email written to files in ./var/mail. With DEBU
 off, SECRET_KEY, BKSB_ENCRYPTION_KEY and ALLOWED_HOSTS have no defaults.
 """
 
+import os
 from pathlib import Path
 
 import django_stubs_ext
 import environ
+from kombu import Queue
 
 from bksbmis.local_keys import local_key
-from bksbmis.private_files import private_file
+from bksbmis.private_files import PRIVATE_UMASK, private_file
 
 # Django's generic classes take type parameters at run time (ModelForm[Learner]), as mypy --strict asks.
 django_stubs_ext.monkeypatch()
@@ -24,7 +26,15 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# What is written under VAR_DIR holds personal data or sign-in links (evidence zips,
+# mail, the filesystem broker's messages, uploads): every process that loads these
+# settings (web, worker, commands) creates files 0600 and folders 0700, whatever
+# writes them (kombu's broker opens its files itself). PRIVATE_UMASK=False leaves the umask alone.
+if env.bool("PRIVATE_UMASK", default=True):
+    os.umask(PRIVATE_UMASK)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Off unless asked for: the debug page shows every local variable, secrets included.
 DEBUG = env.bool("DEBUG", default=False)
@@ -57,14 +67,19 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_celery_beat",
+    "bksbmis.apps.ProjectConfig",
     "jobs",
     "learners",
     "permissions",
     "bksb_integration",
     "hub",
     "ops",
+    "signin",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "signin.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "bksbmis.session_limits.SessionLimitsMiddleware",
     "bksbmis.middleware.PrivateCacheMiddleware",
@@ -137,7 +154,10 @@ else:
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Passwords, refused to all but the break-glass accounts when LOCAL_PASSWORDS is off.
+    "signin.backends.LocalPasswordBackend",
+    # The college's OpenID Connect provider (Microsoft Entra ID or any other), when OIDC_ISSUER is set.
+    "signin.backends.ProviderBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -148,6 +168,37 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# -- Sign-in with the college's account (OpenID Connect) and the second factor (see README) --
+# The provider: its issuer (discovery reads ISSUER/.well-known/openid-configuration), and this
+# app's registration there. Sign-in with the provider is offered only when all three are set.
+OIDC_ISSUER = env("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="Microsoft")
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", default="openid profile email")
+# Which claim carries the groups mapped to permission groups (Entra: "groups", or "roles" for app roles),
+# and which one names the account.
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", default="preferred_username")
+# A first sign-in takes over a local account of the same username (never a superuser's or a
+# break-glass account) instead of being refused; off unless asked for.
+OIDC_LINK_EXISTING_ACCOUNTS = env.bool("OIDC_LINK_EXISTING_ACCOUNTS", default=False)
+# Learners may sign in to the Hub with the provider too, matched to their web user by this claim.
+OIDC_HUB_SIGN_IN = env.bool("OIDC_HUB_SIGN_IN", default=False)
+OIDC_HUB_MATCH_CLAIM = env("OIDC_HUB_MATCH_CLAIM", default="email")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = False  # the provider's sign-out is offered with client_id: no token is kept
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "signin:callback"
+# Clock skew allowed when checking the ID token's expiry and issue time, in seconds.
+OIDC_LEEWAY_SECONDS = env.int("OIDC_LEEWAY_SECONDS", default=60)
+# Off: staff sign in with the provider only, except these named break-glass accounts.
+LOCAL_PASSWORDS = env.bool("LOCAL_PASSWORDS", default=True)
+BREAK_GLASS_ACCOUNTS = env.list("BREAK_GLASS_ACCOUNTS", default=[])
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="bksbmis")
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
@@ -183,7 +234,9 @@ EMAIL_URL = env("EMAIL_URL", default="")
 if EMAIL_URL:
     vars().update(env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    # A demo and development default only: with DEBUG off a system check (bksbmis.E001)
+    # refuses to start without EMAIL_URL. Each message is a file, 0600, in a 0700 folder.
+    EMAIL_BACKEND = "bksbmis.mail.PrivateFileEmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="bksbmis <noreply@localhost>")
 
@@ -196,7 +249,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery" / "broker"
     _control_dir = VAR_DIR / "celery" / "control"
     for _folder in (_broker_dir / "processed", _control_dir):
-        _folder.mkdir(parents=True, exist_ok=True)
+        _folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
@@ -208,6 +261,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Two queues, both consumed by a plain worker: the default one, and "bksb_now" for a person waiting on a
+# BKSB Results click (bksb_integration/sync/queue.py), which a small worker of its own also consumes
+# (`celery -A bksbmis worker -Q bksb_now`), so it never waits behind a long run's messages.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("bksb_now"))
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -226,6 +284,12 @@ LEARNERS_IMPORT_CHUNK_ROWS = env.int("LEARNERS_IMPORT_CHUNK_ROWS", default=5000)
 # Deployment-level switch: providers who have not taken up the bksb module
 # do not see it at all.
 BKSB_INTEGRATION_AVAILABLE = env.bool("BKSB_INTEGRATION_AVAILABLE", default=True)
+
+# Evidence packs from the learner list: at most this many records per zip (more is
+# `manage.py bksb_evidence_packs`), and a zip job starts (and goes on) only while the
+# disk under VAR_DIR keeps this much free beside the zip's estimated size.
+EVIDENCE_ZIP_MAX_RECORDS = env.int("EVIDENCE_ZIP_MAX_RECORDS", default=2000)
+EVIDENCE_MIN_FREE_MB = env.int("EVIDENCE_MIN_FREE_MB", default=500)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

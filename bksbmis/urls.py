@@ -1,13 +1,14 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from bksbmis import views
+from signin import views as signin_views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", signin_views.SignInView.as_view(), name="login"),
+    path("logout/", signin_views.sign_out, name="logout"),
+    path("signin/", include("signin.urls")),
     path("learners/", include("learners.urls")),
     path("tools/", include("permissions.urls")),
     path("jobs/", include("jobs.urls")),

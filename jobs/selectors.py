@@ -41,3 +41,11 @@ def job_for_user(*, user: AnyUser, job_id: int) -> Job:
     if not kind.may_run(user):
         raise PermissionDenied
     return job
+
+
+def job_unfinished(*, kind: str, started_by: AnyUser) -> Job | None:
+    """This person's job of this kind that is queued or running, if any (one at a time each: see its kind)."""
+    if not getattr(started_by, "pk", None):
+        return None
+    unfinished = (Job.Status.QUEUED, Job.Status.RUNNING)
+    return Job.objects.filter(kind=kind, started_by_id=started_by.pk, status__in=unfinished).order_by("pk").first()

@@ -49,6 +49,8 @@ class ListColumn:
     template: str
     csv: Callable[[Any], str]
     visible_to: Callable[[AnyUser], bool] = everyone
+    # Shown until the person hides it with the list's column chooser (learners/columns.py).
+    shown_by_default: bool = True
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class ListAction:
     label: str
     url_name: str
     allowed: Callable[[HttpRequest], bool]
+    # The question asked before it starts; "{count}" becomes the selection's size ("3 ticked records").
     confirm: str = ""
     help: str = ""
 
@@ -168,6 +171,9 @@ class ColumnCells:
         return [(column, self.values[column.key].get(learner.pk)) for column in self.columns]
 
 
-def column_cells(learners: Sequence[Learner], user: AnyUser | None = None) -> ColumnCells:
-    columns = list_columns(user)
-    return ColumnCells(columns=columns, values={column.key: column.values(learners) for column in columns})
+def column_cells(
+    learners: Sequence[Learner], user: AnyUser | None = None, *, columns: Sequence[ListColumn] | None = None
+) -> ColumnCells:
+    """The values of these columns (by default every column the user may see), each read once for the page."""
+    chosen = list(list_columns(user) if columns is None else columns)
+    return ColumnCells(columns=chosen, values={column.key: column.values(learners) for column in chosen})

@@ -141,3 +141,23 @@ def search_text_refresh(*, learner_ids: Iterable[int] | None = None) -> int:
     if learner_ids is not None:
         qs = qs.filter(pk__in=list(learner_ids))
     return qs.update(search_text=Lower(Concat(*pieces, output_field=TextField())))
+
+
+class ListPreference(models.Model):
+    """A staff user's choice of the learner list's columns.
+
+    `columns` maps a column's key to shown (true) or hidden (false), only for the columns the person
+    changed: any other column, one added later among them, shows as it does by default.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner_list_preference"
+    )
+    columns = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "learner list preference"
+
+    def __str__(self) -> str:
+        return f"Learner list columns of user {self.user_id}"

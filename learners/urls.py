@@ -7,6 +7,7 @@ app_name = "learners"
 urlpatterns = [
     path("", views.learner_list, name="list"),
     path("export.csv", views.learner_export, name="export"),
+    path("columns/", views.learner_columns, name="columns"),
     path("<int:pk>/", views.learner_detail, name="detail"),
     path("import/", views_import.learner_import, name="import"),
 ]

@@ -7,7 +7,9 @@ its settings, links, mappings, user creation, tags and evidence packs.
 Each source reads its latest rows (a bounded number, see `limit`), works out the
 field differences against each row's previous version in Python (one extra query
 per source), and yields plain `AuditEntry`s. Fields whose names suggest a secret
-are never shown, even if a model forgot to exclude them from its history.
+are never shown, even if a model forgot to exclude them from its history. Key
+ids (the bksb API url and Access Key ID) are shown only to those who manage the
+bksb settings, as on the summary page; others see that they changed, not to what.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from permissions.models import PermissionChange
 from permissions.services import RIGHT_LABELS
 
 HIDDEN_WORDS = ("secret", "password", "encrypted", "token")
+KEY_ID_HIDDEN = "(shown to those who manage the bksb settings)"
 LIMIT = 300
 LEARNER_SCAN = 3000
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
@@ -69,8 +72,10 @@ class HistorySource:
     fields: tuple[str, ...] | None = None
     related: tuple[str, ...] = ()
     limit: int = LIMIT
+    # Fields whose values only some may read (audit_entries' show_key_ids).
+    key_ids: tuple[str, ...] = ()
 
-    def entries(self) -> list[AuditEntry]:
+    def entries(self, *, show_key_ids: bool = False) -> list[AuditEntry]:
         history = get_history_manager_for_model(self.model).model
         recent = list(
             history.objects.select_related("history_user", *self.related).order_by("-history_date", "-history_id")[
@@ -80,7 +85,7 @@ class HistorySource:
         previous = self._previous_versions(history, recent)
         found = []
         for record in recent:
-            changes = self._changes(previous.get(record.history_id), record)
+            changes = self._changes(previous.get(record.history_id), record, show_key_ids=show_key_ids)
             if self.fields is not None and not changes and record.history_type != "-":
                 continue  # a learner change that did not touch the bksb fields
             found.append(self._entry(record, changes))
@@ -118,7 +123,7 @@ class HistorySource:
             and (self.fields is None or f.name in self.fields)
         ]
 
-    def _changes(self, before: Any, after: Any) -> tuple[FieldChange, ...]:
+    def _changes(self, before: Any, after: Any, *, show_key_ids: bool) -> tuple[FieldChange, ...]:
         if after.history_type == "-":
             return ()
         changes = []
@@ -127,10 +132,15 @@ class HistorySource:
             old = getattr(before, field.attname) if before is not None else None
             if before is None and new in (None, "", False, [], {}):
                 continue
-            if before is None:
-                changes.append(FieldChange(str(capfirst(field.verbose_name)), None, _shown(field, new)))
-            elif old != new:
-                changes.append(FieldChange(str(capfirst(field.verbose_name)), _shown(field, old), _shown(field, new)))
+            if before is not None and old == new:
+                continue
+            label = str(capfirst(field.verbose_name))
+            if field.name in self.key_ids and not show_key_ids:
+                changes.append(FieldChange(label, None if before is None else KEY_ID_HIDDEN, KEY_ID_HIDDEN))
+            elif before is None:
+                changes.append(FieldChange(label, None, _shown(field, new)))
+            else:
+                changes.append(FieldChange(label, _shown(field, old), _shown(field, new)))
         return tuple(changes)
 
     def _entry(self, record: Any, changes: tuple[FieldChange, ...]) -> AuditEntry:
@@ -219,12 +229,13 @@ def permission_entries(limit: int = LIMIT) -> list[AuditEntry]:
     ]
 
 
-def audit_entries(*, source: str = "") -> list[AuditEntry]:
-    """The latest changes, newest first, from one source or (source="") all of them."""
+def audit_entries(*, source: str = "", show_key_ids: bool = False) -> list[AuditEntry]:
+    """The latest changes, newest first, from one source or (source="") all of them; key ids' values only with
+    show_key_ids (for those who manage the bksb settings)."""
     entries: list[AuditEntry] = []
     for history_source in HISTORY_SOURCES:
         if source in ("", history_source.key):
-            entries += history_source.entries()
+            entries += history_source.entries(show_key_ids=show_key_ids)
     for entry_source in ENTRY_SOURCES:
         if source in ("", entry_source.key):
             entries += entry_source.entries(LIMIT)

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from permissions.access import can_edit_permissions, can_view_audit
+from permissions.access import can_edit_permissions, can_manage_bksb_settings, can_view_audit
 from permissions.audit import audit_entries, audit_source_choices
 from permissions.decorators import StaffRequest, staff_required
 from permissions.forms import RightsForm, TargetForm
@@ -61,6 +61,7 @@ def audit(request: HttpRequest) -> HttpResponse:
     source = request.GET.get("source", "")
     if source not in dict(audit_source_choices()):
         source = ""
-    page = Paginator(audit_entries(source=source), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    entries = audit_entries(source=source, show_key_ids=can_manage_bksb_settings(request.user))
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "source": source, "sources": audit_source_choices()}
     return render(request, "permissions/audit.html", context)

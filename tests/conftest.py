@@ -102,6 +102,41 @@ def _test_settings(settings, tmp_path: Path) -> None:
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_passed(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Admins' password sign-ins (client.login, force_login, browser_login) count as past the second factor.
+
+    Hundreds of tests sign admins in with a password alone; the second factor has tests of its
+    own, marked ``real_second_factor``, where this helper is off and the product's rule applies.
+    """
+    if request.node.get_closest_marker("real_second_factor") or not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    from django.contrib.auth.signals import user_logged_in
+
+    from tests.support import second_factor_mark_passed
+
+    user_logged_in.connect(second_factor_mark_passed, dispatch_uid="tests.second_factor_passed")
+    yield
+    user_logged_in.disconnect(dispatch_uid="tests.second_factor_passed")
+
+
+@pytest.fixture
+def oidc_provider(settings) -> Iterator[Any]:
+    """A real OpenID Connect provider on a free port (tests/oidc_provider.py), configured as the college's."""
+    from signin import provider as signin_provider
+    from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, running_provider
+
+    with running_provider() as provider:
+        settings.OIDC_ISSUER = provider.url
+        settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+        settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
+        settings.OIDC_PROVIDER_NAME = "Test College"
+        signin_provider._cache.clear()
+        yield provider
+        signin_provider._cache.clear()
+
+
 @pytest.fixture
 def roles(db):
     from permissions.roles import roles_ensure
@@ -210,6 +245,7 @@ def _fast_clients(monkeypatch: pytest.MonkeyPatch, *, timeout: float) -> None:
 
     monkeypatch.setattr(connection, "BksbClient", functools.partial(BksbClient, sleep=lambda _: None, timeout=timeout))
     monkeypatch.setattr(download, "shared_throttle", lambda **_: NoThrottle())
+    monkeypatch.setattr(connection, "_budget", [])
 
 
 @pytest.fixture

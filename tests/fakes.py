@@ -77,7 +77,9 @@ def read_all(session: requests.Session, user_id: int, kind: str = "initial", per
 @dataclass
 class FakeBksb:
     """bksb's users: names to ids. `create_mode` says how the next createUser answers:
-    "ok", "refuse" (400 with text), or "lost" (bksb creates the user, the answer never arrives)."""
+    "ok", "refuse" (400 with text), or "lost" (bksb creates the user, the answer never arrives).
+    The next `busy` createUsers are refused with 429 and Retry-After before anything is done, and the next
+    `dropped` ones lose their connection before reaching bksb (nothing is created)."""
 
     mock: responses.RequestsMock
     users: dict[str, int] = field(default_factory=dict)
@@ -88,6 +90,8 @@ class FakeBksb:
     refuse_lastnames: dict[str, str] = field(default_factory=dict)
     next_id: int = 5000
     links_made: int = 0
+    busy: int = 0
+    dropped: int = 0
 
     def install(self) -> FakeBksb:
         self.mock.add_callback(responses.GET, EXISTS, callback=self._exists)
@@ -114,6 +118,12 @@ class FakeBksb:
         return 200, {}, str(self.users[name])
 
     def _create(self, request: requests.PreparedRequest) -> tuple[int, dict, str]:
+        if self.busy:
+            self.busy -= 1
+            return 429, {"Retry-After": "1"}, "Too many requests."
+        if self.dropped:
+            self.dropped -= 1
+            raise requests.ConnectionError("connection reset by peer")
         form = parse_qsl(str(request.body))
         self.creates.append(form)
         name, lastname = dict(form)["Username"], dict(form)["Lastname"]

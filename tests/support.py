@@ -14,16 +14,20 @@ from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from bksb_integration.accounts.linking import last_download_time, link_for
 from bksb_integration.api.client import BksbClient
 from bksb_integration.levels.summary import levels_refresh
+from bksb_integration.matching.match_job import FOUND, KIND, NONE
 from bksb_integration.models import (
     BksbLink,
     BksbSettings,
     DiagnosticAssessmentResult,
     InitialAssessmentResult,
     LevelMapping,
+    MatchSuggestion,
     Run,
     RunLearner,
     SubjectMapping,
@@ -33,8 +37,10 @@ from bksb_integration.sync.download import SUCCEEDED, DownloadFailed, DownloadRe
 from bksb_integration.sync.results_store import UpsertCounts
 from bksb_integration.sync.runs import bksb_results_start
 from bksb_sandbox.server import SandboxServer
+from jobs.models import Job, JobItem
 from learners.importing import COLUMNS
 from learners.models import Learner
+from signin.policy import second_factor_mandatory
 from tests.factories import LearnerFactory, WebUserFactory
 from tests.fakes import KEY, PASSWORD, SECRET, URL
 
@@ -225,6 +231,27 @@ def upload(*lines: str, name: str = "learners.csv", encoding: str = "utf-8") -> 
     return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
 
 
+def looked_for_in_bksb(*learners: Learner, found: dict[int, tuple[str, int]] | None = None) -> Job:
+    """A finished matching run that checked these records: nothing found, or for a learner id in `found`
+    the (username, bksb user id) it suggested. Returns the run (a Job)."""
+
+    found = found or {}
+    run = Job.objects.create(
+        kind=KIND, status=Job.Status.SUCCEEDED, total=len(learners), done=len(learners), finished_at=timezone.now()
+    )
+    for position, learner in enumerate(learners):
+        hit = found.get(learner.pk)
+        outcome = FOUND if hit else NONE
+        JobItem.objects.create(
+            job=run, position=position, subject_id=learner.pk, subject=learner.learner_ref, outcome=outcome, ok=True
+        )
+        if hit:
+            MatchSuggestion.objects.create(
+                job=run, learner=learner, username=hit[0], bksb_user_id=hit[1], reason="first.last", strength="possible"
+            )
+    return run
+
+
 def learner_download(*, learner: Learner, client: BksbClient, with_sessions: bool = False) -> DownloadResult:
     """One learner's download now, in this process, with the test's own client, as a BKSB Results run.
 
@@ -241,3 +268,15 @@ def learner_download(*, learner: Learner, client: BksbClient, with_sessions: boo
     counts = UpsertCounts(part.results_created, part.results_updated, part.results_unchanged)
     run.refresh_from_db()
     return DownloadResult(counts, run)
+
+
+def second_factor_mark_passed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """A user_logged_in receiver for tests: an account that must use a second factor counts as having used it.
+
+    Its session is marked verified with a confirmed recovery-code device named "Test fixture",
+    exactly as django-otp marks a session after a right code.
+    """
+    if not second_factor_mandatory(user) or not hasattr(request, "session"):
+        return
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Test fixture", defaults={"confirmed": True})
+    request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id

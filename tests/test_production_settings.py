@@ -95,7 +95,7 @@ def test_old_encryption_keys_are_a_comma_separated_list(tmp_path):
 
 
 # Commented examples in .env.example that production sets (besides the two keys, given above).
-PLACEHOLDERS = ("ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS")
+PLACEHOLDERS = ("ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "EMAIL_URL")
 
 
 def _env_example() -> dict[str, str]:
@@ -124,3 +124,14 @@ def test_check_deploy_with_the_production_settings_of_env_example_finds_no_error
     assert done.returncode == 0, done.stderr
     assert "ERRORS" not in done.stderr + done.stdout
     assert "bksb." not in done.stderr + done.stdout
+
+
+def test_without_debug_mail_must_be_sent_not_written_to_files(tmp_path):
+    check = "from django.core.management import call_command; call_command('check')"
+    done = _run(check, tmp_path, **PRODUCTION)
+    assert done.returncode != 0
+    assert "bksbmis.E001" in done.stderr
+    assert "EMAIL_URL is not set" in done.stderr
+
+    sent = _run(check, tmp_path, **PRODUCTION, EMAIL_URL="smtp://mail.example.ac.uk:25")
+    assert "bksbmis.E001" not in sent.stderr

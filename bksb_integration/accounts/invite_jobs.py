@@ -1,4 +1,4 @@
-"""Sending invites again to many records at once, as a background job (the Induction board's Send invite again).
+"""Sending invites to many records at once, as a background job (the Induction board's Send invite and again).
 
 A job has an item per record. The worker sends each through invite_send, the
 same service as a record's Send invite, so its checks and its repeat window
@@ -135,7 +135,7 @@ def invites_send_context(job: Job) -> dict[str, Any]:
 
 BKSB_INVITES_SEND = JobKind(
     code=KIND,
-    title="Send invite again",
+    title="Send invites",
     unit="records",
     run=invites_send_run,
     may_run=access.can_create_bksb_users_for_records,

@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -33,6 +34,7 @@ from bksb_integration.accounts.usernames import effective_bksb_username
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError
 from bksb_integration.models import BksbLink, BksbSettings, Invite
+from bksb_integration.models.induction import assessment_status_stale
 from learners.models import Learner
 
 logger = logging.getLogger(__name__)
@@ -218,13 +220,15 @@ def _send(
     except (smtplib.SMTPException, OSError) as exc:
         logger.warning("bksb invite to learner %s not sent: %s", learner.learner_ref, type(exc).__name__)
         raise InviteError("The email could not be sent: check the email settings and try again.") from None
-    invite = Invite.objects.create(
-        learner=learner,
-        sent_by=sent_by,
-        email=learner.email,
-        username=username,
-        with_auto_login_link=bool(link),
-    )
+    with transaction.atomic():
+        invite = Invite.objects.create(
+            learner=learner,
+            sent_by=sent_by,
+            email=learner.email,
+            username=username,
+            with_auto_login_link=bool(link),
+        )
+        assessment_status_stale(learner_ids=[learner.pk])
     logger.info("bksb invite sent to learner %s (auto-login link: %s)", learner.learner_ref, bool(link))
     return invite
 

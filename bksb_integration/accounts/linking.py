@@ -13,6 +13,7 @@ from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbUserNotFound
 from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult, UserCreationRequest
+from bksb_integration.models.induction import assessment_status_stale
 from learners.models import Learner
 
 # Cleared whenever a link resolves anew: the record is off the unmatched report.
@@ -162,6 +163,7 @@ def bksb_user_id_resolve(*, link: BksbLink, username: str, client: BksbClient) -
             last_download_set(link.learner, link, None)
             # Only the current bksb user's results count in the levels summary.
             levels_refresh(learner_ids=[link.learner_id], reason=RELINKED)
+        assessment_status_stale(learner_ids=[link.learner_id])
     return user_id
 
 
@@ -192,6 +194,7 @@ def bksb_user_relink(*, link: BksbLink, username: str, client: BksbClient) -> in
         last_download_set(link.learner, link, None)
         # The old id's results no longer count in the levels summary until the merged user's are read.
         levels_refresh(learner_ids=[link.learner_id], reason=RELINKED)
+        assessment_status_stale(learner_ids=[link.learner_id])
     return user_id
 
 
@@ -284,6 +287,7 @@ def _link_apply(
         if relinked:
             # Only the current bksb user's results count in the levels summary.
             levels_refresh(learner_ids=[learner.pk], reason=RELINKED)
+        assessment_status_stale(learner_ids=[learner.pk])
     return LinkOutcome(True, False, effective, user_id, f"Linked to bksb user {effective} (id {user_id}).")
 
 

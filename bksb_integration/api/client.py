@@ -134,8 +134,10 @@ class BksbClient:
     def create_user(self, user: NewBksbUser) -> CreatedBksbUser:
         """Create a bksb user; a refusal (name taken, bad field) raises `BksbRefused`.
 
-        Never retried: after a `BksbTransientError` the user may or may not
-        exist, so check `username_exists` before trying again.
+        Retried only when bksb refused it before acting (429 or 503), after the
+        wait bksb asks for. Otherwise never: after any other `BksbTransientError`
+        (a timeout, a dropped connection) the user may or may not exist, so ask
+        `get_user_id` before trying again.
         """
         call, redact = "createUser", (user.password,)
         response = self._http.request(
@@ -144,6 +146,7 @@ class BksbClient:
             method="POST",
             data=new_user_form(user),
             retry=False,
+            retry_refused=True,
             refusals=True,
             redact=redact,
         )

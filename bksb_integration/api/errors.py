@@ -102,6 +102,11 @@ class BksbSessionNotFound(BksbNotFound):
     """bksb has no assessment session with this SessionId for the user."""
 
 
+class BksbBudgetBusy(BksbError):
+    """Nothing was sent: the shared request budget would keep a caller who may not wait long (a page) waiting
+    longer than it may (bksb asked everyone to pause, or the budget is taken). Try again shortly."""
+
+
 class BksbTransientError(BksbError):
     """Worth trying again later: timeouts, connection errors, 429 and most 5xx.
 

@@ -40,6 +40,8 @@ logger = logging.getLogger("bksb_integration.api.client")
 LONGEST_RETRY_AFTER = 300.0
 # An answer that cannot be read is asked for again this many times.
 MALFORMED_RETRIES = 2
+# bksb refuses a request with these before acting on it: even createUser may be sent again.
+REFUSED_BEFORE_ACTING = (429, 503)
 
 _NETWORK_ERRORS = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 _UNSENDABLE_KEY = (
@@ -152,15 +154,18 @@ class BksbTransport:
         method: str = "GET",
         data: list[tuple[str, str]] | None = None,
         retry: bool = True,
+        retry_refused: bool = False,
         passthrough: int | None = None,
         refusals: bool = False,
         redact: tuple[str, ...] = (),
     ) -> requests.Response:
         """Send one call, retrying transient failures; raise a `BksbError` on failure.
 
-        A `passthrough` status is handed back to the caller to interpret.
+        With `retry` False, only `retry_refused` answers are retried: a 429 or 503,
+        which bksb gives before acting. A `passthrough` status is handed back to
+        the caller to interpret.
         """
-        attempts = 1 + (self.max_retries if retry else 0)
+        attempts = 1 + (self.max_retries if retry or retry_refused else 0)
         for attempt in range(attempts):
             ceiling = min(self.backoff_cap, self.backoff_base * 2**attempt)
             try:
@@ -176,6 +181,8 @@ class BksbTransport:
                     pause = ceiling if wait is None else wait
                     self._throttle.penalise(pause)
                     self._observer.rate_limited(call, pause)
+                if not retry and exc.status not in REFUSED_BEFORE_ACTING:
+                    raise
                 if attempt + 1 >= attempts or (wait or 0) > self.longest_wait:
                     raise
                 delay = max(random.uniform(0, ceiling), wait or 0)

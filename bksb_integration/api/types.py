@@ -10,6 +10,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
+from enum import IntEnum
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,27 @@ class Throttle(Protocol):
         """bksb answered 429: make every worker hold back for `seconds`."""
 
 
+class Priority(IntEnum):
+    """Who is waiting on a request to bksb; the shared budget serves the lowest number first."""
+
+    PERSON = 1  # someone is waiting on the screen: BKSB Results, Find in bksb, a run or job started by hand
+    WATCH = 2  # the watch list's passes
+    NIGHTLY = 3  # the nightly Get Results, matching and automatic user creation
+    BACKFILL = 4  # catching up on history nobody is waiting for
+
+    @property
+    def label(self) -> str:
+        return PRIORITY_LABELS[self]
+
+
+PRIORITY_LABELS = {
+    Priority.PERSON: "staff waiting on a download or a search",
+    Priority.WATCH: "the watch list",
+    Priority.NIGHTLY: "the nightly run",
+    Priority.BACKFILL: "the backfill",
+}
+
+
 class RequestObserver(Protocol):
     """Told of every request's outcome (the product counts them for its metrics)."""
 
@@ -63,7 +85,7 @@ class NoThrottle:
     def acquire(self) -> None:
         return None
 
-    def take(self) -> float:
+    def take(self, priority: Priority = Priority.PERSON) -> float:
         return 0.0
 
     def penalise(self, seconds: float) -> None:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Unpack
+from typing import Protocol, Unpack
 
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from bksb_integration.api.client import BksbClient, ClientOptions, basic_auth_can_carry
 from bksb_integration.api.errors import BksbError
+from bksb_integration.api.types import Priority, Throttle
 from bksb_integration.config.api_address import api_address_problem
 from bksb_integration.config.request_metrics import RequestMetrics
 from bksb_integration.config.settings_change import KEY_FIELDS
@@ -42,6 +43,23 @@ KEY_UNSENDABLE = (
     "The stored Access Key ID or Secret Access Key holds a character HTTP Basic authentication cannot carry: "
     "enter the key again (Integrations > bksb > Settings)."
 )
+
+
+class BudgetProvider(Protocol):
+    """Makes a client's throttle on the shared request budget (sync/budget.py's budget_throttle)."""
+
+    def __call__(self, *, rate: float, priority: Priority, longest_wait: float | None = None) -> Throttle: ...
+
+
+_budget: list[BudgetProvider] = []
+
+
+def budget_provider_register(provider: BudgetProvider) -> None:
+    """The app registers the shared budget (sync/budget.py) from its ready(): every client made here draws on it.
+
+    Registered rather than imported, since the budget lives in a part above this one.
+    """
+    _budget[:] = [provider]
 
 
 class BksbNotReady(Exception):
@@ -101,14 +119,19 @@ def _availability() -> Readiness:
 
 @contextmanager
 def bksb_client(
-    settings: BksbSettings | None = None, *, need_enabled: bool = True, **options: Unpack[ClientOptions]
+    settings: BksbSettings | None = None,
+    *,
+    need_enabled: bool = True,
+    priority: Priority = Priority.PERSON,
+    **options: Unpack[ClientOptions],
 ) -> Iterator[BksbClient]:
     """A client for the current settings (read afresh unless given), closed on leaving.
 
-    `options` go to BksbClient (timeout, max_retries, throttle, session, ...).
-    Raises BksbNotReady with the readiness reason.
+    Every request it makes draws on the shared budget at `priority`, unless a
+    `throttle` is given. `options` go to BksbClient (timeout, max_retries,
+    throttle, session, ...). Raises BksbNotReady with the readiness reason.
     """
-    client = client_for(settings, need_enabled=need_enabled, **options)
+    client = client_for(settings, need_enabled=need_enabled, priority=priority, **options)
     try:
         yield client
     finally:
@@ -117,10 +140,18 @@ def bksb_client(
 
 @sensitive_variables()
 def client_for(
-    settings: BksbSettings | None = None, *, need_enabled: bool = True, **options: Unpack[ClientOptions]
+    settings: BksbSettings | None = None,
+    *,
+    need_enabled: bool = True,
+    priority: Priority = Priority.PERSON,
+    **options: Unpack[ClientOptions],
 ) -> BksbClient:
     """The client bksb_client yields, for a caller that closes it itself (tests, long-lived helpers)."""
     settings = settings or BksbSettings.load()
+    if options.get("throttle") is None and _budget:
+        # A caller that may not wait long (a page: REQUEST_CLIENT_OPTIONS) waits no longer for the budget either.
+        longest = options.get("longest_wait")
+        options["throttle"] = _budget[0](rate=settings.requests_per_second, priority=priority, longest_wait=longest)
     readiness = bksb_readiness(settings, need_enabled=need_enabled)
     if not readiness.ready:
         raise BksbNotReady(readiness.reason)

@@ -35,12 +35,22 @@ from bksb_integration.accounts.linking import (
 )
 from bksb_integration.accounts.usernames import web_user_of
 from bksb_integration.api.client import BksbClient
-from bksb_integration.api.errors import BksbError, BksbMalformedAnswer, BksbRefused, BksbTransientError
+from bksb_integration.api.errors import (
+    BksbError,
+    BksbMalformedAnswer,
+    BksbRefused,
+    BksbTransientError,
+    BksbUserNotFound,
+)
+from bksb_integration.api.transport import REFUSED_BEFORE_ACTING
 from bksb_integration.api.types import NewBksbUser
 from bksb_integration.config.connection import bksb_switched_on
 from bksb_integration.levels.summary import levels_refresh
+from bksb_integration.matching.candidates import normalised
+from bksb_integration.matching.probes import ProbeAnswer, probes_store
 from bksb_integration.models import BksbSettings, UserCreationRequest
 from bksb_integration.models.encryption import SecretUnreadable
+from bksb_integration.models.induction import assessment_status_stale
 from jobs.lease import STALE_AFTER
 from learners.models import Learner
 
@@ -59,6 +69,8 @@ DOB_EARLIEST_YEAR = 1900
 # What each of creation_problems' fields is called on the record or the form.
 PROBLEM_FIELDS = {"username": "Username", "email": "Email", "date_of_birth": "Date of birth", "name": "Name"}
 SETTINGS_PAGE = "Integrations > bksb > Settings"
+# createUser sent again at most this many times after its answer was lost and bksb said the user is not there.
+LOST_ANSWER_RESENDS = 1
 
 
 class CreationNotPossible(Exception):
@@ -81,6 +93,9 @@ class CreationOutcome:
     def ok(self) -> bool:
         return self.result in (CREATED, ALREADY_CREATED, FOUND_AFTER_TIMEOUT)
 
+
+# An earlier attempt in these states may have created the record's bksb user (its answer lost, or still on its way).
+MAY_HAVE_CREATED = (Status.SENDING, Status.UNCERTAIN, Status.CREATED)
 
 CREATED = "created"
 ALREADY_CREATED = "already_created"
@@ -229,6 +244,15 @@ def bksb_user_create(
         return _finish(row, keep, FAILED, f"bksb could not be asked: {exc.message}. Nothing was created.")
 
 
+def creation_left_out(*, learner: Learner, username: str, email: str, requested_by: User | None, message: str) -> None:
+    """Record that no user was created because bksb may know the record already (REFUSED, with why), unless
+    an attempt that may have created one holds the row. Creating it later takes the row as after a refusal."""
+    row = _request_row(learner, username, email, False, requested_by)
+    UserCreationRequest.objects.filter(pk=row.pk).exclude(status__in=MAY_HAVE_CREATED).update(
+        status=Status.REFUSED, last_error=message[:500], updated_at=timezone.now()
+    )
+
+
 def _request_row(
     learner: Learner, username: str, email: str, auto_enrol: bool, requested_by: User | None
 ) -> UserCreationRequest:
@@ -306,18 +330,56 @@ def _attempt(
         date_of_birth=learner.date_of_birth,  # type: ignore[arg-type]  # checked by creation_problems
         auto_enrol_courses=row.auto_enrol_courses,
     )
+    return _send(row, learner, new_user, client, resends=LOST_ANSWER_RESENDS)
+
+
+def _send(
+    row: UserCreationRequest, learner: Learner, new_user: NewBksbUser, client: BksbClient, *, resends: int
+) -> CreationOutcome:
+    """Send createUser (the client already waited out and retried a 429 or 503: bksb refused before acting).
+
+    When the answer is lost (a timeout, a dropped connection, an answer cut off), bksb is asked whether the
+    user now exists before anything else: found, it is linked; not found, createUser is sent again (a name
+    bksb already has is refused, so this never makes a second user); if bksb cannot be asked, the row stays
+    UNCERTAIN and the next attempt asks first.
+    """
     try:
         created = client.create_user(new_user)
-    except (BksbTransientError, BksbMalformedAnswer) as exc:
+    except BksbTransientError as exc:
+        if exc.status in REFUSED_BEFORE_ACTING:
+            message = f"bksb was too busy to create the user ({exc.message}). Nothing was created: try again later."
+            return _finish(row, Status.FAILED, FAILED, message)
         logger.warning("bksb createUser for learner %s unconfirmed: %s", learner.learner_ref, exc)
-        message = "bksb did not confirm the new user; we'll check before trying again."
-        return _finish(row, Status.UNCERTAIN, UNCERTAIN, message)
+        return _after_lost_answer(row, learner, new_user, client, resends=resends)
+    except BksbMalformedAnswer as exc:
+        logger.warning("bksb createUser for learner %s unconfirmed: %s", learner.learner_ref, exc)
+        return _after_lost_answer(row, learner, new_user, client, resends=resends)
     except BksbRefused as exc:
         return _finish(row, Status.REFUSED, REFUSED, f"bksb refused to create the user: {exc.detail or exc.message}")
     except BksbError as exc:
         return _finish(row, Status.FAILED, FAILED, f"The bksb user was not created: {exc.message}")
     message = f"bksb user {row.username} created (id {created.user_id})."
     return _created(row, learner, created.user_id, CREATED, message)
+
+
+def _after_lost_answer(
+    row: UserCreationRequest, learner: Learner, new_user: NewBksbUser, client: BksbClient, *, resends: int
+) -> CreationOutcome:
+    """createUser's answer was lost: does the user exist now? Link it, send again, or leave it UNCERTAIN."""
+    unconfirmed = "bksb did not confirm the new user; we'll check before trying again."
+    try:
+        user_id = client.get_user_id(row.username)
+    except BksbUserNotFound:
+        if resends <= 0:
+            return _finish(row, Status.UNCERTAIN, UNCERTAIN, unconfirmed)
+        return _send(row, learner, new_user, client, resends=resends - 1)
+    except BksbError:
+        return _finish(row, Status.UNCERTAIN, UNCERTAIN, unconfirmed)
+    if holder := bksb_user_holder(bksb_user_id=user_id, exclude_learner=learner):
+        message = held_message(username=row.username, bksb_user_id=user_id, holder=holder)
+        return _finish(row, Status.UNCERTAIN, FAILED, message)
+    message = f"bksb user {row.username} (id {user_id}) was created: its answer was lost, and bksb was asked."
+    return _created(row, learner, user_id, FOUND_AFTER_TIMEOUT, message)
 
 
 def _taken(row: UserCreationRequest, learner: Learner, client: BksbClient) -> CreationOutcome:
@@ -373,6 +435,9 @@ def _created(row: UserCreationRequest, learner: Learner, user_id: int, result: s
         if previous is not None and previous != user_id:
             # The old user's results stay stored but no longer count in the levels summary.
             levels_refresh(learner_ids=[learner.pk], reason=RELINKED)
+        assessment_status_stale(learner_ids=[learner.pk])
+    # Matching's day-cached answer for the name may say "no such user": it is this one now.
+    probes_store([ProbeAnswer(normalised(row.username), user_id)])
     logger.info("bksb user %s (id %s) created for learner %s", row.username, user_id, learner.learner_ref)
     return CreationOutcome(result, message, row.username, user_id)
 

@@ -5,9 +5,13 @@ filters, picked from the unmatched report, or new eligible records when users
 are created automatically). The worker takes the items one at a time and
 creates each through bksb_user_create, whose per-record UserCreationRequest
 claim means a record is never created twice, however often a job runs or
-however many jobs hold it at once. A taken username is reported ("taken: review
-the match"), never linked; a record bksb would refuse is reported with the field
-to fix before anything is sent. With `invite`, each user the job created is sent
+however many jobs hold it at once. Before creating, it asks bksb about the
+record's candidate usernames, the same ones matching asks (a name answered today
+is not asked again), and creates nobody bksb knows, nor anybody an earlier
+matching run found a bksb user for: those end as "Found in bksb: review the
+match", naming the user found, so no learner gets a second bksb account. A taken
+username is reported ("taken: review the match"), never linked; a record bksb
+would refuse is reported with the field to fix before anything is sent. With `invite`, each user the job created is sent
 an invite (once: never to a record that already had one). One record failing
 never stops the others.
 """
@@ -21,14 +25,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import Max
 
 from bksb_integration.accounts.invites import InviteError, invite_send
 from bksb_integration.accounts.linking import has_bksb_user
 from bksb_integration.accounts.usernames import effective_bksb_username
 from bksb_integration.api.client import BksbClient
+from bksb_integration.api.types import Priority
 from bksb_integration.config.connection import BksbNotReady, bksb_client
 from bksb_integration.creation import user_create as uc
-from bksb_integration.models import BksbSettings, Invite
+from bksb_integration.matching.probes import probe_ask
+from bksb_integration.matching.suggestions import KnownMatches, matches_found
+from bksb_integration.models import BksbSettings, Invite, MatchSuggestion, UserCreationRequest
 from jobs.kinds import JobEnd, JobFailed, JobKind
 from jobs.models import Job, JobItem
 from jobs.services import job_item_finish, job_items_pending, job_progress, job_start
@@ -39,6 +47,10 @@ logger = logging.getLogger(__name__)
 
 KIND = "bksb_users_create"
 NOT_SENT = "not_sent"
+# bksb knows the record already (or a matching run found it): left out, never a second account.
+FOUND_IN_BKSB = "found_in_bksb"
+# Some of its names could not be asked about: nobody can say it has no bksb user, so none is created.
+NOT_CHECKED = "not_checked"
 NOT_FOUND = "not_found"
 INVITED = "invited"
 NOT_INVITED = "not_invited"
@@ -54,11 +66,15 @@ LABELS = {
     uc.IN_PROGRESS: "In progress elsewhere",
     uc.FAILED: "Failed",
     NOT_SENT: "Not sent: fix the record",
+    FOUND_IN_BKSB: "Found in bksb: review the match",
+    NOT_CHECKED: "Not created: bksb could not be asked",
     NOT_FOUND: "Record deleted",
     JobItem.PENDING: "Waiting",
     JobItem.RUNNING: "Creating",
 }
-WARN = {uc.UNCERTAIN, uc.TAKEN, uc.IN_PROGRESS, NOT_INVITED, JobItem.PENDING, JobItem.RUNNING}
+WARN = {uc.UNCERTAIN, uc.TAKEN, uc.IN_PROGRESS, NOT_INVITED, FOUND_IN_BKSB, JobItem.PENDING, JobItem.RUNNING}
+# The outcomes of records the job left out on purpose: the window and the command name each one.
+LEFT_OUT = (FOUND_IN_BKSB,)
 OK = {uc.CREATED, uc.FOUND_AFTER_TIMEOUT, uc.ALREADY_CREATED, INVITED}
 ITEMS_SHOWN = 500
 IDS_PER_QUERY = 5000
@@ -138,8 +154,10 @@ def bksb_users_create_run(job: Job) -> JobEnd:
         raise JobFailed(problem)
     options = IntakeOptions.of(job.params)
     job_progress(job, stage="Creating bksb users and inviting them" if options.invite else "Creating bksb users")
+    # A person started it (the list, the report, the command) or automatic creation did (after an import, nightly).
+    priority = Priority.NIGHTLY if job.params.get("automatic") else Priority.PERSON
     try:
-        with bksb_client(settings) as client:
+        with bksb_client(settings, priority=priority) as client:
             for item in job_items_pending(job):
                 line = _item_create(item, job.started_by, client, settings, options)
                 job_item_finish(job, item, outcome=line.result, ok=line.ok, message=line.message, detail=line.username)
@@ -216,6 +234,12 @@ def bksb_user_create_one(
     if problems:
         fixes = " ".join(f"Fix {uc.PROBLEM_FIELDS[field]}: {message}" for field, message in problems)
         return BulkLine(learner, NOT_SENT, fixes, username)
+    # Unless an attempt (earlier, or another job's now) may have created the user bksb would be found to know:
+    # then bksb_user_create asks about that name first and links it, or answers that someone is creating it.
+    if not _attempt_may_have_created(learner):
+        known = matches_found(learner=learner, settings=settings, ask=lambda name: probe_ask(client, name))
+        if (known.found or known.errors) and not _attempt_may_have_created(learner):
+            return _left_out(learner, known, username, email, requested_by)
     outcome = uc.bksb_user_create(
         learner=learner,
         username=username,
@@ -230,6 +254,30 @@ def bksb_user_create_one(
     if outcome.result == uc.TAKEN and outcome.held_by is None:
         message += " Nothing was linked: review the match on the record's BKSB tab, or choose another name."
     return BulkLine(learner, outcome.result, message, outcome.username, outcome.bksb_user_id)
+
+
+def _attempt_may_have_created(learner: Learner) -> bool:
+    return UserCreationRequest.objects.filter(learner=learner, status__in=uc.MAY_HAVE_CREATED).exists()
+
+
+def _left_out(learner: Learner, known: KnownMatches, username: str, email: str, requested_by: User | None) -> BulkLine:
+    """Not created: bksb knows a user that may be this record's, or could not be asked about all its names.
+
+    A found one is recorded on the record's creation row as refused, so automatic creation leaves it to a
+    person and the unmatched report says to look for it in bksb.
+    """
+    if known.found:
+        first = known.matches[0]
+        message = (
+            f"Not created: bksb may know this learner already as {known.describe()}. "
+            "Review the match and link it; create a new user only if none is this learner."
+        )
+        uc.creation_left_out(
+            learner=learner, username=username, email=email, requested_by=requested_by, message=message
+        )
+        return BulkLine(learner, FOUND_IN_BKSB, message, first.username, first.bksb_user_id)
+    message = f"Not created: bksb could not be asked about {len(known.errors)} of its names ({known.errors[0]})."
+    return BulkLine(learner, NOT_CHECKED, message[:1000], username)
 
 
 @dataclass(frozen=True)
@@ -252,7 +300,32 @@ def bksb_users_create_context(job: Job) -> dict[str, Any]:
         ItemRow(item, learners.get(item.subject_id or 0), LABELS.get(item.outcome, item.outcome), _tone(item))
         for item in shown
     ]
-    return {"summary": bulk_summary(outcomes), "rows": rows, "rows_more": max(0, len(outcomes) - len(rows))}
+    return {
+        "summary": bulk_summary(outcomes),
+        "rows": rows,
+        "rows_more": max(0, len(outcomes) - len(rows)),
+        "left_out": left_out_rows(job),
+    }
+
+
+@dataclass(frozen=True)
+class LeftOutRow:
+    """A record the job did not create a user for because bksb may know it: where to review the match."""
+
+    item: JobItem
+    review_job_id: int | None  # the latest matching run that suggested a bksb user for it; else its BKSB tab
+
+
+def left_out_rows(job: Job) -> list[LeftOutRow]:
+    """Every record left out (however many the window's table shows), with where to review each (two queries)."""
+    items = list(JobItem.objects.filter(job=job, outcome__in=LEFT_OUT).order_by("position"))
+    runs = dict(
+        MatchSuggestion.objects.filter(learner_id__in=[item.subject_id for item in items if item.subject_id])
+        .values("learner_id")
+        .annotate(latest=Max("job_id"))
+        .values_list("learner_id", "latest")
+    )
+    return [LeftOutRow(item, runs.get(item.subject_id or 0)) for item in items]
 
 
 def _tone(item: JobItem) -> str:

@@ -30,7 +30,7 @@ from bksb_integration.accounts.usernames import username_in_effect
 from bksb_integration.levels.funding import RaisedFlag, Thresholds, flags_of
 from bksb_integration.levels.learner_results import learner_results
 from bksb_integration.levels.queries import levels_for, tags_for
-from bksb_integration.models import BksbLink, EvidencePack, LearnerLevel, LearnerTag, SkillResult
+from bksb_integration.models import AssessmentSession, BksbLink, EvidencePack, LearnerLevel, LearnerTag, SkillResult
 from bksb_integration.models.results import AssessmentResult
 from learners.models import Learner
 
@@ -72,6 +72,9 @@ class EvidenceContent:
     tags: list[LearnerTag]
     flags: list[RaisedFlag]
     skills: list[SkillLine] = field(default_factory=list)
+    # Finished sessions (SessionIds) whose skills report is stored, and those whose report is still to come.
+    skills_held: list[int] = field(default_factory=list)
+    skills_to_come: list[int] = field(default_factory=list)
 
     @property
     def fingerprint(self) -> str:
@@ -115,6 +118,7 @@ def evidence_content(
     username, source = username_in_effect(learner)
     link = BksbLink.objects.filter(learner=learner).first()
     skills = _skills(learner)
+    held, to_come = _skills_coverage(learner)
     return EvidenceContent(
         learner=learner,
         made_at=timezone.now(),
@@ -128,7 +132,19 @@ def evidence_content(
         tags=tags_for([learner.pk]).get(learner.pk, []),
         flags=flags_of(learner, levels, thresholds or Thresholds.load()),
         skills=skills,
+        skills_held=held,
+        skills_to_come=to_come,
     )
+
+
+def _skills_coverage(learner: Learner) -> tuple[list[int], list[int]]:
+    """The record's finished sessions whose skills report is stored, and those still to come (one query)."""
+    finished = AssessmentSession.objects.filter(learner=learner, completed_at__isnull=False).order_by("session_id")
+    held: list[int] = []
+    to_come: list[int] = []
+    for session_id, read_at in finished.values_list("session_id", "skills_read_at"):
+        (held if read_at is not None else to_come).append(session_id)
+    return held, to_come
 
 
 def _skills(learner: Learner) -> list[SkillLine]:
@@ -156,3 +172,8 @@ def evidence_pack_record(*, content: EvidenceContent, made_by: User | None, in_b
         result_count=content.result_count,
         in_bulk=in_bulk,
     )
+
+
+def evidence_pack_latest(*, learner: Learner) -> EvidencePack | None:
+    """The record's latest pack (alone or in a zip), for its fingerprint on the BKSB tab: one query."""
+    return EvidencePack.objects.filter(learner=learner).select_related("made_by").order_by("-made_at", "-pk").first()

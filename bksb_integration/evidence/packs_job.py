@@ -1,23 +1,29 @@
-"""Evidence packs for many records at once: a background job that writes one PDF per record, then a zip.
+"""Evidence packs for many records at once: a background job that writes one PDF per record into a zip.
 
-Each record is a job item: its PDF is written to the job's folder under
-VAR_DIR/evidence and the pack recorded (audit trail) with the item's outcome,
-so a job resumed after its worker was killed makes only the packs still
-missing. Once every item is done the folder becomes `job-<id>.zip`, which the
-person who started the job downloads from the window. Zips older than a week
-are removed when another job starts.
+Each record is a job item. Its PDF is made in memory and written straight into
+its entry of the zip (no loose PDFs on the disk), then the pack is recorded
+(audit trail) with the item's outcome. A record whose pack cannot be made is a
+failed item, named in the window, and the zip is made with the rest.
+
+The zip is written as `job-<id>.zip.part` (0600, in a 0700 folder) and moved
+into place as `job-<id>.zip` once every item is done; the person who started
+the job downloads it from the window. A half-written zip cannot be read, so a
+job resumed after its worker died writes its zip again from the start (its
+packs are made, and recorded, again). Zips older than a week are removed when
+another job starts. How much one click may ask for: evidence/bounds.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
-import shutil
 import time
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -25,24 +31,32 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.template.defaultfilters import pluralize
 
-from bksb_integration.evidence.pack import evidence_content, evidence_pack_record
+from bksb_integration.evidence.bounds import disk_refusal, evidence_packs_refusal
+from bksb_integration.evidence.pack import EvidenceContent, evidence_content, evidence_pack_record
 from bksb_integration.evidence.pdf import evidence_pdf
 from bksb_integration.levels.funding import Thresholds
+from bksbmis.private_files import private_dir, private_file
 from jobs.kinds import JobEnd, JobFailed, JobKind
 from jobs.models import Job, JobItem
 from jobs.services import job_item_finish, job_items_pending, job_progress, job_start
 from learners.models import Learner
 from permissions import access
 
+logger = logging.getLogger(__name__)
+
 KIND = "bksb_evidence_packs"
 KEEP_ZIPS = dt.timedelta(days=7)
-MADE, MISSING = "made", "missing"
+MADE, MISSING, FAILED = "made", "missing", "failed"
+NOT_MADE = "Its pack could not be made (the error is logged for an administrator); the zip holds the others."
+FAILURES_SHOWN = 100
+
+
+class EvidencePacksRefused(Exception):
+    """Nothing was queued: the message says why (too many records, a job already under way, no disk)."""
 
 
 def evidence_dir() -> Path:
-    folder = Path(settings.VAR_DIR) / "evidence"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_dir(Path(settings.VAR_DIR) / "evidence")
 
 
 def evidence_zip_path(job: Job) -> Path:
@@ -50,70 +64,128 @@ def evidence_zip_path(job: Job) -> Path:
 
 
 def pack_filename(learner: Learner) -> str:
-    """evidence-pack-<reference>.pdf; a reference with other characters than letters, digits, dot, dash and
-    underscore has them made dashes and the record's id added, so two references never share a name."""
-    ref = learner.learner_ref
-    if re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*", ref):
-        return f"evidence-pack-{ref}.pdf"
-    return f"evidence-pack-{re.sub(r'[^A-Za-z0-9_-]+', '-', ref).strip('-')}-{learner.pk}.pdf"
+    """evidence-pack-<reference>-<record id>.pdf, the reference's characters other than letters, digits, dash and
+    underscore made dashes. Unique by construction: the name ends in the record's id, after the last dash."""
+    ref = re.sub(r"[^A-Za-z0-9_-]+", "-", learner.learner_ref).strip("-")[:80] or "record"
+    return f"evidence-pack-{ref}-{learner.pk}.pdf"
 
 
 def evidence_packs_start(*, learners: QuerySet[Learner], started_by: User) -> Job:
+    """Queue a zip of these records' packs; EvidencePacksRefused (nothing queued) past the bounds."""
     _remove_old_zips()
-    rows = learners.order_by("learner_ref").values_list("pk", "learner_ref")
-    items = [JobItem(subject_id=pk, subject=ref) for pk, ref in rows]
-    return job_start(kind=KIND, started_by=started_by, params={}, total=len(items), items=items)
+    with transaction.atomic():
+        # One person's two clicks at once wait here for each other, so only one job is queued.
+        User.objects.select_for_update().filter(pk=started_by.pk).first()
+        rows = list(learners.order_by("learner_ref").values_list("pk", "learner_ref"))
+        refusal = evidence_packs_refusal(kind=KIND, count=len(rows), started_by=started_by)
+        if refusal:
+            raise EvidencePacksRefused(refusal)
+        items = [JobItem(subject_id=pk, subject=ref) for pk, ref in rows]
+        return job_start(kind=KIND, started_by=started_by, params={}, total=len(items), items=items)
 
 
 def evidence_packs_run(job: Job) -> JobEnd:
-    folder = evidence_dir() / f"job-{job.pk}"
-    folder.mkdir(parents=True, exist_ok=True)
+    _start_over(job)
     job_progress(job, stage="Making evidence packs")
-    made_by = job.started_by
-    thresholds = Thresholds.load()
-    for item in job_items_pending(job):
-        learner = Learner.objects.select_related("web_user__user").filter(pk=item.subject_id or 0).first()
-        if learner is None:
-            job_item_finish(job, item, outcome=MISSING, ok=False, message="The record no longer exists.")
-            continue
-        content = evidence_content(learner=learner, made_by=made_by, thresholds=thresholds)
-        (folder / pack_filename(learner)).write_bytes(evidence_pdf(content))
-        with transaction.atomic():
-            evidence_pack_record(content=content, made_by=made_by, in_bulk=True)
-            job_item_finish(job, item, outcome=MADE, ok=True, message=f"{content.result_count} results")
-    job_progress(job, stage="Zipping")
-    count = _zip(folder, evidence_zip_path(job))
-    failed = JobItem.objects.filter(job=job, ok=False).count()
-    if not count:
-        raise JobFailed("None of the selected records exists any more: there is nothing to zip.")
-    message = f"{count} evidence pack{pluralize(count)} in the zip." + (
-        f" {failed} record{pluralize(failed)} no longer exist{pluralize(failed, 's,')}." if failed else ""
-    )
-    return JobEnd(message, partial=bool(failed))
-
-
-def _zip(folder: Path, target: Path) -> int:
-    """Zip the folder's PDFs into target (written aside, then moved into place) and remove the folder."""
-    pdfs = sorted(folder.glob("*.pdf"))
-    partial = target.with_suffix(".zip.part")
+    partial = private_file(evidence_zip_path(job).with_suffix(".zip.part"))
+    made_by, thresholds = job.started_by, Thresholds.load()
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for pdf in pdfs:
-            archive.write(pdf, arcname=pdf.name)
-    os.replace(partial, target)
-    shutil.rmtree(folder, ignore_errors=True)
-    return len(pdfs)
+        for item in job_items_pending(job):
+            problem = disk_refusal(needed=0)
+            if problem:
+                raise JobFailed(f"Stopped: {problem} Then Try again.")
+            _pack_item(job, item, archive, made_by=made_by, thresholds=thresholds)
+    os.replace(partial, evidence_zip_path(job))
+    return _end(job)
+
+
+def _start_over(job: Job) -> None:
+    """A resumed job's zip was never finished (and cannot be read): its items are made again into a new one."""
+    done = JobItem.objects.filter(job=job).exclude(outcome__in=(JobItem.PENDING, JobItem.RUNNING))
+    failed = done.filter(ok=False).count()
+    again = done.update(outcome=JobItem.PENDING, ok=False, message="", finished_at=None)
+    if again:
+        job_progress(job, done=-again, failed=-failed)
+
+
+def _pack_item(
+    job: Job, item: JobItem, archive: zipfile.ZipFile, *, made_by: User | None, thresholds: Thresholds
+) -> None:
+    learner = Learner.objects.select_related("web_user__user").filter(pk=item.subject_id or 0).first()
+    if learner is None:
+        job_item_finish(job, item, outcome=MISSING, ok=False, message="The record no longer exists.")
+        return
+    content = pack_write(archive, learner, made_by=made_by, thresholds=thresholds)
+    if content is None:
+        job_item_finish(job, item, outcome=FAILED, ok=False, message=NOT_MADE)
+        return
+    with transaction.atomic():
+        evidence_pack_record(content=content, made_by=made_by, in_bulk=True)
+        job_item_finish(job, item, outcome=MADE, ok=True, message=f"{content.result_count} results")
+
+
+def pack_write(
+    archive: zipfile.ZipFile, learner: Learner, *, made_by: User | None, thresholds: Thresholds
+) -> EvidenceContent | None:
+    """Write the record's pack straight into its zip entry; None (logged) when it cannot be made.
+
+    bksb's answers are untrusted input: whatever one record's data does to the PDF
+    must not stop the packs of the others.
+    """
+    try:
+        content = evidence_content(learner=learner, made_by=made_by, thresholds=thresholds)
+        pdf = evidence_pdf(content)
+    except Exception:
+        logger.exception("evidence pack of record %s could not be made", learner.pk)
+        return None
+    entry: IO[bytes]
+    with archive.open(pack_filename(learner), "w") as entry:
+        entry.write(pdf)
+    return content
+
+
+def evidence_zip_write(*, learners: Iterable[Learner], archive: zipfile.ZipFile) -> tuple[int, list[Learner]]:
+    """The command line's export (no cap): each record's pack into the archive, recorded; (made, failed records)."""
+    thresholds, made, failed = Thresholds.load(), 0, []
+    for learner in learners:
+        content = pack_write(archive, learner, made_by=None, thresholds=thresholds)
+        if content is None:
+            failed.append(learner)
+            continue
+        evidence_pack_record(content=content, made_by=None, in_bulk=True)
+        made += 1
+    return made, failed
+
+
+def _end(job: Job) -> JobEnd:
+    made = JobItem.objects.filter(job=job, outcome=MADE).count()
+    failed = JobItem.objects.filter(job=job, outcome=FAILED).count()
+    missing = JobItem.objects.filter(job=job, outcome=MISSING).count()
+    if not made:
+        raise JobFailed("No evidence pack could be made for the selected records: there is nothing to zip.")
+    message = f"{made} evidence pack{pluralize(made)} in the zip."
+    if failed:
+        message += f" {failed} record{pluralize(failed)} could not be packed: see below."
+    if missing:
+        message += f" {missing} record{pluralize(missing)} no longer exist{pluralize(missing, 's,')}."
+    return JobEnd(message, partial=bool(failed or missing))
 
 
 def _remove_old_zips() -> None:
     cutoff = time.time() - KEEP_ZIPS.total_seconds()
-    for old in evidence_dir().glob("job-*.zip"):
+    for old in evidence_dir().glob("job-*.zip*"):
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)
 
 
 def evidence_packs_context(job: Job) -> dict[str, Any]:
     ready = job.status in (Job.Status.SUCCEEDED, Job.Status.PARTIAL) and evidence_zip_path(job).exists()
-    return {"zip_ready": ready}
+    not_packed = JobItem.objects.filter(job=job, ok=False).exclude(outcome__in=(JobItem.PENDING, JobItem.RUNNING))
+    return {
+        "zip_ready": ready,
+        "not_packed": list(not_packed.order_by("position")[:FAILURES_SHOWN]),
+        "not_packed_count": not_packed.count(),
+    }
 
 
 BKSB_EVIDENCE_PACKS = JobKind(

@@ -4,6 +4,11 @@ The fonts are bundled (evidence/fonts, with their licence). Text is written as
 text, never as markup, so a name with HTML in it prints as typed; control
 characters are dropped; a character the font lacks is left out by fpdf2
 rather than stopping the pack.
+
+bksb's answers are untrusted and of any length, and a table row must fit on one
+page: a table cell holds at most CELL_LIMIT characters (a label cell
+LABEL_LIMIT). A longer text is cut there, says "continued in the appendix, A<n>",
+and is printed whole in the pack's appendix, where paragraphs run over pages.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import logging
 import unicodedata
 from pathlib import Path
 
-from django.utils import timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
@@ -21,6 +25,7 @@ from bksb_integration.evidence.pack import NEVER_EDITED, NOT_ADVICE, EvidenceCon
 from bksb_integration.levels.queries import SUBJECT_LABELS, level_label
 from bksb_integration.models import LearnerLevel, Subject
 from bksb_integration.models.results import AssessmentResult
+from bksbmis.dates import uk_date, uk_datetime
 
 # fontTools logs every glyph it keeps at INFO while fpdf2 subsets the font: not news.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -28,6 +33,11 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
 NONE = "—"
+# The most a cell holds before its text moves to the appendix: a table row cannot
+# break across pages, and these keep the tallest row (a word-wrapped cell of the
+# narrowest column at 7 pt) well under a page.
+CELL_LIMIT = 200
+LABEL_LIMIT = 600
 
 
 def clean(value: object) -> str:
@@ -37,16 +47,21 @@ def clean(value: object) -> str:
 
 
 def when(value: dt.datetime | None) -> str:
-    """A time in UK local time, as bksb gives it, with its zone: 2026-09-01 10:00 BST."""
-    if value is None:
-        return NONE
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
+    """A time in UK local time, with its zone, in the product's one form: 1 Sep 2026 10:00 BST."""
+    return uk_datetime(value) if value is not None else NONE
+
+
+def day(value: dt.date | None) -> str:
+    """A date in the same form: 1 Sep 2026."""
+    return uk_date(value) if value is not None else NONE
 
 
 class _Pack(FPDF):
     def __init__(self, title: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.pack_title = title
+        # Texts too long for their cell, printed whole at the end: (note, where it belongs, the text).
+        self.appendix: list[tuple[str, str, str]] = []
         self.set_auto_page_break(auto=True, margin=15)
         self.add_font(FONT, style="", fname=str(FONTS / "DejaVuSans.ttf"))
         self.add_font(FONT, style="B", fname=str(FONTS / "DejaVuSans-Bold.ttf"))
@@ -66,30 +81,48 @@ class _Pack(FPDF):
         self.set_font(FONT, size=size)
         self.multi_cell(0, 4, clean(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def pairs(self, rows: list[tuple[str, object]]) -> None:
+    def fit(self, value: object, *, where: str, limit: int = CELL_LIMIT) -> str:
+        """The cell's text, or its first `limit` characters and a pointer to the appendix holding it whole."""
+        text = clean(value) or NONE
+        if len(text) <= limit:
+            return text
+        note = f"A{len(self.appendix) + 1}"
+        self.appendix.append((note, where, text))
+        return f"{text[:limit]}… (continued in the appendix, {note})"
+
+    def pairs(self, rows: list[tuple[str, object]], *, section: str) -> None:
         with self.table(col_widths=(45, 145), first_row_as_headings=False, line_height=4.5) as table:
             for label, value in rows:
                 row = table.row()
                 row.cell(clean(label))
-                row.cell(clean(value) or NONE)
+                row.cell(self.fit(value, where=f"{section}, {label}", limit=LABEL_LIMIT))
 
-    def grid(self, headings: tuple[str, ...], rows: list[tuple[object, ...]], widths: tuple[int, ...]) -> None:
+    def grid(
+        self,
+        headings: tuple[str, ...],
+        rows: list[tuple[object, ...]],
+        widths: tuple[int, ...],
+        *,
+        where: list[str],
+    ) -> None:
+        """A table; where[i] names row i for the appendix (e.g. "Initial assessment results, SessionId 5")."""
         self.set_font(FONT, size=7)
         with self.table(col_widths=widths, line_height=3.8) as table:
             head = table.row()
             for text in headings:
                 head.cell(text)
-            for values in rows:
+            for values, place in zip(rows, where, strict=True):
                 row = table.row()
-                for value in values:
-                    row.cell(clean(value) or NONE)
+                for heading, value in zip(headings, values, strict=True):
+                    row.cell(self.fit(value, where=f"{place}, {heading}"))
         self.set_font(FONT, size=8)
 
 
 def evidence_pdf(content: EvidenceContent) -> bytes:
     """The pack's PDF for one record."""
     learner = content.learner
-    title = f"Evidence pack: {clean(learner.full_name)} ({clean(learner.learner_ref)})"
+    # The title is repeated in every page's one-line footer: long names are shortened there (whole under Learner).
+    title = f"Evidence pack: {_short(learner.full_name)} ({_short(learner.learner_ref)})"
     pdf = _Pack(title)
     pdf.set_title(title)
     pdf.set_author("bksbmis")
@@ -104,6 +137,7 @@ def evidence_pdf(content: EvidenceContent) -> bytes:
     _results(pdf, "Diagnostic results", content.diagnostic, diagnostic=True, in_effect=content.bksb_user_id)
     _skills(pdf, content)
     _integrity(pdf, content)
+    _appendix(pdf)
     return bytes(pdf.output())
 
 
@@ -115,17 +149,18 @@ def _learner(pdf: _Pack, content: EvidenceContent) -> None:
             ("Name", learner.full_name),
             ("Reference", learner.learner_ref),
             ("Learner or applicant", learner.get_kind_display()),
-            ("Date of birth", learner.date_of_birth.isoformat() if learner.date_of_birth else NONE),
+            ("Date of birth", day(learner.date_of_birth)),
             ("Email", learner.email),
             ("Learning status", learner.get_learning_status_display()),
-            ("Start date", learner.start_date.isoformat() if learner.start_date else NONE),
-            ("End date", learner.end_date.isoformat() if learner.end_date else NONE),
+            ("Start date", day(learner.start_date)),
+            ("End date", day(learner.end_date)),
             ("bksb user id in effect", content.bksb_user_id or "Not resolved"),
             (
                 "bksb username in effect",
                 f"{content.username} (from the {content.username_source})" if content.username else "None",
             ),
-        ]
+        ],
+        section="Learner",
     )
 
 
@@ -139,6 +174,7 @@ def _summary(pdf: _Pack, content: EvidenceContent) -> None:
         ("Subject", "Latest level", "Highest level", "Latest initial assessment", "Latest diagnostic", "Unmapped"),
         rows,
         (22, 33, 33, 38, 42, 22),
+        where=[f"Levels by subject, {row[0]}" for row in rows],
     )
     if content.tags:
         pdf.para("Tags: " + "; ".join(f"{tag.tag} ({level_label(tag.level)})" for tag in content.tags))
@@ -171,7 +207,12 @@ def _flags(pdf: _Pack, content: EvidenceContent) -> None:
     if not content.flags:
         pdf.para("No funding flag is raised.")
         return
-    pdf.grid(("Flag", "Rests on"), [(raised.label, raised.rests_on) for raised in content.flags], (85, 105))
+    pdf.grid(
+        ("Flag", "Rests on"),
+        [(raised.label, raised.rests_on) for raised in content.flags],
+        (85, 105),
+        where=[f"Funding flags, row {n}" for n in range(1, len(content.flags) + 1)],
+    )
 
 
 def _results(pdf: _Pack, title: str, rows: list[AssessmentResult], *, diagnostic: bool, in_effect: int | None) -> None:
@@ -208,7 +249,8 @@ def _results(pdf: _Pack, title: str, rows: list[AssessmentResult], *, diagnostic
             score = getattr(row, "percent_score", None)
             line = (*line, f"{score:g}%" if score is not None else NONE)
         values.append((*line, when(row.result_date), when(row.first_seen_at)))
-    pdf.grid(headings, values, tuple(max(1, round(w * scale)) for w in widths))
+    where = [f"{title}, SessionId {row.session_id}, AssessmentID {row.assessment_id}" for row in rows]
+    pdf.grid(headings, values, tuple(max(1, round(w * scale)) for w in widths), where=where)
     if any(row.bksb_user_id != in_effect for row in rows):
         pdf.para(
             "A result whose bksb user id is not the one in effect came from a previous bksb user of this record: "
@@ -225,6 +267,13 @@ def _results(pdf: _Pack, title: str, rows: list[AssessmentResult], *, diagnostic
 
 def _skills(pdf: _Pack, content: EvidenceContent) -> None:
     pdf.heading("Per-skill breakdown")
+    if content.skills_held or content.skills_to_come:
+        held = ", ".join(str(session_id) for session_id in content.skills_held) or "none"
+        text = f"This pack holds the skills of the finished sessions with SessionId {held}."
+        if content.skills_to_come:
+            waiting = ", ".join(str(session_id) for session_id in content.skills_to_come)
+            text += f" Still to come from bksb (read later by the skills backfill): SessionId {waiting}."
+        pdf.para(text)
     if not content.skills:
         pdf.para("No per-skill breakdown is stored for this record's assessments.")
         return
@@ -232,6 +281,7 @@ def _skills(pdf: _Pack, content: EvidenceContent) -> None:
         ("SessionId", "Skill", "Measured", "Level", "When"),
         [(s.session_id, s.component, s.measurement, s.level, when(s.measured_at)) for s in content.skills],
         (20, 70, 40, 25, 35),
+        where=[f"Per-skill breakdown, SessionId {s.session_id}" for s in content.skills],
     )
 
 
@@ -246,3 +296,20 @@ def _integrity(pdf: _Pack, content: EvidenceContent) -> None:
     pdf.set_font(FONT, style="B", size=9)
     pdf.multi_cell(0, 5, content.fingerprint, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, size=8)
+
+
+def _appendix(pdf: _Pack) -> None:
+    """Every text too long for its cell, whole (a paragraph may run over several pages)."""
+    if not pdf.appendix:
+        return
+    pdf.heading("Appendix: texts too long for their table cell, in full")
+    for note, where, text in pdf.appendix:
+        pdf.set_font(FONT, style="B", size=8)
+        pdf.multi_cell(0, 4, f"{note}. {clean(where)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.para(text)
+        pdf.ln(1)
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = " ".join(clean(value).split())
+    return text if len(text) <= limit else f"{text[:limit]}…"

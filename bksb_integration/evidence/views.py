@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from bksb_integration.evidence.bounds import evidence_packs_refusal
 from bksb_integration.evidence.pack import evidence_content, evidence_pack_record
 from bksb_integration.evidence.packs_job import (
     KIND,
+    EvidencePacksRefused,
     evidence_packs_start,
     evidence_zip_path,
     pack_filename,
@@ -20,7 +22,7 @@ from bksb_integration.evidence.pdf import evidence_pdf
 from jobs.selectors import job_for_user
 from jobs.views import job_started_response
 from learners.models import Learner
-from learners.selection import learners_selected
+from learners.selection import learners_selected, selection_confirm, selection_step
 from permissions import access
 from permissions.decorators import StaffRequest
 from permissions.guards import bksb_view
@@ -42,14 +44,25 @@ def evidence_pack(request: StaffRequest, pk: int) -> HttpResponse:
 @bksb_view(access.can_see_bksb_records)
 @require_POST
 def evidence_packs(request: StaffRequest) -> HttpResponse:
-    """Evidence packs for the ticked records, or all matching the list's filters: a job with a window."""
+    """Evidence packs for the ticked records, or all matching the list's filters: a job with a window.
+
+    A step first says how many records that is (and whether it is too many), then Start queues the job.
+    """
     learners = learners_selected(request.POST)
-    if not learners.exists():
+    count = learners.count()
+    if not count:
         messages.error(request, "Select the learners or applicants to make evidence packs for.")
         if request.htmx:
             return HttpResponseClientRedirect(reverse("learners:list"))
         return redirect("learners:list")
-    job = evidence_packs_start(learners=learners, started_by=request.user)
+    refusal = evidence_packs_refusal(kind=KIND, count=count, started_by=request.user)
+    step = selection_confirm(request, action="Evidence packs", count=count, refusal=refusal)
+    if step is not None:
+        return step
+    try:
+        job = evidence_packs_start(learners=learners, started_by=request.user)
+    except EvidencePacksRefused as refused:
+        return selection_step(request, action="Evidence packs", count=count, refusal=str(refused))
     return job_started_response(request, job)
 
 

@@ -11,16 +11,9 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from bksb_integration.induction.status import (
-    SUBJECTS,
-    AssessmentStatus,
-    Stage,
-    Step,
-    assessment_statuses,
-    stage_of,
-    steps_in_name_order,
-)
-from bksb_integration.models import Subject, WatchEntry
+from bksb_integration.induction.status import SUBJECTS, AssessmentStatus, stage_of
+from bksb_integration.induction.status_read import assessment_statuses, steps_in_name_order
+from bksb_integration.models import Stage, Step, Subject, WatchEntry
 from learners.models import Learner
 
 NAMES_SHOWN = 100

@@ -17,38 +17,41 @@ asked) already counts. A record's **stage** joins its two subjects: not started
 (neither begun), results in (both in), finished, no result yet (both finished, a
 result missing), in progress otherwise.
 
-Every question here is a queryset expression (a set the database works out once, or
-EXISTS per record), so the learner list filters by stage in SQL, and
-`assessment_statuses` reads any number of records in one query.
+This module holds the rule (`stage_of`, the marks of a subject's row) and works the
+facts out from the tables they rest on (`assessment_facts_computed`, EXISTS per record,
+one query for any number of records). Pages never ask it: they read the stored summary
+(`bksb_assessment_status`), which induction/status_store.py writes from it in the
+transaction of each fact, and induction/status_read.py reads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Exists,
-    IntegerChoices,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    TextChoices,
     Value,
     When,
 )
-from django.db.models.expressions import CombinedExpression
+from django.db.models.expressions import RawSQL
 
 from bksb_integration.models import (
     AssessmentSession,
     BksbLink,
     InitialAssessmentResult,
     Invite,
+    Stage,
+    Step,
     Subject,
     UserCreationRequest,
 )
@@ -58,33 +61,11 @@ SUBJECTS = (Subject.ENGLISH, Subject.MATHS)
 INITIAL = AssessmentSession.AssessmentType.INITIAL
 
 
-class Step(IntegerChoices):
-    """One subject's step, in order."""
-
-    NO_USER = 0, "No bksb user"
-    CREATED = 1, "Account created"
-    INVITED = 2, "Invited"
-    STARTED = 3, "Started"
-    FINISHED = 4, "Finished"
-    RESULTS_IN = 5, "Results in"
-
-
-class Stage(TextChoices):
-    """A record's two subjects together: the Induction board's columns, in order."""
-
-    NO_USER = "no_bksb_user", "No bksb user"
-    CREATED = "not_invited", "Account created, not invited"
-    INVITED = "invited", "Invited, not started"
-    IN_PROGRESS = "in_progress", "In progress"
-    FINISHED = "finished_no_result", "Finished, no result yet"
-    RESULTS_IN = "results_in", "Results in"
-
-
 # The learner list's filter: each stage, and two groups of them.
 NOT_STARTED = "not_started"
 AWAITING_RESULTS = "awaiting_results"
 FILTER_CHOICES: list[tuple[str, str]] = [
-    (NOT_STARTED, "Not started (account created or invited)"),
+    (NOT_STARTED, "Not started (has a bksb user, invited or not)"),
     *Stage.choices,
     (AWAITING_RESULTS, "Started, results not all in"),
 ]
@@ -92,21 +73,10 @@ NOT_STARTED_STAGES = (Stage.CREATED, Stage.INVITED)
 AWAITING_STAGES = (Stage.IN_PROGRESS, Stage.FINISHED)
 
 
-# ---- the questions, as expressions on Learner ---------------------------------------------
-#
-# Each fact is a set of rows naming learners (their learner_id), asked in one of two ways
-# with the same rows, so both always agree: as a set (IN (SELECT learner_id ...), which
-# the database works out once and hashes: for filtering a whole list) or per record
-# (EXISTS ... WHERE learner_id = the record: for reading a page of records).
-
-Ask = Callable[[QuerySet[Any]], Q]
+# ---- the facts, as expressions on Learner (EXISTS per record) -------------------------------
 
 
-def as_set(rows: QuerySet[Any]) -> Q:
-    return Q(pk__in=rows.values("learner_id"))
-
-
-def per_record(rows: QuerySet[Any]) -> Q:
+def _per_record(rows: QuerySet[Any]) -> Q:
     return Q(Exists(rows.filter(learner=OuterRef("pk"))))
 
 
@@ -120,24 +90,26 @@ def _waiting_sessions(subject: str) -> QuerySet[AssessmentSession]:
 
 @dataclass(frozen=True)
 class _Facts:
-    ask: Ask
+    """The facts of each record; `as_bksb_user` asks as if BKSB User were ticked (what is stored)."""
+
+    as_bksb_user: bool = False
 
     def unfinished(self, subject: str) -> Q:
-        return self.ask(_waiting_sessions(subject).filter(completed_at__isnull=True))
+        return _per_record(_waiting_sessions(subject).filter(completed_at__isnull=True))
 
     def finished(self, subject: str) -> Q:
-        return self.ask(_waiting_sessions(subject).filter(completed_at__isnull=False))
+        return _per_record(_waiting_sessions(subject).filter(completed_at__isnull=False))
 
     def result(self, subject: str) -> Q:
-        return self.ask(InitialAssessmentResult.objects.filter(subject=subject))
+        return _per_record(InitialAssessmentResult.objects.filter(subject=subject))
 
     def has_user(self) -> Q:
-        linked = self.ask(BksbLink.objects.filter(bksb_user_id__isnull=False))
-        created = self.ask(UserCreationRequest.objects.filter(status=UserCreationRequest.Status.CREATED))
-        return Q(bksb_user=True) & (linked | created)
+        linked = _per_record(BksbLink.objects.filter(bksb_user_id__isnull=False))
+        created = _per_record(UserCreationRequest.objects.filter(status=UserCreationRequest.Status.CREATED))
+        return (linked | created) if self.as_bksb_user else Q(bksb_user=True) & (linked | created)
 
     def invited(self) -> Q:
-        return self.ask(Invite.objects.all())
+        return _per_record(Invite.objects.all())
 
     def step(self, subject: str) -> Case:
         """The subject's step, as its number: each fact asked once."""
@@ -151,14 +123,6 @@ class _Facts:
             output_field=IntegerField(),
         )
 
-    def steps(self) -> CombinedExpression:
-        """Both subjects' steps in one number (English x 8 + maths): what a stage is decided from."""
-        return self.step(Subject.ENGLISH) * Value(STEPS_BASE) + self.step(Subject.MATHS)
-
-
-STEPS_BASE = 8
-STEPS = "as_steps"
-
 
 def stage_of(steps: Sequence[Step]) -> Stage:
     """The stage of a record whose subjects are at these steps: the one rule, in Python."""
@@ -171,42 +135,18 @@ def stage_of(steps: Sequence[Step]) -> Stage:
     return Stage.IN_PROGRESS
 
 
-def steps_of(number: int) -> tuple[Step, Step]:
-    """(English, maths) from the number `_Facts.steps` gives."""
-    return Step(number // STEPS_BASE), Step(number % STEPS_BASE)
-
-
-def _stages(value: str) -> set[Stage]:
+def stages_chosen(value: str) -> set[Stage]:
+    """The stages one of FILTER_CHOICES' values stands for."""
     groups = {NOT_STARTED: set(NOT_STARTED_STAGES), AWAITING_RESULTS: set(AWAITING_STAGES)}
     return groups.get(value) or {Stage(value)}
 
 
-def stage_filter(queryset: QuerySet[Learner], stage: str) -> QuerySet[Learner]:
-    """The records at this stage (or group of stages: one of FILTER_CHOICES' values).
-
-    In SQL: each fact is a set worked out once, each record's two steps a number, and
-    the numbers of this stage are listed here from `stage_of`, so the list's filter and
-    every status shown apply the same rule.
-    """
-    wanted = _stages(stage)
-    numbers = [
-        english * STEPS_BASE + maths for english in Step for maths in Step if stage_of((english, maths)) in wanted
-    ]
-    return queryset.alias(**{STEPS: _Facts(as_set).steps()}).filter(**{f"{STEPS}__in": numbers})
+def step_seen(step: Step, *, bksb_user: bool) -> Step:
+    """A stored step (worked out as if BKSB User were ticked) as the record shows it: unticked, no account counts."""
+    return step if bksb_user or step >= Step.STARTED else Step.NO_USER
 
 
-def steps_in_name_order(queryset: QuerySet[Learner]) -> Iterator[tuple[int, tuple[Step, Step]]]:
-    """Each of these records' id and (English, maths) steps, by name, in one query (streamed)."""
-    rows = (
-        queryset.order_by("last_name", "first_name", "learner_ref")
-        .annotate(**{STEPS: _Facts(as_set).steps()})
-        .values_list("pk", STEPS)
-    )
-    for learner_id, number in rows.iterator(chunk_size=5000):
-        yield learner_id, steps_of(number)
-
-
-# ---- reading the statuses of many records at once ----------------------------------------
+# ---- a record's status, with the date of each step ------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -235,6 +175,10 @@ class SubjectStatus:
         return Subject(self.subject).label
 
     @property
+    def step_label(self) -> str:
+        return self.step.label
+
+    @property
     def has_user(self) -> bool:
         return self.step != Step.NO_USER
 
@@ -251,70 +195,111 @@ class AssessmentStatus:
         return " · ".join(f"{row.label}: {row.step.label}" for row in self.subjects)
 
 
-def _latest(queryset: QuerySet[Any], field: str) -> Subquery:
-    return Subquery(queryset.filter(**{f"{field}__isnull": False}).order_by(f"-{field}").values(field)[:1])
-
-
-def _annotations() -> dict[str, object]:
-    created_here = UserCreationRequest.objects.filter(learner=OuterRef("pk"), status=UserCreationRequest.Status.CREATED)
-    facts = _Facts(per_record)
-    annotations: dict[str, object] = {
-        "as_created_here_at": _latest(created_here, "updated_at"),
-        "as_linked_at": _latest(BksbLink.objects.filter(learner=OuterRef("pk")), "resolved_at"),
-        "as_invited_at": _latest(Invite.objects.filter(learner=OuterRef("pk")), "sent_at"),
+def step_dates(facts: Mapping[str, Any], subject: str) -> dict[Step, dt.datetime | None]:
+    """The date of each step of one subject, from facts named as the stored summary's fields."""
+    return {
+        Step.CREATED: facts["account_created_at"],
+        Step.INVITED: facts["invited_at"],
+        Step.STARTED: facts[f"{subject}_started_at"],
+        Step.FINISHED: facts[f"{subject}_finished_at"],
+        Step.RESULTS_IN: facts[f"{subject}_results_in_at"],
     }
+
+
+def status_build(learner_id: int, facts: Mapping[str, Any], *, bksb_user: bool) -> AssessmentStatus:
+    """A record's status from its facts (the stored summary's fields) and its BKSB User tick."""
+    subjects = []
     for subject in SUBJECTS:
-        sessions = AssessmentSession.objects.filter(learner=OuterRef("pk"), subject=subject, assessment_type=INITIAL)
-        results = InitialAssessmentResult.objects.filter(learner=OuterRef("pk"), subject=subject)
-        annotations |= {
-            f"as_{subject}_step": facts.step(subject),
-            f"as_{subject}_started_at": _latest(sessions, "started_at"),
-            f"as_{subject}_completed_at": _latest(sessions, "completed_at"),
-            f"as_{subject}_result_date": _latest(results, "result_date"),
-            f"as_{subject}_result_in_at": _latest(results, "first_seen_at"),
-        }
-    return annotations
+        step = step_seen(Step(facts[f"{subject}_step"]), bksb_user=bksb_user)
+        subjects.append(SubjectStatus(subject, step, _marks(step, step_dates(facts, subject))))
+    return AssessmentStatus(learner_id, stage_of([status.step for status in subjects]), subjects)
 
 
-def assessment_statuses(*, learner_ids: Iterable[int]) -> dict[int, AssessmentStatus]:
-    """The status of each of these records (learner id -> status), in one query."""
-    annotations = _annotations()
-    rows = Learner.objects.filter(pk__in=list(learner_ids)).order_by().annotate(**annotations)
-    names = ["pk", *annotations]
-    return {row["pk"]: _status(row) for row in rows.values(*names)}
-
-
-def assessment_status(*, learner: Learner) -> AssessmentStatus:
-    return assessment_statuses(learner_ids=[learner.pk])[learner.pk]
-
-
-def _status(row: dict[str, object]) -> AssessmentStatus:
-    created_at = row["as_created_here_at"] or row["as_linked_at"]
-    subjects = [_subject_status(row, subject, created_at) for subject in SUBJECTS]  # type: ignore[arg-type]
-    return AssessmentStatus(row["pk"], stage_of([status.step for status in subjects]), subjects)  # type: ignore[arg-type]
-
-
-def _subject_status(row: dict[str, object], subject: str, created_at: dt.datetime | None) -> SubjectStatus:
-    step = Step(cast(int, row[f"as_{subject}_step"]))
-    dates = {
-        Step.CREATED: created_at,
-        Step.INVITED: row["as_invited_at"],
-        Step.STARTED: row[f"as_{subject}_started_at"],
-        Step.FINISHED: row[f"as_{subject}_completed_at"] or row[f"as_{subject}_result_date"],
-        Step.RESULTS_IN: row[f"as_{subject}_result_in_at"],
-    }
+def _marks(step: Step, dates: Mapping[Step, dt.datetime | None]) -> list[StepMark]:
     # The row starts at Account created: "No bksb user" is said in words instead. A record can
     # start without an invite sent from here: Invited is then passed over, not reached.
     passed_over = {Step.INVITED} if dates[Step.INVITED] is None else set()
-    marks = [
+    return [
         StepMark(
             each,
             reached=each <= step and each not in passed_over,
             current=each == step,
-            at=dates[each] if each <= step else None,  # type: ignore[arg-type]
+            at=dates[each] if each <= step else None,
             passed_over=each < step and each in passed_over,
         )
         for each in Step
         if each != Step.NO_USER
     ]
-    return SubjectStatus(subject, step, marks)
+
+
+# ---- working the facts out from the tables (what the stored summary is written from) ----------
+
+
+def _latest(queryset: QuerySet[Any], field: str) -> Subquery:
+    return Subquery(queryset.filter(**{f"{field}__isnull": False}).order_by(f"-{field}").values(field)[:1])
+
+
+def _annotations(facts: _Facts) -> dict[str, object]:
+    created_here = UserCreationRequest.objects.filter(learner=OuterRef("pk"), status=UserCreationRequest.Status.CREATED)
+    annotations: dict[str, object] = {
+        "as_created_here_at": _latest(created_here, "updated_at"),
+        "as_linked_at": _latest(BksbLink.objects.filter(learner=OuterRef("pk")), "resolved_at"),
+        "invited_at": _latest(Invite.objects.filter(learner=OuterRef("pk")), "sent_at"),
+    }
+    for subject in SUBJECTS:
+        sessions = AssessmentSession.objects.filter(learner=OuterRef("pk"), subject=subject, assessment_type=INITIAL)
+        results = InitialAssessmentResult.objects.filter(learner=OuterRef("pk"), subject=subject)
+        annotations |= {
+            f"{subject}_step": facts.step(subject),
+            f"{subject}_started_at": _latest(sessions, "started_at"),
+            f"as_{subject}_completed_at": _latest(sessions, "completed_at"),
+            f"as_{subject}_result_date": _latest(results, "result_date"),
+            f"{subject}_results_in_at": _latest(results, "first_seen_at"),
+        }
+    return annotations
+
+
+def assessment_facts_computed(*, learner_ids: Iterable[int], as_bksb_user: bool = True) -> dict[int, dict[str, Any]]:
+    """Each record's facts from the tables, named as the stored summary's fields, in one query.
+
+    With `as_bksb_user` (what is stored) the steps are worked out as if BKSB User were
+    ticked; `bksb_user` carries the tick itself.
+    """
+    sql, params, position = _compiled(as_bksb_user)
+    params = [*params[:position], sorted(set(learner_ids)), *params[position + 1 :]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = ["pk" if column.name == "id" else column.name for column in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    found = {}
+    for row in rows:
+        row["account_created_at"] = row.pop("as_created_here_at") or row.pop("as_linked_at")
+        row.pop("as_linked_at", None)
+        for subject in SUBJECTS:
+            completed, result_date = row.pop(f"as_{subject}_completed_at"), row.pop(f"as_{subject}_result_date")
+            row[f"{subject}_finished_at"] = completed or result_date
+        found[row.pop("pk")] = row
+    return found
+
+
+_COMPILED: dict[bool, tuple[str, list[Any], int]] = {}
+
+
+def _compiled(as_bksb_user: bool) -> tuple[str, list[Any], int]:
+    """The facts query's SQL and parameters, built once per process (building it costs more CPU than
+    running it for one record), with the place of the records' ids (an array) among the parameters."""
+    if as_bksb_user not in _COMPILED:
+        ids: list[int] = []
+        annotations = _annotations(_Facts(as_bksb_user=as_bksb_user))
+        chosen = Learner.objects.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
+        query = chosen.order_by().annotate(**annotations).values("pk", "bksb_user", *annotations).query
+        sql, params = query.sql_with_params()
+        position = next(index for index, param in enumerate(params) if param is ids)
+        _COMPILED[as_bksb_user] = (sql, list(params), position)
+    return _COMPILED[as_bksb_user]
+
+
+def assessment_statuses_computed(*, learner_ids: Iterable[int]) -> dict[int, AssessmentStatus]:
+    """Each record's status worked out from the tables (what the stored summary must always equal)."""
+    facts = assessment_facts_computed(learner_ids=learner_ids, as_bksb_user=False)
+    return {pk: status_build(pk, row, bksb_user=True) for pk, row in facts.items()}

@@ -23,6 +23,7 @@ from django.utils import timezone
 from bksb_integration.levels.queries import levels_for
 from bksb_integration.models import BksbSettings, LearnerLevel, Level, Subject
 from bksb_integration.models.mappings import LEVEL_RANK
+from bksbmis.dates import uk_date
 from learners.models import Learner
 
 
@@ -186,8 +187,8 @@ def _raised(
         return RaisedFlag(
             flag,
             label,
-            f"The first {Subject(flag.subject).label} initial assessment is dated {_local_date(first):%d/%m/%Y}, "
-            f"after the start date {learner.start_date:%d/%m/%Y}.",
+            f"The first {Subject(flag.subject).label} initial assessment is dated {uk_date(_local_date(first))}, "
+            f"after the start date {uk_date(learner.start_date)}.",
         )
     if summary is None or summary.initial_latest_rank is None or summary.initial_latest_level is None:
         return None
@@ -208,7 +209,7 @@ def _reading(summary: LearnerLevel) -> str:
     when = _local_date(summary.initial_latest_date) if summary.initial_latest_date else None
     return (
         f"Initial assessment {_label(summary.initial_latest_level or '')}"
-        f"{f' on {when:%d/%m/%Y}' if when else ''} "
+        f"{f' on {uk_date(when)}' if when else ''} "
         f"(SessionId {summary.initial_latest_session_id}, AssessmentID {summary.initial_latest_assessment_id})"
     )
 

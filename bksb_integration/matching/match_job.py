@@ -26,6 +26,7 @@ from bksb_integration.accounts.eligibility import unlinked_learners
 from bksb_integration.accounts.linking import is_linked
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbAuthError
+from bksb_integration.api.types import Priority
 from bksb_integration.config.connection import BksbNotReady, bksb_readiness
 from bksb_integration.matching.probe_pool import Prober, probing
 from bksb_integration.matching.suggestions import (
@@ -111,8 +112,10 @@ def nightly_match_start(*, then_create: bool = False) -> Job | None:
 def bksb_match_run(job: Job) -> JobEnd:
     """Probe each waiting record's candidates, chunk by chunk; then pre-tick, and link if the run was asked to."""
     settings = BksbSettings.load()
+    # Someone started it (Match learners, Find in bksb), or the nightly run did.
+    priority = Priority.NIGHTLY if job.params.get("trigger") == "nightly" else Priority.PERSON
     try:
-        with probing(settings) as (prober, pool):
+        with probing(settings, priority=priority) as (prober, pool):
             job_progress(job, stage="Looking for the records in bksb")
             chunk_size = max(1, min(MOST_PER_CHUNK, int(settings.requests_per_second * CHUNK_SECONDS / 8)))
             while chunk := _items_claim(job, chunk_size):

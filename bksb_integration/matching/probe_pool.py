@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from bksb_integration.api.client import BksbClient
+from bksb_integration.api.types import Priority
 from bksb_integration.config.connection import client_for
 from bksb_integration.matching.probes import ProbeAnswer, probe_ask
 from bksb_integration.models import BksbSettings
@@ -25,9 +26,11 @@ PROBE_THREADS = 8
 class Prober:
     """probe_ask for the pool's threads: each its own client (its own connections), all on one counted budget."""
 
-    def __init__(self, settings: BksbSettings) -> None:
+    def __init__(self, settings: BksbSettings, *, priority: Priority = Priority.PERSON) -> None:
         self.settings = settings
-        self.counter = CountingThrottle(shared_throttle(rate=settings.requests_per_second), priority="matching")
+        self.counter = CountingThrottle(
+            shared_throttle(rate=settings.requests_per_second), priority=priority, label="matching"
+        )
         self._local = threading.local()
         self._clients: list[BksbClient] = []
         self._lock = threading.Lock()
@@ -50,9 +53,11 @@ class Prober:
 
 
 @contextmanager
-def probing(settings: BksbSettings) -> Iterator[tuple[Prober, ThreadPoolExecutor]]:
-    """A prober and its pool of threads; every client is closed on leaving."""
-    prober = Prober(settings)
+def probing(
+    settings: BksbSettings, *, priority: Priority = Priority.PERSON
+) -> Iterator[tuple[Prober, ThreadPoolExecutor]]:
+    """A prober and its pool of threads, at a priority on the shared budget; every client is closed on leaving."""
+    prober = Prober(settings, priority=priority)
     try:
         with ThreadPoolExecutor(max_workers=PROBE_THREADS, thread_name_prefix="bksb-match") as pool:
             yield prober, pool

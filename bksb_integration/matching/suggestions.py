@@ -21,8 +21,8 @@ from bksb_integration.accounts.usernames import web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbAuthError, BksbError
 from bksb_integration.matching.candidates import STRONG, Candidate, settings_candidates
-from bksb_integration.matching.probes import ProbeAnswer, usernames_probe
-from bksb_integration.models import BksbLink, BksbSettings
+from bksb_integration.matching.probes import ProbeAnswer, probes_cached, usernames_probe
+from bksb_integration.models import BksbLink, BksbSettings, MatchSuggestion
 from learners.models import Learner
 
 
@@ -142,3 +142,85 @@ def suggestion_link(
     if outcome.needs_confirmation:
         return LinkResult(False, "Its stored results are from another bksb user: link it on its BKSB tab to confirm.")
     return LinkResult(True, outcome.message)
+
+
+# -- before creating a bksb user: does bksb know the record already? ------------------------------
+
+
+@dataclass(frozen=True)
+class KnownMatch:
+    """A bksb user found for a record that has none: a reason never to create it a second one."""
+
+    username: str
+    bksb_user_id: int
+    strength: str
+    reason: str
+    held_by: Learner | None = None
+    review_job_id: int | None = None  # the matching run whose review page lists it (None: found by asking now)
+
+    def describe(self) -> str:
+        held = f", already linked to {self.held_by.full_name} ({self.held_by.learner_ref})" if self.held_by else ""
+        return f"{self.username} (bksb user {self.bksb_user_id}, {self.strength} match: {self.reason}{held})"
+
+
+@dataclass(frozen=True)
+class KnownMatches:
+    """What is known of a record's bksb user before creating one: the matches, and the names bksb could
+    not be asked about (then nobody can say there is none)."""
+
+    matches: list[KnownMatch]
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.matches)
+
+    def describe(self) -> str:
+        return "; ".join(match.describe() for match in self.matches)
+
+
+def matches_found(*, learner: Learner, settings: BksbSettings, ask: Callable[[str], ProbeAnswer]) -> KnownMatches:
+    """Ask bksb about the record's candidates, the same ones matching asks (a name answered today is not asked
+    again), and add what earlier matching runs found for it (possible and held matches included)."""
+    match = records_match(learners=[learner], settings=settings, ask=ask)[0]
+    found = [KnownMatch(s.username, s.bksb_user_id, s.strength, s.reason, s.held_by) for s in match.suggestions]
+    return KnownMatches(_with_runs(learner, found), match.errors)
+
+
+def matches_known(*, learner: Learner, settings: BksbSettings) -> KnownMatches:
+    """The same from what is stored alone, with no request: earlier matching runs, and today's answers of bksb
+    about the record's candidates (for a page, which must not wait on bksb)."""
+    candidates = settings_candidates(learner, settings)
+    answers = probes_cached(candidate.username for candidate in candidates)
+    found = [
+        KnownMatch(c.username, answer.bksb_user_id, c.strength, c.reason)
+        for c in candidates
+        if (answer := answers.get(c.username)) is not None and answer.bksb_user_id is not None
+    ]
+    return KnownMatches(_with_runs(learner, _holders_of(learner, found)))
+
+
+def _holders_of(learner: Learner, found: list[KnownMatch]) -> list[KnownMatch]:
+    links = BksbLink.objects.filter(bksb_user_id__in={m.bksb_user_id for m in found}, learner__bksb_user=True).exclude(
+        learner=learner
+    )
+    holders = {link.bksb_user_id: link.learner for link in links.select_related("learner")}
+    return [KnownMatch(m.username, m.bksb_user_id, m.strength, m.reason, holders.get(m.bksb_user_id)) for m in found]
+
+
+def _with_runs(learner: Learner, found: list[KnownMatch]) -> list[KnownMatch]:
+    """Add the suggestions of the matching runs that looked at the record (newest run first), one per bksb user."""
+    seen = {m.bksb_user_id for m in found}
+    rows = MatchSuggestion.objects.filter(learner=learner).select_related("held_by").order_by("-job_id", "position")
+    for row in rows:
+        if row.bksb_user_id in seen:
+            found = [
+                KnownMatch(m.username, m.bksb_user_id, m.strength, m.reason, m.held_by, m.review_job_id or row.job_id)
+                if m.bksb_user_id == row.bksb_user_id
+                else m
+                for m in found
+            ]
+            continue
+        seen.add(row.bksb_user_id)
+        found.append(KnownMatch(row.username, row.bksb_user_id, row.strength, row.reason, row.held_by, row.job_id))
+    return found

@@ -1,6 +1,9 @@
 """bksb_integration's tables. Every table name starts with bksb_ (see BKSB Tables)."""
 
 from bksb_integration.models.config import BksbSettings
+
+# The stored initial-assessment status (issue 19).
+from bksb_integration.models.induction import AssessmentProgress, Stage, Step
 from bksb_integration.models.levels import (  # Levels at a glance
     UNMAPPED_SUBJECT,
     EvidencePack,
@@ -23,6 +26,7 @@ from bksb_integration.models.users import Invite, UserCreationRequest
 
 __all__ = [
     "UNMAPPED_SUBJECT",
+    "AssessmentProgress",
     "AssessmentSession",
     "BksbLink",
     "BksbSettings",
@@ -39,6 +43,8 @@ __all__ = [
     "Run",
     "RunLearner",
     "SkillResult",
+    "Stage",
+    "Step",
     "Subject",
     "SubjectMapping",
     "TagRule",

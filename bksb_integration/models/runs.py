@@ -17,6 +17,8 @@ class Run(models.Model):
         BKSB_RESULTS = "single", "Single learner"
         GET_RESULTS = "bulk", "Get Results for every eligible learner"
         WATCH = "watch", "Watch list"
+        # Skills reports downloads left for later, read with what the other runs leave (issue 19).
+        SKILLS_BACKFILL = "backfill", "Skills backfill"
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Manual"

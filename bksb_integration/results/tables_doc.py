@@ -33,6 +33,8 @@ TABLES = [
     "TagRule",
     "LearnerTag",
     "EvidencePack",
+    # Where each record is in its initial assessments (issue 19).
+    "AssessmentProgress",
 ]
 
 _RESULT_COLUMNS = {
@@ -296,6 +298,28 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "subject": "The subject it maps to.",
     },
     **_LEVEL_TABLES,
+    "bksb_assessment_status": {
+        "": "One row per record with any fact to go on (a link, a bksb user created here, an invite, a session or "
+        "an initial result): where it is in its English and maths initial assessments, worked out in the same "
+        "transaction as each of those facts (bksb_rebuild_status works out all). Worked out as if the record were "
+        "a BKSB User: unticked, a record with no session or result has no bksb user. No row: no bksb user.",
+        "learner_id": "The learner or applicant (learners_learner.id); one row each.",
+        "stage": "The two subjects together, as the Induction board's columns and the list's filter name them.",
+        "account_created_at": "When its bksb user was created here, or first linked.",
+        "invited_at": "When the latest invite was sent from here; empty when none was.",
+        "english_step": "English's step: 0 no bksb user, 1 account created, 2 invited, 3 started, 4 finished, "
+        "5 results in.",
+        "english_step_at": "When English reached that step.",
+        "english_started_at": "When the latest English initial assessment session started.",
+        "english_finished_at": "When it finished (or, without a session, the result's date).",
+        "english_results_in_at": "When its English initial assessment result was first downloaded.",
+        "maths_step": "Maths's step, as English's.",
+        "maths_step_at": "When maths reached that step.",
+        "maths_started_at": "When the latest maths initial assessment session started.",
+        "maths_finished_at": "When it finished (or, without a session, the result's date).",
+        "maths_results_in_at": "When its maths initial assessment result was first downloaded.",
+        "computed_at": "When the row was last worked out.",
+    },
 }
 
 # Portable names for Django's field types (PostgreSQL's spelling).

@@ -55,11 +55,12 @@ from bksb_integration.config.connection import BksbNotReady, bksb_client
 from bksb_integration.config.mapping import Mapper
 from bksb_integration.config.wording import bksb_error_words
 from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner, Unmatched
+from bksb_integration.models.induction import assessment_status_stale
 from bksb_integration.sync.breaker import run_transport_failure
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
 from bksb_integration.sync.heartbeat import Heartbeat
 from bksb_integration.sync.results_store import UpsertCounts, learner_results_store
-from bksb_integration.sync.runs import KEY_REFUSED, Tally, run_counts_add, run_stop
+from bksb_integration.sync.runs import KEY_REFUSED, Tally, run_counts_add, run_priority, run_stop
 from bksb_integration.sync.sessions import (
     V5_SUBJECTS,
     SessionsRead,
@@ -130,9 +131,9 @@ def run_learners_download(
         heartbeat = Heartbeat(
             run=parts[0].run, token=token, parts=parts, claimed_at=parts[0].claimed_at or timezone.now()
         )
-        counter = CountingThrottle(
-            shared_throttle(rate=settings.requests_per_second), sleep=heartbeat.sleep, priority=parts[0].run.kind
-        )
+        bucket = shared_throttle(rate=settings.requests_per_second)
+        run = parts[0].run
+        counter = CountingThrottle(bucket, sleep=heartbeat.sleep, priority=run_priority(run), label=run.kind)
         tally = Tally()
         not_ready = ""
         if client is None:
@@ -289,6 +290,9 @@ def _learner_download(
                 mapper=_mapper(),
                 now=plan.started,
             )
+            if counts.created or counts.updated or stored.sessions:
+                # The stored assessment status, once for both, in this transaction.
+                assessment_status_stale(learner_ids=[plan.learner.pk], now=plan.started)
             if pages is not None:
                 # The new high-water mark is when reading began: anything recorded
                 # in bksb while we were paging is read again next time.
@@ -406,7 +410,10 @@ def _read_with_sessions(
             r for kind in LISTS for r in pages[kind] if plan.stop_before is None or r.result_date >= plan.stop_before
         ]
         subjects = subjects_with_unseen_sessions(bksb_user_id=plan.bksb_user_id, results=new)
-    return plan, pages, sessions_read(client, bksb_user_id=plan.bksb_user_id, course_subjects=subjects)
+    # Get Results for everyone leaves the skills reports to the backfill; a person asking "with sessions" waits on them.
+    with_skills = run.kind != Run.Kind.GET_RESULTS or run.with_sessions
+    read = sessions_read(client, bksb_user_id=plan.bksb_user_id, course_subjects=subjects, with_skills=with_skills)
+    return plan, pages, read
 
 
 def _watch_window() -> dt.timedelta:

@@ -196,7 +196,9 @@ def runs_sweep() -> int:
     now = timezone.now()
     requeued = 0
     fields = ("pk", "planned_at", "created_at", "heartbeat_at", "paused_until")
-    for run in Run.objects.filter(finished_at__isnull=True).only(*fields):
+    # A skills backfill has no learners to re-queue: its next pass closes one whose worker died.
+    live = Run.objects.filter(finished_at__isnull=True).exclude(kind=Run.Kind.SKILLS_BACKFILL)
+    for run in live.only(*fields):
         if run.paused_until is not None:
             # Paused: the probe resumes it; queue another if that probe was lost.
             if run.paused_until < now - STALE_AFTER:

@@ -19,20 +19,30 @@ RUNS_SWEEP = TASK_PREFIX + "runs_sweep"
 RUNS_PRUNE = TASK_PREFIX + "runs_prune"
 GET_RESULTS_PROBE = TASK_PREFIX + "get_results_probe"
 WATCH_PASS = TASK_PREFIX + "watch_pass"
+SKILLS_BACKFILL = TASK_PREFIX + "skills_backfill"
+SKILLS_BACKFILL_START = TASK_PREFIX + "skills_backfill_start"
 AUTO_CREATE = TASK_PREFIX + "auto_create"
+
+# A person waiting on a BKSB Results click is queued here, never behind a long run's messages in the default
+# queue: every worker consumes both (settings.CELERY_TASK_QUEUES), and a small worker of its own
+# (docker-compose.yml's worker-now, Procfile.demo's worker_now) consumes only this one, so a thread is free for it
+# however busy the others are.
+STAFF_WAITING_QUEUE = "bksb_now"
+DEFAULT_QUEUE = "celery"
 
 # Learners per task message: enough to spread a run's messaging cost, few
 # enough that every worker thread gets a share of a small run.
 LEARNERS_PER_TASK = 10
 
 
-def _queue(name: str, *args: object, countdown: float = 0) -> None:
+def _queue(name: str, *args: object, countdown: float = 0, queue: str = DEFAULT_QUEUE) -> None:
     """Queue the named task; a countdown of 0 (celery's "no countdown") runs it as soon as a worker is free."""
-    current_app.signature(name, args=args).apply_async(countdown=countdown)
+    current_app.signature(name, args=args).apply_async(countdown=countdown, queue=queue)
 
 
 def run_learner_download_queue(run_learner_id: int, *, countdown: float = 0) -> None:
-    _queue(RUN_LEARNER_DOWNLOAD, run_learner_id, countdown=countdown)
+    """One learner's download (a BKSB Results click, or its retry): someone is waiting, so the staff queue."""
+    _queue(RUN_LEARNER_DOWNLOAD, run_learner_id, countdown=countdown, queue=STAFF_WAITING_QUEUE)
 
 
 def run_learners_download_queue(run_id: int, run_learner_ids: list[int], *, countdown: float = 0) -> None:
@@ -62,6 +72,10 @@ def get_results_probe_queue(run_id: int, *, countdown: float = 0) -> None:
     if current_app.conf.task_always_eager:
         return
     _queue(GET_RESULTS_PROBE, run_id, countdown=countdown)
+
+
+def skills_backfill_queue(run_id: int) -> None:
+    _queue(SKILLS_BACKFILL, run_id)
 
 
 def auto_create_queue(*, reason: str) -> None:

@@ -17,7 +17,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bksb_integration.accounts.linking import link_for
+from bksb_integration.api.types import Priority
 from bksb_integration.models import BksbLink, Run, RunLearner
+from bksb_integration.sync.budget import budget_waiting_behind
 from bksb_integration.sync.progress import ACTIVE, run_stall
 from bksb_integration.sync.queue import run_learner_download_queue
 from bksb_integration.sync.results_store import UpsertCounts
@@ -26,6 +28,27 @@ from ops.metrics import RUNS, counter_add, run_duration_observe
 
 KEY_REFUSED = "Stopped: bksb refused the key. Check the Access Key ID and Secret Access Key, then Resume."
 UNAVAILABLE = "Stopped: bksb unavailable. Resume when bksb answers again."
+
+
+def run_priority(run: Run) -> Priority:
+    """A run's place on the shared budget: a person's download or a run started by hand first, then the
+    watch list, then the nightly run."""
+    if run.kind == Run.Kind.WATCH:
+        return Priority.WATCH
+    if run.trigger == Run.Trigger.SCHEDULED:
+        return Priority.NIGHTLY
+    return Priority.PERSON
+
+
+def run_giving_way(run: Run, *, rate: float) -> str:
+    """What a running run gives way to on the shared budget, in words for its window ('' when nothing)."""
+    if run.is_finished:
+        return ""
+    ahead = budget_waiting_behind(rate=rate, priority=run_priority(run))
+    if not ahead:
+        return ""
+    who = " and ".join(priority.label for priority in ahead)
+    return f"Giving way on bksb's request limit to {who}: the run goes on at full speed when they are done."
 
 
 @dataclass

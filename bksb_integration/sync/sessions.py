@@ -5,6 +5,16 @@ before, when they are on the watch list (watch.py), or when staff ask (a
 download "with sessions"). The per-skill rows of a finished session are read
 once, and never again once stored. A nightly download with nothing new
 therefore reads no session at all.
+
+A download a person asked for (BKSB Results, a Get Results "with sessions", the
+watch list) reads the skills (EOA) reports that matter now (`skills_chosen`): in each
+course subject, the latest finished session of each assessment type, and the first
+finished initial assessment (distance travelled is measured from it). Get Results
+for everyone (nightly, or by hand) reads none (`with_skills=False`): nobody is
+waiting on them, and they would be most of its requests. The other finished sessions
+keep no skills until the skills backfill (skills_backfill.py) reads them with what
+the budget has left, or staff open one on the BKSB tab. A first download of a long
+history so costs a few requests, not one per session ever sat.
 """
 
 from __future__ import annotations
@@ -64,8 +74,32 @@ def subjects_with_unseen_sessions(*, bksb_user_id: int, results: Iterable[Assess
     return sorted({code for session_id, code in candidates.items() if session_id not in known})
 
 
-def sessions_read(client: BksbClient, *, bksb_user_id: int, course_subjects: Iterable[str]) -> SessionsRead:
-    """List the sessions of these course subjects, then read the skills of each finished one not read before.
+def skills_chosen(listed: dict[str, list[ListedSession]]) -> set[int]:
+    """The finished sessions whose skills a download reads: per course subject, the latest
+    finished of each assessment type, and the first finished initial assessment."""
+    chosen: set[int] = set()
+    for sessions in listed.values():
+        finished = [s for s in sessions if s.is_finished]
+        for kind in {s.assessment_type for s in finished}:
+            of_kind = [s for s in finished if s.assessment_type == kind]
+            chosen.add(max(of_kind, key=_completed_order).session_id)
+            if kind == AssessmentSession.AssessmentType.INITIAL:
+                chosen.add(min(of_kind, key=_started_order).session_id)
+    return chosen
+
+
+def _completed_order(session: ListedSession) -> tuple[dt.datetime, int]:
+    return (session.date_completed or session.date_started, session.session_id)
+
+
+def _started_order(session: ListedSession) -> tuple[dt.datetime, int]:
+    return (session.date_started, session.session_id)
+
+
+def sessions_read(
+    client: BksbClient, *, bksb_user_id: int, course_subjects: Iterable[str], with_skills: bool = True
+) -> SessionsRead:
+    """List the sessions of these course subjects, then read the skills of the chosen finished ones not read before.
 
     An answer bksb keeps getting wrong (malformed, refused) skips that list or
     session and is noted in `problem`; it is read again the next time the
@@ -80,13 +114,13 @@ def sessions_read(client: BksbClient, *, bksb_user_id: int, course_subjects: Ite
         except BksbPermanentError as exc:
             logger.warning("sessions of bksb user %s not read: %s", bksb_user_id, exc)
             read.problem = UNREADABLE
-    finished = read.finished_ids()
-    if not finished:
+    chosen = skills_chosen(read.listed) if with_skills else set()
+    if not chosen:
         return read
     already = AssessmentSession.objects.filter(
-        bksb_user_id=bksb_user_id, session_id__in=finished, skills_read_at__isnull=False
+        bksb_user_id=bksb_user_id, session_id__in=chosen, skills_read_at__isnull=False
     ).values_list("session_id", flat=True)
-    for session_id in sorted(finished - set(already)):
+    for session_id in sorted(chosen - set(already)):
         read.eoa_requests += 1
         try:
             read.reports[session_id] = client.eoa_report_v5(bksb_user_id, session_id)

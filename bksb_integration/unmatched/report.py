@@ -40,8 +40,20 @@ KINDS = {
     FAILING: "Download failed on each of the last three runs",
     NOT_A_BKSB_USER: "Eligible, not a BKSB User",
 }
-# The kinds "Create bksb users" from the report creates users for: those with no bksb user at all.
+# The kinds with no bksb user at all; the report's "Create bksb users" offers only those of them whose next
+# action is Create user (creatable_records), and names why it leaves the others out (left_out_counts).
 CREATABLE = (NOT_A_BKSB_USER, USERNAME_NOT_FOUND)
+# Why a record with no bksb user is not offered to Create bksb users, and what to do instead.
+LEFT_OUT_FOUND = "found"
+LEFT_OUT_UNCHECKED = "unchecked"
+LEFT_OUT_REFUSED = "refused"
+LEFT_OUT_UNKNOWN_NAME = "unknown_name"
+LEFT_OUT_REASONS = {
+    LEFT_OUT_FOUND: "a matching run found a bksb user for them: review the match and link it",
+    LEFT_OUT_UNCHECKED: "nobody has looked for them in bksb yet: Match learners first",
+    LEFT_OUT_REFUSED: "creating their user was refused or left out before (bksb may know them): look for them in bksb",
+    LEFT_OUT_UNKNOWN_NAME: "they are BKSB Users whose username bksb does not know: find them in bksb",
+}
 FAILED_RUNS = 3
 FIND, CREATE, LINK = "Find in bksb", "Create user", "Link"
 # Where each action is done: the record's BKSB tab, or its BKSB | Create user page (url names, given the record).
@@ -112,6 +124,44 @@ def unmatched_records(
         creation_status=F("bksb_creation__status"),
         creation_error=F("bksb_creation__last_error"),
     ).order_by("last_name", "first_name", "learner_ref", "pk")
+
+
+def _matched() -> QuerySet[MatchSuggestion, Any]:
+    return MatchSuggestion.objects.values("learner_id")
+
+
+def _looked_for() -> QuerySet[JobItem, Any]:
+    """Records a matching run has checked (its item finished), as one uncorrelated subquery."""
+    items = JobItem.objects.filter(job__kind=MATCH_KIND, subject_id__isnull=False)
+    return items.exclude(outcome__in=(JobItem.PENDING, JobItem.RUNNING)).values("subject_id")
+
+
+def _refused() -> QuerySet[UserCreationRequest, Any]:
+    return UserCreationRequest.objects.filter(status=UserCreationRequest.Status.REFUSED).values("learner_id")
+
+
+def creatable_records(*, settings: BksbSettings, today: dt.date) -> QuerySet[Learner]:
+    """The report's records whose next action is Create user (unmatched_row's rule, in SQL): eligible, not a
+    BKSB User, looked for by a matching run that found nothing, and never refused by bksb."""
+    records = unmatched_records(settings=settings, today=today, kind=NOT_A_BKSB_USER)
+    return records.filter(pk__in=_looked_for()).exclude(pk__in=_matched()).exclude(pk__in=_refused())
+
+
+def left_out_counts(*, settings: BksbSettings, today: dt.date) -> dict[str, int]:
+    """{reason: count} of the report's records with no bksb user that Create bksb users leaves out (one query),
+    in the order of LEFT_OUT_REASONS; a record counts under the first reason that applies."""
+    reason = Case(
+        When(unmatched_kind=USERNAME_NOT_FOUND, then=Value(LEFT_OUT_UNKNOWN_NAME)),
+        When(pk__in=_refused(), then=Value(LEFT_OUT_REFUSED)),
+        When(pk__in=_matched(), then=Value(LEFT_OUT_FOUND)),
+        When(~Q(pk__in=_looked_for()), then=Value(LEFT_OUT_UNCHECKED)),
+        default=None,
+        output_field=CharField(),
+    )
+    records = unmatched_records(settings=settings, today=today, kinds=CREATABLE).order_by()
+    rows = records.annotate(left_out=reason).filter(left_out__isnull=False).values("left_out")
+    counted = {row["left_out"]: row["n"] for row in rows.annotate(n=Count("pk"))}
+    return {code: counted[code] for code in LEFT_OUT_REASONS if counted.get(code)}
 
 
 def unmatched_counts(*, settings: BksbSettings, today: dt.date) -> dict[str, int]:

@@ -10,8 +10,10 @@ from django.views.decorators.http import require_GET
 from bksb_integration.creation.users_job import KIND as CREATE_USERS_KIND
 from bksb_integration.models import BksbSettings
 from bksb_integration.unmatched.report import (
-    CREATABLE,
     KINDS,
+    LEFT_OUT_REASONS,
+    creatable_records,
+    left_out_counts,
     unmatched_counts,
     unmatched_csv_lines,
     unmatched_records,
@@ -58,7 +60,10 @@ def unmatched(request: HttpRequest) -> HttpResponse:
         "kind": kind,
         "kinds": [(code, label, counts[code]) for code, label in KINDS.items()],
         "total": sum(counts.values()),
-        "creatable": sum(counts[code] for code in CREATABLE),
+        "creatable": creatable_records(settings=settings, today=today).count(),
+        "left_out": [
+            (n, LEFT_OUT_REASONS[code]) for code, n in left_out_counts(settings=settings, today=today).items()
+        ],
         "querystring": f"kind={kind}" if kind else "",
         "may_create": access.can_create_bksb_user(request.user),
     }

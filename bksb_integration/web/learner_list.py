@@ -38,7 +38,7 @@ def register() -> None:
             label="Match in bksb",
             url_name="bksb:match_start",
             allowed=_may_match,
-            confirm="Look for the selected records in bksb?",
+            confirm="Look for {count} in bksb?",
             help="Linked records are skipped; the run ends on a review page and links nothing by itself.",
         )
     )

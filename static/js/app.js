@@ -10,10 +10,23 @@ document.addEventListener("click", (event) => {
     const dialog = closer.closest("dialog");
     if (dialog) dialog.close();
   }
-  // <button data-confirm="question"> asks before submitting its form.
+  // <button data-confirm="question"> asks before submitting its form; "{count}" in the question
+  // becomes how many records the learner list's selection holds, so a person knows before it starts.
   const confirmer = event.target.closest("[data-confirm]");
-  if (confirmer && !window.confirm(confirmer.dataset.confirm)) event.preventDefault();
+  if (confirmer) {
+    const question = confirmer.dataset.confirm.replace("{count}", () => selectionCount(confirmer));
+    if (!window.confirm(question)) event.preventDefault();
+  }
 });
+// "2 ticked records" or "50,000 records matching this filter": what a learner-list action is for.
+function selectionCount(button) {
+  const form = button.form;
+  const all = form && form.querySelector("input[name=scope]");
+  const records = (n) => `${Number(n).toLocaleString("en-GB")} ${Number(n) === 1 ? "record" : "records"}`;
+  if (all && all.checked) return `${records(all.dataset.count)} matching this filter`;
+  const ticked = form ? document.querySelectorAll(`input[name=learner][form="${form.id}"]:checked`).length : 0;
+  return `${records(ticked)} ticked`;
+}
 // A dialog delivered by htmx with data-open-modal opens itself.
 document.addEventListener("htmx:afterSettle", () => {
   document.querySelectorAll("dialog[data-open-modal]:not([open])").forEach((d) => d.showModal());
@@ -66,4 +79,18 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
   next.focus();
   selectTab(next);
+});
+// Learner list: after a filter's chip is removed (the list redrawn in place), focus the chip now in its
+// place, or the Filters button when none is left, so a keyboard user carries on from where they were.
+let chipRemoved = null;
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const chip = event.detail.elt.closest ? event.detail.elt.closest("[data-chip]") : null;
+  chipRemoved = chip ? [...document.querySelectorAll("a.chip")].indexOf(chip) : null;
+});
+document.addEventListener("htmx:afterSettle", () => {
+  if (chipRemoved === null) return;
+  const chips = document.querySelectorAll("a.chip");
+  const next = (chipRemoved >= 0 && chips[Math.min(chipRemoved, chips.length - 1)]) || document.getElementById("filter-panel-toggle");
+  chipRemoved = null;
+  if (next) next.focus();
 });

@@ -38,6 +38,7 @@ def test_maths_below_level_1_report_segment_back_to_the_list_and_evidence_packs(
     browser_login("manager1", "pw-manager1")
 
     # The list, filtered by "maths below Level 1", with the level badges and their full text on hover.
+    page.locator("summary", has_text="Filters").click()
     page.get_by_label("Maths level").select_option(label="Below Level 1")
     table = page.locator("#learner-table")
     expect(table.get_by_text("3 records")).to_be_visible()
@@ -69,6 +70,7 @@ def test_maths_below_level_1_report_segment_back_to_the_list_and_evidence_packs(
     canvas.click(position=centre)
     expect(page).to_have_url(re.compile(r"/learners/\?.*bksb_maths=entry_2"))
     expect(page.get_by_label("Maths level")).to_have_value("entry_2")
+    expect(page.get_by_role("link", name="Remove filter: Maths level Entry 2")).to_be_visible()
     table = page.locator("#learner-table")
     expect(table.get_by_text("1 record", exact=False)).to_be_visible()
     expect(table.get_by_role("link", name="Falling, Ann")).to_be_visible()
@@ -76,7 +78,10 @@ def test_maths_below_level_1_report_segment_back_to_the_list_and_evidence_packs(
     # Evidence packs for everyone on that list, as a zip from the job's window.
     table.get_by_label("Select all 1 matching this filter").check()
     table.get_by_role("button", name="Evidence packs").click()
-    window = page.get_by_role("dialog", name="Evidence packs")
+    page.get_by_role("dialog", name="Evidence packs for 1 record?").get_by_role(
+        "button", name="Start: Evidence packs for 1 record"
+    ).click()
+    window = page.get_by_role("dialog", name="Evidence packs", exact=True)
     expect(window.get_by_text("Finished.")).to_be_visible()
     with page.expect_download() as download_info:
         window.get_by_role("link", name="Download the evidence packs (zip)").click()

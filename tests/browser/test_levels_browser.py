@@ -86,31 +86,44 @@ def test_an_admin_tags_entry_maths_and_downloads_the_evidence(
     page.goto(f"{live_server.url}/learners/{entry.pk}/bksb/")
     flags = page.get_by_role("table", name="Funding flags")
     expect(flags).to_contain_text("Maths assessed below Level 2: eligible for the fully funded entitlement")
-    expect(flags).to_contain_text("Initial assessment Entry 2 on 01/09/2026 (SessionId 301, AssessmentID 50000)")
+    expect(flags).to_contain_text("Initial assessment Entry 2 on 1 Sep 2026 (SessionId 301, AssessmentID 50000)")
     expect(flags).to_contain_text("English prior knowledge shown: Level 2 or above at initial assessment")
     expect(page.get_by_role("list", name="Tags")).to_contain_text("Maths support: Entry")
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Evidence pack").click()
     download = download_info.value
-    assert download.suggested_filename == "evidence-pack-L000701.pdf"
+    assert download.suggested_filename == f"evidence-pack-L000701-{entry.pk}.pdf"
     assert Path(download.path()).read_bytes()[:5] == b"%PDF-"
     assert EvidencePack.objects.filter(learner=entry, in_bulk=False).count() == 1
+    # The tab, opened again, shows the pack's fingerprint for checking a printed copy against.
+    expect(page.get_by_text("No evidence pack has been made for this record yet.")).to_be_visible()
+    page.reload()
+    pack = EvidencePack.objects.get(learner=entry)
+    expect(page.get_by_text(re.compile(r"^Latest evidence pack: made .* by admin1"))).to_contain_text(
+        f"SHA-256 fingerprint: {pack.fingerprint}"
+    )
 
     page.goto(f"{live_server.url}/learners/")
-    page.get_by_label("Tag", exact=True).select_option(label="Maths support: Entry")
+    page.locator("summary", has_text="Filters").click()
+    page.get_by_role("group", name="Filters", exact=True).get_by_label("Tag", exact=True).select_option(
+        label="Maths support: Entry"
+    )
     expect(page).to_have_url(re.compile(r"bksb_tag="))
     expect(page.get_by_role("link", name=re.compile("Ó'Brien"))).to_be_visible()
     expect(page.get_by_text("Lev Two")).to_have_count(0)
     page.get_by_label("Select Zoë Ó'Brien", exact=True).check()
     page.get_by_role("button", name="Evidence packs").click()
-    window = page.get_by_role("dialog", name="Evidence packs")
+    step = page.get_by_role("dialog", name="Evidence packs for 1 record?")
+    expect(step.get_by_text("1 record ticked.")).to_be_visible()
+    step.get_by_role("button", name="Start: Evidence packs for 1 record").click()
+    window = page.get_by_role("dialog", name="Evidence packs", exact=True)
     expect(window).to_be_visible()
     worker()
     expect(window.get_by_text("1 evidence pack in the zip.")).to_be_visible()
     with page.expect_download() as zipped:
         window.get_by_role("link", name="Download the evidence packs (zip)").click()
     archive = zipfile.ZipFile(io.BytesIO(Path(zipped.value.path()).read_bytes()))
-    assert archive.namelist() == ["evidence-pack-L000701.pdf"]
+    assert archive.namelist() == [f"evidence-pack-L000701-{entry.pk}.pdf"]
     assert LearnerTag.objects.filter(learner=level2).count() == 0
 
 

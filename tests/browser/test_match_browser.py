@@ -57,7 +57,12 @@ def test_a_manager_matches_learners_reviews_and_links_the_selected(page, browser
     expect(amy).to_be_checked()
     expect(ben).to_be_checked()
     expect(cal).not_to_be_checked()  # a possible match: ticked only by a person
-    expect(page.get_by_text("Dunn")).to_have_count(0)
+    suggestions = page.get_by_role("table", name="Suggestions for each record")
+    expect(suggestions.get_by_text("Dunn")).to_have_count(0)
+    # The count of None found says which record it stands for: Dunn, linked to the record's tab.
+    page.get_by_role("link", name="Which records: None found (1)").click()
+    none_found = page.get_by_role("region", name="None found: 1 record")
+    expect(none_found.get_by_role("link", name="Dunn, Dee")).to_be_visible()
     assert not Learner.objects.filter(bksb_user=True).exists()
     cal.check()
     page.get_by_role("button", name="Link selected").click()

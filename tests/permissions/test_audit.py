@@ -108,3 +108,25 @@ def test_a_source_filter_limits_the_list(client, admin_user, roles):
     assert "Group Tutors" in text
     assert "Deleted" not in text
     assert "Deleted" in client.get(AUDIT + "?source=levels").text
+
+
+def test_key_ids_in_the_audit_trail_need_manage_bksb_settings(client, staff_with):
+    settings = BksbSettings.load()
+    settings.api_url, settings.access_key_id = "https://keys.example.test/", "key-id-7731"
+    settings.save()
+    auditor = staff_with("view_audit", "bksb_module", username="auditor1")
+    client.force_login(auditor)
+
+    text = client.get(AUDIT + "?source=settings").text
+
+    assert "bksb settings" in text
+    assert "Access Key ID" in text
+    assert "(shown to those who manage the bksb settings)" in text
+    assert "key-id-7731" not in text
+    assert "keys.example.test" not in text
+
+    manager = staff_with("view_audit", "bksb_module", "manage_bksb_settings", username="keeper1")
+    client.force_login(manager)
+    text = client.get(AUDIT + "?source=settings").text
+    assert "key-id-7731" in text
+    assert "https://keys.example.test/" in text

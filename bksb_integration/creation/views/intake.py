@@ -18,9 +18,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from bksb_integration.config.connection import bksb_readiness
 from bksb_integration.creation import user_create as uc
-from bksb_integration.creation.users_job import IntakeOptions, bksb_users_create_start
+from bksb_integration.creation.users_job import KIND, IntakeOptions, bksb_users_create_start
 from bksb_integration.models import BksbLink, BksbSettings, UserCreationRequest
-from bksb_integration.unmatched.report import CREATABLE, unmatched_records
+from bksb_integration.unmatched.report import LEFT_OUT_REASONS, creatable_records, left_out_counts
+from jobs.selectors import job_unfinished
 from jobs.views import job_started_response
 from learners.models import Learner
 from permissions.decorators import StaffRequest
@@ -46,22 +47,48 @@ class IntakeForm(forms.Form):
 
 
 def records_from_report(settings: BksbSettings) -> QuerySet[Learner]:
-    """The unmatched report's records with no bksb user: not BKSB Users, or their username unknown to bksb."""
-    return unmatched_records(settings=settings, today=timezone.localdate(), kinds=CREATABLE)
+    """The unmatched report's records whose next action is Create user (matching looked and found nothing)."""
+    return creatable_records(settings=settings, today=timezone.localdate())
 
 
-def intake_create(request: StaffRequest, selected: QuerySet[Learner], *, back: str) -> HttpResponse:
-    """Answer the button with the choice, or, once chosen (start), start the job and open its window."""
+def report_left_out(settings: BksbSettings) -> list[tuple[int, str]]:
+    """(count, why) of the report's records with no bksb user that its Create bksb users leaves out."""
+    counts = left_out_counts(settings=settings, today=timezone.localdate())
+    return [(count, LEFT_OUT_REASONS[code]) for code, count in counts.items()]
+
+
+def intake_create(
+    request: StaffRequest,
+    selected: QuerySet[Learner],
+    *,
+    back: str,
+    left_out: list[tuple[int, str]] | None = None,
+) -> HttpResponse:
+    """Answer the button with the choice, or, once chosen (start), start the job and open its window.
+
+    `left_out` (the report's): (count, why) of the records not offered, which the choice names."""
     settings = BksbSettings.load()
     readiness = bksb_readiness(settings)
     if not readiness.ready:
         return _back(request, back, readiness.reason)
+    waiting = job_unfinished(kind=KIND, started_by=request.user)
+    if waiting is not None:
+        # "Select all N matching" twice would queue the same thousands twice, spending bksb's budget on both.
+        return _back(
+            request,
+            back,
+            f"Your Create bksb users job {waiting.pk} ({waiting.done} of {waiting.total} records) is still "
+            f"{waiting.get_status_display().lower()}: each person has one at a time. "
+            "Start the next once it has finished.",
+        )
     ids = list(selected.values_list("pk", flat=True))
     if not ids:
-        return _back(request, back, "Select the learners or applicants to create bksb users for.")
+        why = "; ".join(f"{count} because {reason}" for count, reason in left_out or [])
+        message = f"No record here needs a new bksb user: {why}." if why else ""
+        return _back(request, back, message or "Select the learners or applicants to create bksb users for.")
     form = IntakeForm(request.POST if "start" in request.POST else None)
     if not form.is_valid():
-        return _choice(request, form, selected, len(ids), settings)
+        return _choice(request, form, selected, len(ids), settings, left_out or [])
     try:
         job = bksb_users_create_start(learner_ids=ids, started_by=request.user, options=form.options)
     except uc.CreationNotPossible as exc:
@@ -70,7 +97,12 @@ def intake_create(request: StaffRequest, selected: QuerySet[Learner], *, back: s
 
 
 def _choice(
-    request: StaffRequest, form: IntakeForm, selected: QuerySet[Learner], count: int, settings: BksbSettings
+    request: StaffRequest,
+    form: IntakeForm,
+    selected: QuerySet[Learner],
+    count: int,
+    settings: BksbSettings,
+    left_out: list[tuple[int, str]],
 ) -> HttpResponse:
     chosen = selected.order_by().values("pk")
     resolved = BksbLink.objects.filter(learner__bksb_user=True, bksb_user_id__isnull=False).values("learner_id")
@@ -80,6 +112,8 @@ def _choice(
         "form": form,
         "count": count,
         "linked": linked,
+        "left_out": left_out,
+        "left_out_total": sum(n for n, _ in left_out),
         "settings": settings,
         "carried": _carried(request.POST),
         "action": request.path,

@@ -23,7 +23,8 @@ from bksb_integration.accounts.usernames import effective_bksb_username
 from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client, bksb_readiness
 from bksb_integration.creation import user_create as uc
 from bksb_integration.creation.views.forms import CreateBksbUserForm, InviteForm, InviteTemplateForm
-from bksb_integration.creation.views.intake import FROM_REPORT, intake_create, records_from_report
+from bksb_integration.creation.views.intake import FROM_REPORT, intake_create, records_from_report, report_left_out
+from bksb_integration.matching.suggestions import matches_known
 from bksb_integration.models import BksbSettings, UserCreationRequest
 from learners.models import Learner
 from learners.selection import learners_selected
@@ -32,6 +33,8 @@ from permissions.decorators import StaffRequest
 from permissions.guards import bksb_view
 
 can_create_user = access.on_record(access.can_create_bksb_user)
+# Ticked to create a new bksb user for a record matching found one for.
+CONFIRM_FIELD = "none_is_this_learner"
 # Linking to any existing bksb user is editing the link, whichever page offers it.
 can_link_existing = access.on_record(access.can_create_bksb_user, access.can_edit_bksb_link)
 
@@ -64,8 +67,16 @@ def create_user(request: StaffRequest, pk: int) -> HttpResponse:
         messages.info(request, "This record is already linked to a bksb user.")
         return redirect("learners:detail", pk)
     form = CreateBksbUserForm(request.POST if request.method == "POST" else None, learner=learner, settings=settings)
-    context: dict[str, object] = {"learner": learner, "settings": settings}
-    if request.method == "POST" and form.is_valid():
+    # What matching found (earlier runs, today's answers of bksb): asked about before a second account is made.
+    known = matches_known(learner=learner, settings=settings)
+    context: dict[str, object] = {"learner": learner, "settings": settings, "known": known}
+    unconfirmed = known.found and request.POST.get(CONFIRM_FIELD) != "yes"
+    if request.method == "POST" and form.is_valid() and unconfirmed:
+        context["confirm_error"] = (
+            "bksb may know this record already (below). Link it to that user, or confirm that none is this "
+            "learner before creating a new one."
+        )
+    elif request.method == "POST" and form.is_valid():
         outcome = _create(request, learner, form, settings)
         if outcome.ok:
             # The created user's page confirms it; only how it came about (an earlier attempt) is news.
@@ -79,7 +90,8 @@ def create_user(request: StaffRequest, pk: int) -> HttpResponse:
             form.is_valid()
         context["outcome"] = outcome
     context["form"] = form
-    status = 400 if form.errors or "outcome" in context else 200
+    context["confirm_field"] = CONFIRM_FIELD
+    status = 400 if form.errors or "outcome" in context or "confirm_error" in context else 200
     return render(request, "bksb_integration/creation/create_user.html", context, status=status)
 
 
@@ -182,7 +194,10 @@ def users_create(request: StaffRequest) -> HttpResponse:
     """Create bksb users for an intake: the ticked records, all matching the list's filters, or the unmatched
     report's, after the choice of invite, on the workers; its window lists each outcome (web/intake.py)."""
     if request.POST.get("scope") == FROM_REPORT:
-        return intake_create(request, records_from_report(BksbSettings.load()), back="bksb:unmatched")
+        settings = BksbSettings.load()
+        return intake_create(
+            request, records_from_report(settings), back="bksb:unmatched", left_out=report_left_out(settings)
+        )
     return intake_create(request, learners_selected(request.POST, request.user), back="learners:list")
 
 

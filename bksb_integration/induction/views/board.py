@@ -1,8 +1,9 @@
 """Management > BKSB > Induction board: a cohort, picked with the learner list's filters, by assessment stage.
 
 The cohort is the learner list's query string, so a board and the list it links
-to always show the same records. Send invite again (a job) goes to those not
-started; Get Results now (one Get Results run, reading sessions too) to those
+to always show the same records. Send invite (a job) goes to those with a bksb
+user never invited, Send invite again to those invited and not started; Get
+Results now (one Get Results run, reading sessions too) to those
 who started and whose results are not all in. Both carry the cohort's filters
 in their POST and work it out again, so they act on the records as they are.
 """
@@ -22,12 +23,11 @@ from bksb_integration.induction.board import induction_board
 from bksb_integration.induction.status import (
     AWAITING_RESULTS,
     AWAITING_STAGES,
-    NOT_STARTED,
-    NOT_STARTED_STAGES,
-    stage_filter,
 )
+from bksb_integration.induction.status_read import stage_filter
 from bksb_integration.induction.views.list_status import STATUS_PARAM
 from bksb_integration.models import Run
+from bksb_integration.models.induction import Stage
 from bksb_integration.sync.get_results import get_results_start
 from bksb_integration.sync.selection import selection_params
 from bksb_integration.web.runs.views import run_refused, run_window
@@ -40,7 +40,13 @@ from permissions.decorators import StaffRequest
 from permissions.guards import bksb_view
 
 # Not part of the cohort: the page's own fields, and what a POST adds.
-NOT_COHORT = {"page", "csrfmiddlewaretoken", "with_auto_login_link", "scope", "learner"}
+NOT_COHORT = {"page", "csrfmiddlewaretoken", "with_auto_login_link", "scope", "learner", "to"}
+
+# The board's two invite buttons: which stage each sends to, and what it says when nobody is there.
+INVITE_TO = {
+    "not_invited": (Stage.CREATED, "Nobody in this cohort has a bksb user without an invite: no invite was sent."),
+    "invited": (Stage.INVITED, "Nobody in this cohort was invited and not started: no invite was sent again."),
+}
 
 
 def _cohort_params(data: QueryDict) -> QueryDict:
@@ -79,7 +85,8 @@ def board(request: StaffRequest) -> HttpResponse:
         "cohort_fields": [(name, value) for name, values in cohort.lists() for value in values],
         "cohort_query": cohort.urlencode(),
         "columns": [(column, _list_url(cohort, column.stage)) for column in shown.columns],
-        "not_started": shown.count(*NOT_STARTED_STAGES),
+        "not_invited": shown.count(Stage.CREATED),
+        "invited": shown.count(Stage.INVITED),
         "awaiting": shown.count(*AWAITING_STAGES),
         "extra_filters": _extra_filters(cohort),
         "kinds": Kind.choices,
@@ -98,16 +105,21 @@ def _back(request: HttpRequest) -> HttpResponse:
 @bksb_view(access.can_invite_from_board)
 @require_POST
 def invite_again(request: StaffRequest) -> HttpResponse:
-    """Send the invite again to the cohort's records not started, as a job with its window."""
+    """Send invite to the cohort's records never invited, or Send invite again to those invited and not started
+    (the button pressed says which: `to`), as a job with its window."""
     with_link = request.POST.get("with_auto_login_link") == "on"
     readiness = bksb_readiness()
     if not readiness.ready:  # as a record's Send invite: not while the integration is off or unusable
         messages.error(request, readiness.reason)
         return _back(request)
-    learners = stage_filter(_cohort(request.POST), NOT_STARTED)
-    ids = list(learners.values_list("pk", flat=True))
+    to = INVITE_TO.get(request.POST.get("to", ""))
+    if to is None:
+        messages.error(request, "Choose Send invite (never invited) or Send invite again (invited, not started).")
+        return _back(request)
+    stage, nobody = to
+    ids = list(stage_filter(_cohort(request.POST), stage).values_list("pk", flat=True))
     if not ids:
-        messages.info(request, "Nobody in this cohort is waiting to start: no invite was sent.")
+        messages.info(request, nobody)
         return _back(request)
     job = invites_send_start(learner_ids=ids, started_by=request.user, with_auto_login_link=with_link)
     return job_started_response(request, job)

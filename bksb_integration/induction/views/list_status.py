@@ -1,8 +1,8 @@
 """The learner list's assessment status column and filter, and Get Results for a selection.
 
 Registered with the list in the app's ready(). The filter is a queryset
-expression (assessment_status.stage_filter); the column reads a page's
-statuses in one query; the action starts one Get Results run limited to the
+expression on the stored status (induction/status_read.stage_filter); the column reads a
+page's stored statuses in one query; the action starts one Get Results run limited to the
 ticked records, or to all matching the list's filter, with the same window,
 right and rules (one run at a time, eligibility) as Get Results for all.
 """
@@ -19,12 +19,8 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from bksb_integration.config.connection import bksb_readiness
-from bksb_integration.induction.status import (
-    FILTER_CHOICES,
-    AssessmentStatus,
-    assessment_statuses,
-    stage_filter,
-)
+from bksb_integration.induction.status import FILTER_CHOICES, AssessmentStatus
+from bksb_integration.induction.status_read import assessment_statuses, stage_filter
 from bksb_integration.models import Run
 from bksb_integration.sync.get_results import get_results_start
 from bksb_integration.sync.selection import SelectionTooLarge, selection_learners, selection_params
@@ -72,7 +68,7 @@ GET_RESULTS_ACTION = ListAction(
     label="Get Results",
     url_name="bksb:get_results_selection",
     allowed=lambda request: access.can_get_results_for_records(request.user),
-    confirm="Download bksb results for the selected records?",
+    confirm="Download bksb results for {count}?",
     help="Downloads the selected records' bksb results now, in one run with a progress window.",
 )
 

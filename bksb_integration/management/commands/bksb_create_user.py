@@ -22,7 +22,7 @@ from bksb_integration.api.client import BksbClient
 from bksb_integration.config.connection import BksbNotReady, bksb_client, require_bksb
 from bksb_integration.creation import user_create as uc
 from bksb_integration.creation.intake import unlinked_eligible
-from bksb_integration.creation.users_job import LABELS, IntakeOptions, bksb_users_create_start
+from bksb_integration.creation.users_job import LABELS, LEFT_OUT, IntakeOptions, bksb_users_create_start
 from bksb_integration.creation.views.forms import CreateBksbUserForm
 from bksb_integration.models import BksbLink, BksbSettings
 from jobs.models import Job, JobItem
@@ -124,6 +124,13 @@ class Command(BaseCommand):
         for item in items:
             self._item_write(item, user_ids.get(item.subject_id or 0))
         self.stderr.write(job.message or job.get_status_display())
+        left_out = [item for item in items if item.outcome in LEFT_OUT]
+        if left_out:
+            names = ", ".join(f"{item.subject} ({item.detail})" for item in left_out)
+            self.stderr.write(
+                f"{len(left_out)} left out, since bksb may know them already (review the match on each record's "
+                f"BKSB tab, or Management > BKSB > Match learners): {names}."
+            )
         if job.status not in (Job.Status.SUCCEEDED, Job.Status.PARTIAL):
             raise CommandError(f"The job stopped: {job.message}")
         if job.failed:
@@ -134,6 +141,7 @@ class Command(BaseCommand):
         if self.as_json:
             record = {"learner": item.subject, "outcome": item.outcome, "label": label, "ok": item.ok}
             record |= {"username": item.detail, "bksb_user_id": bksb_user_id if item.ok else None}
+            record |= {"left_out": item.outcome in LEFT_OUT}
             self.stdout.write(json.dumps(record | {"message": item.message}))
         else:
             self.stdout.write(f"{item.subject}\t{label}\t{item.detail}\t{item.message}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,6 +38,20 @@ from permissions.guards import bksb_view
 
 REVIEW_PAGE_SIZE = 100
 RECENT_RUNS = 10
+# The review's lists of records without a suggestion: each outcome, its query-string page name, and what it means.
+UNSUGGESTED = (
+    (
+        matching.NONE,
+        "none_page",
+        "bksb has no user under any of these records' candidate usernames: create their bksb users "
+        "(Management > BKSB > Unmatched), or correct the record and look again.",
+    ),
+    (
+        matching.INCOMPLETE,
+        "incomplete_page",
+        "bksb could not be asked about every candidate of these records: run the match again for them.",
+    ),
+)
 
 
 def _run(job_id: int) -> Job:
@@ -106,8 +120,36 @@ def match_review(request: HttpRequest, job_id: int) -> HttpResponse:
     )
     page = Paginator(list(dict.fromkeys(learner_ids)), REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _review_rows(run, list(page.object_list))
-    context = {"run": run, "rows": rows, "page": page, "counts": _outcome_counts(run)}
+    context = {
+        "run": run,
+        "rows": rows,
+        "page": page,
+        "counts": _outcome_counts(run),
+        "unsuggested": [_unsuggested(run, request, *each) for each in UNSUGGESTED],
+    }
     return render(request, "bksb_integration/matching/review.html", context)
+
+
+@dataclass
+class UnsuggestedList:
+    """One outcome's records (a page of them), named, with what the outcome means."""
+
+    outcome: str
+    label: str
+    meaning: str
+    page_param: str
+    page: Page[JobItem]
+    lines: list[tuple[JobItem, Learner | None]]
+
+
+def _unsuggested(run: Job, request: HttpRequest, outcome: str, page_param: str, meaning: str) -> UnsuggestedList:
+    """The run's records with this outcome, in the run's (reference) order, a page at a time: three queries."""
+    items = JobItem.objects.filter(job=run, outcome=outcome).order_by("position")
+    page = Paginator(items, REVIEW_PAGE_SIZE).get_page(request.GET.get(page_param))
+    shown = list(page.object_list)
+    learners = Learner.objects.in_bulk([item.subject_id for item in shown if item.subject_id])
+    lines = [(item, learners.get(item.subject_id or 0)) for item in shown]
+    return UnsuggestedList(outcome, matching.LABELS[outcome], meaning, page_param, page, lines)
 
 
 def _review_rows(run: Job, learner_ids: list[int]) -> list[ReviewRow]:

@@ -7,10 +7,8 @@ from dataclasses import dataclass
 
 from bksb_integration.accounts.eligibility import SKIP_REASONS
 from bksb_integration.models import Run
+from bksb_integration.sync.estimate import run_estimate
 from learners.models import Learner
-
-# Below this many learners done, a time-left estimate is mostly noise.
-ETA_AFTER_DONE = 3
 
 
 def started_by_label(run: Run) -> str:
@@ -39,16 +37,10 @@ def run_duration(run: Run, now: dt.datetime) -> dt.timedelta:
     return (run.finished_at or now) - run.created_at
 
 
-def time_left_text(run: Run, now: dt.datetime) -> str:
-    """The estimate ("about N min left") from the pace so far; blank until it means something."""
-    done, total = run.learners_done, run.learners_total
-    if run.is_finished or run.planned_at is None or done < ETA_AFTER_DONE or done >= total:
-        return ""
-    elapsed = (now - (run.started_at or run.created_at)).total_seconds()
-    left = elapsed * (total - done) / done
-    if left < 60:
-        return "less than a minute left"
-    return f"about {round(left / 60)} min left"
+def time_left_text(run: Run, now: dt.datetime, *, rate: float, first_downloads: int | None = None) -> str:
+    """“about 12 min left (about 7,200 requests to bksb at 10 a second)”; blank once finished or paused."""
+    estimate = run_estimate(run, rate=rate, now=now, first_downloads=first_downloads)
+    return estimate.text if estimate is not None else ""
 
 
 def learners_text(run: Run) -> str:
@@ -82,10 +74,15 @@ class RunRow:
     learners: str
     learner: Learner | None = None
 
+    time_left: str = ""
+
     @classmethod
-    def of(cls, run: Run, now: dt.datetime, learner: Learner | None = None) -> RunRow:
+    def of(
+        cls, run: Run, now: dt.datetime, learner: Learner | None = None, *, rate: float = 0, first_downloads: int = 0
+    ) -> RunRow:
         duration = duration_text(run_duration(run, now).total_seconds())
-        return cls(run, started_by_label(run), duration, learners_text(run), learner)
+        left = time_left_text(run, now, rate=rate, first_downloads=first_downloads) if rate else ""
+        return cls(run, started_by_label(run), duration, learners_text(run), learner, left)
 
     @property
     def downloaded(self) -> int:

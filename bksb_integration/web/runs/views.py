@@ -21,8 +21,10 @@ from bksb_integration.accounts.eligibility import eligible_learners, skipped_cou
 from bksb_integration.config.connection import bksb_readiness
 from bksb_integration.induction.views.watch_settings import watch_schedule_context
 from bksb_integration.models import BksbSettings, Run, RunLearner
+from bksb_integration.sync.estimate import population_estimate, runs_first_downloads
 from bksb_integration.sync.get_results import get_results_active, get_results_resume, get_results_start
 from bksb_integration.sync.progress import run_progress, run_stall
+from bksb_integration.sync.runs import run_giving_way
 from bksb_integration.sync.schedule import nightly_schedule_get, nightly_schedule_set
 from bksb_integration.web.runs.display import (
     RunRow,
@@ -59,12 +61,13 @@ def _status_context(run: Run) -> dict[str, Any]:
         "learners": learners_text(run),
         "downloaded": run.learners_done - run.learners_failed - run.learners_unmatched,
         "percent": progress.percent,
-        "time_left": time_left_text(run, now),
+        "time_left": time_left_text(run, now, rate=BksbSettings.load().requests_per_second),
         "failures": failures,
         "failures_more": max(0, run.learners_failed - len(failures)),
         "skipped": skipped_reasons(run.skipped_reasons),
         "started_by": started_by_label(run),
         "stalled": stall.reason if stall else "",
+        "giving_way": run_giving_way(run, rate=BksbSettings.load().requests_per_second),
         "polling": not run.is_finished,
         "finished": run.is_finished,  # what the one status frame (includes/progress_status.html) reads
     }
@@ -85,9 +88,14 @@ def management(request: HttpRequest) -> HttpResponse:
     settings = BksbSettings.load()
     today = timezone.localdate()
     schedule = nightly_schedule_get()
+    eligible, first_downloads, estimate = population_estimate(
+        learners=eligible_learners(settings=settings, today=today), rate=settings.requests_per_second
+    )
     context = {
         **_run_panel_context(settings),
-        "eligible": eligible_learners(settings=settings, today=today).count(),
+        "eligible": eligible,
+        "first_downloads": first_downloads,
+        "estimate": estimate,
         "skipped_now": skipped_reasons(skipped_counts(settings=settings, today=today)),
         "statuses": [label for value, label in LearningStatus.choices if value in settings.eligible_learning_statuses],
         "schedule": schedule,
@@ -176,9 +184,14 @@ def history(request: HttpRequest) -> HttpResponse:
     page = Paginator(_runs(kind), HISTORY_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
     singles = _single_learners([run.pk for run in page if run.kind == Run.Kind.BKSB_RESULTS])
+    rate = BksbSettings.load().requests_per_second
+    first = runs_first_downloads(run_ids=[run.pk for run in page if not run.is_finished])
     context = {
         "page": page,
-        "rows": [RunRow.of(run, now, learner=singles.get(run.pk)) for run in page],
+        "rows": [
+            RunRow.of(run, now, learner=singles.get(run.pk), rate=rate, first_downloads=first.get(run.pk, 0))
+            for run in page
+        ],
         "kind": kind if kind in Run.Kind.values else "",
         "kinds": Run.Kind.choices,
         "querystring": f"kind={kind}" if kind in Run.Kind.values else "",

@@ -10,13 +10,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from bksb_integration.accounts.eligibility import bksb_results_block
-from bksb_integration.models import BksbSettings, WatchEntry
+from bksb_integration.api.client import ClientOptions
+from bksb_integration.api.errors import BksbError
+from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client
+from bksb_integration.models import AssessmentSession, BksbSettings, WatchEntry
 from bksb_integration.results.sessions import learner_sessions
 from bksb_integration.results.skills_export import skills_csv_lines, skills_filename
+from bksb_integration.sync.budget import CountingThrottle, shared_throttle
+from bksb_integration.sync.skills_backfill import session_skills_read
 from bksb_integration.sync.watch import watch_add, watch_stop
 from learners.models import Learner
 from permissions import access
@@ -56,6 +61,37 @@ def watch(request: StaffRequest, pk: int) -> HttpResponse:
         "and maths initial assessments are in.",
     )
     return redirect("bksb:tab", pk=learner.pk)
+
+
+@bksb_view(access.can_watch)
+@require_POST
+def session_skills(request: StaffRequest, pk: int, session_pk: int) -> HttpResponse:
+    """Read a finished session's skills report now, when the download left it for the backfill.
+
+    One request to bksb, on the budget every worker shares; asked when staff open the
+    session on the BKSB tab (htmx), or with its button.
+    """
+    session = get_object_or_404(AssessmentSession, pk=session_pk, learner_id=pk)
+    problem = ""
+    settings = BksbSettings.load()
+    options: ClientOptions = {
+        **REQUEST_CLIENT_OPTIONS,
+        "throttle": CountingThrottle(shared_throttle(rate=settings.requests_per_second)),
+    }
+    try:
+        with bksb_client(settings, **options) as client:
+            session_skills_read(session=session, client=client)
+    except BksbNotReady as exc:
+        problem = str(exc)
+    except BksbError as exc:
+        problem = f"bksb could not give the skills report now ({exc.message}); it is read later."
+    session.refresh_from_db()
+    if request.htmx:
+        context = {"session": session, "problem": problem, "learner_id": pk}
+        return render(request, "bksb_integration/tab/_session_skills.html", context)
+    if problem:
+        messages.error(request, problem)
+    return redirect("bksb:tab", pk=pk)
 
 
 def _skills_csv(learner: Learner | None) -> StreamingHttpResponse:

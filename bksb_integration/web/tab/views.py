@@ -21,7 +21,8 @@ from bksb_integration.accounts.usernames import username_in_effect, web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError
 from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client
-from bksb_integration.induction.status import assessment_status
+from bksb_integration.evidence.pack import evidence_pack_latest
+from bksb_integration.induction.status_read import assessment_status
 from bksb_integration.levels.funding import Thresholds, flags_of
 from bksb_integration.levels.learner_results import learner_results, subject_summary
 from bksb_integration.levels.queries import levels_for, tags_for
@@ -74,6 +75,7 @@ def _status(learner: Learner) -> dict[str, Any]:
         "download_block": bksb_results_block(learner=learner),
         "find_offered": not is_linked(learner),  # Find in bksb (matching)
         "watch": watch_entry(learner),
+        "latest_pack": evidence_pack_latest(learner=learner),
     }
 
 

@@ -1,0 +1,1 @@
+"""Tests of bksb_integration.accounts: linking, bksb user creation, invites."""

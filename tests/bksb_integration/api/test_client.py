@@ -220,8 +220,10 @@ def test_refused_create_user_carries_bksb_text_and_is_not_retried(
     assert (len(bksb_http.calls), sleeps) == (1, [])
 
 
-@pytest.mark.parametrize("failure", [{"status": 503}, {"body": requests.exceptions.ReadTimeout()}])
-def test_create_user_is_never_retried_on_transient_failure(
+@pytest.mark.parametrize(
+    "failure", [{"body": requests.exceptions.ReadTimeout()}, {"body": requests.exceptions.ConnectionError()}]
+)
+def test_create_user_is_never_retried_after_a_lost_answer(
     bksb_http: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float], failure: dict[str, Any]
 ) -> None:
     bksb_http.post(CREATE, **failure)
@@ -230,6 +232,20 @@ def test_create_user_is_never_retried_on_transient_failure(
         bksb_client.create_user(_new_user())
 
     assert (len(bksb_http.calls), sleeps) == (1, [])
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_create_user_refused_before_bksb_acted_is_sent_again_after_the_wait_it_asks_for(
+    bksb_http: responses.RequestsMock, bksb_client: BksbClient, sleeps: list[float], status: int
+) -> None:
+    bksb_http.post(CREATE, status=status, headers={"Retry-After": "2"})
+
+    with pytest.raises(BksbTransientError):
+        bksb_client.create_user(_new_user())
+
+    assert len(bksb_http.calls) == 1 + bksb_client.max_retries
+    assert len(sleeps) == bksb_client.max_retries
+    assert min(sleeps) >= 2
 
 
 def test_gets_an_auto_login_link_with_aware_expiry(bksb_http: responses.RequestsMock, bksb_client: BksbClient) -> None:

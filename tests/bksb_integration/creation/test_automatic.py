@@ -84,7 +84,9 @@ def test_records_already_tried_wait_for_a_person_and_nobody_is_created_twice(
     taken = LearnerFactory(bksb_username="taken.name", learner_ref="L000621")
     bksb.users["taken.name"] = 70
     _import(tmp_path, django_capture_on_commit_callbacks, row("L000622", last_name="Clarke"))
-    assert UserCreationRequest.objects.get(learner=taken).status == UserCreationRequest.Status.REFUSED
+    left_out = UserCreationRequest.objects.get(learner=taken)
+    assert left_out.status == UserCreationRequest.Status.REFUSED
+    assert "bksb may know this learner already as taken.name" in left_out.last_error
 
     _import(tmp_path, django_capture_on_commit_callbacks, row("L000623", last_name="Davies"))
 

@@ -107,8 +107,9 @@ def test_a_taken_username_is_reported_for_review_and_never_linked(sandbox, djang
     job = _run(django_capture_on_commit_callbacks, [taken.pk], invite=True)
 
     item = job.items.get()
-    assert LABELS[item.outcome] == "Taken: review the match"
-    assert "Nothing was linked" in item.message
+    assert LABELS[item.outcome] == "Found in bksb: review the match"
+    assert item.detail == "demo.learner0010"
+    assert "bksb may know this learner already as demo.learner0010" in item.message
     taken.refresh_from_db()
     assert not taken.bksb_user
     assert not BksbLink.objects.filter(learner=taken, bksb_user_id__isnull=False).exists()
@@ -138,6 +139,7 @@ def test_two_creation_runs_at_once_create_nobody_twice(sandbox, monkeypatch):
     assert len({user["Username"] for user in made}) == 40
     assert UserCreationRequest.objects.filter(status=UserCreationRequest.Status.CREATED).count() == 40
     outcomes = [_labels(Job.objects.get(pk=job.pk)) for job in jobs]
+    # A job that asks about a record while the other creates its user defers to that attempt: never "found".
     allowed = {"Created", "Already had a bksb user", "In progress elsewhere"}
     assert all(set(labels) <= allowed for labels in outcomes)
     assert sum(labels.get("Created", 0) for labels in outcomes) == 40  # each record created by one job only

@@ -13,7 +13,7 @@ from bksb_integration.creation import users_job as create_users
 from bksb_integration.models import BksbLink
 from jobs.models import Job
 from tests.factories import LearnerFactory
-from tests.support import configure
+from tests.support import configure, looked_for_in_bksb
 
 pytestmark = pytest.mark.django_db
 CREATE = "/learners/bksb/create-users/"
@@ -72,6 +72,7 @@ def test_the_unmatched_report_creates_users_for_its_records_with_none(
 ):
     new = LearnerFactory(learner_ref="L000301")
     LearnerFactory(learner_ref="L000302", system_status="archived")  # not eligible: not on the report
+    looked_for_in_bksb(new)
     client.force_login(creator)
 
     choice = client.post(CREATE, {"scope": "unmatched"}, HTTP_HX_REQUEST="true").content.decode()
@@ -80,7 +81,7 @@ def test_the_unmatched_report_creates_users_for_its_records_with_none(
 
     assert "<strong>1</strong> record selected" in choice
     assert '<input type="hidden" name="scope" value="unmatched">' in choice
-    assert list(Job.objects.get().items.values_list("subject_id", flat=True)) == [new.pk]
+    assert list(Job.objects.get(kind=create_users.KIND).items.values_list("subject_id", flat=True)) == [new.pk]
     assert [dict(form)["Lastname"] for form in bksb.creates] == [new.last_name]
 
 
@@ -150,3 +151,17 @@ def test_any_number_of_records_is_queued_in_name_order(integration, bksb, monkey
         "Davies",
         "Evans",
     ]
+
+
+def test_a_second_create_bksb_users_job_waits_for_the_first(client, creator, integration, bksb, monkeypatch):
+    monkeypatch.setattr("jobs.queue.job_run_queue", lambda job_id: None)  # the first stays queued
+    picked = [LearnerFactory().pk for _ in range(3)]
+    client.force_login(creator)
+    client.post(CREATE, {"learner": picked, "start": "1"}, HTTP_HX_REQUEST="true")
+    first = Job.objects.get()
+
+    again = client.post(CREATE, {"scope": "all_matching", "start": "1"}, follow=True).content.decode()
+
+    assert f"Your Create bksb users job {first.pk} (0 of 3 records) is still queued" in again
+    assert "each person has one at a time" in again
+    assert Job.objects.count() == 1

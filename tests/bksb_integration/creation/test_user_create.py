@@ -110,29 +110,60 @@ def test_a_name_not_ending_in_a_digit_is_suggested_with_a_number(learner, bksb, 
     assert _create(learner, client, username="amira.k").suggestion == "amira.k2"
 
 
-def test_a_timeout_after_the_create_reached_bksb_never_makes_a_second_user(learner, bksb, client):
+def test_a_lost_answer_asks_bksb_at_once_and_links_the_user_it_made(learner, bksb, client):
     bksb.create_mode = "lost"
     first = _create(learner, client)
-    assert first.result == uc.UNCERTAIN
-    assert "we'll check before trying again" in first.message
-    assert UserCreationRequest.objects.get(learner=learner).status == Status.UNCERTAIN
-
-    bksb.create_mode = "ok"
-    retry = _create(learner, client)
-    assert retry.result == uc.FOUND_AFTER_TIMEOUT
-    assert retry.bksb_user_id == bksb.users["akhan1"]
+    assert first.result == uc.FOUND_AFTER_TIMEOUT
+    assert first.bksb_user_id == bksb.users["akhan1"]
+    assert bksb.calls == ["isUsernameExists", "createUser", "getUserId"]
     assert len(bksb.creates) == 1
     learner.refresh_from_db()
     assert (learner.bksb_user, learner.bksb_username) == (True, "akhan1")
 
+    again = _create(learner, client)
+    assert again.result == uc.ALREADY_CREATED
+    assert len(bksb.creates) == 1
+
+
+def test_a_dropped_connection_before_bksb_acted_is_checked_then_sent_again(learner, bksb, client):
+    bksb.dropped = 1
+    outcome = _create(learner, client)
+    assert outcome.result == uc.CREATED
+    assert bksb.calls == ["isUsernameExists", "createUser", "getUserId", "createUser"]
+    assert len(bksb.creates) == 1
+
+
+def test_a_create_refused_with_429_is_sent_again_after_the_wait_bksb_asks_for(learner, bksb, integration):
+    waits: list[float] = []
+    made = client_for(integration, sleep=waits.append)
+    bksb.busy = 2
+    try:
+        outcome = _create(learner, made)
+    finally:
+        made.close()
+    assert outcome.result == uc.CREATED
+    assert bksb.calls == ["isUsernameExists", "createUser", "createUser", "createUser"]
+    assert len(bksb.creates) == 1
+    assert waits
+    assert min(waits) >= 1.0  # bksb's Retry-After: 1
+
+
+def test_a_create_still_refused_with_429_fails_without_doubt(learner, bksb, client):
+    bksb.busy = 99
+    outcome = _create(learner, client)
+    assert outcome.result == uc.FAILED
+    assert "Nothing was created" in outcome.message
+    assert UserCreationRequest.objects.get(learner=learner).status == Status.FAILED
+    assert bksb.creates == []
+
 
 def test_a_retry_after_a_timeout_checks_the_name_first_sent(learner, bksb, client):
-    bksb.create_mode = "lost"
-    _create(learner, client, username="akhan1")
+    UserCreationRequest.objects.create(learner=learner, username="akhan1", email="a@b.cd", status=Status.UNCERTAIN)
+    bksb.users["akhan1"] = 5001  # the earlier createUser made it, and bksb could not be asked then
     retry = _create(learner, client, username="amira.khan")
     assert retry.result == uc.FOUND_AFTER_TIMEOUT
     assert retry.username == "akhan1"
-    assert len(bksb.creates) == 1
+    assert bksb.creates == []
 
 
 def test_a_timeout_before_bksb_created_anything_is_tried_again_once_checked(learner, bksb, client):
@@ -345,11 +376,9 @@ def test_linking_to_an_existing_user_another_record_holds_is_refused(learner, bk
 
 
 def test_a_user_found_after_a_timeout_that_another_record_holds_is_not_linked_until_it_is_freed(learner, bksb, client):
-    bksb.create_mode = "lost"
-    _create(learner, client)
+    UserCreationRequest.objects.create(learner=learner, username="akhan1", email="a@b.cd", status=Status.UNCERTAIN)
     bksb.users["akhan1"] = 77  # the lost createUser made it; meanwhile another record was linked to it
     holder = _holder(77)
-    bksb.create_mode = "ok"
 
     refused = _create(learner, client, username="amira.khan")
 
@@ -362,4 +391,4 @@ def test_a_user_found_after_a_timeout_that_another_record_holds_is_not_linked_un
     holder.save()
     linked = _create(learner, client)
     assert (linked.result, linked.bksb_user_id) == (uc.FOUND_AFTER_TIMEOUT, 77)
-    assert len(bksb.creates) == 1
+    assert bksb.creates == []

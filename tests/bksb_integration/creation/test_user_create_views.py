@@ -239,16 +239,15 @@ def test_bksb_refusal_is_shown_in_plain_words(client, creator, learner, integrat
     assert "bksb refused to create the user: Lastname is too long." in response.content.decode()
 
 
-def test_timeout_tells_staff_it_will_be_checked(client, creator, learner, integration, bksb):
+def test_a_lost_answer_is_checked_with_bksb_at_once_and_the_user_linked(client, creator, learner, integration, bksb):
     bksb.create_mode = "lost"
     client.force_login(creator)
     url = reverse("bksb:create_user", args=[learner.pk])
-    response = client.post(url, {"username": "akhan1", "email": "a@b.cd"})
-    assert "we&#x27;ll check before trying again" in response.content.decode()
-    bksb.create_mode = "ok"
     response = client.post(url, {"username": "akhan1", "email": "a@b.cd"}, follow=True)
-    assert "was created by the earlier attempt" in response.content.decode()
+    assert "its answer was lost, and bksb was asked" in response.content.decode()
     assert len(bksb.creates) == 1
+    learner.refresh_from_db()
+    assert (learner.bksb_user, learner.bksb_username) == (True, "akhan1")
 
 
 def test_disabled_integration_sends_staff_back_to_the_record(client, creator, learner, bksb, db):

@@ -51,7 +51,8 @@ def test_create_users_reports_each_outcome(bksb, integration, bulk):
     label = {pk: LABELS[item.outcome] for pk, item in lines.items()}
     assert label[created.pk] == "Created"
     assert label[applicant.pk] == "Created"
-    assert label[taken.pk] == "Taken: review the match"
+    assert label[taken.pk] == "Found in bksb: review the match"  # its web user's name: never a second account
+    assert lines[taken.pk].detail == "taken.name"
     assert label[no_dob.pk] == "Not sent: fix the record"
     assert "Fix Date of birth: The record has no date of birth" in lines[no_dob.pk].message
     assert label[linked.pk] == "Already had a bksb user"
@@ -60,7 +61,7 @@ def test_create_users_reports_each_outcome(bksb, integration, bulk):
     assert bulk_summary(item.outcome for item in lines.values()) == {
         "Created": 2,
         "Already had a bksb user": 1,
-        "Taken: review the match": 1,
+        "Found in bksb: review the match": 1,
         "Refused by bksb": 1,
         "Not sent: fix the record": 1,
     }

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from bksb_integration.evidence import packs_job as evidence_job
 from bksb_integration.evidence.pack import evidence_content
 from bksb_integration.evidence.packs_job import pack_filename
 from bksb_integration.evidence.pdf import evidence_pdf
@@ -28,9 +27,8 @@ from bksb_integration.models import (
     SkillResult,
     TagRule,
 )
+from bksbmis.dates import uk_datetime
 from jobs.models import Job
-from jobs.services import job_resume, job_run
-from learners.models import Learner
 from tests.bksb_integration.levels.levels_support import OTHER_USER, USER, item, store
 from tests.factories import LearnerFactory, UserFactory
 
@@ -100,20 +98,34 @@ def test_the_pack_shows_every_stored_result_as_stored(assessed):
         for row in model.objects.filter(learner=assessed):
             assert str(row.session_id) in text
             assert str(row.assessment_id) in text
-            assert timezone.localtime(row.result_date).strftime("%Y-%m-%d %H:%M %Z") in text
-            assert timezone.localtime(row.first_seen_at).strftime("%Y-%m-%d %H:%M %Z") in text
-    assert "2026-09-01 10:00 BST" in text  # 09:00 UTC, as bksb gives it: UK time
+            assert uk_datetime(row.result_date) in text
+            assert uk_datetime(row.first_seen_at) in text
+    assert "1 Sep 2026 10:00 BST" in text  # 09:00 UTC, as bksb gives it: UK time
     assert "Initial assessment results (4)" in text
     assert "Diagnostic results (1)" in text
     assert "42.5%" in text
     assert "Not mapped" in text
     assert "came from a previous bksb user" in text
     assert "Maths assessed below Level 2: eligible for the fully funded entitlement" in text
-    assert "Initial assessment Entry 3 on 01/09/2026 (SessionId 101, AssessmentID 5001)" in text
+    assert "Initial assessment Entry 3 on 1 Sep 2026 (SessionId 101, AssessmentID 5001)" in text
     assert "Maths support: Entry" in text
     assert "decision support, not funding advice" in text
     assert "Results are never editable in bksbmis" in text
     assert fingerprint_of(assessed) in text
+
+
+def test_the_pack_writes_every_date_one_way(assessed):
+    assessed.date_of_birth = dt.date(2008, 3, 8)
+    assessed.end_date = dt.date(2027, 6, 30)
+    assessed.save()
+    text = text_of(evidence_pdf(evidence_content(learner=assessed, made_by=None)))
+    # The UK long form of the rest of the product (6 Dec 2026), never 2026-12-06 or 08/03/2025.
+    assert "Date of birth 8 Mar 2008" in text
+    assert "Start date 30 Sep 2026" in text
+    assert "End date 30 Jun 2027" in text
+    assert "2 Sep 2026 10:00 BST" in text
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)
+    assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", text)
 
 
 def test_the_fingerprint_changes_when_a_raw_item_does(assessed):
@@ -152,7 +164,7 @@ def test_the_tab_button_downloads_the_pdf_and_the_audit_trail_records_it(client,
     response = client.post(reverse("bksb:evidence_pack", args=[assessed.pk]))
 
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == 'attachment; filename="evidence-pack-L000042.pdf"'
+    assert response["Content-Disposition"] == f'attachment; filename="evidence-pack-L000042-{assessed.pk}.pdf"'
     assert fingerprint_of(assessed) in text_of(response.content)
     pack = EvidencePack.objects.get(learner=assessed)
     assert (pack.made_by, pack.fingerprint, pack.result_count, pack.in_bulk) == (
@@ -165,6 +177,27 @@ def test_the_tab_button_downloads_the_pdf_and_the_audit_trail_records_it(client,
     assert "Evidence pack made" in audit
     assert "Learner L000042" in audit
     assert fingerprint_of(assessed) in audit
+
+
+def test_the_tab_shows_the_latest_packs_fingerprint(client, admin_user, tutor, assessed):
+    client.force_login(tutor)
+    tab = client.get(reverse("bksb:tab", args=[assessed.pk])).content.decode()
+    assert "No evidence pack has been made for this record yet." in tab
+    client.post(reverse("bksb:evidence_pack", args=[assessed.pk]))
+    first = EvidencePack.objects.get(learner=assessed)
+    InitialAssessmentResult.objects.filter(learner=assessed, session_id=101).update(raw={"changed": True})
+    client.force_login(admin_user)
+    client.post(reverse("bksb:evidence_pack", args=[assessed.pk]))
+    latest = EvidencePack.objects.exclude(pk=first.pk).get(learner=assessed)
+    assert latest.fingerprint != first.fingerprint
+
+    client.force_login(tutor)
+    tab = client.get(reverse("bksb:tab", args=[assessed.pk])).content.decode()
+    line = tab.split('id="bksb-latest-pack"', 1)[1].split("</p>", 1)[0]
+    assert f"SHA-256 fingerprint: <code>{latest.fingerprint}</code>" in line
+    assert first.fingerprint not in tab
+    assert f"made {timezone.localtime(latest.made_at):%-d %b %Y %H:%M} by admin1" in line
+    assert "of 5 stored results." in line
 
 
 def test_a_pack_needs_the_bksb_module_right(client, outsider, assessed):
@@ -181,7 +214,9 @@ def test_many_packs_are_made_by_a_job_and_downloaded_as_a_zip(client, admin_user
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("bksb:evidence_packs"), {"learner": [learners[0].pk, learners[2].pk]}, HTTP_HX_REQUEST="true"
+            reverse("bksb:evidence_packs"),
+            {"learner": [learners[0].pk, learners[2].pk], "confirmed": "1"},
+            HTTP_HX_REQUEST="true",
         )
 
     window = response.content.decode()
@@ -194,8 +229,9 @@ def test_many_packs_are_made_by_a_job_and_downloaded_as_a_zip(client, admin_user
     assert link is not None
     download = client.get(link.group(1))
     archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
-    assert sorted(archive.namelist()) == ["evidence-pack-Z0.pdf", "evidence-pack-Z2.pdf"]
-    assert fingerprint_of(learners[2]) in text_of(archive.read("evidence-pack-Z2.pdf"))
+    z0, z2 = f"evidence-pack-Z0-{learners[0].pk}.pdf", f"evidence-pack-Z2-{learners[2].pk}.pdf"
+    assert sorted(archive.namelist()) == [z0, z2]
+    assert fingerprint_of(learners[2]) in text_of(archive.read(z2))
     assert set(EvidencePack.objects.filter(in_bulk=True).values_list("learner_id", flat=True)) == {
         learners[0].pk,
         learners[2].pk,
@@ -209,37 +245,6 @@ def test_many_packs_are_made_by_a_job_and_downloaded_as_a_zip(client, admin_user
 def test_a_pack_filename_never_carries_odd_characters():
     learner = LearnerFactory(learner_ref='../A "1"')
     assert pack_filename(learner) == f"evidence-pack-A-1-{learner.pk}.pdf"
-
-
-def test_a_zip_job_resumed_after_its_worker_died_makes_only_the_missing_packs(admin_user, monkeypatch):
-    learners = [LearnerFactory(learner_ref=f"R{n}") for n in range(3)]
-    for n, learner in enumerate(learners):
-        store(learner, item(n + 1, "Maths Entry 3", when=SEP))
-    monkeypatch.setattr("jobs.queue.job_run_queue", lambda job_id: None)
-    job = evidence_job.evidence_packs_start(
-        learners=Learner.objects.filter(pk__in=[each.pk for each in learners]), started_by=admin_user
-    )
-    made = 0
-    real_pdf = evidence_job.evidence_pdf
-
-    def dies_on_the_second(content):
-        nonlocal made
-        made += 1
-        if made == 2:
-            raise KeyboardInterrupt  # the worker is killed mid-way
-        return real_pdf(content)
-
-    monkeypatch.setattr(evidence_job, "evidence_pdf", dies_on_the_second)
-    with pytest.raises(KeyboardInterrupt):
-        job_run(job_id=job.pk)
-    assert EvidencePack.objects.count() == 1
-    # Presumed dead once its heartbeat is old; Resume carries on.
-    Job.objects.filter(pk=job.pk).update(heartbeat_at=SEP)
-    assert job_resume(job_id=job.pk)
-    assert job_run(job_id=job.pk) == Job.Status.SUCCEEDED
-    assert sorted(EvidencePack.objects.values_list("learner__learner_ref", flat=True)) == ["R0", "R1", "R2"]
-    names = zipfile.ZipFile(evidence_job.evidence_zip_path(job)).namelist()
-    assert sorted(names) == ["evidence-pack-R0.pdf", "evidence-pack-R1.pdf", "evidence-pack-R2.pdf"]
 
 
 def test_the_pack_shows_the_per_skill_breakdown_where_one_is_stored(assessed):

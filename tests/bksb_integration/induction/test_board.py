@@ -1,4 +1,5 @@
-"""The Induction board: a cohort by assessment stage, Send invite again (a job) and Get Results now (one run)."""
+"""The Induction board: a cohort by assessment stage, Send invite and Send invite again (a job), and Get Results now
+(one run)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from bksb_integration.induction.status_store import assessment_status_rebuild
 from bksb_integration.models import AssessmentSession, BksbLink, Invite, Run, WatchEntry
 from jobs.models import Job
 from tests.factories import LearnerFactory
@@ -65,6 +67,7 @@ def cohort(db):
     WatchEntry.objects.create(
         learner=people["progress"], reason="invited", since=T0, last_polled_at=T0 + dt.timedelta(minutes=10)
     )
+    assessment_status_rebuild()  # the facts above are written straight into their tables
     return people
 
 
@@ -78,7 +81,7 @@ def test_the_board_counts_the_cohort_at_each_stage_and_names_them(client, manage
     assert "6 records in this cohort" in page
     for stage, name in [
         ("No bksb user", "Adams"),
-        ("Account created, not invited", "Baker"),
+        ("Has a bksb user, not invited", "Baker"),
         ("Invited, not started", "Clarke"),
         ("In progress", "Davies"),
         ("Finished, no result yet", "Evans"),
@@ -97,18 +100,55 @@ def test_each_stage_links_to_the_learner_list_filtered_the_same_way(client, mana
     assert "/learners/?start_from=2026-09-01&amp;start_to=2026-09-30&amp;bksb_status=in_progress" in page
 
 
-def test_send_invite_again_goes_to_those_not_started_only(client, manager, cohort, django_capture_on_commit_callbacks):
+def test_send_invite_goes_to_those_never_invited_only(client, manager, cohort, django_capture_on_commit_callbacks):
     configure()
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("bksb:induction_invite"), COHORT, **HTMX)
+        response = client.post(reverse("bksb:induction_invite"), {**COHORT, "to": "not_invited"}, **HTMX)
     assert response.status_code == 200
     job = Job.objects.get()
     assert job.status == Job.Status.SUCCEEDED
-    assert sorted(email.to[0] for email in mail.outbox) == sorted([cohort["created"].email, cohort["invited"].email])
-    assert Invite.objects.filter(learner=cohort["invited"]).count() == 2
+    assert [email.to[0] for email in mail.outbox] == [cohort["created"].email]
+    assert Invite.objects.filter(learner=cohort["invited"]).count() == 1
     page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
-    assert "2 records: 2 sent." in page
+    assert "1 record: 1 sent." in page
+
+
+def test_send_invite_again_goes_to_those_invited_and_not_started_only(
+    client, manager, cohort, django_capture_on_commit_callbacks
+):
+    configure()
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("bksb:induction_invite"), {**COHORT, "to": "invited"}, **HTMX)
+    assert [email.to[0] for email in mail.outbox] == [cohort["invited"].email]
+    assert Invite.objects.filter(learner=cohort["invited"]).count() == 2
+    assert not Invite.objects.filter(learner=cohort["created"]).exists()
+
+
+def test_the_board_offers_again_only_to_those_invited(client, manager, cohort):
+    configure()
+    client.force_login(manager)
+    page = _board(client)
+    assert 'name="to" value="not_invited"' in page
+    assert ">Send invite</button>" in page
+    assert ">Send invite again</button>" in page
+    assert "Send invite: to the 1 record with a bksb user never invited." in page
+    assert "Send invite again: to the 1 record invited and not started." in page
+    Invite.objects.create(learner=cohort["created"], email="b@example.ac.uk", username="baker")
+    Invite.objects.filter(learner=cohort["invited"]).delete()
+    page = _board(client)
+    assert "Send invite: to the 1 record with a bksb user never invited." in page  # Clarke now
+    assert "Send invite again: to the 1 record invited and not started." in page  # Baker now
+
+
+def test_an_invite_post_must_say_which_button(client, manager, cohort):
+    configure()
+    client.force_login(manager)
+    response = client.post(reverse("bksb:induction_invite"), COHORT, follow=True)
+    assert "Choose Send invite (never invited) or Send invite again (invited, not started)." in response.text
+    assert not Job.objects.exists()
+    assert not mail.outbox
 
 
 def test_send_invite_again_twice_in_a_row_sends_no_second_email(
@@ -118,10 +158,10 @@ def test_send_invite_again_twice_in_a_row_sends_no_second_email(
     client.force_login(manager)
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
-            client.post(reverse("bksb:induction_invite"), COHORT, **HTMX)
-    assert len(mail.outbox) == 2
+            client.post(reverse("bksb:induction_invite"), {**COHORT, "to": "invited"}, **HTMX)
+    assert len(mail.outbox) == 1
     second = Job.objects.order_by("-pk").first()
-    assert "2 sent moments ago (not sent twice)" in second.message
+    assert "1 sent moments ago (not sent twice)" in second.message
 
 
 def test_get_results_now_starts_one_run_for_those_in_progress_with_their_sessions(client, manager, cohort):
@@ -154,6 +194,7 @@ def test_the_board_costs_the_same_queries_for_a_bigger_cohort(client, manager, c
     for number in range(30):
         learner = _linked(f"More{number}", 600 + number, start_date=SEPT)
         _session(learner, "maths", 8000 + number)
+    assessment_status_rebuild()
     with django_assert_max_num_queries(len(few)):
         page = _board(client)
     assert "36 records in this cohort" in page
@@ -170,7 +211,7 @@ def test_the_tab_shows_a_row_of_steps_per_subject_in_words(client, admin_user, c
     client.force_login(admin_user)
     page = client.get(reverse("bksb:tab", args=[cohort["progress"].pk])).content.decode()
     assert "English: Started" in page
-    assert "Maths: Account created" in page
+    assert "Maths: Has a bksb user" in page
     assert 'aria-current="step">Started' in page
     assert "Now, 8 Sep 2026 10:00" in page  # UK time (BST)
     assert "Done, 8 Sep 2026 10:00" in page  # account linked

@@ -1,4 +1,8 @@
-"""The assessment status of records: each step, its date, the stage, and the list filter agreeing with it."""
+"""The assessment status of records: each step, its date, the stage, and the list filter agreeing with it.
+
+Facts are written here straight into their tables, then the stored status rebuilt
+(bksb_rebuild_status); each status read is checked against the one worked out from the facts.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,12 @@ from bksb_integration.induction.status import (
     AWAITING_RESULTS,
     FILTER_CHOICES,
     NOT_STARTED,
-    Stage,
-    Step,
-    assessment_status,
-    assessment_statuses,
-    stage_filter,
+    AssessmentStatus,
+    assessment_statuses_computed,
 )
-from bksb_integration.models import AssessmentSession, BksbLink, Invite, UserCreationRequest
+from bksb_integration.induction.status_read import assessment_statuses, stage_filter
+from bksb_integration.induction.status_store import assessment_status_rebuild
+from bksb_integration.models import AssessmentSession, BksbLink, Invite, Stage, Step, UserCreationRequest
 from learners.models import Learner
 from tests.factories import LearnerFactory
 from tests.support import add_result
@@ -61,6 +64,14 @@ def _result(learner, subject="english", *, session_id=9001, when=T0):
     )
 
 
+def assessment_status(*, learner: Learner) -> AssessmentStatus:
+    """The stored status once rebuilt from the facts set here directly, checked against the computed one."""
+    assessment_status_rebuild()
+    stored = assessment_statuses(learner_ids=[learner.pk])[learner.pk]
+    assert stored == assessment_statuses_computed(learner_ids=[learner.pk])[learner.pk]
+    return stored
+
+
 def _steps(learner) -> dict[str, Step]:
     return {row.subject: row.step for row in assessment_status(learner=learner).subjects}
 
@@ -88,7 +99,7 @@ def test_an_account_created_here_is_dated_when_it_was_created():
     english = status.subjects[0]
     assert english.step == Step.CREATED
     assert [(mark.label, mark.reached, mark.at) for mark in english.marks] == [
-        ("Account created", True, creation.updated_at),
+        ("Has a bksb user", True, creation.updated_at),
         ("Invited", False, None),
         ("Started", False, None),
         ("Finished", False, None),
@@ -96,9 +107,14 @@ def test_an_account_created_here_is_dated_when_it_was_created():
     ]
 
 
-def test_a_linked_account_is_dated_when_it_was_linked():
+def test_a_linked_account_is_dated_when_it_was_linked_and_says_it_has_a_bksb_user():
     learner = _user()
-    assert assessment_status(learner=learner).subjects[1].marks[0].at == T0
+    status = assessment_status(learner=learner)
+    assert status.subjects[1].marks[0].at == T0
+    # Linked (by an import, matching or Apply), not created here: never "Account created", on the tab, list or board.
+    assert status.subjects[1].marks[0].label == "Has a bksb user"
+    assert status.text == "English: Has a bksb user · Maths: Has a bksb user"
+    assert status.stage.label == "Has a bksb user, not invited"
 
 
 def test_an_invite_moves_both_subjects_to_invited_dated_by_the_latest_invite():
@@ -182,6 +198,7 @@ def _every_combination(base: int = 10_000) -> list[Learner]:
                 _session(learner, subject, session_id=session_id, completed=T0)
                 _result(learner, subject, session_id=session_id)
         learners.append(learner)
+    assessment_status_rebuild()
     return learners
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bksb_integration.induction.status import Stage, Step, assessment_status
-from bksb_integration.models import Run
+from bksb_integration.induction.status import assessment_statuses_computed
+from bksb_integration.induction.status_read import assessment_status
+from bksb_integration.models import Run, Stage, Step
 from bksb_integration.sync.get_results import get_results_start
 from tests.factories import LearnerFactory
 from tests.support import mappings_seed
@@ -32,6 +33,8 @@ def _get_results(learner, capture) -> Run:
 
 def _steps(learner) -> tuple[Stage, Step, Step]:
     status = assessment_status(learner=learner)
+    # Stored by each download in its own transaction: always what the facts say.
+    assert status == assessment_statuses_computed(learner_ids=[learner.pk])[learner.pk]
     return status.stage, status.subjects[0].step, status.subjects[1].step
 
 

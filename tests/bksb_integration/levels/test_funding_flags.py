@@ -130,7 +130,7 @@ def test_a_flag_names_the_result_it_rests_on():
     store(learner, item(41, "English Entry 2", subject="english", when=SEP, assessment_id=777))
     (flag,) = flags_for([learner], DEFAULT)[learner.pk]
     assert flag.label == "English assessed below Level 2: eligible for the fully funded entitlement"
-    assert flag.rests_on == "Initial assessment Entry 2 on 01/09/2026 (SessionId 41, AssessmentID 777)"
+    assert flag.rests_on == "Initial assessment Entry 2 on 1 Sep 2026 (SessionId 41, AssessmentID 777)"
     assert (flag.session_id, flag.assessment_id) == (41, 777)
 
 
@@ -175,6 +175,6 @@ def test_the_record_shows_its_flags_and_what_they_rest_on(client, tutor):
     client.force_login(tutor)
     page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
     assert "Maths assessed below Level 2: eligible for the fully funded entitlement" in page
-    assert "Initial assessment Entry 3 on 01/09/2026 (SessionId 5, AssessmentID 50000)" in page
+    assert "Initial assessment Entry 3 on 1 Sep 2026 (SessionId 5, AssessmentID 50000)" in page
     assert "English: no initial assessment before the start date" in page
     assert "No English initial assessment result is stored." in page

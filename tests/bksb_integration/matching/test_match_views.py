@@ -101,6 +101,34 @@ def test_the_review_preticks_only_strong_unique_suggestions(
     assert reverse("bksb:match_review", args=[job.pk]) in own_page
 
 
+def test_the_review_names_the_records_none_was_found_for(
+    client, manager, sandbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    found = LearnerFactory(email="found@college.ac.uk", learner_ref="V020")
+    nobody = [
+        LearnerFactory(first_name="Zed", last_name=f"Nowhere{n}", email="", learner_ref=f"V03{n}") for n in range(3)
+    ]
+    sandbox.place_users([{"Username": "found@college.ac.uk"}])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = bksb_match_start(learner_ids=[found.pk, *(each.pk for each in nobody)], started_by=None)
+    client.force_login(manager)
+    monkeypatch.setattr("bksb_integration.matching.views.match.REVIEW_PAGE_SIZE", 2)
+
+    page = client.get(reverse("bksb:match_review", args=[job.pk])).content.decode()
+
+    assert "<strong>3</strong><span>None found</span>" in page
+    assert 'href="#outcome-none">Which records: None found (3)</a>' in page
+    section = page.split('id="outcome-none"', 1)[1].split("</section>", 1)[0]
+    assert "None found: 3 records" in section
+    assert f'href="/learners/{nobody[0].pk}/bksb/">Nowhere0, Zed</a>' in section
+    assert "Nowhere1, Zed" in section
+    assert "Nowhere2" not in section  # on the next page of the list
+    assert 'href="?none_page=2#outcome-none">Next</a>' in section
+    assert "found@college.ac.uk" not in section
+    second = client.get(reverse("bksb:match_review", args=[job.pk]), {"none_page": 2}).content.decode()
+    assert "Nowhere2, Zed" in second.split('id="outcome-none"', 1)[1]
+
+
 def test_two_ticks_for_one_record_link_nothing(client, manager, finished_run):
     client.force_login(manager)
     picks = list(MatchSuggestion.objects.values_list("pk", flat=True))

@@ -1,0 +1,1 @@
+"""Tests of bksb_integration.sync: downloads, runs, the request budget."""

@@ -315,17 +315,25 @@ def test_the_window_says_how_many_were_skipped_and_why(client, manager):
     assert "1 · Applicants are excluded in the bksb settings" in page
 
 
-def test_the_time_left_appears_once_a_few_learners_are_done(client, manager):
+def test_the_time_left_rests_on_the_requests_still_to_make_and_the_budget(client, manager):
     began = timezone.now() - dt.timedelta(minutes=2)
+    # Before a few learners are done: what a later download costs (two requests), at the budget's rate.
     early = _running(learners_total=100, learners_done=2, started_at=began)
-    assert time_left_text(early, timezone.now()) == ""
-    later = _running(learners_total=100, learners_done=20, started_at=began)
-    assert time_left_text(later, timezone.now()) == "about 8 min left"
-    nearly = _running(learners_total=100, learners_done=99, started_at=began)
-    assert time_left_text(nearly, timezone.now()) == "less than a minute left"
+    assert (
+        time_left_text(early, timezone.now(), rate=1) == "about 3 min left (about 196 requests to bksb at 1 a second)"
+    )
+    # Then this run's own cost per learner, and never shorter than its pace so far.
+    later = _running(learners_total=100, learners_done=20, requests_made=100, started_at=began)
+    assert (
+        time_left_text(later, timezone.now(), rate=10) == "about 8 min left (about 400 requests to bksb at 10 a second)"
+    )
+    slow_budget = time_left_text(later, timezone.now(), rate=0.5)
+    assert slow_budget == "about 13 min left (about 400 requests to bksb at 0.5 a second)"
+    nearly = _running(learners_total=100, learners_done=99, requests_made=198, started_at=began)
+    assert time_left_text(nearly, timezone.now(), rate=10).startswith("less than a minute left")
     client.force_login(manager)
     page = client.get(reverse("bksb:get_results_status", args=[later.pk]), **HTMX).content.decode()
-    assert "about 8 min left" in page
+    assert "about 400 requests to bksb at" in page
 
 
 def test_a_run_without_progress_for_minutes_says_so(client, manager):
@@ -377,7 +385,9 @@ def test_history_filters_by_kind(client, manager, tutor):
 def test_history_reads_runs_without_a_query_per_row(client, manager, tutor, django_assert_max_num_queries):
     _history_runs(manager, tutor)
     client.force_login(manager)
-    with django_assert_max_num_queries(9) as few:
+    # 9, and the time left of the live runs: the request budget's rate (the settings row, made on this first
+    # read: 4), and their first downloads (one query).
+    with django_assert_max_num_queries(14) as few:
         client.get(reverse("bksb:history"))
     for _ in range(20):
         Run.objects.create(kind=Run.Kind.BKSB_RESULTS, started_by=tutor, status=Run.Status.SUCCEEDED)

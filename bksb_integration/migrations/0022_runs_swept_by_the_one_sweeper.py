@@ -20,7 +20,7 @@ def restore_own_sweep(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bksb_integration", "0019_run_kind_label"),
+        ("bksb_integration", "0021_step_words_has_a_bksb_user"),
         ("jobs", "0003_work_sweep_schedule"),
     ]
 

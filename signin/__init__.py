@@ -1,0 +1,1 @@
+"""Signing in: the college's OpenID Connect provider, local passwords and the second factor."""
