@@ -28,8 +28,10 @@ class BksbIntegrationConfig(AppConfig):
         from bksb_integration.matching.match_job import BKSB_MATCH
         from bksb_integration.models.induction import assessment_facts_changed
         from bksb_integration.sync.budget import budget_throttle
+        from bksb_integration.sync.get_results import runs_sweep
         from bksb_integration.web import learner_list
         from jobs.kinds import job_kind_register
+        from jobs.sweepers import sweeper_register
         from learners.signals import learners_imported
 
         # Every bksb client draws on the one request budget all workers share, at its caller's priority.
@@ -39,6 +41,9 @@ class BksbIntegrationConfig(AppConfig):
         for kind in (BKSB_USERS_CREATE, BKSB_MATCH, BKSB_MATCH_LINK, BKSB_LEVELS_REFRESH, BKSB_EVIDENCE_PACKS):
             job_kind_register(kind)
         job_kind_register(BKSB_INVITES_SEND)
+
+        # The download runs are swept with the jobs, by the one sweeper (jobs.sweepers).
+        sweeper_register("download runs", runs_sweep)
 
         # What the audit trail shows of the integration's tables.
         audit_register()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html as html_lib
 import random
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -72,6 +73,7 @@ class Api:
             return text(400, str(refusal))
         except KeyError:
             return text(400, f"Username '{fields['Username']}' is already in use.")
+        time.sleep(self.config.create_user_answer_ms / 1000)
         return as_json({k: v for k, v in record.items() if k != "CreatedAt"})
 
     def auto_login_link(self, req: Request, match: re.Match[str]) -> Response:

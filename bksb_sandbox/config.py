@@ -33,6 +33,7 @@ RUNTIME_KNOBS = (
     "duplicate_on_page_boundary",
     "malformed_calls",
     "sessions_not_found",
+    "create_user_answer_ms",
 )
 
 MAX_USERS = 800_000
@@ -71,6 +72,8 @@ class SandboxConfig:
     duplicate_on_page_boundary: bool = False
     malformed_calls: list[str] = field(default_factory=list)
     sessions_not_found: bool = False
+    # createUser answers this long after it has created the user: a client killed meanwhile never hears of it.
+    create_user_answer_ms: float = 0.0
     log_requests: bool = False
 
     def __post_init__(self) -> None:
@@ -97,7 +100,7 @@ def validate(cfg: SandboxConfig) -> None:
     problems = []
     if not 0 <= cfg.users <= MAX_USERS:
         problems.append(f"users must be 0..{MAX_USERS}")
-    for name in ("latency_ms", "jitter_ms", "rate_limit", "hang_ms"):
+    for name in ("latency_ms", "jitter_ms", "rate_limit", "hang_ms", "create_user_answer_ms"):
         if not isinstance(getattr(cfg, name), int | float) or getattr(cfg, name) < 0:
             problems.append(f"{name} must be a number >= 0")
     if not isinstance(cfg.error_rate, int | float) or not 0 <= cfg.error_rate <= 1:

@@ -146,6 +146,10 @@ class SandboxServer:
         """Start a V5 session: unfinished for `finish_after` listings, finished (with its result) on the next."""
         return self.store.start_session(username, subject, kind, finish_after, result)
 
+    def create_user_calls(self) -> dict[str, int]:
+        """{username: createUser calls for it}: more than 1 means a client sent one twice."""
+        return self.store.create_user_calls()
+
     def created_users(self) -> list[dict[str, Any]]:
         """Users made through createUser (never with a password)."""
         return self.store.created_users()

@@ -41,6 +41,8 @@ class Store:
         self.state_file = Path(state_file) if state_file else None
         self._lock = threading.RLock()
         self._created: dict[str, dict[str, Any]] = {}
+        # createUser calls per username asked for, created or refused: a test checks nobody was sent twice.
+        self._create_calls: Counter[str] = Counter()
         self._created_ids: dict[int, str] = {}
         self._added: dict[tuple[int, str], list[dict[str, Any]]] = {}
         self._next_user_id = CREATED_ID_BASE + 1
@@ -94,6 +96,7 @@ class Store:
     def create_user(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Record a new user from validated createUser fields; KeyError if taken."""
         with self._lock:
+            self._create_calls[fields["Username"]] += 1
             if self.user_by_name(fields["Username"]):
                 raise KeyError(fields["Username"])
             record = {"UserId": self._next_user_id, **fields}
@@ -134,6 +137,11 @@ class Store:
                 placed.append(dict(record))
             self._save()
         return placed
+
+    def create_user_calls(self) -> dict[str, int]:
+        """{username: createUser calls that reached the store for it} (valid forms only)."""
+        with self._lock:
+            return dict(self._create_calls)
 
     def created_users(self) -> list[dict[str, Any]]:
         """Every user made through createUser, oldest first."""

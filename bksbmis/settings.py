@@ -275,6 +275,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # and concurrency without flags (the flags, or these variables, override them).
 CELERY_WORKER_POOL = env("CELERY_WORKER_POOL", default="threads")
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=12)
+# Background work (jobs and downloads): a worker silent for this long is presumed dead,
+# and the sweeper (every minute) gives its work to another (jobs/lease.py).
+WORK_STALE_AFTER_SECONDS = env.int("WORK_STALE_AFTER_SECONDS", default=120)
+# Rows an import writes per transaction (learners/importing.py): what a killed worker can lose at most.
+LEARNERS_IMPORT_CHUNK_ROWS = env.int("LEARNERS_IMPORT_CHUNK_ROWS", default=5000)
 
 # Deployment-level switch: providers who have not taken up the bksb module
 # do not see it at all.

@@ -9,3 +9,7 @@ class JobsConfig(AppConfig):
         # Register the Celery task in every process (web, commands, workers), so a
         # job queued by name runs eagerly where Celery is set to.
         from jobs import tasks  # noqa: F401
+        from jobs.services import jobs_sweep
+        from jobs.sweepers import sweeper_register
+
+        sweeper_register("jobs", jobs_sweep)

@@ -2,10 +2,14 @@
 
 A job's kind says which app's runner does the work (jobs.kinds); this app knows
 no kind itself. Progress is numbers on the row (total, done, failed) and a short
-stage text; per-item outcomes, where a kind has items, are JobItem rows.
+stage text; the kind's own running totals are numbers too (JobTotal rows: one
+per name, moved with atomic updates); per-item outcomes, where a kind has items,
+are JobItem rows.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 from django.conf import settings
 from django.db import models
@@ -40,8 +44,6 @@ class Job(models.Model):
     message = models.CharField(max_length=500, blank=True)
     # What the kind's runner needs (ids, a staged file's token, options): never secrets.
     params = models.JSONField(default=dict, blank=True)
-    # The kind's own running totals, written with its progress (e.g. rows created).
-    result = models.JSONField(default=dict, blank=True)
 
     class Meta:
         db_table = "jobs_job"
@@ -63,6 +65,29 @@ class Job(models.Model):
             return None
         return min(100, self.done * 100 // self.total)
 
+    @property
+    def totals(self) -> dict[str, int]:
+        """The kind's running totals by name (e.g. rows created), as stored now; 0 for a name never counted."""
+        return defaultdict(int, JobTotal.objects.filter(job_id=self.pk).values_list("name", "value"))
+
+
+class JobTotal(models.Model):
+    """One of a job's own running totals (rows created, requests to bksb, the last line written), as a number.
+
+    Written by jobs.services.job_progress in the transaction of the work it counts.
+    """
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="total_rows")
+    name = models.CharField(max_length=40)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "jobs_job_total"
+        constraints = [models.UniqueConstraint(fields=["job", "name"], name="jobs_total_unique")]
+
+    def __str__(self) -> str:
+        return f"job {self.job_id} {self.name} = {self.value}"
+
 
 class JobItem(models.Model):
     """One item of a job (a record to create a bksb user for, a refused row): its outcome in words."""
@@ -81,6 +106,8 @@ class JobItem(models.Model):
     detail = models.CharField(max_length=200, blank=True)
     message = models.CharField(max_length=1000, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # How often a worker took the item: above 1, a worker died holding it (see job_items_pending).
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import current_app
 
 JOB_RUN = "jobs.tasks.job_run"
+WORK_SWEEP = "jobs.tasks.work_sweep"
 
 
 def job_run_queue(job_id: int) -> None:

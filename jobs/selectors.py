@@ -6,31 +6,29 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from jobs.kinds import job_kind
+from jobs.lease import claim_is_fresh, no_worker, worker_lost
 from jobs.models import Job
 from permissions.access import AnyUser
 
-# Without a heartbeat for this long a running job's worker is presumed dead; a job
-# still queued after this long has no worker taking it. Either may be resumed.
-STALE_AFTER = dt.timedelta(minutes=2)
-
-WORKER_LOST = (
-    "This job stopped reporting progress (its worker may have been restarted). "
-    "Everything it finished is kept: Resume carries on from there."
-)
-NO_WORKER = "No worker has picked up this job yet. Ask an administrator whether the Celery worker is running."
+NO_WORKER = no_worker(noun="job")
 
 
 def job_stall(job: Job, *, now: dt.datetime | None = None) -> str:
-    """Why a job that is not finished has stopped moving, or '' while it moves (or is finished)."""
-    now = now or timezone.now()
-    if job.status == Job.Status.RUNNING and (job.heartbeat_at or job.created_at) < now - STALE_AFTER:
-        return WORKER_LOST
-    if job.status == Job.Status.QUEUED and (job.heartbeat_at or job.created_at) < now - STALE_AFTER:
+    """Why a job that is not finished has stopped moving, or '' while it moves (or is finished).
+
+    The one lease's rule (jobs.lease): silent for STALE_AFTER. The sweeper takes up exactly these jobs.
+    """
+    if job.is_finished or claim_is_fresh(job.heartbeat_at or job.created_at, now):
+        return ""
+    if job.status == Job.Status.QUEUED:
         return NO_WORKER
-    return ""
+    try:
+        unit = job_kind(job.kind).unit.removesuffix("s")
+    except KeyError:
+        unit = "item"
+    return worker_lost(noun="job", unit=unit)
 
 
 def job_for_user(*, user: AnyUser, job_id: int) -> Job:

@@ -1,16 +1,21 @@
 """Starting, claiming, advancing and ending jobs. Every write of a running job names its claim.
 
 A job is claimed with a conditional update (queued, or running with a stale
-heartbeat); the claim's token then guards every progress write, so a worker
-presumed dead and replaced stops at its next write instead of racing the new
-one. Items are claimed one at a time the same way.
+heartbeat: the one lease of jobs.lease); the claim's token then guards every
+progress write, so a worker presumed dead and replaced stops at its next write
+instead of racing the new one. Items are claimed one at a time the same way, and
+an item taken again after its worker died says so (attempts > 1), so its kind can
+settle what the dead worker may have begun. While a runner works, a thread beats
+for it (jobs.lease.heartbeat_kept), so silence means a dead process; jobs_sweep,
+run by beat every minute, queues every such job: recovery needs nobody to click.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -19,8 +24,8 @@ from django.utils import timezone
 
 from jobs import queue
 from jobs.kinds import JobFailed, JobRefused, job_kind
-from jobs.models import Job, JobItem
-from jobs.selectors import STALE_AFTER
+from jobs.lease import heartbeat_kept, rows_claim, stale_before
+from jobs.models import Job, JobItem, JobTotal
 
 logger = logging.getLogger(__name__)
 
@@ -49,15 +54,35 @@ def job_start(
 def job_resume(*, job_id: int) -> bool:
     """Queue a job again that failed or stopped moving; False when it is finished or moving."""
     now = timezone.now()
-    resumable = Q(status=Status.FAILED) | Q(status=Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
-    resumable |= Q(status=Status.QUEUED, created_at__lt=now - STALE_AFTER)
     with transaction.atomic():
-        updated = Job.objects.filter(resumable, pk=job_id).update(
-            status=Status.QUEUED, claim_token=None, finished_at=None, message="", heartbeat_at=now
+        updated = (
+            Job.objects.filter(pk=job_id)
+            .filter(Q(status=Status.FAILED) | _stalled(now))
+            .update(status=Status.QUEUED, claim_token=None, finished_at=None, message="", heartbeat_at=now)
         )
         if updated == 1:
             transaction.on_commit(lambda: queue.job_run_queue(job_id))
     return updated == 1
+
+
+def jobs_sweep() -> int:
+    """Queue again every job that stopped moving (its worker killed, its message lost); how many.
+
+    Run by beat every minute. The claim makes a second message harmless: whichever
+    worker takes the job first carries on after the last item it finished.
+    """
+    stalled = list(Job.objects.filter(_stalled(timezone.now())).values_list("pk", flat=True))
+    for job_id in stalled:
+        queue.job_run_queue(job_id)
+    if stalled:
+        logger.warning("jobs sweep: queued again %s job(s) whose worker went silent: %s", len(stalled), stalled)
+    return len(stalled)
+
+
+def _stalled(now: dt.datetime) -> Q:
+    """Jobs not finished whose last sign of life (heartbeat, else creation) is older than the lease."""
+    silent = Q(heartbeat_at__lt=stale_before(now)) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before(now))
+    return Q(status__in=(Status.QUEUED, Status.RUNNING)) & silent
 
 
 def job_run(*, job_id: int) -> str:
@@ -67,7 +92,8 @@ def job_run(*, job_id: int) -> str:
         return "not claimed"
     kind = job_kind(job.kind)
     try:
-        end = kind.run(job)
+        with heartbeat_kept(lambda: _beat(job)):
+            end = kind.run(job)
     except JobLost:
         logger.warning("job %s: claim lost to another worker; stopping", job_id)
         return "lost"
@@ -86,15 +112,22 @@ def job_run(*, job_id: int) -> str:
     return status
 
 
+def _beat(job: Job) -> int:
+    return Job.objects.filter(pk=job.pk, claim_token=job.claim_token).update(heartbeat_at=timezone.now())
+
+
 def _claim(job_id: int) -> Job | None:
     now, token = timezone.now(), secrets.randbits(62)
-    claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
     with transaction.atomic():
-        claimed = Job.objects.filter(claimable, pk=job_id).update(
+        claimed = rows_claim(
+            Job.objects.filter(pk=job_id),
+            free=Q(status=Status.QUEUED),
+            held=Q(status=Status.RUNNING),
+            beat="heartbeat_at",
+            now=now,
             status=Status.RUNNING,
             claim_token=token,
             attempts=F("attempts") + 1,
-            heartbeat_at=now,
             message="",
         )
         if claimed != 1:
@@ -118,9 +151,11 @@ def job_progress(
     total: int | None = None,
     done: int = 0,
     failed: int = 0,
-    result: dict[str, object] | None = None,
+    add: Mapping[str, int] | None = None,
+    mark: Mapping[str, int] | None = None,
 ) -> None:
-    """Move the job on: add to done and failed, set the stage, total or result. Raises JobLost.
+    """Move the job on: add to done and failed, set the stage or total; add to the kind's named totals
+    (`add`, e.g. rows created) or set them (`mark`, e.g. the last line written). Raises JobLost.
 
     Call it inside the transaction that writes the work it counts, so the count and
     the work commit together (a resumed job then carries on exactly where it stopped).
@@ -130,22 +165,44 @@ def job_progress(
         changes["stage"] = job.stage = stage
     if total is not None:
         changes["total"] = job.total = total
-    if result is not None:
-        changes["result"] = job.result = result
     if done:
         changes["done"] = F("done") + done
     if failed:
         changes["failed"] = F("failed") + failed
-    if Job.objects.filter(pk=job.pk, claim_token=job.claim_token).update(**changes) != 1:
-        raise JobLost(job.pk)
+    with transaction.atomic():
+        if Job.objects.filter(pk=job.pk, claim_token=job.claim_token).update(**changes) != 1:
+            raise JobLost(job.pk)
+        _totals_write(job, add or {}, mark or {})
+
+
+def _totals_write(job: Job, add: Mapping[str, int], mark: Mapping[str, int]) -> None:
+    names = [*add, *mark]
+    if not names:
+        return
+    # Every name gets its row once; then each moves with one atomic update (F() for additions).
+    JobTotal.objects.bulk_create([JobTotal(job=job, name=name) for name in names], ignore_conflicts=True)
+    for name, value in add.items():
+        if value:
+            JobTotal.objects.filter(job=job, name=name).update(value=F("value") + value)
+    for name, value in mark.items():
+        JobTotal.objects.filter(job=job, name=name).update(value=value)
 
 
 def job_items_pending(job: Job) -> Iterator[JobItem]:
-    """The job's items not yet done, in order, each claimed before it is handed out."""
+    """The job's items not yet done, in order, each claimed before it is handed out.
+
+    An item with attempts > 1 was handed to a worker before, which died with it:
+    what that worker may have begun (a bksb call sent, no answer stored) is the kind's to settle.
+    """
     pending = JobItem.objects.filter(job=job, outcome=JobItem.PENDING).order_by("position")
     for item_id in list(pending.values_list("pk", flat=True)):
-        claimed = JobItem.objects.filter(pk=item_id, outcome=JobItem.PENDING).update(
-            outcome=JobItem.RUNNING, claimed_at=timezone.now()
+        claimed = rows_claim(
+            JobItem.objects.filter(pk=item_id),
+            free=Q(outcome=JobItem.PENDING),
+            beat="claimed_at",
+            now=timezone.now(),
+            outcome=JobItem.RUNNING,
+            attempts=F("attempts") + 1,
         )
         if claimed == 1:
             yield JobItem.objects.get(pk=item_id)

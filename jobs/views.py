@@ -29,6 +29,9 @@ def job_status_context(job: Job) -> dict[str, Any]:
         "stalled": stalled,
         "resumable": bool(stalled) or job.status == Job.Status.FAILED,
         "polling": not job.is_finished and not stalled,
+        # What the one status frame (includes/progress_status.html) reads of any kind of work.
+        "finished": job.is_finished,
+        "percent": job.percent,
         "started_by": _started_by(job),
         **kind.context(job),
     }

@@ -8,6 +8,7 @@ and the staged file is kept until the job has ended.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -49,7 +50,7 @@ def learner_import_run(job: Job) -> JobEnd:
     text = staged_file_read(token)
     if text is None:
         raise JobFailed(GONE)
-    after_line = int(job.result.get("through_line", 0))
+    after_line = job.totals["through_line"]
     job_progress(job, stage="Checking the file")
     try:
         plan = learners_import_plan(rows=io.StringIO(text, newline=""))
@@ -63,15 +64,16 @@ def learner_import_run(job: Job) -> JobEnd:
     job_progress(job, stage="Importing", total=plan.rows)
 
     def chunk_done(chunk: ChunkWritten) -> None:
-        totals = {name: int(job.result.get(name, 0)) + getattr(chunk, name) for name in COUNTS}
-        refused_now = int(job.result.get("refused_at_writing", 0)) + len(chunk.refused)
-        result = {**totals, "refused_at_writing": refused_now, "through_line": chunk.through_line}
+        added = {name: getattr(chunk, name) for name in COUNTS} | {"refused_at_writing": len(chunk.refused)}
         JobItem.objects.bulk_create([_refused_item(job, error) for error in chunk.refused])
-        job_progress(job, done=chunk.rows, failed=len(chunk.refused), result=result)
+        job_progress(
+            job, done=chunk.rows, failed=len(chunk.refused), add=added, mark={"through_line": chunk.through_line}
+        )
 
     learners_import_write(plan=plan, history_user=job.started_by, after_line=after_line, on_chunk=chunk_done)
     staged_file_delete(token)
-    return JobEnd(import_sentence(job.result), partial=bool(job.result.get("refused_at_writing")))
+    totals = job.totals
+    return JobEnd(import_sentence(totals), partial=bool(totals["refused_at_writing"]))
 
 
 def _items_replace(job: Job, refused: list[RowError], warnings: list[RowWarning], *, after_line: int) -> None:
@@ -96,9 +98,9 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def import_sentence(result: dict[str, Any]) -> str:
+def import_sentence(totals: Mapping[str, int]) -> str:
     """ "Imported 2 rows: 1 created, ..." from a job's running totals."""
-    count = {name: int(result.get(name, 0)) for name in COUNTS}
+    count = {name: int(totals.get(name, 0)) for name in COUNTS}
     return (
         f"Imported {_plural(count['rows'], 'row')}: {count['created']:,} created, {count['updated']:,} updated, "
         f"{count['unchanged']:,} unchanged, {_plural(count['web_users_created'], 'web user')} created, "
@@ -110,7 +112,8 @@ def learner_import_context(job: Job) -> dict[str, Any]:
     """The window's import part: the counts so far, and once finished the warnings and rows left out."""
     if job.params.get("format") == "ilr":
         return ilr_job_context(job)
-    context: dict[str, Any] = {"counts": {name: int(job.result.get(name, 0)) for name in COUNTS}}
+    totals = job.totals
+    context: dict[str, Any] = {"counts": {name: totals[name] for name in COUNTS}}
     if job.is_finished:
         items = JobItem.objects.filter(job=job).order_by("position", "pk")
         refused = items.filter(outcome=REFUSED)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import User
@@ -39,7 +40,7 @@ from learners.signals import learners_imported
 BATCH_SIZE = 1000
 # Good rows written per transaction: big enough for bulk writes to pay, small enough
 # that nobody waits long on the rows and indexes a chunk locks.
-CHUNK_ROWS = 5000
+CHUNK_ROWS = settings.LEARNERS_IMPORT_CHUNK_ROWS
 LOOKUP_CHUNK = 900  # refs per IN (...) lookup: under SQLite's classic 999-parameter limit
 
 

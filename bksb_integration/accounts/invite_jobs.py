@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
-from bksb_integration.accounts.invites import InviteError, invite_problems, invite_send
+from bksb_integration.accounts.invites import InviteError, invite_problems, invite_send, invite_unconfirmed
 from bksb_integration.api.client import BksbClient
 from bksb_integration.config.connection import BksbNotReady, bksb_client
 from bksb_integration.models import BksbSettings
@@ -33,8 +33,10 @@ REPEATED = "repeated"
 NOT_SENT = "not_sent"
 FAILED = "failed"
 NOT_FOUND = "not_found"
+UNCONFIRMED = "unconfirmed"
 LABELS = {
     SENT: "Sent",
+    UNCONFIRMED: "Not confirmed (not sent again)",
     REPEATED: "Sent moments ago (not sent twice)",
     NOT_SENT: "Not sent",
     FAILED: "Failed",
@@ -42,8 +44,19 @@ LABELS = {
     JobItem.PENDING: "Waiting",
     JobItem.RUNNING: "Sending",
 }
-TONES = {SENT: "ok", REPEATED: "ok", NOT_SENT: "warn", JobItem.PENDING: "warn", JobItem.RUNNING: "warn"}
+TONES = {
+    SENT: "ok",
+    REPEATED: "ok",
+    NOT_SENT: "warn",
+    UNCONFIRMED: "warn",
+    JobItem.PENDING: "warn",
+    JobItem.RUNNING: "warn",
+}
 ITEMS_SHOWN = 500
+UNCONFIRMED_MESSAGE = (
+    "The worker sending this invite stopped before it recorded the email, which may have gone: "
+    "it was not sent again. Ask the learner, and send it from the record if it did not arrive."
+)
 
 
 def invites_send_start(*, learner_ids: list[int], started_by: User | None, with_auto_login_link: bool) -> Job:
@@ -84,6 +97,9 @@ def _item_send(
     problems = invite_problems(learner=learner)
     if problems:
         return NOT_SENT, " ".join(problems)
+    if item.attempts > 1 and invite_unconfirmed(learner=learner):
+        # The worker that had this record died while sending: one invite per record, so none again.
+        return UNCONFIRMED, UNCONFIRMED_MESSAGE
     try:
         outcome = invite_send(
             learner=learner, sent_by=sent_by, with_auto_login_link=client is not None, client=client, settings=settings

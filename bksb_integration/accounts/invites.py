@@ -179,6 +179,18 @@ def invite_send(
     return InviteOutcome(invite)
 
 
+def invite_unconfirmed(*, learner: Learner) -> bool:
+    """Did a sender take the record for an invite and die before recording it (the email may have gone)?
+
+    A finished send records its Invite after the claim; a failed one frees the claim. Only a
+    process killed between the two leaves a claim with no invite at or after it.
+    """
+    claimed_at = BksbLink.objects.filter(learner=learner).values_list("invite_claimed_at", flat=True).first()
+    if claimed_at is None:
+        return False
+    return not Invite.objects.filter(learner=learner, sent_at__gte=claimed_at).exists()
+
+
 def _claim(link_row: BksbLink) -> dt.datetime | None:
     """Take the record for one invite (a conditional update: one of any number of submits wins)."""
     now = timezone.now()

@@ -10,7 +10,6 @@ bksb whether the name it sent exists before sending anything again.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 import unicodedata
@@ -52,13 +51,14 @@ from bksb_integration.matching.probes import ProbeAnswer, probes_store
 from bksb_integration.models import BksbSettings, UserCreationRequest
 from bksb_integration.models.encryption import SecretUnreadable
 from bksb_integration.models.induction import assessment_status_stale
+from jobs.lease import STALE_AFTER
 from learners.models import Learner
 
 logger = logging.getLogger(__name__)
 
 Status = UserCreationRequest.Status
-# A SENDING claim not finished within this time belongs to a process that died.
-SENDING_STALE_AFTER = dt.timedelta(minutes=2)
+# A SENDING claim not finished within the one lease's time belongs to a process that died.
+SENDING_STALE_AFTER = STALE_AFTER
 # The longest name our columns hold (bksb publishes no limit of its own).
 USERNAME_MAX = 150
 # Invisible marks that reorder text: a name holding one reads as another.
@@ -205,10 +205,15 @@ def bksb_user_create(
     requested_by: User | None,
     client: BksbClient,
     settings: BksbSettings | None = None,
+    taken_over: bool = False,
 ) -> CreationOutcome:
     """Create the record's bksb user and link the record to it; safe to call again.
 
-    Raises CreationNotPossible (nothing sent) when the settings forbid it.
+    `taken_over`: the caller carries on for a worker that died during this record
+    (a job's item handed out again), so a SENDING attempt is that worker's: bksb is
+    asked whether its createUser arrived (then the record is linked to that user),
+    never sent a second one blindly. Raises CreationNotPossible (nothing sent) when
+    the settings forbid it.
     """
     settings = settings or BksbSettings.load()
     problem = settings_problem(settings)
@@ -223,7 +228,7 @@ def bksb_user_create(
     row = _request_row(learner, username, email, auto_enrol, requested_by)
     if row.status == Status.CREATED:
         return _already(row)
-    if _busy(row):
+    if _busy(row) and not taken_over:
         return CreationOutcome(IN_PROGRESS, "This bksb user is being created right now: wait a moment.", row.username)
     earlier_status, earlier_username = row.status, row.username
     if not _claim(row, username=username, email=email, auto_enrol=auto_enrol, requested_by=requested_by):

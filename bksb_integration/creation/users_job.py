@@ -177,7 +177,10 @@ def _item_create(
     if learner is None:
         return BulkLine(Learner(learner_ref=item.subject), NOT_FOUND, "The record was deleted before its turn.", "")
     try:
-        line = bksb_user_create_one(learner=learner, requested_by=requested_by, client=client, settings=settings)
+        # An item handed out again was begun by a worker that died: its createUser may have reached bksb.
+        line = bksb_user_create_one(
+            learner=learner, requested_by=requested_by, client=client, settings=settings, taken_over=item.attempts > 1
+        )
         if options.invite and line.created_now:
             return _invite(line, requested_by, client, settings, options)
         return line
@@ -212,9 +215,17 @@ def _invite(
 
 
 def bksb_user_create_one(
-    *, learner: Learner, requested_by: User | None, client: BksbClient, settings: BksbSettings
+    *,
+    learner: Learner,
+    requested_by: User | None,
+    client: BksbClient,
+    settings: BksbSettings,
+    taken_over: bool = False,
 ) -> BulkLine:
-    """Create one record's bksb user with the review form's defaults, or say why not."""
+    """Create one record's bksb user with the review form's defaults, or say why not.
+
+    `taken_over`: a worker died during this record; bksb_user_create asks bksb before sending anything.
+    """
     if has_bksb_user(learner):
         username = effective_bksb_username(learner)
         return BulkLine(learner, uc.ALREADY_CREATED, f"Already linked to bksb user {username}.", username)
@@ -237,6 +248,7 @@ def bksb_user_create_one(
         requested_by=requested_by,
         client=client,
         settings=settings,
+        taken_over=taken_over,
     )
     message = outcome.message
     if outcome.result == uc.TAKEN and outcome.held_by is None:

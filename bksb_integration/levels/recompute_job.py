@@ -8,8 +8,7 @@ carries on after the last chunk written.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Collection, Mapping
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -31,6 +30,7 @@ from permissions.access import can_manage_bksb_settings
 KIND = "bksb_levels_refresh"
 # Up to this many records are recomputed at once, in the request; more go to a job.
 INLINE_LIMIT = 500
+TAG_COUNTS = ("tags_added", "tags_removed", "tags_changed")
 
 
 def levels_refresh_after_change(
@@ -53,9 +53,8 @@ def levels_refresh_start(*, reason: str, started_by: User | None) -> Job:
 
 def levels_refresh_run(job: Job) -> JobEnd:
     reason = str(job.params.get("reason", "Levels recomputed"))
-    done: dict[str, Any] = {"after": 0, "tags_added": 0, "tags_removed": 0, "tags_changed": 0, **job.result}
     every = learners_with_results()
-    todo = [learner_id for learner_id in every if learner_id > done["after"]]
+    todo = [learner_id for learner_id in every if learner_id > job.totals["after"]]
     job_progress(job, stage="Recomputing levels and tags", total=len(every))
     now = timezone.now()
     for start in range(0, len(todo), CHUNK):
@@ -63,15 +62,12 @@ def levels_refresh_run(job: Job) -> JobEnd:
         counts = RefreshCounts()
         with transaction.atomic():
             levels_refresh_chunk(chunk, reason=reason, now=now, counts=counts)
-            done["after"] = chunk[-1]
-            done["tags_added"] += counts.tags_added
-            done["tags_removed"] += counts.tags_removed
-            done["tags_changed"] += counts.tags_changed
-            job_progress(job, done=len(chunk), result=done)
-    return JobEnd(levels_refresh_message(len(every), done))
+            added = {name: getattr(counts, name) for name in TAG_COUNTS}
+            job_progress(job, done=len(chunk), add=added, mark={"after": chunk[-1]})
+    return JobEnd(levels_refresh_message(len(every), job.totals))
 
 
-def levels_refresh_message(records: int, done: dict[str, Any]) -> str:
+def levels_refresh_message(records: int, done: Mapping[str, int]) -> str:
     return (
         f"Levels recomputed for {records:,} record{pluralize(records)}. Tags: {done['tags_added']:,} added, "
         f"{done['tags_removed']:,} removed, {done['tags_changed']:,} changed."

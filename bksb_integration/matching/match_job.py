@@ -19,7 +19,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from bksb_integration.accounts.eligibility import unlinked_learners
@@ -39,6 +39,7 @@ from bksb_integration.matching.suggestions import (
 from bksb_integration.models import BksbSettings, MatchSuggestion
 from bksb_integration.sync import queue
 from jobs.kinds import JobEnd, JobFailed, JobKind
+from jobs.lease import rows_claim
 from jobs.models import Job, JobItem
 from jobs.services import job_progress, job_start
 from learners.models import Learner
@@ -136,8 +137,13 @@ def bksb_match_run(job: Job) -> JobEnd:
 def _items_claim(job: Job, size: int) -> list[JobItem]:
     ids = list(JobItem.objects.filter(job=job, outcome=JobItem.PENDING).order_by("position").values_list("pk")[:size])
     pks = [pk for (pk,) in ids]
-    JobItem.objects.filter(pk__in=pks, outcome=JobItem.PENDING).update(
-        outcome=JobItem.RUNNING, claimed_at=timezone.now()
+    rows_claim(
+        JobItem.objects.filter(pk__in=pks),
+        free=Q(outcome=JobItem.PENDING),
+        beat="claimed_at",
+        now=timezone.now(),
+        outcome=JobItem.RUNNING,
+        attempts=F("attempts") + 1,
     )
     return list(JobItem.objects.filter(pk__in=pks, outcome=JobItem.RUNNING).order_by("position"))
 
@@ -152,15 +158,16 @@ def _chunk_match(
     _stop_if_unreachable(list(matches.values()))
     for item in items:
         _item_outcome(item, learners.get(item.subject_id or 0), matches.get(item.subject_id or 0))
-    totals = dict(job.result)
-    totals["requests"] = totals.get("requests", 0) + prober.counter.count - before
-    totals["candidates"] = totals.get("candidates", 0) + sum(len(m.candidates) for m in matches.values())
-    totals["records_found"] = totals.get("records_found", 0) + sum(1 for m in matches.values() if m.suggestions)
-    totals["suggestions"] = totals.get("suggestions", 0) + sum(len(m.suggestions) for m in matches.values())
+    added = {
+        "requests": prober.counter.count - before,
+        "candidates": sum(len(m.candidates) for m in matches.values()),
+        "records_found": sum(1 for m in matches.values() if m.suggestions),
+        "suggestions": sum(len(m.suggestions) for m in matches.values()),
+    }
     with transaction.atomic():
         MatchSuggestion.objects.bulk_create(_rows(job, matches.values()), ignore_conflicts=True)
         JobItem.objects.bulk_update(items, ["outcome", "ok", "message", "detail", "finished_at"])
-        job_progress(job, done=len(items), failed=sum(1 for i in items if not i.ok), result=totals)
+        job_progress(job, done=len(items), failed=sum(1 for i in items if not i.ok), add=added)
 
 
 def _stop_if_unreachable(matches: list[RecordMatch]) -> None:
@@ -229,14 +236,12 @@ def _strong_unique_link(job: Job, client: BksbClient, prober: Prober) -> None:
         )
         linked += result.ok
         failed += not result.ok
-    totals = dict(job.result) | {"linked": linked, "link_failed": failed}
-    totals["requests"] = totals.get("requests", 0) + prober.counter.count - before
-    job_progress(job, result=totals)
+    job_progress(job, add={"requests": prober.counter.count - before}, mark={"linked": linked, "link_failed": failed})
 
 
 def _end(job: Job) -> JobEnd:
-    job.refresh_from_db(fields=["done", "failed", "result", "total"])
-    totals = job.result
+    job.refresh_from_db(fields=["done", "failed", "total"])
+    totals = job.totals
     message = (
         f"{job.done} record{'s' * (job.done != 1)} checked with {totals.get('requests', 0)} requests to bksb: "
         f"{totals.get('records_found', 0)} with suggestions"
@@ -285,7 +290,7 @@ def strong_unique(matches: list[RecordMatch]) -> dict[int, Suggestion]:
 
 def bksb_match_context(job: Job) -> dict[str, Any]:
     """The window's part: the counts, and for a one-record run (Find in bksb) its suggestions."""
-    totals = job.result
+    totals = job.totals
     context: dict[str, Any] = {
         "totals": [
             ("Records checked", job.done),

@@ -10,7 +10,7 @@ download (less a safety overlap). One transaction then stores everything read,
 moves the last-download time, records the outcome on the link and on the
 learner's row of the run, and releases the lease. A failure part-way stores
 nothing and leaves the time where it was; trying again completes the job.
-Claims and leases expire (progress.STALE_AFTER), so a killed worker leaves
+Claims and leases expire (jobs.lease.STALE_AFTER), so a killed worker leaves
 nothing stuck; the run's counts move once per chunk of learners (runs.py).
 """
 
@@ -59,7 +59,6 @@ from bksb_integration.models.induction import assessment_status_stale
 from bksb_integration.sync.breaker import run_transport_failure
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
 from bksb_integration.sync.heartbeat import Heartbeat
-from bksb_integration.sync.progress import STALE_AFTER
 from bksb_integration.sync.results_store import UpsertCounts, learner_results_store
 from bksb_integration.sync.runs import KEY_REFUSED, Tally, run_counts_add, run_priority, run_stop
 from bksb_integration.sync.sessions import (
@@ -70,6 +69,7 @@ from bksb_integration.sync.sessions import (
     subjects_with_unseen_sessions,
 )
 from bksb_integration.sync.watch import manual_download_running, watch_polled, watch_read
+from jobs.lease import STALE_AFTER, rows_claim
 from learners.models import Learner
 from ops.logs import log_context
 
@@ -199,20 +199,24 @@ def _claim(run_learner_ids: list[int], token: int) -> tuple[list[RunLearner], li
     another download holds the learner's lease).
     """
     now = timezone.now()
-    claimable = Q(status=RunLearner.Status.PENDING) | Q(
-        status=RunLearner.Status.RUNNING, claimed_at__lt=now - STALE_AFTER
-    )
     with transaction.atomic():
-        claimed = (
-            RunLearner.objects.filter(pk__in=run_learner_ids, run__finished_at__isnull=True)
-            .filter(claimable, run__paused_until__isnull=True)
-            .update(status=RunLearner.Status.RUNNING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1)
+        claimed = rows_claim(
+            RunLearner.objects.filter(
+                pk__in=run_learner_ids, run__finished_at__isnull=True, run__paused_until__isnull=True
+            ),
+            free=Q(status=RunLearner.Status.PENDING),
+            held=Q(status=RunLearner.Status.RUNNING),
+            beat="claimed_at",
+            now=now,
+            status=RunLearner.Status.RUNNING,
+            claim_token=token,
+            attempts=F("attempts") + 1,
         )
         if not claimed:
             return [], []
         mine = RunLearner.objects.filter(pk__in=run_learner_ids, claim_token=token)
-        free = Q(download_lease_until__isnull=True) | Q(download_lease_until__lt=now)
-        BksbLink.objects.filter(learner_id__in=mine.values("learner_id")).filter(free).update(
+        lease_free = Q(download_lease_until__isnull=True) | Q(download_lease_until__lt=now)
+        BksbLink.objects.filter(learner_id__in=mine.values("learner_id")).filter(lease_free).update(
             download_lease_until=now + STALE_AFTER, download_lease_owner=token
         )
         parts = list(mine.select_related("run", "learner__web_user__user", "learner__bksb_link").order_by("pk"))

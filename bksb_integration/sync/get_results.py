@@ -21,10 +21,11 @@ from django.utils import timezone
 
 from bksb_integration.accounts.eligibility import eligible_learners, skipped_counts
 from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
-from bksb_integration.sync.progress import GET_RESULTS_REPLACE_AFTER, STALE_AFTER, run_stall
+from bksb_integration.sync.progress import GET_RESULTS_REPLACE_AFTER, run_stall
 from bksb_integration.sync.queue import get_results_plan_queue, get_results_probe_queue, run_learners_download_queue
 from bksb_integration.sync.runs import run_close_if_done, run_reconcile, run_stop
 from bksb_integration.sync.selection import selection_learners
+from jobs.lease import STALE_AFTER
 from learners.models import Learner
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 A worker claims a chunk of a run's learners at once. Until it has finished
 each of them, it renews their claims and download leases at least every
-HEARTBEAT_EVERY (well inside STALE_AFTER), and the run's heartbeat with them,
+HEARTBEAT_EVERY (the one lease's beat, well inside STALE_AFTER), and the run's heartbeat with them,
 so the sweeper never hands a learner the worker still holds to a second
 worker, and never recounts a run a live worker is still counting. Waits (for
 the shared budget, a Retry-After, a backoff) go through Heartbeat.sleep,
@@ -18,10 +18,8 @@ import time
 from django.utils import timezone
 
 from bksb_integration.models import BksbLink, Run, RunLearner
-from bksb_integration.sync.progress import STALE_AFTER
+from jobs.lease import HEARTBEAT_EVERY, STALE_AFTER
 
-# A worker renews the claims and leases of its chunk this often while it works.
-HEARTBEAT_EVERY = dt.timedelta(seconds=30)
 # A worker waiting renews them at least this often.
 NAP_SECONDS = 10.0
 

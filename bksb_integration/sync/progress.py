@@ -13,26 +13,18 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from bksb_integration.models import Run, RunLearner
+from jobs.lease import claim_is_fresh, no_worker, stale_before, worker_lost
 
-# Without a heartbeat for this long, a claimed learner or lease is free to take.
-STALE_AFTER = dt.timedelta(minutes=2)
-# A BKSB Results download still queued after this long is presumed lost (no worker?).
-PENDING_STALE_AFTER = dt.timedelta(minutes=10)
 # A Get Results run with no heartbeat for this long is given up: a new start replaces it.
 GET_RESULTS_REPLACE_AFTER = dt.timedelta(minutes=15)
 ACTIVE = (RunLearner.Status.PENDING, RunLearner.Status.RUNNING)
 
 LIST_LABELS = {"initial": "Initial assessments", "diagnostic": "Diagnostic results"}
 
-WORKER_LOST = (
-    "The download stopped reporting progress (its worker may have been restarted). "
-    "Nothing already stored was lost; it will be picked up again, or start it again."
-)
-NO_WORKER = "No worker has picked up this download. Ask an administrator whether the Celery worker is running."
-RUN_QUIET = (
-    "No learner has finished for a few minutes. "
-    "The run resumes by itself when a worker is free; results already stored are kept."
-)
+# The one stall wording (jobs.lease), for a learner's download and for a run of many.
+WORKER_LOST = worker_lost(noun="download", unit="learner")
+NO_WORKER = no_worker(noun="download")
+RUN_QUIET = worker_lost(noun="run", unit="learner")
 
 
 @dataclass(frozen=True)
@@ -41,11 +33,6 @@ class Stall:
 
     reason: str
     replaceable: bool
-
-
-def claim_is_fresh(claimed_at: dt.datetime | None, now: dt.datetime | None = None) -> bool:
-    """Is a claim or lease taken at this time still held (its holder alive)?"""
-    return claimed_at is not None and claimed_at > (now or timezone.now()) - STALE_AFTER
 
 
 def run_stall(run: Run, *, part: RunLearner | None = None, now: dt.datetime | None = None) -> Stall | None:
@@ -64,11 +51,11 @@ def run_stall(run: Run, *, part: RunLearner | None = None, now: dt.datetime | No
             return None
         if part.status == RunLearner.Status.RUNNING and not claim_is_fresh(part.claimed_at, now):
             return Stall(WORKER_LOST, replaceable=True)
-        if part.status == RunLearner.Status.PENDING and run.created_at < now - PENDING_STALE_AFTER:
+        if part.status == RunLearner.Status.PENDING and not claim_is_fresh(run.created_at, now):
             return Stall(NO_WORKER, replaceable=True)
         return None
     beat = run.heartbeat_at or run.created_at
-    if beat < now - STALE_AFTER:
+    if beat < stale_before(now):
         return Stall(RUN_QUIET, replaceable=beat < now - GET_RESULTS_REPLACE_AFTER)
     return None
 

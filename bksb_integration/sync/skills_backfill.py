@@ -29,8 +29,8 @@ from bksb_integration.config.mapping import Mapper
 from bksb_integration.models import AssessmentSession, BksbSettings, Run
 from bksb_integration.sync import queue
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
-from bksb_integration.sync.progress import STALE_AFTER
 from bksb_integration.sync.sessions_store import skills_upsert
+from jobs.lease import STALE_AFTER
 
 logger = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ def ilr_job_run(job: Job) -> JobEnd:
     path = staged_ilr_path(token)
     if path is None:
         raise JobFailed(GONE)
-    after = int(job.result.get("through_position", 0))
+    after = job.totals["through_position"]
     dry_run, skip_invalid = bool(job.params.get("dry_run")), bool(job.params.get("skip_invalid"))
     job_progress(job, stage="Checking the file")
 
@@ -47,11 +47,10 @@ def ilr_job_run(job: Job) -> JobEnd:
         JobItem.objects.filter(job=job).delete()
         JobItem.objects.bulk_create([_item(job, error) for error in check.refused], batch_size=1000)
         good = check.counts.learners
-        job_progress(job, stage="Importing", total=good, result={**job.result, "year": check.header.year})
+        job_progress(job, stage="Importing", total=good)
 
     def chunk_done(through: int, counts: IlrCounts) -> None:
-        totals = {name: int(job.result.get(name, 0)) + value for name, value in counts.as_dict().items()}
-        job_progress(job, done=counts.learners, result={**job.result, **totals, "through_position": through})
+        job_progress(job, done=counts.learners, add=counts.as_dict(), mark={"through_position": through})
 
     try:
         summary = ilr_import(
@@ -70,11 +69,12 @@ def ilr_job_run(job: Job) -> JobEnd:
     staged_file_delete(token)
     if dry_run:
         sentence = f"Checked the {summary.year} ILR file (dry run, nothing written): would be "
-        job_progress(job, result={**job.result, **summary.counts.as_dict(), "dry_run": True})
+        job_progress(job, mark=summary.counts.as_dict())
         return JobEnd(sentence + ilr_counts_sentence(summary.counts) + ".", partial=bool(summary.refused))
     if not summary.written:
         raise JobRefused(BAD_LEARNERS)
-    totals = IlrCounts(**{name: int(job.result.get(name, 0)) for name in IlrCounts().as_dict()})
+    stored = job.totals
+    totals = IlrCounts(**{name: stored[name] for name in IlrCounts().as_dict()})
     message = f"Imported the {summary.year} ILR file, {ilr_counts_sentence(totals)}. The uploaded file is deleted."
     return JobEnd(message, partial=bool(summary.refused))
 
@@ -87,7 +87,8 @@ def _item(job: Job, error: IlrLearnerError) -> JobItem:
 
 def ilr_job_context(job: Job) -> dict[str, Any]:
     """The window's part: the counts so far, and once finished the learners refused, each with its elements."""
-    counts = {name: int(job.result.get(name, 0)) for name in IlrCounts().as_dict()}
+    stored = job.totals
+    counts = {name: stored[name] for name in IlrCounts().as_dict()}
     context: dict[str, Any] = {"ilr": True, "counts": counts, "dry_run": bool(job.params.get("dry_run"))}
     if job.is_finished:
         refused = JobItem.objects.filter(job=job, outcome=REFUSED).order_by("position", "pk")

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from jobs import services
 from jobs.kinds import JobEnd, JobFailed, JobKind, job_kind_register
+from jobs.lease import worker_lost
 from jobs.models import Job, JobItem
-from jobs.selectors import NO_WORKER, WORKER_LOST, job_stall
+from jobs.selectors import NO_WORKER, job_stall
 from jobs.services import JobLost, job_progress, job_resume, job_run, job_start
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +88,8 @@ def test_only_a_failed_or_stalled_job_can_be_resumed(django_capture_on_commit_ca
     assert job_stall(job) == NO_WORKER
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
     job.refresh_from_db()
-    assert job_stall(job) == WORKER_LOST
+    assert job_stall(job) == worker_lost(noun="job", unit="item")
+    assert "No item has finished for a few minutes: the job stopped reporting progress" in job_stall(job)
     assert job_resume(job_id=job.pk)
     Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
     assert not job_resume(job_id=job.pk)

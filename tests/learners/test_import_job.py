@@ -75,7 +75,7 @@ def test_chunks_commit_separately_and_a_failure_keeps_the_file_for_try_again(
     assert job.status == Job.Status.FAILED
     assert "Try again carries on" in job.message
     assert sorted(Learner.objects.values_list("learner_ref", flat=True)) == ["L000001", "L000002"]
-    assert (job.done, job.result["through_line"]) == (2, 3)
+    assert (job.done, job.totals["through_line"]) == (2, 3)
     assert len(pending_files(tmp_path)) == 1  # the checked file survives the failure
     page = client.get(reverse("jobs:detail", args=[job.pk])).text
     assert "Try again" in page

@@ -69,6 +69,7 @@ def _status_context(run: Run) -> dict[str, Any]:
         "stalled": stall.reason if stall else "",
         "giving_way": run_giving_way(run, rate=BksbSettings.load().requests_per_second),
         "polling": not run.is_finished,
+        "finished": run.is_finished,  # what the one status frame (includes/progress_status.html) reads
     }
 
 

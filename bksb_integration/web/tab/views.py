@@ -228,6 +228,9 @@ def run_status(request: StaffRequest, run_id: int) -> HttpResponse:
     """The window's live part (htmx polls it), or a self-refreshing page without JavaScript."""
     run = get_object_or_404(Run, pk=run_id, kind=Run.Kind.BKSB_RESULTS)
     template = "bksb_integration/runs/_run_status.html" if request.htmx else "bksb_integration/tab/run.html"
+    if request.htmx and request.GET.get("closed"):
+        # The results section's follower: no window, only the refresh when the run ends.
+        template = "bksb_integration/runs/_run_follower.html"
     return _run_response(request, run, template, started=True)
 
 
@@ -248,8 +251,9 @@ def _run_response(request: StaffRequest, run: Run, template: str, *, started: bo
         "percent": progress.percent,
         "stalled": stall.reason if stall else "",
         "polling": not run.is_finished and stall is None,
-        # The results section's follower: no window, only the refresh when the run ends.
-        "closed": bool(request.htmx and request.GET.get("closed")),
+        # What the one status frame (includes/progress_status.html) reads of any kind of work.
+        "finished": run.is_finished,
+        "bar_label": "Download progress",
     }
     response = render(request, template, context)
     if run.is_finished:

@@ -19,7 +19,7 @@ from bksb_integration.creation import user_create as uc
 from bksb_integration.levels import recompute_job as levels_job
 from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.models import UNMAPPED_SUBJECT, BksbLink, LearnerLevel, LevelMapping
-from jobs.models import Job
+from jobs.models import Job, JobTotal
 from tests.bksb_integration.levels.levels_support import OTHER_USER, USER, item, level_of, store
 from tests.factories import LearnerFactory
 from tests.fakes import URL
@@ -200,7 +200,7 @@ def test_a_resumed_job_carries_on_after_the_last_chunk(monkeypatch):
     LearnerLevel.objects.all().delete()
     monkeypatch.setattr(levels_job, "CHUNK", 1)
     job = Job.objects.create(kind=levels_job.KIND, status=Job.Status.RUNNING, claim_token=7, done=1, total=3)
-    job.result = {"after": learners[0].pk, "tags_added": 0, "tags_removed": 0, "tags_changed": 0}
+    JobTotal.objects.create(job=job, name="after", value=learners[0].pk)  # the chunk written before the stop
 
     end = levels_job.levels_refresh_run(job)
 

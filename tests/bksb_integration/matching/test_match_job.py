@@ -63,8 +63,8 @@ def test_a_run_suggests_existing_users_and_links_nothing(bksb, integration, run)
     assert _suggestions(job, nowhere) == []
     assert not BksbLink.objects.filter(bksb_user_id__isnull=False).exists()
     assert not Learner.objects.filter(bksb_user=True).exists()
-    assert job.result["records_found"] == 3
-    assert job.result["requests"] == len([c for c in bksb.calls if c == "getUserId"])
+    assert job.totals["records_found"] == 3
+    assert job.totals["requests"] == len([c for c in bksb.calls if c == "getUserId"])
 
 
 def test_a_second_run_the_same_day_asks_bksb_nothing(bksb, integration, run):
@@ -75,9 +75,9 @@ def test_a_second_run_the_same_day_asks_bksb_nothing(bksb, integration, run):
     asked = len(bksb.calls)
     second = run([x.pk for x in learners])
 
-    assert first.result["requests"] == asked > 0
+    assert first.totals["requests"] == asked > 0
     assert len(bksb.calls) == asked
-    assert second.result["requests"] == 0
+    assert second.totals["requests"] == 0
     assert _suggestions(second, learners[0]) == [(learners[0].email, 21, "strong", True)]
 
 
@@ -154,7 +154,7 @@ def test_strong_unique_matches_are_linked_when_asked_and_attributed_to_the_run(b
 
     job = run([sure.pk, maybe.pk], link_strong_unique=True, trigger="nightly")
 
-    assert job.result["linked"] == 1
+    assert job.totals["linked"] == 1
     assert Learner.objects.get(pk=sure.pk).bksb_link.bksb_user_id == 61
     assert not Learner.objects.get(pk=maybe.pk).bksb_user
     links = [e for e in audit_entries(source="links") if e.what == "Learner S1"]

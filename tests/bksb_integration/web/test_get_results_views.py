@@ -244,7 +244,7 @@ def test_the_window_polls_its_status_until_the_run_ends(client, manager):
     run = Run.objects.get(kind=Run.Kind.GET_RESULTS)
     status_url = reverse("bksb:get_results_status", args=[run.pk])
     page = response.content.decode()
-    assert f'hx-get="{status_url}" hx-trigger="every 1500ms"' in page
+    assert f'hx-get="{status_url}" hx-trigger="every 1s"' in page  # the one polling interval of every window
     assert "Closing this window does not stop Get Results" in page
     assert 'hx-trigger="close" hx-swap="delete"' in page  # closing removes it, so polling cannot reopen it
     assert 'data-closed-event="bksbRunFinished"' in page  # and the page redraws its run panel
