@@ -265,12 +265,19 @@ def assessment_facts_computed(*, learner_ids: Iterable[int], as_bksb_user: bool 
     With `as_bksb_user` (what is stored) the steps are worked out as if BKSB User were
     ticked; `bksb_user` carries the tick itself.
     """
-    sql, params, position = _compiled(as_bksb_user)
-    params = [*params[:position], sorted(set(learner_ids)), *params[position + 1 :]]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = ["pk" if column.name == "id" else column.name for column in cursor.description]
-        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    ids = sorted(set(learner_ids))
+    if connection.vendor == "postgresql":
+        sql, compiled, position = _compiled(as_bksb_user)
+        params = [*compiled[:position], ids, *compiled[position + 1 :]]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            names = ["pk" if column[0] == "id" else column[0] for column in cursor.description]
+            rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    else:
+        # The embedded default (SQLite) has no arrays: the query is built for these ids each time.
+        annotations = _annotations(_Facts(as_bksb_user=as_bksb_user))
+        chosen = Learner.objects.filter(pk__in=ids).order_by().annotate(**annotations)
+        rows = list(chosen.values("pk", "bksb_user", *annotations))
     found = {}
     for row in rows:
         row["account_created_at"] = row.pop("as_created_here_at") or row.pop("as_linked_at")
@@ -287,7 +294,7 @@ _COMPILED: dict[bool, tuple[str, list[Any], int]] = {}
 
 def _compiled(as_bksb_user: bool) -> tuple[str, list[Any], int]:
     """The facts query's SQL and parameters, built once per process (building it costs more CPU than
-    running it for one record), with the place of the records' ids (an array) among the parameters."""
+    running it for one record), with the place of the records' ids (a PostgreSQL array) among the parameters."""
     if as_bksb_user not in _COMPILED:
         ids: list[int] = []
         annotations = _annotations(_Facts(as_bksb_user=as_bksb_user))
