@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import DateField, Exists, F, Func, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
@@ -138,6 +139,16 @@ class _AdultBornBy(Func):
         "make_date((EXTRACT(YEAR FROM (%(expressions)s - INTERVAL '7 months')))::int - " + str(ADULT_AGE) + ", 8, 31)"
     )
     output_field = DateField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        # The embedded default: the same date with SQLite's date functions (%% doubled twice: once for this
+        # template, once for the backend's placeholders).
+        template = (
+            "date(printf('%%%%04d-08-31', CAST(strftime('%%%%Y', date(%(expressions)s, '-7 months')) AS INTEGER) - "
+            + str(ADULT_AGE)
+            + "))"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
 def adult_q(*, today: dt.date | None = None) -> Q:

@@ -47,8 +47,10 @@ def test_a_manager_imports_an_ilr_file_filters_by_provision_and_opens_reports_cu
     expect(window.get_by_text("Imported the 2025/26 ILR file, 6 learners: 6 created")).to_be_visible()
     window.get_by_role("link", name="Go to learners").click()
 
-    page.get_by_label("Provision type").select_option(label="Apprenticeships")
-    page.get_by_role("button", name="Search").click()
+    page.locator("summary", has_text="Filters").click()
+    filters = page.get_by_role("group", name="Filters", exact=True)
+    filters.get_by_label("Provision type").select_option(label="Apprenticeships")
+    page.get_by_role("button", name="Apply filters").click()
     table = page.get_by_role("table").first
     expect(table.get_by_text("AP0401")).to_be_visible()
     expect(table.get_by_text("SP1701")).to_have_count(0)
@@ -62,4 +64,6 @@ def test_a_manager_imports_an_ilr_file_filters_by_provision_and_opens_reports_cu
     expect(page.get_by_role("heading", name="By provision type")).to_be_visible()
     page.get_by_role("link", name="Reports for Adults").click()
     expect(page.get_by_text("3 records in this cohort.")).to_be_visible()
-    expect(page.get_by_label("Provision type", exact=True)).to_have_value("adults")
+    expect(page.get_by_role("search", name="Learners").get_by_label("Provision type", exact=True)).to_have_value(
+        "adults"
+    )

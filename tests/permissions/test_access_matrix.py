@@ -18,8 +18,17 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from bksb_integration.models import LevelMapping, MatchSuggestion, Run, RunLearner, SubjectMapping, TagRule
+from bksb_integration.models import (
+    AssessmentSession,
+    LevelMapping,
+    MatchSuggestion,
+    Run,
+    RunLearner,
+    SubjectMapping,
+    TagRule,
+)
 from jobs.models import Job
 from signin.models import GroupClaimMapping
 from tests.support import configure
@@ -88,6 +97,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "bksb:run_detail": (302, 403, 403, 403, 200, 200),
     "bksb:run_panel": (302, 403, 403, 403, 200, 200),
     "bksb:run_status": (302, 403, 403, 200, 200, 200),
+    "bksb:session_skills": (302, 403, 403, 405, 405, 405),
     "bksb:schedule": (302, 403, 403, 403, 403, 200),
     "bksb:settings": (302, 403, 403, 403, 403, 200),
     "bksb:subjects": (302, 403, 403, 403, 403, 200),
@@ -173,6 +183,15 @@ def world(roles, admin_user, manager, tutor, outsider, web_user, learner) -> dic
         "tag_rule": TagRule.objects.create(name="Maths support", subject="maths", levels=["entry_1"]).pk,
         "evidence_job": evidence_job.pk,
         "learner_run": learner_run.pk,
+        "session_pk": AssessmentSession.objects.create(
+            learner=learner,
+            bksb_user_id=7,
+            course_subject="MATHS_NEW",
+            session_id=90001,
+            assessment_type=1,
+            first_seen_at=timezone.now(),
+            last_seen_at=timezone.now(),
+        ).pk,
         "tutor": tutor.pk,
         "group_claim": GroupClaimMapping.objects.create(claim_value="grp-test", group=roles["Tutors"]).pk,
     }
@@ -185,9 +204,9 @@ def _address(name: str, objects: dict[str, Any]) -> str:
     keys = list(pattern.regex.groupindex)
     if not keys:
         return reverse(name)
-    key = keys[0]
-    value = objects[OBJECT_OF[name]] if name in OBJECT_OF else objects[key]
-    return reverse(name, kwargs={key: value})
+    first, *others = keys
+    values = {first: objects[OBJECT_OF[name]] if name in OBJECT_OF else objects[first]}
+    return reverse(name, kwargs=values | {key: objects[key] for key in others})
 
 
 def _codes(name: str, world: dict[str, Any]) -> tuple[int, ...]:

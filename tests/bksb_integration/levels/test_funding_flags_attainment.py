@@ -109,7 +109,7 @@ def test_an_adult_with_grade_3_at_entry_2_gets_the_flag_naming_the_grade_and_the
 
     assert "maths_entitlement" in raised(learner)
     assert [str(fact) for fact in _flag(learner, "maths_entitlement").facts] == [
-        "Assessment: initial assessment Entry 2 on 20/08/2025 (SessionId 7, AssessmentID 70)",
+        "Assessment: initial assessment Entry 2 on 20 Aug 2025 (SessionId 7, AssessmentID 70)",
         "Grade: GCSE maths: Grade 3 (CSV import of 2 Sep 2025)",
         "Age: aged 35 on 31 Aug 2025, the 2025/26 funding year of the start date",
         "Rules year: 2025/26",
