@@ -74,7 +74,6 @@ def test_every_file_a_demo_flow_writes_under_var_dir_is_private(
     broker = var_dir / "celery" / "broker"
     broker.mkdir(parents=True)
     options = {"data_folder_in": str(broker), "data_folder_out": str(broker), "control_folder": str(broker)}
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     with Connection("filesystem://", transport_options=options) as connection:
         celery_app.send_task("jobs.tasks.job_run", args=[job.pk], connection=connection)
     assert list(broker.glob("*.msg"))

@@ -57,6 +57,8 @@ def on_workers(settings) -> Iterator[None]:
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         settings.CELERY_TASK_ALWAYS_EAGER = False
+        # Celery reads Django's settings live unless a test wrote to its own conf, which would win.
+        assert current_app.conf.task_always_eager is False, "another test left task_always_eager set on Celery's conf"
         current_app.control.purge()
         yield
         current_app.control.purge()
