@@ -290,6 +290,10 @@ BKSB_INTEGRATION_AVAILABLE = env.bool("BKSB_INTEGRATION_AVAILABLE", default=True
 # disk under VAR_DIR keeps this much free beside the zip's estimated size.
 EVIDENCE_ZIP_MAX_RECORDS = env.int("EVIDENCE_ZIP_MAX_RECORDS", default=2000)
 EVIDENCE_MIN_FREE_MB = env.int("EVIDENCE_MIN_FREE_MB", default=500)
+# Match in bksb and Create bksb users for a selection on the learner list (or the Unmatched
+# report): at most this many records per job from a screen; more is `bksb_match --all` or
+# `bksb_create_user --all-unlinked`. Each person has one unfinished job of each kind.
+BKSB_SELECTION_MAX_RECORDS = env.int("BKSB_SELECTION_MAX_RECORDS", default=10000)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -14,9 +14,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.template.defaultfilters import pluralize
 
-from jobs.selectors import job_unfinished
+from jobs.bounds import waiting_job_refusal
 from permissions.access import AnyUser
 
 # A pack is 30-40 KB (the fonts' subsets and the tables); the estimate errs high.
@@ -33,14 +32,9 @@ def evidence_packs_refusal(*, kind: str, count: int, started_by: AnyUser) -> str
             "Narrow the filter, or ask an administrator for a command-line export "
             "(python manage.py bksb_evidence_packs), which has no such limit."
         )
-    waiting = job_unfinished(kind=kind, started_by=started_by)
-    if waiting is not None:
-        return (
-            f"Your evidence packs job {waiting.pk} ({intcomma(waiting.done)} of {intcomma(waiting.total)} "
-            f"record{pluralize(waiting.total)}) is still {waiting.get_status_display().lower()}: "
-            "each person has one at a time. Start the next once it has finished."
-        )
-    return disk_refusal(needed=count * PACK_BYTES)
+    return waiting_job_refusal(kind=kind, what="evidence packs", started_by=started_by) or disk_refusal(
+        needed=count * PACK_BYTES
+    )
 
 
 def disk_refusal(*, needed: int, where: Path | None = None) -> str:

@@ -8,6 +8,7 @@ selection along; its Start posts the same selection again with the choice, which
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse, QueryDict
@@ -21,7 +22,7 @@ from bksb_integration.creation import user_create as uc
 from bksb_integration.creation.users_job import KIND, IntakeOptions, bksb_users_create_start
 from bksb_integration.models import BksbLink, BksbSettings, UserCreationRequest
 from bksb_integration.unmatched.report import LEFT_OUT_REASONS, creatable_records, left_out_counts
-from jobs.selectors import job_unfinished
+from jobs.bounds import selection_cap_refusal, waiting_job_refusal
 from jobs.views import job_started_response
 from learners.models import Learner
 from permissions.decorators import StaffRequest
@@ -71,17 +72,19 @@ def intake_create(
     readiness = bksb_readiness(settings)
     if not readiness.ready:
         return _back(request, back, readiness.reason)
-    waiting = job_unfinished(kind=KIND, started_by=request.user)
-    if waiting is not None:
-        # "Select all N matching" twice would queue the same thousands twice, spending bksb's budget on both.
-        return _back(
-            request,
-            back,
-            f"Your Create bksb users job {waiting.pk} ({waiting.done} of {waiting.total} records) is still "
-            f"{waiting.get_status_display().lower()}: each person has one at a time. "
-            "Start the next once it has finished.",
-        )
+    # "Select all N matching" twice would queue the same thousands twice, spending bksb's budget on both.
+    waiting = waiting_job_refusal(kind=KIND, what="Create bksb users", started_by=request.user)
+    if waiting:
+        return _back(request, back, waiting)
     ids = list(selected.values_list("pk", flat=True))
+    too_many = selection_cap_refusal(
+        count=len(ids),
+        cap=django_settings.BKSB_SELECTION_MAX_RECORDS,
+        what="Create bksb users",
+        command="python manage.py bksb_create_user --all-unlinked",
+    )
+    if too_many:
+        return _back(request, back, too_many)
     if not ids:
         why = "; ".join(f"{count} because {reason}" for count, reason in left_out or [])
         message = f"No record here needs a new bksb user: {why}." if why else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
@@ -28,6 +29,7 @@ from bksb_integration.matching import match_job as matching
 from bksb_integration.matching.links_job import match_links_start
 from bksb_integration.matching.suggestions import suggestion_link
 from bksb_integration.models import BksbSettings, MatchSuggestion
+from jobs.bounds import selection_cap_refusal, waiting_job_refusal
 from jobs.models import Job, JobItem
 from jobs.views import job_started_response
 from learners.models import Learner
@@ -74,12 +76,19 @@ def match_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def match_start(request: StaffRequest) -> HttpResponse:
     """Start a run for every unlinked eligible record, or for the records the learner list sends."""
-    if "learner" in request.POST or "scope" in request.POST:
-        ids = _selected_unlinked(request)
-    else:
-        ids = matching.unlinked_ids()
+    selection = "learner" in request.POST or "scope" in request.POST
+    ids = _selected_unlinked(request) if selection else matching.unlinked_ids()
     if not ids:
         messages.info(request, "There is no unlinked record to look for in bksb.")
+        return _back(request)
+    # Every unlinked record (the Match page's button) is what the run is for; a selection has a cap.
+    cap = django_settings.BKSB_SELECTION_MAX_RECORDS if selection else len(ids)
+    refusal = waiting_job_refusal(kind=matching.KIND, what="Match in bksb", started_by=request.user)
+    refusal = refusal or selection_cap_refusal(
+        count=len(ids), cap=cap, what="Match in bksb", command="python manage.py bksb_match --all"
+    )
+    if refusal:
+        messages.error(request, refusal)
         return _back(request)
     try:
         job = matching.bksb_match_start(learner_ids=ids, started_by=request.user)

@@ -165,3 +165,15 @@ def test_a_second_create_bksb_users_job_waits_for_the_first(client, creator, int
     assert f"Your Create bksb users job {first.pk} (0 of 3 records) is still queued" in again
     assert "each person has one at a time" in again
     assert Job.objects.count() == 1
+
+
+def test_a_selection_past_the_cap_is_refused_with_the_command_to_run(client, creator, integration, bksb, settings):
+    settings.BKSB_SELECTION_MAX_RECORDS = 2
+    picked = [LearnerFactory().pk for _ in range(3)]
+    client.force_login(creator)
+
+    answer = client.post(CREATE, {"learner": picked, "start": "1"}, follow=True).content.decode()
+
+    assert "You selected 3 records; one Create bksb users job from a screen takes at most 2." in answer
+    assert "python manage.py bksb_create_user --all-unlinked" in answer
+    assert not Job.objects.exists()

@@ -169,10 +169,37 @@ def test_the_learner_list_matches_the_ticked_or_all_matching_records(
     client.force_login(manager)
     assert "Match in bksb" in client.get(reverse("learners:list")).content.decode()
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):  # the first job has finished before the second click
         client.post(reverse("bksb:match_start"), {"learner": [ticked.pk]}, headers=HX)
+    with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("bksb:match_start"), {"scope": "all_matching", "q": "Pickering"}, headers=HX)
 
     first, second = Job.objects.filter(kind="bksb_match").order_by("pk")
     assert [item.subject for item in first.items.order_by("position")] == ["V020"]
     assert [item.subject for item in second.items.order_by("position")] == ["V020", "V021"]
+
+
+def test_a_selection_past_the_cap_is_refused_with_the_command_to_run(client, manager, settings):
+    settings.BKSB_SELECTION_MAX_RECORDS = 2
+    for n in range(3):
+        LearnerFactory(learner_ref=f"V03{n}", last_name="Capped")
+    client.force_login(manager)
+
+    answer = client.post(reverse("bksb:match_start"), {"scope": "all_matching", "q": "Capped"}, follow=True)
+
+    page = answer.content.decode()
+    assert "You selected 3 records; one Match in bksb job from a screen takes at most 2." in page
+    assert "python manage.py bksb_match --all" in page
+    assert not Job.objects.filter(kind="bksb_match").exists()
+
+
+def test_a_second_match_while_ones_own_waits_is_refused(client, manager, amy, monkeypatch):
+    monkeypatch.setattr("jobs.queue.job_run_queue", lambda job_id: None)  # the first stays queued
+    client.force_login(manager)
+    client.post(reverse("bksb:match_start"), {"learner": [amy.pk]}, headers=HX)
+    first = Job.objects.get(kind="bksb_match")
+
+    again = client.post(reverse("bksb:match_start"), {"learner": [amy.pk]}, follow=True).content.decode()
+
+    assert f"Your Match in bksb job {first.pk} (0 of 1 record) is still queued" in again
+    assert Job.objects.filter(kind="bksb_match").count() == 1
