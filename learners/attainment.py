@@ -32,7 +32,13 @@ LEVEL_1_GRADES = {"3", "2", "1", "D", "E", "F", "G", "DD", "DE", "EE", "EF", "FF
 
 
 class PriorLevel(models.TextChoices):
-    """ILR PriorAttain/PriorLevel: the learner's highest prior attainment."""
+    """ILR PriorAttain/PriorLevel: the learner's highest prior attainment.
+
+    The codes and words are the ILR specification's for the PriorAttain field (Submit learner
+    data guidance, "Prior attainment: Field"), which HESA's Student record repeats (C18051
+    PRIORATTAIN). Codes 4 (Level 4) and 5 (Level 5 and above) ended on 31 July 2013 and are
+    not accepted: 10 to 13 replaced them.
+    """
 
     ENTRY = "9", "Entry level"
     LEVEL_1 = "1", "Level 1"

@@ -227,3 +227,15 @@ def test_a_csv_without_the_attainment_columns_leaves_them_as_they_are(tmp_path: 
 
     learner = Learner.objects.get(learner_ref="AP0401")
     assert (learner.first_name, learner.gcse_english_grade, learner.attainment_source) == ("Samuel", "4", "ilr")
+
+
+def test_prior_level_codes_that_ended_in_2013_are_refused(tmp_path: Path):
+    from learners.ilr.importing import ilr_check
+
+    old_level_4 = files.adult_with_gcse()
+    old_level_4.prior_level = "4"  # Level 4 until 31 July 2013; 10 since
+    path = files.ilr_path(tmp_path, [old_level_4])
+
+    [refused] = [str(error) for error in ilr_check(path=path).refused]
+
+    assert refused.endswith("PriorAttain/PriorLevel: “4” is not a PriorLevel code.")
