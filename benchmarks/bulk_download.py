@@ -20,7 +20,6 @@ the local PostgreSQL and Redis db 9.
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import secrets
 import signal
@@ -32,29 +31,21 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bksbmis_bench_bulk")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bksbmis.settings")
-os.environ["CELERY_BROKER_URL"] = os.environ["REDIS_URL"]
-# Production settings (DEBUG off: no query log kept per connection), with keys made
-# for this run only; the workers inherit them.
-os.environ["DEBUG"] = "False"
-os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-os.environ.setdefault("BKSB_ENCRYPTION_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
-os.environ.setdefault("ALLOWED_HOSTS", "localhost")
-os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
-
-from benchmarks.counting_worker import QUERY_COUNT_KEY  # noqa: E402
 from benchmarks.support import (  # noqa: E402
     cpu_seconds_tree,
     database_ensure,
-    free_port,
     integration_point_at,
     learners_ensure,
     peak_rss_tree_mb,
+    production_env,
     results_forget,
-    wait_for_http,
+    sandbox_start,
+    worker_start,
 )
+
+production_env("bksbmis_bench_bulk")
+
+from benchmarks.counting_worker import QUERY_COUNT_KEY  # noqa: E402
 
 
 def _args() -> argparse.Namespace:
@@ -71,29 +62,18 @@ def _args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _sandbox(args: argparse.Namespace, key: str, secret: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = os.environ | {"BKSB_SANDBOX_ACCESS_KEY_ID": key, "BKSB_SANDBOX_SECRET_ACCESS_KEY": secret}
-    command = [sys.executable, "-m", "bksb_sandbox", "--port", str(port), "--users", str(args.learners)]
-    command += ["--latency-ms", str(args.latency_ms), "--jitter-ms", "0", "--quiet"]
-    command += ["--rate-limit", str(args.rate_limit)]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    wait_for_http(url + "_sandbox/stats")
-    return proc, url
+def _sandbox(args: argparse.Namespace, key: str, secret: str) -> tuple[subprocess.Popen[bytes], str]:
+    return sandbox_start(
+        key=key, secret=secret, users=args.learners, latency_ms=args.latency_ms, rate_limit=args.rate_limit
+    )
 
 
-def _workers(args: argparse.Namespace) -> list[subprocess.Popen]:
-    procs = []
-    env = os.environ | {"PYTHONPATH": str(ROOT)}
-    for n in range(args.workers):
-        command = [str(ROOT / ".venv/bin/celery"), "-A", "benchmarks.counting_worker", "worker"]
-        command += [f"--pool={args.pool}"] if args.pool else []
-        command += [f"--concurrency={args.concurrency}"] if args.concurrency else []
-        command += [f"--hostname=bench{n}@%h", "--loglevel=WARNING"]
-        command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-        procs.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    return procs
+def _workers(args: argparse.Namespace) -> list[subprocess.Popen[bytes]]:
+    options = [f"--pool={args.pool}"] if args.pool else []
+    options += [f"--concurrency={args.concurrency}"] if args.concurrency else []
+    return [
+        worker_start(*options, f"--hostname=bench{n}@%h", app="benchmarks.counting_worker") for n in range(args.workers)
+    ]
 
 
 def _sandbox_stats(url: str) -> dict[str, Any]:

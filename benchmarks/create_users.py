@@ -15,7 +15,6 @@ bksbmis_bench_create database on the local PostgreSQL and Redis db 9.
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import secrets
 import signal
@@ -26,17 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bksbmis_bench_create")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bksbmis.settings")
-os.environ["DEBUG"] = "False"
-os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-os.environ.setdefault("BKSB_ENCRYPTION_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
-os.environ.setdefault("ALLOWED_HOSTS", "localhost")
-os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
-os.environ["CELERY_TASK_ALWAYS_EAGER"] = "True"
+from benchmarks.support import database_ensure, integration_point_at, production_env, sandbox_start  # noqa: E402
 
-from benchmarks.support import database_ensure, free_port, integration_point_at, wait_for_http  # noqa: E402
+production_env("bksbmis_bench_create", eager=True)
 
 
 def _args() -> argparse.Namespace:
@@ -66,14 +57,10 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     key, secret = "bench-" + secrets.token_hex(4), secrets.token_urlsafe(24)
-    port = free_port()
-    env = os.environ | {"BKSB_SANDBOX_ACCESS_KEY_ID": key, "BKSB_SANDBOX_SECRET_ACCESS_KEY": secret}
-    command = [sys.executable, "-m", "bksb_sandbox", "--port", str(port), "--users", "10", "--quiet"]
-    command += ["--latency-ms", str(args.latency_ms), "--jitter-ms", "0", "--rate-limit", str(args.rate_limit)]
-    sandbox = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
+    sandbox, url = sandbox_start(
+        key=key, secret=secret, users=10, latency_ms=args.latency_ms, rate_limit=args.rate_limit
+    )
     try:
-        wait_for_http(url + "_sandbox/stats")
         integration_point_at(url, key, secret, args.budget)
         settings = BksbSettings.load()
         settings.default_password = "Bench-" + secrets.token_urlsafe(12)

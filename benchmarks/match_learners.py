@@ -16,7 +16,6 @@ bksbmis_bench_match database on the local PostgreSQL and Redis db 9.
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import secrets
 import signal
@@ -27,17 +26,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bksbmis_bench_match")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bksbmis.settings")
-os.environ["CELERY_BROKER_URL"] = os.environ["REDIS_URL"]
-os.environ["DEBUG"] = "False"
-os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-os.environ.setdefault("BKSB_ENCRYPTION_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
-os.environ.setdefault("ALLOWED_HOSTS", "localhost")
-os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
+from benchmarks.support import (  # noqa: E402
+    cpu_seconds_tree,
+    database_ensure,
+    integration_point_at,
+    production_env,
+    sandbox_start,
+    worker_start,
+)
 
-from benchmarks.support import cpu_seconds_tree, database_ensure, free_port, integration_point_at, wait_for_http  # noqa: E402
+production_env("bksbmis_bench_match")
+
 
 PREFIX = "MATCH"
 
@@ -76,13 +75,7 @@ def _records_ensure(count: int) -> None:
 def _sandbox(args: argparse.Namespace, key: str, secret: str) -> tuple[subprocess.Popen, str]:
     import requests
 
-    port = free_port()
-    env = os.environ | {"BKSB_SANDBOX_ACCESS_KEY_ID": key, "BKSB_SANDBOX_SECRET_ACCESS_KEY": secret}
-    command = [sys.executable, "-m", "bksb_sandbox", "--port", str(port), "--users", "0", "--quiet"]
-    command += ["--latency-ms", str(args.latency_ms), "--jitter-ms", "0", "--rate-limit", str(args.rate_limit)]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    wait_for_http(url + "_sandbox/stats")
+    proc, url = sandbox_start(key=key, secret=secret, users=0, latency_ms=args.latency_ms, rate_limit=args.rate_limit)
     users = [{"Username": _email(n)} for n in range(1, args.learners + 1) if n % 3 == 0]
     users += [{"Username": f"{PREFIX}{n:06d}"} for n in range(1, args.learners + 1) if n % 6 == 1]
     requests.post(url + "_sandbox/users", json=users, timeout=30).raise_for_status()
@@ -90,11 +83,8 @@ def _sandbox(args: argparse.Namespace, key: str, secret: str) -> tuple[subproces
     return proc, url
 
 
-def _worker() -> subprocess.Popen:
-    command = [str(ROOT / ".venv/bin/celery"), "-A", "bksbmis", "worker", "--hostname=benchmatch@%h"]
-    command += ["--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-    env = os.environ | {"PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _worker() -> subprocess.Popen[bytes]:
+    return worker_start("--hostname=benchmatch@%h")
 
 
 def _run(url: str, worker: subprocess.Popen, limit: float) -> None:
@@ -115,15 +105,16 @@ def _run(url: str, worker: subprocess.Popen, limit: float) -> None:
     cpu = cpu_seconds_tree(worker.pid) - cpu_before
     records = max(job.total, 1)
     made = stats["requests"]
+    totals = job.totals
     preticked = MatchSuggestion.objects.filter(job=job, preselected=True).count()
     print(f"\n== Match learners, {job.total} unlinked records, limit {limit:g} requests/s ==")
     print(f"job                 {job.get_status_display()}: {job.message}")
-    print(f"requests            {made} ({made / records:.2f} per record; the run counted {job.result.get('requests')})")
+    print(f"requests            {made} ({made / records:.2f} per record; the run counted {totals.get('requests')})")
     print(f"wall time           {wall:.1f} s")
     print(f"requests per second {made / wall:.1f} = {made / wall / limit:.0%} of the {limit:g}/s limit")
     print(f"429s received       {stats.get('throttled_429', 0)}")
     print(f"bksb concurrency    {stats.get('max_concurrency', 0)} requests in flight at most")
-    print(f"suggestions         {job.result.get('suggestions', 0)} for {job.result.get('records_found', 0)} records")
+    print(f"suggestions         {totals.get('suggestions', 0)} for {totals.get('records_found', 0)} records")
     print(f"pre-ticked          {preticked}")
     print(f"worker CPU          {cpu * 1000 / records:.1f} ms per record")
 

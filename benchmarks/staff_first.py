@@ -18,7 +18,6 @@ REDIS_URL if set, otherwise a bksbmis_bench_staff database on the local PostgreS
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import secrets
 import signal
@@ -30,24 +29,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bksbmis_bench_staff")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bksbmis.settings")
-os.environ["CELERY_BROKER_URL"] = os.environ["REDIS_URL"]
-os.environ["DEBUG"] = "False"
-os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-os.environ.setdefault("BKSB_ENCRYPTION_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
-os.environ.setdefault("ALLOWED_HOSTS", "localhost")
-os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
-
 from benchmarks.support import (  # noqa: E402
     database_ensure,
-    free_port,
     integration_point_at,
     learners_ensure,
+    production_env,
     results_forget,
-    wait_for_http,
+    sandbox_start,
+    worker_start,
 )
+
+production_env("bksbmis_bench_staff")
+
 
 VAR = Path(os.environ["VAR_DIR"])
 MARKERS, ARRIVALS = VAR / "staff-first-markers.txt", VAR / "staff-first-arrivals.txt"
@@ -67,42 +60,25 @@ def _args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _sandbox(args: argparse.Namespace, key: str, secret: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = os.environ | {
-        "BKSB_SANDBOX_ACCESS_KEY_ID": key,
-        "BKSB_SANDBOX_SECRET_ACCESS_KEY": secret,
-        "BENCH_ARRIVAL_MARKERS": str(MARKERS),
-        "BENCH_ARRIVAL_FILE": str(ARRIVALS),
-    }
+def _sandbox(args: argparse.Namespace, key: str, secret: str) -> tuple[subprocess.Popen[bytes], str]:
+    markers = {"BENCH_ARRIVAL_MARKERS": str(MARKERS), "BENCH_ARRIVAL_FILE": str(ARRIVALS)}
     users = args.learners + args.clicks
-    command = [sys.executable, str(ROOT / "benchmarks/arrivals_sandbox.py"), "--port", str(port), "--users", str(users)]
-    command += [
-        "--latency-ms",
-        str(args.latency_ms),
-        "--jitter-ms",
-        "0",
-        "--quiet",
-        "--rate-limit",
-        str(args.rate_limit),
-    ]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    wait_for_http(url + "_sandbox/stats")
-    return proc, url
+    return sandbox_start(
+        key=key,
+        secret=secret,
+        users=users,
+        latency_ms=args.latency_ms,
+        rate_limit=args.rate_limit,
+        script="benchmarks/arrivals_sandbox.py",
+        env=markers,
+    )
 
 
-def _workers(args: argparse.Namespace) -> list[subprocess.Popen]:
-    env = os.environ | {"PYTHONPATH": str(ROOT)}
+def _workers(args: argparse.Namespace) -> list[subprocess.Popen[bytes]]:
     shapes = [[f"--hostname=bench{n}@%h"] for n in range(args.workers)]
     if not args.no_staff_worker:
         shapes.append(["-Q", "bksb_now", "--concurrency=2", "--hostname=bench-now@%h"])
-    procs = []
-    for shape in shapes:
-        command = [str(ROOT / ".venv/bin/celery"), "-A", "bksbmis", "worker", *shape, "--loglevel=WARNING"]
-        command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-        procs.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    return procs
+    return [worker_start(*shape) for shape in shapes]
 
 
 def _arrivals() -> dict[str, float]:

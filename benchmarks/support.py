@@ -2,13 +2,72 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import secrets
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 import psycopg2
 import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def production_env(database: str, *, eager: bool = False) -> None:
+    """Production settings for a benchmark and the workers it starts, before Django is set up.
+
+    DEBUG off (no query log kept per connection), keys made for this run only, this benchmark's
+    PostgreSQL database and Redis db 9 (unless DATABASE_URL / REDIS_URL say otherwise) as the
+    broker; with `eager`, jobs run in the benchmark's own process.
+    """
+    os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{database}")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bksbmis.settings")
+    os.environ["CELERY_BROKER_URL"] = os.environ["REDIS_URL"]
+    os.environ["DEBUG"] = "False"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("BKSB_ENCRYPTION_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
+    os.environ.setdefault("ALLOWED_HOSTS", "localhost")
+    os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
+    if eager:
+        os.environ["CELERY_TASK_ALWAYS_EAGER"] = "True"
+
+
+def sandbox_start(
+    *,
+    key: str,
+    secret: str,
+    users: int,
+    latency_ms: float,
+    rate_limit: float,
+    script: str = "",
+    env: dict[str, str] | None = None,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """The bksb sandbox in a process of its own, answering with these keys: (the process, its url)."""
+    port = free_port()
+    program = [str(ROOT / script)] if script else ["-m", "bksb_sandbox"]
+    command = [sys.executable, *program, "--port", str(port), "--users", str(users), "--quiet"]
+    command += ["--latency-ms", str(latency_ms), "--jitter-ms", "0", "--rate-limit", str(rate_limit)]
+    keys = {"BKSB_SANDBOX_ACCESS_KEY_ID": key, "BKSB_SANDBOX_SECRET_ACCESS_KEY": secret}
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=os.environ | keys | (env or {}), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}/"
+    wait_for_http(url + "_sandbox/stats")
+    return process, url
+
+
+def worker_start(*options: str, app: str = "bksbmis") -> subprocess.Popen[bytes]:
+    """A Celery worker of `app` with these options, quiet, inheriting the benchmark's settings."""
+    command = [str(ROOT / ".venv/bin/celery"), "-A", app, "worker", *options, "--loglevel=WARNING"]
+    command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def database_ensure(url: str) -> None:

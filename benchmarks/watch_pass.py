@@ -19,7 +19,6 @@ otherwise a bksbmis_bench_watch database and Redis db 9.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import secrets
@@ -32,25 +31,18 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bksbmis_bench_watch")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bksbmis.settings")
-os.environ["CELERY_BROKER_URL"] = os.environ["REDIS_URL"]
-os.environ["DEBUG"] = "False"
-os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-os.environ.setdefault("BKSB_ENCRYPTION_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
-os.environ.setdefault("ALLOWED_HOSTS", "localhost")
-os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
-
 from benchmarks.support import (  # noqa: E402
     cpu_seconds_tree,
     database_ensure,
-    free_port,
     integration_point_at,
     learners_ensure,
+    production_env,
     results_forget,
-    wait_for_http,
+    sandbox_start,
 )
+
+production_env("bksbmis_bench_watch")
+
 
 DEFAULT_LIMIT = 10.0  # requests per second: BksbSettings.requests_per_second's default
 
@@ -64,16 +56,10 @@ def _args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _sandbox(args: argparse.Namespace, key: str, secret: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = os.environ | {"BKSB_SANDBOX_ACCESS_KEY_ID": key, "BKSB_SANDBOX_SECRET_ACCESS_KEY": secret}
-    command = [sys.executable, "-m", "bksb_sandbox", "--port", str(port), "--users", str(args.records)]
-    command += ["--latency-ms", str(args.latency_ms), "--jitter-ms", "0", "--quiet"]
-    command += ["--rate-limit", str(args.rate_limit)]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    wait_for_http(url + "_sandbox/stats")
-    return proc, url
+def _sandbox(args: argparse.Namespace, key: str, secret: str) -> tuple[subprocess.Popen[bytes], str]:
+    return sandbox_start(
+        key=key, secret=secret, users=args.records, latency_ms=args.latency_ms, rate_limit=args.rate_limit
+    )
 
 
 def _command(url: str, *args: str) -> tuple[dict[str, Any], dict[str, Any], float, float]:
