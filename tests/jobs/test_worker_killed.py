@@ -12,7 +12,6 @@ import fcntl
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +31,7 @@ from learners.import_files import staged_file_save
 from learners.import_job import learner_import_start
 from learners.models import Learner
 from tests.factories import LearnerFactory
+from tests.processes import celery_start
 from tests.support import row
 
 pytestmark = [
@@ -41,7 +41,6 @@ pytestmark = [
     pytest.mark.sandbox(switched_on=True),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
 STALE_SECONDS = 3
 WAIT_SECONDS = 120
 
@@ -71,26 +70,18 @@ def worker(settings, tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[b
     password = quote(str(db.get("PASSWORD") or ""), safe="")
     database_url = f"postgres://{quote(str(db['USER']), safe='')}:{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env = {
-        "PATH": os.environ["PATH"],
-        "DEBUG": "True",
-        "DJANGO_SETTINGS_MODULE": "bksbmis.settings",
         "DATABASE_URL": database_url,
-        "REDIS_URL": os.environ["REDIS_URL"],
-        "VAR_DIR": str(settings.VAR_DIR),  # the staged import files
         "SECRET_KEY": settings.SECRET_KEY,
         "BKSB_ENCRYPTION_KEY": settings.BKSB_ENCRYPTION_KEY,  # reads the keys this test stored
         "BKSB_THROTTLE_NAME": settings.BKSB_THROTTLE_NAME,
         "WORK_STALE_AFTER_SECONDS": str(STALE_SECONDS),
         "LEARNERS_IMPORT_CHUNK_ROWS": "10",
-        "BKSB_ALLOW_PRIVATE_API_URL": "True",  # the sandbox answers on 127.0.0.1
     }
     started: list[subprocess.Popen[bytes]] = []
 
     def start() -> subprocess.Popen[bytes]:
-        command = [sys.executable, "-m", "celery", "-A", "bksbmis", "worker", "--pool=solo", "--loglevel=WARNING"]
-        command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-        log = (tmp_path / f"worker{len(started)}.log").open("wb")
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        options = ["--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        process = celery_start("worker", *options, log=tmp_path / f"worker{len(started)}.log", **env)
         started.append(process)
         return process
 

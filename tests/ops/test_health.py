@@ -20,7 +20,7 @@ from ops.heartbeat import (
     heartbeat_stamp,
     heartbeats_read,
 )
-from tests.ops.support import celery_start, celery_stop, python_run, wait_until
+from tests.processes import celery_start, celery_stop, python_run, wait_until
 from tests.support import configure
 
 pytestmark = pytest.mark.django_db
@@ -130,9 +130,22 @@ def test_a_real_worker_and_beat_keep_ready_until_they_stop(settings, everything_
     """A worker process stamps from its timer, beat when it has sent the heartbeat task, and the
     worker stamps again when it runs it; once both stop, ready fails within the minute."""
     broker = {"CELERY_BROKER_URL": "filesystem://", "VAR_DIR": str(tmp_path)}  # this test's own queue
-    worker = celery_start("worker", "--pool=threads", "--concurrency=1", "--hostname=health-test@%h", **broker)
+    worker = celery_start(
+        "worker",
+        "--pool=threads",
+        "--concurrency=1",
+        "--hostname=health-test@%h",
+        log=tmp_path / "worker.log",
+        **broker,
+    )
     beat = celery_start(
-        "beat", "-S", "celery.beat:PersistentScheduler", "-s", str(tmp_path / "beat-schedule"), **broker
+        "beat",
+        "-S",
+        "celery.beat:PersistentScheduler",
+        "-s",
+        str(tmp_path / "beat-schedule"),
+        log=tmp_path / "beat.log",
+        **broker,
     )
     try:
         before = heartbeats_read()

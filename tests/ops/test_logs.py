@@ -14,7 +14,7 @@ from bksb_integration.models import Run
 from bksb_integration.sync.runs import bksb_results_start
 from ops.logs import ContextFilter, JsonFormatter, log_context
 from tests.fakes import KEY, SECRET
-from tests.ops.support import python_run
+from tests.processes import python_run
 from tests.support import linked_learner
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from bksb_integration.config.connection import client_for
 from bksb_integration.models import Run
 from bksb_integration.sync.runs import bksb_results_start
 from tests.fakes import URL
-from tests.ops.support import python_run
+from tests.processes import python_run
 from tests.support import configure, linked_learner
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Starting the product's own processes (a worker, beat, a Django shell) for the operations tests."""
+"""Starting the product's own processes for a test: a Celery worker or beat, a Django shell."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def process_env(**overrides: str) -> dict[str, str]:
@@ -38,18 +38,19 @@ def python_run(code: str, **overrides: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def celery_start(*args: str, **overrides: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "bksbmis", *args, "--loglevel=WARNING"],
-        cwd=ROOT,
-        env=process_env(**overrides),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def celery_start(*args: str, log: Path, **overrides: str) -> subprocess.Popen[bytes]:
+    """`celery -A bksbmis <args>` with this test's environment (and `overrides`), its output into `log`."""
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "bksbmis", *args, "--loglevel=WARNING"],
+            cwd=ROOT,
+            env=process_env(**overrides),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
-def celery_stop(process: subprocess.Popen[str]) -> None:
+def celery_stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
         process.wait(timeout=30)
