@@ -21,6 +21,7 @@ from bksb_integration.accounts.usernames import username_in_effect, web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError
 from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client
+from bksb_integration.decisions.views.tab_section import decisions_context, with_judgements
 from bksb_integration.evidence.pack import evidence_pack_latest
 from bksb_integration.induction.status_read import assessment_status
 from bksb_integration.levels.funding import Thresholds, decisions_of
@@ -88,10 +89,12 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
         .values_list("run_id", flat=True)
         .first()
     )
+    decisions = decisions_context(learner)
     return {
         "learner": learner,
         "results": results,
-        "summary": subject_summary(learner=learner, results=results),
+        "summary": with_judgements(subject_summary(learner=learner, results=results), decisions["latest_judgements"]),
+        **decisions,
         **levels_context(learner, may_see_attainment=access.can_view_prior_attainment(request.user)),
         "assessment": assessment_status(learner=learner),
         "tables": result_tables(results, whole),
