@@ -8,12 +8,14 @@ the levels summary: the judgement shows beside them, marked "Judgement".
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from bksb_integration.decisions.judgement_files import judgement_file_remove, judgement_file_save
@@ -84,3 +86,23 @@ def latest_judgements(learner_ids: Iterable[int]) -> dict[tuple[int, str], Judge
 def judgement_history(*, learner: Learner) -> list[Judgement]:
     """The record's judgements, newest first (one query)."""
     return list(Judgement.objects.filter(learner=learner).select_related("recorded_by").order_by("-recorded_at", "-id"))
+
+
+def judged_level_counts(*, learners: QuerySet[Learner], subjects: Iterable[str]) -> dict[str, Counter[str]]:
+    """How many of the learners stand at each level by their newest judgement, per subject ("" for none
+    recorded): one grouped query, whatever the cohort's size."""
+    subjects = list(subjects)
+    newest = {
+        f"judged_{subject}": Subquery(
+            Judgement.objects.filter(learner_id=OuterRef("pk"), subject=subject)
+            .order_by("-recorded_at", "-id")
+            .values("level")[:1]
+        )
+        for subject in subjects
+    }
+    rows = learners.order_by().annotate(**newest).values_list(*newest).annotate(n=Count("pk")).order_by()
+    counts: dict[str, Counter[str]] = {subject: Counter() for subject in subjects}
+    for *levels, n in rows:
+        for subject, level in zip(subjects, levels, strict=True):
+            counts[subject][level or ""] += n
+    return counts

@@ -1,5 +1,6 @@
-"""What the BKSB tab shows of the decisions and judgements: each subject's decision history, the judgements, and
-the latest judgement per subject for the Levels by subject table (two queries)."""
+"""What the BKSB tab shows of the decisions and judgements: each subject's decision history (and from it the
+latest decisions the funding flags read), the judgements, and the latest judgement per subject for the Levels by
+subject table (two queries)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,15 @@ def decisions_context(learner: Learner) -> dict[str, Any]:
     latest: dict[str, Judgement] = {}
     for judgement in judgements:  # newest first
         latest.setdefault(judgement.subject, judgement)
+    history = decision_history(learner=learner)
     return {
-        "decision_subjects": [
-            (subject, subject_label(subject), entries) for subject, entries in decision_history(learner=learner).items()
-        ],
+        "decision_subjects": [(subject, subject_label(subject), entries) for subject, entries in history.items()],
+        # The latest current decision per subject, as latest_decisions gives it, for the funding flags.
+        "latest_decisions": {
+            subject: current[0].decision
+            for subject, entries in history.items()
+            if (current := [entry for entry in entries if entry.current])
+        },
         "judgements": judgements,
         "latest_judgements": latest,
         "judgement_word": JUDGEMENT_WORD,
