@@ -135,7 +135,9 @@ def _errors(
 
 def _supersedable(learner: Learner, subject: str, pk: int) -> Decision:
     """The entry to supersede, locked: the same record and subject, not superseded already."""
-    earlier = Decision.objects.select_for_update().filter(pk=pk, learner=learner, subject=subject).first()
+    earlier: Decision | None = (
+        Decision.objects.select_for_update().filter(pk=pk, learner=learner, subject=subject).first()
+    )
     if earlier is None:
         raise ValidationError({"supersedes": "Choose an entry of this record's history in the same subject."})
     if Decision.objects.filter(supersedes=earlier).exists():

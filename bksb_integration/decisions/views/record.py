@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -105,7 +105,7 @@ def judgement_add(request: StaffRequest, pk: int) -> HttpResponse:
 
 @bksb_view(can_read)
 @require_GET
-def judgement_file(request: HttpRequest, pk: int, judgement_id: int) -> HttpResponse:
+def judgement_file(request: HttpRequest, pk: int, judgement_id: int) -> HttpResponseBase:
     """The file attached to a judgement, as an attachment (never shown inline)."""
     judgement = get_object_or_404(Judgement, pk=judgement_id, learner_id=pk)
     path = judgement_file_path(judgement.file_token) if judgement.file_token else None

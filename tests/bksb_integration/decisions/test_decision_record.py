@@ -13,8 +13,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from bksb_integration.audit import decision_entries
+from bksb_integration.decisions.judgements import judgement_record
 from bksb_integration.decisions.record import decision_history, decision_record, latest_decisions
-from bksb_integration.models import Decision, RecordIsAppendOnly
+from bksb_integration.models import Decision, Judgement, RecordIsAppendOnly
 from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -198,3 +199,14 @@ def test_the_command_lists_and_adds_but_has_no_way_to_edit_or_delete(learner):
             "--decided-on", "2025-09-03", "--discussed-by", "Jo", "--supersedes", str(entry.pk), "--reason", "x",
             stdout=io.StringIO(),
         )  # fmt: skip
+
+
+def test_only_the_learners_own_record_going_takes_its_decisions_and_judgements(learner):
+    wrong = _decide(learner)
+    _decide(learner, supersedes=wrong.pk, supersede_reason="Wrong date")
+    judgement_record(learner=learner, subject="maths", level="entry_3", reason="Class work", recorded_by=None)
+
+    learner.delete()
+
+    assert not Decision.objects.exists()
+    assert not Judgement.objects.exists()
