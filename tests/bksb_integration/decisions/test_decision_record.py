@@ -77,6 +77,19 @@ def test_superseding_keeps_both_entries_says_why_and_the_correction_is_the_lates
     ]
 
 
+def test_the_audit_trail_page_shows_the_superseded_entry_and_its_correction(client, manager, learner):
+    wrong = _decide(learner, kind="opted_out")
+    _decide(learner, kind="opted_in", supersedes=wrong.pk, supersede_reason="The employer opted in")
+    client.force_login(manager)
+
+    page = client.get(reverse("permissions:audit"), {"source": "decisions"}).content.decode()
+
+    assert f"Maths decision added, superseding entry {wrong.pk}" in page
+    assert "The employer opted in" in page
+    assert f"Opted out on 1 Sep 2025 (entry {wrong.pk})" in page
+    assert f"Opted in on 1 Sep 2025 (entry {wrong.pk + 1})" in page
+
+
 def test_an_entry_is_superseded_once_and_only_by_its_own_record_and_subject(learner):
     wrong = _decide(learner)
     _decide(learner, supersedes=wrong.pk, supersede_reason="Wrong date")
