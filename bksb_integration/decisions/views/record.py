@@ -19,7 +19,7 @@ from bksb_integration.decisions.judgement_files import judgement_file_path
 from bksb_integration.decisions.judgements import judgement_record
 from bksb_integration.decisions.record import decision_history, decision_record, decision_words, subject_label
 from bksb_integration.decisions.views.forms import DecisionForm, JudgementForm
-from bksb_integration.models import Judgement
+from bksb_integration.models import Decision, Judgement
 from learners.models import Learner
 from permissions import access
 from permissions.decorators import StaffRequest
@@ -53,7 +53,8 @@ def decision_add(request: StaffRequest, pk: int) -> HttpResponse:
         initial: dict[str, Any] = {}
         corrects = request.GET.get("supersedes", "")
         if corrects.isdigit() and int(corrects) in dict(current):
-            initial["supersedes"] = int(corrects)
+            corrected = Decision.objects.filter(pk=int(corrects), learner=learner).values_list("subject", flat=True)
+            initial |= {"supersedes": int(corrects), "subject": corrected.first()}
         form = DecisionForm(initial=initial, current=current)
         return render(request, "bksb_integration/decisions/decision_add.html", {"learner": learner, "form": form})
     form = DecisionForm(request.POST, current=current)
