@@ -192,3 +192,12 @@ def decision_history(*, learner: Learner) -> dict[str, list[DecisionEntry]]:
 
 def subject_label(subject: str) -> str:
     return str(Subject(subject).label)
+
+
+def latest_in_history(history: dict[str, list[DecisionEntry]]) -> dict[str, Decision]:
+    """The latest decision per subject from a record's history (as latest_decisions gives it), spending no query."""
+    return {
+        subject: current[0].decision
+        for subject, entries in history.items()
+        if (current := [entry for entry in entries if entry.current])
+    }

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from bksb_integration.accounts.usernames import username_in_effect
 from bksb_integration.decisions.judgements import judgement_history
-from bksb_integration.decisions.record import decision_history
+from bksb_integration.decisions.record import decision_history, latest_in_history
 from bksb_integration.levels.funding import RaisedFlag, Thresholds, flags_of
 from bksb_integration.levels.learner_results import learner_results
 from bksb_integration.levels.queries import levels_for, tags_for
@@ -144,7 +144,8 @@ def evidence_content(
     link = BksbLink.objects.filter(learner=learner).first()
     skills = _skills(learner)
     held, to_come = _skills_coverage(learner)
-    entries = [entry for subject in decision_history(learner=learner).values() for entry in subject]
+    history = decision_history(learner=learner)
+    entries = [entry for subject in history.values() for entry in subject]
     return EvidenceContent(
         learner=learner,
         made_at=timezone.now(),
@@ -156,7 +157,7 @@ def evidence_content(
         diagnostic=list(results.diagnostic),
         levels=levels,
         tags=tags_for([learner.pk]).get(learner.pk, []),
-        flags=flags_of(learner, levels, thresholds or Thresholds.load()),
+        flags=flags_of(learner, levels, thresholds or Thresholds.load(), em_decisions=latest_in_history(history)),
         skills=skills,
         skills_held=held,
         skills_to_come=to_come,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bksb_integration.decisions.judgements import JUDGEMENT_WORD, judgement_history
-from bksb_integration.decisions.record import decision_history, subject_label
+from bksb_integration.decisions.record import decision_history, latest_in_history, subject_label
 from bksb_integration.models import Judgement
 from learners.models import Learner
 
@@ -21,11 +21,7 @@ def decisions_context(learner: Learner) -> dict[str, Any]:
     return {
         "decision_subjects": [(subject, subject_label(subject), entries) for subject, entries in history.items()],
         # The latest current decision per subject, as latest_decisions gives it, for the funding flags.
-        "latest_decisions": {
-            subject: current[0].decision
-            for subject, entries in history.items()
-            if (current := [entry for entry in entries if entry.current])
-        },
+        "latest_decisions": latest_in_history(history),
         "judgements": judgements,
         "latest_judgements": latest,
         "judgement_word": JUDGEMENT_WORD,

@@ -14,7 +14,12 @@ from django.urls import reverse
 
 from bksb_integration.audit import decision_entries
 from bksb_integration.decisions.judgements import judgement_record
-from bksb_integration.decisions.record import decision_history, decision_record, latest_decisions
+from bksb_integration.decisions.record import (
+    decision_history,
+    decision_record,
+    latest_decisions,
+    latest_in_history,
+)
 from bksb_integration.models import Decision, Judgement, RecordIsAppendOnly
 from tests.factories import LearnerFactory
 
@@ -117,6 +122,9 @@ def test_the_latest_decision_is_the_newest_by_date_for_many_records_in_one_query
         (learner.pk, "english"): "exempt",
         (other.pk, "maths"): "withdrawn",
     }
+    # The tab and the evidence pack read the same answer from the record's history.
+    mine = latest_in_history(decision_history(learner=learner))
+    assert mine == {subject: row for (owner, subject), row in latest.items() if owner == learner.pk}
 
 
 def test_the_model_refuses_to_change_or_delete_an_entry_by_any_route(learner):
