@@ -18,6 +18,7 @@ from bksb_integration.decisions.judgements import judgement_record, latest_judge
 from bksb_integration.evidence.pack import evidence_content
 from bksb_integration.models import Judgement, LearnerLevel, RecordIsAppendOnly
 from tests.bksb_integration.levels.levels_support import item, store
+from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,8 @@ def test_the_attached_file_is_kept_privately_and_read_back_by_those_who_see_the_
     download = client.get(reverse("bksb:judgement_file", args=[learner.pk, judgement.pk]))
     assert b"".join(download.streaming_content) == PDF
     assert 'attachment; filename="notes.pdf"' in download["Content-Disposition"]
+    other = LearnerFactory()
+    assert client.get(reverse("bksb:judgement_file", args=[other.pk, judgement.pk])).status_code == 404
 
 
 @pytest.mark.parametrize(
