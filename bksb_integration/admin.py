@@ -12,9 +12,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from bksb_integration.models import (
     BksbLink,
     BksbSettings,
+    Decision,
     DiagnosticAssessmentResult,
     InitialAssessmentResult,
     Invite,
+    Judgement,
     LevelMapping,
     Run,
     RunLearner,
@@ -151,3 +153,22 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin[Any]):
     list_display = ["pk", "kind", "trigger", "status", "started_by", "created_at", "learners_done", "learners_failed"]
     list_filter = ["kind", "status", "trigger"]
     inlines = [RunLearnerInline]
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyMixin, admin.ModelAdmin[Any]):
+    """English and maths decisions are added on the learner's BKSB tab and never edited or deleted, here either."""
+
+    list_display = ("learner", "subject", "kind", "decided_on", "discussed_by", "supersedes", "recorded_at")
+    list_filter = ("subject", "kind")
+    raw_id_fields = ("learner", "supersedes")
+
+
+@admin.register(Judgement)
+class JudgementAdmin(ReadOnlyMixin, admin.ModelAdmin[Any]):
+    """Professional judgements are added on the learner's BKSB tab and never edited or deleted, here either."""
+
+    list_display = ("learner", "subject", "level", "file_name", "recorded_at")
+    list_filter = ("subject", "level")
+    raw_id_fields = ("learner",)
+    exclude = ("file_token",)  # the stored file's name is not for the admin

@@ -1,4 +1,4 @@
-"""The bksb integration: its parts, lowest first, are api, models, config, levels, accounts, sync, matching,
+"""The bksb integration: its parts, lowest first, are api, models, config, decisions, levels, accounts, sync, matching,
 creation, unmatched, results, evidence, induction, then the screens (web/ and each feature's views/), and on top
 tasks.py, urls.py, the commands and this module (see tests/architecture/test_layout.py)."""
 
@@ -18,6 +18,7 @@ class BksbIntegrationConfig(AppConfig):
         from bksb_integration.config.connection import budget_provider_register
         from bksb_integration.creation.intake import after_learners_imported
         from bksb_integration.creation.users_job import BKSB_USERS_CREATE
+        from bksb_integration.decisions.views.list_columns import list_judgements_register
         from bksb_integration.evidence.packs_job import BKSB_EVIDENCE_PACKS
         from bksb_integration.induction.status_store import status_facts_changed
         from bksb_integration.induction.views import list_status
@@ -59,6 +60,7 @@ class BksbIntegrationConfig(AppConfig):
         list_tags.register()
         list_status.register()
         list_levels_register()
+        list_judgements_register()
 
         # Operations (issue 22): /health/ready asks whether bksb is ready; /metrics reads the runs.
         from bksb_integration.config.health import bksb_health

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from bksb_integration.decisions.record import decision_words
 from bksb_integration.models import (
     BksbLink,
     BksbSettings,
+    Decision,
     EvidencePack,
+    Judgement,
     LearnerTag,
     LevelMapping,
     SubjectMapping,
@@ -44,6 +47,47 @@ def evidence_pack_entries(limit: int = LIMIT) -> list[AuditEntry]:
     ]
 
 
+def decision_entries(limit: int = LIMIT) -> list[AuditEntry]:
+    """Each English and maths decision added, and the entry it superseded with why (both stay in the trail)."""
+    rows = Decision.objects.select_related("recorded_by", "learner").order_by("-recorded_at", "-id")[:limit]
+    return [
+        AuditEntry(
+            when=row.recorded_at,
+            who=row.recorded_by.get_username() if row.recorded_by else "Command line",
+            source="English and maths decisions",
+            what=learner_of(row),
+            action=f"{row.get_subject_display()} decision added"
+            + (f", superseding entry {row.supersedes_id}" if row.supersedes_id else ""),
+            changes=(
+                FieldChange("Decision", None, decision_words(row)),
+                FieldChange("Discussed by", None, row.discussed_by),
+            ),
+            note=row.supersede_reason,
+        )
+        for row in rows
+    ]
+
+
+def judgement_entries(limit: int = LIMIT) -> list[AuditEntry]:
+    """Each professional judgement added (beside the bksb result; the results themselves are untouched)."""
+    rows = Judgement.objects.select_related("recorded_by", "learner").order_by("-recorded_at", "-id")[:limit]
+    return [
+        AuditEntry(
+            when=row.recorded_at,
+            who=row.recorded_by.get_username() if row.recorded_by else "Command line",
+            source="Judgements",
+            what=learner_of(row),
+            action=f"{row.get_subject_display()} judgement added",
+            changes=(
+                FieldChange("Judgement", None, row.get_level_display()),
+                FieldChange("Reason", None, row.reason),
+                *((FieldChange("Attached file", None, row.file_name),) if row.file_name else ()),
+            ),
+        )
+        for row in rows
+    ]
+
+
 def audit_register() -> None:
     statuses = {value: str(label) for value, label in LearningStatus.choices}
     audit_history_register(
@@ -66,3 +110,5 @@ def audit_register() -> None:
     audit_history_register(HistorySource("tag_rules", "Tag rules", TagRule, lambda r: f"Tag rule “{r.name}”"))
     audit_history_register(HistorySource("tags", "Tags", LearnerTag, learner_of, related=("learner",)))
     audit_entries_register(EntrySource("evidence", "Evidence packs", evidence_pack_entries))
+    audit_entries_register(EntrySource("decisions", "English and maths decisions", decision_entries))
+    audit_entries_register(EntrySource("judgements", "Judgements", judgement_entries))

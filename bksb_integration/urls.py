@@ -2,6 +2,7 @@ from django.urls import path
 
 from bksb_integration.creation.views import automatic as auto_create_page
 from bksb_integration.creation.views import users
+from bksb_integration.decisions.views import record as decisions
 from bksb_integration.evidence import views as evidence
 from bksb_integration.induction.views import board as induction_board
 from bksb_integration.induction.views import list_status as assessment_list
@@ -29,6 +30,14 @@ urlpatterns = [
     path("learners/<int:pk>/bksb/reset/", tab.reset, name="reset"),
     path("learners/<int:pk>/bksb/export.csv", tab.export_learner, name="export_learner"),
     path("bksb/runs/<int:run_id>/status/", tab.run_status, name="run_status"),
+    # English and maths decisions and judgements, added from the tab, never edited (decisions/views).
+    path("learners/<int:pk>/bksb/decisions/add/", decisions.decision_add, name="decision_add"),
+    path("learners/<int:pk>/bksb/judgements/add/", decisions.judgement_add, name="judgement_add"),
+    path(
+        "learners/<int:pk>/bksb/judgements/<int:judgement_id>/file/",
+        decisions.judgement_file,
+        name="judgement_file",
+    ),
     path("integrations/bksb/tables/", tab.tables, name="tables"),
     path("integrations/bksb/export.csv", tab.export_all, name="export_all"),
     path("integrations/bksb/settings/", settings_page.settings_edit, name="settings"),

@@ -90,6 +90,11 @@ def can_manage_bksb_settings(user: AnyUser) -> bool:
     return can_see_bksb(user) and _has(user, "manage_bksb_settings")
 
 
+def can_record_decisions(user: AnyUser) -> bool:
+    """Record English and maths decisions and professional judgements on a record's BKSB tab."""
+    return can_see_bksb(user) and _has(user, "record_em_decisions")
+
+
 def can_view_bksb_reports(user: AnyUser) -> bool:
     """Management > BKSB > Reports: cohorts' levels, linking back to the learner list."""
     return can_see_bksb(user) and can_view_learners(user)

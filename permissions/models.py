@@ -20,6 +20,7 @@ COMMAND_PERMISSIONS = [
     ("edit_bksb_link", "Edit BKSB Link"),
     ("reset_bksb_download", "Reset BKSB Download"),
     ("manage_bksb_settings", "Manage BKSB Settings"),
+    ("record_em_decisions", "Record decisions and judgements"),
 ]
 
 GENERAL_PERMISSIONS = [

@@ -21,8 +21,9 @@ ROLES: dict[str, list[str]] = {
         "create_bksb_user",
         "edit_bksb_link",
         "reset_bksb_download",
+        "record_em_decisions",
     ],
-    "Tutors": ["view_learners", "bksb_module", "get_bksb_results"],
+    "Tutors": ["view_learners", "bksb_module", "get_bksb_results", "record_em_decisions"],
 }
 
 

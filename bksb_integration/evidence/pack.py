@@ -5,7 +5,8 @@ English and maths decisions. The pack (rendered by results/evidence_pdf.py)
 shows the record, the bksb user in effect, every stored initial and diagnostic
 result with its bksb identity and dates, the per-skill breakdown where one was
 stored, the levels summary, tags and funding flags with the results they rest
-on, and a SHA-256 fingerprint of the raw items as bksb sent them.
+on, the English and maths decisions and tutors' judgements recorded beside the
+results (marked as such, never part of the fingerprint), and a SHA-256 fingerprint of the raw items as bksb sent them.
 
 The fingerprint is the SHA-256 of this JSON, encoded as UTF-8: an array of
 {"list", "bksb_user_id", "session_id", "assessment_id", "raw"} objects, one per
@@ -27,10 +28,21 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from bksb_integration.accounts.usernames import username_in_effect
+from bksb_integration.decisions.judgements import judgement_history
+from bksb_integration.decisions.record import decision_history, latest_in_history
 from bksb_integration.levels.funding import RaisedFlag, Thresholds, flags_of
 from bksb_integration.levels.learner_results import learner_results
 from bksb_integration.levels.queries import levels_for, tags_for
-from bksb_integration.models import AssessmentSession, BksbLink, EvidencePack, LearnerLevel, LearnerTag, SkillResult
+from bksb_integration.models import (
+    AssessmentSession,
+    BksbLink,
+    Decision,
+    EvidencePack,
+    Judgement,
+    LearnerLevel,
+    LearnerTag,
+    SkillResult,
+)
 from bksb_integration.models.results import AssessmentResult
 from learners.models import Learner
 
@@ -75,6 +87,19 @@ class EvidenceContent:
     # Finished sessions (SessionIds) whose skills report is stored, and those whose report is still to come.
     skills_held: list[int] = field(default_factory=list)
     skills_to_come: list[int] = field(default_factory=list)
+    # What staff recorded beside the results (never part of the fingerprint): every English and maths decision,
+    # superseded ones included and marked, and every professional judgement, newest first.
+    decisions: list[Decision] = field(default_factory=list)
+    superseded: dict[int, int] = field(default_factory=dict)  # entry -> the entry that superseded it
+    judgements: list[Judgement] = field(default_factory=list)
+
+    @property
+    def latest_judgements(self) -> dict[str, Judgement]:
+        """Each subject's newest judgement, for the Levels by subject table."""
+        latest: dict[str, Judgement] = {}
+        for judgement in self.judgements:
+            latest.setdefault(judgement.subject, judgement)
+        return latest
 
     @property
     def fingerprint(self) -> str:
@@ -119,6 +144,8 @@ def evidence_content(
     link = BksbLink.objects.filter(learner=learner).first()
     skills = _skills(learner)
     held, to_come = _skills_coverage(learner)
+    history = decision_history(learner=learner)
+    entries = [entry for subject in history.values() for entry in subject]
     return EvidenceContent(
         learner=learner,
         made_at=timezone.now(),
@@ -130,10 +157,13 @@ def evidence_content(
         diagnostic=list(results.diagnostic),
         levels=levels,
         tags=tags_for([learner.pk]).get(learner.pk, []),
-        flags=flags_of(learner, levels, thresholds or Thresholds.load()),
+        flags=flags_of(learner, levels, thresholds or Thresholds.load(), em_decisions=latest_in_history(history)),
         skills=skills,
         skills_held=held,
         skills_to_come=to_come,
+        decisions=[entry.decision for entry in entries],
+        superseded={entry.decision.pk: entry.superseded_by.pk for entry in entries if entry.superseded_by},
+        judgements=judgement_history(learner=learner),
     )
 
 

@@ -22,6 +22,14 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from bksb_integration.evidence.pack import NEVER_EDITED, NOT_ADVICE, EvidenceContent
+from bksb_integration.evidence.staff_records import (
+    DECISION_HEADINGS,
+    DECISION_WIDTHS,
+    JUDGEMENT_HEADINGS,
+    JUDGEMENT_WIDTHS,
+    decision_table,
+    judgement_table,
+)
 from bksb_integration.levels.queries import SUBJECT_LABELS, level_label
 from bksb_integration.models import LearnerLevel, Subject
 from bksb_integration.models.results import AssessmentResult
@@ -133,6 +141,7 @@ def evidence_pdf(content: EvidenceContent) -> bytes:
     _learner(pdf, content)
     _summary(pdf, content)
     _flags(pdf, content)
+    _beside_results(pdf, content)
     _results(pdf, "Initial assessment results", content.initial, diagnostic=False, in_effect=content.bksb_user_id)
     _results(pdf, "Diagnostic results", content.diagnostic, diagnostic=True, in_effect=content.bksb_user_id)
     _skills(pdf, content)
@@ -169,11 +178,23 @@ def _summary(pdf: _Pack, content: EvidenceContent) -> None:
     if not content.levels:
         pdf.para("No results of the bksb user in effect are stored.")
         return
-    rows = [_summary_row(subject, content.levels[subject]) for subject in sorted(content.levels)]
+    judged = content.latest_judgements
+    rows = [
+        (*_summary_row(subject, content.levels[subject]), _judged(judged.get(subject)))
+        for subject in sorted(content.levels)
+    ]
     pdf.grid(
-        ("Subject", "Latest level", "Highest level", "Latest initial assessment", "Latest diagnostic", "Unmapped"),
+        (
+            "Subject",
+            "Latest level",
+            "Highest level",
+            "Latest initial assessment",
+            "Latest diagnostic",
+            "Unmapped",
+            "Judgement (beside, not a result)",
+        ),
         rows,
-        (22, 33, 33, 38, 42, 22),
+        (20, 29, 29, 33, 37, 16, 26),
         where=[f"Levels by subject, {row[0]}" for row in rows],
     )
     if content.tags:
@@ -199,6 +220,30 @@ def _summary_row(subject: str, row: LearnerLevel) -> tuple[object, ...]:
         diagnostic,
         "Yes" if row.has_unmapped else "No",
     )
+
+
+def _judged(judgement: object) -> str:
+    return f"Judgement: {judgement.get_level_display()}" if judgement is not None else NONE  # type: ignore[attr-defined]
+
+
+def _beside_results(pdf: _Pack, content: EvidenceContent) -> None:
+    """The decisions and judgements staff recorded: never edited, and never part of the results or fingerprint."""
+    pdf.heading("English and maths decisions")
+    pdf.para("Entries are added, never edited or deleted; a mistaken entry is superseded by a later one that says why.")
+    decisions = decision_table(content)
+    if decisions:
+        where = [f"English and maths decisions, entry {row[0]}" for row in decisions]
+        pdf.grid(DECISION_HEADINGS, decisions, DECISION_WIDTHS, where=where)
+    else:
+        pdf.para("No decision recorded.")
+    pdf.heading("Professional judgements")
+    pdf.para("A tutor's judgement of a level, beside the bksb results: it changes no result and no level above.")
+    judgements = judgement_table(content)
+    if judgements:
+        where = [f"Professional judgements, row {n}" for n in range(1, len(judgements) + 1)]
+        pdf.grid(JUDGEMENT_HEADINGS, judgements, JUDGEMENT_WIDTHS, where=where)
+    else:
+        pdf.para("No judgement recorded.")
 
 
 def _flags(pdf: _Pack, content: EvidenceContent) -> None:

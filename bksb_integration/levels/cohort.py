@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 
+from bksb_integration.decisions.judgements import judged_level_counts
 from bksb_integration.levels.funding import FLAGS, FundingFlag, Thresholds, flag_condition
 from bksb_integration.levels.list_choices import LISTED_SUBJECTS, NO_RESULTS, NOT_MAPPED, Movement
 from bksb_integration.models import Level, Subject
@@ -21,6 +22,9 @@ from bksb_integration.models.mappings import LEVEL_RANK
 from learners.models import Learner
 
 ASSESSED, NOT_ASSESSED = "done", "none"
+# What the Latest levels are counted from: the bksb results (the summary table), or tutors' newest judgements.
+COUNTED_BKSB, COUNTED_JUDGEMENT = "bksb", "judgement"
+COUNTED_CHOICES = [(COUNTED_BKSB, "bksb results"), (COUNTED_JUDGEMENT, "Tutors' judgements")]
 ASSESSED_LABELS = {ASSESSED: "Initial assessment done", NOT_ASSESSED: "Not yet assessed"}
 LEVEL_LABELS = {**dict(Level.choices), NOT_MAPPED: "Results not mapped", NO_RESULTS: "No results yet"}
 
@@ -65,11 +69,16 @@ class CohortReport:
     movement: list[SubjectTallies]
     grids: list[MovementGrid]
     flags: list[Tally]  # key: the funding flag's code
+    counted: str = COUNTED_BKSB  # what the levels were counted from
+
+    @property
+    def counts_judgements(self) -> bool:
+        return self.counted == COUNTED_JUDGEMENT
 
 
-def cohort_report(*, learners: QuerySet[Learner]) -> CohortReport:
-    """Per subject: the latest levels, assessed or not, and the movement from initial to diagnostic;
-    and how many carry each funding flag."""
+def cohort_report(*, learners: QuerySet[Learner], counted: str = COUNTED_BKSB) -> CohortReport:
+    """Per subject: the latest levels (from the bksb results, or `counted` from tutors' judgements: one more
+    query), assessed or not, and the movement from initial to diagnostic; and how many carry each funding flag."""
     learners = learners.order_by()
     sizes = learners.aggregate(size=Count("pk"), with_start=Count("pk", filter=Q(start_date__isnull=False)))
     size = sizes["size"]
@@ -83,7 +92,25 @@ def cohort_report(*, learners: QuerySet[Learner]) -> CohortReport:
         movement.append(SubjectTallies(subject, label, _movement_tallies(mine)))
         grids.append(MovementGrid(subject, label, _grid(mine)))
     flags = _flag_tallies(groups, learners, with_start=sizes["with_start"])
-    return CohortReport(size, levels, assessed, movement, grids, flags)
+    if counted == COUNTED_JUDGEMENT:
+        levels = _judged_tallies(learners)
+    return CohortReport(size, levels, assessed, movement, grids, flags, counted)
+
+
+def _judged_tallies(learners: QuerySet[Learner]) -> list[SubjectTallies]:
+    """The latest levels as tutors judged them: each subject's newest judgement, and those with none."""
+    counts = judged_level_counts(learners=learners, subjects=LISTED_SUBJECTS)
+    return [
+        SubjectTallies(
+            subject,
+            Subject(subject).label,
+            [
+                *(Tally(level, label, counts[subject][level]) for level, label in Level.choices),
+                Tally(NO_RESULTS, "No judgement recorded", counts[subject][""]),
+            ],
+        )
+        for subject in LISTED_SUBJECTS
+    ]
 
 
 class Group(NamedTuple):

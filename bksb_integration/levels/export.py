@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from bksb_integration.levels.funding import Decisions, Thresholds, decisions_of
+from bksb_integration.decisions.record import latest_decisions
+from bksb_integration.levels.funding import Decisions, Thresholds, decisions_by_subject, decisions_of
 from bksb_integration.levels.learner_facts import aims_for
 from bksb_integration.levels.queries import levels_for, tags_for
 from bksb_integration.models import LearnerLevel, LearnerTag, Subject
@@ -70,10 +71,11 @@ def level_records(thresholds: Thresholds | None = None) -> Iterator[dict[str, An
     thresholds = thresholds or Thresholds.load()
     for chunk in _records():
         ids = [learner.pk for learner in chunk]
-        levels, tags, aims = levels_for(ids), tags_for(ids), aims_for(ids)
+        levels, tags, aims, latest = levels_for(ids), tags_for(ids), aims_for(ids), latest_decisions(ids)
         for learner in chunk:
             mine = levels.get(learner.pk, {})
-            decisions = decisions_of(learner, mine, thresholds, aims.get(learner.pk, []))
+            em = decisions_by_subject(latest, learner.pk)
+            decisions = decisions_of(learner, mine, thresholds, aims.get(learner.pk, []), em)
             yield _record(learner, mine, tags.get(learner.pk, []), decisions)
 
 

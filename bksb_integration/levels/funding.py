@@ -21,6 +21,12 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from bksb_integration.decisions.record import (
+    NO_LEARNING_NEEDED,
+    decision_words,
+    latest_decision_in_q,
+    latest_decisions,
+)
 from bksb_integration.levels import learner_facts as facts
 from bksb_integration.levels.funding_rules import (
     COF_MINIMUM_HOURS,
@@ -31,7 +37,7 @@ from bksb_integration.levels.funding_rules import (
     level_label,
 )
 from bksb_integration.levels.queries import levels_for
-from bksb_integration.models import LearnerLevel, Subject
+from bksb_integration.models import Decision, LearnerLevel, Subject
 from bksb_integration.models.mappings import LEVEL_RANK
 from bksbmis.dates import uk_date
 from learners.aim_codes import FUND_MODEL_16_19
@@ -84,9 +90,11 @@ def flags_of(
     levels: Mapping[str, LearnerLevel],
     thresholds: Thresholds,
     aims: list[facts.AimFact] | None = None,
+    em_decisions: Mapping[str, Decision] | None = None,
 ) -> list[RaisedFlag]:
-    """The flags a record carries, given its summary rows by subject (and its aims, read when not given)."""
-    return decisions_of(learner, levels, thresholds, aims).raised
+    """The flags a record carries, given its summary rows by subject (and its aims and latest English and maths
+    decisions by subject, read when not given)."""
+    return decisions_of(learner, levels, thresholds, aims, em_decisions).raised
 
 
 def decisions_of(
@@ -94,27 +102,69 @@ def decisions_of(
     levels: Mapping[str, LearnerLevel],
     thresholds: Thresholds,
     aims: list[facts.AimFact] | None = None,
+    em_decisions: Mapping[str, Decision] | None = None,
 ) -> Decisions:
     if aims is None:
         aims = facts.aims_for([learner.pk]).get(learner.pk, [])
+    if em_decisions is None:
+        em_decisions = decisions_by_subject(latest_decisions([learner.pk]), learner.pk)
     decisions = Decisions([], [])
     for flag in FLAGS:
-        found = _decide(flag, learner, levels.get(flag.subject), thresholds, aims, decisions.withheld)
+        if flag.kind == "apprentice_learning":
+            found = _apprentice_learning(flag, learner, thresholds, aims, em_decisions, decisions.withheld)
+        else:
+            found = _decide(flag, learner, levels.get(flag.subject), thresholds, aims, decisions.withheld)
         if found is not None:
             decisions.raised.append(found)
     return decisions
 
 
+def decisions_by_subject(latest: Mapping[tuple[int, str], Decision], learner_id: int) -> dict[str, Decision]:
+    """One record's latest English and maths decisions by subject, from latest_decisions' answer."""
+    return {subject: decision for (owner, subject), decision in latest.items() if owner == learner_id}
+
+
 def flags_for(learners: Iterable[Learner], thresholds: Thresholds | None = None) -> dict[int, list[RaisedFlag]]:
-    """Each record's flags: one query for the summaries, two for the aims (and one for the settings when not given)."""
+    """Each record's flags: one query for the summaries, two for the aims, one for the English and maths
+    decisions (and one for the settings when not given)."""
     learners = list(learners)
     thresholds = thresholds or Thresholds.load()
     ids = [learner.pk for learner in learners]
-    levels, aims = levels_for(ids), facts.aims_for(ids)
+    levels, aims, latest = levels_for(ids), facts.aims_for(ids), latest_decisions(ids)
     return {
-        learner.pk: flags_of(learner, levels.get(learner.pk, {}), thresholds, aims.get(learner.pk, []))
+        learner.pk: flags_of(
+            learner,
+            levels.get(learner.pk, {}),
+            thresholds,
+            aims.get(learner.pk, []),
+            decisions_by_subject(latest, learner.pk),
+        )
         for learner in learners
     }
+
+
+def _apprentice_learning(
+    flag: FundingFlag,
+    learner: Learner,
+    thresholds: Thresholds,
+    aims: list[facts.AimFact],
+    em_decisions: Mapping[str, Decision],
+    withheld: list[str],
+) -> RaisedFlag | None:
+    """A 19+ apprentice's English or maths: planned, or dropped by the latest decision, or flagged naming it."""
+    if not facts.adult_apprentice(learner) or facts.em_learning_planned(flag.subject, aims):
+        return None
+    decision = em_decisions.get(flag.subject)
+    word = "English" if flag.subject == Subject.ENGLISH else "maths"
+    if decision is not None and decision.kind in NO_LEARNING_NEEDED:
+        withheld.append(f"No {word} learning planned, as decided: {decision_words(decision)}.")
+        return None
+    decided = Fact("Decision", decision_words(decision) if decision else f"no {word} decision recorded")
+    planned = Fact("Planned learning", f"no {word} aim and no planned {word} hours", personal=True)
+    programme = Fact("Programme", "apprenticeship", personal=True)
+    return RaisedFlag(
+        flag, flag.label(thresholds), (decided, planned, programme, *_common(learner, facts.age_of(learner)))
+    )
 
 
 def _common(learner: Learner, age: facts.Age) -> list[Fact]:
@@ -239,6 +289,9 @@ def flag_condition(flag: FundingFlag, thresholds: Thresholds | None = None) -> Q
         return Q(start_date__isnull=False) & ~Q(Exists(in_time))
     if flag.kind == "prior_attainment":
         return facts.aim_at_or_below_held_q(flag.subject)
+    if flag.kind == "apprentice_learning":
+        dropped = latest_decision_in_q(flag.subject, NO_LEARNING_NEEDED)
+        return facts.adult_apprentice_q() & ~facts.em_learning_planned_q(flag.subject) & ~dropped
     if flag.kind in ("condition_of_funding", "cof_hours"):
         applies = facts.on_study_programme_q() & facts.without_level_2_grade(flag.subject)
         if flag.kind == "condition_of_funding":

@@ -33,6 +33,10 @@ PRIOR_SOURCE = (
 )
 DIGITAL_SOURCE = "Adult skills fund: funding rules, digital entitlement (gov.uk, published each year)"
 APPRENTICESHIP_SOURCE = "Apprenticeship funding rules: prior learning (gov.uk, published each year)"
+APPRENTICE_EM_SOURCE = (
+    "Apprenticeship funding rules 2025/26 and 2026/27: English and maths for apprentices aged 19 and over (gov.uk); "
+    "opt in / opt out from 11 February 2025"
+)
 OWN_SOURCE = "This product's own check: the initial assessment should precede the start of learning"
 
 
@@ -60,8 +64,8 @@ def level_label(level: str) -> str:
 class FundingFlag:
     code: str
     subject: str
-    # "entitlement", "digital", "no_initial", "prior_knowledge", "condition_of_funding", "cof_hours" or
-    # "prior_attainment"
+    # "entitlement", "digital", "no_initial", "prior_knowledge", "condition_of_funding", "cof_hours",
+    # "prior_attainment" or "apprentice_learning"
     kind: str
     threshold: Callable[[Thresholds], str | None]
     wording: Callable[[Thresholds], str]
@@ -160,6 +164,28 @@ def _prior_attainment(subject: str) -> FundingFlag:
     )
 
 
+def _apprentice_learning(subject: str) -> FundingFlag:
+    word, fam = _subject(subject), ("EMH" if subject == Subject.ENGLISH else "MMH")
+    return FundingFlag(
+        f"{subject}_apprentice_learning",
+        subject,
+        "apprentice_learning",
+        lambda t: None,
+        lambda t: f"{word.capitalize()}: 19+ apprentice with no {word} learning planned and no decision to drop it",
+        lambda t: (
+            f"Raised for an apprentice (apprenticeships provision) aged 19 or over, as the adult rules count it, when "
+            f"no aim plans {word} learning (a {word} Functional Skills aim not withdrawn, or planned {word} hours, "
+            f"{fam}) and the latest {word} decision on the record's BKSB tab is not opted out, exempt or withdrawn. "
+            "The flag names the decision it read, or says none is recorded."
+        ),
+        "English and maths are optional for apprentices aged 19 and over from 11 February 2025: the apprentice and "
+        "employer opt in or out, and the provider keeps the decision as evidence (no ILR field holds it). An "
+        "apprentice who opts in and later withdraws is withdrawn back to their last day of English and maths "
+        "learning (2026/27).",
+        APPRENTICE_EM_SOURCE,
+    )
+
+
 def _no_initial(subject: str) -> FundingFlag:
     word = str(Subject(subject).label)
     return FundingFlag(
@@ -224,6 +250,8 @@ FLAGS: tuple[FundingFlag, ...] = (
     _cof_hours(Subject.MATHS),
     _prior_attainment(Subject.ENGLISH),
     _prior_attainment(Subject.MATHS),
+    _apprentice_learning(Subject.ENGLISH),
+    _apprentice_learning(Subject.MATHS),
     DIGITAL,
     _no_initial(Subject.ENGLISH),
     _no_initial(Subject.MATHS),

@@ -121,6 +121,20 @@ def on_study_programme(learner: Learner, aims: list[AimFact]) -> bool:
     return learner.provision_type in YOUNG_PROVISION and any(aim.fund_model == FUND_MODEL_16_19 for aim in aims)
 
 
+def adult_apprentice(learner: Learner) -> bool:
+    """An apprentice aged 19 or over as the adult rules count it: English and maths are opt in / opt out."""
+    return learner.provision_type == ProvisionType.APPRENTICESHIPS and age_of(learner).adult
+
+
+def em_learning_planned(subject: str, aims: list[AimFact]) -> bool:
+    """Some aim plans English (or maths) learning: an aim of that subject not withdrawn, or planned hours."""
+    return any(
+        (aim.subject == subject and aim.comp_status != WITHDRAWN)
+        or ((aim.english_hours if subject == "english" else aim.maths_hours) or 0) > 0
+        for aim in aims
+    )
+
+
 def aims_at_or_below_held(learner: Learner, subject: str, aims: list[AimFact]) -> list[AimFact]:
     held = grade_level(grade_of(learner, subject))
     if held is None:
@@ -185,3 +199,15 @@ def aim_at_or_below_held_q(subject: str) -> Q:
         )
         condition |= Q(**{f"{grade_field(subject)}__in": grades}) & Q(Exists(aims))
     return condition
+
+
+def adult_apprentice_q() -> Q:
+    return Q(provision_type=ProvisionType.APPRENTICESHIPS) & adult_q()
+
+
+def em_learning_planned_q(subject: str) -> Q:
+    refs = EnglishMathsAim.objects.filter(subject=subject).values("learn_aim_ref")
+    aims = LearningAim.objects.filter(learner_id=OuterRef("pk"), learn_aim_ref__in=refs).exclude(comp_status=WITHDRAWN)
+    field = "planned_english_hours" if subject == "english" else "planned_maths_hours"
+    hours = LearningAim.objects.filter(learner_id=OuterRef("pk"), **{f"{field}__gt": 0})
+    return Q(Exists(aims)) | Q(Exists(hours))

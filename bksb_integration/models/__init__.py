@@ -2,6 +2,15 @@
 
 from bksb_integration.models.config import BksbSettings
 
+# English and maths decisions and professional judgements (issue 21): added, never edited or deleted.
+from bksb_integration.models.decisions import (
+    Decision,
+    DecisionKind,
+    ExemptionEvidence,
+    Judgement,
+    RecordIsAppendOnly,
+)
+
 # The stored initial-assessment status (issue 19).
 from bksb_integration.models.induction import AssessmentProgress, Stage, Step
 from bksb_integration.models.levels import (  # Levels at a glance
@@ -30,15 +39,20 @@ __all__ = [
     "AssessmentSession",
     "BksbLink",
     "BksbSettings",
+    "Decision",
+    "DecisionKind",
     "DiagnosticAssessmentResult",
     "EvidencePack",
+    "ExemptionEvidence",
     "InitialAssessmentResult",
     "Invite",
+    "Judgement",
     "LearnerLevel",
     "LearnerTag",
     "Level",
     "LevelMapping",
     "MatchSuggestion",
+    "RecordIsAppendOnly",
     "ResultList",
     "Run",
     "RunLearner",

@@ -22,6 +22,7 @@ PARTS = [
     "api",
     "models",
     "config",
+    "decisions",
     "levels",
     "accounts",
     "sync",
@@ -47,6 +48,7 @@ FEATURE_WORDS = {
     "creation": ("user_create", "users_job", "intake", "automatic"),
     "induction": ("induction", "assessment_status", "watch_settings"),
     "unmatched": ("unmatched",),
+    "decisions": ("decision", "judgement"),
 }
 # Where a feature's words may appear outside its folder: the tables, the migrations, Django's commands.
 FEATURE_EXEMPT = ("models", "migrations", "management")

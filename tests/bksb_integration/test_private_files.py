@@ -2,7 +2,8 @@
 
 A demo-like flow writes each kind: an evidence zip, an invite (with its one-time
 sign-in link) through the file email backend, a task queued on kombu's
-filesystem broker, and an uploaded file staged for import. Then the whole of
+filesystem broker, an uploaded file staged for import, and a file attached to a
+tutor's judgement. Then the whole of
 VAR_DIR is walked: files 0600, folders 0700.
 """
 
@@ -13,10 +14,12 @@ from pathlib import Path
 
 import pytest
 from django.core import checks
+from django.core.files.uploadedfile import SimpleUploadedFile
 from kombu import Connection
 
 from bksb_integration.accounts.invites import invite_send
 from bksb_integration.config.connection import client_for
+from bksb_integration.decisions.judgements import judgement_record
 from bksb_integration.evidence import packs_job as evidence_job
 from bksbmis import mail as file_mail
 from bksbmis.celery import app as celery_app
@@ -80,6 +83,13 @@ def test_every_file_a_demo_flow_writes_under_var_dir_is_private(
 
     # An upload, staged for its import.
     staged_file_save("learner_ref,first_name,last_name\nL1,Amira,Khan\n")
+
+    # A file attached to a tutor's judgement.
+    attached = SimpleUploadedFile("class-work.pdf", b"%PDF-1.4 class work")
+    judgement_record(
+        learner=learner, subject="maths", level="level_1", reason="Class work", recorded_by=admin_user, upload=attached
+    )
+    assert list((var_dir / "judgements").iterdir())
 
     assert loose(var_dir) == []
 

@@ -16,10 +16,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from bksb_integration.decisions.judgements import judgement_record
 from bksb_integration.models import (
     AssessmentSession,
     LevelMapping,
@@ -56,6 +58,7 @@ OBJECT_OF = {
 EXPECTED: dict[str, tuple[int, ...]] = {
     "bksb:auto_create": (302, 403, 403, 403, 403, 200),
     "bksb:create_user": (302, 403, 403, 403, 200, 200),
+    "bksb:decision_add": (302, 403, 403, 200, 200, 200),
     "bksb:download": (302, 403, 403, 405, 405, 405),
     "bksb:download_options": (302, 403, 403, 403, 403, 405),
     "bksb:evidence_pack": (302, 403, 403, 405, 405, 405),
@@ -76,6 +79,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "bksb:induction_get_results": (302, 403, 403, 403, 405, 405),
     "bksb:induction_invite": (302, 403, 403, 403, 405, 405),
     "bksb:invite": (302, 403, 403, 403, 200, 200),
+    "bksb:judgement_add": (302, 403, 403, 200, 200, 200),
+    "bksb:judgement_file": (302, 403, 403, 200, 200, 200),
     "bksb:invite_template": (302, 403, 403, 403, 403, 200),
     "bksb:levels": (302, 403, 403, 403, 403, 200),
     "bksb:levels_delete": (302, 403, 403, 403, 403, 405),
@@ -162,8 +167,9 @@ ADDRESSES = dict(_names(get_resolver()))
 
 
 @pytest.fixture
-def world(roles, admin_user, manager, tutor, outsider, web_user, learner) -> dict[str, Any]:
+def world(settings, tmp_path, roles, admin_user, manager, tutor, outsider, web_user, learner) -> dict[str, Any]:
     """One of everything an address can name, and the personas."""
+    settings.VAR_DIR = tmp_path  # the judgement's attached file
     configure("https://bksb.example.test/", key="k", secret="s")
     run = Run.objects.create(kind=Run.Kind.GET_RESULTS, status=Run.Status.SUCCEEDED)
     learner_run = Run.objects.create(kind=Run.Kind.BKSB_RESULTS, status=Run.Status.SUCCEEDED, started_by=tutor)
@@ -194,6 +200,14 @@ def world(roles, admin_user, manager, tutor, outsider, web_user, learner) -> dic
         ).pk,
         "tutor": tutor.pk,
         "group_claim": GroupClaimMapping.objects.create(claim_value="grp-test", group=roles["Tutors"]).pk,
+        "judgement_id": judgement_record(
+            learner=learner,
+            subject="maths",
+            level="entry_3",
+            reason="Worked examples in class",
+            recorded_by=tutor,
+            upload=SimpleUploadedFile("work.pdf", b"%PDF-1.4 test", content_type="application/pdf"),
+        ).pk,
     }
     users = {"learner": web_user.user, "outsider": outsider, "tutor": tutor, "manager": manager, "admin": admin_user}
     return {"objects": objects, "users": users}

@@ -156,7 +156,8 @@ def test_every_change_is_recorded_with_who_and_what(client, admin_user, roles):
 
 def test_applying_the_same_rights_records_nothing(client, admin_user, roles):
     client.force_login(admin_user)
-    data = {"bksb_module": "visible", "bksb_commands": ["get_bksb_results"], "general": ["view_learners"]}
+    tutors = ["get_bksb_results", "record_em_decisions"]  # the Tutors' starting rights (permissions/roles.py)
+    data = {"bksb_module": "visible", "bksb_commands": tutors, "general": ["view_learners"]}
     client.post(_open(client, roles["Tutors"]), data)
     assert not PermissionChange.objects.exists()
 

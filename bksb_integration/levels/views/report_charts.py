@@ -53,22 +53,43 @@ class Section:
     subjects: list[SubjectTallies]
     filter_for: Callable[[str, str], Filter]
     of_total: Callable[[SubjectTallies], int]
+    # Counts the learner list has a filter for, so each links to those learners.
+    linked: bool = True
+
+    def link(self, link_for: LinkFor, subject: str, key: str) -> str:
+        return link_for(self.filter_for(subject, key)) if self.linked else ""
 
     @property
     def categories(self) -> list[tuple[str, str]]:
         return [(tally.key, tally.label) for tally in self.subjects[0].tallies]
 
 
+def _levels(report: CohortReport) -> Section:
+    if report.counts_judgements:
+        return Section(
+            "levels",
+            "Latest levels: tutors' judgements",
+            "Learners by their newest professional judgement in each subject, counted instead of the bksb results "
+            "(which are unchanged); the learner list has no filter for judgements, so these numbers are not links",
+            report.levels,
+            lambda subject, key: ("", key),
+            lambda _: report.size,
+            linked=False,
+        )
+    return Section(
+        "levels",
+        "Latest levels",
+        "Counted from the bksb results: learners by their latest level in each subject (initial assessment or "
+        "diagnostic, whichever is newer)",
+        report.levels,
+        lambda subject, key: (level_param(subject), key),
+        lambda _: report.size,
+    )
+
+
 def sections(report: CohortReport) -> list[Section]:
     return [
-        Section(
-            "levels",
-            "Latest levels",
-            "Learners by their latest level in each subject (initial assessment or diagnostic, whichever is newer)",
-            report.levels,
-            lambda subject, key: (level_param(subject), key),
-            lambda _: report.size,
-        ),
+        _levels(report),
         Section(
             "assessed",
             "Assessed and not yet assessed",
@@ -100,7 +121,7 @@ def chart_data(report: CohortReport, link_for: LinkFor) -> dict[str, Any]:
                     "label": label,
                     "color": COLOURS[key],
                     "data": [_tally(tallies, key) for tallies in section.subjects],
-                    "links": [link_for(section.filter_for(tallies.subject, key)) for tallies in section.subjects],
+                    "links": [section.link(link_for, tallies.subject, key) for tallies in section.subjects],
                 }
                 for key, label in section.categories
             ],
@@ -141,7 +162,7 @@ def table_rows(section: Section, link_for: LinkFor) -> list[TableRow]:
                 Cell(
                     _tally(tallies, key),
                     _percent(_tally(tallies, key), section.of_total(tallies)),
-                    link_for(section.filter_for(tallies.subject, key)),
+                    section.link(link_for, tallies.subject, key),
                 )
                 for tallies in section.subjects
             ],

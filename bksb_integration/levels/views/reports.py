@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from bksb_integration.levels.cohort import cohort_report
+from bksb_integration.levels.cohort import COUNTED_BKSB, COUNTED_CHOICES, cohort_report
 from bksb_integration.levels.list_choices import LISTED_SUBJECTS, level_choice
 from bksb_integration.levels.params import FLAG_PARAM, level_param
 from bksb_integration.levels.views.list_tags import TAG_PARAM
@@ -41,6 +41,13 @@ COHORT_FIELDS = ("start_from", "start_to", "learning_status", "kind")
 # The programme filters (learners.programme_filters) show only to staff with View prior attainment.
 COHORT_SELECTS = (TAG_PARAM, FLAG_PARAM, "provision", "fund_model", "aim", "em_aim")
 LEVEL_PARAMS = {level_param(subject) for subject in LISTED_SUBJECTS}
+# Count the Latest levels from the bksb results (the default) or from tutors' judgements.
+COUNTED_PARAM = "counted"
+
+
+def _counted(request: StaffRequest) -> str:
+    value = request.GET.get(COUNTED_PARAM, "")
+    return value if value in dict(COUNTED_CHOICES) else COUNTED_BKSB
 
 
 def cohort_params(filters: LearnerFilters) -> dict[str, str]:
@@ -96,7 +103,8 @@ def _carried(params: dict[str, str]) -> list[tuple[str, str, str]]:
 def reports(request: StaffRequest) -> HttpResponse:
     filters = learner_filters_from(request.GET, request.user)
     params = cohort_params(filters)
-    report = cohort_report(learners=learner_search(filters=replace(filters, sort="")))
+    counted = _counted(request)
+    report = cohort_report(learners=learner_search(filters=replace(filters, sort="")), counted=counted)
 
     def link_for(extra: Filter) -> str:
         return list_link(params, extra)
@@ -113,7 +121,9 @@ def reports(request: StaffRequest) -> HttpResponse:
         "chart_data": chart_data(report, link_for),
         "grid_tables": grid_tables(report),
         "flag_rows": flag_rows(report, link_for),
-        "querystring": urlencode(params),
+        "querystring": urlencode({**params, COUNTED_PARAM: counted} if counted != COUNTED_BKSB else params),
+        "counted": counted,
+        "counted_choices": COUNTED_CHOICES,
         "list_url": list_link(params),
         "carried": _carried(params),
         "cohort_selects": [(select, filters.value(select.param), select.choices()) for select in selects],
@@ -139,7 +149,7 @@ def _provision_rows(filters: LearnerFilters, params: dict[str, str]) -> list[tup
 @staff_required(can_view_bksb_reports)
 def reports_csv(request: StaffRequest) -> HttpResponse:
     filters = learner_filters_from(request.GET, request.user)
-    report = cohort_report(learners=learner_search(filters=replace(filters, sort="")))
+    report = cohort_report(learners=learner_search(filters=replace(filters, sort="")), counted=_counted(request))
     response = HttpResponse("".join(csv_lines(csv_rows(report))), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="bksb-cohort-report.csv"'
     return response

@@ -21,12 +21,13 @@ from bksb_integration.accounts.usernames import username_in_effect, web_user_of
 from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbError
 from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client
+from bksb_integration.decisions.views.tab_section import decisions_context, with_judgements
 from bksb_integration.evidence.pack import evidence_pack_latest
 from bksb_integration.induction.status_read import assessment_status
 from bksb_integration.levels.funding import Thresholds, decisions_of
 from bksb_integration.levels.learner_results import learner_results, subject_summary
 from bksb_integration.levels.queries import levels_for, tags_for
-from bksb_integration.models import BksbLink, Run, RunLearner
+from bksb_integration.models import BksbLink, Decision, Run, RunLearner
 from bksb_integration.results.export import csv_lines, export_filename
 from bksb_integration.results.tables_doc import tables_documentation
 from bksb_integration.sync.download import failure_message
@@ -88,11 +89,17 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
         .values_list("run_id", flat=True)
         .first()
     )
+    decisions = decisions_context(learner)
     return {
         "learner": learner,
         "results": results,
-        "summary": subject_summary(learner=learner, results=results),
-        **levels_context(learner, may_see_attainment=access.can_view_prior_attainment(request.user)),
+        "summary": with_judgements(subject_summary(learner=learner, results=results), decisions["latest_judgements"]),
+        **decisions,
+        **levels_context(
+            learner,
+            may_see_attainment=access.can_view_prior_attainment(request.user),
+            em_decisions=decisions["latest_decisions"],
+        ),
         "assessment": assessment_status(learner=learner),
         "tables": result_tables(results, whole),
         "whole_query": whole_query(whole),
@@ -102,11 +109,14 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def levels_context(learner: Learner, *, may_see_attainment: bool) -> dict[str, Any]:
-    """The tab's tags and funding flags, each naming the facts it rests on (five queries); prior attainment
-    facts, and the flags withheld for them, only for staff with View prior attainment."""
+def levels_context(
+    learner: Learner, *, may_see_attainment: bool, em_decisions: dict[str, Decision] | None = None
+) -> dict[str, Any]:
+    """The tab's tags and funding flags, each naming the facts it rests on (five queries, six without the
+    latest English and maths decisions); prior attainment facts, and the flags withheld for them, only for staff
+    with View prior attainment."""
     levels = levels_for([learner.pk]).get(learner.pk, {})
-    decisions = decisions_of(learner, levels, Thresholds.load())
+    decisions = decisions_of(learner, levels, Thresholds.load(), em_decisions=em_decisions)
     return {
         "level_rows": [levels[subject] for subject in sorted(levels)],
         "level_tags": tags_for([learner.pk]).get(learner.pk, []),

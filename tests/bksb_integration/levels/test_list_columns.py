@@ -124,11 +124,12 @@ def test_the_lists_csv_carries_the_level_columns(staff_client):
     response = staff_client.get(reverse("learners:export"), {"bksb_maths": "below_level_1"})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     header = rows[0]
-    assert header[-3:] == ["English", "Maths", "ICT/Digital"]
+    # The level columns, then the tutors' judgements beside them (decisions/views/list_columns.py).
+    assert header[-4:] == ["English", "Maths", "ICT/Digital", "Judgements"]
     by_name = {row[header.index("Last name")]: row for row in rows[1:]}
     assert set(by_name) == {"Diagnostic", "Falling", "January"}
-    assert by_name["Falling"][-3:] == ["Not mapped", "Entry 2", ""]
-    assert by_name["January"][-3:] == ["", "Pre-Entry", ""]
+    assert by_name["Falling"][-4:-1] == ["Not mapped", "Entry 2", ""]
+    assert by_name["January"][-4:-1] == ["", "Pre-Entry", ""]
 
 
 def test_only_the_current_bksb_users_results_count(staff_client):
