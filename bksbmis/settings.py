@@ -290,6 +290,9 @@ BKSB_INTEGRATION_AVAILABLE = env.bool("BKSB_INTEGRATION_AVAILABLE", default=True
 # disk under VAR_DIR keeps this much free beside the zip's estimated size.
 EVIDENCE_ZIP_MAX_RECORDS = env.int("EVIDENCE_ZIP_MAX_RECORDS", default=2000)
 EVIDENCE_MIN_FREE_MB = env.int("EVIDENCE_MIN_FREE_MB", default=500)
+# Management > BKSB > ILR cross-check checks up to this many records on the page; a larger cohort's report is
+# made by a job (its CSV), so no web request checks more.
+CROSSCHECK_INLINE_MAX = env.int("CROSSCHECK_INLINE_MAX", default=2000)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
