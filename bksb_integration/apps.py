@@ -1,6 +1,6 @@
 """The bksb integration: its parts, lowest first, are api, models, config, levels, accounts, sync, matching,
-creation, unmatched, results, evidence, induction, then the screens (web/ and each feature's views/), and on top
-tasks.py, urls.py, the commands and this module (see tests/architecture/test_layout.py)."""
+creation, unmatched, results, crosscheck, evidence, induction, then the screens (web/ and each feature's views/),
+and on top tasks.py, urls.py, the commands and this module (see tests/architecture/test_layout.py)."""
 
 from django.apps import AppConfig
 
@@ -18,6 +18,7 @@ class BksbIntegrationConfig(AppConfig):
         from bksb_integration.config.connection import budget_provider_register
         from bksb_integration.creation.intake import after_learners_imported
         from bksb_integration.creation.users_job import BKSB_USERS_CREATE
+        from bksb_integration.crosscheck.report_job import BKSB_ILR_CROSSCHECK
         from bksb_integration.evidence.packs_job import BKSB_EVIDENCE_PACKS
         from bksb_integration.induction.status_store import status_facts_changed
         from bksb_integration.induction.views import list_status
@@ -41,6 +42,7 @@ class BksbIntegrationConfig(AppConfig):
         for kind in (BKSB_USERS_CREATE, BKSB_MATCH, BKSB_MATCH_LINK, BKSB_LEVELS_REFRESH, BKSB_EVIDENCE_PACKS):
             job_kind_register(kind)
         job_kind_register(BKSB_INVITES_SEND)
+        job_kind_register(BKSB_ILR_CROSSCHECK)
 
         # The download runs are swept with the jobs, by the one sweeper (jobs.sweepers).
         sweeper_register("download runs", runs_sweep)

@@ -29,6 +29,7 @@ PARTS = [
     "creation",
     "unmatched",
     "results",
+    "crosscheck",
     "evidence",
     "induction",
     "web",
