@@ -28,6 +28,7 @@ class BksbIntegrationConfig(AppConfig):
         from bksb_integration.matching.links_job import BKSB_MATCH_LINK
         from bksb_integration.matching.match_job import BKSB_MATCH
         from bksb_integration.models.induction import assessment_facts_changed
+        from bksb_integration.results.views import list_rushed
         from bksb_integration.sync.budget import budget_throttle
         from bksb_integration.sync.get_results import runs_sweep
         from bksb_integration.web import learner_list
@@ -61,6 +62,7 @@ class BksbIntegrationConfig(AppConfig):
         list_tags.register()
         list_status.register()
         list_levels_register()
+        list_rushed.register()
 
         # Operations (issue 22): /health/ready asks whether bksb is ready; /metrics reads the runs.
         from bksb_integration.config.health import bksb_health

@@ -32,6 +32,8 @@ from bksb_integration.levels.learner_results import learner_results
 from bksb_integration.levels.queries import levels_for, tags_for
 from bksb_integration.models import AssessmentSession, BksbLink, EvidencePack, LearnerLevel, LearnerTag, SkillResult
 from bksb_integration.models.results import AssessmentResult
+from bksb_integration.results.rushed import RushedThresholds, rushed_sessions_for, rushed_words
+from bksbmis.dates import uk_datetime
 from learners.models import Learner
 
 NEVER_EDITED = (
@@ -75,6 +77,9 @@ class EvidenceContent:
     # Finished sessions (SessionIds) whose skills report is stored, and those whose report is still to come.
     skills_held: list[int] = field(default_factory=list)
     skills_to_come: list[int] = field(default_factory=list)
+    # Finished sessions completed unusually fast (results/rushed.py), each in words, and the thresholds in words.
+    rushed: list[str] = field(default_factory=list)
+    rushed_thresholds: str = ""
 
     @property
     def fingerprint(self) -> str:
@@ -119,6 +124,8 @@ def evidence_content(
     link = BksbLink.objects.filter(learner=learner).first()
     skills = _skills(learner)
     held, to_come = _skills_coverage(learner)
+    rushed_thresholds = RushedThresholds.load()
+    rushed = rushed_sessions_for([learner.pk], rushed_thresholds).get(learner.pk, [])
     return EvidenceContent(
         learner=learner,
         made_at=timezone.now(),
@@ -134,6 +141,21 @@ def evidence_content(
         skills=skills,
         skills_held=held,
         skills_to_come=to_come,
+        rushed=[_rushed_line(session) for session in rushed],
+        rushed_thresholds=(
+            f"{rushed_thresholds.initial_minutes} min for an initial assessment, "
+            f"{rushed_thresholds.diagnostic_minutes} min for a diagnostic"
+        ),
+    )
+
+
+def _rushed_line(session: AssessmentSession) -> str:
+    """ "SessionId 9913, Maths initial assessment, 1 Sep 2026 10:00 BST to 10:04 BST: completed unusually ..."."""
+    started, finished = (uk_datetime(t) if t else "—" for t in (session.started_at, session.completed_at))
+    words = rushed_words(session)
+    return (
+        f"SessionId {session.session_id}, {session.get_course_subject_display()} "
+        f"{session.get_assessment_type_display().lower()}, {started} to {finished}: {words[0].lower()}{words[1:]}"
     )
 
 

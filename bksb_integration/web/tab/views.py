@@ -26,7 +26,7 @@ from bksb_integration.induction.status_read import assessment_status
 from bksb_integration.levels.funding import Thresholds, decisions_of
 from bksb_integration.levels.learner_results import learner_results, subject_summary
 from bksb_integration.levels.queries import levels_for, tags_for
-from bksb_integration.models import BksbLink, Run, RunLearner
+from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner
 from bksb_integration.results.export import csv_lines, export_filename
 from bksb_integration.results.tables_doc import tables_documentation
 from bksb_integration.sync.download import failure_message
@@ -82,6 +82,7 @@ def _status(learner: Learner) -> dict[str, Any]:
 def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
     results = learner_results(learner=learner)
     whole = lists_shown_whole(request.GET)
+    settings = BksbSettings.load()  # read once: the funding flags' thresholds, the rushed sessions' minutes
     active = (
         RunLearner.objects.filter(learner=learner, run__kind=Run.Kind.BKSB_RESULTS, status__in=ACTIVE)
         .order_by("-pk")
@@ -92,21 +93,21 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
         "learner": learner,
         "results": results,
         "summary": subject_summary(learner=learner, results=results),
-        **levels_context(learner, may_see_attainment=access.can_view_prior_attainment(request.user)),
+        **levels_context(learner, may_see_attainment=access.can_view_prior_attainment(request.user), settings=settings),
         "assessment": assessment_status(learner=learner),
         "tables": result_tables(results, whole),
         "whole_query": whole_query(whole),
         "active_run_id": active,
         **_status(learner),
-        **sessions_context(learner),
+        **sessions_context(learner, settings),
     }
 
 
-def levels_context(learner: Learner, *, may_see_attainment: bool) -> dict[str, Any]:
+def levels_context(learner: Learner, *, may_see_attainment: bool, settings: BksbSettings) -> dict[str, Any]:
     """The tab's tags and funding flags, each naming the facts it rests on (five queries); prior attainment
     facts, and the flags withheld for them, only for staff with View prior attainment."""
     levels = levels_for([learner.pk]).get(learner.pk, {})
-    decisions = decisions_of(learner, levels, Thresholds.load())
+    decisions = decisions_of(learner, levels, Thresholds.load(settings))
     return {
         "level_rows": [levels[subject] for subject in sorted(levels)],
         "level_tags": tags_for([learner.pk]).get(learner.pk, []),
