@@ -108,7 +108,9 @@ def findings_of(
     return sorted(found, key=lambda f: (RULE_ORDER[f.code], f.aim_seq_number or 0))
 
 
-def _finding(learner: Learner, code: str, ilr: str, other: str, fix: str = "", aim: facts.AimFact | None = None):
+def _finding(
+    learner: Learner, code: str, ilr: str, other: str, fix: str = "", aim: facts.AimFact | None = None
+) -> Finding:
     rule = RULES_BY_CODE[code]
     return Finding(
         rule, learner.pk, learner.learner_ref, learner.full_name, learner.uln, learner.provision_type, ilr, other,

@@ -44,7 +44,8 @@ def crosscheck_job_start(*, chosen: FindingFilter, started_by: User) -> Job:
     """Queue the report of the records checked (narrowed by the filters) as a CSV."""
     _remove_old_csvs()
     total = learners_checked(provision=chosen.provision).count()
-    return job_start(kind=KIND, started_by=started_by, params=chosen.as_params(), total=total)
+    params: dict[str, object] = {**chosen.as_params()}
+    return job_start(kind=KIND, started_by=started_by, params=params, total=total)
 
 
 def crosscheck_job_run(job: Job) -> JobEnd:
