@@ -85,21 +85,32 @@ def test_a_page_costs_the_same_queries_at_two_sizes(manager_client, django_asser
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
-def test_a_large_cohort_is_a_job_that_makes_the_csv(manager_client, settings, django_capture_on_commit_callbacks):
+def test_a_large_cohort_is_a_job_that_makes_the_csv(
+    manager_client, admin_user, client, settings, django_capture_on_commit_callbacks
+):
     settings.CROSSCHECK_INLINE_MAX = 3
     _apprentices(5)
 
     page = manager_client.get(reverse("bksb:crosscheck")).content.decode()
     refused = manager_client.get(reverse("bksb:crosscheck_csv"))
     with django_capture_on_commit_callbacks(execute=True):
-        manager_client.post(reverse("bksb:crosscheck_job"), {"provision": "apprenticeships"})
+        window = manager_client.post(
+            reverse("bksb:crosscheck_job"), {"provision": "apprenticeships"}, headers={"HX-Request": "true"}
+        ).content.decode()
 
     assert "5 records are checked: more than the page checks at once (3)." in page
     assert refused.status_code == 302
+    assert 'id="job-window"' in window
+    assert "ILR cross-check" in window
     job = Job.objects.get(kind="bksb_ilr_crosscheck")
+    finished = manager_client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert "15 findings for 5 records: download the CSV." in finished
+    assert "Download the ILR cross-check (CSV)" in finished
     assert (job.status, job.done, job.total, job.params) == ("succeeded", 5, 5, {"provision": "apprenticeships"})
     download = manager_client.get(reverse("bksb:crosscheck_job_download", args=[job.pk]))
     rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
     codes = ("english_no_initial_assessment", "maths_no_initial_assessment", "apprentice_no_decision")
     assert [(r[0], r[2]) for r in rows[1:]] == [(code, f"AP{n:04d}") for n in range(5) for code in codes]
     assert crosscheck_csv_path(job).stat().st_mode & 0o777 == 0o600
+    client.force_login(admin_user)  # only the person who started it downloads it
+    assert client.get(reverse("bksb:crosscheck_job_download", args=[job.pk])).status_code == 404
