@@ -1,6 +1,6 @@
 """The bksb integration: its parts, lowest first, are api, models, config, decisions, levels, accounts, sync, matching,
-creation, unmatched, results, evidence, induction, then the screens (web/ and each feature's views/), and on top
-tasks.py, urls.py, the commands and this module (see tests/architecture/test_layout.py)."""
+creation, unmatched, results, crosscheck, evidence, induction, then the screens (web/ and each feature's views/), and
+on top tasks.py, urls.py, the commands and this module (see tests/architecture/test_layout.py)."""
 
 from django.apps import AppConfig
 
@@ -18,6 +18,7 @@ class BksbIntegrationConfig(AppConfig):
         from bksb_integration.config.connection import budget_provider_register
         from bksb_integration.creation.intake import after_learners_imported
         from bksb_integration.creation.users_job import BKSB_USERS_CREATE
+        from bksb_integration.crosscheck.report_job import BKSB_ILR_CROSSCHECK
         from bksb_integration.decisions.views.list_columns import list_judgements_register
         from bksb_integration.evidence.packs_job import BKSB_EVIDENCE_PACKS
         from bksb_integration.induction.status_store import status_facts_changed
@@ -28,6 +29,7 @@ class BksbIntegrationConfig(AppConfig):
         from bksb_integration.matching.links_job import BKSB_MATCH_LINK
         from bksb_integration.matching.match_job import BKSB_MATCH
         from bksb_integration.models.induction import assessment_facts_changed
+        from bksb_integration.results.views import list_rushed
         from bksb_integration.sync.budget import budget_throttle
         from bksb_integration.sync.get_results import runs_sweep
         from bksb_integration.web import learner_list
@@ -42,6 +44,7 @@ class BksbIntegrationConfig(AppConfig):
         for kind in (BKSB_USERS_CREATE, BKSB_MATCH, BKSB_MATCH_LINK, BKSB_LEVELS_REFRESH, BKSB_EVIDENCE_PACKS):
             job_kind_register(kind)
         job_kind_register(BKSB_INVITES_SEND)
+        job_kind_register(BKSB_ILR_CROSSCHECK)
 
         # The download runs are swept with the jobs, by the one sweeper (jobs.sweepers).
         sweeper_register("download runs", runs_sweep)
@@ -61,6 +64,7 @@ class BksbIntegrationConfig(AppConfig):
         list_status.register()
         list_levels_register()
         list_judgements_register()
+        list_rushed.register()
 
         # Operations (issue 22): /health/ready asks whether bksb is ready; /metrics reads the runs.
         from bksb_integration.config.health import bksb_health

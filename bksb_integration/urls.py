@@ -2,6 +2,7 @@ from django.urls import path
 
 from bksb_integration.creation.views import automatic as auto_create_page
 from bksb_integration.creation.views import users
+from bksb_integration.crosscheck.views import report as crosscheck
 from bksb_integration.decisions.views import record as decisions
 from bksb_integration.evidence import views as evidence
 from bksb_integration.induction.views import board as induction_board
@@ -118,4 +119,13 @@ urlpatterns = [
     # Management > BKSB > Reports: a cohort's levels as charts and tables, and as CSV (web/reports.py).
     path("management/bksb/reports/", reports.reports, name="reports"),
     path("management/bksb/reports/report.csv", reports.reports_csv, name="reports_csv"),
+    # Management > BKSB > ILR cross-check: the findings, their CSV, a large cohort's report as a job.
+    path("management/bksb/ilr-crosscheck/", crosscheck.crosscheck, name="crosscheck"),
+    path("management/bksb/ilr-crosscheck/report.csv", crosscheck.crosscheck_csv, name="crosscheck_csv"),
+    path("management/bksb/ilr-crosscheck/job/", crosscheck.crosscheck_job, name="crosscheck_job"),
+    path(
+        "bksb/ilr-crosscheck/<int:job_id>/download/",
+        crosscheck.crosscheck_job_download,
+        name="crosscheck_job_download",
+    ),
 ]

@@ -294,6 +294,9 @@ EVIDENCE_MIN_FREE_MB = env.int("EVIDENCE_MIN_FREE_MB", default=500)
 # report): at most this many records per job from a screen; more is `bksb_match --all` or
 # `bksb_create_user --all-unlinked`. Each person has one unfinished job of each kind.
 BKSB_SELECTION_MAX_RECORDS = env.int("BKSB_SELECTION_MAX_RECORDS", default=10000)
+# Management > BKSB > ILR cross-check checks up to this many records on the page; a larger cohort's report is
+# made by a job (its CSV), so no web request checks more.
+CROSSCHECK_INLINE_MAX = env.int("CROSSCHECK_INLINE_MAX", default=2000)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -100,6 +100,11 @@ def can_view_bksb_reports(user: AnyUser) -> bool:
     return can_see_bksb(user) and can_view_learners(user)
 
 
+def can_see_ilr_crosscheck(user: AnyUser) -> bool:
+    """Management > BKSB > ILR cross-check: grades, FAMs and aims against bksb, so prior attainment too."""
+    return can_view_bksb_reports(user) and can_view_prior_attainment(user)
+
+
 # -- Rights combined with the records: a page or job that names learners needs View learners too. ----------
 
 

@@ -44,6 +44,8 @@ from bksb_integration.models import (
     SkillResult,
 )
 from bksb_integration.models.results import AssessmentResult
+from bksb_integration.results.rushed import RushedThresholds, rushed_sessions_for, rushed_words
+from bksbmis.dates import uk_datetime
 from learners.models import Learner
 
 NEVER_EDITED = (
@@ -87,6 +89,9 @@ class EvidenceContent:
     # Finished sessions (SessionIds) whose skills report is stored, and those whose report is still to come.
     skills_held: list[int] = field(default_factory=list)
     skills_to_come: list[int] = field(default_factory=list)
+    # Finished sessions completed unusually fast (results/rushed.py), each in words, and the thresholds in words.
+    rushed: list[str] = field(default_factory=list)
+    rushed_thresholds: str = ""
     # What staff recorded beside the results (never part of the fingerprint): every English and maths decision,
     # superseded ones included and marked, and every professional judgement, newest first.
     decisions: list[Decision] = field(default_factory=list)
@@ -146,6 +151,8 @@ def evidence_content(
     held, to_come = _skills_coverage(learner)
     history = decision_history(learner=learner)
     entries = [entry for subject in history.values() for entry in subject]
+    rushed_thresholds = RushedThresholds.load()
+    rushed = rushed_sessions_for([learner.pk], rushed_thresholds).get(learner.pk, [])
     return EvidenceContent(
         learner=learner,
         made_at=timezone.now(),
@@ -164,6 +171,21 @@ def evidence_content(
         decisions=[entry.decision for entry in entries],
         superseded={entry.decision.pk: entry.superseded_by.pk for entry in entries if entry.superseded_by},
         judgements=judgement_history(learner=learner),
+        rushed=[_rushed_line(session) for session in rushed],
+        rushed_thresholds=(
+            f"{rushed_thresholds.initial_minutes} min for an initial assessment, "
+            f"{rushed_thresholds.diagnostic_minutes} min for a diagnostic"
+        ),
+    )
+
+
+def _rushed_line(session: AssessmentSession) -> str:
+    """ "SessionId 9913, Maths initial assessment, 1 Sep 2026 10:00 BST to 10:04 BST: completed unusually ..."."""
+    started, finished = (uk_datetime(t) if t else "—" for t in (session.started_at, session.completed_at))
+    words = rushed_words(session)
+    return (
+        f"SessionId {session.session_id}, {session.get_course_subject_display()} "
+        f"{session.get_assessment_type_display().lower()}, {started} to {finished}: {words[0].lower()}{words[1:]}"
     )
 
 

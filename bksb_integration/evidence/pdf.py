@@ -145,6 +145,7 @@ def evidence_pdf(content: EvidenceContent) -> bytes:
     _results(pdf, "Initial assessment results", content.initial, diagnostic=False, in_effect=content.bksb_user_id)
     _results(pdf, "Diagnostic results", content.diagnostic, diagnostic=True, in_effect=content.bksb_user_id)
     _skills(pdf, content)
+    _rushed(pdf, content)
     _integrity(pdf, content)
     _appendix(pdf)
     return bytes(pdf.output())
@@ -328,6 +329,17 @@ def _skills(pdf: _Pack, content: EvidenceContent) -> None:
         (20, 70, 40, 25, 35),
         where=[f"Per-skill breakdown, SessionId {s.session_id}" for s in content.skills],
     )
+
+
+def _rushed(pdf: _Pack, content: EvidenceContent) -> None:
+    pdf.heading("Assessments completed unusually fast")
+    threshold = f"Marked when a finished session took less than {content.rushed_thresholds} (the college's setting)."
+    if not content.rushed:
+        pdf.para(f"No finished assessment session was completed unusually fast. {threshold}")
+        return
+    pdf.para(threshold)
+    for line in content.rushed:
+        pdf.para(line)
 
 
 def _integrity(pdf: _Pack, content: EvidenceContent) -> None:

@@ -1,19 +1,21 @@
 """The Induction board: a cohort's records by assessment stage, with counts per subject and step.
 
-Four queries whatever the cohort: the cohort's ids and steps in name order (from
+Six queries whatever the cohort: the cohort's ids and steps in name order (from
 which every count, and the first few names of each stage, come; the rest is a link
-to the filtered list), the records named, their statuses with dates, and the watch list.
+to the filtered list), the records named, their statuses with dates, the watch list,
+and the named records' rushed sessions (with the thresholds).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
 from bksb_integration.induction.status import SUBJECTS, AssessmentStatus, stage_of
 from bksb_integration.induction.status_read import assessment_statuses, steps_in_name_order
-from bksb_integration.models import Stage, Step, Subject, WatchEntry
+from bksb_integration.models import AssessmentSession, Stage, Step, Subject, WatchEntry
+from bksb_integration.results.rushed import rushed_sessions_for, rushed_words
 from learners.models import Learner
 
 NAMES_SHOWN = 100
@@ -24,6 +26,7 @@ class BoardLine:
     learner: Learner
     status: AssessmentStatus
     watch: WatchEntry | None
+    rushed: list[str] = field(default_factory=list)  # "Maths initial assessment: completed unusually fast ..."
 
 
 @dataclass(frozen=True)
@@ -69,12 +72,18 @@ def induction_board(*, cohort: QuerySet[Learner], shown: int = NAMES_SHOWN) -> B
     watches = {
         entry.learner_id: entry for entry in WatchEntry.objects.filter(learner_id__in=ids, ended_at__isnull=True)
     }
+    rushed = rushed_sessions_for(ids)
     columns = [
         BoardColumn(
             stage,
             len(learner_ids),
             [
-                BoardLine(learners[learner_id], statuses[learner_id], watches.get(learner_id))
+                BoardLine(
+                    learners[learner_id],
+                    statuses[learner_id],
+                    watches.get(learner_id),
+                    [_rushed_line(session) for session in rushed.get(learner_id, [])],
+                )
                 for learner_id in learner_ids[:shown]
                 if learner_id in learners
             ],
@@ -83,3 +92,9 @@ def induction_board(*, cohort: QuerySet[Learner], shown: int = NAMES_SHOWN) -> B
     ]
     counts = [SubjectCounts(subject.label, list(subjects[subject].items())) for subject in SUBJECTS]
     return Board(total, columns, counts)
+
+
+def _rushed_line(session: AssessmentSession) -> str:
+    return f"{session.get_course_subject_display()} {session.get_assessment_type_display().lower()}: " + (
+        rushed_words(session)[0].lower() + rushed_words(session)[1:]
+    )

@@ -90,6 +90,8 @@ class AimFact:
     comp_status: int
     english_hours: int | None
     maths_hours: int | None
+    seq: int = 0  # AimSeqNumber
+    start_date: dt.date | None = None
 
 
 def aims_for(learner_ids: Iterable[int]) -> dict[int, list[AimFact]]:
@@ -111,6 +113,8 @@ def aims_for(learner_ids: Iterable[int]) -> dict[int, list[AimFact]]:
                 aim.comp_status,
                 aim.planned_english_hours,
                 aim.planned_maths_hours,
+                aim.aim_seq_number,
+                aim.start_date,
             )
         )
     return found

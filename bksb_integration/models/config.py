@@ -99,6 +99,10 @@ class BksbSettings(models.Model):
     watch_interval_minutes = models.PositiveIntegerField("Poll watched records every (minutes)", default=10)
     watch_hours_start = models.TimeField("Poll from (UK time)", default=dt.time(8, 0))
     watch_hours_end = models.TimeField("Poll until (UK time)", default=dt.time(18, 0))
+    # Rushed assessments: a finished V5 session shorter than this is "completed unusually fast" (results/rushed.py).
+    # bksb gives no expected time for an assessment, so the defaults are minutes per assessment type.
+    rushed_initial_minutes = models.PositiveIntegerField("Initial assessment finished in under (minutes)", default=10)
+    rushed_diagnostic_minutes = models.PositiveIntegerField("Diagnostic finished in under (minutes)", default=15)
     # Creating bksb users automatically for new eligible records (accounts/auto_create.py), off by default.
     auto_create_users = models.BooleanField("Create bksb users automatically", default=False)
     auto_create_invite = models.BooleanField("Send each new user an invite", default=False)

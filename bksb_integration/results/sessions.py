@@ -7,12 +7,13 @@ The skills profile of a subject is the latest measured level of each component
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
 from bksb_integration.models import AssessmentSession, SkillResult
 from bksb_integration.models.mappings import LEVEL_RANK, Level
+from bksb_integration.results.rushed import RushedThresholds, rushed_words, session_rushed
 from learners.models import Learner
 
 # The chart's geometry, in SVG user units.
@@ -55,17 +56,20 @@ class SkillsProfile:
 class LearnerSessions:
     sessions: list[AssessmentSession]
     profiles: list[SkillsProfile]
+    rushed: dict[int, str] = field(default_factory=dict)  # session pk: "Completed unusually fast: ..."
 
 
-def learner_sessions(*, learner: Learner) -> LearnerSessions:
-    """A learner's sessions, newest first, each with its skills; and a skills profile per subject."""
+def learner_sessions(*, learner: Learner, thresholds: RushedThresholds | None = None) -> LearnerSessions:
+    """A learner's sessions, newest first, each with its skills; a skills profile per subject; the rushed ones."""
     skills = Prefetch("skills", queryset=SkillResult.objects.order_by("pk"))
     sessions = list(
         AssessmentSession.objects.filter(learner=learner)
         .order_by("-started_at", "-session_id")
         .prefetch_related(skills)
     )
-    return LearnerSessions(sessions, _profiles(sessions))
+    thresholds = thresholds or RushedThresholds.load()
+    rushed = {s.pk: rushed_words(s) for s in sessions if session_rushed(s, thresholds)}
+    return LearnerSessions(sessions, _profiles(sessions), rushed)
 
 
 def _profiles(sessions: list[AssessmentSession]) -> list[SkillsProfile]:

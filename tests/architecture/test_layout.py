@@ -30,6 +30,7 @@ PARTS = [
     "creation",
     "unmatched",
     "results",
+    "crosscheck",
     "evidence",
     "induction",
     "web",

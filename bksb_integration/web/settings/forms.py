@@ -120,6 +120,19 @@ class DownloadOptionsForm(forms.ModelForm[BksbSettings]):
         label="Also include learners whose end date is within (days)", min_value=0, max_value=3650
     )
     run_history_days = forms.IntegerField(label="Keep run history for (days)", min_value=1, max_value=3650)
+    rushed_initial_minutes = forms.IntegerField(
+        label="Initial assessment finished in under (minutes)",
+        min_value=0,
+        max_value=600,
+        help_text="A finished English or maths initial assessment session shorter than this is marked “completed "
+        "unusually fast: consider a retake”. 0 marks none.",
+    )
+    rushed_diagnostic_minutes = forms.IntegerField(
+        label="Diagnostic finished in under (minutes)",
+        min_value=0,
+        max_value=600,
+        help_text="The same for a diagnostic session. bksb gives no expected time, so these are the college's own.",
+    )
 
     class Meta:
         model = BksbSettings
@@ -129,6 +142,8 @@ class DownloadOptionsForm(forms.ModelForm[BksbSettings]):
             "eligible_end_within_days",
             "include_applicants",
             "run_history_days",
+            "rushed_initial_minutes",
+            "rushed_diagnostic_minutes",
         ]
 
 

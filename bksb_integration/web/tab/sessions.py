@@ -18,6 +18,7 @@ from bksb_integration.api.client import ClientOptions
 from bksb_integration.api.errors import BksbError
 from bksb_integration.config.connection import REQUEST_CLIENT_OPTIONS, BksbNotReady, bksb_client
 from bksb_integration.models import AssessmentSession, BksbSettings, WatchEntry
+from bksb_integration.results.rushed import RushedThresholds
 from bksb_integration.results.sessions import learner_sessions
 from bksb_integration.results.skills_export import skills_csv_lines, skills_filename
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
@@ -29,9 +30,9 @@ from permissions.decorators import StaffRequest
 from permissions.guards import bksb_view
 
 
-def sessions_context(learner: Learner) -> dict[str, Any]:
+def sessions_context(learner: Learner, settings: BksbSettings) -> dict[str, Any]:
     """What the tab's results section shows of the learner's sessions and skills (two queries)."""
-    return {"v5": learner_sessions(learner=learner)}
+    return {"v5": learner_sessions(learner=learner, thresholds=RushedThresholds.load(settings))}
 
 
 def watch_entry(learner: Learner) -> WatchEntry | None:

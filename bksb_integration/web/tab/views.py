@@ -27,7 +27,7 @@ from bksb_integration.induction.status_read import assessment_status
 from bksb_integration.levels.funding import Thresholds, decisions_of
 from bksb_integration.levels.learner_results import learner_results, subject_summary
 from bksb_integration.levels.queries import levels_for, tags_for
-from bksb_integration.models import BksbLink, Decision, Run, RunLearner
+from bksb_integration.models import BksbLink, BksbSettings, Decision, Run, RunLearner
 from bksb_integration.results.export import csv_lines, export_filename
 from bksb_integration.results.tables_doc import tables_documentation
 from bksb_integration.sync.download import failure_message
@@ -83,6 +83,7 @@ def _status(learner: Learner) -> dict[str, Any]:
 def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
     results = learner_results(learner=learner)
     whole = lists_shown_whole(request.GET)
+    settings = BksbSettings.load()  # read once: the funding flags' thresholds, the rushed sessions' minutes
     active = (
         RunLearner.objects.filter(learner=learner, run__kind=Run.Kind.BKSB_RESULTS, status__in=ACTIVE)
         .order_by("-pk")
@@ -98,6 +99,7 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
         **levels_context(
             learner,
             may_see_attainment=access.can_view_prior_attainment(request.user),
+            settings=settings,
             em_decisions=decisions["latest_decisions"],
         ),
         "assessment": assessment_status(learner=learner),
@@ -105,18 +107,22 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
         "whole_query": whole_query(whole),
         "active_run_id": active,
         **_status(learner),
-        **sessions_context(learner),
+        **sessions_context(learner, settings),
     }
 
 
 def levels_context(
-    learner: Learner, *, may_see_attainment: bool, em_decisions: dict[str, Decision] | None = None
+    learner: Learner,
+    *,
+    may_see_attainment: bool,
+    settings: BksbSettings,
+    em_decisions: dict[str, Decision] | None = None,
 ) -> dict[str, Any]:
     """The tab's tags and funding flags, each naming the facts it rests on (five queries, six without the
     latest English and maths decisions); prior attainment facts, and the flags withheld for them, only for staff
     with View prior attainment."""
     levels = levels_for([learner.pk]).get(learner.pk, {})
-    decisions = decisions_of(learner, levels, Thresholds.load(), em_decisions=em_decisions)
+    decisions = decisions_of(learner, levels, Thresholds.load(settings), em_decisions=em_decisions)
     return {
         "level_rows": [levels[subject] for subject in sorted(levels)],
         "level_tags": tags_for([learner.pk]).get(learner.pk, []),

@@ -270,6 +270,8 @@ def test_download_options_are_saved(client, admin_user):
         "eligible_learning_statuses": ["in_learning", "break_in_learning"],
         "eligible_end_within_days": "10",
         "run_history_days": "30",
+        "rushed_initial_minutes": "10",
+        "rushed_diagnostic_minutes": "15",
     }
     assert client.post(reverse("bksb:download_options"), data).status_code == 302
     settings = BksbSettings.load()

@@ -1,0 +1,1 @@
+"""The ILR cross-check's screen: Management > BKSB > ILR cross-check, its CSV and its job's download."""
