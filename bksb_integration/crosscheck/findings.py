@@ -9,7 +9,7 @@ Skills aim at a level held, no initial assessment before the start. The rest are
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -28,7 +28,7 @@ from bksb_integration.crosscheck.rules import (
 from bksb_integration.levels import learner_facts as facts
 from bksb_integration.levels.funding import RaisedFlag, Thresholds, flags_of
 from bksb_integration.levels.funding_rules import COF_MINIMUM_HOURS, level_label
-from bksb_integration.models import LearnerLevel, ResultList
+from bksb_integration.models import Decision, LearnerLevel, ResultList
 from bksb_integration.models.mappings import LEVEL_RANK
 from bksbmis.dates import uk_date
 from learners.models import Learner, ProvisionType
@@ -90,11 +90,11 @@ def findings_of(
     levels: Mapping[str, LearnerLevel],
     aims: list[facts.AimFact],
     thresholds: Thresholds,
-    decided: Collection[int],
+    decisions: Mapping[str, Decision],
 ) -> list[Finding]:
-    """Every finding of one record, in the rules' order; `decided`: the ids of records with an English and maths
-    decision recorded (the decision record's latest_decisions, joined at merge)."""
-    raised = {flag.flag.code: flag for flag in flags_of(learner, levels, thresholds, aims)}
+    """Every finding of one record, in the rules' order; `decisions`: its latest current English and maths
+    decision by subject (the decision record's latest_decisions, read for a whole batch)."""
+    raised = {flag.flag.code: flag for flag in flags_of(learner, levels, thresholds, aims, em_decisions=decisions)}
     found: list[Finding] = []
     for subject in (ENGLISH, MATHS):
         found += _grade_without_edf(learner, subject)
@@ -104,7 +104,7 @@ def findings_of(
         found += _hours_below_minimum(learner, subject, raised.get(f"{subject}_cof_hours"))
         found += _no_initial(learner, subject, raised.get(f"{subject}_no_initial"))
         found += _aims_without_result(learner, subject, aims, levels.get(subject))
-    found += apprentice_without_decision(learner, decided)
+    found += apprentice_without_decision(learner, decisions)
     return sorted(found, key=lambda f: (RULE_ORDER[f.code], f.aim_seq_number or 0))
 
 
@@ -209,9 +209,9 @@ def _aims_without_result(
     ]
 
 
-def apprentice_without_decision(learner: Learner, decided: Collection[int]) -> list[Finding]:
-    """A 19+ apprentice (age as the funding rules count it) with no English and maths decision recorded."""
-    if learner.provision_type != ProvisionType.APPRENTICESHIPS or learner.pk in decided:
+def apprentice_without_decision(learner: Learner, decisions: Mapping[str, Decision]) -> list[Finding]:
+    """A 19+ apprentice (age as the funding rules count it) without a current decision for English and for maths."""
+    if learner.provision_type != ProvisionType.APPRENTICESHIPS or all(s in decisions for s in (ENGLISH, MATHS)):
         return []
     age = facts.age_of(learner)
     if not age.adult:

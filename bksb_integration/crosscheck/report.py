@@ -14,7 +14,7 @@ writes the CSV a chunk at a time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,9 +24,8 @@ from bksb_integration.crosscheck.findings import Finding, findings_of
 from bksb_integration.crosscheck.rules import RULES_BY_CODE, SUBJECT_WORDS
 from bksb_integration.decisions.record import latest_decisions
 from bksb_integration.levels import learner_facts as facts
-from bksb_integration.levels.funding import Thresholds
+from bksb_integration.levels.funding import Thresholds, decisions_by_subject
 from bksb_integration.levels.queries import levels_for
-from bksb_integration.models import Subject
 from bksbmis.csv_export import csv_lines
 from learners.models import Learner, LearningAim, ProvisionType
 
@@ -81,25 +80,18 @@ def learners_checked(*, provision: str = "") -> QuerySet[Learner]:
     return records.order_by("learner_ref", "pk")
 
 
-def learners_with_decision(learner_ids: Collection[int]) -> set[int]:
-    """The records among these with a current decision recorded for English and for maths (one query)."""
-    latest = latest_decisions(learner_ids)
-    subjects = (Subject.ENGLISH.value, Subject.MATHS.value)
-    return {pk for pk in learner_ids if all((pk, subject) in latest for subject in subjects)}
-
-
 def findings_for(
     learners: Sequence[Learner], *, thresholds: Thresholds, chosen: FindingFilter = FindingFilter()
 ) -> list[Finding]:
     """The findings of a batch of records: four queries whatever its size (levels, aims and mapping, decisions)."""
     ids = [learner.pk for learner in learners]
-    levels, aims, decided = levels_for(ids), facts.aims_for(ids), learners_with_decision(ids)
+    levels, aims, latest = levels_for(ids), facts.aims_for(ids), latest_decisions(ids)
     return [
         finding
         for learner in learners
         for finding in findings_of(
             learner, levels=levels.get(learner.pk, {}), aims=aims.get(learner.pk, []), thresholds=thresholds,
-            decided=decided,
+            decisions=decisions_by_subject(latest, learner.pk),
         )
         if chosen.keeps(finding)
     ]  # fmt: skip

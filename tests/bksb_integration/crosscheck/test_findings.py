@@ -9,6 +9,7 @@ import pytest
 from bksb_integration.crosscheck.findings import apprentice_without_decision
 from bksb_integration.crosscheck.report import findings_for
 from bksb_integration.crosscheck.rules import EDF_GRADES
+from bksb_integration.decisions.record import decision_record
 from bksb_integration.levels.funding import Thresholds
 from learners.models import Learner
 from tests.factories import LearnerFactory
@@ -113,5 +114,10 @@ def test_every_19_plus_apprentice_is_found_without_a_decision_until_one_is_recor
     found = {f.learner_id for f in findings if f.code == "apprentice_no_decision"}
 
     assert found == {a.pk for a in apprentices} | {nineteen_on_31_august.pk}
-    assert apprentice_without_decision(apprentices[0], decided={apprentices[0].pk}) == []
-    assert apprentice_without_decision(eighteen, decided=set()) == []
+    both = {subject: decision_record(
+        learner=apprentices[0], subject=subject, kind="opted_out", decided_on=dt.date(2025, 9, 1),
+        discussed_by="Jo Tutor", recorded_by=None,
+    ) for subject in ("english", "maths")}  # fmt: skip
+    assert apprentice_without_decision(apprentices[0], both) == []
+    assert len(apprentice_without_decision(apprentices[0], {"english": both["english"]})) == 1
+    assert apprentice_without_decision(eighteen, {}) == []
