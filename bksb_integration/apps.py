@@ -19,6 +19,7 @@ class BksbIntegrationConfig(AppConfig):
         from bksb_integration.creation.intake import after_learners_imported
         from bksb_integration.creation.users_job import BKSB_USERS_CREATE
         from bksb_integration.evidence.packs_job import BKSB_EVIDENCE_PACKS
+        from bksb_integration.evidence.sample_job import BKSB_AUDIT_SAMPLE
         from bksb_integration.induction.status_store import status_facts_changed
         from bksb_integration.induction.views import list_status
         from bksb_integration.levels.recompute_job import BKSB_LEVELS_REFRESH
@@ -41,6 +42,7 @@ class BksbIntegrationConfig(AppConfig):
         for kind in (BKSB_USERS_CREATE, BKSB_MATCH, BKSB_MATCH_LINK, BKSB_LEVELS_REFRESH, BKSB_EVIDENCE_PACKS):
             job_kind_register(kind)
         job_kind_register(BKSB_INVITES_SEND)
+        job_kind_register(BKSB_AUDIT_SAMPLE)
 
         # The download runs are swept with the jobs, by the one sweeper (jobs.sweepers).
         sweeper_register("download runs", runs_sweep)

@@ -109,4 +109,11 @@ urlpatterns = [
     # Management > BKSB > Reports: a cohort's levels as charts and tables, and as CSV (web/reports.py).
     path("management/bksb/reports/", reports.reports, name="reports"),
     path("management/bksb/reports/report.csv", reports.reports_csv, name="reports_csv"),
+    # Management > BKSB > Audit sample: the auditor's sample pack, a zip made by a job (evidence/sample_job.py).
+    path("management/bksb/audit-sample/", evidence.audit_sample, name="audit_sample"),
+    path(
+        "management/bksb/audit-sample/<int:job_id>/download/",
+        evidence.audit_sample_download,
+        name="audit_sample_download",
+    ),
 ]

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import pluralize
 
+from jobs.kinds import job_kind
 from jobs.selectors import job_unfinished
 from permissions.access import AnyUser
 
@@ -36,8 +37,9 @@ def evidence_packs_refusal(*, kind: str, count: int, started_by: AnyUser) -> str
     waiting = job_unfinished(kind=kind, started_by=started_by)
     if waiting is not None:
         return (
-            f"Your evidence packs job {waiting.pk} ({intcomma(waiting.done)} of {intcomma(waiting.total)} "
-            f"record{pluralize(waiting.total)}) is still {waiting.get_status_display().lower()}: "
+            f"Your {job_kind(kind).title.lower()} job {waiting.pk} "
+            f"({intcomma(waiting.done)} of {intcomma(waiting.total)} record{pluralize(waiting.total)}) "
+            f"is still {waiting.get_status_display().lower()}: "
             "each person has one at a time. Start the next once it has finished."
         )
     return disk_refusal(needed=count * PACK_BYTES)

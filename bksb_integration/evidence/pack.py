@@ -5,7 +5,9 @@ English and maths decisions. The pack (rendered by results/evidence_pdf.py)
 shows the record, the bksb user in effect, every stored initial and diagnostic
 result with its bksb identity and dates, the per-skill breakdown where one was
 stored, the levels summary, tags and funding flags with the results they rest
-on, and a SHA-256 fingerprint of the raw items as bksb sent them.
+on, and a SHA-256 fingerprint of the raw items as bksb sent them. When the
+person making it holds View prior attainment, it also shows the record's ULN,
+GCSE grades, prior attainment, learner FAMs and learning aims (learners/record_attainment.py).
 
 The fingerprint is the SHA-256 of this JSON, encoded as UTF-8: an array of
 {"list", "bksb_user_id", "session_id", "assessment_id", "raw"} objects, one per
@@ -33,6 +35,7 @@ from bksb_integration.levels.queries import levels_for, tags_for
 from bksb_integration.models import AssessmentSession, BksbLink, EvidencePack, LearnerLevel, LearnerTag, SkillResult
 from bksb_integration.models.results import AssessmentResult
 from learners.models import Learner
+from learners.record_attainment import AttainmentShown, learner_attainment
 
 NEVER_EDITED = (
     "Results are never editable in bksbmis: no screen, command or import changes what bksb sent. A result is "
@@ -75,6 +78,8 @@ class EvidenceContent:
     # Finished sessions (SessionIds) whose skills report is stored, and those whose report is still to come.
     skills_held: list[int] = field(default_factory=list)
     skills_to_come: list[int] = field(default_factory=list)
+    # Prior attainment and aims, only when the person making the pack holds View prior attainment.
+    attainment: AttainmentShown | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -110,9 +115,12 @@ def raw_items_fingerprint(results: Iterable[tuple[str, AssessmentResult]]) -> st
 
 
 def evidence_content(
-    *, learner: Learner, made_by: User | None, thresholds: Thresholds | None = None
+    *, learner: Learner, made_by: User | None, thresholds: Thresholds | None = None, with_attainment: bool = False
 ) -> EvidenceContent:
-    """Read a record's evidence (pass thresholds when making many packs, to read the settings once)."""
+    """Read a record's evidence (pass thresholds when making many packs, to read the settings once).
+
+    with_attainment: the maker holds View prior attainment (permissions.access), so the pack shows it (two queries).
+    """
     results = learner_results(learner=learner)
     levels = levels_for([learner.pk]).get(learner.pk, {})
     username, source = username_in_effect(learner)
@@ -134,6 +142,7 @@ def evidence_content(
         skills=skills,
         skills_held=held,
         skills_to_come=to_come,
+        attainment=learner_attainment(learner=learner) if with_attainment else None,
     )
 
 

@@ -8,6 +8,7 @@ records, and each count links back to the list filtered to the cohort and that c
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count
@@ -33,7 +34,7 @@ from learners.listing import list_filter
 from learners.models import Kind, LearningStatus, ProvisionType, SystemStatus
 from learners.programme_filters import NOT_KNOWN
 from learners.selectors import LearnerFilters, learner_filters_from, learner_search
-from permissions.access import can_view_bksb_reports, can_view_prior_attainment
+from permissions.access import AnyUser, can_view_bksb_reports, can_view_prior_attainment
 from permissions.decorators import StaffRequest, staff_required
 
 # The cohort form's fields: the list's own, then these registered filters.
@@ -92,6 +93,22 @@ def _carried(params: dict[str, str]) -> list[tuple[str, str, str]]:
     return carried
 
 
+def cohort_form_context(filters: LearnerFilters, user: AnyUser) -> dict[str, Any]:
+    """What the cohort form (levels/_cohort_fields.html) shows: the Reports page's, and the Audit sample's draw."""
+    selects = [
+        registered
+        for name in COHORT_SELECTS
+        if (registered := list_filter(name)) is not None and registered.visible_to(user)
+    ]
+    return {
+        "filters": filters,
+        "carried": _carried(cohort_params(filters)),
+        "cohort_selects": [(select, filters.value(select.param), select.choices()) for select in selects],
+        "learning_statuses": LearningStatus.choices,
+        "kinds": Kind.choices,
+    }
+
+
 @staff_required(can_view_bksb_reports)
 def reports(request: StaffRequest) -> HttpResponse:
     filters = learner_filters_from(request.GET, request.user)
@@ -101,24 +118,15 @@ def reports(request: StaffRequest) -> HttpResponse:
     def link_for(extra: Filter) -> str:
         return list_link(params, extra)
 
-    selects = [
-        registered
-        for name in COHORT_SELECTS
-        if (registered := list_filter(name)) is not None and registered.visible_to(request.user)
-    ]
     context = {
+        **cohort_form_context(filters, request.user),
         "report": report,
-        "filters": filters,
         "sections": [(section, table_rows(section, link_for)) for section in sections(report)],
         "chart_data": chart_data(report, link_for),
         "grid_tables": grid_tables(report),
         "flag_rows": flag_rows(report, link_for),
         "querystring": urlencode(params),
         "list_url": list_link(params),
-        "carried": _carried(params),
-        "cohort_selects": [(select, filters.value(select.param), select.choices()) for select in selects],
-        "learning_statuses": LearningStatus.choices,
-        "kinds": Kind.choices,
         "provision_rows": _provision_rows(filters, params) if can_view_prior_attainment(request.user) else None,
     }
     return render(request, "bksb_integration/levels/reports.html", context)
