@@ -42,7 +42,7 @@ def cover_pdf(*, job: Job, lines: Sequence[ManifestLine], made_by: str, made_at:
         pdf.grid(
             ("Reference", "ULN", "File", "SHA-256"),
             [(line.reference, line.uln or "—", line.file, line.sha256) for line in packs],
-            (24, 20, 56, 90),
+            (22, 20, 42, 106),
             where=[f"Evidence packs, {line.reference}" for line in packs],
         )
     missed = [line for line in lines if not line.file]
