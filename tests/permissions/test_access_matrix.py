@@ -47,6 +47,7 @@ OBJECT_OF = {
     "bksb:tag_rule_edit": "tag_rule",
     "bksb:tag_rule_delete": "tag_rule",
     "bksb:evidence_packs_download": "evidence_job",
+    "bksb:audit_sample_download": "sample_job",
     "bksb:run_status": "learner_run",
     "signin:factor_reset": "tutor",
     "signin:group_claim_delete": "group_claim",
@@ -54,6 +55,9 @@ OBJECT_OF = {
 
 # name: codes for (anonymous, learner, outsider, tutor, manager, admin)
 EXPECTED: dict[str, tuple[int, ...]] = {
+    "bksb:audit_sample": (302, 403, 403, 200, 200, 200),
+    # Only the person who made the sample downloads it (the admin here; its zip is not on the disk: 404 for all).
+    "bksb:audit_sample_download": (302, 403, 403, 404, 404, 404),
     "bksb:auto_create": (302, 403, 403, 403, 403, 200),
     "bksb:create_user": (302, 403, 403, 403, 200, 200),
     "bksb:download": (302, 403, 403, 405, 405, 405),
@@ -170,6 +174,7 @@ def world(roles, admin_user, manager, tutor, outsider, web_user, learner) -> dic
     RunLearner.objects.create(run=learner_run, learner=learner)
     match_job = Job.objects.create(kind="bksb_match", status=Job.Status.SUCCEEDED, started_by=admin_user)
     evidence_job = Job.objects.create(kind="bksb_evidence_packs", status=Job.Status.SUCCEEDED, started_by=admin_user)
+    sample_job = Job.objects.create(kind="bksb_audit_sample", status=Job.Status.SUCCEEDED, started_by=admin_user)
     suggestion = MatchSuggestion.objects.create(
         job=match_job, learner=learner, username="amira.khan", bksb_user_id=7, reason="first.last", strength="strong"
     )
@@ -182,6 +187,7 @@ def world(roles, admin_user, manager, tutor, outsider, web_user, learner) -> dic
         "subject_mapping": SubjectMapping.objects.create(course_subject="TESTMATHS", subject="maths").pk,
         "tag_rule": TagRule.objects.create(name="Maths support", subject="maths", levels=["entry_1"]).pk,
         "evidence_job": evidence_job.pk,
+        "sample_job": sample_job.pk,
         "learner_run": learner_run.pk,
         "session_pk": AssessmentSession.objects.create(
             learner=learner,
