@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from bksb_integration.levels.cohort import cohort_report
+from bksb_integration.levels.distance import DistanceTable, distance_columns, distance_tables
 from bksb_integration.levels.list_choices import LISTED_SUBJECTS, level_choice
 from bksb_integration.levels.params import FLAG_PARAM, level_param
 from bksb_integration.levels.views.list_tags import TAG_PARAM
@@ -128,8 +129,24 @@ def reports(request: StaffRequest) -> HttpResponse:
         "querystring": urlencode(params),
         "list_url": list_link(params),
         "provision_rows": _provision_rows(filters, params) if can_view_prior_attainment(request.user) else None,
+        **_distance(filters, by_provision=can_view_prior_attainment(request.user)),
     }
     return render(request, "bksb_integration/levels/reports.html", context)
+
+
+def _distance(filters: LearnerFilters, *, by_provision: bool) -> dict[str, Any]:
+    """Distance travelled per subject, as tables: a row per movement (and per number of levels moved), a column for
+    every learner and, for staff with View prior attainment, one per provision type. One query."""
+    columns = distance_columns(by_provision=by_provision)
+    tables = distance_tables(learners=learner_search(filters=replace(filters, sort="")))
+
+    def cells(table: DistanceTable) -> list[tuple[str, bool, list[int]]]:
+        return [(row.label, row.is_total, [row.counts.get(key, 0) for key, _ in columns]) for row in table.rows]
+
+    return {
+        "distance_columns": [label for _, label in columns],
+        "distance_tables": [(table, cells(table)) for table in tables],
+    }
 
 
 def _provision_rows(filters: LearnerFilters, params: dict[str, str]) -> list[tuple[str, int, str, str]]:
