@@ -22,10 +22,23 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from bksb_integration.levels.list_choices import LISTED_SUBJECTS
 from bksb_integration.models import InitialAssessmentResult, LearnerLevel, ResultList, Subject
+from bksb_integration.models.mappings import LEVEL_RANK
 from learners.models import Learner, ProvisionType
 
 UP, SAME, DOWN, NOT_YET = "up", "same", "down", "not_reassessed"
@@ -35,6 +48,7 @@ MOVEMENT_LABELS = {
     DOWN: "Moved down",
     NOT_YET: "No diagnostic or reassessment yet",
 }
+LEVELS_BY_RANK = {rank: level for level, rank in LEVEL_RANK.items()}
 # The column of every learner, whatever their provision type, and of those whose type is not known.
 ALL, NOT_KNOWN = "all", ""
 
@@ -58,46 +72,46 @@ def movement_of(first_rank: int, latest_rank: int | None, *, reassessed: bool) -
     return (UP if latest_rank > first_rank else DOWN), abs(latest_rank - first_rank)
 
 
-def _first_initial(field: str) -> Subquery:
-    first = InitialAssessmentResult.objects.filter(
-        learner_id=OuterRef("learner_id"),
-        bksb_user_id=OuterRef("bksb_user_id"),
-        subject=OuterRef("subject"),
-        level_rank__isnull=False,
-    ).order_by("result_date", "session_id", "assessment_id")
-    return Subquery(first.values(field)[:1])
-
-
-def _with_first_initial(rows: QuerySet[LearnerLevel]) -> QuerySet[LearnerLevel]:
-    """Summary rows with their first mapped initial assessment beside them, and whether a later result exists."""
-    return rows.annotate(
-        first_level=_first_initial("level"),
-        first_rank=_first_initial("level_rank"),
-        first_session=_first_initial("session_id"),
-        first_assessment=_first_initial("assessment_id"),
-    ).annotate(
-        is_first=ExpressionWrapper(
-            Q(
-                latest_list=ResultList.INITIAL,
-                latest_session_id=F("first_session"),
-                latest_assessment_id=F("first_assessment"),
-            ),
-            output_field=BooleanField(),
+def _first_initial() -> Subquery:
+    """The record's first mapped initial assessment in the summary row's subject (of its current bksb user), as one
+    number: its level's rank times two, plus one when it is also the row's latest result (when the latest is an
+    initial assessment). One correlated subquery, read from the results' learner index."""
+    is_latest = Q(session_id=OuterRef("latest_session_id"), assessment_id=OuterRef("latest_assessment_id"))
+    first = (
+        InitialAssessmentResult.objects.filter(
+            learner_id=OuterRef("learner_id"),
+            bksb_user_id=OuterRef("bksb_user_id"),
+            subject=OuterRef("subject"),
+            level_rank__isnull=False,
+        )
+        .order_by("result_date", "session_id", "assessment_id")
+        .annotate(
+            code=ExpressionWrapper(
+                F("level_rank") * 2 + Case(When(is_latest, then=Value(1)), default=Value(0)),
+                output_field=IntegerField(),
+            )
         )
     )
+    return Subquery(first.values("code")[:1])
+
+
+def _read(code: int, latest_list: str, latest_level: str | None, latest_rank: int | None) -> Distance:
+    """A summary row's distance from its first initial assessment's number (see _first_initial)."""
+    first_rank, is_latest = divmod(code, 2)
+    reassessed = not (is_latest and latest_list == ResultList.INITIAL)
+    movement, steps = movement_of(first_rank, latest_rank, reassessed=reassessed)
+    return Distance(LEVELS_BY_RANK[first_rank], latest_level if reassessed else None, movement, steps)
 
 
 def distances_for(learner_ids: Iterable[int]) -> dict[int, dict[str, Distance]]:
     """Each record's distance travelled by subject (subjects without a mapped initial assessment absent): one query."""
-    rows = _with_first_initial(LearnerLevel.objects.filter(learner_id__in=list(learner_ids))).filter(
-        first_rank__isnull=False
-    )
+    rows = LearnerLevel.objects.filter(learner_id__in=list(learner_ids)).annotate(first=_first_initial())
     found: dict[int, dict[str, Distance]] = defaultdict(dict)
-    for learner_id, subject, first_level, first_rank, latest_level, latest_rank, is_first in rows.values_list(
-        "learner_id", "subject", "first_level", "first_rank", "latest_level", "latest_rank", "is_first"
+    for learner_id, subject, code, latest_list, latest_level, latest_rank in rows.values_list(
+        "learner_id", "subject", "first", "latest_list", "latest_level", "latest_rank"
     ):
-        movement, steps = movement_of(first_rank, latest_rank, reassessed=not is_first)
-        found[learner_id][subject] = Distance(first_level, None if is_first else latest_level, movement, steps)
+        if code is not None:  # left out here, not in SQL, where the filter would run the subquery a second time
+            found[learner_id][subject] = _read(code, latest_list, latest_level, latest_rank)
     return dict(found)
 
 
@@ -137,21 +151,23 @@ def distance_columns(*, by_provision: bool) -> list[tuple[str, str]]:
 def distance_tables(*, learners: QuerySet[Learner]) -> list[DistanceTable]:
     """Per listed subject: how many moved up, stayed, moved down (each by how many levels) or have no later
     assessment, of the cohort's learners with a mapped initial assessment; by provision type. One query."""
-    rows = _with_first_initial(
-        LearnerLevel.objects.filter(learner__in=learners.order_by().values("pk"), subject__in=LISTED_SUBJECTS)
-    ).filter(first_rank__isnull=False)
+    rows = LearnerLevel.objects.filter(
+        learner__in=learners.order_by().values("pk"), subject__in=LISTED_SUBJECTS
+    ).annotate(first=_first_initial())
     grouped = (
-        rows.values_list("subject", "learner__provision_type", "first_rank", "latest_rank", "is_first")
+        rows.values_list("subject", "learner__provision_type", "first", "latest_list", "latest_rank")
         .annotate(n=Count("*"))
         .order_by()
     )
     counts: dict[str, Counter[tuple[str, int, str]]] = defaultdict(Counter)
-    for subject, provision, first_rank, latest_rank, is_first, n in grouped:
-        movement, steps = movement_of(first_rank, latest_rank, reassessed=not is_first)
+    for subject, provision, code, latest_list, latest_rank, n in grouped:
+        if code is None:  # no mapped initial assessment in the subject (left out here: see distances_for)
+            continue
+        distance = _read(code, latest_list, None, latest_rank)
         for column in (ALL, provision or NOT_KNOWN):
-            counts[subject][(movement, steps, column)] += n
-            if steps:
-                counts[subject][(movement, 0, column)] += n
+            counts[subject][(distance.movement, distance.steps, column)] += n
+            if distance.steps:
+                counts[subject][(distance.movement, 0, column)] += n
     return [_table(subject, counts[subject]) for subject in LISTED_SUBJECTS]
 
 
