@@ -186,7 +186,7 @@ def _attainment(pdf: _Pack, content: EvidenceContent) -> None:
     if not shown.aims:
         pdf.para("No learning aim is recorded.")
         return
-    rows = [
+    rows: list[tuple[object, ...]] = [
         (
             aim.seq,
             f"{aim.ref} {aim.subject_level or aim.title}".strip(),

@@ -27,7 +27,8 @@ from learners.models import Learner
 
 # What separates pasted references: line breaks, spaces, commas, semicolons and tabs.
 SEPARATORS = re.compile(r"[\s,;]+")
-SEED_DIGITS = 6
+# Seeds the page offers: six digits, easy to write down and type again.
+SEED_LOWEST, SEED_COUNT = 100_000, 900_000
 # How long a pasted list may be (characters): far more than any sample's references.
 PASTED_MAX = 100_000
 # What the page and the job read of each record.
@@ -78,16 +79,19 @@ def references_resolve(*, text: str, by_uln: bool) -> SampleChoice:
     ulns = [token for token in asked if token.isdigit() and len(token) == 10 and token != ULN_NOT_KNOWN]
     if by_uln and ulns:
         match |= Q(uln__in=ulns)
-    found = list(Learner.objects.annotate(ref_upper=Upper("learner_ref")).filter(match).only(*SHOWN_FIELDS))
+    matching = Learner.objects.annotate(ref_upper=Upper("learner_ref")).filter(match)
+    found: list[Learner] = list(matching.only(*SHOWN_FIELDS))
     by_ref = {learner.learner_ref.upper(): learner for learner in found}
     by_uln_found: dict[str, list[Learner]] = {}
     if by_uln:
         for learner in found:
-            by_uln_found.setdefault(learner.uln, []).append(learner)
+            if learner.uln in ulns:  # never 9999999999 (not known), nor a ULN of a record found by reference
+                by_uln_found.setdefault(learner.uln, []).append(learner)
     chosen: dict[int, Learner] = {}
     not_found = []
     for token, key in zip(asked, upper, strict=True):
-        matched = [by_ref[key]] if key in by_ref else by_uln_found.get(token, []) if token in ulns else []
+        # A reference first; a ULN (when matched at all) only when no reference reads so.
+        matched = [by_ref[key]] if key in by_ref else by_uln_found.get(token, [])
         if not matched:
             not_found.append(token)
         for learner in matched:
@@ -104,8 +108,8 @@ def cohort_sample(*, learners: QuerySet[Learner], size: int, seed: int) -> Sampl
 
 
 def seed_new() -> int:
-    """A fresh seed for the page to show: six digits, easy to write down and type again."""
-    return 10 ** (SEED_DIGITS - 1) + secrets.randbelow(9 * 10 ** (SEED_DIGITS - 1))
+    """A fresh seed for the page to show."""
+    return SEED_LOWEST + secrets.randbelow(SEED_COUNT)
 
 
 def _in_reference_order(learners: Iterable[Learner]) -> list[Learner]:

@@ -95,6 +95,15 @@ def test_ulns_match_only_for_staff_who_may_see_prior_attainment(admin_user, tuto
     assert without.not_found == [uln("100000001")]
 
 
+def test_the_not_known_uln_names_nobody(db):
+    LearnerFactory(learner_ref="N1", uln="9999999999")
+
+    found = references_resolve(text="N1 9999999999", by_uln=True)
+
+    assert [each.learner_ref for each in found.learners] == ["N1"]
+    assert found.not_found == ["9999999999"]
+
+
 def test_the_same_seed_draws_the_same_sample_and_another_seed_another(db):
     Learner.objects.bulk_create(
         [Learner(learner_ref=f"D{n:04}", first_name="Dee", last_name=f"Draw{n}") for n in range(400)]
