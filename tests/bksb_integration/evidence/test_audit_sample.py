@@ -250,3 +250,18 @@ def test_packs_show_aims_and_prior_attainment_only_to_those_with_the_right(
     hidden = pack_text(tutor)
     assert "Prior attainment" not in hidden
     assert "60342697" not in hidden
+
+
+def test_the_evidence_zip_cap_holds_for_a_sample_and_says_so_before_starting(client, admin_user, settings):
+    settings.EVIDENCE_ZIP_MAX_RECORDS = 2
+    for n in range(3):
+        LearnerFactory(learner_ref=f"C{n}")
+    client.force_login(admin_user)
+
+    listed = client.post(URL, {"mode": "list", "references": "C0 C1 C2", "confirmed": "1"}).content.decode()
+    drawn = client.post(URL, {"mode": "draw", "size": "3", "seed": "1"}).content.decode()
+
+    assert "You selected 3 records; an evidence zip holds at most 2." in listed
+    assert "Start: audit sample" not in listed
+    assert "An audit sample holds at most 2 learners." in drawn
+    assert not Job.objects.filter(kind=KIND).exists()
