@@ -7,7 +7,9 @@ records, and each count links back to the list filtered to the cohort and that c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
+from itertools import chain
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from bksb_integration.levels.cohort import cohort_report
-from bksb_integration.levels.distance import DistanceTable, distance_columns, distance_tables
+from bksb_integration.levels.distance import ALL, DistanceTable, distance_columns, distance_tables
 from bksb_integration.levels.list_choices import LISTED_SUBJECTS, level_choice
 from bksb_integration.levels.params import FLAG_PARAM, level_param
 from bksb_integration.levels.views.list_tags import TAG_PARAM
@@ -134,6 +136,21 @@ def reports(request: StaffRequest) -> HttpResponse:
     return render(request, "bksb_integration/levels/reports.html", context)
 
 
+def _distance_csv(filters: LearnerFilters, *, by_provision: bool) -> Iterator[list[str]]:
+    """Distance travelled in the report's CSV: a line per subject, movement and column (percent: of the subject's
+    learners with an initial assessment, for All learners)."""
+    columns = distance_columns(by_provision=by_provision)
+    for table in distance_tables(learners=learner_search(filters=replace(filters, sort=""))):
+        for row in table.rows:
+            for key, label in columns:
+                learners = row.counts.get(key, 0)
+                if key == ALL:
+                    percent = f"{100 * learners / table.total:.1f}" if table.total else ""
+                    yield ["Distance travelled", table.label, row.label, str(learners), percent]
+                else:
+                    yield ["Distance travelled", table.label, f"{row.label}, {label}", str(learners), ""]
+
+
 def _distance(filters: LearnerFilters, *, by_provision: bool) -> dict[str, Any]:
     """Distance travelled per subject, as tables: a row per movement (and per number of levels moved), a column for
     every learner and, for staff with View prior attainment, one per provision type. One query."""
@@ -165,6 +182,7 @@ def _provision_rows(filters: LearnerFilters, params: dict[str, str]) -> list[tup
 def reports_csv(request: StaffRequest) -> HttpResponse:
     filters = learner_filters_from(request.GET, request.user)
     report = cohort_report(learners=learner_search(filters=replace(filters, sort="")))
-    response = HttpResponse("".join(csv_lines(csv_rows(report))), content_type="text/csv; charset=utf-8")
+    rows = chain(csv_rows(report), _distance_csv(filters, by_provision=can_view_prior_attainment(request.user)))
+    response = HttpResponse("".join(csv_lines(rows)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="bksb-cohort-report.csv"'
     return response

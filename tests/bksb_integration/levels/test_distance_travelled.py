@@ -164,3 +164,17 @@ def test_the_levels_csv_has_the_distance_columns(cohort):
     assert climber["maths_initial_latest_level"] == "entry_3"
     assert (rows["D4"]["maths_distance"], rows["D4"]["maths_distance_steps"]) == ("not_reassessed", "0")
     assert rows["D5"]["maths_distance"] == rows["D5"]["maths_first_initial_level"] == ""
+
+
+def test_the_reports_csv_carries_distance_travelled(client, manager, tutor, cohort):
+    client.force_login(manager)
+    body = client.get("/management/bksb/reports/report.csv").content.decode()
+    rows = [row for row in csv.reader(io.StringIO(body)) if row[0] == "Distance travelled"]
+
+    assert ["Distance travelled", "Maths", "Moved up by 2 levels", "2", "33.3"] in rows
+    assert ["Distance travelled", "Maths", "Moved down, Apprenticeships", "1", ""] in rows
+
+    client.force_login(tutor)
+    body = client.get("/management/bksb/reports/report.csv").content.decode()
+    assert "Moved down, Apprenticeships" not in body
+    assert "Distance travelled,Maths,Moved down,1,16.7" in body
