@@ -112,6 +112,9 @@ def audit_sample(request: StaffRequest) -> HttpResponse:
             job = audit_sample_start(choice=choice, started_by=request.user, cohort=cohort)
         except EvidencePacksRefused as refused:
             problem = str(refused)
+            if request.htmx:  # Start aimed at the window's slot: say why on the page itself
+                messages.error(request, problem)
+                return HttpResponseClientRedirect(reverse("bksb:audit_sample"))
         else:
             return job_started_response(request, job)
     context = {

@@ -265,3 +265,16 @@ def test_the_evidence_zip_cap_holds_for_a_sample_and_says_so_before_starting(cli
     assert "Start: audit sample" not in listed
     assert "An audit sample holds at most 2 learners." in drawn
     assert not Job.objects.filter(kind=KIND).exists()
+
+
+def test_a_start_refused_after_the_check_says_why_on_the_page(client, admin_user):
+    LearnerFactory(learner_ref="R1")
+    client.force_login(admin_user)
+    running = Job.objects.create(kind=KIND, status=Job.Status.RUNNING, started_by=admin_user, total=5)
+
+    response = client.post(URL, {"mode": "list", "references": "R1", "confirmed": "1"}, HTTP_HX_REQUEST="true")
+
+    assert response["HX-Redirect"] == URL
+    page = client.get(URL).content.decode()
+    assert f"Your audit sample job {running.pk} (0 of 5 records) is still running" in page
+    assert Job.objects.filter(kind=KIND).count() == 1
