@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= 2
 # under ./var), which need DEBUG on. Production (docker compose, .env) has it off.
 export DEBUG ?= True
 
-.PHONY: demo test lint format requirements vendor bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale bench-staff-first bench-create bench-ilr venv venv-dev clean
+.PHONY: demo test lint format requirements vendor bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale bench-staff-first bench-create bench-ilr bench-audit-sample venv venv-dev clean
 
 # Installs are hash-checked: the requirements*.txt files pin every package, transitive
 # ones included, with its hashes (compiled from the *.in files by `make requirements`).
@@ -89,7 +89,7 @@ BENCH_REDIS ?= redis://127.0.0.1:6379/9
 # The benchmarks' sandbox answers on 127.0.0.1, which the BKSB API url may not be without this.
 bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale bench-staff-first bench-create: export BKSB_ALLOW_PRIVATE_API_URL = True
 
-bench: bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale bench-staff-first bench-create bench-ilr
+bench: bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale bench-staff-first bench-create bench-ilr bench-audit-sample
 
 bench-list: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_bench 2>/dev/null || true
@@ -123,6 +123,11 @@ BENCH_LEVELS_ARGS ?= --learners 10000
 
 bench-levels: venv-dev
 	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_levels $(PY) benchmarks/levels.py $(BENCH_LEVELS_ARGS)
+
+## The auditor's sample pack: 30 learners drawn from 10,000 (results, ULNs, grades and aims), zipped as the job
+## does it, the manifest checked; and distance travelled over the cohort. BENCH_AUDIT_ARGS e.g. "--repeat 3".
+bench-audit-sample: venv-dev
+	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_audit $(PY) benchmarks/audit_sample.py $(BENCH_AUDIT_ARGS)
 
 ## BENCH_ARGS e.g. "--learners 50000 --latency-ms 0 --rate-limit 0 --skip-sequential"
 bench-bulk: venv-dev

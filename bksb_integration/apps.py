@@ -21,6 +21,7 @@ class BksbIntegrationConfig(AppConfig):
         from bksb_integration.crosscheck.report_job import BKSB_ILR_CROSSCHECK
         from bksb_integration.decisions.views.list_columns import list_judgements_register
         from bksb_integration.evidence.packs_job import BKSB_EVIDENCE_PACKS
+        from bksb_integration.evidence.sample_job import BKSB_AUDIT_SAMPLE
         from bksb_integration.induction.status_store import status_facts_changed
         from bksb_integration.induction.views import list_status
         from bksb_integration.levels.recompute_job import BKSB_LEVELS_REFRESH
@@ -45,6 +46,7 @@ class BksbIntegrationConfig(AppConfig):
             job_kind_register(kind)
         job_kind_register(BKSB_INVITES_SEND)
         job_kind_register(BKSB_ILR_CROSSCHECK)
+        job_kind_register(BKSB_AUDIT_SAMPLE)
 
         # The download runs are swept with the jobs, by the one sweeper (jobs.sweepers).
         sweeper_register("download runs", runs_sweep)

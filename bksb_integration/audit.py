@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bksb_integration.decisions.record import decision_words
+from bksb_integration.evidence.sample_job import KIND as AUDIT_SAMPLE
 from bksb_integration.models import (
     BksbLink,
     BksbSettings,
@@ -15,6 +16,7 @@ from bksb_integration.models import (
     TagRule,
     UserCreationRequest,
 )
+from jobs.models import Job
 from learners.models import LearningStatus
 from permissions.audit import (
     LIMIT,
@@ -88,6 +90,33 @@ def judgement_entries(limit: int = LIMIT) -> list[AuditEntry]:
     ]
 
 
+def audit_sample_entries(limit: int = LIMIT) -> list[AuditEntry]:
+    """Each audit sample asked for: by whom, how chosen (the seed), how many packs and references not found.
+    Its packs are entries of their own (evidence_pack_entries)."""
+    rows = Job.objects.filter(kind=AUDIT_SAMPLE).select_related("started_by").order_by("-created_at", "-pk")[:limit]
+    return [
+        AuditEntry(
+            when=row.created_at,
+            who=row.started_by.get_username() if row.started_by else "Command line",
+            source="Audit samples",
+            what=f"Audit sample job {row.pk}",
+            action="Audit sample made"
+            if row.status in (Job.Status.SUCCEEDED, Job.Status.PARTIAL)
+            else "Audit sample asked for",
+            changes=(
+                FieldChange("Learners", None, str(row.total)),
+                FieldChange(
+                    "Chosen",
+                    None,
+                    "from a list" if row.params.get("seed") is None else f"at random, seed {row.params['seed']}",
+                ),
+                FieldChange("References not found", None, str(row.params.get("not_found_count", 0))),
+            ),
+        )
+        for row in rows
+    ]
+
+
 def audit_register() -> None:
     statuses = {value: str(label) for value, label in LearningStatus.choices}
     audit_history_register(
@@ -112,3 +141,4 @@ def audit_register() -> None:
     audit_entries_register(EntrySource("evidence", "Evidence packs", evidence_pack_entries))
     audit_entries_register(EntrySource("decisions", "English and maths decisions", decision_entries))
     audit_entries_register(EntrySource("judgements", "Judgements", judgement_entries))
+    audit_entries_register(EntrySource("audit_samples", "Audit samples", audit_sample_entries))

@@ -128,4 +128,11 @@ urlpatterns = [
         crosscheck.crosscheck_job_download,
         name="crosscheck_job_download",
     ),
+    # Management > BKSB > Audit sample: the auditor's sample pack, a zip made by a job (evidence/sample_job.py).
+    path("management/bksb/audit-sample/", evidence.audit_sample, name="audit_sample"),
+    path(
+        "management/bksb/audit-sample/<int:job_id>/download/",
+        evidence.audit_sample_download,
+        name="audit_sample_download",
+    ),
 ]

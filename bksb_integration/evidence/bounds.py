@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 
 from jobs.bounds import waiting_job_refusal
+from jobs.kinds import job_kind
 from permissions.access import AnyUser
 
 # A pack is 30-40 KB (the fonts' subsets and the tables); the estimate errs high.
@@ -32,9 +33,8 @@ def evidence_packs_refusal(*, kind: str, count: int, started_by: AnyUser) -> str
             "Narrow the filter, or ask an administrator for a command-line export "
             "(python manage.py bksb_evidence_packs), which has no such limit."
         )
-    return waiting_job_refusal(kind=kind, what="evidence packs", started_by=started_by) or disk_refusal(
-        needed=count * PACK_BYTES
-    )
+    what = job_kind(kind).title.lower()
+    return waiting_job_refusal(kind=kind, what=what, started_by=started_by) or disk_refusal(needed=count * PACK_BYTES)
 
 
 def disk_refusal(*, needed: int, where: Path | None = None) -> str:

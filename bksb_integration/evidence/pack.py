@@ -6,7 +6,9 @@ shows the record, the bksb user in effect, every stored initial and diagnostic
 result with its bksb identity and dates, the per-skill breakdown where one was
 stored, the levels summary, tags and funding flags with the results they rest
 on, the English and maths decisions and tutors' judgements recorded beside the
-results (marked as such, never part of the fingerprint), and a SHA-256 fingerprint of the raw items as bksb sent them.
+results (marked as such, never part of the fingerprint), and a SHA-256 fingerprint of the raw items as bksb sent
+them. When the person making it holds View prior attainment, it also shows the record's ULN, GCSE grades, prior
+attainment, learner FAMs and learning aims (learners/record_attainment.py).
 
 The fingerprint is the SHA-256 of this JSON, encoded as UTF-8: an array of
 {"list", "bksb_user_id", "session_id", "assessment_id", "raw"} objects, one per
@@ -47,6 +49,7 @@ from bksb_integration.models.results import AssessmentResult
 from bksb_integration.results.rushed import RushedThresholds, rushed_sessions_for, rushed_words
 from bksbmis.dates import uk_datetime
 from learners.models import Learner
+from learners.record_attainment import AttainmentShown, learner_attainment
 
 NEVER_EDITED = (
     "Results are never editable in bksbmis: no screen, command or import changes what bksb sent. A result is "
@@ -89,6 +92,8 @@ class EvidenceContent:
     # Finished sessions (SessionIds) whose skills report is stored, and those whose report is still to come.
     skills_held: list[int] = field(default_factory=list)
     skills_to_come: list[int] = field(default_factory=list)
+    # Prior attainment and aims, only when the person making the pack holds View prior attainment.
+    attainment: AttainmentShown | None = None
     # Finished sessions completed unusually fast (results/rushed.py), each in words, and the thresholds in words.
     rushed: list[str] = field(default_factory=list)
     rushed_thresholds: str = ""
@@ -140,9 +145,12 @@ def raw_items_fingerprint(results: Iterable[tuple[str, AssessmentResult]]) -> st
 
 
 def evidence_content(
-    *, learner: Learner, made_by: User | None, thresholds: Thresholds | None = None
+    *, learner: Learner, made_by: User | None, thresholds: Thresholds | None = None, with_attainment: bool = False
 ) -> EvidenceContent:
-    """Read a record's evidence (pass thresholds when making many packs, to read the settings once)."""
+    """Read a record's evidence (pass thresholds when making many packs, to read the settings once).
+
+    with_attainment: the maker holds View prior attainment (permissions.access), so the pack shows it (two queries).
+    """
     results = learner_results(learner=learner)
     levels = levels_for([learner.pk]).get(learner.pk, {})
     username, source = username_in_effect(learner)
@@ -176,6 +184,7 @@ def evidence_content(
             f"{rushed_thresholds.initial_minutes} min for an initial assessment, "
             f"{rushed_thresholds.diagnostic_minutes} min for a diagnostic"
         ),
+        attainment=learner_attainment(learner=learner) if with_attainment else None,
     )
 
 

@@ -16,12 +16,14 @@ another job starts. How much one click may ask for: evidence/bounds.py.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import re
 import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -72,31 +74,48 @@ def pack_filename(learner: Learner) -> str:
 
 def evidence_packs_start(*, learners: QuerySet[Learner], started_by: User) -> Job:
     """Queue a zip of these records' packs; EvidencePacksRefused (nothing queued) past the bounds."""
+    return packs_job_start(kind=KIND, learners=learners, started_by=started_by, params={})
+
+
+def packs_job_start(*, kind: str, learners: QuerySet[Learner], started_by: User, params: dict[str, object]) -> Job:
+    """Queue a job of this kind making these records' packs (one item each, in reference order), within the bounds
+    (evidence/bounds.py): EvidencePacksRefused, nothing queued, past them."""
     _remove_old_zips()
     with transaction.atomic():
         # One person's two clicks at once wait here for each other, so only one job is queued.
         User.objects.select_for_update().filter(pk=started_by.pk).first()
         rows = list(learners.order_by("learner_ref").values_list("pk", "learner_ref"))
-        refusal = evidence_packs_refusal(kind=KIND, count=len(rows), started_by=started_by)
+        refusal = evidence_packs_refusal(kind=kind, count=len(rows), started_by=started_by)
         if refusal:
             raise EvidencePacksRefused(refusal)
         items = [JobItem(subject_id=pk, subject=ref) for pk, ref in rows]
-        return job_start(kind=KIND, started_by=started_by, params={}, total=len(items), items=items)
+        return job_start(kind=kind, started_by=started_by, params=params, total=len(items), items=items)
 
 
 def evidence_packs_run(job: Job) -> JobEnd:
+    packs_zip_write(job)
+    return packs_end(job)
+
+
+def packs_zip_write(job: Job, *, closing: Callable[[zipfile.ZipFile], None] | None = None) -> None:
+    """Each pending item's pack into the job's zip, then `closing` adds what the kind adds (the audit sample's
+    manifest and cover), and the zip moves into place. Packs show prior attainment when the job's starter holds
+    View prior attainment now."""
     _start_over(job)
     job_progress(job, stage="Making evidence packs")
     partial = private_file(evidence_zip_path(job).with_suffix(".zip.part"))
     made_by, thresholds = job.started_by, Thresholds.load()
+    with_attainment = made_by is not None and access.can_view_prior_attainment(made_by)
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for item in job_items_pending(job):
             problem = disk_refusal(needed=0)
             if problem:
                 raise JobFailed(f"Stopped: {problem} Then Try again.")
-            _pack_item(job, item, archive, made_by=made_by, thresholds=thresholds)
+            _pack_item(job, item, archive, made_by=made_by, thresholds=thresholds, with_attainment=with_attainment)
+        if closing is not None:
+            job_progress(job, stage="Writing the manifest and cover")
+            closing(archive)
     os.replace(partial, evidence_zip_path(job))
-    return _end(job)
 
 
 def _start_over(job: Job) -> None:
@@ -109,55 +128,95 @@ def _start_over(job: Job) -> None:
 
 
 def _pack_item(
-    job: Job, item: JobItem, archive: zipfile.ZipFile, *, made_by: User | None, thresholds: Thresholds
+    job: Job,
+    item: JobItem,
+    archive: zipfile.ZipFile,
+    *,
+    made_by: User | None,
+    thresholds: Thresholds,
+    with_attainment: bool,
 ) -> None:
     learner = Learner.objects.select_related("web_user__user").filter(pk=item.subject_id or 0).first()
     if learner is None:
         job_item_finish(job, item, outcome=MISSING, ok=False, message="The record no longer exists.")
         return
-    content = pack_write(archive, learner, made_by=made_by, thresholds=thresholds)
-    if content is None:
+    written = pack_write(archive, learner, made_by=made_by, thresholds=thresholds, with_attainment=with_attainment)
+    if written is None:
         job_item_finish(job, item, outcome=FAILED, ok=False, message=NOT_MADE)
         return
+    content = written.content
     with transaction.atomic():
         evidence_pack_record(content=content, made_by=made_by, in_bulk=True)
-        job_item_finish(job, item, outcome=MADE, ok=True, message=f"{content.result_count} results")
+        # The file's name and SHA-256, for a manifest (the audit sample's) to read back.
+        job_item_finish(
+            job, item, outcome=MADE, ok=True, message=f"{content.result_count} results", detail=written.detail
+        )
+
+
+@dataclass(frozen=True)
+class PackWritten:
+    """A pack in the zip: what it shows, its file's name and the SHA-256 of the file's bytes."""
+
+    content: EvidenceContent
+    filename: str
+    sha256: str
+
+    @property
+    def detail(self) -> str:
+        """ "<sha256> <file name>", as a job item keeps it (the name is at most ~110 characters)."""
+        return f"{self.sha256} {self.filename}"
+
+
+def pack_written_of(detail: str) -> tuple[str, str]:
+    """(SHA-256, file name) from a job item's detail."""
+    sha256, _, filename = detail.partition(" ")
+    return sha256, filename
 
 
 def pack_write(
-    archive: zipfile.ZipFile, learner: Learner, *, made_by: User | None, thresholds: Thresholds
-) -> EvidenceContent | None:
+    archive: zipfile.ZipFile,
+    learner: Learner,
+    *,
+    made_by: User | None,
+    thresholds: Thresholds,
+    with_attainment: bool = False,
+) -> PackWritten | None:
     """Write the record's pack straight into its zip entry; None (logged) when it cannot be made.
 
     bksb's answers are untrusted input: whatever one record's data does to the PDF
     must not stop the packs of the others.
     """
     try:
-        content = evidence_content(learner=learner, made_by=made_by, thresholds=thresholds)
+        content = evidence_content(
+            learner=learner, made_by=made_by, thresholds=thresholds, with_attainment=with_attainment
+        )
         pdf = evidence_pdf(content)
     except Exception:
         logger.exception("evidence pack of record %s could not be made", learner.pk)
         return None
+    filename = pack_filename(learner)
     entry: IO[bytes]
-    with archive.open(pack_filename(learner), "w") as entry:
+    with archive.open(filename, "w") as entry:
         entry.write(pdf)
-    return content
+    return PackWritten(content, filename, hashlib.sha256(pdf).hexdigest())
 
 
 def evidence_zip_write(*, learners: Iterable[Learner], archive: zipfile.ZipFile) -> tuple[int, list[Learner]]:
     """The command line's export (no cap): each record's pack into the archive, recorded; (made, failed records)."""
     thresholds, made, failed = Thresholds.load(), 0, []
     for learner in learners:
-        content = pack_write(archive, learner, made_by=None, thresholds=thresholds)
-        if content is None:
+        # The command line's export carries every fact, prior attainment too (as levels/export.py does).
+        written = pack_write(archive, learner, made_by=None, thresholds=thresholds, with_attainment=True)
+        if written is None:
             failed.append(learner)
             continue
-        evidence_pack_record(content=content, made_by=None, in_bulk=True)
+        evidence_pack_record(content=written.content, made_by=None, in_bulk=True)
         made += 1
     return made, failed
 
 
-def _end(job: Job) -> JobEnd:
+def packs_end(job: Job, *, extra: str = "") -> JobEnd:
+    """The job's closing message: the packs made, and any record that could not be packed or no longer exists."""
     made = JobItem.objects.filter(job=job, outcome=MADE).count()
     failed = JobItem.objects.filter(job=job, outcome=FAILED).count()
     missing = JobItem.objects.filter(job=job, outcome=MISSING).count()
@@ -168,7 +227,7 @@ def _end(job: Job) -> JobEnd:
         message += f" {failed} record{pluralize(failed)} could not be packed: see below."
     if missing:
         message += f" {missing} record{pluralize(missing)} no longer exist{pluralize(missing, 's,')}."
-    return JobEnd(message, partial=bool(failed or missing))
+    return JobEnd(f"{message} {extra}".strip(), partial=bool(failed or missing))
 
 
 def _remove_old_zips() -> None:

@@ -139,6 +139,7 @@ def evidence_pdf(content: EvidenceContent) -> bytes:
     pdf.multi_cell(0, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.para(f"Initial assessment evidence from bksb. Made {when(content.made_at)} by {content.made_by}.")
     _learner(pdf, content)
+    _attainment(pdf, content)
     _summary(pdf, content)
     _flags(pdf, content)
     _beside_results(pdf, content)
@@ -171,6 +172,49 @@ def _learner(pdf: _Pack, content: EvidenceContent) -> None:
             ),
         ],
         section="Learner",
+    )
+
+
+def _attainment(pdf: _Pack, content: EvidenceContent) -> None:
+    """Prior attainment and learning aims, in the pack only for makers with View prior attainment."""
+    shown = content.attainment
+    if shown is None:
+        return
+    pdf.heading("Prior attainment")
+    pdf.pairs(
+        [
+            ("ULN", shown.uln),
+            ("GCSE English grade", shown.english_grade),
+            ("GCSE maths grade", shown.maths_grade),
+            ("Prior attainment level", shown.prior_level),
+            ("Learner FAMs", "; ".join(shown.fams) or "None recorded"),
+            ("Where these came from", shown.source),
+        ],
+        section="Prior attainment",
+    )
+    pdf.heading(f"Learning aims ({len(shown.aims)})")
+    if not shown.aims:
+        pdf.para("No learning aim is recorded.")
+        return
+    rows: list[tuple[object, ...]] = [
+        (
+            aim.seq,
+            f"{aim.ref} {aim.subject_level or aim.title}".strip(),
+            aim.aim_type,
+            aim.fund_model,
+            aim.programme,
+            f"{day(aim.start)} to {day(aim.planned_end)}",
+            day(aim.actual_end),
+            f"{aim.status}; {aim.outcome}",
+            aim.planned_hours,
+        )
+        for aim in shown.aims
+    ]
+    pdf.grid(
+        ("Seq", "Aim", "Type", "Funding", "Programme", "Start to planned end", "Ended", "Status", "Planned hours"),
+        rows,
+        (9, 27, 20, 22, 22, 27, 16, 27, 20),
+        where=[f"Learning aims, aim {aim.seq}" for aim in shown.aims],
     )
 
 
@@ -370,3 +414,8 @@ def _appendix(pdf: _Pack) -> None:
 def _short(value: object, limit: int = 60) -> str:
     text = " ".join(clean(value).split())
     return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+# The audit sample's cover (evidence/sample_cover.py) is drawn with the same document and appendix.
+PackDocument = _Pack
+appendix_write = _appendix

@@ -1,8 +1,12 @@
 """The levels summary per record, with its tags and funding flags (each with the facts it rests on, its rule and
 source), as CSV rows or JSON objects. The export is for those who run the command, so it carries every fact.
 
+Each subject also has its distance travelled (levels/distance.py): the first initial
+assessment's level, the movement to the latest diagnostic or reassessment (up, same,
+down, not_reassessed) and the number of levels moved.
+
 One pass over the records in reference order, a chunk at a time: a constant
-number of queries per chunk (records, summaries, tags, aims), so memory and queries
+number of queries per chunk (records, summaries, distances, tags, aims), so memory and queries
 do not grow with the number of records. Every record is included (a record with
 no results still has its "no initial assessment" flags).
 """
@@ -14,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bksb_integration.decisions.record import latest_decisions
+from bksb_integration.levels.distance import Distance, distances_for
 from bksb_integration.levels.funding import Decisions, Thresholds, decisions_by_subject, decisions_of
 from bksb_integration.levels.learner_facts import aims_for
 from bksb_integration.levels.queries import levels_for, tags_for
@@ -32,6 +37,8 @@ PER_SUBJECT = (
     "diagnostic_score",
     "has_unmapped",
 )
+# Distance travelled, per subject (after the columns the export had before, so existing readers keep their places).
+DISTANCE = ("first_initial_level", "distance", "distance_steps")
 HEADER = [
     "learner_ref",
     "first_name",
@@ -43,6 +50,7 @@ HEADER = [
     "has_unmapped",
     "tags",
     "flags",
+    *(f"{subject.value}_{name}" for subject in SUBJECTS for name in DISTANCE),
 ]
 
 
@@ -71,16 +79,21 @@ def level_records(thresholds: Thresholds | None = None) -> Iterator[dict[str, An
     thresholds = thresholds or Thresholds.load()
     for chunk in _records():
         ids = [learner.pk for learner in chunk]
-        levels, tags, aims, latest = levels_for(ids), tags_for(ids), aims_for(ids), latest_decisions(ids)
+        levels, tags, aims = levels_for(ids), tags_for(ids), aims_for(ids)
+        latest, distances = latest_decisions(ids), distances_for(ids)
         for learner in chunk:
             mine = levels.get(learner.pk, {})
             em = decisions_by_subject(latest, learner.pk)
             decisions = decisions_of(learner, mine, thresholds, aims.get(learner.pk, []), em)
-            yield _record(learner, mine, tags.get(learner.pk, []), decisions)
+            yield _record(learner, mine, tags.get(learner.pk, []), decisions, distances.get(learner.pk, {}))
 
 
 def _record(
-    learner: Learner, levels: dict[str, LearnerLevel], tags: list[LearnerTag], decisions: Decisions
+    learner: Learner,
+    levels: dict[str, LearnerLevel],
+    tags: list[LearnerTag],
+    decisions: Decisions,
+    distances: dict[str, Distance],
 ) -> dict[str, Any]:
     user_ids = {row.bksb_user_id for row in levels.values() if row.bksb_user_id}
     return {
@@ -109,6 +122,15 @@ def _record(
             for raised in decisions.raised
         ],
         "flags_withheld": decisions.withheld,
+        "distance": {
+            subject: {
+                "first_initial_level": distance.first_level,
+                "latest_level": distance.latest_level,
+                "distance": distance.movement,
+                "distance_steps": distance.steps,
+            }
+            for subject, distance in sorted(distances.items())
+        },
     }
 
 
@@ -125,4 +147,7 @@ def level_rows(thresholds: Thresholds | None = None) -> Iterator[list[Any]]:
             "; ".join(tag["tag"] for tag in record["tags"]),
             "; ".join(flag["code"] for flag in record["flags"]),
         ]
+        for subject in SUBJECTS:
+            moved = record["distance"].get(subject.value, {})
+            cells += [moved.get(name, "") for name in DISTANCE]
         yield ["" if cell is None else cell for cell in cells]

@@ -50,6 +50,7 @@ OBJECT_OF = {
     "bksb:tag_rule_delete": "tag_rule",
     "bksb:evidence_packs_download": "evidence_job",
     "bksb:crosscheck_job_download": "evidence_job",
+    "bksb:audit_sample_download": "sample_job",
     "bksb:run_status": "learner_run",
     "signin:factor_reset": "tutor",
     "signin:group_claim_delete": "group_claim",
@@ -57,6 +58,9 @@ OBJECT_OF = {
 
 # name: codes for (anonymous, learner, outsider, tutor, manager, admin)
 EXPECTED: dict[str, tuple[int, ...]] = {
+    "bksb:audit_sample": (302, 403, 403, 200, 200, 200),
+    # Only the person who made the sample downloads it (the admin here; its zip is not on the disk: 404 for all).
+    "bksb:audit_sample_download": (302, 403, 403, 404, 404, 404),
     "bksb:auto_create": (302, 403, 403, 403, 403, 200),
     "bksb:create_user": (302, 403, 403, 403, 200, 200),
     "bksb:decision_add": (302, 403, 403, 200, 200, 200),
@@ -181,6 +185,7 @@ def world(settings, tmp_path, roles, admin_user, manager, tutor, outsider, web_u
     RunLearner.objects.create(run=learner_run, learner=learner)
     match_job = Job.objects.create(kind="bksb_match", status=Job.Status.SUCCEEDED, started_by=admin_user)
     evidence_job = Job.objects.create(kind="bksb_evidence_packs", status=Job.Status.SUCCEEDED, started_by=admin_user)
+    sample_job = Job.objects.create(kind="bksb_audit_sample", status=Job.Status.SUCCEEDED, started_by=admin_user)
     suggestion = MatchSuggestion.objects.create(
         job=match_job, learner=learner, username="amira.khan", bksb_user_id=7, reason="first.last", strength="strong"
     )
@@ -193,6 +198,7 @@ def world(settings, tmp_path, roles, admin_user, manager, tutor, outsider, web_u
         "subject_mapping": SubjectMapping.objects.create(course_subject="TESTMATHS", subject="maths").pk,
         "tag_rule": TagRule.objects.create(name="Maths support", subject="maths", levels=["entry_1"]).pk,
         "evidence_job": evidence_job.pk,
+        "sample_job": sample_job.pk,
         "learner_run": learner_run.pk,
         "session_pk": AssessmentSession.objects.create(
             learner=learner,

@@ -7,7 +7,10 @@ records, and each count links back to the list filtered to the cohort and that c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
+from itertools import chain
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count
@@ -16,6 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from bksb_integration.levels.cohort import COUNTED_BKSB, COUNTED_CHOICES, cohort_report
+from bksb_integration.levels.distance import ALL, DistanceTable, distance_columns, distance_tables
 from bksb_integration.levels.list_choices import LISTED_SUBJECTS, level_choice
 from bksb_integration.levels.params import FLAG_PARAM, level_param
 from bksb_integration.levels.views.list_tags import TAG_PARAM
@@ -33,7 +37,7 @@ from learners.listing import list_filter
 from learners.models import Kind, LearningStatus, ProvisionType, SystemStatus
 from learners.programme_filters import NOT_KNOWN
 from learners.selectors import LearnerFilters, learner_filters_from, learner_search
-from permissions.access import can_view_bksb_reports, can_view_prior_attainment
+from permissions.access import AnyUser, can_view_bksb_reports, can_view_prior_attainment
 from permissions.decorators import StaffRequest, staff_required
 
 # The cohort form's fields: the list's own, then these registered filters.
@@ -99,6 +103,22 @@ def _carried(params: dict[str, str]) -> list[tuple[str, str, str]]:
     return carried
 
 
+def cohort_form_context(filters: LearnerFilters, user: AnyUser) -> dict[str, Any]:
+    """What the cohort form (levels/_cohort_fields.html) shows: the Reports page's, and the Audit sample's draw."""
+    selects = [
+        registered
+        for name in COHORT_SELECTS
+        if (registered := list_filter(name)) is not None and registered.visible_to(user)
+    ]
+    return {
+        "filters": filters,
+        "carried": _carried(cohort_params(filters)),
+        "cohort_selects": [(select, filters.value(select.param), select.choices()) for select in selects],
+        "learning_statuses": LearningStatus.choices,
+        "kinds": Kind.choices,
+    }
+
+
 @staff_required(can_view_bksb_reports)
 def reports(request: StaffRequest) -> HttpResponse:
     filters = learner_filters_from(request.GET, request.user)
@@ -109,14 +129,9 @@ def reports(request: StaffRequest) -> HttpResponse:
     def link_for(extra: Filter) -> str:
         return list_link(params, extra)
 
-    selects = [
-        registered
-        for name in COHORT_SELECTS
-        if (registered := list_filter(name)) is not None and registered.visible_to(request.user)
-    ]
     context = {
+        **cohort_form_context(filters, request.user),
         "report": report,
-        "filters": filters,
         "sections": [(section, table_rows(section, link_for)) for section in sections(report)],
         "chart_data": chart_data(report, link_for),
         "grid_tables": grid_tables(report),
@@ -125,13 +140,40 @@ def reports(request: StaffRequest) -> HttpResponse:
         "counted": counted,
         "counted_choices": COUNTED_CHOICES,
         "list_url": list_link(params),
-        "carried": _carried(params),
-        "cohort_selects": [(select, filters.value(select.param), select.choices()) for select in selects],
-        "learning_statuses": LearningStatus.choices,
-        "kinds": Kind.choices,
         "provision_rows": _provision_rows(filters, params) if can_view_prior_attainment(request.user) else None,
+        **_distance(filters, by_provision=can_view_prior_attainment(request.user)),
     }
     return render(request, "bksb_integration/levels/reports.html", context)
+
+
+def _distance_csv(filters: LearnerFilters, *, by_provision: bool) -> Iterator[list[str]]:
+    """Distance travelled in the report's CSV: a line per subject, movement and column (percent: of the subject's
+    learners with an initial assessment, for All learners)."""
+    columns = distance_columns(by_provision=by_provision)
+    for table in distance_tables(learners=learner_search(filters=replace(filters, sort=""))):
+        for row in table.rows:
+            for key, label in columns:
+                learners = row.counts.get(key, 0)
+                if key == ALL:
+                    percent = f"{100 * learners / table.total:.1f}" if table.total else ""
+                    yield ["Distance travelled", table.label, row.label, str(learners), percent]
+                else:
+                    yield ["Distance travelled", table.label, f"{row.label}, {label}", str(learners), ""]
+
+
+def _distance(filters: LearnerFilters, *, by_provision: bool) -> dict[str, Any]:
+    """Distance travelled per subject, as tables: a row per movement (and per number of levels moved), a column for
+    every learner and, for staff with View prior attainment, one per provision type. One query."""
+    columns = distance_columns(by_provision=by_provision)
+    tables = distance_tables(learners=learner_search(filters=replace(filters, sort="")))
+
+    def cells(table: DistanceTable) -> list[tuple[str, bool, list[int]]]:
+        return [(row.label, row.is_total, [row.counts.get(key, 0) for key, _ in columns]) for row in table.rows]
+
+    return {
+        "distance_columns": [label for _, label in columns],
+        "distance_tables": [(table, cells(table)) for table in tables],
+    }
 
 
 def _provision_rows(filters: LearnerFilters, params: dict[str, str]) -> list[tuple[str, int, str, str]]:
@@ -150,6 +192,7 @@ def _provision_rows(filters: LearnerFilters, params: dict[str, str]) -> list[tup
 def reports_csv(request: StaffRequest) -> HttpResponse:
     filters = learner_filters_from(request.GET, request.user)
     report = cohort_report(learners=learner_search(filters=replace(filters, sort="")), counted=_counted(request))
-    response = HttpResponse("".join(csv_lines(csv_rows(report))), content_type="text/csv; charset=utf-8")
+    rows = chain(csv_rows(report), _distance_csv(filters, by_provision=can_view_prior_attainment(request.user)))
+    response = HttpResponse("".join(csv_lines(rows)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="bksb-cohort-report.csv"'
     return response
