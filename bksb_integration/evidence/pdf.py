@@ -56,7 +56,9 @@ def day(value: dt.date | None) -> str:
     return uk_date(value) if value is not None else NONE
 
 
-class _Pack(FPDF):
+class PackPdf(FPDF):
+    """An A4 document in the packs' one style: headings, paragraphs, label-value pairs, tables, an appendix."""
+
     def __init__(self, title: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.pack_title = title
@@ -123,7 +125,7 @@ def evidence_pdf(content: EvidenceContent) -> bytes:
     learner = content.learner
     # The title is repeated in every page's one-line footer: long names are shortened there (whole under Learner).
     title = f"Evidence pack: {_short(learner.full_name)} ({_short(learner.learner_ref)})"
-    pdf = _Pack(title)
+    pdf = PackPdf(title)
     pdf.set_title(title)
     pdf.set_author("bksbmis")
     pdf.add_page()
@@ -137,11 +139,11 @@ def evidence_pdf(content: EvidenceContent) -> bytes:
     _results(pdf, "Diagnostic results", content.diagnostic, diagnostic=True, in_effect=content.bksb_user_id)
     _skills(pdf, content)
     _integrity(pdf, content)
-    _appendix(pdf)
+    appendix_print(pdf)
     return bytes(pdf.output())
 
 
-def _learner(pdf: _Pack, content: EvidenceContent) -> None:
+def _learner(pdf: PackPdf, content: EvidenceContent) -> None:
     learner = content.learner
     pdf.heading("Learner")
     pdf.pairs(
@@ -164,7 +166,7 @@ def _learner(pdf: _Pack, content: EvidenceContent) -> None:
     )
 
 
-def _summary(pdf: _Pack, content: EvidenceContent) -> None:
+def _summary(pdf: PackPdf, content: EvidenceContent) -> None:
     pdf.heading("Levels by subject (results of the bksb user in effect)")
     if not content.levels:
         pdf.para("No results of the bksb user in effect are stored.")
@@ -201,7 +203,7 @@ def _summary_row(subject: str, row: LearnerLevel) -> tuple[object, ...]:
     )
 
 
-def _flags(pdf: _Pack, content: EvidenceContent) -> None:
+def _flags(pdf: PackPdf, content: EvidenceContent) -> None:
     pdf.heading("Funding flags")
     pdf.para(NOT_ADVICE)
     if not content.flags:
@@ -215,7 +217,9 @@ def _flags(pdf: _Pack, content: EvidenceContent) -> None:
     )
 
 
-def _results(pdf: _Pack, title: str, rows: list[AssessmentResult], *, diagnostic: bool, in_effect: int | None) -> None:
+def _results(
+    pdf: PackPdf, title: str, rows: list[AssessmentResult], *, diagnostic: bool, in_effect: int | None
+) -> None:
     pdf.heading(f"{title} ({len(rows)})")
     if not rows:
         pdf.para("None stored.")
@@ -265,7 +269,7 @@ def _results(pdf: _Pack, title: str, rows: list[AssessmentResult], *, diagnostic
         )
 
 
-def _skills(pdf: _Pack, content: EvidenceContent) -> None:
+def _skills(pdf: PackPdf, content: EvidenceContent) -> None:
     pdf.heading("Per-skill breakdown")
     if content.skills_held or content.skills_to_come:
         held = ", ".join(str(session_id) for session_id in content.skills_held) or "none"
@@ -285,7 +289,7 @@ def _skills(pdf: _Pack, content: EvidenceContent) -> None:
     )
 
 
-def _integrity(pdf: _Pack, content: EvidenceContent) -> None:
+def _integrity(pdf: PackPdf, content: EvidenceContent) -> None:
     pdf.heading("Integrity")
     pdf.para(NEVER_EDITED)
     pdf.para(
@@ -298,7 +302,7 @@ def _integrity(pdf: _Pack, content: EvidenceContent) -> None:
     pdf.set_font(FONT, size=8)
 
 
-def _appendix(pdf: _Pack) -> None:
+def appendix_print(pdf: PackPdf) -> None:
     """Every text too long for its cell, whole (a paragraph may run over several pages)."""
     if not pdf.appendix:
         return
