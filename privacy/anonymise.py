@@ -2,8 +2,10 @@
 
 Chosen so that every count stays: the record's row stays with its kind, statuses, dates, provision type and
 prior-attainment flags (the list's filters and Reports count them), and so do the tables derived from results
-that Reports count (levels by subject, tags, the assessment status) and the ILR learning aims. What names the
-person goes: names, email, date of birth, ULN, the BKSB User tick and username, the reference (ANON-<id>),
+that Reports count (levels by subject, tags, the assessment status) and the ILR learning aims. The date of birth
+becomes the last day of the person's school year of birth (31 August): every age the product counts is an age on
+31 August (funding flags), so those counts stay, and the day no longer points at a person. What names the
+person goes: names, email, ULN, the BKSB User tick and username, the reference (ANON-<id>),
 the web user (its account deleted, with its sign-ins), and every other row of any table holding the record
 (results, sessions and their skills, the bksb link, creation requests, invites, match suggestions, the watch
 list), with the history rows that kept earlier values. A table added later with a key to Learner is deleted
@@ -14,7 +16,8 @@ All of it in bulk, a few queries per table whatever the number of records, in th
 
 from __future__ import annotations
 
-from collections import Counter
+import datetime as dt
+from collections import Counter, defaultdict
 from collections.abc import Collection
 
 from django.apps import apps
@@ -26,7 +29,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalChanges
 from simple_history.utils import get_history_manager_for_model
 
-from bksb_integration.models import BksbLink, LearnerLevel, UserCreationRequest, UsernameProbe
+from bksb_integration.models import BksbLink, LearnerLevel, RunLearner, UserCreationRequest, UsernameProbe
 from jobs.models import JobItem
 from learners.models import Learner, WebUser, search_text_refresh
 from privacy.models import AnonymisedRecord, PrivacyEvent
@@ -52,7 +55,6 @@ CLEARED = {
     "first_name": "Anonymised",
     "last_name": "record",
     "email": "",
-    "date_of_birth": None,
     "uln": "",
     "bksb_user": False,
     "bksb_username": "",
@@ -83,7 +85,8 @@ def learners_anonymise(*, learner_ids: Collection[int], event: PrivacyEvent) -> 
     _job_items_rename(ids)
     # This app's own trail names the record by its new reference from now on.
     PrivacyEvent.objects.filter(record_id__in=ids).update(record_label=_anonymous_ref("record_id"))
-    for field in learner_key_fields():
+    # History tables last: deleting a live row writes a history row of its deletion, which must go too.
+    for field in sorted(learner_key_fields(), key=lambda f: issubclass(f.model, HistoricalChanges)):
         label = field.model._meta.label
         if label in KEPT or label in OWN_STEPS:
             continue
@@ -96,6 +99,10 @@ def learners_anonymise(*, learner_ids: Collection[int], event: PrivacyEvent) -> 
     done["bksb_integration.LearnerLevel"] += LearnerLevel.objects.filter(learner_id__in=ids).update(
         bksb_user_id=None, latest_assessment_name=""
     )
+    # A download's error may quote the username: the run keeps its counts, not the words.
+    done["bksb_integration.RunLearner"] += (
+        RunLearner.objects.filter(learner_id__in=ids).exclude(error="").update(error="")
+    )
     done["learners.HistoricalLearner"] += (
         get_history_manager_for_model(Learner).model._default_manager.filter(id__in=ids).delete()[0]
     )
@@ -106,6 +113,11 @@ def learners_anonymise(*, learner_ids: Collection[int], event: PrivacyEvent) -> 
     return done
 
 
+def school_year_of_birth_end(born: dt.date) -> dt.date:
+    """31 August ending the school year (1 September to 31 August) the person was born in."""
+    return dt.date(born.year + (1 if born.month >= 9 else 0), 8, 31)
+
+
 def _anonymous_ref(id_field: str) -> Concat:
     """ANON-<id>, in SQL."""
     return Concat(Value(ANONYMOUS_PREFIX), Cast(id_field, CharField()), output_field=CharField())
@@ -113,6 +125,12 @@ def _anonymous_ref(id_field: str) -> Concat:
 
 def _record_clear(ids: list[int]) -> None:
     Learner.objects.filter(pk__in=ids).update(learner_ref=_anonymous_ref("pk"), updated_at=timezone.now(), **CLEARED)
+    by_school_year: defaultdict[dt.date, list[int]] = defaultdict(list)
+    born = Learner.objects.filter(pk__in=ids, date_of_birth__isnull=False).values_list("pk", "date_of_birth")
+    for pk, day in born:
+        by_school_year[school_year_of_birth_end(day)].append(pk)
+    for day, pks in by_school_year.items():  # one update per school year of birth, a few dozen at most
+        Learner.objects.filter(pk__in=pks).update(date_of_birth=day)
     search_text_refresh(learner_ids=ids)
 
 
