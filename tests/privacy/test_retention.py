@@ -8,7 +8,9 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bksb_integration.levels.cohort import cohort_report
@@ -24,7 +26,7 @@ from bksb_integration.models import (
 )
 from learners.models import Kind, Learner, LearningStatus, WebUser
 from permissions.audit import audit_entries
-from privacy.anonymise import KEPT, school_year_of_birth_end
+from privacy.anonymise import KEPT, learners_anonymise, school_year_of_birth_end
 from privacy.erasure import audit_hold_set
 from privacy.models import AnonymisedRecord, PrivacyEvent, RecordKind
 from privacy.retention import months_before, retention_periods_set, retention_plan, retention_run
@@ -197,3 +199,15 @@ def test_a_date_of_birth_becomes_the_end_of_its_school_year():
 def test_a_period_is_counted_in_calendar_months():
     assert months_before(dt.date(2026, 3, 31), 1) == dt.date(2026, 2, 28)
     assert months_before(dt.date(2026, 1, 15), 24) == dt.date(2024, 1, 15)
+
+
+def test_anonymising_takes_as_many_queries_for_six_records_as_for_two():
+    used = []
+    for n in (2, 6):
+        ids = [learner_with_everything().pk for _ in range(n)]
+        event = PrivacyEvent.objects.create(action=PrivacyEvent.Action.RETENTION_RUN)
+        with CaptureQueriesContext(connection) as queries:
+            done = learners_anonymise(learner_ids=ids, event=event)
+        assert done["records"] == n
+        used.append(len(queries.captured_queries))
+    assert used[0] == used[1]
