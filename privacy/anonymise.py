@@ -33,6 +33,7 @@ from simple_history.utils import get_history_manager_for_model
 from bksb_integration.models import BksbLink, LearnerLevel, RunLearner, UserCreationRequest, UsernameProbe
 from jobs.models import JobItem
 from learners.models import Learner, WebUser, search_text_refresh
+from privacy.export_files import subject_access_zips_remove
 from privacy.models import AnonymisedRecord, PrivacyEvent
 from signin.models import SignInEvent
 
@@ -110,6 +111,7 @@ def learners_anonymise(*, learner_ids: Collection[int], event: PrivacyEvent) -> 
     _record_clear(ids)
     now = timezone.now()
     AnonymisedRecord.objects.bulk_create([AnonymisedRecord(learner_id=pk, at=now, event=event) for pk in ids])
+    subject_access_zips_remove(learner_ids=ids)
     done["records"] = len(ids)
     return done
 

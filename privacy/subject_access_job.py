@@ -12,36 +12,26 @@ import json
 import os
 import time
 import zipfile
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from bksbmis.private_files import private_dir, private_file
+from bksbmis.private_files import private_file
 from jobs.kinds import JobEnd, JobKind, JobRefused
 from jobs.models import Job
 from jobs.services import job_progress, job_start
 from learners.models import Learner
 from permissions import access
+from privacy.export_files import KIND, subject_access_dir, subject_access_zip_path
 from privacy.models import PrivacyEvent
 from privacy.subject_access import HeldTable, subject_access_tables
 from privacy.subject_access_pdf import subject_access_pdf
 
-KIND = "privacy_subject_access"
 KEEP_ZIPS = dt.timedelta(days=7)
 JSON_NAME, PDF_NAME = "subject-access.json", "subject-access.pdf"
-
-
-def subject_access_dir() -> Path:
-    return private_dir(Path(settings.VAR_DIR) / "subject-access")
-
-
-def subject_access_zip_path(job: Job) -> Path:
-    return subject_access_dir() / f"subject-access-job-{job.pk}.zip"
 
 
 def subject_access_start(*, learner: Learner, started_by: User) -> Job:

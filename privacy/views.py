@@ -17,11 +17,12 @@ from permissions import access
 from permissions.decorators import StaffRequest, staff_required
 from privacy.anonymise import ANONYMOUS_PREFIX
 from privacy.erasure import ErasureRefused, audit_hold_clear, audit_hold_set, learner_erase
+from privacy.export_files import KIND, subject_access_zip_path
 from privacy.forms import ErasureForm, ReasonForm, RetentionForm
 from privacy.models import AnonymisedRecord, AuditHold, PrivacyEvent
 from privacy.preview import retention_preview
 from privacy.retention import retention_periods, retention_periods_set
-from privacy.subject_access_job import KIND, subject_access_filename, subject_access_start, subject_access_zip_path
+from privacy.subject_access_job import subject_access_filename, subject_access_start
 
 RUNS_SHOWN = 10
 EVENTS_SHOWN = 50

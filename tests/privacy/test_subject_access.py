@@ -16,9 +16,10 @@ from jobs.models import Job
 from jobs.services import job_run
 from learners.models import Learner
 from permissions.audit import audit_entries
-from privacy.erasure import audit_hold_set
+from privacy.erasure import audit_hold_set, learner_erase
+from privacy.export_files import KIND, subject_access_zip_path
 from privacy.models import AnonymisedRecord, PrivacyEvent
-from privacy.subject_access_job import KIND, subject_access_start
+from privacy.subject_access_job import subject_access_start
 from tests.factories import LearnerFactory
 from tests.privacy.support import learner_keys, learner_with_everything, rows_about
 
@@ -116,3 +117,12 @@ def test_the_button_starts_a_job_shown_in_its_window(client, admin_user):
     assert "Subject access export" in response.content.decode()
     job = Job.objects.get(kind=KIND)
     assert job.params == {"learner_id": learner.pk}
+
+
+def test_erasing_a_record_removes_its_exports(client, admin_user):
+    learner = LearnerFactory()
+    job, _ = _export(client, admin_user, learner)
+    assert subject_access_zip_path(job).exists()
+    learner_erase(learner=learner, reason="Request", by=admin_user)
+    assert not subject_access_zip_path(job).exists()
+    assert client.get(reverse("privacy:subject_access_download", args=[job.pk])).status_code == 404
