@@ -155,7 +155,8 @@ def retention_run(*, by: User | None, today: dt.date | None = None) -> PrivacyEv
     ids = list(plan.learners.values_list("pk", flat=True)) + list(plan.applicants.values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
-            _counts_add(event, learners_anonymise(learner_ids=ids[start : start + CHUNK], event=event))
+            due = _still_due(ids[start : start + CHUNK])
+            _counts_add(event, learners_anonymise(learner_ids=due, event=event))
     with transaction.atomic():
         deleted: Counter[str] = Counter()
         for rows in (plan.initial_results, plan.diagnostic_results, plan.sessions):
@@ -163,6 +164,14 @@ def retention_run(*, by: User | None, today: dt.date | None = None) -> PrivacyEv
                 deleted[label] += count
         _counts_add(event, deleted)
     return event
+
+
+def _still_due(ids: list[int]) -> list[int]:
+    """Lock the records, then leave out any held or anonymised since the plan was read (a hold or an erasure
+    locks the record's row first too, so it is either seen here or waits for this chunk)."""
+    locked = list(Learner.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+    open_records = Learner.objects.filter(pk__in=locked, audit_hold__isnull=True, anonymised__isnull=True)
+    return list(open_records.values_list("pk", flat=True))
 
 
 def _counts_add(event: PrivacyEvent, done: Mapping[str, int]) -> None:

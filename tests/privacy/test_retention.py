@@ -3,6 +3,7 @@ and the reports count the same; bksb results past theirs are deleted; each run i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -132,6 +133,24 @@ def test_an_anonymised_record_names_no_one_and_keeps_only_what_reports_count(pop
     history = Learner.history.filter(id=old.pk)
     assert not history.filter(first_name=names[0]).exists()
     assert not history.filter(learner_ref=names[3]).exists()
+
+
+def test_a_hold_set_after_the_run_read_its_plan_still_counts(population, admin_user, monkeypatch):
+    read = retention_plan()
+    # The plan as the run read it, a moment before the hold: its learners fixed by id.
+    plan = dataclasses.replace(
+        read, learners=Learner.objects.filter(pk__in=list(read.learners.values_list("pk", flat=True)))
+    )
+    old = population["old_learner"]
+    audit_hold_set(learner=old, reason="Set while the run was starting", by=admin_user)
+    before = snapshot(old)
+    monkeypatch.setattr("privacy.retention.retention_plan", lambda **kwargs: plan)
+
+    event = retention_run(by=None)
+
+    assert event is not None
+    assert event.counts["done"]["records"] == 1
+    assert snapshot(old) == before
 
 
 def test_a_second_run_finds_nothing_more_to_do(population):
