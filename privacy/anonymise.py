@@ -22,7 +22,9 @@ from collections.abc import Collection
 from typing import Any
 
 from django.apps import apps
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
@@ -85,8 +87,9 @@ def learners_anonymise(*, learner_ids: Collection[int], event: PrivacyEvent) -> 
     _usernames_forget(ids, done)
     _web_users_delete(ids, done)
     _job_items_rename(ids)
-    # This app's own trail names the record by its new reference from now on.
+    # This app's own trail, and Django's admin log, name the record by its new reference from now on.
     PrivacyEvent.objects.filter(record_id__in=ids).update(record_label=_anonymous_ref("record_id"))
+    admin_log_of(ids).update(object_repr=_anonymous_ref("object_id"))
     # History tables last: deleting a live row writes a history row of its deletion, which must go too.
     for field in sorted(learner_key_fields(), key=lambda f: issubclass(f.model, HistoricalChanges)):
         label = field.model._meta.label
@@ -114,6 +117,12 @@ def learners_anonymise(*, learner_ids: Collection[int], event: PrivacyEvent) -> 
     subject_access_zips_remove(learner_ids=ids)
     done["records"] = len(ids)
     return done
+
+
+def admin_log_of(ids: Collection[int]) -> models.QuerySet[LogEntry]:
+    """Django's admin log entries about these records (their object_repr names the person)."""
+    learner_type = ContentType.objects.get_for_model(Learner)
+    return LogEntry.objects.filter(content_type=learner_type, object_id__in=[str(pk) for pk in ids])
 
 
 def _rows_delete(rows: models.QuerySet[Any]) -> int:

@@ -3,7 +3,8 @@
 The tables are found, not listed: every table with a key to Learner (history tables included, found through
 the models' meta, as anonymisation finds them), then what hangs off those rows (a session's skills, the web
 user's account and sign-ins, bksb's cached answers about the record's usernames), then the record's own
-history and this app's audit entries about it. Fields whose names suggest a secret are left out.
+history, Django's admin log entries about it and this app's audit entries about it. Fields whose names
+suggest a secret are left out.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q
@@ -20,7 +22,7 @@ from simple_history.utils import get_history_manager_for_model
 from bksb_integration.models import AssessmentSession, BksbLink, SkillResult, UserCreationRequest, UsernameProbe
 from learners.models import Learner, WebUser
 from permissions.audit import is_hidden
-from privacy.anonymise import learner_key_fields
+from privacy.anonymise import admin_log_of, learner_key_fields
 from privacy.models import PrivacyEvent
 from signin.models import SignInEvent
 
@@ -56,6 +58,7 @@ def subject_access_tables(*, learner: Learner) -> list[HeldTable]:
     events = SignInEvent.objects.filter(Q(user__in=accounts) | Q(username__in=usernames)) if usernames else None
     tables.append(_table(SignInEvent, events if events is not None else SignInEvent.objects.none()))
     tables.append(_table(UsernameProbe, UsernameProbe.objects.filter(username__in=_usernames(learner))))
+    tables.append(_table(LogEntry, admin_log_of([pk])))
     tables.append(_table(PrivacyEvent, PrivacyEvent.objects.filter(record_id=pk)))
     return [table for table in tables if table.rows]
 

@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
@@ -29,7 +31,7 @@ from jobs.models import Job
 from learners.models import Learner, LearningAim
 from signin.models import SignInEvent, SignInMethod
 from tests.bksb_integration.levels.levels_support import item, store
-from tests.factories import LearnerFactory, WebUserFactory
+from tests.factories import LearnerFactory, UserFactory, WebUserFactory
 from tests.support import mappings_seed
 
 _numbers = iter(range(1, 10_000))
@@ -116,6 +118,14 @@ def learner_with_everything(**fields: Any) -> Learner:
         start_date=dt.date(2025, 9, 1),
         planned_end_date=dt.date(2026, 6, 30),
         comp_status=1,
+    )
+    LogEntry.objects.create(
+        user=UserFactory(username=f"editor{n}"),
+        content_type=ContentType.objects.get_for_model(Learner),
+        object_id=str(learner.pk),
+        object_repr=str(learner),
+        action_flag=CHANGE,
+        change_message="Changed email.",
     )
     learner.refresh_from_db()
     return learner

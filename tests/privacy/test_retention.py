@@ -27,7 +27,7 @@ from bksb_integration.models import (
 )
 from learners.models import Kind, Learner, LearningStatus, WebUser
 from permissions.audit import audit_entries
-from privacy.anonymise import KEPT, learners_anonymise, school_year_of_birth_end
+from privacy.anonymise import KEPT, admin_log_of, learners_anonymise, school_year_of_birth_end
 from privacy.erasure import audit_hold_set
 from privacy.models import AnonymisedRecord, PrivacyEvent, RecordKind
 from privacy.retention import months_before, retention_periods_set, retention_plan, retention_run
@@ -130,6 +130,7 @@ def test_an_anonymised_record_names_no_one_and_keeps_only_what_reports_count(pop
     assert not SkillResult.objects.filter(session__learner=old).exists()
     assert LearnerLevel.objects.filter(learner=old, bksb_user_id__isnull=False).count() == 0
     assert RunLearner.objects.get(learner=old).error == ""
+    assert admin_log_of([old.pk]).get().object_repr == f"ANON-{old.pk}"
     history = Learner.history.filter(id=old.pk)
     assert not history.filter(first_name=names[0]).exists()
     assert not history.filter(learner_ref=names[3]).exists()

@@ -70,6 +70,7 @@ def test_the_zip_holds_every_row_about_the_learner(client, admin_user, person):
     assert "password" not in account
     assert held["signin.SignInEvent"]["rows"]
     assert held["bksb_integration.UsernameProbe"]["rows"]
+    assert [row["object_repr"] for row in held["admin.LogEntry"]["rows"]] == [str(person)]
     reasons = {row["reason"] for row in held["privacy.PrivacyEvent"]["rows"]}
     assert "Complaint under review" in reasons
 
