@@ -137,3 +137,13 @@ def test_the_tab_and_the_menu_show_only_to_those_with_a_right(client, admin_user
     page = client.get(reverse("learners:detail", args=[learner.pk])).content.decode()
     assert reverse("privacy:record", args=[learner.pk]) in page
     assert reverse("privacy:retention") in page
+
+
+def test_the_audit_trail_page_shows_holds_and_erasures(client, admin_user):
+    learner = LearnerFactory()
+    audit_hold_set(learner=learner, reason="Claim 42", by=admin_user)
+    client.force_login(admin_user)
+    page = client.get(reverse("permissions:audit"), {"source": "privacy"}).content.decode()
+    assert "Audit hold set" in page
+    assert "Claim 42" in page
+    assert f"Learner {learner.learner_ref}" in page

@@ -231,3 +231,15 @@ def test_anonymising_takes_as_many_queries_for_six_records_as_for_two():
         assert done["records"] == n
         used.append(len(queries.captured_queries))
     assert used[0] == used[1]
+
+
+def test_beat_runs_it_nightly_through_the_registered_task(population):
+    from celery import current_app
+    from django_celery_beat.models import PeriodicTask
+
+    scheduled = PeriodicTask.objects.select_related("crontab").get(
+        name="privacy: anonymise records past their retention period"
+    )
+    assert (scheduled.crontab.hour, scheduled.crontab.minute, scheduled.enabled) == ("4", "15", True)
+    done = current_app.tasks[scheduled.task].delay().get()
+    assert done["records"] == 2
