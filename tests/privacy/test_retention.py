@@ -7,12 +7,14 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from celery import current_app
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from bksb_integration.levels.cohort import cohort_report
 from bksb_integration.models import (
@@ -234,9 +236,6 @@ def test_anonymising_takes_as_many_queries_for_six_records_as_for_two():
 
 
 def test_beat_runs_it_nightly_through_the_registered_task(population):
-    from celery import current_app
-    from django_celery_beat.models import PeriodicTask
-
     scheduled = PeriodicTask.objects.select_related("crontab").get(
         name="privacy: anonymise records past their retention period"
     )
