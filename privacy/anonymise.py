@@ -90,17 +90,7 @@ def learners_anonymise(*, learner_ids: Collection[int], event: PrivacyEvent) -> 
     # This app's own trail, and Django's admin log, name the record by its new reference from now on.
     PrivacyEvent.objects.filter(record_id__in=ids).update(record_label=_anonymous_ref("record_id"))
     admin_log_of(ids).update(object_repr=_anonymous_ref("object_id"))
-    # History tables last: deleting a live row writes a history row of its deletion, which must go too.
-    for field in sorted(learner_key_fields(), key=lambda f: issubclass(f.model, HistoricalChanges)):
-        label = field.model._meta.label
-        if label in KEPT or label in OWN_STEPS:
-            continue
-        rows = field.model._default_manager.filter(**{f"{field.name}__in": ids})
-        # A history table's key is nullable, but its rows hold the old values: they go, whatever the key says.
-        if field.null and not issubclass(field.model, HistoricalChanges):
-            done[label] += rows.update(**{field.name: None})
-        else:
-            done[label] += _rows_delete(rows)
+    _keyed_rows_delete(ids, done)
     done["bksb_integration.LearnerLevel"] += LearnerLevel.objects.filter(learner_id__in=ids).update(
         bksb_user_id=None, latest_assessment_name=""
     )
@@ -117,6 +107,21 @@ def learners_anonymise(*, learner_ids: Collection[int], event: PrivacyEvent) -> 
     subject_access_zips_remove(learner_ids=ids)
     done["records"] = len(ids)
     return done
+
+
+def _keyed_rows_delete(ids: list[int], done: Counter[str]) -> None:
+    """Every table's rows keyed to the records, but those KEPT: deleted, or (a nullable key) let go of."""
+    # History tables last: deleting a live row writes a history row of its deletion, which must go too.
+    for field in sorted(learner_key_fields(), key=lambda f: issubclass(f.model, HistoricalChanges)):
+        label = field.model._meta.label
+        if label in KEPT or label in OWN_STEPS:
+            continue
+        rows = field.model._default_manager.filter(**{f"{field.name}__in": ids})
+        # A history table's key is nullable, but its rows hold the old values: they go, whatever the key says.
+        if field.null and not issubclass(field.model, HistoricalChanges):
+            done[label] += rows.update(**{field.name: None})
+        else:
+            done[label] += _rows_delete(rows)
 
 
 def admin_log_of(ids: Collection[int]) -> models.QuerySet[LogEntry]:
