@@ -30,7 +30,6 @@ from privacy.models import PrivacyEvent, RecordKind, RetentionPeriod
 
 LEARNING_OVER = (LearningStatus.COMPLETED, LearningStatus.WITHDRAWN, LearningStatus.TRANSFERRED)
 CHUNK = 500
-SHOWN = 100
 
 Periods = dict[str, int | None]
 ResultRow = TypeVar("ResultRow", InitialAssessmentResult, DiagnosticAssessmentResult)
