@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "learners",
     "permissions",
     "bksb_integration",
+    "privacy",
     "hub",
     "ops",
     "signin",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("tools/", include("permissions.urls")),
     path("jobs/", include("jobs.urls")),
     path("", include("bksb_integration.urls")),
+    path("privacy/", include("privacy.urls")),
     path("hub/", include("hub.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -54,6 +54,21 @@ def can_view_audit(user: AnyUser) -> bool:
     return is_staff_user(user) and _has(user, "view_audit")
 
 
+def can_export_subject_access(user: AnyUser) -> bool:
+    """Export a learner's data (subject access): one zip of everything held about a record."""
+    return can_view_learners(user) and _has(user, "export_subject_access")
+
+
+def can_manage_retention(user: AnyUser) -> bool:
+    """Retention periods and their preview, erasure on request, and audit holds."""
+    return can_view_learners(user) and _has(user, "manage_retention")
+
+
+def can_see_privacy(user: AnyUser) -> bool:
+    """A record's Data protection tab: either of the two rights above."""
+    return can_export_subject_access(user) or can_manage_retention(user)
+
+
 def bksb_available() -> bool:
     """The deployment has taken up the bksb module at all."""
     return bool(settings.BKSB_INTEGRATION_AVAILABLE)

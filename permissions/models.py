@@ -29,6 +29,8 @@ GENERAL_PERMISSIONS = [
     ("view_prior_attainment", "View prior attainment"),
     ("edit_permissions", "Edit permissions"),
     ("view_audit", "View audit trail"),
+    ("export_subject_access", "Export a learner's data (subject access)"),
+    ("manage_retention", "Manage retention, erasure and audit holds"),
 ]
 
 

@@ -64,7 +64,9 @@ def day(value: dt.date | None) -> str:
     return uk_date(value) if value is not None else NONE
 
 
-class _Pack(FPDF):
+class PackPdf(FPDF):
+    """An A4 document in the packs' one style: headings, paragraphs, label-value pairs, tables, an appendix."""
+
     def __init__(self, title: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.pack_title = title
@@ -131,7 +133,7 @@ def evidence_pdf(content: EvidenceContent) -> bytes:
     learner = content.learner
     # The title is repeated in every page's one-line footer: long names are shortened there (whole under Learner).
     title = f"Evidence pack: {_short(learner.full_name)} ({_short(learner.learner_ref)})"
-    pdf = _Pack(title)
+    pdf = PackPdf(title)
     pdf.set_title(title)
     pdf.set_author("bksbmis")
     pdf.add_page()
@@ -148,11 +150,11 @@ def evidence_pdf(content: EvidenceContent) -> bytes:
     _skills(pdf, content)
     _rushed(pdf, content)
     _integrity(pdf, content)
-    _appendix(pdf)
+    appendix_print(pdf)
     return bytes(pdf.output())
 
 
-def _learner(pdf: _Pack, content: EvidenceContent) -> None:
+def _learner(pdf: PackPdf, content: EvidenceContent) -> None:
     learner = content.learner
     pdf.heading("Learner")
     pdf.pairs(
@@ -175,7 +177,7 @@ def _learner(pdf: _Pack, content: EvidenceContent) -> None:
     )
 
 
-def _attainment(pdf: _Pack, content: EvidenceContent) -> None:
+def _attainment(pdf: PackPdf, content: EvidenceContent) -> None:
     """Prior attainment and learning aims, in the pack only for makers with View prior attainment."""
     shown = content.attainment
     if shown is None:
@@ -218,7 +220,7 @@ def _attainment(pdf: _Pack, content: EvidenceContent) -> None:
     )
 
 
-def _summary(pdf: _Pack, content: EvidenceContent) -> None:
+def _summary(pdf: PackPdf, content: EvidenceContent) -> None:
     pdf.heading("Levels by subject (results of the bksb user in effect)")
     if not content.levels:
         pdf.para("No results of the bksb user in effect are stored.")
@@ -271,7 +273,7 @@ def _judged(judgement: object) -> str:
     return f"Judgement: {judgement.get_level_display()}" if judgement is not None else NONE  # type: ignore[attr-defined]
 
 
-def _beside_results(pdf: _Pack, content: EvidenceContent) -> None:
+def _beside_results(pdf: PackPdf, content: EvidenceContent) -> None:
     """The decisions and judgements staff recorded: never edited, and never part of the results or fingerprint."""
     pdf.heading("English and maths decisions")
     pdf.para("Entries are added, never edited or deleted; a mistaken entry is superseded by a later one that says why.")
@@ -291,7 +293,7 @@ def _beside_results(pdf: _Pack, content: EvidenceContent) -> None:
         pdf.para("No judgement recorded.")
 
 
-def _flags(pdf: _Pack, content: EvidenceContent) -> None:
+def _flags(pdf: PackPdf, content: EvidenceContent) -> None:
     pdf.heading("Funding flags")
     pdf.para(NOT_ADVICE)
     if not content.flags:
@@ -305,7 +307,9 @@ def _flags(pdf: _Pack, content: EvidenceContent) -> None:
     )
 
 
-def _results(pdf: _Pack, title: str, rows: list[AssessmentResult], *, diagnostic: bool, in_effect: int | None) -> None:
+def _results(
+    pdf: PackPdf, title: str, rows: list[AssessmentResult], *, diagnostic: bool, in_effect: int | None
+) -> None:
     pdf.heading(f"{title} ({len(rows)})")
     if not rows:
         pdf.para("None stored.")
@@ -355,7 +359,7 @@ def _results(pdf: _Pack, title: str, rows: list[AssessmentResult], *, diagnostic
         )
 
 
-def _skills(pdf: _Pack, content: EvidenceContent) -> None:
+def _skills(pdf: PackPdf, content: EvidenceContent) -> None:
     pdf.heading("Per-skill breakdown")
     if content.skills_held or content.skills_to_come:
         held = ", ".join(str(session_id) for session_id in content.skills_held) or "none"
@@ -375,7 +379,7 @@ def _skills(pdf: _Pack, content: EvidenceContent) -> None:
     )
 
 
-def _rushed(pdf: _Pack, content: EvidenceContent) -> None:
+def _rushed(pdf: PackPdf, content: EvidenceContent) -> None:
     pdf.heading("Assessments completed unusually fast")
     threshold = f"Marked when a finished session took less than {content.rushed_thresholds} (the college's setting)."
     if not content.rushed:
@@ -386,7 +390,7 @@ def _rushed(pdf: _Pack, content: EvidenceContent) -> None:
         pdf.para(line)
 
 
-def _integrity(pdf: _Pack, content: EvidenceContent) -> None:
+def _integrity(pdf: PackPdf, content: EvidenceContent) -> None:
     pdf.heading("Integrity")
     pdf.para(NEVER_EDITED)
     pdf.para(
@@ -399,7 +403,7 @@ def _integrity(pdf: _Pack, content: EvidenceContent) -> None:
     pdf.set_font(FONT, size=8)
 
 
-def _appendix(pdf: _Pack) -> None:
+def appendix_print(pdf: PackPdf) -> None:
     """Every text too long for its cell, whole (a paragraph may run over several pages)."""
     if not pdf.appendix:
         return
@@ -414,8 +418,3 @@ def _appendix(pdf: _Pack) -> None:
 def _short(value: object, limit: int = 60) -> str:
     text = " ".join(clean(value).split())
     return text if len(text) <= limit else f"{text[:limit]}…"
-
-
-# The audit sample's cover (evidence/sample_cover.py) is drawn with the same document and appendix.
-PackDocument = _Pack
-appendix_write = _appendix

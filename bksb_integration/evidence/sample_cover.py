@@ -13,7 +13,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import pluralize
 from fpdf.enums import XPos, YPos
 
-from bksb_integration.evidence.pdf import FONT, PackDocument, appendix_write, when
+from bksb_integration.evidence.pdf import FONT, PackPdf, appendix_print, when
 from bksb_integration.evidence.sample import ManifestLine
 from jobs.models import Job
 
@@ -29,7 +29,7 @@ CHECKING = (
 def cover_pdf(*, job: Job, lines: Sequence[ManifestLine], made_by: str, made_at: dt.datetime) -> bytes:
     packs = [line for line in lines if line.file]
     title = f"Audit sample: {len(packs)} evidence pack{pluralize(len(packs))}"
-    pdf = PackDocument(title)
+    pdf = PackPdf(title)
     pdf.set_title(title)
     pdf.set_author("bksbmis")
     pdf.add_page()
@@ -61,7 +61,7 @@ def cover_pdf(*, job: Job, lines: Sequence[ManifestLine], made_by: str, made_at:
     pdf.para(CHECKING)
     if not any(line.uln for line in packs):
         pdf.para("ULNs are shown only when the person who made the sample holds View prior attainment.")
-    appendix_write(pdf)
+    appendix_print(pdf)
     return bytes(pdf.output())
 
 

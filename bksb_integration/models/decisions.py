@@ -47,6 +47,12 @@ class AppendOnlyQuerySet(models.QuerySet[Any]):
     def update_or_create(self, *args: Any, **kwargs: Any) -> Any:
         raise RecordIsAppendOnly(f"{self.model._meta.verbose_name_plural} are never changed: add a new entry.")
 
+    def erase(self) -> int:
+        """Delete these entries as part of erasing their record (privacy/anonymise.py: past its retention period,
+        or on request): the one way an entry goes while the record itself stays. How many went."""
+        deleted: int = models.QuerySet.delete(self)[1].get(self.model._meta.label, 0)
+        return deleted
+
 
 class AppendOnly(models.Model):
     """A row written once: save() of an existing row and delete() raise."""

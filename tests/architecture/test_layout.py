@@ -40,7 +40,18 @@ PARTS = [
 # and the project's settings, urls, celery app and home page above them all.
 # ops (health, metrics, logs) comes next: every app may report to it, and it knows none of them.
 PROJECT_TOP = {"settings", "urls", "celery", "wsgi", "views"}
-APPS = ["bksbmis", "ops", "permissions", "jobs", "learners", "signin", "bksb_integration", "hub", "project"]
+APPS = [
+    "bksbmis",
+    "ops",
+    "permissions",
+    "jobs",
+    "learners",
+    "signin",
+    "bksb_integration",
+    "privacy",
+    "hub",
+    "project",
+]
 # Each feature's words: a module whose file name holds one lives in that feature's folder.
 FEATURE_WORDS = {
     "matching": ("match", "candidate", "probe", "suggestion"),

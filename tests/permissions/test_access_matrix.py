@@ -54,6 +54,7 @@ OBJECT_OF = {
     "bksb:run_status": "learner_run",
     "signin:factor_reset": "tutor",
     "signin:group_claim_delete": "group_claim",
+    "privacy:subject_access_download": "subject_access_job",
 }
 
 # name: codes for (anonymous, learner, outsider, tutor, manager, admin)
@@ -145,6 +146,14 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "learners:list": (302, 403, 403, 200, 200, 200),
     "permissions:audit": (302, 403, 403, 403, 200, 200),
     "permissions:edit": (302, 403, 403, 403, 403, 200),
+    # Data protection: administrators only (the two rights of permissions migration 0006).
+    "privacy:erase": (302, 403, 403, 403, 403, 405),
+    "privacy:hold": (302, 403, 403, 403, 403, 405),
+    "privacy:record": (302, 403, 403, 403, 403, 200),
+    "privacy:retention": (302, 403, 403, 403, 403, 200),
+    "privacy:subject_access": (302, 403, 403, 403, 403, 405),
+    # The admin's own export, whose zip is not made yet.
+    "privacy:subject_access_download": (302, 403, 403, 403, 403, 404),
     # Sign-in with the college's provider is not set up here: its two addresses are not there.
     "signin:callback": (404, 404, 404, 404, 404, 404),
     "signin:start": (404, 404, 404, 404, 404, 404),
@@ -186,6 +195,7 @@ def world(settings, tmp_path, roles, admin_user, manager, tutor, outsider, web_u
     match_job = Job.objects.create(kind="bksb_match", status=Job.Status.SUCCEEDED, started_by=admin_user)
     evidence_job = Job.objects.create(kind="bksb_evidence_packs", status=Job.Status.SUCCEEDED, started_by=admin_user)
     sample_job = Job.objects.create(kind="bksb_audit_sample", status=Job.Status.SUCCEEDED, started_by=admin_user)
+    export_job = Job.objects.create(kind="privacy_subject_access", status=Job.Status.SUCCEEDED, started_by=admin_user)
     suggestion = MatchSuggestion.objects.create(
         job=match_job, learner=learner, username="amira.khan", bksb_user_id=7, reason="first.last", strength="strong"
     )
@@ -199,6 +209,7 @@ def world(settings, tmp_path, roles, admin_user, manager, tutor, outsider, web_u
         "tag_rule": TagRule.objects.create(name="Maths support", subject="maths", levels=["entry_1"]).pk,
         "evidence_job": evidence_job.pk,
         "sample_job": sample_job.pk,
+        "subject_access_job": export_job.pk,
         "learner_run": learner_run.pk,
         "session_pk": AssessmentSession.objects.create(
             learner=learner,
