@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "signin.middleware.SecondFactorMiddleware",
+    # A record's pages (learners/<pk>/...) answer 404 outside a restricted person's caseload.
+    "learners.middleware.CaseloadMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "bksbmis.session_limits.SessionLimitsMiddleware",
     "bksbmis.middleware.PrivateCacheMiddleware",
@@ -285,6 +287,11 @@ LEARNERS_IMPORT_CHUNK_ROWS = env.int("LEARNERS_IMPORT_CHUNK_ROWS", default=5000)
 # Deployment-level switch: providers who have not taken up the bksb module
 # do not see it at all.
 BKSB_INTEGRATION_AVAILABLE = env.bool("BKSB_INTEGRATION_AVAILABLE", default=True)
+
+# Caseloads: staff holding "Own caseload only" (Edit Permissions) see only the records of their
+# tutor groups (Tools > Caseloads) and those whose tutor column names them. Off: everyone with
+# View learners sees every record.
+CASELOADS_ENABLED = env.bool("CASELOADS_ENABLED", default=False)
 
 # Evidence packs from the learner list: at most this many records per zip (more is
 # `manage.py bksb_evidence_packs`), and a zip job starts (and goes on) only while the

@@ -29,6 +29,8 @@ LEARNER_FIELDS = (
 ATTAINMENT_COLUMNS = ("uln", "gcse_english_grade", "gcse_maths_grade", "prior_level")
 # Compared and written when the file has them (attainment_as_of is written only with a change).
 ATTAINMENT_FIELDS = (*ATTAINMENT_COLUMNS, "attainment_source")
+# Optional, together: who a record belongs to, for caseloads (learners.caseload).
+CASELOAD_COLUMNS = ("tutor_group", "tutor")
 PRIOR_LEVELS = {_k: value for value, label in PriorLevel.choices for _k in (value, str(label).lower())}
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 BOOLEANS = {"": False, "no": False, "false": False, "0": False, "yes": True, "true": True, "1": True}
@@ -131,6 +133,7 @@ def row_check(
     seen_refs: dict[str, int],
     seen_usernames: dict[str, int],
     attainment: bool = False,
+    caseload: bool = False,
 ) -> CheckedRow | RowError:
     """Read one row into an unsaved Learner, or say everything wrong with it.
 
@@ -138,7 +141,7 @@ def row_check(
     username, so a later row repeating one is refused.
     """
     ref = (raw.get("learner_ref") or "").strip()
-    names = COLUMNS + ATTAINMENT_COLUMNS if attainment else COLUMNS
+    names = COLUMNS + (ATTAINMENT_COLUMNS if attainment else ()) + (CASELOAD_COLUMNS if caseload else ())
     if (count := _field_count(raw, len(names))) != len(names):
         return RowError(line, ref, (f"This row has {count} fields but the header has {len(names)}.",))
     fields = _Fields({name: (raw.get(name) or "").strip() for name in names})
@@ -170,6 +173,11 @@ def row_check(
     bksb_user = fields.boolean("bksb_user")
     bksb_username = fields.text("bksb_username", max_length=150)
     read = _attainment_read(fields) if attainment else {}
+    if caseload:
+        read |= {
+            "tutor_group": fields.text("tutor_group", max_length=50),
+            "tutor": fields.text("tutor", max_length=150).lower(),  # usernames and emails match in lower case
+        }
     if fields.reasons:
         return RowError(line, ref, tuple(fields.reasons))
     learner = Learner(

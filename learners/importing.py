@@ -27,6 +27,7 @@ from simple_history.utils import get_history_manager_for_model
 from learners.import_rows import (
     ATTAINMENT_COLUMNS,
     ATTAINMENT_FIELDS,
+    CASELOAD_COLUMNS,
     COLUMNS,
     LEARNER_FIELDS,
     CheckedRow,
@@ -64,11 +65,16 @@ class ImportPlan:
     # Unchanged records whose search column is not as planned (their web user is new or renamed).
     search_text_stale: list[Learner] = field(default_factory=list)
     attainment: bool = False  # the file has the optional attainment columns
+    caseload: bool = False  # the file has the optional caseload columns
 
     @property
     def fields(self) -> tuple[str, ...]:
         """The record's fields the file sets: compared against the database, and written."""
-        return LEARNER_FIELDS + ATTAINMENT_FIELDS if self.attainment else LEARNER_FIELDS
+        return (
+            LEARNER_FIELDS
+            + (ATTAINMENT_FIELDS if self.attainment else ())
+            + (CASELOAD_COLUMNS if self.caseload else ())
+        )
 
     @property
     def rows(self) -> int:
@@ -183,9 +189,14 @@ def learners_import_plan(*, rows: Iterable[Mapping[str, str]] | TextIO) -> Impor
     seen_usernames: dict[str, int] = {}
     header: list[str] = []
     for line, raw in _rows_read(rows, header):
-        plan.attainment = ATTAINMENT_COLUMNS[0] in header
+        plan.attainment, plan.caseload = ATTAINMENT_COLUMNS[0] in header, CASELOAD_COLUMNS[0] in header
         result = row_check(
-            line=line, raw=raw, seen_refs=seen_refs, seen_usernames=seen_usernames, attainment=plan.attainment
+            line=line,
+            raw=raw,
+            seen_refs=seen_refs,
+            seen_usernames=seen_usernames,
+            attainment=plan.attainment,
+            caseload=plan.caseload,
         )
         if isinstance(result, RowError):
             plan.refused.append(result)
@@ -219,7 +230,7 @@ def learners_import_write(
     for start in range(0, len(rows), size):
         chunk = rows[start : start + size]
         with transaction.atomic():
-            part = ImportPlan(attainment=plan.attainment)
+            part = ImportPlan(attainment=plan.attainment, caseload=plan.caseload)
             _rows_plan(part, chunk)
             _learners_write(part, history_user)
             _web_users_write(part)
@@ -286,10 +297,12 @@ def _header_check(names: list[str]) -> None:
     problems = []
     if missing := [name for name in COLUMNS if name not in names]:
         problems.append(f"missing columns: {', '.join(missing)}")
-    optional = [name for name in ATTAINMENT_COLUMNS if name in names]
-    if optional and len(optional) != len(ATTAINMENT_COLUMNS):
-        problems.append(f"the attainment columns go together: {', '.join(ATTAINMENT_COLUMNS)}")
-    if unknown := [name or "(blank)" for name in names if name not in COLUMNS + ATTAINMENT_COLUMNS]:
+    for what, group in (("attainment", ATTAINMENT_COLUMNS), ("caseload", CASELOAD_COLUMNS)):
+        optional = [name for name in group if name in names]
+        if optional and len(optional) != len(group):
+            problems.append(f"the {what} columns go together: {', '.join(group)}")
+    known = COLUMNS + ATTAINMENT_COLUMNS + CASELOAD_COLUMNS
+    if unknown := [name or "(blank)" for name in names if name not in known]:
         problems.append(f"unknown columns: {', '.join(unknown)}")
     if repeated := sorted({name for name in names if name and names.count(name) > 1}):
         problems.append(f"repeated columns: {', '.join(repeated)}")

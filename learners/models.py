@@ -87,6 +87,12 @@ class Learner(models.Model):
     attainment_source = models.CharField(max_length=3, blank=True, choices=AttainmentSource.choices)
     attainment_as_of = models.DateField("attainment as of", null=True, blank=True)
     provision_type = models.CharField(max_length=20, blank=True, choices=ProvisionType.choices)
+    # Caseloads (learners.caseload): staff restricted to their own see the records of their tutor
+    # groups, and those whose tutor column names them.
+    tutor_group = models.CharField("tutor group", max_length=50, blank=True)
+    tutor = models.CharField(
+        "tutor", max_length=150, blank=True, help_text="The tutor's username or email, in lower case."
+    )
     # Lower-cased reference, names, email and usernames: see search_text_for below.
     search_text = models.TextField(default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -102,6 +108,8 @@ class Learner(models.Model):
             models.Index(fields=["system_status", "learning_status"], name="learner_statuses"),
             models.Index(fields=["kind"], name="learner_kind"),
             models.Index(fields=["provision_type"], name="learner_provision_type"),
+            models.Index(fields=["tutor_group"], name="learner_tutor_group"),
+            models.Index(fields=["tutor"], name="learner_tutor"),
         ]
 
     def __str__(self) -> str:
@@ -261,3 +269,17 @@ class LearningAim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learn_aim_ref} ({self.aim_seq_number})"
+
+
+class CaseloadGroup(models.Model):
+    """A tutor group on a member of staff's caseload (Tools > Caseloads)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="caseload_groups")
+    tutor_group = models.CharField("tutor group", max_length=50)
+
+    class Meta:
+        ordering = ["user_id", "tutor_group"]
+        constraints = [models.UniqueConstraint(fields=["user", "tutor_group"], name="caseload_group_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.tutor_group}"

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
+from learners.caseload import within_caseload
 from learners.listing import AnyUser
 from learners.models import Learner
 from learners.selectors import LearnerFilters, learner_filters_from, learner_search
@@ -14,7 +15,7 @@ ALL_MATCHING = "all_matching"
 CONFIRMED = "confirmed"
 
 
-def learners_selected(data: QueryDict, user: AnyUser | None = None) -> QuerySet[Learner]:
+def learners_selected(data: QueryDict, user: AnyUser | None) -> QuerySet[Learner]:
     """With scope=all_matching, every record matching the filters posted with the action (the
     list's own query-string names); otherwise the ticked ones (`learner` ids). Unknown ids are ignored."""
     if data.get("scope") == ALL_MATCHING:
@@ -22,7 +23,7 @@ def learners_selected(data: QueryDict, user: AnyUser | None = None) -> QuerySet[
     ids = [int(value) for value in data.getlist("learner") if value.isdigit()][
         :5000
     ]  # a page holds 50; more is not a person ticking
-    return Learner.objects.filter(pk__in=ids).order_by("last_name", "first_name", "learner_ref")
+    return within_caseload(Learner.objects.filter(pk__in=ids), user).order_by("last_name", "first_name", "learner_ref")
 
 
 def selection_filters(data: QueryDict, user: AnyUser | None = None) -> LearnerFilters | None:

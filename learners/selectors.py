@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from learners.caseload import caseload_q
 from learners.listing import AnyUser, list_filter, list_filters, list_sort
 from learners.models import Kind, Learner, LearningStatus, SystemStatus
 
@@ -28,6 +29,8 @@ class LearnerFilters:
     sort: str = ""
     # What could not be read (a malformed date), to show beside the filters.
     problems: tuple[str, ...] = field(default=(), compare=False)
+    # The caseload of the person asking, when they are restricted to one (learners.caseload).
+    caseload: Q | None = field(default=None, compare=False)
 
     def value(self, param: str) -> str:
         return dict(self.extra).get(param, "")
@@ -74,6 +77,7 @@ def learner_filters_from(params: Mapping[str, str], user: AnyUser | None = None)
         extra=tuple(extra),
         sort=sort if list_sort(sort, user) else "",
         problems=tuple(problems),
+        caseload=caseload_q(user),
     )
 
 
@@ -97,6 +101,8 @@ def learner_search(*, filters: LearnerFilters) -> QuerySet[Learner]:
     """Learners matching every word of the query (in name, reference, email or
     web username), the chosen statuses, start dates and registered filters, in the chosen order."""
     qs = Learner.objects.select_related("web_user__user")
+    if filters.caseload is not None:
+        qs = qs.filter(filters.caseload)
     for word in filters.query.lower().split()[:6]:
         qs = qs.filter(search_text__contains=word)
     if filters.system_status:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learners import views, views_import
+from learners import views, views_caseloads, views_import
 
 app_name = "learners"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("columns/", views.learner_columns, name="columns"),
     path("<int:pk>/", views.learner_detail, name="detail"),
     path("import/", views_import.learner_import, name="import"),
+    path("caseloads/", views_caseloads.caseloads, name="caseloads"),
 ]

@@ -28,6 +28,13 @@ def is_staff_user(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_staff and not is_web_user(user))
 
 
+def is_caseload_restricted(user: AnyUser) -> bool:
+    """With caseloads on (CASELOADS_ENABLED), staff holding Own caseload only see just their own records.
+
+    A superuser holds every permission, so is never taken as restricted."""
+    return bool(settings.CASELOADS_ENABLED and not user.is_superuser and _has(user, "own_caseload_only"))
+
+
 def can_view_learners(user: AnyUser) -> bool:
     return is_staff_user(user) and _has(user, "view_learners")
 

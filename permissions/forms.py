@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.db.models import QuerySet
 
-from permissions.models import COMMAND_PERMISSIONS, GENERAL_PERMISSIONS
+from permissions.models import COMMAND_PERMISSIONS, GENERAL_PERMISSIONS, RESTRICTION_PERMISSIONS
 from permissions.services import Target
 
 VISIBLE, HIDDEN = "visible", "hidden"
@@ -65,17 +65,27 @@ class RightsForm(forms.Form):
         required=False,
     )
 
+    restrictions = forms.MultipleChoiceField(
+        label="Restrictions",
+        choices=RESTRICTION_PERMISSIONS,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Own caseload only: with caseloads on, only the records of their tutor groups (Tools > Caseloads) "
+        "and those whose tutor is them.",
+    )
+
     @classmethod
     def initial_for(cls, rights: set[str]) -> dict[str, Any]:
         return {
             "bksb_module": VISIBLE if "bksb_module" in rights else HIDDEN,
             "bksb_commands": [code for code, _ in COMMAND_PERMISSIONS if code in rights],
             "general": [code for code, _ in GENERAL_PERMISSIONS if code in rights],
+            "restrictions": [code for code, _ in RESTRICTION_PERMISSIONS if code in rights],
         }
 
     def codenames(self) -> set[str]:
         data = self.cleaned_data
-        chosen = set(data["bksb_commands"]) | set(data["general"])
+        chosen = set(data["bksb_commands"]) | set(data["general"]) | set(data["restrictions"])
         if data["bksb_module"] == VISIBLE:
             chosen.add("bksb_module")
         return chosen

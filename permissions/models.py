@@ -33,12 +33,17 @@ GENERAL_PERMISSIONS = [
     ("manage_retention", "Manage retention, erasure and audit holds"),
 ]
 
+# A restriction, not a right: holding it narrows what the others reach (learners.caseload).
+RESTRICTION_PERMISSIONS = [
+    ("own_caseload_only", "Own caseload only"),
+]
+
 
 class Right(models.Model):  # noqa: DJ008 - never instantiated
     class Meta:
         managed = False
         default_permissions = ()
-        permissions = [*MODULE_PERMISSIONS, *COMMAND_PERMISSIONS, *GENERAL_PERMISSIONS]
+        permissions = [*MODULE_PERMISSIONS, *COMMAND_PERMISSIONS, *GENERAL_PERMISSIONS, *RESTRICTION_PERMISSIONS]
 
 
 class PermissionChange(models.Model):

@@ -9,9 +9,17 @@ from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 from django.db.models import QuerySet
 
-from permissions.models import COMMAND_PERMISSIONS, GENERAL_PERMISSIONS, MODULE_PERMISSIONS, PermissionChange
+from permissions.models import (
+    COMMAND_PERMISSIONS,
+    GENERAL_PERMISSIONS,
+    MODULE_PERMISSIONS,
+    RESTRICTION_PERMISSIONS,
+    PermissionChange,
+)
 
-RIGHT_LABELS: dict[str, str] = dict(MODULE_PERMISSIONS + COMMAND_PERMISSIONS + GENERAL_PERMISSIONS)
+RIGHT_LABELS: dict[str, str] = dict(
+    MODULE_PERMISSIONS + COMMAND_PERMISSIONS + GENERAL_PERMISSIONS + RESTRICTION_PERMISSIONS
+)
 
 Target = User | Group
 

@@ -65,7 +65,7 @@ def evidence_packs(request: StaffRequest) -> HttpResponse:
 
     A step first says how many records that is (and whether it is too many), then Start queues the job.
     """
-    learners = learners_selected(request.POST)
+    learners = learners_selected(request.POST, request.user)
     count = learners.count()
     if not count:
         messages.error(request, "Select the learners or applicants to make evidence packs for.")

@@ -54,13 +54,17 @@ SUBJECT_LABELS = dict(Subject.choices)
 LEVEL_LABELS = dict(Level.choices)
 
 
-def result_rows(*, learner: Learner | None = None) -> Iterator[list[Any]]:
-    """The header, then one row per stored result: initial assessments first, then diagnostics."""
+def result_rows(*, learner: Learner | None = None, among: QuerySet[Learner] | None = None) -> Iterator[list[Any]]:
+    """The header, then one row per stored result: initial assessments first, then diagnostics.
+
+    Every record's, one `learner`'s, or those of the records `among` (a caseload)."""
     yield HEADER
     for list_name, model in (("initial", InitialAssessmentResult), ("diagnostic", DiagnosticAssessmentResult)):
         rows = model.objects.all()
         if learner is not None:
             rows = rows.filter(learner=learner)
+        if among is not None:
+            rows = rows.filter(learner__in=among.order_by().values("pk"))
         yield from _rows(list_name, rows, with_score=model is DiagnosticAssessmentResult)
 
 
@@ -88,9 +92,9 @@ def _rows(list_name: str, rows: QuerySet[Any], *, with_score: bool) -> Iterator[
         ]
 
 
-def csv_lines(*, learner: Learner | None = None) -> Iterator[str]:
+def csv_lines(*, learner: Learner | None = None, among: QuerySet[Learner] | None = None) -> Iterator[str]:
     """The export as CSV text, one line at a time, every cell neutralised."""
-    return csv_text(result_rows(learner=learner))
+    return csv_text(result_rows(learner=learner, among=among))
 
 
 def export_filename(*, learner: Learner | None = None) -> str:

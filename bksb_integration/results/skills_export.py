@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from bksb_integration.models import AssessmentSession
@@ -55,12 +56,15 @@ def _time(value: Any) -> str:
     return timezone.localtime(value).isoformat() if value is not None else ""
 
 
-def skill_rows(*, learner: Learner | None = None) -> Iterator[list[Any]]:
-    """The header, then the sessions (newest first per learner) with their components."""
+def skill_rows(*, learner: Learner | None = None, among: QuerySet[Learner] | None = None) -> Iterator[list[Any]]:
+    """The header, then the sessions (newest first per learner) with their components: every record's, one
+    `learner`'s, or those of the records `among` (a caseload)."""
     yield HEADER
     sessions = AssessmentSession.objects.all()
     if learner is not None:
         sessions = sessions.filter(learner=learner)
+    if among is not None:
+        sessions = sessions.filter(learner__in=among.order_by().values("pk"))
     ordered = sessions.order_by("learner__learner_ref", "-started_at", "session_id", "skills__id")
     for values in ordered.values_list(*COLUMNS).iterator(chunk_size=CHUNK):
         ref, user_id, code, subject, session, kind, started, completed, name, measured, by, when, level, rank = values
@@ -82,8 +86,8 @@ def skill_rows(*, learner: Learner | None = None) -> Iterator[list[Any]]:
         ]
 
 
-def skills_csv_lines(*, learner: Learner | None = None) -> Iterator[str]:
-    return csv_text(skill_rows(learner=learner))
+def skills_csv_lines(*, learner: Learner | None = None, among: QuerySet[Learner] | None = None) -> Iterator[str]:
+    return csv_text(skill_rows(learner=learner, among=among))
 
 
 def skills_filename(*, learner: Learner | None = None) -> str:

@@ -105,7 +105,7 @@ def get_results_plan(*, run_id: int, enqueue: bool = True) -> int:
     run = Run.objects.get(pk=run_id)
     if run.planned_at is not None:
         return run.learners_total
-    selected = selection_learners(run.selection) if run.selection is not None else None
+    selected = selection_learners(run.selection, run.started_by) if run.selection is not None else None
     ids = _planned(eligible_learners(settings=settings, today=today), selected)
     for chunk in _chunks(ids.iterator(chunk_size=PLAN_BATCH), PLAN_BATCH):
         RunLearner.objects.bulk_create(

@@ -16,6 +16,7 @@ from django.http import QueryDict
 
 from learners.models import Learner
 from learners.selection import learners_selected
+from permissions.access import AnyUser
 
 # Form fields that are not part of the question asked.
 NOT_SELECTION = {"csrfmiddlewaretoken"}
@@ -34,9 +35,9 @@ def selection_params(data: QueryDict) -> dict[str, list[str]]:
     return params
 
 
-def selection_learners(selection: Mapping[str, list[str]]) -> QuerySet[Learner]:
-    """The records a stored selection stands for, now."""
+def selection_learners(selection: Mapping[str, list[str]], user: AnyUser | None) -> QuerySet[Learner]:
+    """The records a stored selection stands for now, as the person who chose it may see them."""
     query = QueryDict(mutable=True)
     for key, values in selection.items():
         query.setlist(key, [str(value) for value in values])
-    return learners_selected(query)
+    return learners_selected(query, user)

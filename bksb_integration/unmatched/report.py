@@ -85,7 +85,12 @@ def _failed_in_each(run_ids: list[int]) -> QuerySet[RunLearner, dict[str, Any]]:
 
 
 def unmatched_records(
-    *, settings: BksbSettings, today: dt.date, kind: str = "", kinds: Collection[str] = ()
+    *,
+    settings: BksbSettings,
+    today: dt.date,
+    kind: str = "",
+    kinds: Collection[str] = (),
+    among: QuerySet[Learner] | None = None,
 ) -> QuerySet[Learner]:
     """Every record on the report, annotated with `unmatched_kind` (and the details its row shows),
     in name order; only those of `kind` when it is one of KINDS, or of `kinds` when given."""
@@ -119,6 +124,8 @@ def unmatched_records(
         kinds = [kind]
     if kinds:
         records = records.filter(unmatched_kind__in=list(kinds))
+    if among is not None:  # a caseload (learners.caseload)
+        records = records.filter(pk__in=among.order_by().values("pk"))
     return records.annotate(
         linked_user_id=F("bksb_link__bksb_user_id"),
         creation_status=F("bksb_creation__status"),
@@ -140,14 +147,18 @@ def _refused() -> QuerySet[UserCreationRequest, Any]:
     return UserCreationRequest.objects.filter(status=UserCreationRequest.Status.REFUSED).values("learner_id")
 
 
-def creatable_records(*, settings: BksbSettings, today: dt.date) -> QuerySet[Learner]:
+def creatable_records(
+    *, settings: BksbSettings, today: dt.date, among: QuerySet[Learner] | None = None
+) -> QuerySet[Learner]:
     """The report's records whose next action is Create user (unmatched_row's rule, in SQL): eligible, not a
     BKSB User, looked for by a matching run that found nothing, and never refused by bksb."""
-    records = unmatched_records(settings=settings, today=today, kind=NOT_A_BKSB_USER)
+    records = unmatched_records(settings=settings, today=today, kind=NOT_A_BKSB_USER, among=among)
     return records.filter(pk__in=_looked_for()).exclude(pk__in=_matched()).exclude(pk__in=_refused())
 
 
-def left_out_counts(*, settings: BksbSettings, today: dt.date) -> dict[str, int]:
+def left_out_counts(
+    *, settings: BksbSettings, today: dt.date, among: QuerySet[Learner] | None = None
+) -> dict[str, int]:
     """{reason: count} of the report's records with no bksb user that Create bksb users leaves out (one query),
     in the order of LEFT_OUT_REASONS; a record counts under the first reason that applies."""
     reason = Case(
@@ -158,16 +169,19 @@ def left_out_counts(*, settings: BksbSettings, today: dt.date) -> dict[str, int]
         default=None,
         output_field=CharField(),
     )
-    records = unmatched_records(settings=settings, today=today, kinds=CREATABLE).order_by()
+    records = unmatched_records(settings=settings, today=today, kinds=CREATABLE, among=among).order_by()
     rows = records.annotate(left_out=reason).filter(left_out__isnull=False).values("left_out")
     counted = {row["left_out"]: row["n"] for row in rows.annotate(n=Count("pk"))}
     return {code: counted[code] for code in LEFT_OUT_REASONS if counted.get(code)}
 
 
-def unmatched_counts(*, settings: BksbSettings, today: dt.date) -> dict[str, int]:
+def unmatched_counts(
+    *, settings: BksbSettings, today: dt.date, among: QuerySet[Learner] | None = None
+) -> dict[str, int]:
     """{kind: count} for every kind (0s included), in the order of KINDS, in one query."""
+    records = unmatched_records(settings=settings, today=today, among=among)
     # django-stubs does not follow an annotation made in another function.
-    rows = unmatched_records(settings=settings, today=today).order_by().values("unmatched_kind")  # type: ignore[misc]
+    rows = records.order_by().values("unmatched_kind")  # type: ignore[misc]
     counted = {row["unmatched_kind"]: row["n"] for row in rows.annotate(n=Count("pk"))}
     return {kind: counted.get(kind, 0) for kind in KINDS}
 

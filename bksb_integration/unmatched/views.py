@@ -23,6 +23,7 @@ from bksb_integration.unmatched.report import (
     unmatched_rows,
 )
 from jobs.models import Job
+from learners.caseload import caseload_learners, within_caseload
 from learners.listing import ListFilter, list_filter
 from learners.models import Learner
 from learners.pagination import DeferredJoinPaginator
@@ -41,7 +42,7 @@ def unmatched_summary(request: HttpRequest, settings: BksbSettings) -> list[tupl
     """(kind, label, count) for the bksb summary page, or None for staff who may not see the report."""
     if not access.can_see_unmatched(request.user):
         return None
-    counts = unmatched_counts(settings=settings, today=timezone.localdate())
+    counts = unmatched_counts(settings=settings, today=timezone.localdate(), among=caseload_learners(request.user))
     return [(code, label, counts[code]) for code, label in KINDS.items()]
 
 
@@ -82,9 +83,10 @@ def unmatched(request: HttpRequest) -> HttpResponse:
     settings, today, kind = BksbSettings.load(), timezone.localdate(), _kind(request)
     programme = _programme(request)
     narrowing = any(value for _, value, _ in programme)
-    records = unmatched_records(settings=settings, today=today, kind=kind).select_related("web_user__user")
-    records = _narrowed(records, programme)
-    counts = unmatched_counts(settings=settings, today=today)
+    among = caseload_learners(request.user)
+    records = unmatched_records(settings=settings, today=today, kind=kind, among=among)
+    records = _narrowed(records.select_related("web_user__user"), programme)
+    counts = unmatched_counts(settings=settings, today=today, among=among)
     params = {"kind": kind, **{registered.param: value for registered, value, _ in programme}}
     paginator = DeferredJoinPaginator(records, PAGE_SIZE)
     if not narrowing:
@@ -96,9 +98,10 @@ def unmatched(request: HttpRequest) -> HttpResponse:
         "kind": kind,
         "kinds": [(code, label, counts[code]) for code, label in KINDS.items()],
         "total": sum(counts.values()),
-        "creatable": creatable_records(settings=settings, today=today).count(),
+        "creatable": creatable_records(settings=settings, today=today, among=among).count(),
         "left_out": [
-            (n, LEFT_OUT_REASONS[code]) for code, n in left_out_counts(settings=settings, today=today).items()
+            (n, LEFT_OUT_REASONS[code])
+            for code, n in left_out_counts(settings=settings, today=today, among=among).items()
         ],
         "querystring": urlencode({name: value for name, value in params.items() if value}),
         "programme": programme,
@@ -115,7 +118,7 @@ def unmatched_export(request: HttpRequest) -> StreamingHttpResponse:
         settings=BksbSettings.load(),
         today=timezone.localdate(),
         kind=_kind(request),
-        narrow=lambda records: _narrowed(records, programme),
+        narrow=lambda records: within_caseload(_narrowed(records, programme), request.user),
     )
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

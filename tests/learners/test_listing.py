@@ -157,11 +157,11 @@ def test_the_selection_is_the_ticked_rows_or_all_matching_the_posted_filters(reg
     LearnerFactory(first_name="Cy", last_name="Other", email="cy@x.example")
     ticked = QueryDict(mutable=True)
     ticked.setlist("learner", [str(ben.pk), "nonsense", "999999"])
-    assert list(learners_selected(ticked)) == [ben]
+    assert list(learners_selected(ticked, None)) == [ben]
 
     everyone = QueryDict("scope=all_matching&q=pick&has_email=yes", mutable=True)
     everyone.setlist("learner", [str(ben.pk)])  # ticks are ignored when all matching is chosen
-    assert list(learners_selected(everyone)) == [ada]
+    assert list(learners_selected(everyone, None)) == [ada]
 
 
 def test_the_list_downloads_as_csv_with_its_filters_and_columns(client, tutor, registered):

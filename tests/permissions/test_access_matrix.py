@@ -139,6 +139,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "jobs:detail": (302, 403, 403, 403, 200, 200),
     "jobs:resume": (302, 403, 405, 405, 405, 405),
     "jobs:status": (302, 403, 403, 403, 200, 200),
+    "learners:caseloads": (302, 403, 403, 403, 403, 200),
     "learners:columns": (302, 403, 403, 405, 405, 405),
     "learners:detail": (302, 403, 403, 200, 200, 200),
     "learners:export": (302, 403, 403, 200, 200, 200),

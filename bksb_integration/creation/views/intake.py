@@ -24,7 +24,9 @@ from bksb_integration.models import BksbLink, BksbSettings, UserCreationRequest
 from bksb_integration.unmatched.report import LEFT_OUT_REASONS, creatable_records, left_out_counts
 from jobs.bounds import selection_cap_refusal, waiting_job_refusal
 from jobs.views import job_started_response
+from learners.caseload import caseload_learners
 from learners.models import Learner
+from permissions.access import AnyUser
 from permissions.decorators import StaffRequest
 
 # scope=unmatched: the unmatched report's records that have no bksb user at all.
@@ -47,14 +49,15 @@ class IntakeForm(forms.Form):
         return IntakeOptions(invite=data["invite"], auto_login_link=data["invite"] and data["auto_login_link"])
 
 
-def records_from_report(settings: BksbSettings) -> QuerySet[Learner]:
-    """The unmatched report's records whose next action is Create user (matching looked and found nothing)."""
-    return creatable_records(settings=settings, today=timezone.localdate())
+def records_from_report(settings: BksbSettings, user: AnyUser) -> QuerySet[Learner]:
+    """The unmatched report's records whose next action is Create user (matching looked and found nothing),
+    among this person's caseload when they are restricted to one."""
+    return creatable_records(settings=settings, today=timezone.localdate(), among=caseload_learners(user))
 
 
-def report_left_out(settings: BksbSettings) -> list[tuple[int, str]]:
+def report_left_out(settings: BksbSettings, user: AnyUser) -> list[tuple[int, str]]:
     """(count, why) of the report's records with no bksb user that its Create bksb users leaves out."""
-    counts = left_out_counts(settings=settings, today=timezone.localdate())
+    counts = left_out_counts(settings=settings, today=timezone.localdate(), among=caseload_learners(user))
     return [(count, LEFT_OUT_REASONS[code]) for code, count in counts.items()]
 
 

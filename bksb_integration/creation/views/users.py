@@ -196,7 +196,10 @@ def users_create(request: StaffRequest) -> HttpResponse:
     if request.POST.get("scope") == FROM_REPORT:
         settings = BksbSettings.load()
         return intake_create(
-            request, records_from_report(settings), back="bksb:unmatched", left_out=report_left_out(settings)
+            request,
+            records_from_report(settings, request.user),
+            back="bksb:unmatched",
+            left_out=report_left_out(settings, request.user),
         )
     return intake_create(request, learners_selected(request.POST, request.user), back="learners:list")
 

@@ -107,7 +107,7 @@ def get_results_selection(request: StaffRequest) -> HttpResponse:
     except SelectionTooLarge as exc:
         messages.error(request, str(exc))
         return _back_to_list(request)
-    count = selection_learners(selection).count()
+    count = selection_learners(selection, request.user).count()
     if not count:
         messages.error(request, "Select the records to get results for, or “all matching this filter”.")
         return _back_to_list(request)

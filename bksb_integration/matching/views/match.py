@@ -100,7 +100,9 @@ def match_start(request: StaffRequest) -> HttpResponse:
 
 def _selected_unlinked(request: StaffRequest) -> list[int]:
     """The learner list's ticked records (or all matching its filter) that are not linked yet."""
-    chosen = learners_selected(request.POST).exclude(bksb_user=True, bksb_link__bksb_user_id__isnull=False)
+    chosen = learners_selected(request.POST, request.user).exclude(
+        bksb_user=True, bksb_link__bksb_user_id__isnull=False
+    )
     return list(chosen.values_list("pk", flat=True))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +25,7 @@ from bksb_integration.results.skills_export import skills_csv_lines, skills_file
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
 from bksb_integration.sync.skills_backfill import session_skills_read
 from bksb_integration.sync.watch import watch_add, watch_stop
+from learners.caseload import caseload_learners
 from learners.models import Learner
 from permissions import access
 from permissions.decorators import StaffRequest
@@ -95,8 +97,9 @@ def session_skills(request: StaffRequest, pk: int, session_pk: int) -> HttpRespo
     return redirect("bksb:tab", pk=pk)
 
 
-def _skills_csv(learner: Learner | None) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(skills_csv_lines(learner=learner), content_type="text/csv; charset=utf-8")
+def _skills_csv(learner: Learner | None, among: QuerySet[Learner] | None = None) -> StreamingHttpResponse:
+    lines = skills_csv_lines(learner=learner, among=among)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{skills_filename(learner=learner)}"'
     return response
 
@@ -112,4 +115,4 @@ def export_learner_skills(request: HttpRequest, pk: int) -> StreamingHttpRespons
 @require_GET
 def export_all_skills(request: HttpRequest) -> StreamingHttpResponse:
     """Every stored session and skill as CSV."""
-    return _skills_csv(None)
+    return _skills_csv(None, caseload_learners(request.user))

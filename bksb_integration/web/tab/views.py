@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -36,6 +37,7 @@ from bksb_integration.sync.runs import bksb_results_start
 from bksb_integration.web.tab.forms import LinkForm
 from bksb_integration.web.tab.result_tables import lists_shown_whole, result_tables, whole_query
 from bksb_integration.web.tab.sessions import sessions_context, watch_entry
+from learners.caseload import caseload_learners, in_caseload
 from learners.models import Learner
 from permissions import access
 from permissions.decorators import StaffRequest
@@ -254,6 +256,8 @@ def _run_response(request: StaffRequest, run: Run, template: str, *, started: bo
     # Read afresh: with an eager (or quick) worker the run may have finished since it was started.
     run.refresh_from_db()
     part = RunLearner.objects.select_related("learner").filter(run=run).first()
+    if part is not None and not in_caseload(request.user, part.learner_id):
+        raise Http404("No such run.")
     if part is None:
         raise Http404("This run has no learner.")
     stall = run_stall(run, part=part)
@@ -287,8 +291,8 @@ def reset(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("bksb:tab", pk=learner.pk)
 
 
-def _csv_response(learner: Learner | None) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_lines(learner=learner), content_type="text/csv; charset=utf-8")
+def _csv_response(learner: Learner | None, among: QuerySet[Learner] | None = None) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_lines(learner=learner, among=among), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(learner=learner)}"'
     return response
 
@@ -302,7 +306,7 @@ def export_learner(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 @bksb_view(can_see_tab)
 @require_GET
 def export_all(request: HttpRequest) -> StreamingHttpResponse:
-    return _csv_response(None)
+    return _csv_response(None, caseload_learners(request.user))
 
 
 @bksb_view(access.can_see_bksb)

@@ -175,7 +175,7 @@ def test_get_results_now_starts_one_run_for_those_in_progress_with_their_session
 
     from bksb_integration.sync.selection import selection_learners
 
-    assert set(selection_learners(run.selection)) == {cohort["progress"], cohort["finished"]}
+    assert set(selection_learners(run.selection, run.started_by)) == {cohort["progress"], cohort["finished"]}
 
 
 def test_a_tutor_cannot_open_the_board_or_act_on_it(client, tutor, cohort):
