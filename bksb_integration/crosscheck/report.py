@@ -70,9 +70,12 @@ class FindingFilter:
         return not self.subject or finding.rule.subject in (self.subject, "")
 
 
-def learners_checked(*, provision: str = "") -> QuerySet[Learner]:
-    """The records the ILR imports brought in (every record with a learning aim), by reference."""
+def learners_checked(*, provision: str = "", among: QuerySet[Learner] | None = None) -> QuerySet[Learner]:
+    """The records the ILR imports brought in (every record with a learning aim), by reference; only those
+    `among` (a caseload, learners.caseload) when given."""
     records = Learner.objects.filter(Exists(LearningAim.objects.filter(learner_id=OuterRef("pk"))))
+    if among is not None:
+        records = records.filter(pk__in=among.order_by().values("pk"))
     if provision == NOT_KNOWN:
         records = records.filter(provision_type="")
     elif provision:
@@ -97,11 +100,13 @@ def findings_for(
     ]  # fmt: skip
 
 
-def findings_all(*, chosen: FindingFilter, on_chunk: Callable[[int], None] | None = None) -> Iterator[Finding]:
+def findings_all(
+    *, chosen: FindingFilter, among: QuerySet[Learner] | None = None, on_chunk: Callable[[int], None] | None = None
+) -> Iterator[Finding]:
     """Every finding of the records checked, CHUNK records at a time by reference (the command and the job):
     the queries grow with the chunks, not the records. `on_chunk(n)` follows each chunk of n records."""
     thresholds = Thresholds.load()
-    records = learners_checked(provision=chosen.provision)
+    records = learners_checked(provision=chosen.provision, among=among)
     after = None
     while True:
         learners = list((records if after is None else records.filter(learner_ref__gt=after))[:CHUNK])

@@ -26,6 +26,7 @@ from bksbmis.private_files import private_dir, private_file
 from jobs.kinds import JobEnd, JobKind
 from jobs.models import Job
 from jobs.services import job_progress, job_start
+from learners.caseload import caseload_learners
 from permissions import access
 
 KIND = "bksb_ilr_crosscheck"
@@ -43,7 +44,7 @@ def crosscheck_csv_path(job: Job) -> Path:
 def crosscheck_job_start(*, chosen: FindingFilter, started_by: User) -> Job:
     """Queue the report of the records checked (narrowed by the filters) as a CSV."""
     _remove_old_csvs()
-    total = learners_checked(provision=chosen.provision).count()
+    total = learners_checked(provision=chosen.provision, among=caseload_learners(started_by)).count()
     params: dict[str, object] = {**chosen.as_params()}
     return job_start(kind=KIND, started_by=started_by, params=params, total=total)
 
@@ -52,7 +53,8 @@ def crosscheck_job_run(job: Job) -> JobEnd:
     chosen = FindingFilter.from_query(job.params)
     if job.done:
         job_progress(job, done=-job.done)  # tried again: its CSV is written again from the start
-    job_progress(job, stage="Checking records", total=learners_checked(provision=chosen.provision).count())
+    among = caseload_learners(job.started_by)  # the records its maker may see
+    job_progress(job, stage="Checking records", total=learners_checked(provision=chosen.provision, among=among).count())
     partial = private_file(crosscheck_csv_path(job).with_suffix(".csv.part"))
     counted = [0]
 
@@ -61,7 +63,7 @@ def crosscheck_job_run(job: Job) -> JobEnd:
             counted[0] += 1
             yield finding
 
-    findings = findings_all(chosen=chosen, on_chunk=lambda records: job_progress(job, done=records))
+    findings = findings_all(chosen=chosen, among=among, on_chunk=lambda records: job_progress(job, done=records))
     with partial.open("w", encoding="utf-8", newline="") as out:
         for line in findings_csv_lines(counting(findings)):
             out.write(line)

@@ -70,7 +70,7 @@ def references_parse(text: str) -> list[str]:
     return list(seen)
 
 
-def references_resolve(*, text: str, by_uln: bool) -> SampleChoice:
+def references_resolve(*, text: str, by_uln: bool, among: QuerySet[Learner] | None = None) -> SampleChoice:
     """The records a pasted list names, matched by reference (any letter case) or, when `by_uln`, by ULN
     (a ULN held by several records names each); what matches none is in `not_found`, as typed. One query."""
     asked = references_parse(text)
@@ -79,7 +79,8 @@ def references_resolve(*, text: str, by_uln: bool) -> SampleChoice:
     ulns = [token for token in asked if token.isdigit() and len(token) == 10 and token != ULN_NOT_KNOWN]
     if by_uln and ulns:
         match |= Q(uln__in=ulns)
-    matching = Learner.objects.annotate(ref_upper=Upper("learner_ref")).filter(match)
+    records = Learner.objects.all() if among is None else among  # a caseload names no other record
+    matching = records.annotate(ref_upper=Upper("learner_ref")).filter(match)
     found: list[Learner] = list(matching.only(*SHOWN_FIELDS))
     by_ref = {learner.learner_ref.upper(): learner for learner in found}
     by_uln_found: dict[str, list[Learner]] = {}

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,6 +31,7 @@ from bksb_integration.evidence.sample_job import audit_sample_start
 from bksb_integration.levels.views.reports import cohort_form_context
 from jobs.selectors import job_for_user
 from jobs.views import job_started_response
+from learners.caseload import caseload_learners
 from learners.filter_chips import filter_chips
 from learners.listing import list_filter
 from learners.models import Learner
@@ -105,7 +107,8 @@ def audit_sample(request: StaffRequest) -> HttpResponse:
     filters = learner_filters_from(request.POST if mode == DRAW else request.GET, request.user)
     list_form = SampleListForm(posted if mode == LIST else None, by_uln=by_uln)
     draw_form = SampleDrawForm(posted if mode == DRAW else None, initial={"seed": seed_new()})
-    choice, cohort = _choice(mode, list_form, draw_form, filters, by_uln=by_uln)
+    among = caseload_learners(request.user)
+    choice, cohort = _choice(mode, list_form, draw_form, filters, by_uln=by_uln, among=among)
     problem = ""
     if choice is not None and request.POST.get("confirmed"):
         try:
@@ -132,11 +135,17 @@ def audit_sample(request: StaffRequest) -> HttpResponse:
 
 
 def _choice(
-    mode: str, list_form: SampleListForm, draw_form: SampleDrawForm, filters: LearnerFilters, *, by_uln: bool
+    mode: str,
+    list_form: SampleListForm,
+    draw_form: SampleDrawForm,
+    filters: LearnerFilters,
+    *,
+    by_uln: bool,
+    among: QuerySet[Learner] | None,
 ) -> tuple[SampleChoice | None, str]:
     """The sample the posted form asks for, and its cohort in words (a draw); (None, "") until a form is valid."""
     if mode == LIST and list_form.is_valid():
-        return references_resolve(text=list_form.cleaned_data["references"], by_uln=by_uln), ""
+        return references_resolve(text=list_form.cleaned_data["references"], by_uln=by_uln, among=among), ""
     if mode == DRAW and draw_form.is_valid() and not filters.problems:
         cohort = learner_search(filters=replace(filters, sort=""))
         choice = cohort_sample(

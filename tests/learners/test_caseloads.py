@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -10,9 +11,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from bksb_integration.evidence.sample import references_resolve
 from bksb_integration.models import InitialAssessmentResult
+from learners.caseload import caseload_learners
 from learners.importing import learners_import
-from learners.models import CaseloadGroup, Learner
+from learners.models import CaseloadGroup, Learner, LearningAim
 from tests.factories import LearnerFactory
 from tests.permissions.test_access_matrix import ADDRESSES, EXPECTED, PERSONAS, _address, world  # noqa: F401
 from tests.support import configure
@@ -150,3 +153,21 @@ def test_an_admin_gives_a_restricted_person_their_tutor_groups(client, admin_use
         "ENG-2B",
         "MATHS-1A",
     ]
+
+
+def test_the_ilr_cross_check_and_the_audit_sample_keep_to_the_caseload(client, manager, caseloads_on):
+    mine = LearnerFactory(learner_ref="MINE2", tutor_group="G1", gcse_english_grade="3")
+    other = LearnerFactory(learner_ref="OTHER2", tutor_group="G2", gcse_english_grade="3")
+    for learner in (mine, other):
+        LearningAim.objects.create(
+            learner=learner, aim_seq_number=1, learn_aim_ref="60189139", aim_type=3, fund_model=25,
+            start_date=dt.date(2025, 9, 1), planned_end_date=dt.date(2026, 6, 30), comp_status=1,
+        )  # fmt: skip
+    _restrict(manager, "G1")
+    client.force_login(manager)
+
+    report = client.get(reverse("bksb:crosscheck")).content.decode()
+    sample = references_resolve(text="MINE2 OTHER2", by_uln=False, among=caseload_learners(manager))
+
+    assert ("MINE2" in report, "OTHER2" in report) == (True, False)
+    assert ([learner.learner_ref for learner in sample.learners], sample.not_found) == (["MINE2"], ["OTHER2"])

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from bksb_integration.crosscheck.rules import RULES, SUBJECT_WORDS
 from bksb_integration.levels.funding import Thresholds
 from jobs.selectors import job_for_user
 from jobs.views import job_started_response
+from learners.caseload import caseload_learners
 from learners.models import Learner
 from permissions import access
 from permissions.decorators import StaffRequest
@@ -38,18 +40,19 @@ TOO_MANY = (
 )
 
 
-def _checked(chosen: FindingFilter) -> tuple[list[Learner], bool]:
-    """The records checked, at most the page's limit (one query), and whether there are more."""
+def _checked(chosen: FindingFilter, among: QuerySet[Learner] | None) -> tuple[list[Learner], bool]:
+    """The records checked (of a caseload, when given), at most the page's limit (one query), and whether there
+    are more."""
     limit = inline_max()
-    learners = list(learners_checked(provision=chosen.provision)[: limit + 1])
+    learners = list(learners_checked(provision=chosen.provision, among=among)[: limit + 1])
     return learners[:limit], len(learners) > limit
 
 
 @bksb_view(access.can_see_ilr_crosscheck)
 @require_GET
 def crosscheck(request: HttpRequest) -> HttpResponse:
-    chosen = FindingFilter.from_query(request.GET)
-    learners, too_many = _checked(chosen)
+    chosen, among = FindingFilter.from_query(request.GET), caseload_learners(request.user)
+    learners, too_many = _checked(chosen, among)
     context: dict[str, object] = {
         "chosen": chosen,
         "rules": RULES,
@@ -59,7 +62,7 @@ def crosscheck(request: HttpRequest) -> HttpResponse:
         "too_many": too_many,
     }
     if too_many:
-        count = learners_checked(provision=chosen.provision).count()
+        count = learners_checked(provision=chosen.provision, among=among).count()
         context["too_many_text"] = TOO_MANY.format(count=count, limit=inline_max())
     else:
         findings = findings_for(learners, thresholds=Thresholds.load(), chosen=chosen)
@@ -71,7 +74,7 @@ def crosscheck(request: HttpRequest) -> HttpResponse:
 @require_GET
 def crosscheck_csv(request: HttpRequest) -> HttpResponseBase:
     chosen = FindingFilter.from_query(request.GET)
-    learners, too_many = _checked(chosen)
+    learners, too_many = _checked(chosen, caseload_learners(request.user))
     if too_many:
         messages.info(request, "This cohort is too large to check in one page: make the report in the background.")
         return redirect(f"{reverse('bksb:crosscheck')}?{urlencode(chosen.as_params())}")
