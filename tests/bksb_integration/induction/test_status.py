@@ -23,7 +23,7 @@ from bksb_integration.induction.status import (
 )
 from bksb_integration.induction.status_read import assessment_statuses, stage_filter
 from bksb_integration.induction.status_store import assessment_status_rebuild
-from bksb_integration.models import AssessmentSession, BksbLink, Invite, Stage, Step, UserCreationRequest
+from bksb_integration.models import AssessmentSession, BksbLink, BksbSettings, Invite, Stage, Step, UserCreationRequest
 from learners.models import Learner
 from tests.factories import LearnerFactory
 from tests.support import add_result
@@ -236,6 +236,7 @@ def test_the_induction_board_counts_every_stage_and_names_each_record_once():
 
     learners = _every_combination()
     statuses = assessment_statuses(learner_ids=[learner.pk for learner in learners])
+    BksbSettings.load()  # the settings row exists, as it does once the integration is set up
     with CaptureQueriesContext(connection) as queries:
         board = induction_board(cohort=Learner.objects.all(), shown=3)
     assert board.total == len(learners)
@@ -244,4 +245,6 @@ def test_the_induction_board_counts_every_stage_and_names_each_record_once():
         assert [line.status.stage for line in column.lines] == [column.stage] * min(3, column.count)
     english = dict(board.subjects[0].counts)
     assert english[Step.STARTED] == sum(1 for s in statuses.values() if s.subjects[0].step == Step.STARTED)
-    assert len(queries) == 4  # the cohort's steps, the records named, their statuses, the watch list
+    # The cohort's steps, the records named, their statuses, the watch list, the rushed thresholds (the settings)
+    # and the named records' rushed sessions.
+    assert len(queries) == 6
