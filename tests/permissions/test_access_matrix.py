@@ -54,6 +54,7 @@ OBJECT_OF = {
 
 # name: codes for (anonymous, learner, outsider, tutor, manager, admin)
 EXPECTED: dict[str, tuple[int, ...]] = {
+    "accessibility": (200, 200, 200, 200, 200, 200),
     "bksb:auto_create": (302, 403, 403, 403, 403, 200),
     "bksb:create_user": (302, 403, 403, 403, 200, 200),
     "bksb:download": (302, 403, 403, 405, 405, 405),
