@@ -46,6 +46,9 @@ def page(browser):
 
 def _window_is_accessible(page, window, where: str) -> None:
     expect(window).to_be_visible()
+    # The status part is redrawn every second; its stage is read out by the window's own live region.
+    said = "document.querySelector('dialog[open] status-announcer').said"
+    assert page.wait_for_function(f"{said}.startsWith('Finished')"), f"{where}: the end was not announced"
     in_window = page.evaluate("document.activeElement.closest('dialog') !== null")
     assert in_window, f"{where}: the focus is not in the window"
     violations = axe_violations(page, where=where)
