@@ -55,17 +55,27 @@ def _window_is_accessible(page, window, where: str) -> None:
     assert violations == [], violations_report(violations)
 
 
+def _log_in(page, live_server) -> None:
+    """The log-in form by keyboard too: the walk starts at the address bar and needs no pointer after it."""
+    page.goto(f"{live_server.url}/login/")
+    tab_to(page, "Username")
+    page.keyboard.type("manager1")
+    tab_to(page, "Password")
+    page.keyboard.type("pw-manager1")
+    follow(page, "Log in")
+
+
 def _close(page, window) -> None:
     press_on(page, "Close")
     expect(window).to_be_hidden()
 
 
 def test_a_manager_links_a_record_downloads_its_results_and_creates_a_user_by_keyboard(
-    page, live_server, browser_login, manager, sandbox
+    page, live_server, manager, sandbox
 ):
     priya = LearnerFactory(first_name="Priya", last_name="Ramanathan", bksb_user=False)
     nadia = LearnerFactory(first_name="Nadia", last_name="Newcomer", bksb_user=False)
-    browser_login("manager1", "pw-manager1")
+    _log_in(page, live_server)
 
     # Link a record: from the list to the record, its BKSB tab, tick BKSB User, type the username, Apply.
     follow(page, "Ramanathan, Priya")
@@ -88,7 +98,7 @@ def test_a_manager_links_a_record_downloads_its_results_and_creates_a_user_by_ke
     expect(page.locator("#bksb-initial tbody tr")).to_have_count(20)
 
     # Create user for a record bksb does not know.
-    page.goto(f"{live_server.url}/learners/")
+    follow(page, "Learners")
     follow(page, "Newcomer, Nadia")
     follow(page, "BKSB | Create user")
     expect(page.get_by_role("heading", name="Review the new bksb user")).to_be_visible()
@@ -100,11 +110,11 @@ def test_a_manager_links_a_record_downloads_its_results_and_creates_a_user_by_ke
 
 
 def test_a_manager_gets_results_for_a_selection_and_reads_the_induction_board_and_reports_by_keyboard(
-    page, browser_login, manager, sandbox
+    page, live_server, manager, sandbox
 ):
     demo = linked_learners(range(2, 6), start_date=SEPT)
     page.on("dialog", lambda question: question.accept())  # "Download bksb results for 2 records?"
-    browser_login("manager1", "pw-manager1")
+    _log_in(page, live_server)
 
     # Get Results for a selection: tick two records on the list with Space, then the list's Get Results.
     for learner in demo[:2]:
