@@ -1,9 +1,10 @@
-"""The main flows with the keyboard alone, in real Chromium: Tab, Enter and Space, never the mouse, with the focus
-visible at every stop (tests/browser/keyboard.py checks it at each Tab).
+"""The main flows with the keyboard alone, in real Chromium: Tab, Enter, Space and typing, never the mouse, with the
+focus visible at every stop (tests/browser/keyboard.py checks it at each Tab).
 
-A manager links a record to bksb and downloads its results in the BKSB Results window, creates a bksb user for
+A manager logs in, links a record to bksb and downloads its results in the BKSB Results window, creates a bksb user for
 another, gets results for a selection from the learner list, opens the Induction board and Reports. Each window
-that opens is checked with axe too, as the page-by-page test (test_accessibility.py) cannot open it.
+that opens takes the focus, announces its end through its live region, and is checked with axe, as the
+page-by-page test (test_accessibility.py) cannot open it.
 """
 
 from __future__ import annotations
