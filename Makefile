@@ -68,7 +68,9 @@ requirements: venv-dev
 ## installs them from the npm registry and copies what the pages load into static/vendor/, where
 ## it is committed with its licences (so `make demo` needs nothing but Python). The source-map
 ## comment is dropped: the map is not shipped, and the manifest storage would look for it.
+## axe-core is a devDependency: only the accessibility browser tests load it, from tests/browser/vendor/.
 VENDOR := static/vendor
+TEST_VENDOR := tests/browser/vendor
 
 vendor:
 	npm ci --ignore-scripts --no-audit --no-fund
@@ -81,6 +83,9 @@ vendor:
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/htmx.min.js
 	cp node_modules/htmx.org/LICENSE $(VENDOR)/htmx/LICENSE
 	node -e 'const p=require("./node_modules/htmx.org/package.json");require("fs").writeFileSync("$(VENDOR)/htmx/VERSION",p.name+" "+p.version+"\n")'
+	mkdir -p $(TEST_VENDOR)/axe-core
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE node_modules/axe-core/LICENSE-3RD-PARTY.txt $(TEST_VENDOR)/axe-core/
+	node -e 'const p=require("./node_modules/axe-core/package.json");require("fs").writeFileSync("$(TEST_VENDOR)/axe-core/VERSION",p.name+" "+p.version+"\n")'
 
 ## Benchmarks print numbers; they are never timed tests. They need PostgreSQL
 ## (and Redis for the bulk run); each uses a database of its own, created if missing.

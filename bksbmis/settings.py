@@ -365,6 +365,13 @@ if SENTRY_DSN:
         release=env("SENTRY_RELEASE", default=""),
     )
 
+# The accessibility statement (/accessibility/): who publishes it and how to reach them. The college
+# fills these in; until it does, the page shows each one as a placeholder saying so.
+ACCESSIBILITY_ORGANISATION = env("ACCESSIBILITY_ORGANISATION", default="")
+ACCESSIBILITY_CONTACT_EMAIL = env("ACCESSIBILITY_CONTACT_EMAIL", default="")
+ACCESSIBILITY_CONTACT_PHONE = env("ACCESSIBILITY_CONTACT_PHONE", default="")
+ACCESSIBILITY_RESPONSE_DAYS = env.int("ACCESSIBILITY_RESPONSE_DAYS", default=10)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,6 +6,7 @@ from signin import views as signin_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("login/", signin_views.SignInView.as_view(), name="login"),
     path("logout/", signin_views.sign_out, name="logout"),
     path("signin/", include("signin.urls")),

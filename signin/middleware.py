@@ -12,8 +12,9 @@ from django.urls import Resolver404, resolve, reverse
 
 from signin.policy import has_second_factor, second_factor_required, signed_in_with_provider
 
-# The pages an account may reach before its second factor: setting it up, using it, and leaving.
-OPEN_VIEWS = {"signin:factor_setup", "signin:factor_verify", "logout", "login"}
+# The pages an account may reach before its second factor: setting it up, using it, leaving, and the
+# accessibility statement (public: it tells anyone how to ask for help).
+OPEN_VIEWS = {"signin:factor_setup", "signin:factor_verify", "logout", "login", "accessibility"}
 
 
 class SecondFactorMiddleware:

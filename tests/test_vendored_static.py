@@ -1,4 +1,4 @@
-"""The vendored front-end files are the versions package.json pins, with their licences."""
+"""The vendored front-end files (and the tests' axe-core) are the versions package.json pins, with their licences."""
 
 from __future__ import annotations
 
@@ -34,3 +34,18 @@ def test_vendored_htmx_is_the_pinned_version_with_its_licence():
     assert f'version:"{pinned}"' in (htmx / "htmx.min.js").read_text()
     assert "Zero-Clause BSD" in (htmx / "LICENSE").read_text()
     assert "sourceMappingURL" not in (htmx / "htmx.min.js").read_text()
+
+
+def test_vendored_axe_core_is_the_pinned_dev_version_with_its_licences():
+    # Only the accessibility browser tests load it (tests/browser/vendor), never a page.
+    package = json.loads((ROOT / "package.json").read_text())
+    pinned = package["devDependencies"]["axe-core"]
+    assert "axe-core" not in package["dependencies"]
+    locked = json.loads((ROOT / "package-lock.json").read_text())["packages"]["node_modules/axe-core"]
+    axe = ROOT / "tests" / "browser" / "vendor" / "axe-core"
+    assert locked["version"] == pinned
+    assert locked["dev"] is True
+    assert (axe / "VERSION").read_text().strip() == f"axe-core {pinned}"
+    assert (axe / "axe.min.js").read_text()[:40].startswith(f"/*! axe v{pinned}\n")
+    assert "Mozilla Public License, version 2.0" in (axe / "LICENSE").read_text()
+    assert (axe / "LICENSE-3RD-PARTY.txt").stat().st_size > 0

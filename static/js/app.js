@@ -27,6 +27,35 @@ function selectionCount(button) {
   const ticked = form ? document.querySelectorAll(`input[name=learner][form="${form.id}"]:checked`).length : 0;
   return `${records(ticked)} ticked`;
 }
+// Progress: a status part is swapped in whole at each poll, which a screen reader does not announce. When the
+// stage in its headline (its <strong>: "Queued", "Finished.", a stall) changes, it is said by a live region that
+// stays: the window's own status-announcer (the page behind a modal window is inert), or the page's. The
+// announcer keeps its words in a closed shadow root: screen readers hear them, while the page's text (and a
+// test's search for it) holds the status once, where it is shown.
+class StatusAnnouncer extends HTMLElement {
+  #region;
+  constructor() {
+    super();
+    this.#region = document.createElement("p");
+    this.#region.setAttribute("role", "status");
+    this.attachShadow({ mode: "closed" }).append(this.#region);
+  }
+  say(text) {
+    if (text && this.#region.textContent !== text) this.#region.textContent = text;
+  }
+  get said() {
+    return this.#region.textContent;
+  }
+}
+customElements.define("status-announcer", StatusAnnouncer);
+document.addEventListener("htmx:afterSettle", () => {
+  document.querySelectorAll(".bulk-status [data-announce]").forEach((headline) => {
+    const dialog = headline.closest("dialog");
+    const announcer = dialog ? dialog.querySelector("status-announcer") : document.getElementById("page-announcer");
+    const stage = [...headline.querySelectorAll("strong")].map((part) => part.textContent).join(" ");
+    if (announcer) announcer.say((stage || headline.textContent).replace(/\s+/g, " ").trim());
+  });
+});
 // A dialog delivered by htmx with data-open-modal opens itself.
 document.addEventListener("htmx:afterSettle", () => {
   document.querySelectorAll("dialog[data-open-modal]:not([open])").forEach((d) => d.showModal());

@@ -62,6 +62,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "bksb:audit_sample": (302, 403, 403, 200, 200, 200),
     # Only the person who made the sample downloads it (the admin here; its zip is not on the disk: 404 for all).
     "bksb:audit_sample_download": (302, 403, 403, 404, 404, 404),
+    "accessibility": (200, 200, 200, 200, 200, 200),
     "bksb:auto_create": (302, 403, 403, 403, 403, 200),
     "bksb:create_user": (302, 403, 403, 403, 200, 200),
     "bksb:decision_add": (302, 403, 403, 200, 200, 200),
