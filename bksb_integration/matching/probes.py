@@ -21,6 +21,7 @@ from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbAuthError, BksbError, BksbUserNotFound
 from bksb_integration.matching.candidates import normalised
 from bksb_integration.models import UsernameProbe
+from bksbmis.upsert import upsert_by_key
 
 PROBE_TTL = dt.timedelta(days=1)
 
@@ -67,13 +68,7 @@ def probes_store(answers: Iterable[ProbeAnswer]) -> None:
         for answer in answers
         if not answer.error and not answer.cached
     }
-    if rows:
-        UsernameProbe.objects.bulk_create(
-            list(rows.values()),
-            update_conflicts=True,
-            unique_fields=["username"],
-            update_fields=["bksb_user_id", "probed_at"],
-        )
+    upsert_by_key(UsernameProbe, rows.values(), key=("username",), update=("bksb_user_id", "probed_at"))
 
 
 def usernames_probe(
