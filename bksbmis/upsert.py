@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
+Values = dict[str, Any]  # a row: field (attname) -> value
+Key = tuple[Hashable, ...]
 
 
 @dataclass
@@ -29,23 +31,19 @@ class Upserted(Generic[M]):
     overwritten: list[M] = field(default_factory=list)
 
 
-def _key(row: Model, key: Sequence[str]) -> tuple[Hashable, ...]:
-    return tuple(getattr(row, name) for name in key)
-
-
-def _first_by_key(rows: Iterable[M], key: Sequence[str]) -> dict[tuple[Hashable, ...], M]:
+def _first_by_key(rows: Iterable[Values], key: Sequence[str]) -> dict[Key, Values]:
     """One row per key, the first: one statement may not write a key twice (PostgreSQL refuses it)."""
-    wanted: dict[tuple[Hashable, ...], M] = {}
+    wanted: dict[Key, Values] = {}
     for row in rows:
-        wanted.setdefault(_key(row, key), row)
+        wanted.setdefault(tuple(row[name] for name in key), row)
     return wanted
 
 
-def _stored(model: type[M], key: Sequence[str], keys: Iterable[tuple[Hashable, ...]]) -> dict[tuple[Hashable, ...], M]:
+def _stored(model: type[M], key: Sequence[str], keys: Iterable[Key]) -> dict[Key, M]:
     """The stored rows among these keys, in one query (each key field narrowed to its values)."""
     columns = list(zip(*keys, strict=True))
     lookups = {f"{name}__in": set(values) for name, values in zip(key, columns, strict=True)}
-    return {_key(row, key): row for row in model._default_manager.filter(**lookups)}
+    return {tuple(getattr(row, name) for name in key): row for row in model._default_manager.filter(**lookups)}
 
 
 def _insert(model: type[M], rows: list[M], *, key: Sequence[str], written: Sequence[str]) -> None:
@@ -55,26 +53,26 @@ def _insert(model: type[M], rows: list[M], *, key: Sequence[str], written: Seque
 
 def upsert_by_key(
     model: type[M],
-    rows: Iterable[M],
+    rows: Iterable[Values],
     *,
     key: Sequence[str],
     update: Sequence[str],
     compare: Sequence[str] | None = None,
-    settle: Callable[[M, M], None] | None = None,
+    settle: Callable[[M, Values], None] | None = None,
     touch: Mapping[str, object] | None = None,
 ) -> Upserted[M]:
     """Insert the rows whose `key` is new and update the stored ones that changed, whatever the count.
 
-    `rows` are unsaved instances holding their remote key and the values wanted;
-    of rows with the same key the first counts. `key` names the fields of a unique
-    constraint (attnames, e.g. "session_id", for foreign keys).
+    Each row is a field -> value dict (attnames, e.g. "session_id", for foreign
+    keys) holding its remote key and every value a new row gets; of rows with the
+    same key the first counts. `key` names the fields of a unique constraint.
 
     With `compare`, the stored rows with these keys are read (one query). A stored
-    row is changed when any `compare` field differs from the wanted row's; its
-    `compare` and `update` fields are then copied from the wanted row and written
-    (one query). `settle(stored, wanted)` may first adjust the wanted row against
-    the stored one (a value that must never go back). The others are unchanged,
-    and given `touch` get those values (one query). New rows are inserted in one
+    row is changed when any `compare` field differs from the row's value; its
+    `compare` and `update` fields are then set from the row and written (one
+    query). `settle(stored, row)` may first adjust the row's values against the
+    stored one (a value that must never go back). The others are unchanged, and
+    given `touch` get those values (one query). New rows are inserted in one
     statement that, should another writer have inserted the key meanwhile,
     updates that row instead: a race is harmless.
 
@@ -87,27 +85,25 @@ def upsert_by_key(
         return done
     written = [*(compare or ()), *update]
     if compare is None:
-        _insert(model, list(wanted.values()), key=key, written=written)
-        done.overwritten = list(wanted.values())
+        done.overwritten = [model(**values) for values in wanted.values()]
+        _insert(model, done.overwritten, key=key, written=written)
         return done
     stored = _stored(model, key, wanted)
-    for row_key, row in wanted.items():
+    for row_key, values in wanted.items():
         old = stored.get(row_key)
         if old is None:
-            done.created.append(row)
+            done.created.append(model(**values))
             continue
         if settle is not None:
-            settle(old, row)
-        if any(getattr(old, name) != getattr(row, name) for name in compare):
+            settle(old, values)
+        if any(getattr(old, name) != values[name] for name in compare):
             for name in written:
-                setattr(old, name, getattr(row, name))
+                setattr(old, name, values[name])
             done.updated.append(old)
         else:
             done.unchanged.append(old)
     if done.created:
-        model._default_manager.bulk_create(
-            done.created, update_conflicts=True, unique_fields=key, update_fields=written
-        )
+        _insert(model, done.created, key=key, written=written)
     if done.updated:
         model._default_manager.bulk_update(done.updated, written)
     if done.unchanged and touch:

@@ -64,7 +64,7 @@ def probes_store(answers: Iterable[ProbeAnswer]) -> None:
     """Keep bksb's answers (never errors) with the time asked, replacing older ones, in one statement."""
     now = timezone.now()
     rows = {
-        answer.username: UsernameProbe(username=answer.username, bksb_user_id=answer.bksb_user_id, probed_at=now)
+        answer.username: {"username": answer.username, "bksb_user_id": answer.bksb_user_id, "probed_at": now}
         for answer in answers
         if not answer.error and not answer.cached
     }

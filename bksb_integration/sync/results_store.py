@@ -74,22 +74,21 @@ def results_upsert(
     Call inside the caller's transaction. Results bksb sent twice (mid-paging) count once: the first sighting.
     A result changes when bksb's fields or its record change; its subject and level are mapped again then.
     """
-    model = MODELS[kind]
-    rows = []
-    for item in results:
-        row = model(
-            learner_id=learner_id,
-            bksb_user_id=bksb_user_id,
-            session_id=item.session_id,
-            assessment_id=item.assessment_id,
-            first_seen_at=now,
-            last_changed_at=now,
+    rows = [
+        {
+            "learner_id": learner_id,
+            "bksb_user_id": bksb_user_id,
+            "session_id": item.session_id,
+            "assessment_id": item.assessment_id,
+            "first_seen_at": now,
+            "last_changed_at": now,
             **_remote_values(kind, item),
-        )
-        mapper.apply(row)
-        rows.append(row)
+            **mapper.mapped(result=item.result, course_subject=item.course_subject),
+        }
+        for item in results
+    ]
     compare = [*REMOTE_FIELDS, "learner_id"] + (["percent_score"] if kind == "diagnostic" else [])
-    done = upsert_by_key(model, rows, key=KEY, compare=compare, update=[*MAPPED_FIELDS, "last_changed_at"])
+    done = upsert_by_key(MODELS[kind], rows, key=KEY, compare=compare, update=[*MAPPED_FIELDS, "last_changed_at"])
     return UpsertCounts(created=len(done.created), updated=len(done.updated), unchanged=len(done.unchanged))
 
 

@@ -18,7 +18,7 @@ from bksb_integration.api.types import AssessmentSession as ListedSession
 from bksb_integration.api.types import EoaItem
 from bksb_integration.config.mapping import Mapper
 from bksb_integration.models import AssessmentSession, SkillResult
-from bksbmis.upsert import upsert_by_key
+from bksbmis.upsert import Values, upsert_by_key
 
 logger = logging.getLogger(__name__)
 
@@ -55,32 +55,32 @@ def sessions_upsert(
     diagnostic (2) is not stored (and logged). Every listed session is marked seen now.
     """
     subject = mapper.subject(course_subject)
-    rows = []
+    rows: list[Values] = []
     for item in sessions:
         if item.assessment_type not in KNOWN_TYPES:
             logger.warning("bksb session %s has an unknown AssessmentType, not stored", item.session_id)
             continue
         rows.append(
-            AssessmentSession(
-                bksb_user_id=bksb_user_id,
-                session_id=item.session_id,
-                learner_id=learner_id,
-                course_subject=course_subject,
-                subject=subject,
-                assessment_type=item.assessment_type,
-                started_at=_utc(item.date_started),
-                completed_at=_utc(item.date_completed),
-                raw=item.raw,
-                first_seen_at=now,
-                last_seen_at=now,
-            )
+            {
+                "bksb_user_id": bksb_user_id,
+                "session_id": item.session_id,
+                "learner_id": learner_id,
+                "course_subject": course_subject,
+                "subject": subject,
+                "assessment_type": item.assessment_type,
+                "started_at": _utc(item.date_started),
+                "completed_at": _utc(item.date_completed),
+                "raw": item.raw,
+                "first_seen_at": now,
+                "last_seen_at": now,
+            }
         )
     finishing: list[AssessmentSession] = []
 
-    def finished_stays_finished(stored: AssessmentSession, wanted: AssessmentSession) -> None:
-        if stored.completed_at is not None and wanted.completed_at is None:
-            wanted.completed_at = stored.completed_at
-        elif stored.completed_at is None and wanted.completed_at is not None:
+    def finished_stays_finished(stored: AssessmentSession, wanted: Values) -> None:
+        if stored.completed_at is not None and wanted["completed_at"] is None:
+            wanted["completed_at"] = stored.completed_at
+        elif stored.completed_at is None and wanted["completed_at"] is not None:
             finishing.append(stored)
 
     done = upsert_by_key(
@@ -114,23 +114,23 @@ def skills_upsert(*, bksb_user_id: int, reports: Mapping[int, list[EoaItem]], ma
             "session_id", "pk"
         )
     )
-    rows: dict[tuple[int, str], SkillResult] = {}
+    rows: dict[tuple[int, str], Values] = {}
     for session_id, items in reports.items():
         if session_id not in sessions:
             continue
         for item in items:
             level, rank = mapper.level(item.ability_measurement) or (None, None)
-            rows[(sessions[session_id], item.course_component_name)] = SkillResult(
-                session_id=sessions[session_id],
-                component_name=item.course_component_name,
-                ability_measurement=item.ability_measurement,
-                measuring_assessment_name=item.measuring_assessment_name,
-                measured_at=_utc(item.measured_at),
-                level=level,
-                level_rank=rank,
-                raw=item.raw,
-                first_seen_at=now,
-            )
+            rows[(sessions[session_id], item.course_component_name)] = {
+                "session_id": sessions[session_id],
+                "component_name": item.course_component_name,
+                "ability_measurement": item.ability_measurement,
+                "measuring_assessment_name": item.measuring_assessment_name,
+                "measured_at": _utc(item.measured_at),
+                "level": level,
+                "level_rank": rank,
+                "raw": item.raw,
+                "first_seen_at": now,
+            }
     upsert_by_key(SkillResult, rows.values(), key=("session_id", "component_name"), update=SKILL_FIELDS)
     AssessmentSession.objects.filter(pk__in=sessions.values()).update(skills_read_at=now)
     return len(rows)

@@ -16,8 +16,8 @@ EARLIER = dt.datetime(2026, 9, 1, 9, 0, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 9, 2, 9, 0, tzinfo=dt.UTC)
 
 
-def _probe(username: str, user_id: int | None, at: dt.datetime = NOW) -> UsernameProbe:
-    return UsernameProbe(username=username, bksb_user_id=user_id, probed_at=at)
+def _probe(username: str, user_id: int | None, at: dt.datetime = NOW) -> dict[str, object]:
+    return {"username": username, "bksb_user_id": user_id, "probed_at": at}
 
 
 def _stored() -> dict[str, tuple[int | None, dt.datetime]]:
@@ -26,7 +26,7 @@ def _stored() -> dict[str, tuple[int | None, dt.datetime]]:
 
 def _store_three() -> None:
     UsernameProbe.objects.bulk_create(
-        [_probe("ann", 1, EARLIER), _probe("bob", 2, EARLIER), _probe("cy", None, EARLIER)]
+        [UsernameProbe(**_probe(name, user_id, EARLIER)) for name, user_id in [("ann", 1), ("bob", 2), ("cy", None)]]
     )
 
 
@@ -55,9 +55,9 @@ def test_update_fields_are_written_only_when_a_compared_field_changed():
 def test_settle_adjusts_the_wanted_row_before_comparing():
     _store_three()
 
-    def known_user_stays_known(stored: UsernameProbe, wanted: UsernameProbe) -> None:
-        if wanted.bksb_user_id is None:
-            wanted.bksb_user_id = stored.bksb_user_id
+    def known_user_stays_known(stored: UsernameProbe, wanted: dict[str, object]) -> None:
+        if wanted["bksb_user_id"] is None:
+            wanted["bksb_user_id"] = stored.bksb_user_id
 
     done = upsert_by_key(
         UsernameProbe,
@@ -99,7 +99,7 @@ def test_a_key_stored_meanwhile_by_another_writer_is_updated_not_refused(monkeyp
 
     def read_then_another_writer_stores(*args, **kwargs):
         found = read(*args, **kwargs)
-        _probe("ann", 1, EARLIER).save()
+        UsernameProbe.objects.create(**_probe("ann", 1, EARLIER))
         return found
 
     monkeypatch.setattr(upsert, "_stored", read_then_another_writer_stores)
