@@ -59,6 +59,7 @@ def upsert_by_key(
     update: Sequence[str],
     compare: Sequence[str] | None = None,
     settle: Callable[[M, Values], None] | None = None,
+    derive: Callable[[Values], None] | None = None,
     touch: Mapping[str, object] | None = None,
 ) -> Upserted[M]:
     """Insert the rows whose `key` is new and update the stored ones that changed, whatever the count.
@@ -71,7 +72,9 @@ def upsert_by_key(
     row is changed when any `compare` field differs from the row's value; its
     `compare` and `update` fields are then set from the row and written (one
     query). `settle(stored, row)` may first adjust the row's values against the
-    stored one (a value that must never go back). The others are unchanged, and
+    stored one (a value that must never go back); `derive(row)` adds the values
+    worked out from the others (a mapping), only for rows written, new or
+    changed, so an unchanged row costs nothing more. The others are unchanged, and
     given `touch` get those values (one query). New rows are inserted in one
     statement that, should another writer have inserted the key meanwhile,
     updates that row instead: a race is harmless.
@@ -84,7 +87,10 @@ def upsert_by_key(
     if not wanted:
         return done
     written = [*(compare or ()), *update]
+    prepare = derive or (lambda values: None)
     if compare is None:
+        for values in wanted.values():
+            prepare(values)
         done.overwritten = [model(**values) for values in wanted.values()]
         _insert(model, done.overwritten, key=key, written=written)
         return done
@@ -92,11 +98,13 @@ def upsert_by_key(
     for row_key, values in wanted.items():
         old = stored.get(row_key)
         if old is None:
+            prepare(values)
             done.created.append(model(**values))
             continue
         if settle is not None:
             settle(old, values)
         if any(getattr(old, name) != values[name] for name in compare):
+            prepare(values)
             for name in written:
                 setattr(old, name, values[name])
             done.updated.append(old)

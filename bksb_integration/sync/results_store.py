@@ -18,7 +18,7 @@ from bksb_integration.config.mapping import Mapper
 from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.models.results import AssessmentResult as StoredResult
-from bksbmis.upsert import upsert_by_key
+from bksbmis.upsert import Values, upsert_by_key
 
 MODELS: dict[str, type[StoredResult]] = {
     "initial": InitialAssessmentResult,
@@ -83,12 +83,17 @@ def results_upsert(
             "first_seen_at": now,
             "last_changed_at": now,
             **_remote_values(kind, item),
-            **mapper.mapped(result=item.result, course_subject=item.course_subject),
         }
         for item in results
     ]
     compare = [*REMOTE_FIELDS, "learner_id"] + (["percent_score"] if kind == "diagnostic" else [])
-    done = upsert_by_key(MODELS[kind], rows, key=KEY, compare=compare, update=[*MAPPED_FIELDS, "last_changed_at"])
+
+    def mapped(values: Values) -> None:
+        values.update(mapper.mapped(result=values["result"], course_subject=values["course_subject"]))
+
+    done = upsert_by_key(
+        MODELS[kind], rows, key=KEY, compare=compare, update=[*MAPPED_FIELDS, "last_changed_at"], derive=mapped
+    )
     return UpsertCounts(created=len(done.created), updated=len(done.updated), unchanged=len(done.unchanged))
 
 

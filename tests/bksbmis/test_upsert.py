@@ -112,3 +112,23 @@ def test_nothing_given_nothing_asked(django_assert_num_queries):
     with django_assert_num_queries(0):
         done = upsert_by_key(UsernameProbe, [], key=("username",), compare=("bksb_user_id",), update=())
     assert done == upsert.Upserted()
+
+
+def test_derived_values_are_worked_out_only_for_rows_written():
+    _store_three()
+    derived: list[str] = []
+
+    def stamp(values: dict[str, object]) -> None:
+        derived.append(str(values["username"]))
+        values["probed_at"] = NOW
+
+    upsert_by_key(
+        UsernameProbe,
+        [_probe("ann", 1, EARLIER), _probe("bob", 20, EARLIER), _probe("dee", 4, EARLIER)],
+        key=("username",),
+        compare=("bksb_user_id",),
+        update=("probed_at",),
+        derive=stamp,
+    )
+    assert derived == ["bob", "dee"]
+    assert _stored() == {"ann": (1, EARLIER), "bob": (20, NOW), "cy": (None, EARLIER), "dee": (4, NOW)}
