@@ -91,7 +91,6 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
     return {
         "learner": learner,
         "results": results,
-        "summary": subject_summary(learner=learner, results=results),
         **levels_context(learner, may_see_attainment=access.can_view_prior_attainment(request.user)),
         "assessment": assessment_status(learner=learner),
         "tables": result_tables(results, whole),
@@ -103,11 +102,12 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
 
 
 def levels_context(learner: Learner, *, may_see_attainment: bool) -> dict[str, Any]:
-    """The tab's tags and funding flags, each naming the facts it rests on (five queries); prior attainment
-    facts, and the flags withheld for them, only for staff with View prior attainment."""
+    """The tab's levels by subject, tags and funding flags, each naming the facts it rests on (five queries);
+    prior attainment facts, and the flags withheld for them, only for staff with View prior attainment."""
     levels = levels_for([learner.pk]).get(learner.pk, {})
     decisions = decisions_of(learner, levels, Thresholds.load())
     return {
+        "summary": subject_summary(levels),
         "level_rows": [levels[subject] for subject in sorted(levels)],
         "level_tags": tags_for([learner.pk]).get(learner.pk, []),
         "funding_flags": [

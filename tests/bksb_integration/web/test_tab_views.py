@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.models import (
     BksbLink,
     DiagnosticAssessmentResult,
@@ -188,6 +189,9 @@ def test_summary_shows_latest_and_highest_per_subject_across_assessment_ids_and_
         level=None,
         rank=None,
     )
+    # As a download leaves it: the record linked to the results' bksb user, its levels summary kept.
+    BksbLink.objects.update_or_create(learner=learner, defaults={"bksb_user_id": 2100001})
+    levels_refresh(learner_ids=[learner.pk], reason="test")
     client.force_login(tutor)
 
     page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
@@ -203,6 +207,35 @@ def test_summary_shows_latest_and_highest_per_subject_across_assessment_ids_and_
     assert 'title="No row of the Levels table maps this result text.' in page
     assert ">unmapped<" in page
     assert ">55<" in page
+
+
+def test_levels_by_subject_read_the_summary_so_a_previous_bksb_users_results_do_not_count(client, tutor):
+    """The tab gives the Hub's and the list's answer: results kept from an earlier BKSB Username are listed, not
+    summarised."""
+    learner = linked_learner("demo.learner0001")
+    day = dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
+    _row(
+        InitialAssessmentResult,
+        learner,
+        session=1,
+        when=day,
+        result="Maths Level 2",
+        level="level_2",
+        rank=6,
+        bksb_user_id=2100009,
+    )
+    _row(InitialAssessmentResult, learner, session=2, when=day, result="Maths Entry 2", level="entry_2", rank=3)
+    BksbLink.objects.update_or_create(learner=learner, defaults={"bksb_user_id": 2100001})
+    levels_refresh(learner_ids=[learner.pk], reason="test")
+    client.force_login(tutor)
+
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+
+    maths = page[page.index('<th scope="row">Maths</th>') :].split("</tr>")[0]
+    latest, highest = maths.split("<td>")[1:3]
+    assert "Entry 2" in latest
+    assert "Entry 2" in highest
+    assert "Maths Level 2" in page  # still listed with its bksb user
 
 
 def test_results_from_two_bksb_users_are_marked_with_their_user(client, tutor):
