@@ -215,7 +215,7 @@ def download(request: StaffRequest, pk: int) -> HttpResponse:
     with_sessions = request.POST.get("with_sessions") == "1"
     run, started = bksb_results_start(learner=learner, started_by=request.user, with_sessions=with_sessions)
     if not request.htmx:
-        return redirect("bksb:run_status", run_id=run.pk)
+        return redirect("jobs:status", work="run", pk=run.pk)
     response = _run_response(request, run, "bksb_integration/tab/_results_window.html", started=started)
     # The results section re-reads itself: it shows (and follows) the running download, or its results.
     response["HX-Trigger"] = RESULTS_CHANGED
@@ -224,8 +224,9 @@ def download(request: StaffRequest, pk: int) -> HttpResponse:
 
 @bksb_view(can_get_results)
 @require_GET
-def run_status(request: StaffRequest, run_id: int) -> HttpResponse:
-    """The window's live part (htmx polls it), or a self-refreshing page without JavaScript."""
+def bksb_results_status(request: StaffRequest, run_id: int) -> HttpResponse:
+    """A learner's BKSB Results run at the one status address (web/runs/views.run_status): the window's live
+    part (htmx polls it), or a self-refreshing page without JavaScript."""
     run = get_object_or_404(Run, pk=run_id, kind=Run.Kind.BKSB_RESULTS)
     template = "bksb_integration/runs/_run_status.html" if request.htmx else "bksb_integration/tab/run.html"
     if request.htmx and request.GET.get("closed"):

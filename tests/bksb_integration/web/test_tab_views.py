@@ -59,9 +59,9 @@ def test_bksb_results_opens_the_window_which_ends_with_the_outcome_and_close(
     assert "<dialog data-open-modal" in window.content.decode()
     assert "data-close-dialog>Close</button>" in window.content.decode()
     run = Run.objects.get()
-    assert reverse("bksb:run_status", args=[run.pk]) in window.content.decode()
+    assert reverse("jobs:status", args=["run", run.pk]) in window.content.decode()
 
-    response = client.get(reverse("bksb:run_status", args=[run.pk]), headers=HX)
+    response = client.get(reverse("jobs:status", args=["run", run.pk]), headers=HX)
 
     page = response.content.decode()
     assert "Finished." in page
@@ -95,7 +95,7 @@ def test_without_javascript_the_button_leads_to_a_self_refreshing_status_page(cl
     # No worker picks it up here (callbacks are not run): the page keeps refreshing.
     response = client.post(reverse("bksb:download", args=[learner.pk]))
     run = Run.objects.get()
-    assert response["Location"] == reverse("bksb:run_status", args=[run.pk])
+    assert response["Location"] == reverse("jobs:status", args=["run", run.pk])
 
     page = client.get(response["Location"]).content.decode()
     assert '<meta http-equiv="refresh" content="2">' in page
@@ -112,7 +112,7 @@ def test_the_window_polls_a_running_download_and_shows_its_stage(client, tutor):
     )
     client.force_login(tutor)
 
-    response = client.get(reverse("bksb:run_status", args=[run.pk]), headers=HX)
+    response = client.get(reverse("jobs:status", args=["run", run.pk]), headers=HX)
 
     page = response.content.decode()
     assert "Initial assessments page 2 of 4" in page
@@ -133,7 +133,7 @@ def test_a_second_click_attaches_to_the_running_download(client, tutor):
 
     assert Run.objects.count() == 1
     assert "already running" in response.content.decode()
-    assert reverse("bksb:run_status", args=[first.pk]) in response.content.decode()
+    assert reverse("jobs:status", args=["run", first.pk]) in response.content.decode()
 
 
 def test_a_download_whose_worker_stopped_is_reported_as_stalled(client, tutor):
@@ -142,7 +142,7 @@ def test_a_download_whose_worker_stopped_is_reported_as_stalled(client, tutor):
     RunLearner.objects.filter(run=run).update(status="running", claimed_at=timezone.now() - dt.timedelta(minutes=5))
     client.force_login(tutor)
 
-    page = client.get(reverse("bksb:run_status", args=[run.pk]), headers=HX).content.decode()
+    page = client.get(reverse("jobs:status", args=["run", run.pk]), headers=HX).content.decode()
 
     assert "stopped reporting progress" in page
     assert 'hx-trigger="every' not in page
@@ -157,7 +157,7 @@ def test_a_failed_download_says_what_happened_in_the_window_and_on_the_tab(
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("bksb:download", args=[learner.pk]), headers=HX)
-    window = client.get(reverse("bksb:run_status", args=[Run.objects.get().pk]), headers=HX).content.decode()
+    window = client.get(reverse("jobs:status", args=["run", Run.objects.get().pk]), headers=HX).content.decode()
 
     assert "The download failed." in window
     assert "bksb refused the key (HTTP 401)" in window
@@ -317,7 +317,7 @@ def test_a_closed_window_follows_the_run_unseen_until_it_ends(client, tutor):
     run, _ = bksb_results_start(learner=learner, started_by=None, queue=False)
     RunLearner.objects.filter(run=run).update(status="running", claimed_at=timezone.now())
     client.force_login(tutor)
-    url = reverse("bksb:run_status", args=[run.pk]) + "?closed=1"
+    url = reverse("jobs:status", args=["run", run.pk]) + "?closed=1"
 
     section = client.get(reverse("bksb:tab_results", args=[learner.pk]), headers=HX).content.decode()
     assert f'hx-get="{url}" hx-trigger="every 2s"' in section
