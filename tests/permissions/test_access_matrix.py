@@ -2,7 +2,8 @@
 
 The table (EXPECTED) is the product's access policy in one place. Every named URL of the product has a row,
 so a new view without one fails `test_every_address_has_a_row`, and a view whose guard changes fails the
-matrix. A GET is sent to each address: a view that only takes POST answers 405 to those it lets through
+matrix. An address answering for several kinds of object (the one status address of all work) has a row per
+kind (VARIANTS). A GET is sent to each address: a view that only takes POST answers 405 to those it lets through
 (its permission guard stands outside the method check), so the table still tells who gets in.
 
 Codes per persona, in PERSONAS order: 200 the page; 302 sent to log in (anonymous) or on (a page that
