@@ -34,7 +34,9 @@ class BksbIntegrationConfig(AppConfig):
         from bksb_integration.sync.budget import budget_throttle
         from bksb_integration.sync.get_results import runs_sweep
         from bksb_integration.web import learner_list
+        from bksb_integration.web.runs.views import run_status
         from jobs.kinds import job_kind_register
+        from jobs.statuses import status_view_register
         from jobs.sweepers import sweeper_register
         from learners.signals import learners_imported
 
@@ -50,6 +52,8 @@ class BksbIntegrationConfig(AppConfig):
 
         # The download runs are swept with the jobs, by the one sweeper (jobs.sweepers).
         sweeper_register("download runs", runs_sweep)
+        # Their windows poll the one status address (jobs:status, work "run").
+        status_view_register("run", run_status)
 
         # What the audit trail shows of the integration's tables.
         audit_register()

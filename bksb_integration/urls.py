@@ -30,7 +30,6 @@ urlpatterns = [
     path("learners/<int:pk>/bksb/download/", tab.download, name="download"),
     path("learners/<int:pk>/bksb/reset/", tab.reset, name="reset"),
     path("learners/<int:pk>/bksb/export.csv", tab.export_learner, name="export_learner"),
-    path("bksb/runs/<int:run_id>/status/", tab.run_status, name="run_status"),
     # English and maths decisions and judgements, added from the tab, never edited (decisions/views).
     path("learners/<int:pk>/bksb/decisions/add/", decisions.decision_add, name="decision_add"),
     path("learners/<int:pk>/bksb/judgements/add/", decisions.judgement_add, name="judgement_add"),
@@ -77,7 +76,6 @@ urlpatterns = [
     path("management/bksb/run/", get_results.run_panel, name="run_panel"),
     path("management/bksb/get-results/", get_results.get_results, name="get_results"),
     path("management/bksb/runs/<int:run_id>/resume/", get_results.resume, name="get_results_resume"),
-    path("management/bksb/runs/<int:run_id>/status/", get_results.get_results_status, name="get_results_status"),
     path("management/bksb/schedule/", get_results.schedule, name="schedule"),
     path("management/bksb/history/", get_results.history, name="history"),
     path("management/bksb/history/<int:run_id>/", get_results.run_detail, name="run_detail"),

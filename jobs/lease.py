@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
@@ -27,6 +27,8 @@ M = TypeVar("M", bound=Model)
 STALE_AFTER = dt.timedelta(seconds=settings.WORK_STALE_AFTER_SECONDS)
 # A live worker beats this often, well inside STALE_AFTER.
 HEARTBEAT_EVERY = STALE_AFTER / 4
+# A worker waiting naps at most this long between beats that are due.
+NAP_SECONDS = 10.0
 
 WORKER_LOST = (
     "No {unit} has finished for a few minutes: the {noun} stopped reporting progress "
@@ -67,29 +69,64 @@ def rows_claim(
     return rows.filter(takeable).update(**{beat: now}, **claim)
 
 
-@contextmanager
-def heartbeat_kept(beat: Callable[[], int]) -> Iterator[None]:
-    """While the block runs, call `beat` (one update of the holder's timestamp, guarded by its claim) every
-    HEARTBEAT_EVERY from a thread, so a long step (planning a big file, a slow bksb) never looks dead:
-    silence then means the process died, which is what the sweeper looks for. Stops when the claim is lost.
-    """
-    stop = threading.Event()
+class Heartbeat:
+    """The one heartbeat of all background work, kept for the block it guards (`with Heartbeat(beat):`).
 
-    def keep() -> None:
+    `beat` is one update of the holder's timestamps, guarded by its claim, returning how many rows it
+    still holds. It runs every HEARTBEAT_EVERY from a thread while the block runs, so a long step
+    (planning a big file, a slow bksb) never looks dead: silence then means the process died, which
+    is what the sweeper looks for. A worker that waits (a Retry-After, the shared budget) waits with
+    `sleep`, which beats as it goes on the clock the worker runs on. Beating stops once `beat` finds
+    nothing held (another worker took it, or all is finished).
+    """
+
+    def __init__(self, beat: Callable[[], int]) -> None:
+        self._beat = beat
+        self._last = timezone.now()
+        self._lost = False
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def due(self) -> None:
+        """Beat if HEARTBEAT_EVERY has passed since the last beat (from either thread)."""
+        with self._lock:
+            now = timezone.now()
+            if self._lost or now - self._last < HEARTBEAT_EVERY:
+                return
+            self._last = now
+            self._lost = self._beat() == 0
+
+    def sleep(self, seconds: float) -> None:
+        """Wait, in naps of at most NAP_SECONDS, beating when due between them."""
+        left = seconds
+        while left > 0:
+            step = min(left, NAP_SECONDS)
+            nap(step)
+            left -= step
+            self.due()
+
+    def __enter__(self) -> Heartbeat:
+        self._thread = threading.Thread(target=self._keep, name="work-heartbeat", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _keep(self) -> None:
         try:
-            while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
-                if beat() == 0:
-                    return  # another worker holds it now
+            while not self._stop.wait(HEARTBEAT_EVERY.total_seconds()) and not self._lost:
+                self.due()
         finally:
             connection.close()  # this thread's own connection
 
-    thread = threading.Thread(target=keep, name="work-heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
+
+def nap(seconds: float) -> None:
+    """The one real wait (tests replace it to travel in time)."""
+    time.sleep(seconds)
 
 
 def worker_lost(*, noun: str, unit: str) -> str:

@@ -6,7 +6,7 @@ progress write, so a worker presumed dead and replaced stops at its next write
 instead of racing the new one. Items are claimed one at a time the same way, and
 an item taken again after its worker died says so (attempts > 1), so its kind can
 settle what the dead worker may have begun. While a runner works, a thread beats
-for it (jobs.lease.heartbeat_kept), so silence means a dead process; jobs_sweep,
+for it (jobs.lease.Heartbeat), so silence means a dead process; jobs_sweep,
 run by beat every minute, queues every such job: recovery needs nobody to click.
 """
 
@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from jobs import queue
 from jobs.kinds import JobFailed, JobRefused, job_kind
-from jobs.lease import heartbeat_kept, rows_claim, stale_before
+from jobs.lease import Heartbeat, rows_claim, stale_before
 from jobs.models import Job, JobItem, JobTotal
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def job_run(*, job_id: int) -> str:
         return "not claimed"
     kind = job_kind(job.kind)
     try:
-        with heartbeat_kept(lambda: _beat(job)):
+        with Heartbeat(lambda: _beat(job)):
             end = kind.run(job)
     except JobLost:
         logger.warning("job %s: claim lost to another worker; stopping", job_id)

@@ -1,4 +1,5 @@
-"""A job's progress: its page (works without JavaScript), the status part its window polls, and Resume."""
+"""A job's progress: its page (works without JavaScript), the status part its window polls, and Resume; and the one
+status address of all work."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -13,6 +15,7 @@ from jobs.kinds import job_kind
 from jobs.models import Job
 from jobs.selectors import job_for_user, job_stall
 from jobs.services import job_resume
+from jobs.statuses import status_view
 from permissions.decorators import staff_required
 
 # Sent by the status part once the job is over: a page can redraw what the job changed.
@@ -49,6 +52,11 @@ def _started_by(job: Job) -> str:
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = job_for_user(user=request.user, job_id=job_id)
     return render(request, "jobs/job.html", job_status_context(job))
+
+
+def work_status(request: HttpRequest, work: str, pk: int) -> HttpResponseBase:
+    """The status part of any work's window: the view its kind registered answers (with its own guard)."""
+    return status_view(work)(request, pk)
 
 
 @staff_required()

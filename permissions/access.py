@@ -140,6 +140,13 @@ def can_see_bksb_records(user: AnyUser) -> bool:
     return can_view_learners(user) and can_see_bksb(user)
 
 
+def can_follow_downloads(user: AnyUser) -> bool:
+    """May follow some download run's window (its status): a learner's BKSB Results on the record, or Get Results.
+
+    Each kind of run then asks its own right (a learner's run: on_record(can_get_bksb_results))."""
+    return (can_view_learners(user) and can_get_bksb_results(user)) or can_get_results_for_all(user)
+
+
 def can_watch(user: AnyUser) -> bool:
     """Watch / Stop watching on a record's tab: the record, and Get BKSB Results."""
     return can_view_learners(user) and can_get_bksb_results(user)

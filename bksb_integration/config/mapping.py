@@ -100,13 +100,18 @@ class Mapper:
         """The subject of a CourseSubject code, or None when no row maps it."""
         return self._subjects.get(normalise(code))
 
+    def mapped(self, *, result: str, course_subject: str) -> dict[str, str | int | None]:
+        """A result's level, level_rank and subject, by field name."""
+        level, rank = self.level(result) or (None, None)
+        return {"level": level, "level_rank": rank, "subject": self.subject(course_subject)}
+
     def apply(self, result: MappableResult) -> bool:
         """Set a result's level, level_rank and subject; True when any of them changed."""
-        level, rank = self.level(result.result) or (None, None)
-        subject = self.subject(result.course_subject)
-        before = (result.level, result.level_rank, result.subject)
-        result.level, result.level_rank, result.subject = level, rank, subject
-        return before != (level, rank, subject)
+        mapped = self.mapped(result=result.result, course_subject=result.course_subject)
+        changed = any(getattr(result, name) != value for name, value in mapped.items())
+        for name, value in mapped.items():
+            setattr(result, name, value)
+        return changed
 
 
 def _ends_with_word(text: str, suffix: str) -> bool:

@@ -1,21 +1,19 @@
-"""Reading a learner's bksb results for the BKSB tab: two queries whatever the count."""
+"""Reading a learner's bksb results for the BKSB tab: two queries whatever the count; its levels from the summary."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult
+from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult, LearnerLevel, ResultList
 from bksb_integration.models.mappings import Subject
-from bksb_integration.models.results import AssessmentResult
 from learners.models import Learner
 
 # The subjects the summary always shows, in this order (Other is not summarised).
 SUMMARY_SUBJECTS = (Subject.ENGLISH, Subject.MATHS, Subject.ICT)
 # Subjects summarised only for learners assessed in them.
 SUMMARY_WHEN_ASSESSED = (Subject.ESOL,)
-LIST_NAMES = {"initial": "Initial assessment", "diagnostic": "Diagnostic"}
 
 
 @dataclass(frozen=True)
@@ -42,10 +40,8 @@ class Reading:
     """One result as the summary quotes it."""
 
     level_label: str
-    rank: int
     result_date: dt.datetime
     list_name: str
-    assessment_name: str
 
 
 @dataclass(frozen=True)
@@ -66,40 +62,21 @@ def learner_results(*, learner: Learner) -> LearnerResults:
     )
 
 
-def subject_summary(*, learner: Learner, results: LearnerResults | None = None) -> list[SubjectSummary]:
-    """Per subject, the latest and the highest mapped level, across assessment ids and both lists.
+def subject_summary(levels: Mapping[str, LearnerLevel]) -> list[SubjectSummary]:
+    """Per subject, the latest and the highest level, as the levels summary has them (its rows by subject).
 
-    Pass `results` already read for the tab to spend no further query.
+    The summary is the one answer the Hub and the list give too: mapped results of the
+    record's current bksb user, across assessment ids and both lists; of equal levels, the latest.
     """
-    results = results or learner_results(learner=learner)
-    readings: dict[str, list[Reading]] = {subject: [] for subject in (*SUMMARY_SUBJECTS, *SUMMARY_WHEN_ASSESSED)}
-    for kind, rows in (("initial", results.initial), ("diagnostic", results.diagnostic)):
-        for row in _mapped(rows):
-            if row.subject in readings:
-                readings[row.subject].append(_reading(kind, row))
-    shown = [*SUMMARY_SUBJECTS, *(subject for subject in SUMMARY_WHEN_ASSESSED if readings[subject])]
-    return [_summarise(subject, readings[subject]) for subject in shown]
+    assessed = [subject for subject in SUMMARY_WHEN_ASSESSED if subject in levels and levels[subject].latest_level]
+    shown = [*SUMMARY_SUBJECTS, *assessed]
+    return [_summarise(subject, levels.get(subject)) for subject in shown]
 
 
-def _mapped(rows: Iterable[AssessmentResult]) -> Iterable[AssessmentResult]:
-    return (row for row in rows if row.level is not None and row.level_rank is not None)
-
-
-def _reading(kind: str, row: AssessmentResult) -> Reading:
-    return Reading(
-        level_label=row.get_level_display(),
-        rank=row.level_rank or 0,
-        result_date=row.result_date,
-        list_name=LIST_NAMES[kind],
-        assessment_name=row.assessment_name,
-    )
-
-
-def _summarise(subject: str, readings: list[Reading]) -> SubjectSummary:
+def _summarise(subject: str, row: LearnerLevel | None) -> SubjectSummary:
     label = Subject(subject).label
-    if not readings:
+    if row is None or row.latest_date is None or row.highest_date is None:
         return SubjectSummary(subject, label, None, None)
-    latest = max(readings, key=lambda r: r.result_date)
-    # The highest level; of equal levels, the most recent.
-    highest = max(readings, key=lambda r: (r.rank, r.result_date))
+    latest = Reading(row.get_latest_level_display(), row.latest_date, ResultList(row.latest_list).label)
+    highest = Reading(row.get_highest_level_display(), row.highest_date, ResultList(row.highest_list).label)
     return SubjectSummary(subject, label, latest, highest)

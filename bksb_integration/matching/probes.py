@@ -21,6 +21,7 @@ from bksb_integration.api.client import BksbClient
 from bksb_integration.api.errors import BksbAuthError, BksbError, BksbUserNotFound
 from bksb_integration.matching.candidates import normalised
 from bksb_integration.models import UsernameProbe
+from bksbmis.upsert import upsert_by_key
 
 PROBE_TTL = dt.timedelta(days=1)
 
@@ -63,17 +64,11 @@ def probes_store(answers: Iterable[ProbeAnswer]) -> None:
     """Keep bksb's answers (never errors) with the time asked, replacing older ones, in one statement."""
     now = timezone.now()
     rows = {
-        answer.username: UsernameProbe(username=answer.username, bksb_user_id=answer.bksb_user_id, probed_at=now)
+        answer.username: {"username": answer.username, "bksb_user_id": answer.bksb_user_id, "probed_at": now}
         for answer in answers
         if not answer.error and not answer.cached
     }
-    if rows:
-        UsernameProbe.objects.bulk_create(
-            list(rows.values()),
-            update_conflicts=True,
-            unique_fields=["username"],
-            update_fields=["bksb_user_id", "probed_at"],
-        )
+    upsert_by_key(UsernameProbe, rows.values(), key=("username",), update=("bksb_user_id", "probed_at"))
 
 
 def usernames_probe(

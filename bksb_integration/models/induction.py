@@ -52,34 +52,56 @@ class Stage(models.TextChoices):
     RESULTS_IN = "results_in", "Results in"
 
 
-def _step() -> models.PositiveSmallIntegerField[int, int]:
-    return models.PositiveSmallIntegerField(choices=Step.choices, default=Step.NO_USER)
+def _step(*, db_comment: str) -> models.PositiveSmallIntegerField[int, int]:
+    return models.PositiveSmallIntegerField(choices=Step.choices, default=Step.NO_USER, db_comment=db_comment)
 
 
-def _date() -> models.DateTimeField[dt.datetime | None, dt.datetime | None]:
-    return models.DateTimeField(null=True, blank=True)
+def _date(*, db_comment: str) -> models.DateTimeField[dt.datetime | None, dt.datetime | None]:
+    return models.DateTimeField(null=True, blank=True, db_comment=db_comment)
 
 
 class AssessmentProgress(models.Model):
     """A record's initial-assessment status per subject, kept in the transaction of each fact it rests on."""
 
-    learner = models.OneToOneField(Learner, on_delete=models.CASCADE, primary_key=True, related_name="bksb_progress")
-    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.NO_USER)
-    account_created_at = _date()
-    invited_at = _date()
-    english_step = _step()
-    english_step_at = _date()
-    english_started_at = _date()
-    english_finished_at = _date()
-    english_results_in_at = _date()
-    maths_step = _step()
-    maths_step_at = _date()
-    maths_started_at = _date()
-    maths_finished_at = _date()
-    maths_results_in_at = _date()
-    computed_at = models.DateTimeField()
+    learner = models.OneToOneField(
+        Learner,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="bksb_progress",
+        db_comment="The learner or applicant (learners_learner.id); one row each.",
+    )
+    stage = models.CharField(
+        max_length=20,
+        choices=Stage.choices,
+        default=Stage.NO_USER,
+        db_comment="The two subjects together, as the Induction board's columns and the list's filter name them.",
+    )
+    account_created_at = _date(db_comment="When its bksb user was created here, or first linked.")
+    invited_at = _date(db_comment="When the latest invite was sent from here; empty when none was.")
+    english_step = _step(
+        db_comment=(
+            "English's step: 0 no bksb user, 1 account created, 2 invited, 3 started, 4 finished, 5 results in."
+        )
+    )
+    english_step_at = _date(db_comment="When English reached that step.")
+    english_started_at = _date(db_comment="When the latest English initial assessment session started.")
+    english_finished_at = _date(db_comment="When it finished (or, without a session, the result's date).")
+    english_results_in_at = _date(db_comment="When its English initial assessment result was first downloaded.")
+    maths_step = _step(db_comment="Maths's step, as English's.")
+    maths_step_at = _date(db_comment="When maths reached that step.")
+    maths_started_at = _date(db_comment="When the latest maths initial assessment session started.")
+    maths_finished_at = _date(db_comment="When it finished (or, without a session, the result's date).")
+    maths_results_in_at = _date(db_comment="When its maths initial assessment result was first downloaded.")
+    computed_at = models.DateTimeField(db_comment="When the row was last worked out.")
 
     class Meta:
+        db_table_comment = (
+            "One row per record with any fact to go on (a link, a bksb user created here, an "
+            "invite, a session or an initial result): where it is in its English and maths initial "
+            "assessments, worked out in the same transaction as each of those facts "
+            "(bksb_rebuild_status works out all). Worked out as if the record were a BKSB User: "
+            "unticked, a record with no session or result has no bksb user. No row: no bksb user."
+        )
         db_table = "bksb_assessment_status"
         verbose_name_plural = "assessment progress"
         # The list's stage filter and the board's counts read (stage, learner) only.

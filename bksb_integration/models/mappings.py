@@ -41,13 +41,21 @@ class LevelMapping(models.Model):
         EXACT = "exact", "Whole text"
         ENDS_WITH = "ends_with", "Ends with"
 
-    text = models.CharField(max_length=200)
-    match = models.CharField(max_length=10, choices=Match.choices, default=Match.EXACT)
-    level = models.CharField(max_length=20, choices=Level.choices)
+    text = models.CharField(max_length=200, db_comment="The text to match, ignoring case and repeated spaces.")
+    match = models.CharField(
+        max_length=10,
+        choices=Match.choices,
+        default=Match.EXACT,
+        db_comment="exact (the whole text) or ends_with (the end of the text, on a word boundary).",
+    )
+    level = models.CharField(max_length=20, choices=Level.choices, db_comment="The level it maps to.")
 
     history = HistoricalRecords()
 
     class Meta:
+        db_table_comment = (
+            "Admin-editable rules turning bksb's Result text into a level (Integrations > bksb > Levels)."
+        )
         db_table = "bksb_level_mapping"
         ordering = ["match", "text"]
         constraints = [models.UniqueConstraint(fields=["text", "match"], name="bksb_level_mapping_unique")]
@@ -59,12 +67,15 @@ class LevelMapping(models.Model):
 class SubjectMapping(models.Model):
     """A bksb CourseSubject code (e.g. MATHS_NEW) to a subject."""
 
-    course_subject = models.CharField(max_length=100, unique=True)
-    subject = models.CharField(max_length=10, choices=Subject.choices)
+    course_subject = models.CharField(max_length=100, unique=True, db_comment="The CourseSubject code, ignoring case.")
+    subject = models.CharField(max_length=10, choices=Subject.choices, db_comment="The subject it maps to.")
 
     history = HistoricalRecords()
 
     class Meta:
+        db_table_comment = (
+            "Admin-editable rules turning bksb's CourseSubject code into a subject (Integrations > bksb > Subjects)."
+        )
         db_table = "bksb_subject_mapping"
         ordering = ["course_subject"]
 

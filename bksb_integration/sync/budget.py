@@ -259,7 +259,8 @@ class CountingThrottle:
 
     The run's `sleep` keeps its claims alive while it waits for the budget
     (a shared pause after a 429 can last minutes, and a lower priority waits
-    for as long as a higher one uses the whole budget).
+    for as long as a higher one uses the whole budget): the one heartbeat
+    beats as it waits (sync/heartbeat.py).
     """
 
     def __init__(

@@ -58,7 +58,7 @@ from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner, Unm
 from bksb_integration.models.induction import assessment_status_stale
 from bksb_integration.sync.breaker import run_transport_failure
 from bksb_integration.sync.budget import CountingThrottle, shared_throttle
-from bksb_integration.sync.heartbeat import Heartbeat
+from bksb_integration.sync.heartbeat import ChunkHeartbeat
 from bksb_integration.sync.results_store import UpsertCounts, learner_results_store
 from bksb_integration.sync.runs import KEY_REFUSED, Tally, run_counts_add, run_priority, run_stop
 from bksb_integration.sync.sessions import (
@@ -128,9 +128,7 @@ def run_learners_download(
         if not parts:
             return outcomes
         settings = BksbSettings.load()
-        heartbeat = Heartbeat(
-            run=parts[0].run, token=token, parts=parts, claimed_at=parts[0].claimed_at or timezone.now()
-        )
+        heartbeat = stack.enter_context(ChunkHeartbeat(run=parts[0].run, token=token, parts=parts))
         bucket = shared_throttle(rate=settings.requests_per_second)
         run = parts[0].run
         counter = CountingThrottle(bucket, sleep=heartbeat.sleep, priority=run_priority(run), label=run.kind)
@@ -147,7 +145,6 @@ def run_learners_download(
         try:
             holders = bksb_user_holders(links=[part.learner.bksb_link for part in parts])
             for part in parts:
-                heartbeat.keep_alive()
                 if part.run.kind == Run.Kind.WATCH and manual_download_running():
                     # Staff are waiting on a download: the watch pass steps aside and comes back later.
                     outcomes |= {other.pk: YIELDED for other in parts if other.pk not in finished}
@@ -268,7 +265,7 @@ def _learner_download(
     part: RunLearner,
     client: BksbClient | None,
     not_ready: str,
-    progress: Heartbeat,
+    progress: ChunkHeartbeat,
     holders: dict[int, Learner],
     tally: Tally,
 ) -> str:
@@ -327,7 +324,7 @@ def _learner_download(
     return SUCCEEDED
 
 
-def _plan(learner: Learner, client: BksbClient, progress: Heartbeat, holder: Learner | None) -> _Plan:
+def _plan(learner: Learner, client: BksbClient, progress: ChunkHeartbeat, holder: Learner | None) -> _Plan:
     """Which bksb user to read, and from when."""
     username, _ = username_in_effect(learner)
     if not username:
@@ -348,7 +345,7 @@ def _plan(learner: Learner, client: BksbClient, progress: Heartbeat, holder: Lea
 
 
 def _read_or_relink(
-    client: BksbClient, plan: _Plan, progress: Heartbeat
+    client: BksbClient, plan: _Plan, progress: ChunkHeartbeat
 ) -> tuple[_Plan, dict[str, list[AssessmentResult]]]:
     """Read the plan's pages; if bksb no longer knows its user id (bksb merged the user), follow the
     username to the user it names now and read that user's whole history (BksbUserLost if none)."""
@@ -371,7 +368,7 @@ def _unknown(exc: Exception) -> bool:
     return isinstance(exc, UsernameNotFound)
 
 
-def _read(client: BksbClient, plan: _Plan, progress: Heartbeat) -> dict[str, list[AssessmentResult]]:
+def _read(client: BksbClient, plan: _Plan, progress: ChunkHeartbeat) -> dict[str, list[AssessmentResult]]:
     """Every page of both lists back to the plan's stop time (the client stops paging there)."""
     fetch = {"initial": client.initial_assessment_pages, "diagnostic": client.diagnostic_assessment_pages}
     read: dict[str, list[AssessmentResult]] = {}
@@ -384,7 +381,7 @@ def _read(client: BksbClient, plan: _Plan, progress: Heartbeat) -> dict[str, lis
 
 
 def _read_with_sessions(
-    client: BksbClient, plan: _Plan, progress: Heartbeat, run: Run
+    client: BksbClient, plan: _Plan, progress: ChunkHeartbeat, run: Run
 ) -> tuple[_Plan, dict[str, list[AssessmentResult]] | None, SessionsRead]:
     """The results, and the sessions that are needed (sessions.py): all of them when staff asked,
     those of new results' unseen sessions otherwise; a watched record as watch.py polls it

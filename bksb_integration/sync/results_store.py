@@ -18,6 +18,7 @@ from bksb_integration.config.mapping import Mapper
 from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.models.results import AssessmentResult as StoredResult
+from bksbmis.upsert import Values, upsert_by_key
 
 MODELS: dict[str, type[StoredResult]] = {
     "initial": InitialAssessmentResult,
@@ -26,6 +27,7 @@ MODELS: dict[str, type[StoredResult]] = {
 # Fields that come from bksb; a change in any of them updates the row.
 REMOTE_FIELDS = ("course_subject", "course_name", "assessment_name", "result", "result_date", "raw")
 MAPPED_FIELDS = ("subject", "level", "level_rank")
+KEY = ("bksb_user_id", "session_id", "assessment_id")
 # The reason tag changes a download makes carry in the audit trail.
 NEW_RESULTS = "Results downloaded"
 
@@ -40,14 +42,6 @@ class UpsertCounts:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
-
-
-def _deduplicated(results: Iterable[AssessmentResult]) -> list[AssessmentResult]:
-    """bksb can show a result twice when results arrive mid-paging: keep the first sighting."""
-    seen: dict[tuple[int, int], AssessmentResult] = {}
-    for item in results:
-        seen.setdefault((item.session_id, item.assessment_id), item)
-    return list(seen.values())
 
 
 def _remote_values(kind: str, item: AssessmentResult) -> dict[str, object]:
@@ -66,10 +60,6 @@ def _remote_values(kind: str, item: AssessmentResult) -> dict[str, object]:
     return values
 
 
-def _differs(row: StoredResult, values: dict[str, object], learner_id: int) -> bool:
-    return row.learner_id != learner_id or any(getattr(row, name) != value for name, value in values.items())
-
-
 def results_upsert(
     *,
     kind: str,
@@ -81,58 +71,30 @@ def results_upsert(
 ) -> UpsertCounts:
     """Insert new results and update changed ones, in three queries whatever the count.
 
-    Call inside the caller's transaction. Results bksb sent twice count once.
+    Call inside the caller's transaction. Results bksb sent twice (mid-paging) count once: the first sighting.
+    A result changes when bksb's fields or its record change; its subject and level are mapped again then.
     """
-    model = MODELS[kind]
-    items = _deduplicated(results)
-    counts = UpsertCounts()
-    if not items:
-        return counts
-    existing = {
-        (row.session_id, row.assessment_id): row
-        for row in model.objects.filter(bksb_user_id=bksb_user_id, session_id__in={item.session_id for item in items})
-    }
-    fresh: list[StoredResult] = []
-    changed: list[StoredResult] = []
-    for item in items:
-        values = _remote_values(kind, item)
-        row = existing.get((item.session_id, item.assessment_id))
-        if row is None:
-            row = model(
-                learner_id=learner_id,
-                bksb_user_id=bksb_user_id,
-                session_id=item.session_id,
-                assessment_id=item.assessment_id,
-                first_seen_at=now,
-                last_changed_at=now,
-                **values,
-            )
-            mapper.apply(row)
-            fresh.append(row)
-        elif _differs(row, values, learner_id):
-            for name, value in values.items():
-                setattr(row, name, value)
-            row.learner_id = learner_id
-            row.last_changed_at = now
-            mapper.apply(row)
-            changed.append(row)
-        else:
-            counts.unchanged += 1
-    update_fields = [*REMOTE_FIELDS, *MAPPED_FIELDS, "learner_id", "last_changed_at"]
-    if kind == "diagnostic":
-        update_fields.append("percent_score")
-    if fresh:
-        # update_conflicts makes a race with another download harmless: the row is written once.
-        model.objects.bulk_create(
-            fresh,
-            update_conflicts=True,
-            unique_fields=["bksb_user_id", "session_id", "assessment_id"],
-            update_fields=update_fields,
-        )
-    if changed:
-        model.objects.bulk_update(changed, update_fields)
-    counts.created, counts.updated = len(fresh), len(changed)
-    return counts
+    rows = [
+        {
+            "learner_id": learner_id,
+            "bksb_user_id": bksb_user_id,
+            "session_id": item.session_id,
+            "assessment_id": item.assessment_id,
+            "first_seen_at": now,
+            "last_changed_at": now,
+            **_remote_values(kind, item),
+        }
+        for item in results
+    ]
+    compare = [*REMOTE_FIELDS, "learner_id"] + (["percent_score"] if kind == "diagnostic" else [])
+
+    def mapped(values: Values) -> None:
+        values.update(mapper.mapped(result=values["result"], course_subject=values["course_subject"]))
+
+    done = upsert_by_key(
+        MODELS[kind], rows, key=KEY, compare=compare, update=[*MAPPED_FIELDS, "last_changed_at"], derive=mapped
+    )
+    return UpsertCounts(created=len(done.created), updated=len(done.updated), unchanged=len(done.unchanged))
 
 
 def learner_results_store(

@@ -18,6 +18,7 @@ from bksb_integration.api.types import AssessmentSession as ListedSession
 from bksb_integration.api.types import EoaItem
 from bksb_integration.config.mapping import Mapper
 from bksb_integration.models import AssessmentSession, SkillResult
+from bksbmis.upsert import Values, upsert_by_key
 
 logger = logging.getLogger(__name__)
 
@@ -51,65 +52,52 @@ def sessions_upsert(
     """Insert new sessions of one course subject and update changed ones, in at most four queries.
 
     Call inside the caller's transaction. A type other than initial (1) or
-    diagnostic (2) is not stored (and logged).
+    diagnostic (2) is not stored (and logged). Every listed session is marked seen now.
     """
-    counts = SessionCounts()
-    listed: dict[int, ListedSession] = {}
-    for item in sessions:
-        if item.assessment_type in KNOWN_TYPES:
-            listed.setdefault(item.session_id, item)
-        else:
-            logger.warning("bksb session %s has an unknown AssessmentType, not stored", item.session_id)
-    if not listed:
-        return counts
-    existing = {
-        row.session_id: row
-        for row in AssessmentSession.objects.filter(bksb_user_id=bksb_user_id, session_id__in=listed)
-    }
     subject = mapper.subject(course_subject)
-    fresh, changed, seen = [], [], []
-    for session_id, item in listed.items():
-        values = {
-            "learner_id": learner_id,
-            "course_subject": course_subject,
-            "subject": subject,
-            "assessment_type": item.assessment_type,
-            "started_at": _utc(item.date_started),
-            "completed_at": _utc(item.date_completed),
-            "raw": item.raw,
-        }
-        row = existing.get(session_id)
-        if row is None:
-            fresh.append(
-                AssessmentSession(
-                    bksb_user_id=bksb_user_id, session_id=session_id, first_seen_at=now, last_seen_at=now, **values
-                )
-            )
+    rows: list[Values] = []
+    for item in sessions:
+        if item.assessment_type not in KNOWN_TYPES:
+            logger.warning("bksb session %s has an unknown AssessmentType, not stored", item.session_id)
             continue
-        if row.completed_at is not None and values["completed_at"] is None:
-            values["completed_at"] = row.completed_at  # finished stays finished
-        if any(getattr(row, name) != value for name, value in values.items()):
-            counts.finished += int(row.completed_at is None and values["completed_at"] is not None)
-            for name, value in values.items():
-                setattr(row, name, value)
-            row.last_seen_at = now
-            changed.append(row)
-        else:
-            seen.append(row.pk)
-    if fresh:
-        AssessmentSession.objects.bulk_create(
-            fresh,
-            update_conflicts=True,
-            unique_fields=["bksb_user_id", "session_id"],
-            update_fields=[*SESSION_FIELDS, "last_seen_at"],
+        rows.append(
+            {
+                "bksb_user_id": bksb_user_id,
+                "session_id": item.session_id,
+                "learner_id": learner_id,
+                "course_subject": course_subject,
+                "subject": subject,
+                "assessment_type": item.assessment_type,
+                "started_at": _utc(item.date_started),
+                "completed_at": _utc(item.date_completed),
+                "raw": item.raw,
+                "first_seen_at": now,
+                "last_seen_at": now,
+            }
         )
-    if changed:
-        AssessmentSession.objects.bulk_update(changed, [*SESSION_FIELDS, "last_seen_at"])
-    if seen:
-        AssessmentSession.objects.filter(pk__in=seen).update(last_seen_at=now)
-    counts.created, counts.unchanged = len(fresh), len(seen)
-    counts.updated = len(changed) - counts.finished
-    return counts
+    finishing: list[AssessmentSession] = []
+
+    def finished_stays_finished(stored: AssessmentSession, wanted: Values) -> None:
+        if stored.completed_at is not None and wanted["completed_at"] is None:
+            wanted["completed_at"] = stored.completed_at
+        elif stored.completed_at is None and wanted["completed_at"] is not None:
+            finishing.append(stored)
+
+    done = upsert_by_key(
+        AssessmentSession,
+        rows,
+        key=("bksb_user_id", "session_id"),
+        compare=SESSION_FIELDS,
+        update=["last_seen_at"],
+        settle=finished_stays_finished,
+        touch={"last_seen_at": now},
+    )
+    return SessionCounts(
+        created=len(done.created),
+        finished=len(finishing),
+        updated=len(done.updated) - len(finishing),
+        unchanged=len(done.unchanged),
+    )
 
 
 def skills_upsert(*, bksb_user_id: int, reports: Mapping[int, list[EoaItem]], mapper: Mapper, now: dt.datetime) -> int:
@@ -126,29 +114,23 @@ def skills_upsert(*, bksb_user_id: int, reports: Mapping[int, list[EoaItem]], ma
             "session_id", "pk"
         )
     )
-    rows: dict[tuple[int, str], SkillResult] = {}
+    rows: dict[tuple[int, str], Values] = {}
     for session_id, items in reports.items():
         if session_id not in sessions:
             continue
         for item in items:
             level, rank = mapper.level(item.ability_measurement) or (None, None)
-            rows[(sessions[session_id], item.course_component_name)] = SkillResult(
-                session_id=sessions[session_id],
-                component_name=item.course_component_name,
-                ability_measurement=item.ability_measurement,
-                measuring_assessment_name=item.measuring_assessment_name,
-                measured_at=_utc(item.measured_at),
-                level=level,
-                level_rank=rank,
-                raw=item.raw,
-                first_seen_at=now,
-            )
-    if rows:
-        SkillResult.objects.bulk_create(
-            rows.values(),
-            update_conflicts=True,
-            unique_fields=["session", "component_name"],
-            update_fields=list(SKILL_FIELDS),
-        )
+            rows[(sessions[session_id], item.course_component_name)] = {
+                "session_id": sessions[session_id],
+                "component_name": item.course_component_name,
+                "ability_measurement": item.ability_measurement,
+                "measuring_assessment_name": item.measuring_assessment_name,
+                "measured_at": _utc(item.measured_at),
+                "level": level,
+                "level_rank": rank,
+                "raw": item.raw,
+                "first_seen_at": now,
+            }
+    upsert_by_key(SkillResult, rows.values(), key=("session_id", "component_name"), update=SKILL_FIELDS)
     AssessmentSession.objects.filter(pk__in=sessions.values()).update(skills_read_at=now)
     return len(rows)

@@ -49,7 +49,7 @@ def test_confirm_answers_at_once_with_a_window_and_the_worker_imports(
     assert (job.status, job.total, job.done) == (Job.Status.SUCCEEDED, 2, 2)
     assert Learner.objects.count() == 2
     assert pending_files(tmp_path) == []
-    status = client.get(reverse("jobs:status", args=[job.pk]), HTTP_HX_REQUEST="true")
+    status = client.get(reverse("jobs:status", args=["job", job.pk]), HTTP_HX_REQUEST="true")
     assert "Imported 2 rows: 2 created" in status.text
     assert status["HX-Trigger"] == "jobFinished"
 
@@ -131,7 +131,7 @@ def test_the_window_is_shown_only_to_those_who_may_import(client, checked, tutor
     assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 200
     client.force_login(tutor)
     assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 403
-    assert client.get(reverse("jobs:status", args=[job.pk])).status_code == 403
+    assert client.get(reverse("jobs:status", args=["job", job.pk])).status_code == 403
     client.logout()
     assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 302
 

@@ -12,7 +12,8 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -34,6 +35,7 @@ from bksb_integration.web.runs.display import (
     time_left_text,
 )
 from bksb_integration.web.runs.forms import NightlyScheduleForm
+from bksb_integration.web.tab.views import bksb_results_status
 from learners.models import Learner, LearningStatus
 from permissions import access
 from permissions.decorators import StaffRequest
@@ -154,6 +156,19 @@ def resume(request: StaffRequest, run_id: int) -> HttpResponse:
     else:
         messages.info(request, "That run cannot be resumed now: another Get Results is running, or it has not stopped.")
     return redirect("bksb:management")
+
+
+@bksb_view(access.can_follow_downloads)
+@require_GET
+def run_status(request: HttpRequest, run_id: int) -> HttpResponseBase:
+    """Any download run's status part, at the one status address (`jobs:status` with work "run", registered in
+    apps.py): a learner's BKSB Results, or Get Results and the other runs; each asks its own right."""
+    kind = Run.objects.filter(pk=run_id).values_list("kind", flat=True).first()
+    if kind is None:
+        raise Http404("No such run.")
+    if kind == Run.Kind.BKSB_RESULTS:
+        return bksb_results_status(request, run_id)
+    return get_results_status(request, run_id)
 
 
 @bksb_view(access.can_get_results_for_all)

@@ -28,7 +28,7 @@ from bksb_integration.induction.status_read import assessment_status
 from bksb_integration.levels.funding import Thresholds, decisions_of
 from bksb_integration.levels.learner_results import learner_results, subject_summary
 from bksb_integration.levels.queries import levels_for, tags_for
-from bksb_integration.models import BksbLink, BksbSettings, Decision, Run, RunLearner
+from bksb_integration.models import BksbLink, BksbSettings, Decision, Judgement, Run, RunLearner
 from bksb_integration.results.export import csv_lines, export_filename
 from bksb_integration.results.tables_doc import tables_documentation
 from bksb_integration.sync.download import failure_message
@@ -96,13 +96,13 @@ def _results_context(learner: Learner, request: HttpRequest) -> dict[str, Any]:
     return {
         "learner": learner,
         "results": results,
-        "summary": with_judgements(subject_summary(learner=learner, results=results), decisions["latest_judgements"]),
         **decisions,
         **levels_context(
             learner,
             may_see_attainment=access.can_view_prior_attainment(request.user),
             settings=settings,
             em_decisions=decisions["latest_decisions"],
+            judgements=decisions["latest_judgements"],
         ),
         "assessment": assessment_status(learner=learner),
         "tables": result_tables(results, whole),
@@ -119,13 +119,15 @@ def levels_context(
     may_see_attainment: bool,
     settings: BksbSettings,
     em_decisions: dict[str, Decision] | None = None,
+    judgements: dict[str, Judgement] | None = None,
 ) -> dict[str, Any]:
-    """The tab's tags and funding flags, each naming the facts it rests on (five queries, six without the
-    latest English and maths decisions); prior attainment facts, and the flags withheld for them, only for staff
-    with View prior attainment."""
+    """The tab's levels by subject (each beside its latest judgement), tags and funding flags, each naming the
+    facts it rests on (five queries, six without the latest English and maths decisions); prior attainment facts,
+    and the flags withheld for them, only for staff with View prior attainment."""
     levels = levels_for([learner.pk]).get(learner.pk, {})
     decisions = decisions_of(learner, levels, Thresholds.load(settings), em_decisions=em_decisions)
     return {
+        "summary": with_judgements(subject_summary(levels), judgements or {}),
         "level_rows": [levels[subject] for subject in sorted(levels)],
         "level_tags": tags_for([learner.pk]).get(learner.pk, []),
         "funding_flags": [
@@ -233,7 +235,7 @@ def download(request: StaffRequest, pk: int) -> HttpResponse:
     with_sessions = request.POST.get("with_sessions") == "1"
     run, started = bksb_results_start(learner=learner, started_by=request.user, with_sessions=with_sessions)
     if not request.htmx:
-        return redirect("bksb:run_status", run_id=run.pk)
+        return redirect("jobs:status", work="run", pk=run.pk)
     response = _run_response(request, run, "bksb_integration/tab/_results_window.html", started=started)
     # The results section re-reads itself: it shows (and follows) the running download, or its results.
     response["HX-Trigger"] = RESULTS_CHANGED
@@ -242,8 +244,9 @@ def download(request: StaffRequest, pk: int) -> HttpResponse:
 
 @bksb_view(can_get_results)
 @require_GET
-def run_status(request: StaffRequest, run_id: int) -> HttpResponse:
-    """The window's live part (htmx polls it), or a self-refreshing page without JavaScript."""
+def bksb_results_status(request: StaffRequest, run_id: int) -> HttpResponse:
+    """A learner's BKSB Results run at the one status address (web/runs/views.run_status): the window's live
+    part (htmx polls it), or a self-refreshing page without JavaScript."""
     run = get_object_or_404(Run, pk=run_id, kind=Run.Kind.BKSB_RESULTS)
     template = "bksb_integration/runs/_run_status.html" if request.htmx else "bksb_integration/tab/run.html"
     if request.htmx and request.GET.get("closed"):

@@ -20,7 +20,11 @@ from bksb_integration.config.mapping import (
     unmapped_result_texts,
     unmapped_subject_codes,
 )
+from bksb_integration.levels.learner_results import SubjectSummary, subject_summary
+from bksb_integration.levels.queries import levels_for
+from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.models import (
+    BksbLink,
     DiagnosticAssessmentResult,
     InitialAssessmentResult,
     LevelMapping,
@@ -120,12 +124,14 @@ def test_the_tab_shows_esol_as_a_subject_not_a_code(client, tutor, learner):
 
 
 def test_esol_gets_a_summary_row_only_for_learners_assessed_in_it(learner):
-    from bksb_integration.levels.learner_results import subject_summary
-    from learners.models import Learner
+    def summary() -> list[SubjectSummary]:
+        levels_refresh(learner_ids=[learner.pk], reason="test")
+        return subject_summary(levels_for([learner.pk]).get(learner.pk, {}))
 
-    assert [row.label for row in subject_summary(learner=learner)] == ["English", "Maths", "ICT/Digital"]
-    _result(learner, "ESOL Entry 2", code="ESOL_NEW", subject="esol", level="e2", level_rank=3)
-    rows = {row.label: row for row in subject_summary(learner=Learner.objects.get(pk=learner.pk))}
+    BksbLink.objects.create(learner=learner, bksb_user_id=1)
+    assert [row.label for row in summary()] == ["English", "Maths", "ICT/Digital"]
+    _result(learner, "ESOL Entry 2", code="ESOL_NEW", subject="esol", level="entry_2", level_rank=3)
+    rows = {row.label: row for row in summary()}
     assert list(rows) == ["English", "Maths", "ICT/Digital", "ESOL"]
     assert rows["ESOL"].latest is not None
 

@@ -223,7 +223,7 @@ def test_many_packs_are_made_by_a_job_and_downloaded_as_a_zip(client, admin_user
     assert "Evidence packs" in window
     job = Job.objects.get(kind="bksb_evidence_packs")
     assert (job.status, job.done, job.total) == (Job.Status.SUCCEEDED, 2, 2)
-    status = client.get(reverse("jobs:status", args=[job.pk])).content.decode()
+    status = client.get(reverse("jobs:status", args=["job", job.pk])).content.decode()
     assert "2 evidence packs in the zip." in status
     link = re.search(r'href="([^"]+)" download>Download the evidence packs', status)
     assert link is not None

@@ -30,7 +30,7 @@ def post_packs(client, data, **extra):
 
 
 def window_of(client, job: Job) -> str:
-    return client.get(reverse("jobs:status", args=[job.pk])).content.decode()
+    return client.get(reverse("jobs:status", args=["job", job.pk])).content.decode()
 
 
 def zip_of(client, window: str) -> zipfile.ZipFile:

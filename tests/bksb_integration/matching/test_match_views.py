@@ -62,7 +62,7 @@ def test_find_in_bksb_lists_the_users_found_and_link_links_one(
 
     with django_capture_on_commit_callbacks(execute=True):
         window = client.post(reverse("bksb:match_find", args=[amy.pk]), headers=HX)
-    status = client.get(reverse("jobs:status", args=[Job.objects.get().pk]), headers=HX).content.decode()
+    status = client.get(reverse("jobs:status", args=["job", Job.objects.get().pk]), headers=HX).content.decode()
 
     assert "<dialog data-open-modal" in window.content.decode()
     assert "amy@college.ac.uk" in status

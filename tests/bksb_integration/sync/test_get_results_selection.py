@@ -75,7 +75,7 @@ def test_selected_records_that_cannot_be_downloaded_are_skipped_with_their_reaso
     run = Run.objects.get()
     assert (run.learners_total, run.learners_skipped) == (1, 2)
     assert run.skipped_reasons == {"not_bksb_user": 1, "no_username": 1}
-    window = client.get(reverse("bksb:get_results_status", args=[run.pk])).content.decode()
+    window = client.get(reverse("jobs:status", args=["run", run.pk])).content.decode()
     assert "Not a BKSB User (selected, but BKSB User is not ticked)" in window
 
 

@@ -94,11 +94,11 @@ def test_a_learner_whose_bksb_user_is_known_is_never_shown_as_being_checked(monk
     learner.bksb_link.bksb_user_id, learner.bksb_link.resolved_username = 42, "known.user"
     learner.bksb_link.save()
     stages: list[str] = []
-    monkeypatch.setattr(heartbeat.Heartbeat, "stage", lambda self, stage: stages.append(stage))
+    monkeypatch.setattr(heartbeat.ChunkHeartbeat, "stage", lambda self, stage: stages.append(stage))
     plan = download._plan(
         learner,
         client=None,
-        progress=heartbeat.Heartbeat(run=run, token=1, parts=[], claimed_at=timezone.now()),
+        progress=heartbeat.ChunkHeartbeat(run=run, token=1, parts=[]),
         holder=None,
     )
     assert plan.bksb_user_id == 42

@@ -14,12 +14,13 @@ from django.utils import timezone
 
 from bksb_integration.api.types import NoThrottle
 from bksb_integration.models import BksbSettings, Run, RunLearner
-from bksb_integration.sync import breaker, download, heartbeat
+from bksb_integration.sync import breaker, download
 from bksb_integration.sync.budget import FileTokenBucket
 from bksb_integration.sync.download import NOT_CLAIMED, run_learners_download
 from bksb_integration.sync.get_results import get_results_plan, get_results_resume, get_results_start, runs_sweep
 from bksb_integration.sync.progress import run_progress, run_stall
 from bksb_integration.sync.runs import UNAVAILABLE, run_stop
+from jobs import lease
 from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def test_a_worker_waiting_out_a_long_retry_after_keeps_its_learner_and_nothing_i
                 requeued.append(runs_sweep())
                 rivals.append(run_learners_download(run_id=run.pk, run_learner_ids=ids)[ids[0]])
 
-        monkeypatch.setattr(heartbeat, "nap", nap)
+        monkeypatch.setattr(lease, "nap", nap)
         outcome = run_learners_download(run_id=run.pk, run_learner_ids=ids)[ids[0]]
 
     assert outcome == "succeeded"
@@ -97,7 +98,7 @@ def test_a_worker_waiting_out_a_long_retry_after_keeps_its_learner_and_nothing_i
 
 def test_bksb_down_pauses_the_run_after_five_learners_and_leaves_the_rest_untried(bksb, monkeypatch):
     monkeypatch.setattr(download, "shared_throttle", lambda **_: NoThrottle())
-    monkeypatch.setattr(heartbeat, "nap", lambda seconds: None)
+    monkeypatch.setattr(lease, "nap", lambda seconds: None)
     probes: list[int] = []
     monkeypatch.setattr(breaker, "get_results_probe_queue", lambda run_id, **_: probes.append(run_id))
     bksb.get(USER_ID, status=503, body="down for maintenance")
@@ -222,7 +223,7 @@ def test_while_a_worker_waits_on_one_learner_the_rest_of_its_chunk_stays_its_own
                 runs_sweep()
                 rivals.append(run_learners_download(run_id=run.pk, run_learner_ids=[ids[1]]))
 
-        monkeypatch.setattr(heartbeat, "nap", nap)
+        monkeypatch.setattr(lease, "nap", nap)
         outcomes = run_learners_download(run_id=run.pk, run_learner_ids=ids)
 
     assert rivals == [{ids[1]: NOT_CLAIMED}]

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult
 from bksb_integration.results.export import HEADER
-from bksb_integration.results.tables_doc import tables_markdown, undescribed_columns
+from bksb_integration.results.tables_doc import ROW_ID, tables_documentation, tables_markdown, undescribed_columns
 from bksbmis.csv_export import neutralise
 from tests.factories import LearnerFactory
 
@@ -136,6 +137,26 @@ def test_export_command_refuses_an_unknown_reference():
 
 def test_every_column_of_every_bksb_table_is_described():
     assert undescribed_columns() == []
+
+
+def test_the_database_carries_the_same_descriptions_as_the_tables_page():
+    """On PostgreSQL, psql and any reporting tool read the page's words from the tables' comments."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps no comments")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, a.attname, col_description(c.oid, a.attnum), obj_description(c.oid, 'pg_class')"
+            " FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
+            " WHERE c.relname = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped",
+            [[table.name for table in tables_documentation()]],
+        )
+        stored = {(table, column): (described, table_words) for table, column, described, table_words in cursor}
+    for table in tables_documentation():
+        for column in table.columns:
+            described, table_words = stored[(table.name, column.name)]
+            assert table_words == table.description
+            if column.description != ROW_ID:
+                assert described == column.description, f"{table.name}.{column.name}"
 
 
 def test_docs_page_matches_the_models():

@@ -28,7 +28,7 @@ def _pages(run: Run) -> list[tuple[str, str]]:
     return [
         ("get", reverse("bksb:management")),
         ("post", reverse("bksb:get_results")),
-        ("get", reverse("bksb:get_results_status", args=[run.pk])),
+        ("get", reverse("jobs:status", args=["run", run.pk])),
         ("get", reverse("bksb:run_panel")),
         ("get", reverse("bksb:history")),
         ("get", reverse("bksb:run_detail", args=[run.pk])),
@@ -87,7 +87,7 @@ def test_get_results_for_all_alone_with_the_module_is_enough(client, run, staff_
     assert client.get(reverse("bksb:management")).status_code == 200
     assert client.get(reverse("bksb:history")).status_code == 200
     assert client.get(reverse("bksb:run_detail", args=[run.pk])).status_code == 200
-    assert client.get(reverse("bksb:get_results_status", args=[run.pk])).status_code == 200
+    assert client.get(reverse("jobs:status", args=["run", run.pk])).status_code == 200
 
 
 def test_an_admin_edits_the_schedule(client, run, admin_user):
@@ -148,7 +148,7 @@ def test_while_a_run_is_going_the_page_shows_it_and_refreshes_itself(client, man
     assert "Get Results is running" in page
     assert "4 of 10" in page
     assert '<meta http-equiv="refresh" content="5">' in page
-    assert f'hx-get="{reverse("bksb:get_results_status", args=[running.pk])}"' in page
+    assert f'hx-get="{reverse("jobs:status", args=["run", running.pk])}"' in page
 
 
 def test_the_counts_add_up_when_a_learner_failed(client, manager):
@@ -174,7 +174,7 @@ def test_the_counts_add_up_when_a_learner_failed(client, manager):
 def test_a_running_run_says_how_many_of_its_learners_finished(client, manager):
     run = _running(learners_total=10, learners_done=4, learners_failed=1)
     client.force_login(manager)
-    page = client.get(reverse("bksb:get_results_status", args=[run.pk]), **HTMX).content.decode()
+    page = client.get(reverse("jobs:status", args=["run", run.pk]), **HTMX).content.decode()
     assert "4 of 10 learners finished: 3 downloaded, 1 failed" in page
 
 
@@ -192,10 +192,10 @@ def test_the_run_panel_redraws_itself_when_the_window_says_the_run_finished(clie
     assert "No Get Results run yet." in page
     assert f'hx-get="{reverse("bksb:run_panel")}" hx-trigger="bksbRunFinished from:body"' in page
     run = _running(learners_total=3, learners_done=1)
-    assert "HX-Trigger" not in client.get(reverse("bksb:get_results_status", args=[run.pk]), **HTMX)
+    assert "HX-Trigger" not in client.get(reverse("jobs:status", args=["run", run.pk]), **HTMX)
     run.status, run.finished_at, run.learners_done = Run.Status.SUCCEEDED, timezone.now(), 3
     run.save()
-    status = client.get(reverse("bksb:get_results_status", args=[run.pk]), **HTMX)
+    status = client.get(reverse("jobs:status", args=["run", run.pk]), **HTMX)
     assert status["HX-Trigger"] == "bksbRunFinished"
     panel = client.get(reverse("bksb:run_panel"), **HTMX).content.decode()
     assert "Last run" in panel
@@ -208,7 +208,7 @@ def test_the_panel_shows_a_run_still_going_once_its_window_is_closed(client, man
     client.force_login(manager)
     panel = client.get(reverse("bksb:run_panel"), **HTMX).content.decode()
     assert "Get Results is running" in panel
-    assert f'hx-get="{reverse("bksb:get_results_status", args=[run.pk])}"' in panel
+    assert f'hx-get="{reverse("jobs:status", args=["run", run.pk])}"' in panel
 
 
 # -- Get Results --------------------------------------------------------------------------------
@@ -230,7 +230,7 @@ def test_get_results_opens_the_window_and_downloads_everyone(
     assert run.trigger == Run.Trigger.MANUAL
     # With eager tasks the run ended before the window was drawn; the live window is tested below.
     client.force_login(manager)
-    page = client.get(reverse("bksb:get_results_status", args=[run.pk]), **HTMX).content.decode()
+    page = client.get(reverse("jobs:status", args=["run", run.pk]), **HTMX).content.decode()
     assert "Finished." in page
     assert "3 of 3" in page
     assert "hx-trigger" not in page
@@ -242,7 +242,7 @@ def test_the_window_polls_its_status_until_the_run_ends(client, manager):
     client.force_login(manager)
     response = client.post(reverse("bksb:get_results"), **HTMX)  # no on_commit: the run stays queued
     run = Run.objects.get(kind=Run.Kind.GET_RESULTS)
-    status_url = reverse("bksb:get_results_status", args=[run.pk])
+    status_url = reverse("jobs:status", args=["run", run.pk])
     page = response.content.decode()
     assert f'hx-get="{status_url}" hx-trigger="every 1s"' in page  # the one polling interval of every window
     assert "Closing this window does not stop Get Results" in page
@@ -270,7 +270,7 @@ def test_a_second_get_results_shows_the_run_in_progress(client, manager, tutor):
     assert Run.objects.filter(kind=Run.Kind.GET_RESULTS).count() == 1
     assert "Get Results was already running" in page
     assert "started by tutor1" in page
-    assert reverse("bksb:get_results_status", args=[running.pk]) in page
+    assert reverse("jobs:status", args=["run", running.pk]) in page
     response = client.post(reverse("bksb:get_results"), follow=True)
     assert "Get Results is already running: this is its progress." in response.content.decode()
 
@@ -297,7 +297,7 @@ def test_the_window_lists_failures_with_reasons_and_links_to_the_learners(client
             finished_at=timezone.now() + dt.timedelta(seconds=n),
         )
     client.force_login(manager)
-    page = client.get(reverse("bksb:get_results_status", args=[running.pk]), **HTMX).content.decode()
+    page = client.get(reverse("jobs:status", args=["run", running.pk]), **HTMX).content.decode()
     assert "Failures (latest 20 of 22)" in page
     assert "bksb has no user called “x21”" in page  # newest first
     assert "x0”" not in page
@@ -309,7 +309,7 @@ def test_the_window_lists_failures_with_reasons_and_links_to_the_learners(client
 def test_the_window_says_how_many_were_skipped_and_why(client, manager):
     running = _running(learners_skipped=3, skipped_reasons={"archived": 2, "applicant": 1})
     client.force_login(manager)
-    page = client.get(reverse("bksb:get_results_status", args=[running.pk]), **HTMX).content.decode()
+    page = client.get(reverse("jobs:status", args=["run", running.pk]), **HTMX).content.decode()
     assert "Skipped: 3" in page
     assert "2 · System status is not Live" in page
     assert "1 · Applicants are excluded in the bksb settings" in page
@@ -332,14 +332,14 @@ def test_the_time_left_rests_on_the_requests_still_to_make_and_the_budget(client
     nearly = _running(learners_total=100, learners_done=99, requests_made=198, started_at=began)
     assert time_left_text(nearly, timezone.now(), rate=10).startswith("less than a minute left")
     client.force_login(manager)
-    page = client.get(reverse("bksb:get_results_status", args=[later.pk]), **HTMX).content.decode()
+    page = client.get(reverse("jobs:status", args=["run", later.pk]), **HTMX).content.decode()
     assert "about 400 requests to bksb at" in page
 
 
 def test_a_run_without_progress_for_minutes_says_so(client, manager):
     quiet = _running(heartbeat_at=timezone.now() - dt.timedelta(minutes=6))
     client.force_login(manager)
-    page = client.get(reverse("bksb:get_results_status", args=[quiet.pk]), **HTMX).content.decode()
+    page = client.get(reverse("jobs:status", args=["run", quiet.pk]), **HTMX).content.decode()
     assert "No learner has finished for a few minutes" in page
     assert "hx-trigger" in page  # still watching: the sweeper resumes it
 

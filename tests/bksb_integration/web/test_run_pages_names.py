@@ -42,7 +42,7 @@ def _pages(runs) -> list[str]:
         reverse("bksb:history"),
         reverse("bksb:run_detail", args=[run.pk]),
         reverse("bksb:run_detail", args=[single.pk]),
-        reverse("bksb:get_results_status", args=[run.pk]),
+        reverse("jobs:status", args=["run", run.pk]),
     ]
 
 
@@ -55,7 +55,7 @@ def test_without_view_learners_run_pages_name_no_learner(client, staff_with, run
     failed = client.get(reverse("bksb:run_detail", args=[runs[0].pk])).content.decode()
     assert "timed out" in failed
     assert "Not shown (needs View learners)" in failed
-    window = client.get(reverse("bksb:get_results_status", args=[runs[0].pk])).content.decode()
+    window = client.get(reverse("jobs:status", args=["run", runs[0].pk])).content.decode()
     assert "A learner: timed out" in window
     assert "Names are shown to those with View learners." in window
 

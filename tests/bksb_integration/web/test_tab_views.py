@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.models import (
     BksbLink,
     DiagnosticAssessmentResult,
@@ -58,9 +59,9 @@ def test_bksb_results_opens_the_window_which_ends_with_the_outcome_and_close(
     assert "<dialog data-open-modal" in window.content.decode()
     assert "data-close-dialog>Close</button>" in window.content.decode()
     run = Run.objects.get()
-    assert reverse("bksb:run_status", args=[run.pk]) in window.content.decode()
+    assert reverse("jobs:status", args=["run", run.pk]) in window.content.decode()
 
-    response = client.get(reverse("bksb:run_status", args=[run.pk]), headers=HX)
+    response = client.get(reverse("jobs:status", args=["run", run.pk]), headers=HX)
 
     page = response.content.decode()
     assert "Finished." in page
@@ -94,7 +95,7 @@ def test_without_javascript_the_button_leads_to_a_self_refreshing_status_page(cl
     # No worker picks it up here (callbacks are not run): the page keeps refreshing.
     response = client.post(reverse("bksb:download", args=[learner.pk]))
     run = Run.objects.get()
-    assert response["Location"] == reverse("bksb:run_status", args=[run.pk])
+    assert response["Location"] == reverse("jobs:status", args=["run", run.pk])
 
     page = client.get(response["Location"]).content.decode()
     assert '<meta http-equiv="refresh" content="2">' in page
@@ -111,7 +112,7 @@ def test_the_window_polls_a_running_download_and_shows_its_stage(client, tutor):
     )
     client.force_login(tutor)
 
-    response = client.get(reverse("bksb:run_status", args=[run.pk]), headers=HX)
+    response = client.get(reverse("jobs:status", args=["run", run.pk]), headers=HX)
 
     page = response.content.decode()
     assert "Initial assessments page 2 of 4" in page
@@ -132,7 +133,7 @@ def test_a_second_click_attaches_to_the_running_download(client, tutor):
 
     assert Run.objects.count() == 1
     assert "already running" in response.content.decode()
-    assert reverse("bksb:run_status", args=[first.pk]) in response.content.decode()
+    assert reverse("jobs:status", args=["run", first.pk]) in response.content.decode()
 
 
 def test_a_download_whose_worker_stopped_is_reported_as_stalled(client, tutor):
@@ -141,7 +142,7 @@ def test_a_download_whose_worker_stopped_is_reported_as_stalled(client, tutor):
     RunLearner.objects.filter(run=run).update(status="running", claimed_at=timezone.now() - dt.timedelta(minutes=5))
     client.force_login(tutor)
 
-    page = client.get(reverse("bksb:run_status", args=[run.pk]), headers=HX).content.decode()
+    page = client.get(reverse("jobs:status", args=["run", run.pk]), headers=HX).content.decode()
 
     assert "stopped reporting progress" in page
     assert 'hx-trigger="every' not in page
@@ -156,7 +157,7 @@ def test_a_failed_download_says_what_happened_in_the_window_and_on_the_tab(
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("bksb:download", args=[learner.pk]), headers=HX)
-    window = client.get(reverse("bksb:run_status", args=[Run.objects.get().pk]), headers=HX).content.decode()
+    window = client.get(reverse("jobs:status", args=["run", Run.objects.get().pk]), headers=HX).content.decode()
 
     assert "The download failed." in window
     assert "bksb refused the key (HTTP 401)" in window
@@ -188,6 +189,9 @@ def test_summary_shows_latest_and_highest_per_subject_across_assessment_ids_and_
         level=None,
         rank=None,
     )
+    # As a download leaves it: the record linked to the results' bksb user, its levels summary kept.
+    BksbLink.objects.update_or_create(learner=learner, defaults={"bksb_user_id": 2100001})
+    levels_refresh(learner_ids=[learner.pk], reason="test")
     client.force_login(tutor)
 
     page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
@@ -203,6 +207,35 @@ def test_summary_shows_latest_and_highest_per_subject_across_assessment_ids_and_
     assert 'title="No row of the Levels table maps this result text.' in page
     assert ">unmapped<" in page
     assert ">55<" in page
+
+
+def test_levels_by_subject_read_the_summary_so_a_previous_bksb_users_results_do_not_count(client, tutor):
+    """The tab gives the Hub's and the list's answer: results kept from an earlier BKSB Username are listed, not
+    summarised."""
+    learner = linked_learner("demo.learner0001")
+    day = dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
+    _row(
+        InitialAssessmentResult,
+        learner,
+        session=1,
+        when=day,
+        result="Maths Level 2",
+        level="level_2",
+        rank=6,
+        bksb_user_id=2100009,
+    )
+    _row(InitialAssessmentResult, learner, session=2, when=day, result="Maths Entry 2", level="entry_2", rank=3)
+    BksbLink.objects.update_or_create(learner=learner, defaults={"bksb_user_id": 2100001})
+    levels_refresh(learner_ids=[learner.pk], reason="test")
+    client.force_login(tutor)
+
+    page = client.get(reverse("bksb:tab", args=[learner.pk])).content.decode()
+
+    maths = page[page.index('<th scope="row">Maths</th>') :].split("</tr>")[0]
+    latest, highest = maths.split("<td>")[1:3]
+    assert "Entry 2" in latest
+    assert "Entry 2" in highest
+    assert "Maths Level 2" in page  # still listed with its bksb user
 
 
 def test_results_from_two_bksb_users_are_marked_with_their_user(client, tutor):
@@ -285,7 +318,7 @@ def test_a_closed_window_follows_the_run_unseen_until_it_ends(client, tutor):
     run, _ = bksb_results_start(learner=learner, started_by=None, queue=False)
     RunLearner.objects.filter(run=run).update(status="running", claimed_at=timezone.now())
     client.force_login(tutor)
-    url = reverse("bksb:run_status", args=[run.pk]) + "?closed=1"
+    url = reverse("jobs:status", args=["run", run.pk]) + "?closed=1"
 
     section = client.get(reverse("bksb:tab_results", args=[learner.pk]), headers=HX).content.decode()
     assert f'hx-get="{url}" hx-trigger="every 2s"' in section

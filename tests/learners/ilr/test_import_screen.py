@@ -38,7 +38,7 @@ def test_an_ilr_file_is_imported_by_a_job_and_then_deleted(
     assert Learner.objects.count() == 6
     assert LearningAim.objects.count() == 11
     assert pending_files(tmp_path) == []  # the uploaded file is gone
-    status = client.get(reverse("jobs:status", args=[job.pk]), HTTP_HX_REQUEST="true").text
+    status = client.get(reverse("jobs:status", args=["job", job.pk]), HTTP_HX_REQUEST="true").text
     assert "Imported the 2025/26 ILR file, 6 learners: 6 created" in status
     assert "The uploaded file is deleted when this job ends." in status
 
@@ -62,7 +62,7 @@ def test_a_bad_learner_refuses_the_file_and_the_window_lists_it_by_reference_and
         "AD0501",
         "ULN: 1000000042 fails the ULN check digit. (rules ULN_01, ULN_04)",
     )
-    status = client.get(reverse("jobs:status", args=[job.pk]), HTTP_HX_REQUEST="true").text
+    status = client.get(reverse("jobs:status", args=["job", job.pk]), HTTP_HX_REQUEST="true").text
     assert "Bad learners" in status
     assert "ULN: 1000000042 fails the ULN check digit." in status
 
