@@ -30,6 +30,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from bksb_integration.accounts.usernames import username_in_effect
+from bksb_integration.crosscheck.findings import Finding
+from bksb_integration.crosscheck.report import findings_for
 from bksb_integration.decisions.judgements import judgement_history
 from bksb_integration.decisions.record import decision_history, latest_in_history
 from bksb_integration.levels.funding import RaisedFlag, Thresholds, flags_of
@@ -94,6 +96,8 @@ class EvidenceContent:
     skills_to_come: list[int] = field(default_factory=list)
     # Prior attainment and aims, only when the person making the pack holds View prior attainment.
     attainment: AttainmentShown | None = None
+    # The record's ILR cross-check findings (crosscheck/), with the attainment they rest on: None without it.
+    findings: list[Finding] | None = None
     # Finished sessions completed unusually fast (results/rushed.py), each in words, and the thresholds in words.
     rushed: list[str] = field(default_factory=list)
     rushed_thresholds: str = ""
@@ -149,7 +153,8 @@ def evidence_content(
 ) -> EvidenceContent:
     """Read a record's evidence (pass thresholds when making many packs, to read the settings once).
 
-    with_attainment: the maker holds View prior attainment (permissions.access), so the pack shows it (two queries).
+    with_attainment: the maker holds View prior attainment (permissions.access), so the pack shows it (two queries)
+    and the record's ILR cross-check findings (four more).
     """
     results = learner_results(learner=learner)
     levels = levels_for([learner.pk]).get(learner.pk, {})
@@ -185,6 +190,7 @@ def evidence_content(
             f"{rushed_thresholds.diagnostic_minutes} min for a diagnostic"
         ),
         attainment=learner_attainment(learner=learner) if with_attainment else None,
+        findings=findings_for([learner], thresholds=thresholds or Thresholds.load()) if with_attainment else None,
     )
 
 

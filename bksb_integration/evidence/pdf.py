@@ -142,6 +142,7 @@ def evidence_pdf(content: EvidenceContent) -> bytes:
     pdf.para(f"Initial assessment evidence from bksb. Made {when(content.made_at)} by {content.made_by}.")
     _learner(pdf, content)
     _attainment(pdf, content)
+    _findings(pdf, content)
     _summary(pdf, content)
     _flags(pdf, content)
     _beside_results(pdf, content)
@@ -175,6 +176,28 @@ def _learner(pdf: PackPdf, content: EvidenceContent) -> None:
         ],
         section="Learner",
     )
+
+
+def _findings(pdf: PackPdf, content: EvidenceContent) -> None:
+    """The record's ILR cross-check findings (Management > BKSB > ILR cross-check), with the attainment above."""
+    if content.findings is None:
+        return
+    pdf.heading(f"ILR cross-check findings ({len(content.findings)})")
+    if not content.findings:
+        pdf.para("The ILR cross-check finds no contradiction between this record's ILR data, bksb and the rules.")
+        return
+    rows: list[tuple[object, ...]] = [
+        (
+            f"{finding.rule.title} ({finding.code})"
+            + (f", aim {finding.aim_seq_number}" if finding.aim_seq_number else ""),
+            finding.ilr_facts,
+            finding.other_facts,
+            finding.fix,
+        )
+        for finding in content.findings
+    ]
+    where = [f"ILR cross-check findings, row {n}" for n in range(1, len(rows) + 1)]
+    pdf.grid(("Finding", "The ILR says", "bksb or the rule says", "Fix"), rows, (45, 45, 45, 55), where=where)
 
 
 def _attainment(pdf: PackPdf, content: EvidenceContent) -> None:

@@ -41,7 +41,7 @@ def text_of(pdf: bytes) -> str:
 
 
 def zip_of(client, job: Job) -> zipfile.ZipFile:
-    window = client.get(reverse("jobs:status", args=[job.pk])).content.decode()
+    window = client.get(reverse("jobs:status", args=["job", job.pk])).content.decode()
     link = re.search(r'href="([^"]+)" download>Download the audit sample', window)
     assert link is not None, window
     return zipfile.ZipFile(io.BytesIO(b"".join(client.get(link.group(1)).streaming_content)))
@@ -247,8 +247,12 @@ def test_packs_show_aims_and_prior_attainment_only_to_those_with_the_right(
     assert "Grade 3" in shown
     assert "Learning aims (1)" in shown
     assert "60342697" in shown
+    # The record's ILR cross-check findings go with it: grade 3 in maths and no EDF.
+    assert "ILR cross-check findings (1)" in shown
+    assert "maths_grade_without_edf" in shown.replace("\n", "")
     hidden = pack_text(tutor)
     assert "Prior attainment" not in hidden
+    assert "ILR cross-check" not in hidden
     assert "60342697" not in hidden
 
 
