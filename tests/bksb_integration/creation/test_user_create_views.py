@@ -437,12 +437,12 @@ def test_a_create_users_job_is_shown_only_to_those_who_may_create_users(
     client.force_login(creator)
     _bulk_post(client, django_capture_on_commit_callbacks, [LearnerFactory().pk])
     job = Job.objects.get()
-    for name in ("detail", "status"):
-        assert client.get(reverse(f"jobs:{name}", args=[job.pk])).status_code == 200
+    for address in (reverse("jobs:detail", args=[job.pk]), reverse("jobs:status", args=["job", job.pk])):
+        assert client.get(address).status_code == 200
         client.force_login(tutor)
-        assert client.get(reverse(f"jobs:{name}", args=[job.pk])).status_code == 403
+        assert client.get(address).status_code == 403
         client.force_login(manager)
-        assert client.get(reverse(f"jobs:{name}", args=[job.pk])).status_code == 200
+        assert client.get(address).status_code == 200
         client.force_login(creator)
     client.force_login(tutor)
     assert client.post(reverse("jobs:resume", args=[job.pk])).status_code == 403
