@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from jobs.kinds import job_kind
 from jobs.lease import claim_is_fresh, no_worker, worker_lost
 from jobs.models import Job
-from permissions.access import AnyUser
+from permissions.access import AnyUser, is_caseload_restricted
 
 NO_WORKER = no_worker(noun="job")
 
@@ -40,6 +41,8 @@ def job_for_user(*, user: AnyUser, job_id: int) -> Job:
         raise PermissionDenied from None
     if not kind.may_run(user):
         raise PermissionDenied
+    if is_caseload_restricted(user) and job.started_by_id != user.pk:
+        raise Http404("No such job.")  # another's job names records outside a caseload (learners.caseload)
     return job
 
 

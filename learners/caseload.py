@@ -15,6 +15,11 @@ from django.shortcuts import get_object_or_404
 from learners.models import CaseloadGroup, Learner
 from permissions.access import AnyUser, is_caseload_restricted
 
+CASELOAD_REFUSAL = (
+    "You see your own caseload only, so work for every learner is not yours to start: "
+    "tick your learners (or all matching a filter) on the learner list instead."
+)
+
 
 def caseload_q(user: AnyUser | None) -> Q | None:
     """The condition a restricted person's records meet, or None when this person is not restricted."""

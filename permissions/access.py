@@ -58,7 +58,8 @@ def can_edit_permissions(user: AnyUser) -> bool:
 
 
 def can_view_audit(user: AnyUser) -> bool:
-    return is_staff_user(user) and _has(user, "view_audit")
+    """Tools > Audit trail: about every record, so never for staff restricted to their own caseload."""
+    return is_staff_user(user) and _has(user, "view_audit") and not is_caseload_restricted(user)
 
 
 def can_export_subject_access(user: AnyUser) -> bool:

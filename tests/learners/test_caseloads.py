@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bksb_integration.evidence.sample import references_resolve
-from bksb_integration.models import InitialAssessmentResult
+from bksb_integration.models import InitialAssessmentResult, Run, RunLearner
+from jobs.models import Job
 from learners.caseload import caseload_learners
 from learners.importing import learners_import
 from learners.models import CaseloadGroup, Learner, LearningAim
@@ -173,3 +174,27 @@ def test_the_ilr_cross_check_and_the_audit_sample_keep_to_the_caseload(client, m
 
     assert ("MINE2" in report, "OTHER2" in report) == (True, False)
     assert ([learner.learner_ref for learner in sample.learners], sample.not_found) == (["MINE2"], ["OTHER2"])
+
+
+def test_work_for_everyone_and_others_work_stay_out_of_a_caseload(client, manager, admin_user, caseloads_on):
+    configure("https://bksb.example.test/", key="k", secret="s")
+    mine = LearnerFactory(learner_ref="MINE3", last_name="Mine", tutor_group="G1")
+    other = LearnerFactory(learner_ref="OTHER3", last_name="Otherton", tutor_group="G2")
+    run = Run.objects.create(kind=Run.Kind.GET_RESULTS, status=Run.Status.SUCCEEDED)
+    for learner in (mine, other):
+        RunLearner.objects.create(run=run, learner=learner, status=RunLearner.Status.FAILED, error="timeout")
+    theirs = Job.objects.create(kind="bksb_match", status=Job.Status.SUCCEEDED, started_by=admin_user)
+    _restrict(manager, "G1")
+    client.force_login(manager)
+
+    refused = client.post(reverse("bksb:get_results"), follow=True).content.decode()
+    run_page = client.get(reverse("bksb:run_detail", args=[run.pk])).content.decode()
+    match_page = client.get(reverse("bksb:match")).content.decode()
+
+    assert "You see your own caseload only" in refused
+    assert not Run.objects.exclude(pk=run.pk).exists()
+    assert ("Mine" in run_page, "Otherton" in run_page) == (True, False)
+    assert 'data-confirm="Look for all 1 unlinked record in bksb?"' in match_page  # theirs, not the other
+    assert client.get(reverse("jobs:status", args=["job", theirs.pk])).status_code == 404
+    assert client.get(reverse("bksb:match_review", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("permissions:audit")).status_code == 403

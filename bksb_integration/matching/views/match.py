@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,9 +32,11 @@ from bksb_integration.models import BksbSettings, MatchSuggestion
 from jobs.bounds import selection_cap_refusal, waiting_job_refusal
 from jobs.models import Job, JobItem
 from jobs.views import job_started_response
+from learners.caseload import caseload_q, within_caseload
 from learners.models import Learner
 from learners.selection import learners_selected
 from permissions import access
+from permissions.access import AnyUser
 from permissions.decorators import StaffRequest
 from permissions.guards import bksb_view
 
@@ -56,8 +58,11 @@ UNSUGGESTED = (
 )
 
 
-def _run(job_id: int) -> Job:
-    return get_object_or_404(Job.objects.select_related("started_by"), pk=job_id, kind=matching.KIND)
+def _run(request: HttpRequest, job_id: int) -> Job:
+    run = get_object_or_404(Job.objects.select_related("started_by"), pk=job_id, kind=matching.KIND)
+    if caseload_q(request.user) is not None and run.started_by_id != request.user.pk:
+        raise Http404("No such run.")  # another's run names records outside a caseload
+    return run
 
 
 @bksb_view(access.can_link_records)
@@ -65,8 +70,11 @@ def _run(job_id: int) -> Job:
 def match_page(request: HttpRequest) -> HttpResponse:
     """Management > BKSB > Match learners: how many records are unlinked, the button, and recent runs."""
     settings = BksbSettings.load()
-    unlinked = unlinked_learners(settings=settings, today=timezone.localdate()).count()
-    runs = Job.objects.filter(kind=matching.KIND).select_related("started_by").order_by("-pk")[:RECENT_RUNS]
+    unlinked = within_caseload(unlinked_learners(settings=settings, today=timezone.localdate()), request.user).count()
+    runs = Job.objects.filter(kind=matching.KIND).select_related("started_by").order_by("-pk")
+    if caseload_q(request.user) is not None:
+        runs = runs.filter(started_by_id=request.user.pk)  # others' runs name records outside the caseload
+    runs = runs[:RECENT_RUNS]
     context = {"unlinked": unlinked, "runs": runs, "settings": settings}
     return render(request, "bksb_integration/matching/match.html", context)
 
@@ -77,7 +85,7 @@ def match_page(request: HttpRequest) -> HttpResponse:
 def match_start(request: StaffRequest) -> HttpResponse:
     """Start a run for every unlinked eligible record, or for the records the learner list sends."""
     selection = "learner" in request.POST or "scope" in request.POST
-    ids = _selected_unlinked(request) if selection else matching.unlinked_ids()
+    ids = _selected_unlinked(request) if selection else _caseload_only(matching.unlinked_ids(), request.user)
     if not ids:
         messages.info(request, "There is no unlinked record to look for in bksb.")
         return _back(request)
@@ -96,6 +104,13 @@ def match_start(request: StaffRequest) -> HttpResponse:
         messages.error(request, str(exc))
         return _back(request)
     return job_started_response(request, job)
+
+
+def _caseload_only(ids: list[int], user: AnyUser) -> list[int]:
+    """These records, but only those of this person's caseload when they are restricted to one."""
+    if caseload_q(user) is None:
+        return ids
+    return list(within_caseload(Learner.objects.filter(pk__in=ids), user).values_list("pk", flat=True))
 
 
 def _selected_unlinked(request: StaffRequest) -> list[int]:
@@ -122,7 +137,7 @@ class ReviewRow:
 @require_GET
 def match_review(request: HttpRequest, job_id: int) -> HttpResponse:
     """One row per record with suggestions: tick the ones to accept, then Link selected."""
-    run = _run(job_id)
+    run = _run(request, job_id)
     learner_ids = (
         MatchSuggestion.objects.filter(job=run)
         .order_by("learner__last_name", "learner__first_name", "learner__learner_ref")
@@ -184,7 +199,7 @@ def _outcome_counts(run: Job) -> list[tuple[str, int]]:
 @require_POST
 def match_link(request: StaffRequest, job_id: int) -> HttpResponse:
     """Link selected: link the ticked suggestions on the workers (at most one per record)."""
-    run = _run(job_id)
+    run = _run(request, job_id)
     picked = [int(v) for v in request.POST.getlist("pick") if v.isdigit()]
     rows = list(MatchSuggestion.objects.filter(job=run, pk__in=picked).values_list("pk", "learner_id"))
     per_record: dict[int, int] = {}

@@ -36,8 +36,10 @@ from bksb_integration.web.runs.display import (
 )
 from bksb_integration.web.runs.forms import NightlyScheduleForm
 from bksb_integration.web.tab.views import bksb_results_status
+from learners.caseload import CASELOAD_REFUSAL, caseload_q
 from learners.models import Learner, LearningStatus
 from permissions import access
+from permissions.access import AnyUser
 from permissions.decorators import StaffRequest
 from permissions.guards import bksb_view
 
@@ -117,6 +119,13 @@ def run_panel(request: HttpRequest) -> HttpResponse:
 @bksb_view(access.can_get_results_for_all)
 @require_POST
 def get_results(request: StaffRequest) -> HttpResponse:
+    if caseload_q(request.user) is not None:
+        # Get Results for everyone acts on records outside a caseload: theirs is Get Results for a selection.
+        reason = CASELOAD_REFUSAL
+        if request.htmx:
+            return run_refused(request, reason)
+        messages.error(request, reason)
+        return redirect("bksb:management")
     readiness = bksb_readiness()
     if not readiness.ready:
         if request.htmx:
@@ -186,9 +195,12 @@ def _runs(kind: str) -> QuerySet[Run]:
     return runs.filter(kind=kind) if kind in Run.Kind.values else runs
 
 
-def _single_learners(run_ids: list[int]) -> dict[int, Learner]:
-    """The learner of each single-learner run, in one query."""
+def _single_learners(run_ids: list[int], user: AnyUser) -> dict[int, Learner]:
+    """The learner of each single-learner run this person may see (their caseload, when they have one), one query."""
     parts = RunLearner.objects.filter(run_id__in=run_ids).select_related("learner")
+    among = caseload_q(user)
+    if among is not None:
+        parts = parts.filter(learner__in=Learner.objects.filter(among))
     return {part.run_id: part.learner for part in parts}
 
 
@@ -198,7 +210,7 @@ def history(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     page = Paginator(_runs(kind), HISTORY_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
-    singles = _single_learners([run.pk for run in page if run.kind == Run.Kind.BKSB_RESULTS])
+    singles = _single_learners([run.pk for run in page if run.kind == Run.Kind.BKSB_RESULTS], request.user)
     rate = BksbSettings.load().requests_per_second
     first = runs_first_downloads(run_ids=[run.pk for run in page if not run.is_finished])
     context = {
@@ -218,14 +230,20 @@ def history(request: HttpRequest) -> HttpResponse:
 @require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run.objects.select_related("started_by"), pk=run_id)
+    among = caseload_q(request.user)  # names only of the caseload's records, for those restricted to one
+    parts = (
+        RunLearner.objects.filter(run=run)
+        if among is None
+        else RunLearner.objects.filter(run=run, learner__in=Learner.objects.filter(among))
+    )
     failed = (
-        RunLearner.objects.filter(run=run, status=RunLearner.Status.FAILED)
+        parts.filter(status=RunLearner.Status.FAILED)
         .select_related("learner")
         .order_by("learner__last_name", "learner__first_name", "pk")
     )
     single = None
     if run.kind == Run.Kind.BKSB_RESULTS:
-        single = RunLearner.objects.filter(run=run).select_related("learner").first()
+        single = parts.select_related("learner").first()
     context = {
         "row": RunRow.of(run, timezone.now(), learner=single.learner if single else None),
         "run": run,
