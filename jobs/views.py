@@ -3,10 +3,12 @@ status address of all work."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -85,3 +87,15 @@ def job_started_response(request: HttpRequest, job: Job) -> HttpResponse:
     if getattr(request, "htmx", False):
         return render(request, "jobs/window.html", job_status_context(job))
     return redirect("jobs:detail", job.pk)
+
+
+def job_file_response(
+    request: HttpRequest, *, job_id: int, kind: str, path_of: Callable[[Job], Path], filename: str, what: str
+) -> FileResponse:
+    """The file a job made (a zip, a CSV), for the person who started it; 404 to anyone else, for a job of
+    another kind, or once the file is gone."""
+    job = job_for_user(user=request.user, job_id=job_id)
+    path = path_of(job)
+    if job.kind != kind or job.started_by_id != request.user.pk or not path.exists():
+        raise Http404(f"No such {what}.")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=filename.format(job=job))

@@ -30,6 +30,8 @@ from privacy.models import PrivacyEvent
 from privacy.subject_access import HeldTable, subject_access_tables
 from privacy.subject_access_pdf import subject_access_pdf
 
+# The zip's name as it is downloaded (a format of the job: jobs.views.job_file_response).
+SUBJECT_ACCESS_FILENAME = "subject-access-{job.params[learner_id]}-{job.pk}.zip"
 KEEP_ZIPS = dt.timedelta(days=7)
 JSON_NAME, PDF_NAME = "subject-access.json", "subject-access.pdf"
 
@@ -74,10 +76,6 @@ def subject_access_json(*, learner: Learner, tables: list[HeldTable], made_at: d
         "tables": [{"table": table.label, "title": table.title, "rows": table.rows} for table in tables],
     }
     return json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
-
-
-def subject_access_filename(job: Job) -> str:
-    return f"subject-access-{job.params.get('learner_id')}-{job.pk}.zip"
 
 
 def _remove_old_zips() -> None:

@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from jobs.selectors import job_for_user
-from jobs.views import job_started_response
+from jobs.views import job_file_response, job_started_response
 from learners.models import Learner
 from permissions import access
 from permissions.decorators import StaffRequest, staff_required
@@ -22,7 +21,7 @@ from privacy.forms import ErasureForm, ReasonForm, RetentionForm
 from privacy.models import AnonymisedRecord, AuditHold, PrivacyEvent
 from privacy.preview import retention_preview
 from privacy.retention import retention_periods, retention_periods_set
-from privacy.subject_access_job import subject_access_filename, subject_access_start
+from privacy.subject_access_job import SUBJECT_ACCESS_FILENAME, subject_access_start
 
 RUNS_SHOWN = 10
 EVENTS_SHOWN = 50
@@ -116,8 +115,7 @@ def subject_access(request: StaffRequest, pk: int) -> HttpResponse:
 @require_GET
 def subject_access_download(request: StaffRequest, job_id: int) -> FileResponse:
     """The export's zip, for the person who made it."""
-    job = job_for_user(user=request.user, job_id=job_id)
-    path = subject_access_zip_path(job)
-    if job.kind != KIND or job.started_by_id != request.user.pk or not path.exists():
-        raise Http404("No such subject access export.")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=subject_access_filename(job))
+    return job_file_response(
+        request, job_id=job_id, kind=KIND, path_of=subject_access_zip_path, filename=SUBJECT_ACCESS_FILENAME,
+        what="subject access export",
+    )  # fmt: skip

@@ -8,7 +8,7 @@ from dataclasses import replace
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,8 +29,7 @@ from bksb_integration.evidence.sample_forms import SampleDrawForm, SampleListFor
 from bksb_integration.evidence.sample_job import KIND as SAMPLE_KIND
 from bksb_integration.evidence.sample_job import audit_sample_start
 from bksb_integration.levels.views.reports import cohort_form_context
-from jobs.selectors import job_for_user
-from jobs.views import job_started_response
+from jobs.views import job_file_response, job_started_response
 from learners.caseload import caseload_learners
 from learners.filter_chips import filter_chips
 from learners.listing import list_filter
@@ -89,11 +88,10 @@ def evidence_packs(request: StaffRequest) -> HttpResponse:
 @require_GET
 def evidence_packs_download(request: HttpRequest, job_id: int) -> FileResponse:
     """The job's zip, for the person who started it."""
-    job = job_for_user(user=request.user, job_id=job_id)
-    path = evidence_zip_path(job)
-    if job.kind != KIND or job.started_by_id != request.user.pk or not path.exists():
-        raise Http404("No such evidence packs.")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"evidence-packs-{job.pk}.zip")
+    return job_file_response(
+        request, job_id=job_id, kind=KIND, path_of=evidence_zip_path, filename="evidence-packs-{job.pk}.zip",
+        what="evidence packs",
+    )  # fmt: skip
 
 
 @bksb_view(access.can_see_bksb_records)
@@ -197,8 +195,7 @@ def _start_fields(
 @require_GET
 def audit_sample_download(request: HttpRequest, job_id: int) -> FileResponse:
     """The audit sample's zip, for the person who made it."""
-    job = job_for_user(user=request.user, job_id=job_id)
-    path = evidence_zip_path(job)
-    if job.kind != SAMPLE_KIND or job.started_by_id != request.user.pk or not path.exists():
-        raise Http404("No such audit sample.")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"audit-sample-{job.pk}.zip")
+    return job_file_response(
+        request, job_id=job_id, kind=SAMPLE_KIND, path_of=evidence_zip_path, filename="audit-sample-{job.pk}.zip",
+        what="audit sample",
+    )  # fmt: skip

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,8 +25,7 @@ from bksb_integration.crosscheck.report import (
 from bksb_integration.crosscheck.report_job import KIND, crosscheck_csv_path, crosscheck_job_start
 from bksb_integration.crosscheck.rules import RULES, SUBJECT_WORDS
 from bksb_integration.levels.funding import Thresholds
-from jobs.selectors import job_for_user
-from jobs.views import job_started_response
+from jobs.views import job_file_response, job_started_response
 from learners.caseload import caseload_learners
 from learners.models import Learner
 from permissions import access
@@ -97,8 +96,7 @@ def crosscheck_job(request: StaffRequest) -> HttpResponse:
 @require_GET
 def crosscheck_job_download(request: HttpRequest, job_id: int) -> FileResponse:
     """The job's CSV, for the person who started it."""
-    job = job_for_user(user=request.user, job_id=job_id)
-    path = crosscheck_csv_path(job)
-    if job.kind != KIND or job.started_by_id != request.user.pk or not path.exists():
-        raise Http404("No such report.")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"ilr-crosscheck-{job.pk}.csv")
+    return job_file_response(
+        request, job_id=job_id, kind=KIND, path_of=crosscheck_csv_path, filename="ilr-crosscheck-{job.pk}.csv",
+        what="report",
+    )  # fmt: skip
