@@ -9,17 +9,21 @@ scrape time by collectors the apps register (`collector_register`).
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import redis
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from ops.state import shared_state
+from ops.state import SharedState, shared_state
 
 logger = logging.getLogger(__name__)
 
@@ -67,11 +71,57 @@ RUN_DURATION_HELP = "How long download runs took, from start to finish, by kind.
 RUN_DURATION_BUCKETS = (1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0)
 
 
+# Counts wait in the process for up to FLUSH_EVERY seconds and then go to the shared state together: counted one
+# by one, every bksb request would cost two more round trips to Redis (or two rewrites of the locked file). A
+# scrape, the end of a background task and the end of the process send what waits, so nothing is lost but the
+# last second of a process killed outright.
+FLUSH_EVERY = 1.0
+
+
+class _Pending:
+    """Counts not yet sent, by where they go: {state.where: (state, {(table, field): amount})}."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.waiting: dict[str, tuple[SharedState, dict[tuple[str, str], float]]] = {}
+        self.sent_at = time.monotonic()
+
+    def add(self, field: str, amount: float) -> None:
+        state = shared_state()
+        with self.lock:
+            amounts = self.waiting.setdefault(state.where, (state, {}))[1]
+            amounts[(COUNTERS_TABLE, field)] = amounts.get((COUNTERS_TABLE, field), 0.0) + amount
+            due = time.monotonic() - self.sent_at >= FLUSH_EVERY
+        if due:
+            self.send()
+
+    def send(self) -> None:
+        with self.lock:
+            waiting, self.waiting, self.sent_at = self.waiting, {}, time.monotonic()
+        for state, amounts in waiting.values():
+            _safely(partial(state.add_all, amounts))
+
+
+_pending = _Pending()
+
+
 def counter_add(counter: Counter, amount: float = 1.0, **labels: str) -> None:
-    """Add to a counter. Never raises: a metric must not fail the work it counts."""
+    """Add to a counter (sent within FLUSH_EVERY). Never raises: a metric must not fail the work it counts."""
     if set(labels) != set(counter.labels):
         raise ValueError(f"{counter.name} takes the labels {counter.labels}, not {tuple(labels)}")
-    _safely(lambda: shared_state().add(COUNTERS_TABLE, _field(counter.name, labels), amount))
+    _safely(lambda: _pending.add(_field(counter.name, labels), amount))
+
+
+def counts_send() -> None:
+    """Send the counts this process still holds (a scrape, a task's end, the process's end)."""
+    _pending.send()
+
+
+def counts_sent_after_task(**_: object) -> None:
+    counts_send()
+
+
+atexit.register(counts_send)
 
 
 def run_duration_observe(*, kind: str, seconds: float) -> None:
@@ -156,6 +206,7 @@ class Registered(Collector):
 
 def metrics_render() -> bytes:
     """The text a Prometheus scrape reads."""
+    counts_send()
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SharedCounters())
     registry.register(Registered())

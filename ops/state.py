@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -27,7 +28,13 @@ REDIS_TIMEOUT = 2.0
 class SharedState(Protocol):
     """Named hashes of numbers, shared by every process."""
 
+    # Where the hashes are (one per Redis server and prefix, or per file): counts for one place are sent together.
+    where: str
+
     def add(self, table: str, field: str, amount: float) -> None: ...
+
+    def add_all(self, amounts: Mapping[tuple[str, str], float]) -> None:
+        """Add to many fields at once: {(table, field): amount}."""
 
     def put(self, table: str, field: str, value: float) -> None: ...
 
@@ -35,11 +42,18 @@ class SharedState(Protocol):
 
 
 class RedisState:
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
+    def __init__(self, client: redis.Redis, url: str, prefix: str) -> None:
         self.client, self.prefix = client, prefix
+        self.where = f"{url} {prefix}"
 
     def add(self, table: str, field: str, amount: float) -> None:
         self.client.hincrbyfloat(f"{self.prefix}:{table}", field, amount)
+
+    def add_all(self, amounts: Mapping[tuple[str, str], float]) -> None:
+        pipe = self.client.pipeline(transaction=False)  # one round trip
+        for (table, field), amount in amounts.items():
+            pipe.hincrbyfloat(f"{self.prefix}:{table}", field, amount)
+        pipe.execute()
 
     def put(self, table: str, field: str, value: float) -> None:
         self.client.hset(f"{self.prefix}:{table}", field, repr(value))
@@ -54,15 +68,17 @@ class FileState:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.where = str(path)
         path.parent.mkdir(parents=True, exist_ok=True)
 
-    def _change(self, table: str, field: str, value: float, *, add: bool) -> None:
+    def _change(self, values: Mapping[tuple[str, str], float], *, add: bool) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             state = _load(fd)
-            row = state.setdefault(table, {})
-            row[field] = (row.get(field, 0.0) + value) if add else value
+            for (table, field), value in values.items():
+                row = state.setdefault(table, {})
+                row[field] = (row.get(field, 0.0) + value) if add else value
             os.lseek(fd, 0, os.SEEK_SET)
             os.ftruncate(fd, 0)
             os.write(fd, json.dumps(state).encode())
@@ -70,10 +86,13 @@ class FileState:
             os.close(fd)
 
     def add(self, table: str, field: str, amount: float) -> None:
-        self._change(table, field, amount, add=True)
+        self._change({(table, field): amount}, add=True)
+
+    def add_all(self, amounts: Mapping[tuple[str, str], float]) -> None:
+        self._change(amounts, add=True)
 
     def put(self, table: str, field: str, value: float) -> None:
-        self._change(table, field, value, add=False)
+        self._change({(table, field): value}, add=False)
 
     def read(self, table: str) -> dict[str, float]:
         try:
@@ -111,5 +130,5 @@ def shared_state() -> SharedState:
             _clients[url] = redis.Redis.from_url(
                 url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
             )
-        return RedisState(_clients[url], prefix)
+        return RedisState(_clients[url], url, prefix)
     return FileState(Path(settings.VAR_DIR) / f"{prefix}.json")

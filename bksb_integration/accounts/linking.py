@@ -205,13 +205,20 @@ def last_download_time(learner: Learner, link: BksbLink) -> dt.datetime | None:
 
 
 def last_download_set(learner: Learner, link: BksbLink, when: dt.datetime | None) -> None:
+    if fields := last_download_link_fields(learner, link, when):
+        BksbLink.objects.filter(pk=link.pk).update(**fields)
+
+
+def last_download_link_fields(learner: Learner, link: BksbLink, when: dt.datetime | None) -> dict[str, object]:
+    """Move the last-download time: on the web user account, written here; or on the link, returned as the
+    fields for the caller to write with its own update of the link (a download's closing update)."""
     web_user = web_user_of(learner)
     if web_user is not None:
         web_user.bksb_updated = when
         type(web_user).objects.filter(pk=web_user.pk).update(bksb_updated=when)
-    else:
-        link.last_download_at = when
-        BksbLink.objects.filter(pk=link.pk).update(last_download_at=when)
+        return {}
+    link.last_download_at = when
+    return {"last_download_at": when}
 
 
 def download_reset(*, learner: Learner) -> None:

@@ -38,7 +38,7 @@ from bksb_integration.accounts.linking import (
     bksb_user_relink,
     held_message,
     is_resolved,
-    last_download_set,
+    last_download_link_fields,
     last_download_time,
 )
 from bksb_integration.accounts.usernames import username_in_effect
@@ -290,13 +290,13 @@ def _learner_download(
             if counts.created or counts.updated or stored.sessions:
                 # The stored assessment status, once for both, in this transaction.
                 assessment_status_stale(learner_ids=[plan.learner.pk], now=plan.started)
-            if pages is not None:
-                # The new high-water mark is when reading began: anything recorded
-                # in bksb while we were paging is read again next time.
-                last_download_set(part.learner, part.learner.bksb_link, plan.started)
+            # The new high-water mark is when reading began: anything recorded
+            # in bksb while we were paging is read again next time.
+            link = part.learner.bksb_link
+            moved = {} if pages is None else last_download_link_fields(part.learner, link, plan.started)
             if part.run.kind == Run.Kind.WATCH:
                 watch_polled(learner_id=plan.learner.pk, now=plan.started, window=_watch_window())
-            if not _finish(part, token, counts=counts, error="", note=sessions.problem):
+            if not _finish(part, token, counts=counts, error="", note=sessions.problem, link=moved):
                 raise _ClaimLost
     except _ClaimLost:
         return NOT_CLAIMED
@@ -435,8 +435,11 @@ def _finish(
     error: str,
     note: str = "",
     unmatched: tuple[str, str] | None = None,
+    link: dict[str, object] | None = None,
 ) -> bool:
     """Record the outcome on the link and the run's row, and release the lease.
+
+    `link` holds more of the link's fields to write in the same update (the last-download time).
 
     `unmatched` (why, the username in effect) puts the record on the unmatched
     report; a download that worked takes it off. Returns False when this
@@ -471,6 +474,7 @@ def _finish(
         download_lease_until=None,
         download_lease_owner=None,
         **marks,
+        **(link or {}),
     )
     return True
 

@@ -75,12 +75,12 @@ def sessions_upsert(
                 "last_seen_at": now,
             }
         )
-    finishing: list[AssessmentSession] = []
+    finishing: list[Values] = []
 
-    def finished_stays_finished(stored: AssessmentSession, wanted: Values) -> None:
-        if stored.completed_at is not None and wanted["completed_at"] is None:
-            wanted["completed_at"] = stored.completed_at
-        elif stored.completed_at is None and wanted["completed_at"] is not None:
+    def finished_stays_finished(stored: Values, wanted: Values) -> None:
+        if stored["completed_at"] is not None and wanted["completed_at"] is None:
+            wanted["completed_at"] = stored["completed_at"]
+        elif stored["completed_at"] is None and wanted["completed_at"] is not None:
             finishing.append(stored)
 
     done = upsert_by_key(

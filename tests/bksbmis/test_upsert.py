@@ -37,9 +37,9 @@ def test_compared_upsert_inserts_updates_and_touches_in_four_queries(django_asse
         done = upsert_by_key(
             UsernameProbe, wanted, key=("username",), compare=("bksb_user_id",), update=(), touch={"probed_at": NOW}
         )
-    assert [row.username for row in done.created] == ["dee"]
-    assert [row.username for row in done.updated] == ["bob"]
-    assert sorted(row.username for row in done.unchanged) == ["ann", "cy"]
+    assert [row["username"] for row in done.created] == ["dee"]
+    assert [row["username"] for row in done.updated] == ["bob"]
+    assert sorted(row["username"] for row in done.unchanged) == ["ann", "cy"]
     assert _stored() == {"ann": (1, NOW), "bob": (20, EARLIER), "cy": (None, NOW), "dee": (4, NOW)}
 
 
@@ -47,7 +47,7 @@ def test_update_fields_are_written_only_when_a_compared_field_changed():
     _store_three()
     wanted = [_probe("ann", 1), _probe("bob", 20)]
     done = upsert_by_key(UsernameProbe, wanted, key=("username",), compare=("bksb_user_id",), update=("probed_at",))
-    assert [row.username for row in done.updated] == ["bob"]
+    assert [row["username"] for row in done.updated] == ["bob"]
     assert _stored()["ann"] == (1, EARLIER)
     assert _stored()["bob"] == (20, NOW)
 
@@ -55,9 +55,9 @@ def test_update_fields_are_written_only_when_a_compared_field_changed():
 def test_settle_adjusts_the_wanted_row_before_comparing():
     _store_three()
 
-    def known_user_stays_known(stored: UsernameProbe, wanted: dict[str, object]) -> None:
+    def known_user_stays_known(stored: dict[str, object], wanted: dict[str, object]) -> None:
         if wanted["bksb_user_id"] is None:
-            wanted["bksb_user_id"] = stored.bksb_user_id
+            wanted["bksb_user_id"] = stored["bksb_user_id"]
 
     done = upsert_by_key(
         UsernameProbe,
@@ -67,7 +67,7 @@ def test_settle_adjusts_the_wanted_row_before_comparing():
         update=(),
         settle=known_user_stays_known,
     )
-    assert [row.username for row in done.unchanged] == ["ann"]
+    assert [row["username"] for row in done.unchanged] == ["ann"]
     assert _stored()["ann"] == (1, EARLIER)
     assert _stored()["cy"] == (3, EARLIER)
 
@@ -89,7 +89,7 @@ def test_without_compare_every_row_is_written_in_one_statement(django_assert_num
             key=("username",),
             update=("bksb_user_id", "probed_at"),
         )
-    assert [row.username for row in done.overwritten] == ["ann", "dee"]
+    assert [row["username"] for row in done.overwritten] == ["ann", "dee"]
     assert _stored() == {"ann": (10, NOW), "bob": (2, EARLIER), "cy": (None, EARLIER), "dee": (4, NOW)}
 
 
@@ -104,7 +104,7 @@ def test_a_key_stored_meanwhile_by_another_writer_is_updated_not_refused(monkeyp
 
     monkeypatch.setattr(upsert, "_stored", read_then_another_writer_stores)
     done = upsert_by_key(UsernameProbe, [_probe("ann", 9)], key=("username",), compare=("bksb_user_id",), update=())
-    assert [row.username for row in done.created] == ["ann"]
+    assert [row["username"] for row in done.created] == ["ann"]
     assert _stored() == {"ann": (9, EARLIER)}
 
 
