@@ -42,6 +42,7 @@ from django.utils import timezone  # noqa: E402
 from bksb_integration.config.mapping import Mapper  # noqa: E402
 from bksb_integration.models import DiagnosticAssessmentResult, InitialAssessmentResult  # noqa: E402
 from learners.models import Learner, WebUser  # noqa: E402
+from learners.search_text import search_text_refresh  # noqa: E402
 from permissions.roles import roles_ensure  # noqa: E402
 
 REF = "BENCH-TAB"
@@ -56,6 +57,7 @@ def _learner(results: int) -> Learner:
     if not WebUser.objects.filter(learner=learner).exists():
         user, _ = get_user_model().objects.get_or_create(username="bench.tab.learner")
         WebUser.objects.create(user=user, learner=learner)
+        search_text_refresh(learner_ids=[learner.pk])
     have = InitialAssessmentResult.objects.filter(learner=learner).count()
     have += DiagnosticAssessmentResult.objects.filter(learner=learner).count()
     if have != results:

@@ -54,6 +54,7 @@ def main() -> None:
     from jobs.models import Job
     from jobs.services import job_run
     from learners.models import Learner
+    from learners.search_text import search_text_refresh
 
     call_command("migrate", verbosity=0)
     key, secret = "bench-" + secrets.token_hex(4), secrets.token_urlsafe(24)
@@ -82,6 +83,7 @@ def main() -> None:
         ]
         Learner.objects.bulk_create(learners, batch_size=1000)
         ids = list(Learner.objects.filter(learner_ref__startswith="CREATE").values_list("pk", flat=True))
+        search_text_refresh(learner_ids=ids)
         requests.post(url + "_sandbox/reset-stats", timeout=5)
         started = time.perf_counter()
         job = bksb_users_create_start(learner_ids=ids, started_by=None)

@@ -58,6 +58,7 @@ def _records_ensure(count: int) -> None:
     from django.db import connection
 
     from learners.models import Learner
+    from learners.search_text import search_text_refresh
 
     with connection.cursor() as cur:
         cur.execute("TRUNCATE bksb_link, bksb_username_probe, bksb_match_suggestion CASCADE")
@@ -70,6 +71,7 @@ def _records_ensure(count: int) -> None:
     ]
     Learner.objects.bulk_create(rows, batch_size=2000)
     Learner.objects.filter(learner_ref__startswith=PREFIX, learner_ref__gt=f"{PREFIX}{count:06d}").delete()
+    search_text_refresh(learner_ids=Learner.objects.filter(learner_ref__startswith=PREFIX).values_list("pk", flat=True))
 
 
 def _sandbox(args: argparse.Namespace, key: str, secret: str) -> tuple[subprocess.Popen, str]:

@@ -95,12 +95,14 @@ def _click(number: int):  # type: ignore[no-untyped-def]
     from bksb_integration.models import Run
     from bksb_integration.sync.runs import bksb_results_start
     from learners.models import Learner
+    from learners.search_text import search_text_refresh
 
     username = f"demo.learner{number:04d}"
     learner, _ = Learner.objects.update_or_create(
         learner_ref=f"CLICK{number:06d}",
         defaults={"first_name": "Click", "last_name": f"Learner{number}", "bksb_user": True, "bksb_username": username},
     )
+    search_text_refresh(learner_ids=[learner.pk])
     with MARKERS.open("a") as out:
         out.write(username + "\n")
     clicked = time.time()

@@ -150,7 +150,8 @@ def cpu_seconds_tree(pid: int) -> float:
 
 def learners_ensure(count: int) -> None:
     """BENCH000001.. linked to the sandbox's demo.learnerNNNN users, in bulk."""
-    from learners.models import Learner, search_text_refresh
+    from learners.models import Learner
+    from learners.search_text import search_text_refresh
 
     have = Learner.objects.filter(learner_ref__startswith="BENCH").count()
     if have >= count:

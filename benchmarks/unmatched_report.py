@@ -38,6 +38,7 @@ from benchmarks.support import page_timing  # noqa: E402
 from bksb_integration.models import BksbLink, BksbSettings, Run, RunLearner, Unmatched  # noqa: E402
 from learners.demo import demo_seed  # noqa: E402
 from learners.models import Learner  # noqa: E402
+from learners.search_text import search_text_refresh  # noqa: E402
 
 CASES = [
     ("first page", "/management/bksb/unmatched/", {}),
@@ -57,6 +58,7 @@ def _fill(total: int) -> None:
         ids = list(Learner.objects.order_by("pk").values_list("pk", flat=True))
         users = ids[::2]
         Learner.objects.filter(pk__in=users, bksb_username="").update(bksb_username="bench.name")
+        search_text_refresh(learner_ids=users)
         Learner.objects.filter(pk__in=users).update(bksb_user=True)
         unknown, lost = set(users[::50]), set(users[1::200])
         links = [

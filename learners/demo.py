@@ -13,7 +13,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from bksbmis.private_files import private_write
-from learners.models import Kind, Learner, LearningStatus, SystemStatus, WebUser, search_text_refresh
+from learners.models import Kind, Learner, LearningStatus, SystemStatus, WebUser
+from learners.search_text import search_text_refresh
 from permissions.roles import roles_ensure
 
 FIRST_NAMES = [

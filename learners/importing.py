@@ -35,7 +35,8 @@ from learners.import_rows import (
     row_check,
 )
 from learners.import_warnings import RowWarning, bksb_username_warnings
-from learners.models import Learner, WebUser, search_text_for
+from learners.models import Learner, WebUser
+from learners.search_text import search_text_for
 from learners.signals import learners_imported
 
 BATCH_SIZE = 1000

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from django.conf import settings
 from django.db import models
-from django.db.models import OuterRef, Subquery, TextField, Value
-from django.db.models.functions import Coalesce, Concat, Lower
 from simple_history.models import HistoricalRecords
 
 from learners.attainment import GCSE_GRADE_CHOICES, PriorLevel
@@ -93,7 +88,7 @@ class Learner(models.Model):
     tutor = models.CharField(
         "tutor", max_length=150, blank=True, help_text="The tutor's username or email, in lower case."
     )
-    # Lower-cased reference, names, email and usernames: see search_text_for below.
+    # Lower-cased reference, names, email and usernames, kept by the services that write them (learners.search_text).
     search_text = models.TextField(default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -114,14 +109,6 @@ class Learner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.learner_ref})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        web_user = WebUser.objects.filter(learner_id=self.pk).select_related("user").first() if self.pk else None
-        self.search_text = search_text_for(learner=self, web_username=web_user.username if web_user else "")
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_text"}
-        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
@@ -150,40 +137,9 @@ class WebUser(models.Model):
     def __str__(self) -> str:
         return self.username
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        search_text_refresh(learner_ids=[self.learner_id])
-
     @property
     def username(self) -> str:
         return self.user.get_username()
-
-
-# -- The search column -------------------------------------------------------------------------------------
-# Search matches words anywhere in a learner's reference, names, email, BKSB Username and web username. Those
-# live in two tables, so each learner keeps a lower-cased copy of them in search_text, which PostgreSQL indexes
-# with trigrams (migration 0002): a search of 50,000 learners reads the index, not every row. Every write of
-# those fields keeps it (Learner.save, WebUser.save; bulk writers call search_text_refresh).
-
-SEARCHED_FIELDS = ("learner_ref", "first_name", "last_name", "email", "bksb_username")
-
-
-def search_text_for(*, learner: Learner, web_username: str = "") -> str:
-    parts = [getattr(learner, field) or "" for field in SEARCHED_FIELDS] + [web_username]
-    return " ".join(parts).lower()
-
-
-def search_text_refresh(*, learner_ids: Iterable[int] | None = None) -> int:
-    """Recompute search_text in one UPDATE, for the given learners or all of them."""
-    web_username = WebUser.objects.filter(learner_id=OuterRef("pk")).values("user__username")[:1]
-    pieces: list[Any] = []
-    for field in SEARCHED_FIELDS:
-        pieces += [Coalesce(field, Value(""), output_field=TextField()), Value(" ")]
-    pieces.append(Coalesce(Subquery(web_username), Value(""), output_field=TextField()))
-    qs = Learner.objects.all()
-    if learner_ids is not None:
-        qs = qs.filter(pk__in=list(learner_ids))
-    return qs.update(search_text=Lower(Concat(*pieces, output_field=TextField())))
 
 
 class ListPreference(models.Model):

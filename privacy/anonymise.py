@@ -36,7 +36,8 @@ from bksb_integration.decisions.judgement_files import judgement_file_remove
 from bksb_integration.models import BksbLink, Judgement, LearnerLevel, RunLearner, UserCreationRequest, UsernameProbe
 from bksb_integration.models.decisions import AppendOnlyQuerySet
 from jobs.models import JobItem
-from learners.models import Learner, WebUser, search_text_refresh
+from learners.models import Learner, WebUser
+from learners.search_text import search_text_refresh
 from privacy.export_files import subject_access_zips_remove
 from privacy.models import AnonymisedRecord, PrivacyEvent
 from signin.models import SignInEvent

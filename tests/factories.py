@@ -8,6 +8,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from learners.models import Kind, Learner, LearningStatus, SystemStatus, WebUser
+from learners.search_text import search_text_for, search_text_refresh
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -33,6 +34,12 @@ class LearnerFactory(factory.django.DjangoModelFactory):
     learning_status = LearningStatus.IN_LEARNING
     start_date = dt.date(2025, 9, 1)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Made as the product's writers make a record: with its search column."""
+        kwargs.setdefault("search_text", search_text_for(learner=model_class(*args, **kwargs)))
+        return super()._create(model_class, *args, **kwargs)
+
 
 class WebUserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -40,3 +47,11 @@ class WebUserFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     learner = factory.SubFactory(LearnerFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Made as the product's writers make a web user: the record's search column then holds its username."""
+        web_user = super()._create(model_class, *args, **kwargs)
+        search_text_refresh(learner_ids=[web_user.learner_id])
+        web_user.learner.search_text = search_text_for(learner=web_user.learner, web_username=web_user.username)
+        return web_user

@@ -15,6 +15,7 @@ from bksb_integration.levels.summary import levels_refresh
 from bksb_integration.models import BksbLink, DiagnosticAssessmentResult, InitialAssessmentResult, UserCreationRequest
 from bksb_integration.models.induction import assessment_status_stale
 from learners.models import Learner
+from learners.search_text import search_text_refresh
 
 # Cleared whenever a link resolves anew: the record is off the unmatched report.
 UNMATCHED_FIELDS = ("unmatched", "unmatched_username")
@@ -270,7 +271,7 @@ def _link_apply(
     learner.bksb_user, learner.bksb_username = bksb_user, username
     effective, _ = username_in_effect(learner)
     if not bksb_user:
-        _save_learner(learner)
+        learner_bksb_fields_save(learner=learner)
         return LinkOutcome(True, False, "", None, "BKSB User is off for this record; its results are kept.")
     if not effective:
         raise LinkError("Enter a BKSB Username: this record has no web user account whose name could be used.")
@@ -281,7 +282,7 @@ def _link_apply(
         held_refuse(learner=learner, username=effective, bksb_user_id=user_id)
         if not confirmed and has_results_from_other_user(learner, user_id):
             return LinkOutcome(False, True, effective, user_id, "")
-        _save_learner(learner)
+        learner_bksb_fields_save(learner=learner)
         changed = link.bksb_user_id != user_id
         # A record linked for the first time has no results, so no summary to redo.
         relinked = link.bksb_user_id is not None and changed
@@ -298,8 +299,10 @@ def _link_apply(
     return LinkOutcome(True, False, effective, user_id, f"Linked to bksb user {effective} (id {user_id}).")
 
 
-def _save_learner(learner: Learner) -> None:
+def learner_bksb_fields_save(*, learner: Learner) -> None:
+    """Write the record's BKSB User and BKSB Username, and its search column, which holds the username."""
     learner.save(update_fields=["bksb_user", "bksb_username", "updated_at"])
+    search_text_refresh(learner_ids=[learner.pk])
 
 
 def is_linked(learner: Learner) -> bool:

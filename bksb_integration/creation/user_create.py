@@ -30,6 +30,7 @@ from bksb_integration.accounts.linking import (
     bksb_user_holder,
     held_message,
     last_download_set,
+    learner_bksb_fields_save,
     link_apply,
     link_for,
 )
@@ -423,7 +424,7 @@ def _created(row: UserCreationRequest, learner: Learner, user_id: int, result: s
         row.status, row.bksb_user_id, row.last_error = Status.CREATED, user_id, ""
         row.save(update_fields=["status", "bksb_user_id", "username", "last_error", "updated_at"])
         learner.bksb_user, learner.bksb_username = True, row.username
-        learner.save(update_fields=["bksb_user", "bksb_username", "updated_at"])
+        learner_bksb_fields_save(learner=learner)
         link = link_for(learner)
         previous = link.bksb_user_id
         if previous != user_id:

@@ -24,8 +24,9 @@ from django.utils import timezone
 from simple_history.utils import get_history_manager_for_model
 
 from learners.ilr.reader import IlrAim, IlrHeader, IlrLearner, IlrLearnerError, ilr_learners_read
-from learners.models import AttainmentSource, Kind, Learner, LearningAim, search_text_refresh
+from learners.models import AttainmentSource, Kind, Learner, LearningAim
 from learners.provision import AimFacts, provision_type_for
+from learners.search_text import search_text_refresh
 from learners.signals import learners_imported
 
 CHUNK_LEARNERS = 2000

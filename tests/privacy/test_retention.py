@@ -138,6 +138,23 @@ def test_an_anonymised_record_names_no_one_and_keeps_only_what_reports_count(pop
     assert not history.filter(learner_ref=names[3]).exists()
 
 
+def test_the_list_search_finds_an_anonymised_record_by_its_new_reference_only(population, client, admin_user):
+    old = population["old_learner"]
+    words = (old.first_name, old.last_name, old.email, old.learner_ref, old.bksb_username, old.web_user.username)
+    client.force_login(admin_user)
+
+    def found(query: str) -> bool:
+        return f"/learners/{old.pk}/" in client.get("/learners/", {"q": query}).text
+
+    assert all(found(word) for word in words)
+
+    retention_run(by=None)
+
+    assert not any(found(word) for word in words)
+    assert found(f"ANON-{old.pk}")
+    assert found("anonymised record")
+
+
 def test_a_hold_set_after_the_run_read_its_plan_still_counts(population, admin_user, monkeypatch):
     read = retention_plan()
     # The plan as the run read it, a moment before the hold: its learners fixed by id.

@@ -22,6 +22,7 @@ from bksb_integration.models.mappings import Level, Subject
 from bksb_integration.sync.get_results import get_results_start
 from bksb_integration.sync.queue import get_results_plan_queue
 from learners.models import Kind, Learner
+from learners.search_text import search_text_refresh
 from permissions import access
 
 # Sandbox users that match no web user: linked by an explicit BKSB Username.
@@ -75,6 +76,7 @@ class Command(BaseCommand):
         settings.save()
         for ref, username in EXPLICIT.items():
             Learner.objects.filter(learner_ref=ref).update(bksb_user=True, bksb_username=username)
+        search_text_refresh(learner_ids=Learner.objects.filter(learner_ref__in=EXPLICIT).values_list("pk", flat=True))
         applicant = Learner.objects.filter(kind=Kind.APPLICANT, web_user__isnull=False).order_by("pk").first()
         if applicant is not None:
             Learner.objects.filter(pk=applicant.pk).update(bksb_user=True)

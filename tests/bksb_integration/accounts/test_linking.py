@@ -156,6 +156,24 @@ def test_apply_with_htmx_returns_the_link_section_and_refreshes_the_results(clie
     assert 'id="bksb-link"' in response.content.decode()
 
 
+def test_after_apply_on_the_tab_the_list_search_finds_the_record_by_its_bksb_username(client, manager, bksb_http):
+    learner = LearnerFactory(first_name="Kit", last_name="Marlowe", learner_ref="L000301", email="kit.m@example.org")
+    _known(bksb_http, "kit.typed", 2100007)
+    _known(bksb_http, "kit.second", 2100008)
+    client.force_login(manager)
+    url = reverse("bksb:link", args=[learner.pk])
+
+    def found(query: str) -> bool:
+        return "Marlowe, Kit" in client.get(reverse("learners:list"), {"q": query}).text
+
+    client.post(url, {"bksb_user": "on", "bksb_username": "kit.typed"})
+    assert all(found(query) for query in ("marlowe", "L000301", "kit.m@example", "kit.typed"))
+
+    client.post(url, {"bksb_user": "on", "bksb_username": "kit.second"})
+    assert found("kit.second")
+    assert not found("kit.typed")
+
+
 def test_unknown_username_on_the_tab_is_shown_beside_the_field(client, manager, bksb_http):
     learner = LearnerFactory()
     _unknown(bksb_http, "nobody.here")

@@ -14,6 +14,7 @@ from bksb_integration.config.connection import client_for
 from bksb_integration.creation import user_create as uc
 from bksb_integration.models import BksbLink, UserCreationRequest
 from learners.models import Learner
+from learners.selectors import LearnerFilters, learner_search
 from tests.factories import LearnerFactory
 from tests.fakes import PASSWORD, SECRET
 from tests.support import configure
@@ -33,6 +34,12 @@ def _create(learner, client, *, username="akhan1", email="amira@example.ac.uk", 
     return uc.bksb_user_create(
         learner=learner, username=username, email=email, auto_enrol=auto_enrol, requested_by=by, client=client
     )
+
+
+def test_the_list_search_finds_the_record_by_its_new_bksb_username(learner, bksb, client):
+    _create(learner, client, username="akhan1")
+
+    assert list(learner_search(filters=LearnerFilters(query="akhan1"))) == [learner]
 
 
 @pytest.mark.parametrize("auto_enrol", [True, False])

@@ -11,7 +11,7 @@ from django.core.management import CommandError
 from learners.ilr.sample import SampleLearner
 from learners.import_rows import ATTAINMENT_COLUMNS, COLUMNS
 from learners.models import Learner, LearningAim
-from tests.factories import LearnerFactory
+from tests.factories import LearnerFactory, WebUserFactory
 from tests.learners.ilr import files
 from tests.support import run
 
@@ -84,6 +84,26 @@ def test_what_the_file_holds_and_the_product_does_not_use_is_not_stored(tmp_path
     stored = " ".join(str(v) for row in Learner.objects.values_list() for v in row)
     for private in ("QQ123456C", "Secret Street", "ZZ99 9ZZ", "07000000000", "private@example.invalid"):
         assert private not in stored
+
+
+def test_imported_records_are_found_by_the_list_search_by_their_new_names(client, tutor, tmp_path: Path):
+    on_file = WebUserFactory(
+        user__username="tbaker.web", learner__learner_ref="AD0501", learner__last_name="Formerly", learner__email=""
+    ).learner
+    client.force_login(tutor)
+
+    run(files.ilr_path(tmp_path, files.cohort()))
+
+    def found(query: str) -> str:
+        return client.get("/learners/", {"q": query}).text
+
+    for query in ("priya shah", "SP1701"):
+        assert "Shah, Priya" in found(query), query
+    # Updated by the file: found by its new name, still by its web username (which the ILR does not hold).
+    for query in ("baker", "tom baker", "AD0501", "tbaker.web"):
+        assert "Baker, Tom" in found(query), query
+    assert "Baker, Tom" not in found("formerly")
+    assert Learner.objects.get(pk=on_file.pk).last_name == "Baker"
 
 
 def test_a_second_import_of_the_same_file_changes_nothing(tmp_path: Path):
