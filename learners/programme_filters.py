@@ -73,8 +73,12 @@ def _english_maths_choices() -> list[tuple[str, str]]:
 
 def _english_maths_apply(learners: QuerySet[Learner], value: str) -> QuerySet[Learner]:
     mapped = EnglishMathsAim.objects.all() if value == "any" else EnglishMathsAim.objects.filter(subject=value)
-    aims = LearningAim.objects.filter(learner_id=OuterRef("pk"), learn_aim_ref__in=mapped.values("learn_aim_ref"))
-    return learners.filter(Exists(aims))
+    # The references as values, not a subquery: PostgreSQL then sizes the filter from each one's statistics
+    # (Functional Skills aims are among the most held), so a page walks the name order probing each record's
+    # aims, and the count reads the holders from the (aim reference, learner) index. A subquery's references
+    # look rare to it: it gathered and sorted every holder for a page of 50.
+    refs = list(mapped.order_by().values_list("learn_aim_ref", flat=True))
+    return learners.filter(Exists(LearningAim.objects.filter(learner_id=OuterRef("pk"), learn_aim_ref__in=refs)))
 
 
 def _provision_values(learners: Sequence[Learner]) -> Mapping[int, str]:
