@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= 2
 # under ./var), which need DEBUG on. Production (docker compose, .env) has it off.
 export DEBUG ?= True
 
-.PHONY: demo test lint format requirements vendor bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale bench-staff-first bench-create bench-ilr bench-audit-sample venv venv-dev clean
+.PHONY: demo test lint format requirements vendor bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale bench-staff-first bench-create bench-ilr bench-aims bench-audit-sample venv venv-dev clean
 
 # Installs are hash-checked: the requirements*.txt files pin every package, transitive
 # ones included, with its hashes (compiled from the *.in files by `make requirements`).
@@ -94,7 +94,7 @@ BENCH_REDIS ?= redis://127.0.0.1:6379/9
 # The benchmarks' sandbox answers on 127.0.0.1, which the BKSB API url may not be without this.
 bench bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale bench-staff-first bench-create: export BKSB_ALLOW_PRIVATE_API_URL = True
 
-bench: bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale bench-staff-first bench-create bench-ilr bench-audit-sample
+bench: bench-list bench-import bench-tab bench-bulk bench-watch bench-status bench-unmatched bench-levels bench-match bench-reports bench-scale bench-staff-first bench-create bench-ilr bench-aims bench-audit-sample
 
 bench-list: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_bench 2>/dev/null || true
@@ -116,6 +116,12 @@ bench-ilr: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_bench_ilr 2>/dev/null || true
 	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_ilr $(PY) manage.py migrate --verbosity 0
 	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_ilr $(PY) benchmarks/ilr_import.py $(BENCH_ILR_ARGS)
+
+## The learner list's programme filters at 50,000 learners with 150,000 aims (made once, in SQL, then kept).
+## BENCH_AIMS_ARGS e.g. "--explain" (each case's slowest query, EXPLAIN ANALYZE).
+bench-aims: venv-dev
+	createdb -h 127.0.0.1 -U postgres bksbmis_bench_aims 2>/dev/null || true
+	DATABASE_URL=$(BENCH_PG)/bksbmis_bench_aims $(PY) benchmarks/programme_filters.py $(BENCH_AIMS_ARGS)
 
 bench-tab: venv-dev
 	createdb -h 127.0.0.1 -U postgres bksbmis_tabbench 2>/dev/null || true

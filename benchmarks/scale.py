@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -43,7 +42,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from benchmarks.levels_data import BKSB_USER_BASE, learners_ensure, results_ensure  # noqa: E402
-from benchmarks.support import page_timing  # noqa: E402
+from benchmarks.support import page_timing, timed  # noqa: E402
 from bksb_integration.induction.status import FILTER_CHOICES  # noqa: E402
 from bksb_integration.models import AssessmentProgress, AssessmentSession, LearnerLevel  # noqa: E402
 from learners.models import Learner  # noqa: E402
@@ -73,13 +72,6 @@ ON CONFLICT DO NOTHING
 """
 
 
-def _timed(label: str, work) -> None:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    print(f"{label}...", flush=True)
-    work()
-    print(f"  {label}: {time.perf_counter() - started:.1f} s", flush=True)
-
-
 def _sessions_ensure() -> None:
     if AssessmentSession.objects.exists():
         return
@@ -95,7 +87,7 @@ def _sessions_ensure() -> None:
         with connection.cursor() as cur:
             cur.execute("VACUUM ANALYZE bksb_assessment_session")
 
-    _timed("Writing sessions", write)
+    timed("Writing sessions", write)
 
 
 def _summaries_ensure() -> None:
@@ -103,12 +95,12 @@ def _summaries_ensure() -> None:
     from bksb_integration.levels.summary import learners_with_results, levels_refresh
 
     if not LearnerLevel.objects.exists():
-        _timed(
+        timed(
             "Levels summary (bksb_rebuild_levels)",
             lambda: levels_refresh(learner_ids=learners_with_results(), reason="benchmark"),
         )
     if not AssessmentProgress.objects.exists():
-        _timed("Stored assessment status (bksb_rebuild_status)", assessment_status_rebuild)
+        timed("Stored assessment status (bksb_rebuild_status)", assessment_status_rebuild)
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
 

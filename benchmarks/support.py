@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -194,6 +195,14 @@ def integration_point_at(url: str, key: str, secret: str, requests_per_second: f
     settings.secret_access_key = secret
     settings.requests_per_second = requests_per_second
     settings.save()
+
+
+def timed(label: str, work: Callable[[], object]) -> None:
+    """Run work, saying what it is and how long it took."""
+    started = time.perf_counter()
+    print(f"{label}...", flush=True)
+    work()
+    print(f"  {label}: {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def page_timing(client, path: str, params: dict[str, str], repeat: int, **headers: str) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]

@@ -30,13 +30,20 @@ def everyone(user: AnyUser) -> bool:
 
 @dataclass(frozen=True)
 class ListFilter:
-    """A select above the list. `apply` is called only with one of `choices()`'s values."""
+    """A select above the list. `apply` is called only with a value `accepts`, by default one of `choices()`'s."""
 
     param: str
     label: str
     choices: Callable[[], Sequence[tuple[str, str]]]
     apply: Callable[[LearnerQuery, str], LearnerQuery]
     visible_to: Callable[[AnyUser], bool] = everyone
+    # For choices that cost more to list than one value costs to check (the Aim filter's).
+    accepts: Callable[[str], bool] | None = None
+
+    def accepted(self, value: str) -> bool:
+        if self.accepts is not None:
+            return self.accepts(value)
+        return value in {choice for choice, _ in self.choices()}
 
 
 @dataclass(frozen=True)

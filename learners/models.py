@@ -201,11 +201,12 @@ class EnglishMathsAim(models.Model):
 class LearningAim(models.Model):
     """One ILR LearningDelivery of a record, keyed by its AimSeqNumber; only the fields the rules read."""
 
-    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="aims")
+    # Not indexed alone: learning_aim_unique_seq leads with the learner and serves every lookup by it.
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="aims", db_index=False)
     aim_seq_number = models.PositiveSmallIntegerField("aim sequence number")
-    learn_aim_ref = models.CharField("aim reference", max_length=8, db_index=True)
+    learn_aim_ref = models.CharField("aim reference", max_length=8)
     aim_type = models.PositiveSmallIntegerField()
-    fund_model = models.PositiveSmallIntegerField("funding model", db_index=True)
+    fund_model = models.PositiveSmallIntegerField("funding model")
     prog_type = models.PositiveSmallIntegerField("programme type", null=True, blank=True)
     std_code = models.PositiveIntegerField("standard code", null=True, blank=True)
     start_date = models.DateField()
@@ -221,6 +222,12 @@ class LearningAim(models.Model):
         ordering = ["learner", "aim_seq_number"]
         constraints = [
             models.UniqueConstraint(fields=["learner", "aim_seq_number"], name="learning_aim_unique_seq"),
+        ]
+        # The learner list's aim and funding model filters (learners.programme_filters): every holder's
+        # learner from the index alone, for the list's count; the aim choices' skip scan reads the first.
+        indexes = [
+            models.Index(fields=["learn_aim_ref", "learner"], name="learning_aim_ref_learner"),
+            models.Index(fields=["fund_model", "learner"], name="learning_aim_fund_learner"),
         ]
 
     def __str__(self) -> str:

@@ -50,7 +50,8 @@ def _fund_model_apply(learners: QuerySet[Learner], value: str) -> QuerySet[Learn
 
 
 def aim_choices() -> list[tuple[str, str]]:
-    """Every aim reference on file, with its title where the English and maths mapping names it."""
+    """Every aim reference on file (the first MAX_AIMS_LISTED in order), and every English or maths aim on file
+    however far past them, with its title from the English and maths mapping."""
     if connection.vendor == "postgresql":
         # A skip scan of the aim reference index: one index probe per distinct reference, not a read of every aim.
         with connection.cursor() as cursor:
@@ -59,8 +60,16 @@ def aim_choices() -> list[tuple[str, str]]:
     else:
         distinct = LearningAim.objects.order_by("learn_aim_ref").values_list("learn_aim_ref", flat=True).distinct()
         refs = list(distinct[:MAX_AIMS_LISTED])
-    titles = dict(EnglishMathsAim.objects.filter(learn_aim_ref__in=refs).values_list("learn_aim_ref", "title"))
-    return [(ref, f"{ref} {titles[ref]}" if ref in titles else ref) for ref in refs]
+    # One index probe per mapped aim. Functional Skills references sort after thousands of others, and they
+    # are the aims held most: without these, a college's commonest aims could not be chosen.
+    held = Exists(LearningAim.objects.filter(learn_aim_ref=OuterRef("learn_aim_ref")))
+    titles = dict(EnglishMathsAim.objects.filter(held).values_list("learn_aim_ref", "title"))
+    return [(ref, f"{ref} {titles[ref]}" if ref in titles else ref) for ref in sorted({*refs, *titles})]
+
+
+def _aim_on_file(value: str) -> bool:
+    """Any aim a record holds, listed or not: one index probe, not the list of choices again."""
+    return LearningAim.objects.filter(learn_aim_ref=value).exists()
 
 
 def _aim_apply(learners: QuerySet[Learner], value: str) -> QuerySet[Learner]:
@@ -73,8 +82,12 @@ def _english_maths_choices() -> list[tuple[str, str]]:
 
 def _english_maths_apply(learners: QuerySet[Learner], value: str) -> QuerySet[Learner]:
     mapped = EnglishMathsAim.objects.all() if value == "any" else EnglishMathsAim.objects.filter(subject=value)
-    aims = LearningAim.objects.filter(learner_id=OuterRef("pk"), learn_aim_ref__in=mapped.values("learn_aim_ref"))
-    return learners.filter(Exists(aims))
+    # The references as values, not a subquery: PostgreSQL then sizes the filter from each one's statistics
+    # (Functional Skills aims are among the most held), so a page walks the name order probing each record's
+    # aims, and the count reads the holders from the (aim reference, learner) index. A subquery's references
+    # look rare to it: it gathered and sorted every holder for a page of 50.
+    refs = list(mapped.order_by().values_list("learn_aim_ref", flat=True))
+    return learners.filter(Exists(LearningAim.objects.filter(learner_id=OuterRef("pk"), learn_aim_ref__in=refs)))
 
 
 def _provision_values(learners: Sequence[Learner]) -> Mapping[int, str]:
@@ -83,13 +96,15 @@ def _provision_values(learners: Sequence[Learner]) -> Mapping[int, str]:
 
 def programme_filters_register() -> None:
     """Called once, from the app's ready()."""
-    for param, label, choices, apply in (
-        ("provision", "Provision type", _provision_choices, _provision_apply),
-        ("fund_model", "Funding model", _fund_model_choices, _fund_model_apply),
-        ("aim", "Aim", aim_choices, _aim_apply),
-        ("em_aim", "Has an English or maths aim", _english_maths_choices, _english_maths_apply),
+    for param, label, choices, apply, accepts in (
+        ("provision", "Provision type", _provision_choices, _provision_apply, None),
+        ("fund_model", "Funding model", _fund_model_choices, _fund_model_apply, None),
+        ("aim", "Aim", aim_choices, _aim_apply, _aim_on_file),
+        ("em_aim", "Has an English or maths aim", _english_maths_choices, _english_maths_apply, None),
     ):
-        list_filter_register(ListFilter(param, label, choices, apply, visible_to=can_view_prior_attainment))
+        list_filter_register(
+            ListFilter(param, label, choices, apply, visible_to=can_view_prior_attainment, accepts=accepts)
+        )
     list_column_register(
         ListColumn(
             key="provision_type",

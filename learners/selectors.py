@@ -60,7 +60,7 @@ def learner_filters_from(params: Mapping[str, str], user: AnyUser | None = None)
     extra = []
     for registered in list_filters(user):
         value = str(params.get(registered.param, ""))
-        if value and value in {choice for choice, _ in registered.choices()}:
+        if value and registered.accepted(value):
             extra.append((registered.param, value))
     sort = str(params.get("sort", ""))
     start_from = _date(params, "start_from", "Start date from", problems)

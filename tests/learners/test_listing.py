@@ -113,6 +113,15 @@ def test_a_registered_filter_shows_as_a_select_and_narrows_the_list(client, tuto
     assert len(_names(client.get(reverse("learners:list"), {"has_email": "'; drop table"}))) == 2
 
 
+def test_a_filters_options_are_escaped_and_the_chosen_one_selected(client, tutor, monkeypatch):
+    monkeypatch.setattr(listing, "_filters", {})
+    choices = [("a&b", "Tom & <Jerry>"), ("c", "C")]
+    listing.list_filter_register(ListFilter("odd", "Odd names", lambda: choices, lambda qs, value: qs))
+    client.force_login(tutor)
+    page = client.get(reverse("learners:list"), {"odd": "a&b"}).text
+    assert '<option value="a&amp;b" selected>Tom &amp; &lt;Jerry&gt;</option><option value="c">C</option>' in page
+
+
 def test_a_registered_column_is_read_once_per_page_whatever_its_length(
     client, tutor, registered, django_assert_max_num_queries
 ):

@@ -73,3 +73,20 @@ def test_reports_count_the_cohort_by_provision_type_and_cut_to_one(client, manag
     assert "Reports for Adults" in page
     cut = client.get(reverse("bksb:reports"), {"provision": "adults"}).text
     assert "<strong>3</strong> records in this cohort." in cut
+
+
+def test_the_aim_filter_offers_english_and_maths_aims_past_the_listed_ones_and_takes_any_aim_on_file(
+    client, manager, cohort, monkeypatch
+):
+    # Thousands of aim references sort before the Functional Skills ones at a large college: here, one.
+    monkeypatch.setattr("learners.programme_filters.MAX_AIMS_LISTED", 1)
+    client.force_login(manager)
+    page = client.get(LIST).text
+
+    assert '<option value="50079116">50079116</option>' in page
+    assert '<option value="6035060X">6035060X NCFE Level 2 Functional Skills Qualification in Mathematics' in page
+    assert '<option value="ZPROG001">' not in page
+    assert _listed(client, aim="6035060X") == {"AP0401", "CH0001"}
+    assert '<option value="6035060X" selected>' in client.get(LIST, {"aim": "6035060X"}).text
+    assert _listed(client, aim="ZPROG001") == {"SP1701", "AP0401", "HN0001"}
+    assert len(_listed(client, aim="99999999")) == 6
