@@ -92,6 +92,15 @@ def judged_level_counts(*, learners: QuerySet[Learner], subjects: Iterable[str])
     """How many of the learners stand at each level by their newest judgement, per subject ("" for none
     recorded): one grouped query, whatever the cohort's size."""
     subjects = list(subjects)
+    return judged_level_counts_by(learners=learners, subjects=subjects).get("", _no_judgements(subjects))
+
+
+def judged_level_counts_by(
+    *, learners: QuerySet[Learner], subjects: Iterable[str], by: str = ""
+) -> dict[str, dict[str, Counter[str]]]:
+    """judged_level_counts for each value of the learner field `by` (all under "" when not given): one grouped
+    query, whatever the cohort's size or the number of values."""
+    subjects = list(subjects)
     newest = {
         f"judged_{subject}": Subquery(
             Judgement.objects.filter(learner_id=OuterRef("pk"), subject=subject)
@@ -100,9 +109,16 @@ def judged_level_counts(*, learners: QuerySet[Learner], subjects: Iterable[str])
         )
         for subject in subjects
     }
-    rows = learners.order_by().annotate(**newest).values_list(*newest).annotate(n=Count("pk")).order_by()
-    counts: dict[str, Counter[str]] = {subject: Counter() for subject in subjects}
-    for *levels, n in rows:
-        for subject, level in zip(subjects, levels, strict=True):
-            counts[subject][level or ""] += n
+    fields = [*newest, by] if by else list(newest)
+    rows = learners.order_by().annotate(**newest).values_list(*fields).annotate(n=Count("pk")).order_by()
+    counts: dict[str, dict[str, Counter[str]]] = {}
+    for *values, n in rows:
+        group = str(values.pop() or "") if by else ""
+        mine = counts.setdefault(group, _no_judgements(subjects))
+        for subject, level in zip(subjects, values, strict=True):
+            mine[subject][level or ""] += n
     return counts
+
+
+def _no_judgements(subjects: list[str]) -> dict[str, Counter[str]]:
+    return {subject: Counter() for subject in subjects}

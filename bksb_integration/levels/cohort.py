@@ -9,17 +9,18 @@ flags (results/funding.py decides who carries each), whatever its size.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 
-from bksb_integration.decisions.judgements import judged_level_counts
+from bksb_integration.decisions.judgements import judged_level_counts, judged_level_counts_by
 from bksb_integration.levels.funding import FLAGS, FundingFlag, Thresholds, flag_condition
 from bksb_integration.levels.list_choices import LISTED_SUBJECTS, NO_RESULTS, NOT_MAPPED, Movement
 from bksb_integration.models import Level, Subject
 from bksb_integration.models.mappings import LEVEL_RANK
-from learners.models import Learner
+from learners.models import Learner, ProvisionType
+from learners.programme_filters import NOT_KNOWN
 
 ASSESSED, NOT_ASSESSED = "done", "none"
 # What the Latest levels are counted from: the bksb results (the summary table), or tutors' newest judgements.
@@ -83,6 +84,47 @@ def cohort_report(*, learners: QuerySet[Learner], counted: str = COUNTED_BKSB) -
     sizes = learners.aggregate(size=Count("pk"), with_start=Count("pk", filter=Q(start_date__isnull=False)))
     size = sizes["size"]
     groups = _summary_groups(learners)
+    report = _report(groups, size, counted)
+    flags = _flag_tallies(groups, learners, with_start=sizes["with_start"])
+    if counted == COUNTED_JUDGEMENT:
+        judged = judged_level_counts(learners=learners, subjects=LISTED_SUBJECTS)
+        report = replace(report, levels=_judged_tallies(judged))
+    return replace(report, flags=flags)
+
+
+@dataclass(frozen=True)
+class ProvisionCohort:
+    """The part of the cohort of one provision type, its charts counted; `key` is the list filter's value."""
+
+    key: str
+    label: str
+    report: CohortReport  # without funding flags
+
+
+def cohort_by_provision(*, learners: QuerySet[Learner], counted: str = COUNTED_BKSB) -> list[ProvisionCohort]:
+    """The report's latest levels, assessed or not, and movement for each provision type (Ofsted grades each
+    separately) and Not known: the cohort's size and its summary rows, each grouped by provision type too. Two
+    queries (three counting judgements) whatever the cohort, never one per provision type."""
+    learners = learners.order_by()
+    sizes = dict(learners.values_list("provision_type").annotate(n=Count("pk")).values_list("provision_type", "n"))
+    groups = _summary_groups(learners, by_provision=True)
+    judged = (
+        judged_level_counts_by(learners=learners, subjects=LISTED_SUBJECTS, by="provision_type")
+        if counted == COUNTED_JUDGEMENT
+        else None
+    )
+    cohorts = []
+    for value, label in [*ProvisionType.choices, ("", "Not known")]:
+        report = _report([group for group in groups if group.provision == value], sizes.get(value, 0), counted)
+        if judged is not None:
+            counts = judged.get(value, {subject: Counter() for subject in LISTED_SUBJECTS})
+            report = replace(report, levels=_judged_tallies(counts))
+        cohorts.append(ProvisionCohort(value or NOT_KNOWN, str(label), report))
+    return cohorts
+
+
+def _report(groups: list[Group], size: int, counted: str) -> CohortReport:
+    """The charts' tallies and the grids, per subject, from a cohort's summary groups (no funding flags yet)."""
     levels, assessed, movement, grids = [], [], [], []
     for subject in LISTED_SUBJECTS:
         mine = [group for group in groups if group.subject == subject]
@@ -91,15 +133,11 @@ def cohort_report(*, learners: QuerySet[Learner], counted: str = COUNTED_BKSB) -
         assessed.append(SubjectTallies(subject, label, _assessed_tallies(mine, size)))
         movement.append(SubjectTallies(subject, label, _movement_tallies(mine)))
         grids.append(MovementGrid(subject, label, _grid(mine)))
-    flags = _flag_tallies(groups, learners, with_start=sizes["with_start"])
-    if counted == COUNTED_JUDGEMENT:
-        levels = _judged_tallies(learners)
-    return CohortReport(size, levels, assessed, movement, grids, flags, counted)
+    return CohortReport(size, levels, assessed, movement, grids, [], counted)
 
 
-def _judged_tallies(learners: QuerySet[Learner]) -> list[SubjectTallies]:
+def _judged_tallies(counts: dict[str, Counter[str]]) -> list[SubjectTallies]:
     """The latest levels as tutors judged them: each subject's newest judgement, and those with none."""
-    counts = judged_level_counts(learners=learners, subjects=LISTED_SUBJECTS)
     return [
         SubjectTallies(
             subject,
@@ -123,11 +161,12 @@ class Group(NamedTuple):
     initially: bool  # has an initial assessment, mapped or not
     in_time: bool  # the first initial assessment is dated on or before the record's start date
     learners: int
+    provision: str = ""  # the records' provision type, when grouped by it
 
 
-def _summary_groups(learners: QuerySet[Learner]) -> list[Group]:
-    """The cohort's summary rows of the listed subjects, grouped and counted: one query, the cohort's
-    records joined to their summary rows (read from the bksb_level_report index alone)."""
+def _summary_groups(learners: QuerySet[Learner], *, by_provision: bool = False) -> list[Group]:
+    """The cohort's summary rows of the listed subjects, grouped and counted (by provision type too, when asked):
+    one query, the cohort's records joined to their summary rows (read from the bksb_level_report index alone)."""
     level = "bksb_levels__"
     rows = (
         learners.filter(**{f"{level}subject__in": LISTED_SUBJECTS})
@@ -145,13 +184,14 @@ def _summary_groups(learners: QuerySet[Learner]) -> list[Group]:
             f"{level}diagnostic_level",
             "initially",
             "in_time",
+            *(["provision_type"] if by_provision else []),
         )
         .annotate(n=Count("*"))
         .order_by()
     )
     return [
-        Group(subject, latest, initial, diagnostic, bool(initially), bool(in_time), n)
-        for subject, latest, initial, diagnostic, initially, in_time, n in rows
+        Group(subject, latest, initial, diagnostic, bool(initially), bool(in_time), n, *provision)
+        for subject, latest, initial, diagnostic, initially, in_time, *provision, n in rows
     ]
 
 

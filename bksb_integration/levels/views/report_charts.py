@@ -60,6 +60,10 @@ class Section:
         return link_for(self.filter_for(subject, key)) if self.linked else ""
 
     @property
+    def column_labels(self) -> list[str]:
+        return [tallies.label for tallies in self.subjects]
+
+    @property
     def categories(self) -> list[tuple[str, str]]:
         return [(tally.key, tally.label) for tally in self.subjects[0].tallies]
 
@@ -120,7 +124,7 @@ def chart_data(report: CohortReport, link_for: LinkFor) -> dict[str, Any]:
                 {
                     "label": label,
                     "color": COLOURS[key],
-                    "data": [_tally(tallies, key) for tallies in section.subjects],
+                    "data": [tally_of(tallies, key) for tallies in section.subjects],
                     "links": [section.link(link_for, tallies.subject, key) for tallies in section.subjects],
                 }
                 for key, label in section.categories
@@ -147,7 +151,7 @@ def flag_rows(report: CohortReport, link_for: LinkFor) -> list[TableRow]:
     return [
         TableRow(
             tally.label,
-            [Cell(tally.learners, _percent(tally.learners, report.size), link_for((FLAG_PARAM, tally.key)))],
+            [Cell(tally.learners, percent_of(tally.learners, report.size), link_for((FLAG_PARAM, tally.key)))],
         )
         for tally in report.flags
     ]
@@ -160,8 +164,8 @@ def table_rows(section: Section, link_for: LinkFor) -> list[TableRow]:
             label,
             [
                 Cell(
-                    _tally(tallies, key),
-                    _percent(_tally(tallies, key), section.of_total(tallies)),
+                    tally_of(tallies, key),
+                    percent_of(tally_of(tallies, key), section.of_total(tallies)),
                     section.link(link_for, tallies.subject, key),
                 )
                 for tallies in section.subjects
@@ -178,11 +182,11 @@ def csv_rows(report: CohortReport) -> Iterator[list[str]]:
     for section in sections(report):
         for tallies in section.subjects:
             for tally in tallies.tallies:
-                percent = _percent(tally.learners, section.of_total(tallies))
-                yield [section.title, tallies.label, tally.label, str(tally.learners), _csv_percent(percent)]
+                percent = percent_of(tally.learners, section.of_total(tallies))
+                yield [section.title, tallies.label, tally.label, str(tally.learners), csv_percent(percent)]
     for tally in report.flags:
-        percent = _percent(tally.learners, report.size)
-        yield ["Funding flags", "", tally.label, str(tally.learners), _csv_percent(percent)]
+        percent = percent_of(tally.learners, report.size)
+        yield ["Funding flags", "", tally.label, str(tally.learners), csv_percent(percent)]
     for grid in report.grids:
         for (initial, diagnostic), learners in sorted(grid.cells.items(), key=_grid_order):
             category = f"{Level(initial).label} to {Level(diagnostic).label}"
@@ -194,15 +198,15 @@ def _grid_order(item: tuple[tuple[str, str], int]) -> tuple[int, int]:
     return Level.values.index(initial), Level.values.index(diagnostic)
 
 
-def _tally(tallies: SubjectTallies, key: str) -> int:
+def tally_of(tallies: SubjectTallies, key: str) -> int:
     return next(tally.learners for tally in tallies.tallies if tally.key == key)
 
 
-def _percent(part: int, whole: int) -> float | None:
+def percent_of(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _csv_percent(percent: float | None) -> str:
+def csv_percent(percent: float | None) -> str:
     return "" if percent is None else f"{percent:.1f}"
 
 

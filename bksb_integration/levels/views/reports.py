@@ -18,11 +18,12 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from bksb_integration.levels.cohort import COUNTED_BKSB, COUNTED_CHOICES, cohort_report
+from bksb_integration.levels.cohort import COUNTED_BKSB, COUNTED_CHOICES, cohort_by_provision, cohort_report
 from bksb_integration.levels.distance import ALL, DistanceTable, distance_columns, distance_tables
 from bksb_integration.levels.list_choices import LISTED_SUBJECTS, level_choice
 from bksb_integration.levels.params import FLAG_PARAM, level_param
 from bksb_integration.levels.views.list_tags import TAG_PARAM
+from bksb_integration.levels.views.provision_charts import ProvisionChart, provision_charts, provision_csv_rows
 from bksb_integration.levels.views.report_charts import (
     Filter,
     chart_data,
@@ -47,11 +48,29 @@ COHORT_SELECTS = (TAG_PARAM, FLAG_PARAM, "provision", "fund_model", "aim", "em_a
 LEVEL_PARAMS = {level_param(subject) for subject in LISTED_SUBJECTS}
 # Count the Latest levels from the bksb results (the default) or from tutors' judgements.
 COUNTED_PARAM = "counted"
+# Compare provision types: every chart split by provision type (staff with View prior attainment only).
+BY_PARAM, BY_PROVISION = "by", "provision"
 
 
 def _counted(request: StaffRequest) -> str:
     value = request.GET.get(COUNTED_PARAM, "")
     return value if value in dict(COUNTED_CHOICES) else COUNTED_BKSB
+
+
+def _compares_provision(request: StaffRequest) -> bool:
+    return request.GET.get(BY_PARAM) == BY_PROVISION and can_view_prior_attainment(request.user)
+
+
+def _provision_charts(filters: LearnerFilters, params: dict[str, str], counted: str) -> dict[str, list[ProvisionChart]]:
+    """Each chart by provision type, every count linked to the list of the cohort, that type and that count."""
+    split = cohort_by_provision(learners=learner_search(filters=replace(filters, sort="")), counted=counted)
+
+    def link_for(provision: str, extra: Filter) -> str:
+        if params.get("provision", provision) != provision:
+            return ""  # the cohort is cut to another provision type
+        return list_link({**params, "provision": provision}, extra)
+
+    return provision_charts(split, link_for)
 
 
 def cohort_params(filters: LearnerFilters) -> dict[str, str]:
@@ -129,14 +148,23 @@ def reports(request: StaffRequest) -> HttpResponse:
     def link_for(extra: Filter) -> str:
         return list_link(params, extra)
 
+    compared = _provision_charts(filters, params, counted) if _compares_provision(request) else {}
+    data = chart_data(report, link_for)
+    data["charts"].update({chart.key: chart.spec() for charts in compared.values() for chart in charts})
+    shown = {**params, COUNTED_PARAM: counted} if counted != COUNTED_BKSB else params
     context = {
         **cohort_form_context(filters, request.user),
         "report": report,
-        "sections": [(section, table_rows(section, link_for)) for section in sections(report)],
-        "chart_data": chart_data(report, link_for),
+        "sections": [
+            (section, table_rows(section, link_for), compared.get(section.key, [])) for section in sections(report)
+        ],
+        "chart_data": data,
         "grid_tables": grid_tables(report),
         "flag_rows": flag_rows(report, link_for),
-        "querystring": urlencode({**params, COUNTED_PARAM: counted} if counted != COUNTED_BKSB else params),
+        "querystring": urlencode({**shown, BY_PARAM: BY_PROVISION} if compared else shown),
+        "compares_provision": bool(compared),
+        "compare_url": reverse("bksb:reports") + "?" + urlencode({**shown, BY_PARAM: BY_PROVISION}),
+        "whole_url": reverse("bksb:reports") + (f"?{urlencode(shown)}" if shown else ""),
         "counted": counted,
         "counted_choices": COUNTED_CHOICES,
         "list_url": list_link(params),
@@ -191,8 +219,12 @@ def _provision_rows(filters: LearnerFilters, params: dict[str, str]) -> list[tup
 @staff_required(can_view_bksb_reports)
 def reports_csv(request: StaffRequest) -> HttpResponse:
     filters = learner_filters_from(request.GET, request.user)
-    report = cohort_report(learners=learner_search(filters=replace(filters, sort="")), counted=_counted(request))
+    counted = _counted(request)
+    report = cohort_report(learners=learner_search(filters=replace(filters, sort="")), counted=counted)
     rows = chain(csv_rows(report), _distance_csv(filters, by_provision=can_view_prior_attainment(request.user)))
+    if _compares_provision(request):
+        compared = _provision_charts(filters, cohort_params(filters), counted)
+        rows = chain(rows, provision_csv_rows(compared))
     response = HttpResponse("".join(csv_lines(rows)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="bksb-cohort-report.csv"'
     return response
