@@ -82,6 +82,35 @@ def test_a_row_per_subject_and_esol_only_when_assessed(learner):
     }
 
 
+def test_one_initial_assessment_is_both_the_first_and_the_latest(learner):
+    store(learner, item(1, "Maths Entry 3", when=day(0)))
+
+    maths = level_of(learner, "maths")
+    assert (maths.initial_first_mapped_level, maths.initial_first_mapped_rank) == ("entry_3", 4)
+    assert (maths.initial_first_mapped_session_id, maths.initial_first_mapped_assessment_id) == (1, 50000)
+    assert maths.initial_first_mapped_date == day(0)
+    assert maths.initial_first_mapped_is_latest
+
+
+def test_a_learner_who_moved_up_keeps_their_first_mapped_initial_assessment(learner):
+    store(
+        learner,
+        item(1, "Maths: see tutor", when=day(0)),  # not mapped to a level: not where they started
+        item(2, "Maths Entry 2", when=day(1)),
+        item(3, "Maths Entry 3", when=day(10)),
+        item(4, "Maths Level 1", when=day(30), kind="diagnostic", score=70.0),
+    )
+
+    maths = level_of(learner, "maths")
+    assert (maths.initial_first_mapped_level, maths.initial_first_mapped_session_id) == ("entry_2", 2)
+    assert maths.initial_first_date == day(0)  # the first initial assessment, mapped or not
+    assert (maths.latest_level, maths.initial_first_mapped_is_latest) == ("level_1", False)
+
+    store(learner, item(5, "Maths Level 1", when=day(40)))  # a reassessment: the first stays the first
+    maths = level_of(learner, "maths")
+    assert (maths.initial_first_mapped_level, maths.initial_first_mapped_is_latest) == ("entry_2", False)
+
+
 def test_unmapped_results_are_flagged_and_never_taken_as_a_level(learner):
     store(
         learner,
