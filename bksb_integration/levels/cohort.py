@@ -3,7 +3,8 @@
 The cohort is any queryset of learners (the learner list's filters pick it). Everything
 is counted in SQL from the summary table, bksb_learner_level: one grouped query over the
 cohort's summary rows, one count of the cohort, and one conditional count of the funding
-flags (results/funding.py decides who carries each), whatever its size.
+flags that read aims or decisions (levels/funding.py decides who carries each; the flags
+reading the assessment are counted in the grouped query), whatever its size.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import NamedTuple
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 
 from bksb_integration.decisions.judgements import judged_level_counts
-from bksb_integration.levels.funding import FLAGS, FundingFlag, Thresholds, flag_condition
+from bksb_integration.levels.funding import FLAGS, RANK_KINDS, FundingFlag, Thresholds, flag_condition
 from bksb_integration.levels.list_choices import LISTED_SUBJECTS, NO_RESULTS, NOT_MAPPED, Movement
 from bksb_integration.models import Level, Subject
 from bksb_integration.models.mappings import LEVEL_RANK
@@ -82,7 +83,8 @@ def cohort_report(*, learners: QuerySet[Learner], counted: str = COUNTED_BKSB) -
     learners = learners.order_by()
     sizes = learners.aggregate(size=Count("pk"), with_start=Count("pk", filter=Q(start_date__isnull=False)))
     size = sizes["size"]
-    groups = _summary_groups(learners)
+    thresholds = Thresholds.load()
+    groups = _summary_groups(learners, thresholds)
     levels, assessed, movement, grids = [], [], [], []
     for subject in LISTED_SUBJECTS:
         mine = [group for group in groups if group.subject == subject]
@@ -91,7 +93,7 @@ def cohort_report(*, learners: QuerySet[Learner], counted: str = COUNTED_BKSB) -
         assessed.append(SubjectTallies(subject, label, _assessed_tallies(mine, size)))
         movement.append(SubjectTallies(subject, label, _movement_tallies(mine)))
         grids.append(MovementGrid(subject, label, _grid(mine)))
-    flags = _flag_tallies(groups, learners, with_start=sizes["with_start"])
+    flags = _flag_tallies(groups, learners, thresholds, with_start=sizes["with_start"])
     if counted == COUNTED_JUDGEMENT:
         levels = _judged_tallies(learners)
     return CohortReport(size, levels, assessed, movement, grids, flags, counted)
@@ -122,13 +124,24 @@ class Group(NamedTuple):
     diagnostic: str | None  # latest diagnostic level
     initially: bool  # has an initial assessment, mapped or not
     in_time: bool  # the first initial assessment is dated on or before the record's start date
+    flagged: dict[str, int]  # how many of them raise each rank flag (funding.RANK_KINDS), by code
     learners: int
 
 
-def _summary_groups(learners: QuerySet[Learner]) -> list[Group]:
+# Flags counted from the summary groups: those reading the assessment and the learner row; the others in one more query.
+GROUP_KINDS = ("no_initial", *RANK_KINDS)
+
+
+def _summary_groups(learners: QuerySet[Learner], thresholds: Thresholds) -> list[Group]:
     """The cohort's summary rows of the listed subjects, grouped and counted: one query, the cohort's
-    records joined to their summary rows (read from the bksb_level_report index alone)."""
+    records joined to their summary rows (read from the bksb_level_report index alone), with how many of each
+    group raise each rank flag (a conditional count, not a group key: the groups stay few)."""
     level = "bksb_levels__"
+    ranked = [flag for flag in FLAGS if flag.kind in RANK_KINDS]
+    raising = {
+        f"raises_{flag.code}": Count("pk", filter=flag_condition(flag, thresholds, summary="bksb_levels"))
+        for flag in ranked
+    }
     rows = (
         learners.filter(**{f"{level}subject__in": LISTED_SUBJECTS})
         .annotate(
@@ -146,12 +159,21 @@ def _summary_groups(learners: QuerySet[Learner]) -> list[Group]:
             "initially",
             "in_time",
         )
-        .annotate(n=Count("*"))
+        .annotate(n=Count("*"), **raising)
         .order_by()
     )
     return [
-        Group(subject, latest, initial, diagnostic, bool(initially), bool(in_time), n)
-        for subject, latest, initial, diagnostic, initially, in_time, n in rows
+        Group(
+            subject,
+            latest,
+            initial,
+            diagnostic,
+            bool(initially),
+            bool(in_time),
+            {flag.code: raised for flag, raised in zip(ranked, raises, strict=True) if raised},
+            n,
+        )
+        for subject, latest, initial, diagnostic, initially, in_time, n, *raises in rows
     ]
 
 
@@ -192,14 +214,11 @@ def _grid(groups: list[Group]) -> dict[tuple[str, str], int]:
     return dict(cells)
 
 
-# Flags that read only the assessment are counted from the summary groups; the others in one more query.
-GROUP_KINDS = ("no_initial", "prior_knowledge")
-
-
-def _flag_tallies(groups: list[Group], learners: QuerySet[Learner], *, with_start: int) -> list[Tally]:
-    """How many carry each funding flag: those that read only the assessment from the groups, those that read
-    the learner's age, grades or aims in one aggregate (levels/funding.py defines the flags)."""
-    thresholds = Thresholds.load()
+def _flag_tallies(
+    groups: list[Group], learners: QuerySet[Learner], thresholds: Thresholds, *, with_start: int
+) -> list[Tally]:
+    """How many carry each funding flag: those that read the assessment and the learner row from the summary
+    groups, those that read aims or decisions in one aggregate (levels/funding.py defines the flags)."""
     by_learner = [flag for flag in FLAGS if flag.kind not in GROUP_KINDS]
     counted = learners.aggregate(
         **{flag.code: Count("pk", filter=flag_condition(flag, thresholds)) for flag in by_learner}
@@ -208,17 +227,14 @@ def _flag_tallies(groups: list[Group], learners: QuerySet[Learner], *, with_star
         Tally(
             flag.code,
             flag.label(thresholds),
-            counted[flag.code] if flag.code in counted else _flagged(flag, groups, thresholds, with_start),
+            counted[flag.code] if flag.code in counted else _flagged(flag, groups, with_start),
         )
         for flag in FLAGS
     ]
 
 
-def _flagged(flag: FundingFlag, groups: list[Group], thresholds: Thresholds, with_start: int) -> int:
-    mine = [group for group in groups if group.subject == flag.subject]
+def _flagged(flag: FundingFlag, groups: list[Group], with_start: int) -> int:
     if flag.kind == "no_initial":
         # Every record with a start date, less those assessed on or before it.
-        return with_start - sum(group.learners for group in mine if group.in_time)
-    threshold = LEVEL_RANK[flag.threshold(thresholds) or ""]
-    ranks = [(_rank(group.initial), group.learners) for group in mine]
-    return sum(n for rank, n in ranks if rank is not None and rank >= threshold)
+        return with_start - sum(group.learners for group in groups if group.subject == flag.subject and group.in_time)
+    return sum(group.flagged.get(flag.code, 0) for group in groups)
