@@ -123,11 +123,15 @@ def distance_columns(*, by_provision: bool) -> list[tuple[str, str]]:
 
 def distance_tables(*, learners: QuerySet[Learner]) -> list[DistanceTable]:
     """Per listed subject: how many moved up, stayed, moved down (each by how many levels) or have no later
-    assessment, of the cohort's learners with a mapped initial assessment; by provision type. One query."""
-    rows = _started().filter(learner__in=learners.order_by().values("pk"), subject__in=LISTED_SUBJECTS)
-    grouped = (
-        rows.values_list("subject", "learner__provision_type", *FIRST, "latest_rank").annotate(n=Count("*")).order_by()
+    assessment, of the cohort's learners with a mapped initial assessment; by provision type. One query: the
+    cohort's records joined to their summary rows (read from the bksb_level_distance index alone)."""
+    level = "bksb_levels__"
+    rows = learners.order_by().filter(
+        **{f"{level}subject__in": LISTED_SUBJECTS, f"{level}initial_first_mapped_rank__isnull": False}
     )
+    grouped = rows.values_list(
+        f"{level}subject", "provision_type", *(level + name for name in FIRST), f"{level}latest_rank"
+    ).annotate(n=Count("*"))
     counts: dict[str, Counter[tuple[str, int, str]]] = defaultdict(Counter)
     for subject, provision, first_rank, first_is_latest, latest_rank, n in grouped:
         distance = _read(first_rank, first_is_latest, None, latest_rank)
