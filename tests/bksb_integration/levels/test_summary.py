@@ -4,9 +4,11 @@ after a mapping change (at once, or as a job for many records), and rebuilt by c
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 import responses
+from django.apps import apps as django_apps
 from django.core import checks
 from django.core.management import call_command
 from django.db import connection
@@ -311,3 +313,26 @@ def test_relinking_after_bksb_merged_the_user_drops_the_old_id_s_levels():
     bksb_user_relink(link=BksbLink.objects.get(learner=learner), username="demo.learner0001", client=client_for())
 
     assert not LearnerLevel.objects.filter(learner=learner).exists()
+
+
+def test_migration_0026_fills_existing_rows_as_the_summary_computes_them(learner):
+    fill = importlib.import_module("bksb_integration.migrations.0026_first_mapped_initial").fill
+    store(
+        learner,
+        item(1, "Maths: see tutor", when=day(0)),
+        item(2, "Maths Entry 2", when=day(1)),
+        item(3, "Maths Level 1", when=day(30), kind="diagnostic", score=70.0),
+        item(4, "English Entry 3", subject="english", when=day(2), assessment_id=50004),
+    )
+    fields = [f"initial_first_mapped_{name}" for name in ("level", "rank", "date", "session_id", "assessment_id")]
+    computed = list(LearnerLevel.objects.order_by("subject").values_list(*fields, "initial_first_mapped_is_latest"))
+    LearnerLevel.objects.update(**dict.fromkeys(fields), initial_first_mapped_is_latest=False)  # as before 0026
+
+    fill(django_apps, None)
+
+    assert (
+        list(LearnerLevel.objects.order_by("subject").values_list(*fields, "initial_first_mapped_is_latest"))
+        == computed
+    )
+    # English: one result, the first and the latest; maths: the first mapped one, Entry 2, with a diagnostic since.
+    assert [(row[0], row[-1]) for row in computed] == [("entry_3", True), ("entry_2", False)]
