@@ -16,7 +16,7 @@ on 7 September 2026 (the Induction board's cohort: 10,000). Then the product's o
 rebuilds make the levels summary and the stored assessment status, each timed.
 
 Times, as a manager loads them, the learner list (first page, and filtered by each
-assessment stage), the Induction board of the cohort, Reports for every learner and the
+assessment stage), the Induction board of the cohort, Reports for every learner and for the cohort, and the
 Unmatched report's first page: median and worst of `--repeat` requests, and queries.
 """
 
@@ -125,6 +125,7 @@ def main() -> None:
     cases += [
         ("Induction board, cohort", "/management/bksb/induction/", COHORT),
         ("Reports, every learner", "/management/bksb/reports/", {}),
+        ("Reports, cohort", "/management/bksb/reports/", COHORT),
         ("Unmatched report, first page", "/management/bksb/unmatched/", {}),
     ]
     cohort = Learner.objects.filter(start_date="2026-09-07").count()

@@ -3,7 +3,8 @@
 The cohort is any queryset of learners (the learner list's filters pick it). Everything
 is counted in SQL from the summary table, bksb_learner_level: one grouped query over the
 cohort's summary rows, one count of the cohort, and one conditional count of the funding
-flags (results/funding.py decides who carries each), whatever its size.
+flags that read aims or decisions (levels/funding.py decides who carries each; the flags
+reading the assessment are counted in the grouped query), whatever its size.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import NamedTuple
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 
 from bksb_integration.decisions.judgements import judged_level_counts, judged_level_counts_by
-from bksb_integration.levels.funding import FLAGS, FundingFlag, Thresholds, flag_condition
+from bksb_integration.levels.funding import FLAGS, RANK_KINDS, FundingFlag, Thresholds, flag_condition
 from bksb_integration.levels.list_choices import LISTED_SUBJECTS, NO_RESULTS, NOT_MAPPED, Movement
 from bksb_integration.models import Level, Subject
 from bksb_integration.models.mappings import LEVEL_RANK
@@ -83,9 +84,10 @@ def cohort_report(*, learners: QuerySet[Learner], counted: str = COUNTED_BKSB) -
     learners = learners.order_by()
     sizes = learners.aggregate(size=Count("pk"), with_start=Count("pk", filter=Q(start_date__isnull=False)))
     size = sizes["size"]
-    groups = _summary_groups(learners)
+    thresholds = Thresholds.load()
+    groups = _summary_groups(learners, thresholds)
     report = _report(groups, size, counted)
-    flags = _flag_tallies(groups, learners, with_start=sizes["with_start"])
+    flags = _flag_tallies(groups, learners, thresholds, with_start=sizes["with_start"])
     if counted == COUNTED_JUDGEMENT:
         judged = judged_level_counts(learners=learners, subjects=LISTED_SUBJECTS)
         report = replace(report, levels=_judged_tallies(judged))
@@ -107,7 +109,7 @@ def cohort_by_provision(*, learners: QuerySet[Learner], counted: str = COUNTED_B
     queries (three counting judgements) whatever the cohort, never one per provision type."""
     learners = learners.order_by()
     sizes = dict(learners.values_list("provision_type").annotate(n=Count("pk")).values_list("provision_type", "n"))
-    groups = _summary_groups(learners, by_provision=True)
+    groups = _summary_groups(learners, None, by_provision=True)
     judged = (
         judged_level_counts_by(learners=learners, subjects=LISTED_SUBJECTS, by="provision_type")
         if counted == COUNTED_JUDGEMENT
@@ -160,14 +162,29 @@ class Group(NamedTuple):
     diagnostic: str | None  # latest diagnostic level
     initially: bool  # has an initial assessment, mapped or not
     in_time: bool  # the first initial assessment is dated on or before the record's start date
+    flagged: dict[str, int]  # how many of them raise each rank flag (funding.RANK_KINDS), by code
     learners: int
     provision: str = ""  # the records' provision type, when grouped by it
 
 
-def _summary_groups(learners: QuerySet[Learner], *, by_provision: bool = False) -> list[Group]:
+# Flags counted from the summary groups: those reading the assessment and the learner row; the others in one more query.
+GROUP_KINDS = ("no_initial", *RANK_KINDS)
+
+
+def _summary_groups(
+    learners: QuerySet[Learner], thresholds: Thresholds | None, *, by_provision: bool = False
+) -> list[Group]:
     """The cohort's summary rows of the listed subjects, grouped and counted (by provision type too, when asked):
-    one query, the cohort's records joined to their summary rows (read from the bksb_level_report index alone)."""
+    one query, the cohort's records joined to their summary rows (read from the bksb_level_report index alone).
+    Given `thresholds`, with how many of each group raise each rank flag (a conditional count, not a group key:
+    the groups stay few)."""
     level = "bksb_levels__"
+    ranked = [flag for flag in FLAGS if flag.kind in RANK_KINDS] if thresholds is not None else []
+    raising = {
+        f"raises_{flag.code}": Count("pk", filter=flag_condition(flag, thresholds, summary="bksb_levels"))
+        for flag in ranked
+        if thresholds is not None
+    }
     rows = (
         learners.filter(**{f"{level}subject__in": LISTED_SUBJECTS})
         .annotate(
@@ -186,13 +203,19 @@ def _summary_groups(learners: QuerySet[Learner], *, by_provision: bool = False) 
             "in_time",
             *(["provision_type"] if by_provision else []),
         )
-        .annotate(n=Count("*"))
+        .annotate(n=Count("*"), **raising)
         .order_by()
     )
-    return [
-        Group(subject, latest, initial, diagnostic, bool(initially), bool(in_time), n, *provision)
-        for subject, latest, initial, diagnostic, initially, in_time, *provision, n in rows
-    ]
+    groups = []
+    for row in rows:
+        subject, latest, initial, diagnostic, initially, in_time = row[:6]
+        provision = row[6] if by_provision else ""
+        n, *raises = row[7 if by_provision else 6 :]
+        flagged = {flag.code: raised for flag, raised in zip(ranked, raises, strict=True) if raised}
+        groups.append(
+            Group(subject, latest, initial, diagnostic, bool(initially), bool(in_time), flagged, n, provision)
+        )
+    return groups
 
 
 def _level_tallies(groups: list[Group], size: int) -> list[Tally]:
@@ -232,14 +255,11 @@ def _grid(groups: list[Group]) -> dict[tuple[str, str], int]:
     return dict(cells)
 
 
-# Flags that read only the assessment are counted from the summary groups; the others in one more query.
-GROUP_KINDS = ("no_initial", "prior_knowledge")
-
-
-def _flag_tallies(groups: list[Group], learners: QuerySet[Learner], *, with_start: int) -> list[Tally]:
-    """How many carry each funding flag: those that read only the assessment from the groups, those that read
-    the learner's age, grades or aims in one aggregate (levels/funding.py defines the flags)."""
-    thresholds = Thresholds.load()
+def _flag_tallies(
+    groups: list[Group], learners: QuerySet[Learner], thresholds: Thresholds, *, with_start: int
+) -> list[Tally]:
+    """How many carry each funding flag: those that read the assessment and the learner row from the summary
+    groups, those that read aims or decisions in one aggregate (levels/funding.py defines the flags)."""
     by_learner = [flag for flag in FLAGS if flag.kind not in GROUP_KINDS]
     counted = learners.aggregate(
         **{flag.code: Count("pk", filter=flag_condition(flag, thresholds)) for flag in by_learner}
@@ -248,17 +268,14 @@ def _flag_tallies(groups: list[Group], learners: QuerySet[Learner], *, with_star
         Tally(
             flag.code,
             flag.label(thresholds),
-            counted[flag.code] if flag.code in counted else _flagged(flag, groups, thresholds, with_start),
+            counted[flag.code] if flag.code in counted else _flagged(flag, groups, with_start),
         )
         for flag in FLAGS
     ]
 
 
-def _flagged(flag: FundingFlag, groups: list[Group], thresholds: Thresholds, with_start: int) -> int:
-    mine = [group for group in groups if group.subject == flag.subject]
+def _flagged(flag: FundingFlag, groups: list[Group], with_start: int) -> int:
     if flag.kind == "no_initial":
         # Every record with a start date, less those assessed on or before it.
-        return with_start - sum(group.learners for group in mine if group.in_time)
-    threshold = LEVEL_RANK[flag.threshold(thresholds) or ""]
-    ranks = [(_rank(group.initial), group.learners) for group in mine]
-    return sum(n for rank, n in ranks if rank is not None and rank >= threshold)
+        return with_start - sum(group.learners for group in groups if group.subject == flag.subject and group.in_time)
+    return sum(group.flagged.get(flag.code, 0) for group in groups)

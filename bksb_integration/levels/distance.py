@@ -1,10 +1,11 @@
 """Distance travelled: each learner's first initial assessment against their latest diagnostic or reassessment.
 
-Per subject, read from the levels summary (bksb_learner_level) and, beside it, the
-record's first mapped initial assessment in that subject (of its current bksb user,
-ordered as the summary orders results: date, SessionId, AssessmentID). The latest
-diagnostic or reassessment is the summary's latest mapped result, unless that is
-the first initial assessment itself: then the learner has no later assessment yet.
+Per subject, read from the levels summary (bksb_learner_level) alone: its first
+mapped initial assessment (initial_first_mapped_*, of the record's current bksb user,
+ordered as the summary orders results: date, SessionId, AssessmentID) against its
+latest mapped result, the latest diagnostic or reassessment, unless that is the
+first initial assessment itself (initial_first_mapped_is_latest): then the learner has
+no later assessment yet.
 A later initial assessment is a reassessment. Steps count levels on the one scale,
 Pre-Entry up to Level 3 (models.mappings.LEVEL_RANK).
 
@@ -12,8 +13,9 @@ The cohort report's other comparison (latest initial assessment against latest
 diagnostic, levels/cohort.py) is unchanged; this one answers "how far has each
 learner come since they started?".
 
-Both readers cost one query: `distance_tables` over a cohort (grouped in SQL,
-by subject and provision type), `distances_for` for a chunk of records.
+Both readers cost one query on the summary, no subquery: `distance_tables` over a
+cohort (grouped in SQL, by subject and provision type), `distances_for` for a chunk of
+records.
 """
 
 from __future__ import annotations
@@ -22,22 +24,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import (
-    Case,
-    Count,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import Count, QuerySet
 
 from bksb_integration.levels.list_choices import LISTED_SUBJECTS
-from bksb_integration.models import InitialAssessmentResult, LearnerLevel, ResultList, Subject
+from bksb_integration.models import LearnerLevel, Subject
 from bksb_integration.models.mappings import LEVEL_RANK
 from learners.models import Learner, ProvisionType
 
@@ -49,6 +39,8 @@ MOVEMENT_LABELS = {
     NOT_YET: "No diagnostic or reassessment yet",
 }
 LEVELS_BY_RANK = {rank: level for level, rank in LEVEL_RANK.items()}
+# Where a summary row's learner started: the first mapped initial assessment's rank, and whether it is also the latest.
+FIRST = ("initial_first_mapped_rank", "initial_first_mapped_is_latest")
 # The column of every learner, whatever their provision type, and of those whose type is not known.
 ALL, NOT_KNOWN = "all", ""
 
@@ -72,46 +64,27 @@ def movement_of(first_rank: int, latest_rank: int | None, *, reassessed: bool) -
     return (UP if latest_rank > first_rank else DOWN), abs(latest_rank - first_rank)
 
 
-def _first_initial() -> Subquery:
-    """The record's first mapped initial assessment in the summary row's subject (of its current bksb user), as one
-    number: its level's rank times two, plus one when it is also the row's latest result (when the latest is an
-    initial assessment). One correlated subquery, read from the results' learner index."""
-    is_latest = Q(session_id=OuterRef("latest_session_id"), assessment_id=OuterRef("latest_assessment_id"))
-    first = (
-        InitialAssessmentResult.objects.filter(
-            learner_id=OuterRef("learner_id"),
-            bksb_user_id=OuterRef("bksb_user_id"),
-            subject=OuterRef("subject"),
-            level_rank__isnull=False,
-        )
-        .order_by("result_date", "session_id", "assessment_id")
-        .annotate(
-            code=ExpressionWrapper(
-                F("level_rank") * 2 + Case(When(is_latest, then=Value(1)), default=Value(0)),
-                output_field=IntegerField(),
-            )
-        )
-    )
-    return Subquery(first.values("code")[:1])
-
-
-def _read(code: int, latest_list: str, latest_level: str | None, latest_rank: int | None) -> Distance:
-    """A summary row's distance from its first initial assessment's number (see _first_initial)."""
-    first_rank, is_latest = divmod(code, 2)
-    reassessed = not (is_latest and latest_list == ResultList.INITIAL)
+def _read(first_rank: int, first_is_latest: bool, latest_level: str | None, latest_rank: int | None) -> Distance:
+    """A summary row's distance from its first mapped initial assessment's rank."""
+    reassessed = not first_is_latest
     movement, steps = movement_of(first_rank, latest_rank, reassessed=reassessed)
     return Distance(LEVELS_BY_RANK[first_rank], latest_level if reassessed else None, movement, steps)
 
 
+def _started() -> QuerySet[LearnerLevel]:
+    """Summary rows with a first mapped initial assessment (read from the bksb_level_distance index)."""
+    return LearnerLevel.objects.filter(initial_first_mapped_rank__isnull=False)
+
+
 def distances_for(learner_ids: Iterable[int]) -> dict[int, dict[str, Distance]]:
     """Each record's distance travelled by subject (subjects without a mapped initial assessment absent): one query."""
-    rows = LearnerLevel.objects.filter(learner_id__in=list(learner_ids)).annotate(first=_first_initial())
+    rows = _started().filter(learner_id__in=list(learner_ids))
     found: dict[int, dict[str, Distance]] = defaultdict(dict)
-    for learner_id, subject, code, latest_list, latest_level, latest_rank in rows.values_list(
-        "learner_id", "subject", "first", "latest_list", "latest_level", "latest_rank"
+    for learner_id, subject, first_rank, first_is_latest, latest_level, latest_rank in rows.values_list(
+        "learner_id", "subject", *FIRST, "latest_level", "latest_rank"
     ):
-        if code is not None:  # left out here, not in SQL, where the filter would run the subquery a second time
-            found[learner_id][subject] = _read(code, latest_list, latest_level, latest_rank)
+        if first_rank is not None:  # always, as _started asks; for the type checker
+            found[learner_id][subject] = _read(first_rank, first_is_latest, latest_level, latest_rank)
     return dict(found)
 
 
@@ -150,20 +123,18 @@ def distance_columns(*, by_provision: bool) -> list[tuple[str, str]]:
 
 def distance_tables(*, learners: QuerySet[Learner]) -> list[DistanceTable]:
     """Per listed subject: how many moved up, stayed, moved down (each by how many levels) or have no later
-    assessment, of the cohort's learners with a mapped initial assessment; by provision type. One query."""
-    rows = LearnerLevel.objects.filter(
-        learner__in=learners.order_by().values("pk"), subject__in=LISTED_SUBJECTS
-    ).annotate(first=_first_initial())
-    grouped = (
-        rows.values_list("subject", "learner__provision_type", "first", "latest_list", "latest_rank")
-        .annotate(n=Count("*"))
-        .order_by()
+    assessment, of the cohort's learners with a mapped initial assessment; by provision type. One query: the
+    cohort's records joined to their summary rows (read from the bksb_level_distance index alone)."""
+    level = "bksb_levels__"
+    rows = learners.order_by().filter(
+        **{f"{level}subject__in": LISTED_SUBJECTS, f"{level}initial_first_mapped_rank__isnull": False}
     )
+    grouped = rows.values_list(
+        f"{level}subject", "provision_type", *(level + name for name in FIRST), f"{level}latest_rank"
+    ).annotate(n=Count("*"))
     counts: dict[str, Counter[tuple[str, int, str]]] = defaultdict(Counter)
-    for subject, provision, code, latest_list, latest_rank, n in grouped:
-        if code is None:  # no mapped initial assessment in the subject (left out here: see distances_for)
-            continue
-        distance = _read(code, latest_list, None, latest_rank)
+    for subject, provision, first_rank, first_is_latest, latest_rank, n in grouped:
+        distance = _read(first_rank, first_is_latest, None, latest_rank)
         for column in (ALL, provision or NOT_KNOWN):
             counts[subject][(distance.movement, distance.steps, column)] += n
             if distance.steps:

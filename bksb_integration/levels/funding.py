@@ -280,8 +280,15 @@ def learners_flagged(learners: QuerySet[Learner], code: str, thresholds: Thresho
     return learners.filter(flag_condition(flag, thresholds))
 
 
-def flag_condition(flag: FundingFlag, thresholds: Thresholds | None = None) -> Q:
-    """The flag as one condition on a learner row: a list filter, or a count's FILTER in a report."""
+# The flags that read only the latest initial assessment's rank and the learner row: a report counts them from the
+# cohort's summary rows (flag_condition's `summary`), the others over its learner rows.
+RANK_KINDS = ("entitlement", "digital", "prior_knowledge")
+
+
+def flag_condition(flag: FundingFlag, thresholds: Thresholds | None = None, *, summary: str = "") -> Q:
+    """The flag as one condition on a learner row: a list filter, or a count's FILTER in a report. A rank flag
+    (RANK_KINDS) given `summary`, the path to summary rows joined to the learner (e.g. "bksb_levels"), is a
+    condition on the joined row instead of an EXISTS: true on the flag's subject's row alone."""
     thresholds = thresholds or Thresholds.load()
     rows = LearnerLevel.objects.filter(learner_id=OuterRef("pk"), subject=flag.subject)
     if flag.kind == "no_initial":
@@ -304,9 +311,19 @@ def flag_condition(flag: FundingFlag, thresholds: Thresholds | None = None) -> Q
         )
         return applies & ~Q(Exists(enough))
     threshold = LEVEL_RANK[flag.threshold(thresholds) or ""]
+
+    def ranked(*, below: bool) -> Q:
+        if summary:
+            # By the level stored with the rank, so the report's grouped count reads its index alone (a row without
+            # a mapped initial assessment has neither: not counted).
+            levels = [level for level, rank in LEVEL_RANK.items() if (rank < threshold) == below]
+            return Q(**{f"{summary}__subject": flag.subject, f"{summary}__initial_latest_level__in": levels})
+        lookup = "lt" if below else "gte"
+        return Q(Exists(rows.filter(**{f"initial_latest_rank__{lookup}": threshold})))
+
     if flag.kind == "prior_knowledge":
-        return Q(Exists(rows.filter(initial_latest_rank__gte=threshold)))
-    assessed = Q(Exists(rows.filter(initial_latest_rank__lt=threshold))) & facts.adult_q()
+        return ranked(below=False)
+    assessed = ranked(below=True) & facts.adult_q()
     if flag.kind == "digital":
         return assessed
     return assessed & facts.without_level_2_grade(flag.subject)

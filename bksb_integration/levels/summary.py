@@ -178,6 +178,11 @@ def _summary(
     if initial_latest is not None and initial_highest is not None:
         _set(summary, "initial_latest", initial_latest)
         _set(summary, "initial_highest", initial_highest)
+    # Where the learner started, for distance travelled (not for results no subject mapping row maps).
+    initial_first = min(initial_mapped, key=lambda row: row.order, default=None)
+    if initial_first is not None and subject != UNMAPPED_SUBJECT:
+        _set(summary, "initial_first_mapped", initial_first)
+        summary.initial_first_mapped_is_latest = initial_first is latest  # the same stored result
     diagnostic = _latest(diagnostic_mapped)
     if diagnostic is not None:
         summary.diagnostic_level, summary.diagnostic_rank = diagnostic.level, diagnostic.rank

@@ -129,6 +129,34 @@ class LearnerLevel(models.Model):
         blank=True,
         db_comment="When the first initial assessment in the subject was taken, mapped or not (UTC).",
     )
+    # Distance travelled (levels/distance.py) reads these against the latest reading above.
+    initial_first_mapped_level = _level_field(
+        "first mapped initial assessment level",
+        db_comment=(
+            "The level of the first mapped initial assessment (by date, SessionId, AssessmentID): where the "
+            "learner started, for distance travelled; empty when there is none."
+        ),
+    )
+    initial_first_mapped_rank = _rank_field(
+        "first mapped initial assessment rank", db_comment="Its rank, 1 (Pre-Entry) to 7 (Level 3)."
+    )
+    initial_first_mapped_date = models.DateTimeField(
+        null=True, blank=True, db_comment="When that result was taken (UTC)."
+    )
+    initial_first_mapped_session_id = models.BigIntegerField(
+        null=True, blank=True, db_comment="That result's SessionId."
+    )
+    initial_first_mapped_assessment_id = models.BigIntegerField(
+        null=True, blank=True, db_comment="That result's AssessmentID."
+    )
+    initial_first_mapped_is_latest = models.BooleanField(
+        "first mapped initial assessment is the latest result",
+        default=False,
+        db_comment=(
+            "Whether that result is also the latest mapped result of either list (latest_*): the learner has no "
+            "diagnostic or reassessment since."
+        ),
+    )
     initial_latest_level = _level_field(
         "latest initial assessment level",
         db_comment=(
@@ -208,6 +236,18 @@ class LearnerLevel(models.Model):
                 fields=["subject", "learner"], condition=models.Q(initial_count__gt=0), name="bksb_level_initial_done"
             ),
             models.Index(fields=["learner"], condition=models.Q(has_unmapped=True), name="bksb_level_unmapped"),
+            # Distance travelled's grouped count reads this index alone.
+            models.Index(
+                fields=[
+                    "subject",
+                    "learner",
+                    "initial_first_mapped_rank",
+                    "latest_rank",
+                    "initial_first_mapped_is_latest",
+                ],
+                condition=models.Q(initial_first_mapped_rank__isnull=False),
+                name="bksb_level_distance",
+            ),
             models.Index(
                 fields=[
                     "subject",

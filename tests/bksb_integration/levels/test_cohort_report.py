@@ -77,8 +77,8 @@ def test_the_report_takes_four_queries_whatever_the_cohort():
     BksbSettings.load()
     with CaptureQueriesContext(connection) as queries:
         cohort_report(learners=_september())
-    # The cohort's size, its summary rows grouped, the funding flags' thresholds, and one count of the flags
-    # that read the learner's age, grades or aims.
+    # The cohort's size, the funding flags' thresholds, its summary rows grouped (with the flags that read the
+    # assessment counted in them), and one count of the flags that read aims or decisions.
     assert len(queries.captured_queries) == 4
 
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.bksb_integration.levels.cohort_support import cohort_build
+from tests.bksb_integration.levels.levels_support import item, store
+from tests.factories import LearnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +165,32 @@ def test_a_count_the_list_cannot_show_for_the_cohort_has_no_link(staff_client):
         "English assessed below Level 2, aged 19+, no GCSE grade 4: eligible for the fully funded entitlement"
     )
     assert re.search(rf"<th scope=\"row\">{english}</th><td class=\"num\"><span title=", html)
+
+
+def test_the_page_asks_the_same_number_of_queries_whatever_the_cohort(staff_client):
+    cohort_build()
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(REPORTS).status_code == 200
+        return len(captured.captured_queries)
+
+    queries()  # the first asking also reads the session and caches the settings
+    before = queries()
+    for n in range(5):  # more learners, each with initial assessments, a reassessment and a diagnostic
+        learner = LearnerFactory(learner_ref=f"Q{n}")
+        store(
+            learner,
+            item(900 + n * 10, "Maths Entry 2", when=dt.datetime(2026, 9, 1, tzinfo=dt.UTC)),
+            item(901 + n * 10, "Maths Entry 3", when=dt.datetime(2026, 9, 20, tzinfo=dt.UTC)),
+            item(902 + n * 10, "English Level 1", subject="english", when=dt.datetime(2026, 9, 1, tzinfo=dt.UTC)),
+            item(
+                903 + n * 10,
+                "Maths Level 1",
+                kind="diagnostic",
+                score=70.0,
+                when=dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
+            ),
+            user_id=3900000 + n,
+        )
+    assert queries() == before

@@ -4,9 +4,11 @@ after a mapping change (at once, or as a job for many records), and rebuilt by c
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 import responses
+from django.apps import apps as django_apps
 from django.core import checks
 from django.core.management import call_command
 from django.db import connection
@@ -80,6 +82,35 @@ def test_a_row_per_subject_and_esol_only_when_assessed(learner):
         "ict": "entry_2",
         "esol": "entry_2",
     }
+
+
+def test_one_initial_assessment_is_both_the_first_and_the_latest(learner):
+    store(learner, item(1, "Maths Entry 3", when=day(0)))
+
+    maths = level_of(learner, "maths")
+    assert (maths.initial_first_mapped_level, maths.initial_first_mapped_rank) == ("entry_3", 4)
+    assert (maths.initial_first_mapped_session_id, maths.initial_first_mapped_assessment_id) == (1, 50000)
+    assert maths.initial_first_mapped_date == day(0)
+    assert maths.initial_first_mapped_is_latest
+
+
+def test_a_learner_who_moved_up_keeps_their_first_mapped_initial_assessment(learner):
+    store(
+        learner,
+        item(1, "Maths: see tutor", when=day(0)),  # not mapped to a level: not where they started
+        item(2, "Maths Entry 2", when=day(1)),
+        item(3, "Maths Entry 3", when=day(10)),
+        item(4, "Maths Level 1", when=day(30), kind="diagnostic", score=70.0),
+    )
+
+    maths = level_of(learner, "maths")
+    assert (maths.initial_first_mapped_level, maths.initial_first_mapped_session_id) == ("entry_2", 2)
+    assert maths.initial_first_date == day(0)  # the first initial assessment, mapped or not
+    assert (maths.latest_level, maths.initial_first_mapped_is_latest) == ("level_1", False)
+
+    store(learner, item(5, "Maths Level 1", when=day(40)))  # a reassessment: the first stays the first
+    maths = level_of(learner, "maths")
+    assert (maths.initial_first_mapped_level, maths.initial_first_mapped_is_latest) == ("entry_2", False)
 
 
 def test_unmapped_results_are_flagged_and_never_taken_as_a_level(learner):
@@ -282,3 +313,26 @@ def test_relinking_after_bksb_merged_the_user_drops_the_old_id_s_levels():
     bksb_user_relink(link=BksbLink.objects.get(learner=learner), username="demo.learner0001", client=client_for())
 
     assert not LearnerLevel.objects.filter(learner=learner).exists()
+
+
+def test_migration_0026_fills_existing_rows_as_the_summary_computes_them(learner):
+    fill = importlib.import_module("bksb_integration.migrations.0026_first_mapped_initial").fill
+    store(
+        learner,
+        item(1, "Maths: see tutor", when=day(0)),
+        item(2, "Maths Entry 2", when=day(1)),
+        item(3, "Maths Level 1", when=day(30), kind="diagnostic", score=70.0),
+        item(4, "English Entry 3", subject="english", when=day(2), assessment_id=50004),
+    )
+    fields = [f"initial_first_mapped_{name}" for name in ("level", "rank", "date", "session_id", "assessment_id")]
+    computed = list(LearnerLevel.objects.order_by("subject").values_list(*fields, "initial_first_mapped_is_latest"))
+    LearnerLevel.objects.update(**dict.fromkeys(fields), initial_first_mapped_is_latest=False)  # as before 0026
+
+    fill(django_apps, None)
+
+    assert (
+        list(LearnerLevel.objects.order_by("subject").values_list(*fields, "initial_first_mapped_is_latest"))
+        == computed
+    )
+    # English: one result, the first and the latest; maths: the first mapped one, Entry 2, with a diagnostic since.
+    assert [(row[0], row[-1]) for row in computed] == [("entry_3", True), ("entry_2", False)]
