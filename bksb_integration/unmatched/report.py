@@ -79,12 +79,11 @@ LEFT_OUT_REASONS = {
 FAILED_RUNS = 3
 
 
-def _username_in_effect(learner: str = "") -> Case:
-    """The username in effect, in SQL: the typed BKSB Username (annotated `typed_username`), else the web user
-    account's name; `learner` is the path to the record ("learner__" from its link)."""
+def _username_in_effect() -> Case:
+    """The username in effect, in SQL: the typed BKSB Username, else the web user account's name."""
     return Case(
         When(~Q(typed_username=""), then=F("typed_username")),
-        default=F(f"{learner}web_user__user__username"),
+        default=F("web_user__user__username"),
         output_field=CharField(),
     )
 
@@ -108,13 +107,13 @@ def _links(*kinds: str) -> QuerySet[BksbLink, Any]:
     return BksbLink.objects.filter(unmatched__in=kinds).values("learner_id")
 
 
-def _unknown_names() -> QuerySet[BksbLink, Any]:
-    """The records whose username in effect is still the one bksb did not know (a new name leaves the report)."""
-    links = BksbLink.objects.filter(unmatched=USERNAME_NOT_FOUND).annotate(
-        typed_username=Trim("learner__bksb_username")
-    )
-    links = links.annotate(username_in_effect=_username_in_effect("learner__"))
-    return links.filter(unmatched_username=F("username_in_effect")).values("learner_id")
+def _unknown_names() -> QuerySet[Learner, Any]:
+    """The records whose link is marked username_not_found for their username in effect still (a new name
+    leaves the report): read from the marked links first, so only their records are joined to their link and
+    web user account."""
+    marked = Learner.objects.filter(_IdAmong(_links(USERNAME_NOT_FOUND))).annotate(typed_username=Trim("bksb_username"))
+    marked = marked.annotate(username_in_effect=_username_in_effect())
+    return marked.filter(bksb_link__unmatched_username=F("username_in_effect")).values("pk")
 
 
 class _IdAmong(Func):
@@ -230,10 +229,10 @@ def creatable_records(
 
 
 def _left_out_reason() -> Case:
-    """Why Create bksb users leaves a record with no bksb user out (the first reason that applies); none when
-    it offers it (creatable_records' rule)."""
+    """Why Create bksb users leaves a record that is not a BKSB User out (the first reason that applies); none
+    when it offers it (creatable_records' rule). A BKSB User whose username bksb does not know is always left
+    out (LEFT_OUT_UNKNOWN_NAME: unmatched_tally says so, so the kind's CASE is not written here again)."""
     return Case(
-        When(unmatched_kind=USERNAME_NOT_FOUND, then=Value(LEFT_OUT_UNKNOWN_NAME)),
         When(pk__in=_refused(), then=Value(LEFT_OUT_REFUSED)),
         When(pk__in=_matched(), then=Value(LEFT_OUT_FOUND)),
         When(~Q(pk__in=_looked_for()), then=Value(LEFT_OUT_UNCHECKED)),
@@ -262,9 +261,11 @@ def unmatched_tally(
     for row in rows.annotate(n=Count("pk")):
         kind, reason, n = row["unmatched_kind"], row["left_out"], row["n"]
         counts[kind] += n
-        if kind in CREATABLE and reason is None:
+        if kind == USERNAME_NOT_FOUND:
+            left_out[LEFT_OUT_UNKNOWN_NAME] += n
+        elif kind == NOT_A_BKSB_USER and reason is None:
             creatable += n
-        elif kind in CREATABLE:
+        elif kind == NOT_A_BKSB_USER:
             left_out[reason] += n
     return UnmatchedTally(counts, creatable, {code: n for code, n in left_out.items() if n})
 
