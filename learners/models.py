@@ -105,6 +105,9 @@ class Learner(models.Model):
             models.Index(fields=["provision_type"], name="learner_provision_type"),
             models.Index(fields=["tutor_group"], name="learner_tutor_group"),
             models.Index(fields=["tutor"], name="learner_tutor"),
+            # The few records that are not BKSB Users, read without the table (the unmatched report's
+            # "Eligible, not a BKSB User": bksb_integration/unmatched/report.py).
+            models.Index(fields=["id"], name="learner_not_bksb_user", condition=models.Q(bksb_user=False)),
         ]
 
     def __str__(self) -> str:

@@ -15,13 +15,11 @@ from bksb_integration.models import BksbSettings
 from bksb_integration.unmatched.report import (
     KINDS,
     LEFT_OUT_REASONS,
-    creatable_records,
-    left_out_counts,
     unmatched_counts,
-    unmatched_csv_lines,
     unmatched_records,
-    unmatched_rows,
+    unmatched_tally,
 )
+from bksb_integration.unmatched.rows import unmatched_csv_lines, unmatched_rows
 from jobs.models import Job
 from learners.caseload import caseload_learners, within_caseload
 from learners.listing import ListFilter, list_filter
@@ -86,7 +84,8 @@ def unmatched(request: HttpRequest) -> HttpResponse:
     among = caseload_learners(request.user)
     records = unmatched_records(settings=settings, today=today, kind=kind, among=among)
     records = _narrowed(records.select_related("web_user__user"), programme)
-    counts = unmatched_counts(settings=settings, today=today, among=among)
+    tally = unmatched_tally(settings=settings, today=today, among=among)
+    counts = tally.counts
     params = {"kind": kind, **{registered.param: value for registered, value, _ in programme}}
     paginator = DeferredJoinPaginator(records, PAGE_SIZE)
     if not narrowing:
@@ -98,11 +97,8 @@ def unmatched(request: HttpRequest) -> HttpResponse:
         "kind": kind,
         "kinds": [(code, label, counts[code]) for code, label in KINDS.items()],
         "total": sum(counts.values()),
-        "creatable": creatable_records(settings=settings, today=today, among=among).count(),
-        "left_out": [
-            (n, LEFT_OUT_REASONS[code])
-            for code, n in left_out_counts(settings=settings, today=today, among=among).items()
-        ],
+        "creatable": tally.creatable,
+        "left_out": [(n, LEFT_OUT_REASONS[code]) for code, n in tally.left_out.items()],
         "querystring": urlencode({name: value for name, value in params.items() if value}),
         "programme": programme,
         "may_create": access.can_create_bksb_user(request.user),

@@ -199,3 +199,36 @@ def test_a_record_with_no_bksb_user_is_looked_for_before_it_is_created(client, m
     page = client.get(REPORT).content.decode()
     assert f'href="/learners/{nothing.pk}/bksb/create-user/">Create user' in page
     assert f'href="/learners/{unchecked.pk}/bksb/">Find in bksb' in page
+
+
+def test_the_page_counts_what_create_bksb_users_offers_and_leaves_out_in_one_query(client, manager, integration):
+    """The page's one tally agrees with the queries Create bksb users itself runs (creatable_records,
+    left_out_counts): each record with no bksb user counts under the first reason that applies."""
+    from bksb_integration.models import MatchSuggestion, UserCreationRequest
+    from bksb_integration.unmatched.report import creatable_records, left_out_counts, unmatched_tally
+    from jobs.models import Job, JobItem
+    from jobs.services import job_start
+
+    LearnerFactory(learner_ref="T1")  # never looked for
+    found, nothing, refused = (LearnerFactory(learner_ref=ref) for ref in ("T2", "T3", "T4"))
+    items = [JobItem(subject_id=x.pk, subject=x.learner_ref) for x in (found, nothing, refused)]
+    job = job_start(kind="bksb_match", started_by=None, params={}, total=3, items=items)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED)
+    JobItem.objects.filter(job=job).update(outcome="checked")
+    MatchSuggestion.objects.create(
+        job=job, learner=found, username="found@x.example", bksb_user_id=7, reason="the email", strength="strong"
+    )
+    UserCreationRequest.objects.create(
+        learner=refused, username="t4", email="t4@x.example", status=UserCreationRequest.Status.REFUSED
+    )
+    settings, today = BksbSettings.load(), timezone.localdate()
+
+    tally = unmatched_tally(settings=settings, today=today)
+
+    assert tally.counts == {"user_id_lost": 0, "username_not_found": 0, "failing": 0, "not_a_bksb_user": 4}
+    assert tally.creatable == 1 == creatable_records(settings=settings, today=today).count()
+    assert tally.left_out == {"found": 1, "unchecked": 1, "refused": 1}
+    assert tally.left_out == left_out_counts(settings=settings, today=today)
+    client.force_login(manager)
+    page = client.get(REPORT).content.decode()
+    assert "each of the 1 record on this report whose next action is Create user" in page
