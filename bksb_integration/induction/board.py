@@ -1,9 +1,10 @@
 """The Induction board: a cohort's records by assessment stage, with counts per subject and step.
 
-Six queries whatever the cohort: the cohort's ids and steps in name order (from
-which every count, and the first few names of each stage, come; the rest is a link
-to the filtered list), the records named, their statuses with dates, the watch list,
-and the named records' rushed sessions (with the thresholds).
+Seven queries whatever the cohort: the cohort counted by (English, maths) steps
+(every count comes from those few rows), the first few records of each stage by
+name (numbered in the database; the rest is a link to the filtered list), the
+records named, their statuses with dates, the watch list, and the named records'
+rushed sessions (with the thresholds).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from bksb_integration.induction.status import SUBJECTS, AssessmentStatus, stage_of
-from bksb_integration.induction.status_read import assessment_statuses, steps_in_name_order
+from bksb_integration.induction.status_read import assessment_statuses, first_of_each_stage, steps_counted
 from bksb_integration.models import AssessmentSession, Stage, Step, Subject, WatchEntry
 from bksb_integration.results.rushed import rushed_sessions_for, rushed_words
 from learners.models import Learner
@@ -58,15 +59,14 @@ class Board:
 
 def induction_board(*, cohort: QuerySet[Learner], shown: int = NAMES_SHOWN) -> Board:
     """The board of these records: every record counted, the first `shown` of each stage named."""
-    stages: dict[Stage, list[int]] = {stage: [] for stage in Stage}
+    counts = dict.fromkeys(Stage, 0)
     subjects = {subject: dict.fromkeys(Step, 0) for subject in SUBJECTS}
-    total = 0
-    for learner_id, (english, maths) in steps_in_name_order(cohort):
-        total += 1
-        stages[stage_of((english, maths))].append(learner_id)
-        subjects[Subject.ENGLISH][english] += 1
-        subjects[Subject.MATHS][maths] += 1
-    ids = [learner_id for learner_ids in stages.values() for learner_id in learner_ids[:shown]]
+    for (english, maths), n in steps_counted(cohort):
+        counts[stage_of((english, maths))] += n
+        subjects[Subject.ENGLISH][english] += n
+        subjects[Subject.MATHS][maths] += n
+    stages = first_of_each_stage(cohort, shown)
+    ids = [learner_id for learner_ids in stages.values() for learner_id in learner_ids]
     learners = Learner.objects.in_bulk(ids)
     statuses = assessment_statuses(learner_ids=ids)
     watches = {
@@ -76,7 +76,7 @@ def induction_board(*, cohort: QuerySet[Learner], shown: int = NAMES_SHOWN) -> B
     columns = [
         BoardColumn(
             stage,
-            len(learner_ids),
+            counts[stage],
             [
                 BoardLine(
                     learners[learner_id],
@@ -84,14 +84,14 @@ def induction_board(*, cohort: QuerySet[Learner], shown: int = NAMES_SHOWN) -> B
                     watches.get(learner_id),
                     [_rushed_line(session) for session in rushed.get(learner_id, [])],
                 )
-                for learner_id in learner_ids[:shown]
+                for learner_id in learner_ids
                 if learner_id in learners
             ],
         )
         for stage, learner_ids in stages.items()
     ]
-    counts = [SubjectCounts(subject.label, list(subjects[subject].items())) for subject in SUBJECTS]
-    return Board(total, columns, counts)
+    by_subject = [SubjectCounts(subject.label, list(subjects[subject].items())) for subject in SUBJECTS]
+    return Board(sum(counts.values()), columns, by_subject)
 
 
 def _rushed_line(session: AssessmentSession) -> str:

@@ -1,4 +1,4 @@
-"""Reading the stored assessment status: a page's statuses, the list's stage filter, a cohort's steps.
+"""Reading the stored assessment status: a page's statuses, the list's stage filter, a cohort's steps and stages.
 
 Everything here reads `bksb_assessment_status` (kept by induction/status_store.py) and
 the record's BKSB User tick, never the facts' tables: a stage filter over 100,000
@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from bksb_integration.induction.status import (
     SUBJECTS,
@@ -63,16 +64,41 @@ def stage_filter(queryset: QuerySet[Learner], stage: str) -> QuerySet[Learner]:
     return queryset.filter(chosen)
 
 
-def steps_in_name_order(queryset: QuerySet[Learner]) -> Iterator[tuple[int, tuple[Step, Step]]]:
-    """Each of these records' id and (English, maths) steps, by name, in one query (streamed)."""
-    rows = queryset.order_by("last_name", "first_name", "learner_ref").values_list(
-        "pk", "bksb_user", *(f"{ROW}__{subject}_step" for subject in SUBJECTS)
+def steps_counted(queryset: QuerySet[Learner]) -> Iterator[tuple[tuple[Step, Step], int]]:
+    """How many of these records are at each pair of (English, maths) steps, as the records show them: one
+    grouped query (a handful of rows, whatever the count)."""
+    rows = (
+        queryset.order_by()
+        .values_list("bksb_user", *(f"{ROW}__{subject}_step" for subject in SUBJECTS))
+        .annotate(n=Count("pk"))
     )
-    for learner_id, bksb_user, english, maths in rows.iterator(chunk_size=5000):
+    for bksb_user, english, maths, n in rows:
         yield (
-            learner_id,
             (
                 step_seen(Step(english or Step.NO_USER), bksb_user=bksb_user),
                 step_seen(Step(maths or Step.NO_USER), bksb_user=bksb_user),
             ),
+            n,
         )
+
+
+def first_of_each_stage(queryset: QuerySet[Learner], shown: int) -> dict[Stage, list[int]]:
+    """The ids of the first `shown` records of each stage, by name: one query, numbering each stage's records
+    by name in the database (the stage as stage_filter tells it) and keeping the first."""
+    stage = Case(
+        When(**{f"{ROW}__isnull": True}, then=Value(Stage.NO_USER.value)),
+        When(Q(bksb_user=False, **{f"{ROW}__stage__in": NOT_BEGUN}), then=Value(Stage.NO_USER.value)),
+        default=F(f"{ROW}__stage"),
+        output_field=CharField(),
+    )
+    by_name = [F("last_name").asc(), F("first_name").asc(), F("learner_ref").asc()]
+    rows = (
+        queryset.order_by()
+        .annotate(shown_stage=stage, place=Window(RowNumber(), partition_by=[stage], order_by=by_name))
+        .filter(place__lte=shown)
+        .values_list("pk", "shown_stage", "place")
+    )
+    firsts: dict[Stage, list[int]] = {each: [] for each in Stage}
+    for pk, shown_stage, _ in sorted(rows, key=lambda row: row[2]):
+        firsts[Stage(shown_stage)].append(pk)
+    return firsts

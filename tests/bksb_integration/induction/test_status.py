@@ -243,8 +243,10 @@ def test_the_induction_board_counts_every_stage_and_names_each_record_once():
     for column in board.columns:
         assert column.count == sum(1 for status in statuses.values() if status.stage == column.stage)
         assert [line.status.stage for line in column.lines] == [column.stage] * min(3, column.count)
+        by_name = [(line.learner.last_name, line.learner.first_name, line.learner.learner_ref) for line in column.lines]
+        assert by_name == sorted(by_name)
     english = dict(board.subjects[0].counts)
     assert english[Step.STARTED] == sum(1 for s in statuses.values() if s.subjects[0].step == Step.STARTED)
-    # The cohort's steps, the records named, their statuses, the watch list, the rushed thresholds (the settings)
-    # and the named records' rushed sessions.
-    assert len(queries) == 6
+    # The cohort counted by steps, the first of each stage, the records named, their statuses, the watch list,
+    # the rushed thresholds (the settings) and the named records' rushed sessions.
+    assert len(queries) == 7
