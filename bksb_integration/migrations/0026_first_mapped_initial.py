@@ -69,9 +69,10 @@ class Migration(migrations.Migration):
             name='initial_first_mapped_session_id',
             field=models.BigIntegerField(blank=True, db_comment="That result's SessionId.", null=True),
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
             model_name='learnerlevel',
             index=models.Index(condition=models.Q(('initial_first_mapped_rank__isnull', False)), fields=['subject', 'learner', 'initial_first_mapped_rank', 'latest_rank', 'initial_first_mapped_is_latest'], name='bksb_level_distance'),
         ),
+        # Last: PostgreSQL cannot alter or index a table whose rows this transaction updated (pending trigger events).
+        migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
     ]
