@@ -242,6 +242,8 @@ class CaseloadGroup(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="caseload_groups")
     tutor_group = models.CharField("tutor group", max_length=50)
+    # Who could see which records, and since when: each group given or taken away is in the audit trail.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["user_id", "tutor_group"]

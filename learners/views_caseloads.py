@@ -75,9 +75,11 @@ def _save(request: HttpRequest) -> HttpResponse:
         return redirect("learners:caseloads")
     chosen: list[str] = form.cleaned_data["tutor_groups"]
     with transaction.atomic():
+        # Row by row (a handful), so the audit trail records each group taken away or given, and by whom.
         CaseloadGroup.objects.filter(user=person).exclude(tutor_group__in=chosen).delete()
-        CaseloadGroup.objects.bulk_create(
-            [CaseloadGroup(user=person, tutor_group=group) for group in chosen], ignore_conflicts=True
-        )
+        held = set(CaseloadGroup.objects.filter(user=person).values_list("tutor_group", flat=True))
+        for group in chosen:
+            if group not in held:
+                CaseloadGroup.objects.get_or_create(user=person, tutor_group=group)
     messages.success(request, f"{person.get_username()}'s caseload: {', '.join(chosen) or 'no tutor group'}.")
     return redirect("learners:caseloads")

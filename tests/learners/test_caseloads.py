@@ -198,3 +198,19 @@ def test_work_for_everyone_and_others_work_stay_out_of_a_caseload(client, manage
     assert client.get(reverse("jobs:status", args=["job", theirs.pk])).status_code == 404
     assert client.get(reverse("bksb:match_review", args=[theirs.pk])).status_code == 404
     assert client.get(reverse("permissions:audit")).status_code == 403
+
+
+def test_each_tutor_group_given_or_taken_away_is_in_the_audit_trail(client, admin_user, tutor, caseloads_on):
+    """Who could see which records, and since when: the auditor reads it in the audit trail, with who changed it."""
+    _restrict(tutor)
+    client.force_login(admin_user)
+    save = reverse("learners:caseloads")
+    client.post(save, {"user": tutor.pk, f"u{tutor.pk}-tutor_groups": "MATHS-1A, ENG-2B"})
+    client.post(save, {"user": tutor.pk, f"u{tutor.pk}-tutor_groups": "ENG-2B"})
+
+    trail = client.get(reverse("permissions:audit"), {"source": "caseloads"}).content.decode()
+
+    assert trail.count("Caseload of tutor1") == 3  # two given, one taken away; keeping ENG-2B is no change
+    assert "Deleted" in trail and "Created" in trail
+    assert "MATHS-1A" in trail and "ENG-2B" in trail
+    assert admin_user.get_username() in trail
