@@ -227,7 +227,7 @@ class LearningAim(models.Model):
             models.UniqueConstraint(fields=["learner", "aim_seq_number"], name="learning_aim_unique_seq"),
         ]
         # The learner list's aim and funding model filters (learners.programme_filters): every holder's
-        # learner from the index alone, for the list's count; the aim choices' skip scan reads the first.
+        # learner from the index alone, for the list's count (the aim choices read AimReference).
         indexes = [
             models.Index(fields=["learn_aim_ref", "learner"], name="learning_aim_ref_learner"),
             models.Index(fields=["fund_model", "learner"], name="learning_aim_fund_learner"),
@@ -235,6 +235,19 @@ class LearningAim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learn_aim_ref} ({self.aim_seq_number})"
+
+
+class AimReference(models.Model):
+    """An aim reference some record holds: the Aim filter's options, read from this small table rather than
+    from every aim (learners/aim_references.py keeps it, as the ILR import writes aims)."""
+
+    learn_aim_ref = models.CharField("aim reference", max_length=8, primary_key=True)
+
+    class Meta:
+        ordering = ["learn_aim_ref"]
+
+    def __str__(self) -> str:
+        return self.learn_aim_ref
 
 
 class CaseloadGroup(models.Model):

@@ -10,27 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
 from learners.aim_codes import FUND_MODELS
 from learners.listing import ListColumn, ListFilter, list_column_register, list_filter_register
-from learners.models import EnglishMathsAim, Learner, LearningAim, ProvisionType, Subject
+from learners.models import AimReference, EnglishMathsAim, Learner, LearningAim, ProvisionType, Subject
 from permissions.access import can_view_prior_attainment
 
 NOT_KNOWN = "not_known"
 MAX_AIMS_LISTED = 2000
-# Each distinct aim reference by one index probe (a loose index scan), not a scan of every aim.
-DISTINCT_REFS = """
-WITH RECURSIVE refs AS (
-    (SELECT learn_aim_ref FROM learners_learningaim ORDER BY learn_aim_ref LIMIT 1)
-    UNION ALL
-    SELECT (SELECT a.learn_aim_ref FROM learners_learningaim a WHERE a.learn_aim_ref > refs.learn_aim_ref
-            ORDER BY a.learn_aim_ref LIMIT 1)
-    FROM refs WHERE refs.learn_aim_ref IS NOT NULL
-)
-SELECT learn_aim_ref FROM refs WHERE learn_aim_ref IS NOT NULL LIMIT %s
-"""
 
 
 def _provision_choices() -> list[tuple[str, str]]:
@@ -51,19 +39,13 @@ def _fund_model_apply(learners: QuerySet[Learner], value: str) -> QuerySet[Learn
 
 def aim_choices() -> list[tuple[str, str]]:
     """Every aim reference on file (the first MAX_AIMS_LISTED in order), and every English or maths aim on file
-    however far past them, with its title from the English and maths mapping."""
-    if connection.vendor == "postgresql":
-        # A skip scan of the aim reference index: one index probe per distinct reference, not a read of every aim.
-        with connection.cursor() as cursor:
-            cursor.execute(DISTINCT_REFS, [MAX_AIMS_LISTED])
-            refs = [ref for (ref,) in cursor.fetchall()]
-    else:
-        distinct = LearningAim.objects.order_by("learn_aim_ref").values_list("learn_aim_ref", flat=True).distinct()
-        refs = list(distinct[:MAX_AIMS_LISTED])
-    # One index probe per mapped aim. Functional Skills references sort after thousands of others, and they
-    # are the aims held most: without these, a college's commonest aims could not be chosen.
-    held = Exists(LearningAim.objects.filter(learn_aim_ref=OuterRef("learn_aim_ref")))
-    titles = dict(EnglishMathsAim.objects.filter(held).values_list("learn_aim_ref", "title"))
+    however far past them, with its title from the English and maths mapping: read from the small table of
+    references on file (learners/aim_references.py), not from every aim."""
+    refs = list(AimReference.objects.values_list("learn_aim_ref", flat=True)[:MAX_AIMS_LISTED])
+    # Functional Skills references sort after thousands of others, and they are the aims held most: without
+    # these, a college's commonest aims could not be chosen.
+    held = EnglishMathsAim.objects.filter(learn_aim_ref__in=AimReference.objects.values("learn_aim_ref"))
+    titles = dict(held.values_list("learn_aim_ref", "title"))
     return [(ref, f"{ref} {titles[ref]}" if ref in titles else ref) for ref in sorted({*refs, *titles})]
 
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import get_history_manager_for_model
 
+from learners.aim_references import aim_references_keep
 from learners.ilr.reader import IlrAim, IlrHeader, IlrLearner, IlrLearnerError, ilr_learners_read
 from learners.models import AttainmentSource, Kind, Learner, LearningAim
 from learners.provision import AimFacts, provision_type_for
@@ -270,6 +271,8 @@ def _chunk_write(plan: _ChunkPlan, history_user: User | None) -> None:
     LearningAim.objects.filter(pk__in=plan.aims_remove).delete()
     LearningAim.objects.bulk_update(plan.aims_update, list(AIM_FIELDS), batch_size=BATCH_SIZE)
     LearningAim.objects.bulk_create(plan.aims_add, batch_size=BATCH_SIZE)
+    if plan.aims_remove or plan.aims_update or plan.aims_add:
+        aim_references_keep(written=(aim.learn_aim_ref for aim in plan.aims_add + plan.aims_update))
     written_ids = [record.pk for record in plan.create + plan.update]
     if not written_ids:
         return

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from learners.ilr.sample import SampleAim, SampleLearner
+from learners.models import AimReference, LearningAim
 from tests.learners.ilr import files
 from tests.support import run
 
@@ -90,3 +92,28 @@ def test_the_aim_filter_offers_english_and_maths_aims_past_the_listed_ones_and_t
     assert '<option value="6035060X" selected>' in client.get(LIST, {"aim": "6035060X"}).text
     assert _listed(client, aim="ZPROG001") == {"SP1701", "AP0401", "HN0001"}
     assert len(_listed(client, aim="99999999")) == 6
+
+
+def test_the_aim_options_follow_the_aims_on_file_as_imports_change_them(client, manager, tmp_path):
+    """The Aim filter reads the references on file from their own small table: each import keeps it equal to
+    the aims, adding the new references and dropping those nobody holds any more."""
+
+    def one_learner(ref: str) -> list[SampleLearner]:
+        aim = SampleAim(1, ref, 35, files.YEAR_START, files.YEAR_END)
+        return [SampleLearner("ZZ0001", files.uln(9), "Sam", "Lee", birth="1980-02-02", aims=[aim])]
+
+    def on_file() -> tuple[set[str], set[str]]:
+        kept = set(AimReference.objects.values_list("learn_aim_ref", flat=True))
+        return kept, set(LearningAim.objects.values_list("learn_aim_ref", flat=True))
+
+    run(files.ilr_path(tmp_path, one_learner("ZZTEST01")))
+    assert on_file() == ({"ZZTEST01"}, {"ZZTEST01"})
+    client.force_login(manager)
+    assert 'value="ZZTEST01"' in client.get(LIST).text
+
+    run(files.ilr_path(tmp_path, one_learner("60350593"), name="ILR-10000001-2526-later.xml"))
+
+    assert on_file() == ({"60350593"}, {"60350593"})  # the one holder of ZZTEST01 no longer holds it
+    page = client.get(LIST).text
+    assert 'value="ZZTEST01"' not in page
+    assert 'value="60350593"' in page
