@@ -16,13 +16,15 @@ from django.db.models import Exists, OuterRef
 from learners.models import AimReference, LearningAim
 
 
-def aim_references_keep(*, written: Iterable[str]) -> None:
-    """After aims were written or removed: add the references written, drop those nobody holds (two queries)."""
+def aim_references_keep(*, written: Iterable[str], dropped: bool = True) -> None:
+    """After aims were written: add the references written and, when some aims were removed or changed
+    (`dropped`), drop the references nobody holds any more (one query each)."""
     refs = set(written)
     if refs:
         AimReference.objects.bulk_create([AimReference(ref) for ref in sorted(refs)], ignore_conflicts=True)
-    held = LearningAim.objects.filter(learn_aim_ref=OuterRef("learn_aim_ref"))
-    AimReference.objects.filter(~Exists(held)).delete()
+    if dropped:
+        held = LearningAim.objects.filter(learn_aim_ref=OuterRef("learn_aim_ref"))
+        AimReference.objects.filter(~Exists(held)).delete()
 
 
 def aim_references_rebuild() -> None:

@@ -69,9 +69,10 @@ class FileState:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.where = str(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
 
     def _change(self, values: Mapping[tuple[str, str], float], *, add: bool) -> None:
+        # The folder is made when written to, not each time a counter asks where its counts go.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)

@@ -180,11 +180,14 @@ def _summary_groups(
     the groups stay few)."""
     level = "bksb_levels__"
     ranked = [flag for flag in FLAGS if flag.kind in RANK_KINDS] if thresholds is not None else []
-    raising = {
-        f"raises_{flag.code}": Count("pk", filter=flag_condition(flag, thresholds, summary="bksb_levels"))
-        for flag in ranked
-        if thresholds is not None
-    }
+    raising = (
+        {}
+        if thresholds is None
+        else {
+            f"raises_{flag.code}": Count("pk", filter=flag_condition(flag, thresholds, summary="bksb_levels"))
+            for flag in ranked
+        }
+    )
     rows = (
         learners.filter(**{f"{level}subject__in": LISTED_SUBJECTS})
         .annotate(

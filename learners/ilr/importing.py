@@ -272,7 +272,10 @@ def _chunk_write(plan: _ChunkPlan, history_user: User | None) -> None:
     LearningAim.objects.bulk_update(plan.aims_update, list(AIM_FIELDS), batch_size=BATCH_SIZE)
     LearningAim.objects.bulk_create(plan.aims_add, batch_size=BATCH_SIZE)
     if plan.aims_remove or plan.aims_update or plan.aims_add:
-        aim_references_keep(written=(aim.learn_aim_ref for aim in plan.aims_add + plan.aims_update))
+        aim_references_keep(
+            written=(aim.learn_aim_ref for aim in plan.aims_add + plan.aims_update),
+            dropped=bool(plan.aims_remove or plan.aims_update),
+        )
     written_ids = [record.pk for record in plan.create + plan.update]
     if not written_ids:
         return
